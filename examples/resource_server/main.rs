@@ -1,0 +1,57 @@
+//! A resource server for an external identity provider, configured only
+//! in `resource_server/Rocket.toml` (or `ROCKET_JWT_GUARD`).
+//!
+//! ```sh
+//! cargo run --example resource_server
+//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/me
+//! ```
+
+use rocket::figment::Figment;
+use rocket::figment::providers::{Env, Format, Toml};
+use rocket::serde::json::Json;
+use rocket::{get, launch, routes};
+use serde::{Deserialize, Serialize};
+
+use jwt_guard::{Claims, JwtGuard, Token};
+
+/// The claims this API reads from its tokens.
+#[derive(Debug, Deserialize, Serialize)]
+struct AppClaims {
+    sub: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// Open to everyone.
+#[get("/public")]
+fn public() -> &'static str {
+    "no token needed here"
+}
+
+/// The caller, from their token's claims.
+#[get("/me")]
+fn me(claims: Claims<AppClaims>) -> Json<AppClaims> {
+    Json(claims.into_inner())
+}
+
+/// The scopes the caller's token grants, and who granted them.
+#[get("/scopes")]
+fn scopes(token: Token) -> String {
+    format!("issuer `{}` granted: {}", token.issuer(), token.scopes().join(" "))
+}
+
+/// Rocket's usual configuration, with this example's Rocket.toml in place
+/// of the working directory's.
+fn figment() -> Figment {
+    Figment::from(rocket::Config::default())
+        .merge(Toml::file(concat!(env!("CARGO_MANIFEST_DIR"), "/resource_server/Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+}
+
+#[launch]
+fn rocket() -> _ {
+    rocket::custom(figment())
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![public, me, scopes])
+}

@@ -1,0 +1,417 @@
+//! The `jwt_guard` configuration table: what Rocket.toml, `ROCKET_JWT_GUARD`
+//! or a builder say, and the checks that turn it into settings the verifier
+//! can trust.
+//!
+//! ```toml
+//! [default.jwt_guard]
+//! leeway = 30                  # seconds of clock skew allowed on exp/nbf/iat
+//! max_token_bytes = 8192       # longer tokens are rejected before any parsing
+//! header_prefix = "Bearer"     # scheme accepted in Authorization (case-insensitive)
+//! realm = "api"                # realm in WWW-Authenticate challenges
+//!
+//! [default.jwt_guard.issuers.auth0]          # the name is what policies refer to
+//! issuer = "https://tenant.example.com/"     # the exact `iss` value
+//! audience = ["https://api.example.com"]     # string or list; or `false`
+//! jwks_uri = "https://tenant.example.com/.well-known/jwks.json"  # optional
+//! algorithms = ["RS256", "ES256"]            # optional allow-list
+//! scope_claim = "scope"                      # "scope", "scp" or "permissions"
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::error::ConfigError;
+
+/// The whole `jwt_guard` table.
+///
+/// Every field has a safe default; only [`issuers`](Self::issuers) must be
+/// given. Durations are in seconds and may be fractional.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// Clock skew allowed when checking `exp`, `nbf` and `iat`.
+    /// Default: `30`.
+    #[serde(deserialize_with = "seconds")]
+    pub leeway: Duration,
+    /// Tokens longer than this are rejected before any decoding.
+    /// Default: `8192`.
+    pub max_token_bytes: usize,
+    /// The scheme accepted in the `Authorization` header, compared
+    /// case-insensitively. Default: `"Bearer"`.
+    pub header_prefix: String,
+    /// The realm named in `WWW-Authenticate` challenges. Default: `"api"`.
+    pub realm: String,
+    /// The longest a JWKS or discovery request may take. Default: `5`.
+    #[serde(deserialize_with = "seconds")]
+    pub fetch_timeout: Duration,
+    /// Larger JWKS and discovery documents are refused. Default: `262144`.
+    pub max_jwks_bytes: usize,
+    /// The shortest time between two fetches that a token with an unknown
+    /// `kid` may cause, per issuer. Default: `30`.
+    #[serde(deserialize_with = "seconds")]
+    pub refetch_cooldown: Duration,
+    /// The lower bound on a JWKS's `Cache-Control: max-age`, and the delay
+    /// before a failed background refresh is tried again. Default: `60`.
+    #[serde(deserialize_with = "seconds")]
+    pub min_refresh: Duration,
+    /// The upper bound on a JWKS's `max-age`, and the refresh interval of
+    /// a JWKS served without one. Default: `3600`.
+    #[serde(deserialize_with = "seconds")]
+    pub max_refresh: Duration,
+    /// The trusted issuers, by the name that policies use.
+    pub issuers: BTreeMap<String, IssuerConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            leeway: Duration::from_secs(30),
+            max_token_bytes: 8192,
+            header_prefix: "Bearer".into(),
+            realm: "api".into(),
+            fetch_timeout: Duration::from_secs(5),
+            max_jwks_bytes: 256 * 1024,
+            refetch_cooldown: Duration::from_secs(30),
+            min_refresh: Duration::from_secs(60),
+            max_refresh: Duration::from_secs(3600),
+            issuers: BTreeMap::new(),
+        }
+    }
+}
+
+/// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
+///
+/// ```
+/// use jwt_guard::IssuerConfig;
+///
+/// let auth0 = IssuerConfig::new("https://tenant.example.com/", "https://api.example.com")
+///     .algorithms(["RS256"]);
+/// assert_eq!(auth0.issuer, "https://tenant.example.com/");
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IssuerConfig {
+    /// The exact `iss` value of its tokens.
+    pub issuer: String,
+    /// The audiences this API answers to; the token's `aud` must hold one.
+    /// Required: `audience = false` turns the check off, which is only safe
+    /// when the issuer mints tokens for this API alone.
+    pub audience: Audience,
+    /// Where the issuer publishes its keys. Without it, OIDC discovery at
+    /// `{issuer}/.well-known/openid-configuration` finds it.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// The algorithms accepted from this issuer. Default: every asymmetric
+    /// algorithm, each only with a key of its own type.
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// The claim that carries the token's scopes. Default: `scope`.
+    #[serde(default)]
+    pub scope_claim: ScopeClaim,
+    /// Allow plain `http://` key URLs on hosts other than loopback.
+    /// Default: `false`.
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+impl IssuerConfig {
+    /// An issuer whose tokens carry `iss = issuer` and an `aud` that holds
+    /// one of `audience`, with keys found by OIDC discovery.
+    pub fn new(issuer: impl Into<String>, audience: impl Into<Audience>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            jwks_uri: None,
+            algorithms: None,
+            scope_claim: ScopeClaim::default(),
+            allow_http: false,
+        }
+    }
+
+    /// Fetches keys from `uri` instead of discovering where they are.
+    pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
+        self.jwks_uri = Some(uri.into());
+        self
+    }
+
+    /// Accepts only these algorithms (`"RS256"`, `"ES256"`, `"EdDSA"`, ...).
+    pub fn algorithms<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.algorithms = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Reads scopes from `claim`.
+    pub fn scope_claim(mut self, claim: ScopeClaim) -> Self {
+        self.scope_claim = claim;
+        self
+    }
+
+    /// Allows plain `http://` key URLs on any host.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+}
+
+/// What a token's `aud` must hold.
+///
+/// In TOML: a string, a list of strings, or `false`.
+///
+/// ```
+/// use jwt_guard::Audience;
+///
+/// assert_eq!(Audience::from("api"), Audience::OneOf(vec!["api".into()]));
+/// assert_eq!(Audience::from(["a", "b"]), Audience::OneOf(vec!["a".into(), "b".into()]));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// The token's `aud` must hold at least one of these.
+    OneOf(Vec<String>),
+    /// `audience = false`: the token's `aud` is not checked.
+    Unchecked,
+}
+
+impl From<&str> for Audience {
+    fn from(audience: &str) -> Self {
+        Self::OneOf(vec![audience.into()])
+    }
+}
+
+impl From<String> for Audience {
+    fn from(audience: String) -> Self {
+        Self::OneOf(vec![audience])
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Audience {
+    fn from(audiences: [&str; N]) -> Self {
+        Self::OneOf(audiences.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+            Flag(bool),
+        }
+        match Raw::deserialize(deserializer) {
+            Ok(Raw::One(one)) => Ok(Self::OneOf(vec![one])),
+            Ok(Raw::Many(many)) => Ok(Self::OneOf(many)),
+            Ok(Raw::Flag(false)) => Ok(Self::Unchecked),
+            Ok(Raw::Flag(true)) | Err(_) => Err(de::Error::custom("expected a string, a list of strings, or `false`")),
+        }
+    }
+}
+
+/// The claim that carries a token's scopes.
+///
+/// Whichever it is, the claim may be a space-delimited string (RFC 6749
+/// section 3.3, as Auth0's `scope` and Entra ID's `scp`) or an array of
+/// strings (as Okta's `scp` and Auth0's `permissions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeClaim {
+    /// `scope`, the RFC 8693 / RFC 9068 claim.
+    #[default]
+    Scope,
+    /// `scp`, used by Okta and Entra ID.
+    Scp,
+    /// `permissions`, used by Auth0's RBAC.
+    Permissions,
+}
+
+impl ScopeClaim {
+    /// The claim's JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Scope => "scope",
+            Self::Scp => "scp",
+            Self::Permissions => "permissions",
+        }
+    }
+}
+
+impl fmt::Display for ScopeClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let seconds = f64::deserialize(deserializer)?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| de::Error::custom("expected a non-negative number of seconds"))
+}
+
+/// Settings of one issuer after every check.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerSettings {
+    pub(crate) name: String,
+    pub(crate) issuer: String,
+    pub(crate) audience: Audience,
+    pub(crate) keys: KeyLocation,
+    pub(crate) algorithms: AlgorithmSet,
+    pub(crate) scope_claim: ScopeClaim,
+}
+
+/// Where an issuer's keys come from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum KeyLocation {
+    /// A JWKS at a known address.
+    Jwks(Url),
+    /// A JWKS whose address OIDC discovery at this URL gives.
+    Discovery { document: Url, allow_http: bool },
+}
+
+impl Config {
+    /// Checks every value, naming the key of the first bad one.
+    pub(crate) fn validate(&self) -> Result<Vec<IssuerSettings>, ConfigError> {
+        check(!self.header_prefix.is_empty(), "header_prefix", "must not be empty")?;
+        check(
+            self.header_prefix.bytes().all(|b| b.is_ascii_graphic()),
+            "header_prefix",
+            "must be a single word, such as `Bearer`",
+        )?;
+        check(
+            self.realm.chars().all(|c| !c.is_control() && c != '"' && c != '\\'),
+            "realm",
+            "must not hold quotes, backslashes or control characters",
+        )?;
+        check(self.max_token_bytes > 0, "max_token_bytes", "must be above 0")?;
+        check(self.max_jwks_bytes > 0, "max_jwks_bytes", "must be above 0")?;
+        check(!self.fetch_timeout.is_zero(), "fetch_timeout", "must be above 0")?;
+        check(
+            self.min_refresh <= self.max_refresh && !self.min_refresh.is_zero(),
+            "min_refresh",
+            "must be above 0 and at most `max_refresh`",
+        )?;
+
+        let mut seen = HashSet::new();
+        self.issuers
+            .iter()
+            .map(|(name, issuer)| {
+                let settings = issuer.validate(name)?;
+                check(
+                    seen.insert(settings.issuer.clone()),
+                    &format!("issuers.{name}.issuer"),
+                    "another issuer has the same `issuer` value",
+                )?;
+                Ok(settings)
+            })
+            .collect()
+    }
+}
+
+impl IssuerConfig {
+    fn validate(&self, name: &str) -> Result<IssuerSettings, ConfigError> {
+        let key = |field: &str| format!("issuers.{name}.{field}");
+        check(
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            &format!("issuers.{name}"),
+            "issuer names may hold ASCII letters, digits, `-`, `_` and `.`",
+        )?;
+        check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
+        let issuer_url = parse_url(&self.issuer, self.allow_http, &key("issuer"))?;
+        if let Audience::OneOf(audiences) = &self.audience {
+            check(
+                !audiences.is_empty() && audiences.iter().all(|aud| !aud.is_empty()),
+                &key("audience"),
+                "list the audiences this API accepts, or set `audience = false`",
+            )?;
+        }
+        let keys = match &self.jwks_uri {
+            Some(uri) => KeyLocation::Jwks(parse_url(uri, self.allow_http, &key("jwks_uri"))?),
+            None => KeyLocation::Discovery { document: discovery_url(&issuer_url), allow_http: self.allow_http },
+        };
+        let algorithms = match &self.algorithms {
+            None => AlgorithmSet::ASYMMETRIC,
+            Some(names) => {
+                remote_algorithms(names).map_err(|problem| ConfigError { key: key("algorithms"), problem })?
+            }
+        };
+        Ok(IssuerSettings {
+            name: name.to_owned(),
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            keys,
+            algorithms,
+            scope_claim: self.scope_claim,
+        })
+    }
+}
+
+/// The allow-list of a remote issuer: asymmetric algorithms only.
+fn remote_algorithms(names: &[String]) -> Result<AlgorithmSet, String> {
+    if names.is_empty() {
+        return Err("list at least one algorithm, or leave `algorithms` out".into());
+    }
+    names.iter().try_fold(AlgorithmSet::default(), |set, name| {
+        if name.eq_ignore_ascii_case("none") {
+            return Err("`none` is never accepted: tokens must be signed".into());
+        }
+        let alg: Algorithm = name.parse().map_err(|_| {
+            let known: Vec<_> = AlgorithmSet::ASYMMETRIC.iter().map(Algorithm::name).collect();
+            format!("unknown algorithm `{name}`; expected one of {}", known.join(", "))
+        })?;
+        if AlgorithmSet::SYMMETRIC.contains(alg) {
+            return Err(format!("`{name}` needs a shared secret, but remote issuers publish public keys only"));
+        }
+        Ok(set.with(alg))
+    })
+}
+
+/// Parses a URL that keys are fetched from.
+///
+/// Plain `http://` is accepted only for loopback hosts, unless `allow_http`.
+pub(crate) fn parse_url(text: &str, allow_http: bool, key: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text)
+        .map_err(|error| ConfigError { key: key.to_owned(), problem: format!("is not a URL: {error}") })?;
+    check_scheme(&url, allow_http).map_err(|problem| ConfigError { key: key.to_owned(), problem })?;
+    Ok(url)
+}
+
+/// Checks that keys may be fetched from `url`.
+pub(crate) fn check_scheme(url: &Url, allow_http: bool) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || is_loopback(url) => Ok(()),
+        "http" => {
+            Err("plain `http://` is accepted only for loopback hosts; use `https://` or set `allow_http = true`".into())
+        }
+        other => Err(format!("unsupported scheme `{other}`; use `https://`")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `{issuer}/.well-known/openid-configuration`, as OIDC Discovery 1.0
+/// section 4 builds it (a trailing `/` of the issuer is not doubled).
+fn discovery_url(issuer: &Url) -> Url {
+    let mut url = issuer.clone();
+    let path = format!("{}/.well-known/openid-configuration", issuer.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url
+}
+
+fn check(ok: bool, key: &str, problem: &str) -> Result<(), ConfigError> {
+    if ok { Ok(()) } else { Err(ConfigError { key: key.to_owned(), problem: problem.to_owned() }) }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+use super::*;
+
+fn with_issuer(issuer: IssuerConfig) -> Config {
+    let mut config = Config::default();
+    config.issuers.insert("idp".into(), issuer);
+    config
+}
+
+fn problem(config: &Config) -> (String, String) {
+    let error = config.validate().unwrap_err();
+    (error.key, error.problem)
+}
+
+#[test]
+fn defaults_are_the_documented_ones() {
+    let config = Config::default();
+    assert_eq!(config.leeway, Duration::from_secs(30));
+    assert_eq!(config.max_token_bytes, 8192);
+    assert_eq!(config.header_prefix, "Bearer");
+    assert_eq!(config.realm, "api");
+    assert_eq!(config.refetch_cooldown, Duration::from_secs(30));
+}
+
+#[test]
+fn an_issuer_without_algorithms_accepts_every_asymmetric_one() {
+    let settings = with_issuer(IssuerConfig::new("https://idp.test/", "api")).validate().unwrap();
+    assert_eq!(settings[0].algorithms, AlgorithmSet::ASYMMETRIC);
+    assert_eq!(
+        settings[0].keys,
+        KeyLocation::Discovery {
+            document: Url::parse("https://idp.test/.well-known/openid-configuration").unwrap(),
+            allow_http: false
+        }
+    );
+}
+
+#[test]
+fn discovery_urls_keep_the_issuer_path_without_doubling_slashes() {
+    let url = |issuer: &str| discovery_url(&Url::parse(issuer).unwrap()).to_string();
+    assert_eq!(url("https://idp.test"), "https://idp.test/.well-known/openid-configuration");
+    assert_eq!(url("https://idp.test/realms/acme/"), "https://idp.test/realms/acme/.well-known/openid-configuration");
+}
+
+#[test]
+fn plain_http_is_for_loopback_or_an_explicit_opt_in() {
+    for loopback in ["http://127.0.0.1:8080", "http://localhost/", "http://[::1]:9000/"] {
+        assert!(with_issuer(IssuerConfig::new(loopback, "api")).validate().is_ok(), "{loopback}");
+    }
+    let remote = IssuerConfig::new("http://idp.test/", "api");
+    assert_eq!(problem(&with_issuer(remote.clone())).0, "issuers.idp.issuer");
+    assert!(with_issuer(remote.allow_http(true)).validate().is_ok());
+    let jwks = IssuerConfig::new("https://idp.test/", "api").jwks_uri("ftp://idp.test/keys");
+    assert_eq!(
+        problem(&with_issuer(jwks)),
+        ("issuers.idp.jwks_uri".into(), "unsupported scheme `ftp`; use `https://`".into())
+    );
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let config = Config { realm: "a\"b".into(), ..Config::default() };
+    assert_eq!(problem(&config).0, "realm");
+    let config = Config { min_refresh: Duration::from_secs(7200), ..Config::default() };
+    assert_eq!(problem(&config).0, "min_refresh");
+    assert_eq!(
+        problem(&with_issuer(IssuerConfig::new("https://idp.test/", Audience::OneOf(vec![])))).0,
+        "issuers.idp.audience"
+    );
+    let none = IssuerConfig::new("https://idp.test/", "api").algorithms(["RS256", "none"]);
+    assert_eq!(problem(&with_issuer(none)).1, "`none` is never accepted: tokens must be signed");
+    let mut twins = with_issuer(IssuerConfig::new("https://idp.test/", "api"));
+    twins.issuers.insert("twin".into(), IssuerConfig::new("https://idp.test/", "api"));
+    assert_eq!(problem(&twins), ("issuers.twin.issuer".into(), "another issuer has the same `issuer` value".into()));
+    let mut odd_name = Config::default();
+    odd_name.issuers.insert("a b".into(), IssuerConfig::new("https://idp.test/", "api"));
+    assert_eq!(problem(&odd_name).0, "issuers.a b");
+}
+
+#[test]
+fn audience_reads_a_string_a_list_or_false() {
+    let parse = |json: &str| serde_json::from_str::<Audience>(json);
+    assert_eq!(parse(r#""api""#).unwrap(), Audience::from("api"));
+    assert_eq!(parse(r#"["a", "b"]"#).unwrap(), Audience::from(["a", "b"]));
+    assert_eq!(parse("false").unwrap(), Audience::Unchecked);
+    assert!(parse("true").unwrap_err().to_string().contains("expected a string, a list of strings, or `false`"));
+    assert!(parse("3").is_err());
+}
+
+#[test]
+fn durations_accept_fractional_seconds_and_refuse_negative_ones() {
+    let config: Config = serde_json::from_str(r#"{"leeway": 0.5, "fetch_timeout": 2}"#).unwrap();
+    assert_eq!(config.leeway, Duration::from_millis(500));
+    assert_eq!(config.fetch_timeout, Duration::from_secs(2));
+    assert!(serde_json::from_str::<Config>(r#"{"leeway": -1}"#).is_err());
+    assert!(
+        serde_json::from_str::<Config>(r#"{"scope_claim": "scope"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field")
+    );
+}

@@ -1,0 +1,172 @@
+//! What can go wrong: a bad configuration ([`ConfigError`]), apart from
+//! what a single request can get wrong ([`AuthError`] and its reasons).
+//!
+//! Every message is lowercase, names no internals and never holds a token.
+
+use std::time::Duration;
+
+/// A configuration value that cannot be used; ignite is aborted with it.
+///
+/// ```
+/// use jwt_guard::{Config, JwtGuard};
+///
+/// let mut config = Config::default();
+/// config.header_prefix = "Bearer token".into();
+/// let error = JwtGuard::from_config(config).unwrap_err();
+/// assert_eq!(error.key, "header_prefix");
+/// assert!(error.to_string().starts_with("bad `jwt_guard.header_prefix`"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad `jwt_guard.{key}`: {problem}")]
+pub struct ConfigError {
+    /// The key's path inside the `jwt_guard` table, such as
+    /// `issuers.auth0.algorithms`.
+    pub key: String,
+    /// What is wrong with it, and how to fix it.
+    pub problem: String,
+}
+
+/// Why a request was refused. The status and RFC 6750 error code follow
+/// from the variant.
+///
+/// A failed guard stores its `AuthError` in the request, where a catcher
+/// finds it with [`AuthError::of`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The request carries no bearer token: 401 without an error code.
+    #[error("the request has no bearer token")]
+    MissingToken,
+    /// The request is malformed: 400 `invalid_request`.
+    #[error(transparent)]
+    InvalidRequest(#[from] RequestProblem),
+    /// The token is not acceptable: 401 `invalid_token`.
+    #[error(transparent)]
+    InvalidToken(#[from] TokenProblem),
+    /// The keys of the token's issuer cannot be had right now: 503 with
+    /// `Retry-After`.
+    #[error("the token issuer's signing keys cannot be fetched right now; retry later")]
+    KeysUnavailable {
+        /// How long the client should wait before trying again.
+        retry_after: Duration,
+    },
+    /// The app did not attach `JwtGuard::fairing()`: 500.
+    #[error("authentication is not configured on this server")]
+    NotConfigured,
+}
+
+impl AuthError {
+    /// The HTTP status code of the response.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::MissingToken | Self::InvalidToken(_) => 401,
+            Self::InvalidRequest(_) => 400,
+            Self::KeysUnavailable { .. } => 503,
+            Self::NotConfigured => 500,
+        }
+    }
+
+    /// The `error` member of the JSON body: the RFC 6750 error code where
+    /// there is one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::KeysUnavailable { .. } => "temporarily_unavailable",
+            Self::NotConfigured => "server_error",
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge for this error, if it has one.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, TokenProblem};
+    ///
+    /// let error = AuthError::InvalidToken(TokenProblem::Expired);
+    /// assert_eq!(
+    ///     error.challenge("api").unwrap(),
+    ///     r#"Bearer realm="api", error="invalid_token", error_description="the token has expired""#,
+    /// );
+    /// assert_eq!(AuthError::MissingToken.challenge("api").unwrap(), r#"Bearer realm="api""#);
+    /// ```
+    pub fn challenge(&self, realm: &str) -> Option<String> {
+        match self {
+            Self::MissingToken => Some(format!(r#"Bearer realm="{realm}""#)),
+            Self::InvalidRequest(_) | Self::InvalidToken(_) => {
+                Some(format!(r#"Bearer realm="{realm}", error="{}", error_description="{self}""#, self.code()))
+            }
+            Self::KeysUnavailable { .. } | Self::NotConfigured => None,
+        }
+    }
+}
+
+/// Why a request is malformed (400 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestProblem {
+    /// More than one `Authorization` header.
+    #[error("the request has more than one `Authorization` header")]
+    SeveralAuthorizationHeaders,
+    /// The `Authorization` header is not `<scheme> <token>`.
+    #[error("the `Authorization` header must be `Bearer <token>` with a single token")]
+    MalformedAuthorization,
+    /// A token in the query string, beside or instead of the header.
+    #[error("send the token in the `Authorization` header only, not in the URI")]
+    TokenInUri,
+}
+
+/// Why a token is refused (401 `invalid_token`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// The token is longer than `max_token_bytes`.
+    #[error("the token is too large")]
+    TooLarge,
+    /// The token is not a compact JWS of three base64url parts holding
+    /// JSON objects.
+    #[error("the token is malformed: {0}")]
+    Malformed(&'static str),
+    /// The token is encrypted (JWE).
+    #[error("encrypted tokens (JWE) are not accepted")]
+    Encrypted,
+    /// The `alg` is unknown, `none`, or not allowed for the issuer or key.
+    #[error("the token's signing algorithm is not accepted")]
+    AlgorithmNotAllowed,
+    /// A `crit` header names an extension that is not understood.
+    #[error("the token has critical header parameters that are not supported")]
+    UnsupportedCritical,
+    /// The header's `typ` says this is not an access token.
+    #[error("the token's `typ` is not an access token type")]
+    WrongType,
+    /// The `iss` is missing or not a configured issuer.
+    #[error("the token's issuer is not trusted")]
+    UntrustedIssuer,
+    /// No key of the issuer matches the token's `kid`.
+    #[error("the token's signing key is not known")]
+    UnknownKey,
+    /// The signature does not match.
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    /// `exp` has passed.
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` is still to come.
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// `iat` lies in the future.
+    #[error("the token was issued in the future")]
+    IssuedInFuture,
+    /// The `aud` holds none of the API's audiences.
+    #[error("the token is not meant for this audience")]
+    WrongAudience,
+    /// A required claim is absent.
+    #[error("the token lacks the `{0}` claim")]
+    MissingClaim(&'static str),
+    /// A registered claim has the wrong JSON type.
+    #[error("the token's `{0}` claim has the wrong type")]
+    MistypedClaim(&'static str),
+    /// The claims do not fit the handler's claims type.
+    #[error("the token's claims do not fit: {0}")]
+    ClaimsMismatch(String),
+}

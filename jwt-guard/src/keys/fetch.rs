@@ -1,0 +1,142 @@
+//! Fetching key documents over HTTP: one timeout, one size limit and no
+//! redirects for every request, and the refresh interval from the
+//! response's `Cache-Control`.
+
+use std::time::Duration;
+
+use reqwest::header::CACHE_CONTROL;
+use reqwest::{Client, Url, redirect};
+
+/// The bounds that every fetch keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FetchLimits {
+    /// The longest a whole request, body included, may take.
+    pub(crate) timeout: Duration,
+    /// The largest body accepted.
+    pub(crate) max_bytes: usize,
+    /// The shortest refresh interval honoured.
+    pub(crate) min_refresh: Duration,
+    /// The longest refresh interval, and the one used without `max-age`.
+    pub(crate) max_refresh: Duration,
+}
+
+/// A body that was fetched, and how long it may be kept.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub(crate) body: Vec<u8>,
+    pub(crate) max_age: Duration,
+}
+
+/// The HTTP client shared by every issuer of an app.
+#[derive(Debug, Clone)]
+pub(crate) struct Fetcher {
+    client: Client,
+    limits: FetchLimits,
+}
+
+impl Fetcher {
+    /// A client that keeps `limits`.
+    pub(crate) fn new(limits: FetchLimits) -> Result<Self, String> {
+        let client = Client::builder()
+            .timeout(limits.timeout)
+            .connect_timeout(limits.timeout)
+            .redirect(redirect::Policy::none())
+            .user_agent(concat!("jwt-guard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| format!("cannot build the HTTP client: {error}"))?;
+        Ok(Self { client, limits })
+    }
+
+    /// The limits this fetcher keeps.
+    pub(crate) fn limits(&self) -> FetchLimits {
+        self.limits
+    }
+
+    /// GETs `url`, refusing a non-2xx answer and a body over the size limit.
+    pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, String> {
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(describe)?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(format!("{url} answered {status}; redirects are not followed"));
+        }
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}"));
+        }
+        let too_large = || format!("{url} sent more than {} bytes", self.limits.max_bytes);
+        if response.content_length().is_some_and(|len| len > self.limits.max_bytes as u64) {
+            return Err(too_large());
+        }
+        let max_age = self.max_age(response.headers().get(CACHE_CONTROL));
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(describe)? {
+            if body.len() + chunk.len() > self.limits.max_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { body, max_age })
+    }
+
+    /// The refresh interval that `Cache-Control` asks for, within bounds.
+    fn max_age(&self, cache_control: Option<&reqwest::header::HeaderValue>) -> Duration {
+        let directives = cache_control.and_then(|value| value.to_str().ok()).unwrap_or_default();
+        let mut max_age = None;
+        for directive in directives.split(',').map(str::trim) {
+            if directive.eq_ignore_ascii_case("no-cache") || directive.eq_ignore_ascii_case("no-store") {
+                return self.limits.min_refresh;
+            }
+            if let Some((name, value)) = directive.split_once('=')
+                && name.trim().eq_ignore_ascii_case("max-age")
+            {
+                max_age = value.trim().parse().ok().map(Duration::from_secs);
+            }
+        }
+        max_age.unwrap_or(self.limits.max_refresh).clamp(self.limits.min_refresh, self.limits.max_refresh)
+    }
+}
+
+/// A transport error in words, without the noise of its source chain.
+fn describe(error: reqwest::Error) -> String {
+    let url = error.url().map(|url| url.to_string()).unwrap_or_default();
+    if error.is_timeout() {
+        format!("{url} did not answer in time")
+    } else if error.is_connect() {
+        format!("cannot connect to {url}")
+    } else {
+        format!("fetching {url} failed: {error}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn fetcher() -> Fetcher {
+        Fetcher::new(FetchLimits {
+            timeout: Duration::from_secs(1),
+            max_bytes: 1024,
+            min_refresh: Duration::from_secs(60),
+            max_refresh: Duration::from_secs(3600),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn max_age_is_honoured_within_bounds() {
+        let fetcher = fetcher();
+        let age = |value: &str| fetcher.max_age(Some(&HeaderValue::from_str(value).unwrap()));
+        assert_eq!(age("public, max-age=600"), Duration::from_secs(600));
+        assert_eq!(age("max-age=5"), Duration::from_secs(60));
+        assert_eq!(age("MAX-AGE = 99999999"), Duration::from_secs(3600));
+        assert_eq!(age("no-store"), Duration::from_secs(60));
+        assert_eq!(age("max-age=nonsense"), Duration::from_secs(3600));
+        assert_eq!(fetcher.max_age(None), Duration::from_secs(3600));
+    }
+}

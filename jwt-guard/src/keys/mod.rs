@@ -1,0 +1,94 @@
+//! Verification keys: a key bound to the algorithms it may verify, the set
+//! of an issuer's keys, and where those keys come from.
+
+mod fetch;
+mod jwks;
+mod remote;
+
+pub(crate) use fetch::{FetchLimits, Fetcher};
+pub(crate) use jwks::parse_jwks;
+pub(crate) use remote::{KeyLookupError, RemoteKeys};
+
+use std::sync::Arc;
+
+use jsonwebtoken::DecodingKey;
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+
+/// A public key (or, for the local issuer, a secret) ready to verify.
+#[derive(Clone)]
+pub(crate) struct VerifyingKey {
+    /// The key's `kid`, if it has one.
+    pub(crate) kid: Option<String>,
+    /// The algorithms this key may verify: those of its type, narrowed by
+    /// the JWK's own `alg`.
+    pub(crate) algorithms: AlgorithmSet,
+    /// The parsed key.
+    pub(crate) key: DecodingKey,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys of one issuer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeySet {
+    keys: Vec<Arc<VerifyingKey>>,
+}
+
+/// What a key set holds for a token's `kid` and `alg`.
+#[derive(Debug)]
+pub(crate) enum KeyMatch<'a> {
+    /// A key with that `kid` that may verify `alg`.
+    Found(&'a Arc<VerifyingKey>),
+    /// Keys with that `kid` exist, but none may verify `alg`.
+    WrongAlgorithm,
+    /// No key fits.
+    Missing,
+}
+
+impl KeySet {
+    /// A set of these keys.
+    pub(crate) fn new(keys: Vec<VerifyingKey>) -> Self {
+        Self { keys: keys.into_iter().map(Arc::new).collect() }
+    }
+
+    /// The number of keys.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the set holds no key.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The key for a token with this `kid` and `alg`.
+    ///
+    /// A token without `kid` may use the issuer's only key for its `alg`.
+    pub(crate) fn find(&self, kid: Option<&str>, alg: Algorithm) -> KeyMatch<'_> {
+        let usable = |key: &&Arc<VerifyingKey>| key.algorithms.contains(alg);
+        match kid {
+            Some(kid) => {
+                let mut same_kid = self.keys.iter().filter(|key| key.kid.as_deref() == Some(kid)).peekable();
+                if same_kid.peek().is_none() {
+                    return KeyMatch::Missing;
+                }
+                same_kid.find(usable).map_or(KeyMatch::WrongAlgorithm, KeyMatch::Found)
+            }
+            None => {
+                let mut candidates = self.keys.iter().filter(usable);
+                match (candidates.next(), candidates.next()) {
+                    (Some(only), None) => KeyMatch::Found(only),
+                    _ => KeyMatch::Missing,
+                }
+            }
+        }
+    }
+}

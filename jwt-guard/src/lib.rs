@@ -1,0 +1,69 @@
+//! # jwt-guard
+//!
+//! JWT bearer-token authentication for [Rocket] 0.5 APIs: verify tokens
+//! from the identity providers you trust (Auth0, Keycloak, Okta, Entra ID,
+//! any OpenID provider) and read their claims in request guards.
+//!
+//! ```rust,no_run
+//! # #[macro_use] extern crate rocket;
+//! use jwt_guard::{Claims, JwtGuard, Token};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct AppClaims {
+//!     sub: String,
+//! }
+//!
+//! #[get("/me")]
+//! fn me(claims: Claims<AppClaims>) -> String {
+//!     format!("hello, {}", claims.sub)
+//! }
+//!
+//! #[get("/scopes")]
+//! fn scopes(token: Token) -> String {
+//!     token.scopes().join(" ")
+//! }
+//!
+//! #[launch]
+//! fn rocket() -> _ {
+//!     rocket::build()
+//!         .attach(JwtGuard::fairing())
+//!         .register("/", jwt_guard::catchers())
+//!         .mount("/", routes![me, scopes])
+//! }
+//! ```
+//!
+//! ```toml
+//! # Rocket.toml
+//! [default.jwt_guard.issuers.auth0]
+//! issuer = "https://tenant.example.com/"
+//! audience = "https://api.example.com"
+//! ```
+//!
+//! Keys come from the issuer's JWKS, found by OpenID discovery, cached by
+//! `kid` and refreshed on rotation. Refusals follow RFC 6750: see
+//! [`AuthError`] for the statuses and [`catchers()`] for the JSON bodies.
+//! The [`config`] module documents every setting.
+//!
+//! [Rocket]: https://rocket.rs
+
+mod algorithm;
+mod bearer;
+pub mod config;
+mod error;
+mod keys;
+mod rocket_integration;
+mod token;
+mod verify;
+
+pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use config::{Audience, Config, IssuerConfig, ScopeClaim};
+pub use error::{AuthError, ConfigError, RequestProblem, TokenProblem};
+pub use rocket_integration::{Claims, JwtGuard, JwtGuardBuilder, catchers};
+pub use token::{Token, TokenHeader};
+pub use verify::Verifier;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

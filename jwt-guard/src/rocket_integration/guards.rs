@@ -1,0 +1,205 @@
+//! The request guards: [`Token`] for the verified token and [`Claims`] for
+//! its claims as the app's own type. However many guards of a route ask,
+//! a request's token is verified once.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+use rocket::http::Status;
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
+use rocket::{Ignite, Rocket, Sentinel};
+use serde::de::DeserializeOwned;
+
+use super::JwtGuard;
+use crate::bearer;
+use crate::error::AuthError;
+use crate::token::Token;
+
+/// The outcome of verifying a request's token, cached in the request.
+struct Verified(Result<Token, AuthError>);
+
+/// The first error that refused a request, for catchers and the response
+/// hook to read.
+struct RecordedError(OnceLock<AuthError>);
+
+impl AuthError {
+    /// The error that a jwt-guard guard refused this request with, if any.
+    ///
+    /// Rocket gives catchers no access to a guard's error, so jwt-guard
+    /// keeps it in the request. An app that renders errors its own way
+    /// registers its own catchers and reads it from there:
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket::Request;
+    /// use jwt_guard::AuthError;
+    ///
+    /// #[catch(401)]
+    /// fn unauthorized(request: &Request<'_>) -> String {
+    ///     match AuthError::of(request) {
+    ///         Some(error) => format!("access denied: {error}"),
+    ///         None => "access denied".into(),
+    ///     }
+    /// }
+    ///
+    /// let rocket = rocket::build().register("/", catchers![unauthorized]);
+    /// ```
+    ///
+    /// The `WWW-Authenticate` and `Retry-After` headers are added to such a
+    /// catcher's response by the fairing.
+    pub fn of<'r>(request: &'r Request<'_>) -> Option<&'r AuthError> {
+        request.local_cache(|| RecordedError(OnceLock::new())).0.get()
+    }
+
+    /// Keeps the error in the request and turns it into a guard failure.
+    pub(crate) fn fail<T>(self, request: &Request<'_>) -> request::Outcome<T, AuthError> {
+        log::debug!("jwt-guard: {} {}: refused: {self}", request.method(), request.uri().path());
+        let status = Status::new(self.status_code());
+        let _first_wins = request.local_cache(|| RecordedError(OnceLock::new())).0.set(self.clone());
+        Outcome::Error((status, self))
+    }
+}
+
+/// Verifies the request's token, once per request.
+async fn verify<'r>(request: &'r Request<'_>) -> &'r Result<Token, AuthError> {
+    let verified = request.local_cache_async(async {
+        let Some(guard) = request.rocket().state::<JwtGuard>() else {
+            log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
+            return Verified(Err(AuthError::NotConfigured));
+        };
+        let token_in_uri = request.query_value::<&str>("access_token").is_some();
+        let authorization = request.headers().get("Authorization");
+        let token = match bearer::extract(authorization, token_in_uri, guard.header_prefix()) {
+            Ok(token) => token,
+            Err(error) => return Verified(Err(error)),
+        };
+        Verified(guard.verifier().verify(token).await)
+    });
+    &verified.await.0
+}
+
+fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
+    let missing = rocket.state::<JwtGuard>().is_none();
+    if missing {
+        log::error!("jwt-guard: routes need tokens: attach `jwt_guard::JwtGuard::fairing()`");
+    }
+    missing
+}
+
+/// The request's verified bearer token.
+///
+/// # Outcomes
+///
+/// - **Success**: the token verified against the issuer its `iss` names.
+/// - **Error** `401`: no token, or a token that is not acceptable
+///   ([`AuthError::MissingToken`], [`AuthError::InvalidToken`]).
+/// - **Error** `400`: a malformed `Authorization` header, several of them,
+///   or a token in the URI ([`AuthError::InvalidRequest`]).
+/// - **Error** `503`: the issuer's keys cannot be fetched right now
+///   ([`AuthError::KeysUnavailable`]).
+///
+/// It never forwards. Use `Option<Token>` for routes that also serve
+/// anonymous requests, and `Result<Token, AuthError>` to handle refusals in
+/// the handler.
+///
+/// # Example
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::Token;
+///
+/// #[get("/whoami")]
+/// fn whoami(token: Token) -> String {
+///     format!("{} via {}", token.subject().unwrap_or("?"), token.issuer())
+/// }
+/// ```
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Token {
+    type Error = AuthError;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
+        match verify(request).await {
+            Ok(token) => Outcome::Success(token.clone()),
+            Err(error) => error.clone().fail(request),
+        }
+    }
+}
+
+impl Sentinel for Token {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        fairing_missing(rocket)
+    }
+}
+
+/// The verified token's claims, as the app's own type.
+///
+/// # Outcomes
+///
+/// Those of [`Token`], and **Error** `401` `invalid_token` when the claims do
+/// not fit `T`; the description names the claim.
+///
+/// # Example
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::Claims;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct AppClaims {
+///     sub: String,
+///     #[serde(rename = "https://example.com/roles", default)]
+///     roles: Vec<String>,
+/// }
+///
+/// #[get("/roles")]
+/// fn roles(claims: Claims<AppClaims>) -> String {
+///     format!("{} has roles {:?}", claims.sub, claims.roles)
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims<T>(T);
+
+impl<T> Claims<T> {
+    /// The claims, out of the guard.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Claims<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Claims<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Send> FromRequest<'r> for Claims<T> {
+    type Error = AuthError;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
+        let token = match verify(request).await {
+            Ok(token) => token,
+            Err(error) => return error.clone().fail(request),
+        };
+        match token.deserialize_claims() {
+            Ok(claims) => Outcome::Success(Claims(claims)),
+            Err(problem) => AuthError::InvalidToken(problem).fail(request),
+        }
+    }
+}
+
+impl<T> Sentinel for Claims<T> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        fairing_missing(rocket)
+    }
+}

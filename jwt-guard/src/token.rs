@@ -1,0 +1,132 @@
+//! A verified token: what a handler may rely on once every check passed.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::algorithm::Algorithm;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::TokenProblem;
+
+/// A bearer token whose signature, issuer, audience and validity window
+/// were verified.
+///
+/// `Token` is also a Rocket request guard; see the guard's documentation in
+/// [`JwtGuard`](crate::JwtGuard). Cloning is cheap.
+///
+/// ```
+/// # use jwt_guard::Token;
+/// fn describe(token: &Token) -> String {
+///     format!(
+///         "{} from `{}` with scopes {:?}",
+///         token.subject().unwrap_or("nobody"),
+///         token.issuer(),
+///         token.scopes(),
+///     )
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Token {
+    inner: Arc<TokenParts>,
+}
+
+#[derive(Debug)]
+struct TokenParts {
+    raw: Box<str>,
+    issuer: Arc<str>,
+    header: TokenHeader,
+    claims: Map<String, Value>,
+    scopes: Vec<String>,
+    expires_at: f64,
+}
+
+/// The JOSE header fields of a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenHeader {
+    /// The signature algorithm.
+    pub alg: Algorithm,
+    /// The key id, if the token named one.
+    pub kid: Option<String>,
+    /// The media type, if the token gave one.
+    pub typ: Option<String>,
+}
+
+impl Token {
+    pub(crate) fn new(
+        raw: &str,
+        issuer: Arc<str>,
+        header: TokenHeader,
+        claims: Map<String, Value>,
+        scopes: Vec<String>,
+        expires_at: f64,
+    ) -> Self {
+        let parts = TokenParts { raw: raw.into(), issuer, header, claims, scopes, expires_at };
+        Self { inner: Arc::new(parts) }
+    }
+
+    /// The configured name of the issuer that signed the token, such as
+    /// `auth0` for `[jwt_guard.issuers.auth0]`.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The JOSE header.
+    pub fn header(&self) -> &TokenHeader {
+        &self.inner.header
+    }
+
+    /// The `sub` claim.
+    pub fn subject(&self) -> Option<&str> {
+        self.claim("sub").and_then(Value::as_str)
+    }
+
+    /// The `exp` claim, as a point in time.
+    pub fn expires_at(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::try_from_secs_f64(self.inner.expires_at).unwrap_or_default()
+    }
+
+    /// The scopes, read from the issuer's `scope_claim`, in token order.
+    pub fn scopes(&self) -> &[String] {
+        &self.inner.scopes
+    }
+
+    /// Whether the token grants `scope`, compared exactly (RFC 6749).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.inner.scopes.iter().any(|granted| granted == scope)
+    }
+
+    /// Every claim of the token.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.inner.claims
+    }
+
+    /// One claim, by its JSON name.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.inner.claims.get(name)
+    }
+
+    /// The token as the client sent it, to pass on to a downstream API.
+    pub fn as_str(&self) -> &str {
+        &self.inner.raw
+    }
+
+    /// The claims as the caller's own type.
+    ///
+    /// The error names the claim that does not fit, never its value.
+    pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, TokenProblem> {
+        let mut track = serde_path_to_error::Track::new();
+        let deserializer = serde_path_to_error::Deserializer::new(&self.inner.claims, &mut track);
+        T::deserialize(deserializer).map_err(|error| {
+            let path = track.path().to_string();
+            let message = error.to_string();
+            let reason = match message.strip_prefix("missing field ") {
+                Some(field) if path == "." => format!("the claim {field} is missing"),
+                Some(field) => format!("the claim {field} is missing in `{path}`"),
+                None => format!("the claim `{path}` has the wrong type or value"),
+            };
+            TokenProblem::ClaimsMismatch(reason)
+        })
+    }
+}

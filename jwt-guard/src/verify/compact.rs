@@ -1,0 +1,143 @@
+//! The compact serialization of a JWS (RFC 7515 section 7.1): three
+//! base64url parts, a JOSE header and a JSON claims object.
+//!
+//! Decoding is strict: no padding, no stray bits, no duplicate members at
+//! the top level of the claims (RFC 7519 section 4 allows a parser to
+//! reject them, and they are a classic way to fool a second parser).
+
+use std::fmt;
+
+use crate::algorithm::Algorithm;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::error::TokenProblem;
+
+/// The three parts of a compact JWS, still encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CompactParts<'a> {
+    pub(crate) header: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'a str,
+}
+
+/// Splits a token into its parts.
+pub(crate) fn split(token: &str) -> Result<CompactParts<'_>, TokenProblem> {
+    let dots = token.bytes().filter(|byte| *byte == b'.').count();
+    match dots {
+        2 => {}
+        4 => return Err(TokenProblem::Encrypted),
+        _ => return Err(TokenProblem::Malformed("a JWS has three dot-separated parts")),
+    }
+    let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
+    let (header, payload) = signing_input.split_once('.').unwrap_or_default();
+    if header.is_empty() || payload.is_empty() || signature.is_empty() {
+        return Err(TokenProblem::Malformed("a part is empty"));
+    }
+    Ok(CompactParts { header, payload, signature, signing_input })
+}
+
+/// The JOSE header fields that verification looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JoseHeader {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
+}
+
+/// The header as sent. `jku`, `x5u`, `jwk` and `x5c` are never read: keys
+/// come from the issuer's configuration only (RFC 8725 section 3.10).
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+    #[serde(default)]
+    crit: Option<IgnoredAny>,
+    #[serde(default)]
+    enc: Option<IgnoredAny>,
+}
+
+/// The `typ` values of an access token: absent, `JWT` (RFC 7519) or
+/// `at+jwt` (RFC 9068), with or without `application/`, in any case.
+fn is_access_token_type(typ: &str) -> bool {
+    const MEDIA_TYPE_PREFIX: &str = "application/";
+    let subtype = match typ.get(..MEDIA_TYPE_PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(MEDIA_TYPE_PREFIX) => &typ[MEDIA_TYPE_PREFIX.len()..],
+        _ => typ,
+    };
+    subtype.eq_ignore_ascii_case("jwt") || subtype.eq_ignore_ascii_case("at+jwt")
+}
+
+/// Decodes and checks the header.
+pub(crate) fn decode_header(encoded: &str) -> Result<JoseHeader, TokenProblem> {
+    const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
+    let members = decode_object(encoded, NOT_A_HEADER)?;
+    let raw = RawHeader::deserialize(&members).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
+    if raw.enc.is_some() {
+        return Err(TokenProblem::Encrypted);
+    }
+    if raw.crit.is_some() {
+        return Err(TokenProblem::UnsupportedCritical);
+    }
+    if raw.typ.as_deref().is_some_and(|typ| !is_access_token_type(typ)) {
+        return Err(TokenProblem::WrongType);
+    }
+    let alg: Algorithm = raw.alg.parse().map_err(|_| TokenProblem::AlgorithmNotAllowed)?;
+    Ok(JoseHeader { alg, kid: raw.kid, typ: raw.typ })
+}
+
+/// Decodes the claims object.
+pub(crate) fn decode_claims(encoded: &str) -> Result<Map<String, Value>, TokenProblem> {
+    decode_object(encoded, "the payload is not a JSON object with unique members")
+}
+
+/// Decodes a part that must be a JSON object with unique members;
+/// `not_an_object` says what is wrong when it is not one.
+fn decode_object(encoded: &str, not_an_object: &'static str) -> Result<Map<String, Value>, TokenProblem> {
+    let bytes =
+        URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenProblem::Malformed("a part is not unpadded base64url"))?;
+    serde_json::from_slice::<UniqueMembers>(&bytes)
+        .map(|object| object.0)
+        .map_err(|_| TokenProblem::Malformed(not_an_object))
+}
+
+/// A JSON object whose members all have distinct names.
+struct UniqueMembers(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = UniqueMembers;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut members = Map::new();
+                while let Some((name, value)) = access.next_entry::<String, Value>()? {
+                    if members.contains_key(&name) {
+                        return Err(de::Error::custom("duplicate member"));
+                    }
+                    members.insert(name, value);
+                }
+                Ok(UniqueMembers(members))
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests;

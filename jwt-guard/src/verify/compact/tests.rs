@@ -1,0 +1,62 @@
+use serde_json::json;
+
+use super::*;
+
+fn encode(value: &serde_json::Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+#[test]
+fn split_counts_the_parts() {
+    let parts = split("aaa.bbb.ccc").unwrap();
+    assert_eq!((parts.header, parts.payload, parts.signature, parts.signing_input), ("aaa", "bbb", "ccc", "aaa.bbb"));
+    assert_eq!(split("a.b.c.d.e").unwrap_err(), TokenProblem::Encrypted);
+    for malformed in ["", "abc", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b."] {
+        assert!(matches!(split(malformed), Err(TokenProblem::Malformed(_))), "{malformed:?}");
+    }
+}
+
+#[test]
+fn headers_are_checked_before_any_key_is_looked_up() {
+    let header = |value: serde_json::Value| decode_header(&encode(&value));
+    assert_eq!(
+        header(json!({"alg": "ES256", "kid": "k", "typ": "at+jwt"})).unwrap(),
+        JoseHeader { alg: Algorithm::ES256, kid: Some("k".into()), typ: Some("at+jwt".into()) }
+    );
+    assert_eq!(header(json!({"alg": "none"})).unwrap_err(), TokenProblem::AlgorithmNotAllowed);
+    assert_eq!(
+        header(json!({"alg": "RS256", "crit": ["b64"], "b64": false})).unwrap_err(),
+        TokenProblem::UnsupportedCritical
+    );
+    assert_eq!(header(json!({"alg": "RSA-OAEP", "enc": "A256GCM"})).unwrap_err(), TokenProblem::Encrypted);
+    assert_eq!(header(json!({"alg": "RS256", "typ": "refresh+jwt"})).unwrap_err(), TokenProblem::WrongType);
+    assert!(header(json!({"alg": "RS256", "jku": "https://evil.test/jwks", "x5u": "https://evil.test/cert"})).is_ok());
+    assert!(matches!(header(json!(["alg", "RS256"])), Err(TokenProblem::Malformed(_))));
+    assert!(matches!(header(json!({"kid": "k"})), Err(TokenProblem::Malformed(_))));
+    assert!(matches!(
+        decode_header(&URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","alg":"none"}"#)),
+        Err(TokenProblem::Malformed(_))
+    ));
+}
+
+#[test]
+fn typ_accepts_access_token_media_types_only() {
+    for typ in ["JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt", "Application/JWT"] {
+        assert!(is_access_token_type(typ), "{typ}");
+    }
+    for typ in ["refresh+jwt", "application/", "id+jwt", "JWS", "", "application/refresh+jwt", "ü"] {
+        assert!(!is_access_token_type(typ), "{typ}");
+    }
+}
+
+#[test]
+fn claims_must_be_one_object_with_unique_members() {
+    assert_eq!(decode_claims(&encode(&json!({"sub": "a"}))).unwrap()["sub"], "a");
+    let duplicate = URL_SAFE_NO_PAD.encode(r#"{"sub":"a","sub":"b"}"#);
+    assert!(matches!(decode_claims(&duplicate), Err(TokenProblem::Malformed(_))));
+    for not_an_object in [json!([1]), json!("sub"), json!(null), json!(3)] {
+        assert!(decode_claims(&encode(&not_an_object)).is_err());
+    }
+    let padded = format!("{}=", encode(&json!({"a": 1})));
+    assert!(decode_claims(&padded).is_err());
+}

@@ -1,0 +1,78 @@
+//! Configuration: Rocket.toml-style tables and the builder, and bad values
+//! that abort ignite with the key named.
+
+use jwt_guard::{Config, IssuerConfig, JwtGuard};
+use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
+use rocket::local::asynchronous::Client;
+use serde_json::json;
+
+use crate::bearer;
+
+#[rocket::async_test]
+async fn bad_values_abort_ignite() {
+    let bad_tables = [
+        json!({ "issuers": {} }),
+        json!({ "leeway": "thirty", "issuers": {} }),
+        json!({ "levway": 30 }),
+        json!({ "issuers": { "x": { "issuer": "https://x.test/" } } }),
+        json!({ "issuers": { "x": { "issuer": "https://x.test/", "audience": "a", "algorithms": ["none"] } } }),
+    ];
+    let without_table = rocket::custom(jwt_guard_tests::quiet_figment()).attach(JwtGuard::fairing());
+    for rocket in bad_tables.into_iter().map(app).chain([without_table]) {
+        let error = rocket.ignite().await.expect_err("a bad configuration aborts ignite");
+        assert!(
+            matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(failed) if failed[0].name == "jwt-guard")
+        );
+    }
+}
+
+#[test]
+fn errors_name_the_bad_key_and_say_the_fix() {
+    let check = |config: Config| JwtGuard::from_config(config).unwrap_err().to_string();
+    let with_issuer = |issuer: IssuerConfig| {
+        let mut config = Config::default();
+        config.issuers.insert("idp".into(), issuer);
+        config
+    };
+    assert_eq!(
+        check(Config::default()),
+        "bad `jwt_guard.issuers`: no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with `issuer` and `audience`"
+    );
+    assert_eq!(
+        check(with_issuer(IssuerConfig::new("http://idp.example.com/", AUDIENCE))),
+        "bad `jwt_guard.issuers.idp.issuer`: plain `http://` is accepted only for loopback hosts; use `https://` or set `allow_http = true`"
+    );
+    assert_eq!(
+        check(with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE).algorithms(["HS256"]))),
+        "bad `jwt_guard.issuers.idp.algorithms`: `HS256` needs a shared secret, but remote issuers publish public keys only"
+    );
+    assert_eq!(
+        check(with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE).algorithms(["RS257"]))),
+        "bad `jwt_guard.issuers.idp.algorithms`: unknown algorithm `RS257`; expected one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
+    );
+    assert!(
+        JwtGuard::from_config(with_issuer(IssuerConfig::new("http://idp.example.com/", AUDIENCE).allow_http(true)))
+            .is_ok()
+    );
+}
+
+#[test]
+fn rocket_config_errors_name_the_key() {
+    let figment = jwt_guard_tests::quiet_figment().merge(("jwt_guard", json!({ "levway": 30 })));
+    let error = figment.extract_inner::<Config>("jwt_guard").unwrap_err();
+    assert!(error.to_string().contains("unknown field: found `levway`"), "{error}");
+    assert!(error.path.iter().any(|key| key == "levway"), "{:?}", error.path);
+}
+
+#[rocket::async_test]
+async fn the_builder_configures_in_code() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let mut config = Config::default();
+    config.realm = "reports".into();
+    config.issuers.insert("built".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    let client = Client::tracked(app_with_config(config)).await.unwrap();
+    let ok = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
+    assert_eq!((ok.status, ok.body["issuer"].clone()), (200, json!("built")));
+    let missing = call(&client, "/token", &[]).await;
+    assert_eq!(missing.challenge.as_deref(), Some(r#"Bearer realm="reports""#));
+}

@@ -1,0 +1,164 @@
+//! RFC 6750 responses: status, `WWW-Authenticate` and JSON body for every
+//! kind of refusal, with jwt-guard's catchers and with the app's own.
+
+use jwt_guard::AuthError;
+use jwt_guard_tests::{TestKey, call, claims_for, mint};
+use rocket::local::asynchronous::Client;
+use serde_json::json;
+
+use crate::{bearer, setup};
+
+#[rocket::async_test]
+async fn a_valid_token_reaches_the_handler() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let token = mint(TestKey::RsaA, &claims_for(server.base()));
+    let response = call(&client, "/token", &[&bearer(&token)]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.challenge, None);
+    assert_eq!(
+        response.body,
+        json!({"issuer": "primary", "sub": "alice", "scopes": ["read", "write"], "kid": "kid-rsa-a", "alg": "RS256"})
+    );
+}
+
+#[rocket::async_test]
+async fn no_token_is_a_401_with_a_bare_challenge() {
+    let (_server, client) = setup(&[TestKey::RsaA]).await;
+    for authorization in [&[][..], &["Basic dXNlcjpwYXNz"][..]] {
+        let response = call(&client, "/token", authorization).await;
+        assert_eq!(response.status, 401);
+        assert_eq!(response.challenge.as_deref(), Some(r#"Bearer realm="api""#));
+        assert_eq!(response.body["error"], "missing_token");
+    }
+}
+
+#[rocket::async_test]
+async fn malformed_requests_are_400_invalid_request() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let token = mint(TestKey::RsaA, &claims_for(server.base()));
+    let cases: [(&[&str], &str); 4] = [
+        (&["Bearer"], "the `Authorization` header must be `Bearer <token>` with a single token"),
+        (&["Bearer a.b.c d.e.f"], "the `Authorization` header must be `Bearer <token>` with a single token"),
+        (&["Bearer a.b.c,d.e.f"], "the `Authorization` header must be `Bearer <token>` with a single token"),
+        (&[&bearer(&token), &bearer(&token)], "the request has more than one `Authorization` header"),
+    ];
+    for (authorization, description) in cases {
+        let response = call(&client, "/token", authorization).await;
+        assert_eq!(response.status, 400, "{authorization:?}");
+        assert_eq!(
+            response.challenge.unwrap(),
+            format!(r#"Bearer realm="api", error="invalid_request", error_description="{description}""#)
+        );
+        assert_eq!(response.body, json!({"error": "invalid_request", "error_description": description}));
+    }
+    let in_uri = call(&client, &format!("/token?access_token={token}"), &[&bearer(&token)]).await;
+    assert_eq!(in_uri.status, 400);
+    assert_eq!(in_uri.body["error_description"], "send the token in the `Authorization` header only, not in the URI");
+}
+
+#[rocket::async_test]
+async fn invalid_tokens_are_401_invalid_token_without_echoing_the_token() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let mut expired = claims_for(server.base());
+    expired["exp"] = json!(jwt_guard_tests::now() - 3600);
+    let mut foreign = claims_for("https://elsewhere.example.com/");
+    foreign["aud"] = json!("https://api.test");
+    let mut other_audience = claims_for(server.base());
+    other_audience["aud"] = json!("https://other-api.test");
+    let good = mint(TestKey::RsaA, &claims_for(server.base()));
+    let (signing_input, _) = good.rsplit_once('.').unwrap();
+    let mut header_of_a = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header_of_a.kid = Some(TestKey::RsaA.kid());
+    let signed_by_b_as_a = jwt_guard_tests::mint_with_header(TestKey::RsaB, &header_of_a, &claims_for(server.base()));
+    let cases = [
+        (mint(TestKey::RsaA, &expired), "the token has expired"),
+        (mint(TestKey::RsaA, &foreign), "the token's issuer is not trusted"),
+        (mint(TestKey::RsaA, &other_audience), "the token is not meant for this audience"),
+        (format!("{signing_input}.{}", &good[good.len() - 20..]), "the token's signature is invalid"),
+        (signed_by_b_as_a, "the token's signature is invalid"),
+        (format!("+{}", &good[1..]), "the token is malformed: a part is not unpadded base64url"),
+        ("abc.def".into(), "the token is malformed: a JWS has three dot-separated parts"),
+        ("a.b.c.d.e".into(), "encrypted tokens (JWE) are not accepted"),
+    ];
+    for (token, description) in cases {
+        let response = call(&client, "/token", &[&bearer(&token)]).await;
+        assert_eq!(response.status, 401, "{description}");
+        assert_eq!(
+            response.challenge.unwrap(),
+            format!(r#"Bearer realm="api", error="invalid_token", error_description="{description}""#)
+        );
+        assert_eq!(response.body, json!({"error": "invalid_token", "error_description": description}));
+        assert!(!response.body.to_string().contains(&token));
+    }
+}
+
+#[rocket::async_test]
+async fn claims_that_do_not_fit_the_type_name_the_claim() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let good = call(&client, "/claims", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
+    assert_eq!(good.status, 200);
+    assert_eq!(good.body, json!({"sub": "alice", "tenant": "acme"}));
+
+    let mut without_tenant = claims_for(server.base());
+    without_tenant.as_object_mut().unwrap().remove("tenant");
+    let response = call(&client, "/claims", &[&bearer(&mint(TestKey::RsaA, &without_tenant))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.body["error_description"], "the token's claims do not fit: the claim `tenant` is missing");
+    assert!(response.challenge.unwrap().contains(r#"error="invalid_token""#));
+
+    let mut mistyped = claims_for(server.base());
+    mistyped["tenant"] = json!(42);
+    let response = call(&client, "/claims", &[&bearer(&mint(TestKey::RsaA, &mistyped))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        response.body["error_description"],
+        "the token's claims do not fit: the claim `tenant` has the wrong type or value"
+    );
+}
+
+#[rocket::async_test]
+async fn guards_of_one_request_share_one_verification() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let mut unknown_kid = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    unknown_kid.kid = Some("kid-nobody-knows".into());
+    let token = jwt_guard_tests::mint_with_header(TestKey::RsaA, &unknown_kid, &claims_for(server.base()));
+    // Past the cooldown, every verification of this token would fetch keys.
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let hits_before_call = server.jwks_hits();
+    let response = call(&client, "/optional", &[&bearer(&token)]).await;
+    assert_eq!(response.body, json!("token: false, claims: false"));
+    assert_eq!(server.jwks_hits() - hits_before_call, 1, "two guards, one verification");
+}
+
+#[rocket::catch(401)]
+fn plain_text_401(request: &rocket::Request<'_>) -> String {
+    match AuthError::of(request) {
+        Some(error) => format!("denied ({}): {error}", error.code()),
+        None => "denied".into(),
+    }
+}
+
+#[rocket::async_test]
+async fn an_apps_own_catcher_reads_the_error_and_keeps_the_challenge() {
+    let server = jwt_guard_tests::KeyServer::start(&[TestKey::RsaA]).await;
+    let rocket =
+        rocket::custom(jwt_guard_tests::quiet_figment().merge(("jwt_guard", jwt_guard_tests::single_issuer(&server))))
+            .attach(jwt_guard::JwtGuard::fairing())
+            .register("/", rocket::catchers![plain_text_401])
+            .mount("/", rocket::routes![needs_token]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let mut expired = claims_for(server.base());
+    expired["exp"] = json!(jwt_guard_tests::now() - 3600);
+    let response = call(&client, "/", &[&bearer(&mint(TestKey::RsaA, &expired))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.body, json!("denied (invalid_token): the token has expired"));
+    assert_eq!(
+        response.challenge.as_deref(),
+        Some(r#"Bearer realm="api", error="invalid_token", error_description="the token has expired""#)
+    );
+}
+
+#[rocket::get("/")]
+fn needs_token(token: jwt_guard::Token) -> String {
+    token.subject().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,211 @@
+//! Keys from the issuer: discovery, rotation, the refetch cooldown, one
+//! fetch for concurrent misses, background refresh, and outages of the
+//! provider before and after launch.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, Header};
+use jwt_guard::{AuthError, Config, IssuerConfig, TokenProblem, Verifier};
+use jwt_guard_tests::{
+    AUDIENCE, Behaviour, KeyServer, TestKey, app, call, claims_for, free_port, issuer_table, mint, mint_with_header,
+};
+use rocket::futures::future::join_all;
+use rocket::local::asynchronous::Client;
+use rocket::tokio::time::sleep;
+use serde_json::json;
+
+use crate::{bearer, setup};
+
+/// Past the 0.3 s cooldown of the test apps.
+const PAST_COOLDOWN: Duration = Duration::from_millis(350);
+
+fn with_kid(key: TestKey, kid: &str, issuer: &str) -> String {
+    let mut header = Header::new(key.alg());
+    header.kid = Some(kid.into());
+    mint_with_header(key, &header, &claims_for(issuer))
+}
+
+#[rocket::async_test]
+async fn keys_are_found_by_discovery_and_the_issuer_must_match() {
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    let issuer = json!({ "issuer": server.base(), "audience": AUDIENCE });
+    let client = Client::tracked(app(json!({ "issuers": { "discovered": issuer } }))).await.unwrap();
+    let response = call(&client, "/token", &[&bearer(&mint(TestKey::EcA, &claims_for(server.base())))]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body["issuer"], "discovered");
+    assert_eq!((server.discovery_hits(), server.jwks_hits()), (1, 1));
+
+    let impostor = KeyServer::start(&[TestKey::EcA]).await;
+    impostor.set_discovery_issuer("https://someone-else.example.com/");
+    let issuer = json!({ "issuer": impostor.base(), "audience": AUDIENCE });
+    let client = Client::tracked(app(json!({ "issuers": { "impostor": issuer } }))).await.unwrap();
+    let response = call(&client, "/token", &[&bearer(&mint(TestKey::EcA, &claims_for(impostor.base())))]).await;
+    assert_eq!(response.status, 503);
+    assert_eq!(impostor.jwks_hits(), 0, "a mismatched discovery document is not followed");
+}
+
+#[rocket::async_test]
+async fn a_rotated_key_is_fetched_once_then_accepted() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let issuer = server.base().to_owned();
+    assert_eq!(call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(&issuer)))]).await.status, 200);
+    server.set_keys(vec![TestKey::RsaA.jwk(), TestKey::RsaB.jwk()]);
+    sleep(PAST_COOLDOWN).await;
+    let before = server.jwks_hits();
+    for _ in 0..3 {
+        let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaB, &claims_for(&issuer)))]).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body["kid"], "kid-rsa-b");
+    }
+    assert_eq!(server.jwks_hits() - before, 1);
+}
+
+#[rocket::async_test]
+async fn a_flood_of_unknown_kids_fetches_once_per_cooldown() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let issuer = server.base().to_owned();
+    assert_eq!(call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(&issuer)))]).await.status, 200);
+    sleep(PAST_COOLDOWN).await;
+    let before = server.jwks_hits();
+    let authorizations: Vec<String> =
+        (0..200).map(|n| bearer(&with_kid(TestKey::RsaA, &format!("made-up-{n}"), &issuer))).collect();
+    let headers: Vec<[&str; 1]> = authorizations.iter().map(|value| [value.as_str()]).collect();
+    let responses = join_all(headers.iter().map(|header| call(&client, "/token", header))).await;
+    assert!(responses.iter().all(|response| response.status == 401));
+    assert_eq!(responses[0].body["error_description"], "the token's signing key is not known");
+    assert_eq!(server.jwks_hits() - before, 1);
+}
+
+#[rocket::async_test]
+async fn concurrent_requests_on_a_cold_cache_share_one_fetch() {
+    let server = KeyServer::start(&[TestKey::EdA]).await;
+    let mut config = Config::default();
+    config.issuers.insert("cold".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    let verifier = Verifier::new(&config).unwrap();
+    let token = mint(TestKey::EdA, &claims_for(server.base()));
+    let results = join_all((0..100).map(|_| verifier.verify(&token))).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(server.jwks_hits(), 1);
+}
+
+#[rocket::async_test]
+async fn keys_already_held_survive_an_outage_of_the_provider() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let issuer = server.base().to_owned();
+    let token = mint(TestKey::RsaA, &claims_for(&issuer));
+    assert_eq!(call(&client, "/token", &[&bearer(&token)]).await.status, 200);
+    server.stop().await;
+    sleep(PAST_COOLDOWN).await;
+    assert_eq!(call(&client, "/token", &[&bearer(&token)]).await.status, 200);
+    let unknown = call(&client, "/token", &[&bearer(&with_kid(TestKey::RsaA, "new-kid", &issuer))]).await;
+    assert_eq!(unknown.status, 503);
+    assert_eq!(unknown.retry_after.as_deref(), Some("1"));
+    assert_eq!(unknown.challenge, None);
+    assert_eq!(unknown.body["error"], "temporarily_unavailable");
+    assert_eq!(call(&client, "/token", &[&bearer(&token)]).await.status, 200);
+}
+
+#[rocket::async_test]
+async fn a_provider_down_at_launch_gives_503_then_recovers_without_restart() {
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let config = json!({
+        "refetch_cooldown": 0.3,
+        "issuers": { "late": { "issuer": issuer, "audience": AUDIENCE, "jwks_uri": format!("{issuer}/jwks.json") } },
+    });
+    let client = Client::tracked(app(config)).await.expect("an unreachable provider does not stop launch");
+    let token = mint(TestKey::RsaA, &claims_for(&issuer));
+    let response = call(&client, "/token", &[&bearer(&token)]).await;
+    assert_eq!(response.status, 503);
+    assert!(response.retry_after.is_some());
+    assert_eq!(
+        response.body["error_description"],
+        "the token issuer's signing keys cannot be fetched right now; retry later"
+    );
+
+    let server = KeyServer::start_on(port, &[TestKey::RsaA]).await;
+    sleep(PAST_COOLDOWN).await;
+    assert_eq!(call(&client, "/token", &[&bearer(&token)]).await.status, 200);
+    assert_eq!(server.jwks_hits(), 1);
+}
+
+#[rocket::async_test]
+async fn two_issuers_with_the_same_kid_never_share_keys() {
+    let first = KeyServer::start(&[]).await;
+    first.set_keys(vec![TestKey::RsaA.jwk_with_kid("shared")]);
+    let second = KeyServer::start(&[]).await;
+    second.set_keys(vec![TestKey::RsaOther.jwk_with_kid("shared")]);
+    let config = json!({ "issuers": { "first": issuer_table(&first), "second": issuer_table(&second) } });
+    let client = Client::tracked(app(config)).await.unwrap();
+
+    let from_second = call(&client, "/token", &[&bearer(&with_kid(TestKey::RsaOther, "shared", second.base()))]).await;
+    assert_eq!((from_second.status, from_second.body["issuer"].clone()), (200, json!("second")));
+    let from_first = call(&client, "/token", &[&bearer(&with_kid(TestKey::RsaA, "shared", first.base()))]).await;
+    assert_eq!((from_first.status, from_first.body["issuer"].clone()), (200, json!("first")));
+    let cross = call(&client, "/token", &[&bearer(&with_kid(TestKey::RsaOther, "shared", first.base()))]).await;
+    assert_eq!(cross.status, 401);
+    assert_eq!(cross.body["error_description"], "the token's signature is invalid");
+}
+
+#[rocket::async_test]
+async fn keys_are_refreshed_in_the_background_before_they_age_out() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({
+        "refetch_cooldown": 3600,
+        "min_refresh": 0.1,
+        "max_refresh": 0.3,
+        "issuers": { "primary": issuer_table(&server) },
+    });
+    let client = Client::tracked(app(config)).await.unwrap();
+    let issuer = server.base().to_owned();
+    assert_eq!(call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(&issuer)))]).await.status, 200);
+    server.set_keys(vec![TestKey::RsaB.jwk()]);
+    sleep(Duration::from_millis(800)).await;
+    // The cooldown rules out a fetch for the unknown kid: only the
+    // background refresh can have brought key B.
+    let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaB, &claims_for(&issuer)))]).await;
+    assert_eq!(response.status, 200);
+    let retired = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(&issuer)))]).await;
+    assert_eq!(retired.status, 401, "a key that left the JWKS is no longer accepted");
+}
+
+#[rocket::async_test]
+async fn misbehaving_providers_give_503_and_are_never_followed_elsewhere() {
+    let elsewhere = KeyServer::start(&[TestKey::RsaA]).await;
+    let behaviours = [
+        Behaviour::Status(500),
+        Behaviour::Html,
+        Behaviour::Huge(1024 * 1024),
+        Behaviour::Redirect(elsewhere.jwks_uri()),
+        Behaviour::Hang(Duration::from_secs(5)),
+    ];
+    for behaviour in behaviours {
+        let server = KeyServer::start(&[TestKey::RsaA]).await;
+        server.set_behaviour(behaviour.clone());
+        let mut config = jwt_guard_tests::single_issuer(&server);
+        config["fetch_timeout"] = json!(0.5);
+        let client = Client::tracked(app(config)).await.unwrap();
+        let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
+        assert_eq!(response.status, 503, "{behaviour:?}");
+        assert!(response.retry_after.is_some(), "{behaviour:?}");
+    }
+    assert_eq!(elsewhere.jwks_hits(), 0, "redirects are not followed");
+}
+
+#[rocket::async_test]
+async fn the_verifier_reports_the_reason_outside_rocket() {
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    let mut config = Config::default();
+    config.issuers.insert("ec".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    let verifier = Verifier::new(&config).unwrap();
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some(TestKey::EcA.kid());
+    let mut claims = claims_for(server.base());
+    claims["exp"] = json!(jwt_guard_tests::now() - 100);
+    let expired = mint_with_header(TestKey::EcA, &header, &claims);
+    assert_eq!(verifier.verify(&expired).await.unwrap_err(), AuthError::InvalidToken(TokenProblem::Expired));
+    let token = verifier.verify(&mint(TestKey::EcA, &claims_for(server.base()))).await.unwrap();
+    assert_eq!(token.issuer(), "ec");
+    assert_eq!(token.subject(), Some("alice"));
+    assert!(token.has_scope("read") && !token.has_scope("Read"));
+}

@@ -1,0 +1,171 @@
+//! Claims and header checks: the validity window with leeway and
+//! fractional NumericDates, the audience, the registered claims' types,
+//! `crit` and `typ`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, Header};
+use jwt_guard_tests::{KeyServer, TestKey, app, call, claims_for, issuer_table, mint, mint_with_header, now};
+use rocket::local::asynchronous::Client;
+use serde_json::{Value, json};
+
+use crate::{bearer, setup};
+
+/// Mints `claims` changed by `edit`, calls `/token`, returns the status
+/// and the error description.
+async fn verdict(client: &Client, issuer: &str, edit: impl FnOnce(&mut Value)) -> (u16, Value) {
+    let mut claims = claims_for(issuer);
+    edit(&mut claims);
+    let response = call(client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    (response.status, response.body["error_description"].clone())
+}
+
+#[rocket::async_test]
+async fn the_validity_window_allows_the_leeway_and_no_more() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let issuer = server.base();
+    let ok = (200, Value::Null);
+    let t = now();
+    assert_eq!(verdict(&client, issuer, |c| c["exp"] = json!(t - 10)).await, ok, "within the 30 s leeway");
+    assert_eq!(verdict(&client, issuer, |c| c["exp"] = json!(t - 40)).await, (401, json!("the token has expired")));
+    assert_eq!(verdict(&client, issuer, |c| c["nbf"] = json!(t + 10)).await, ok);
+    assert_eq!(
+        verdict(&client, issuer, |c| c["nbf"] = json!(t + 120)).await,
+        (401, json!("the token is not valid yet"))
+    );
+    assert_eq!(
+        verdict(&client, issuer, |c| c["iat"] = json!(t + 120)).await,
+        (401, json!("the token was issued in the future"))
+    );
+    assert_eq!(verdict(&client, issuer, |c| c["exp"] = json!(t as f64 + 300.75)).await, ok, "fractional exp");
+    assert_eq!(verdict(&client, issuer, |c| c["iat"] = json!(t as f64 - 0.5)).await, ok, "fractional iat");
+    assert_eq!(
+        verdict(&client, issuer, |c| c["exp"] = json!(t as f64 - 40.5)).await,
+        (401, json!("the token has expired"))
+    );
+}
+
+#[rocket::async_test]
+async fn registered_claims_must_have_their_types() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let issuer = server.base();
+    let expect = |claim: &str| (401, json!(format!("the token's `{claim}` claim has the wrong type")));
+    let t = now();
+    assert_eq!(verdict(&client, issuer, |c| c["exp"] = json!((t + 300).to_string())).await, expect("exp"));
+    assert_eq!(verdict(&client, issuer, |c| c["nbf"] = json!("soon")).await, expect("nbf"));
+    assert_eq!(verdict(&client, issuer, |c| c["aud"] = json!({"aud": "x"})).await, expect("aud"));
+    assert_eq!(verdict(&client, issuer, |c| c["sub"] = json!(7)).await, expect("sub"));
+    assert_eq!(verdict(&client, issuer, |c| c["scope"] = json!(true)).await, expect("scope"));
+    assert_eq!(
+        verdict(&client, issuer, |c| {
+            c.as_object_mut().unwrap().remove("exp");
+        })
+        .await,
+        (401, json!("the token lacks the `exp` claim"))
+    );
+    assert_eq!(
+        verdict(&client, issuer, |c| {
+            c.as_object_mut().unwrap().remove("aud");
+        })
+        .await,
+        (401, json!("the token lacks the `aud` claim"))
+    );
+}
+
+#[rocket::async_test]
+async fn the_audience_may_be_a_list_on_either_side_or_unchecked() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let mut issuer = issuer_table(&server);
+    issuer["audience"] = json!(["https://one.test", "https://api.test"]);
+    let client = Client::tracked(app(json!({ "issuers": { "primary": issuer } }))).await.unwrap();
+    let base = server.base();
+    assert_eq!(verdict(&client, base, |c| c["aud"] = json!(["https://x.test", "https://one.test"])).await.0, 200);
+    assert_eq!(verdict(&client, base, |c| c["aud"] = json!("https://api.test")).await.0, 200);
+    assert_eq!(
+        verdict(&client, base, |c| c["aud"] = json!(["https://x.test"])).await,
+        (401, json!("the token is not meant for this audience"))
+    );
+
+    let mut unchecked = issuer_table(&server);
+    unchecked["audience"] = json!(false);
+    let client = Client::tracked(app(json!({ "issuers": { "primary": unchecked } }))).await.unwrap();
+    assert_eq!(verdict(&client, base, |c| c["aud"] = json!("https://anything.test")).await.0, 200);
+    assert_eq!(
+        verdict(&client, base, |c| {
+            c.as_object_mut().unwrap().remove("aud");
+        })
+        .await
+        .0,
+        200
+    );
+}
+
+#[rocket::async_test]
+async fn scopes_come_from_the_configured_claim_in_either_form() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let mut issuer = issuer_table(&server);
+    issuer["scope_claim"] = json!("scp");
+    let client = Client::tracked(app(json!({ "issuers": { "okta": issuer } }))).await.unwrap();
+    for scp in [json!(["read", "admin"]), json!("read admin")] {
+        let mut claims = claims_for(server.base());
+        claims["scp"] = scp;
+        let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+        assert_eq!(response.body["scopes"], json!(["read", "admin"]));
+    }
+}
+
+#[rocket::async_test]
+async fn headers_that_change_the_meaning_of_a_token_are_refused() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let claims = claims_for(server.base());
+    let mut crit = Header::new(Algorithm::RS256);
+    crit.kid = Some(TestKey::RsaA.kid());
+    crit.extras.insert("crit", json!(["exp"]));
+    let response = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &crit, &claims))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.body["error_description"], "the token has critical header parameters that are not supported");
+
+    let mut refresh = Header::new(Algorithm::RS256);
+    refresh.kid = Some(TestKey::RsaA.kid());
+    refresh.typ = Some("refresh+jwt".into());
+    let response = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &refresh, &claims))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.body["error_description"], "the token's `typ` is not an access token type");
+
+    let mut at_jwt = refresh.clone();
+    at_jwt.typ = Some("application/at+JWT".into());
+    let response = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &at_jwt, &claims))]).await;
+    assert_eq!(response.status, 200);
+}
+
+#[rocket::async_test]
+async fn duplicate_claims_are_refused() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let good = mint(TestKey::RsaA, &claims_for(server.base()));
+    let mut parts = good.split('.');
+    let (header, _, _) = (parts.next().unwrap(), parts.next(), parts.next());
+    let payload = format!(
+        r#"{{"iss":"{}","aud":"https://api.test","exp":{},"sub":"alice","sub":"mallory"}}"#,
+        server.base(),
+        now() + 300
+    );
+    let signing_input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+    let signature =
+        jsonwebtoken::crypto::sign(signing_input.as_bytes(), &TestKey::RsaA.encoding_key(), Algorithm::RS256).unwrap();
+    let response = call(&client, "/token", &[&bearer(&format!("{signing_input}.{signature}"))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        response.body["error_description"],
+        "the token is malformed: the payload is not a JSON object with unique members"
+    );
+}
+
+#[rocket::async_test]
+async fn oversized_tokens_are_refused_before_decoding() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let mut claims = claims_for(server.base());
+    claims["padding"] = json!("x".repeat(9000));
+    let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.body["error_description"], "the token is too large");
+}

@@ -1,0 +1,14 @@
+//! What the integration tests share: signing keys from fixture files,
+//! really signed tokens, a JWKS server on 127.0.0.1 that counts its hits
+//! and can misbehave, and the app under test.
+
+mod app;
+mod key_server;
+mod keys;
+
+pub use app::{
+    AUDIENCE, AppClaims, ResponseParts, app, app_with_config, call, claims_for, issuer_table, quiet_figment,
+    single_issuer,
+};
+pub use key_server::{Behaviour, KeyServer, free_port};
+pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
