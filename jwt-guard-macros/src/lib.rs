@@ -1,5 +1,197 @@
 //! Procedural macros of [jwt-guard](https://docs.rs/jwt-guard).
 //!
 //! Use them through the `jwt-guard` crate, which re-exports them; this
-//! crate's version is pinned exactly by `jwt-guard`. The `#[protected]`
-//! route attribute is the first to land here.
+//! crate's version is pinned exactly by `jwt-guard`. Each macro parses its
+//! policy into a small syntax tree (`protected::parse`), checks it
+//! (`protected::check`), then expands it (`protected::expand`).
+
+mod protected;
+mod suggest;
+
+use proc_macro::TokenStream;
+
+/// Protects a Rocket route with a policy that is checked when the app
+/// compiles and enforced before any other guard of the route runs.
+///
+/// Put it above the route attribute. The route then needs a valid bearer
+/// token (see `jwt_guard::Token`), and the token must meet every option of
+/// the policy:
+///
+/// | option | the token must |
+/// |---|---|
+/// | (none) | be valid |
+/// | `scope = "read"` | grant `read` |
+/// | `scope = "read write"` | grant every scope of the space-delimited list |
+/// | `scopes("read", "write")` | grant every scope listed |
+/// | `any_scope("read", "admin")` | grant at least one of them |
+/// | `claim(role = "admin")` | have the claim equal to the value; an array claim must hold it |
+/// | `claim(role = ["admin", "owner"])` | have one of the values |
+/// | `claim(email_verified = true, level = 3)` | meet every claim; booleans and integers compare as such |
+/// | `issuer = "auth0"` | come from the issuer configured under that name |
+/// | `check = tenant_matches` | pass the app's `fn(&Token) -> bool`, or `async fn(&Token) -> bool` |
+/// | `any(...)`, `all(...)` | meet one, or all, of the nested options |
+/// | `claims = AppClaims` | (names the typed claims that `claim(...)` refers to) |
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{Token, protected};
+///
+/// fn tenant_matches(token: &Token) -> bool {
+///     token.claim("tenant").and_then(|tenant| tenant.as_str()) == Some("acme")
+/// }
+///
+/// async fn not_revoked(token: &Token) -> bool {
+///     token.claim("jti").is_some() // ask a store in a real app
+/// }
+///
+/// #[protected]
+/// #[get("/me")]
+/// fn me(token: Token) -> String { token.subject().unwrap_or_default().into() }
+///
+/// #[protected(scope = "read")]
+/// #[get("/read")]
+/// fn read() {}
+///
+/// #[protected(scope = "read write")]
+/// #[get("/read-write")]
+/// fn read_write() {}
+///
+/// #[protected(scopes("read", "write"))]
+/// #[get("/scopes")]
+/// fn scopes() {}
+///
+/// #[protected(any_scope("read", "admin"))]
+/// #[get("/any-scope")]
+/// fn any_scope() {}
+///
+/// #[protected(claim(role = "admin"))]
+/// #[get("/admin")]
+/// fn admin() {}
+///
+/// #[protected(claim(role = ["admin", "owner"]))]
+/// #[get("/owners")]
+/// fn owners() {}
+///
+/// #[protected(claim(email_verified = true, level = 3))]
+/// #[get("/level")]
+/// fn level() {}
+///
+/// #[protected(claim("https://example.com/tenant" = "acme"))]
+/// #[get("/namespaced")]
+/// fn namespaced() {}
+///
+/// #[protected(issuer = "auth0")]
+/// #[get("/auth0-only")]
+/// fn auth0_only() {}
+///
+/// #[protected(check = tenant_matches)]
+/// #[get("/tenant")]
+/// fn tenant() {}
+///
+/// #[protected(check = not_revoked)]
+/// #[get("/fresh")]
+/// async fn fresh() {}
+///
+/// #[protected(any(scope = "admin", all(scope = "read", claim(tenant = "acme"))))]
+/// #[post("/reports", data = "<body>")]
+/// async fn reports(body: String) -> String { body }
+///
+/// let routes = routes![
+///     me, read, read_write, scopes, any_scope, admin, owners, level, namespaced,
+///     auth0_only, tenant, fresh, reports,
+/// ];
+/// ```
+///
+/// # Typed claims
+///
+/// When the handler takes a `Claims<T>`, or the policy says `claims = T`,
+/// claim names are fields of `T`: rustc rejects a name that `T` lacks, and
+/// a literal of the wrong type for the field. Fields compare as their type
+/// says: `String`, integers, `bool`, any type that implements `PartialEq`
+/// with the literal (your enums), `Option<_>` (must be `Some` of it), and
+/// `Vec<_>` or sets (must hold it). serde's renames apply, so a namespaced
+/// Auth0 claim is named by its Rust field:
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{Claims, protected};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct AppClaims {
+///     sub: String,
+///     #[serde(rename = "https://example.com/roles", default)]
+///     roles: Vec<String>,
+///     email_verified: bool,
+/// }
+///
+/// #[protected(scope = "read", claim(roles = "admin", email_verified = true))]
+/// #[get("/reports")]
+/// fn reports(user: Claims<AppClaims>) -> String {
+///     user.sub.clone()
+/// }
+///
+/// #[protected(claims = AppClaims, claim(roles = ["admin", "owner"]))]
+/// #[delete("/reports/<id>")]
+/// fn delete_report(id: u32) -> String {
+///     id.to_string()
+/// }
+/// ```
+///
+/// Without a typed struct, claim names are JSON member names, written as
+/// identifiers or, for names like `https://example.com/tenant`, as strings.
+///
+/// # Compile errors
+///
+/// Mistakes are errors that point at the offending word and say the fix:
+///
+/// ```compile_fail
+/// # #[macro_use] extern crate rocket;
+/// # use jwt_guard::protected;
+/// #[protected(scop = "read")] // unknown policy option `scop`; did you mean `scope`?
+/// #[get("/")]
+/// fn index() {}
+/// ```
+///
+/// Unknown, duplicate and empty options, values of the wrong kind, scopes
+/// that RFC 6749 does not allow, unknown fields of typed claims, and an
+/// attribute placed below the route attribute are all refused.
+///
+/// # Run time
+///
+/// The policy runs in a request guard placed before the handler's own, so
+/// a denied request never reaches body parsing. Responses:
+/// no token or an invalid one, 401 (see `jwt_guard::AuthError`); a missing
+/// scope, 403 with `WWW-Authenticate: Bearer error="insufficient_scope",
+/// scope="<the scopes needed>"`; a claim or check that fails, 403 whose
+/// description names the claim or check. At launch, every protected route
+/// is logged with its policy, and a route whose `issuer` is not configured,
+/// or an app without `JwtGuard::fairing()`, stops the launch.
+#[proc_macro_attribute]
+pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
+    protected::protected(attr.into(), item.into()).into()
+}
+
+/// A policy for a whole group of routes, for `jwt_guard::protect`.
+///
+/// Same grammar and checks as `#[protected]`; typed claims need
+/// `claims = T`.
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{JwtGuard, policy, protect};
+///
+/// #[get("/a")]
+/// fn a() {}
+///
+/// #[get("/b")]
+/// fn b() {}
+///
+/// let rocket = rocket::build()
+///     .attach(JwtGuard::fairing())
+///     .mount("/admin", protect(policy!(scope = "admin"), routes![a, b]));
+/// ```
+#[proc_macro]
+pub fn policy(input: TokenStream) -> TokenStream {
+    protected::policy(input.into()).into()
+}

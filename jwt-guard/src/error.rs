@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::policy::Denial;
+
 /// A configuration value that cannot be used; ignite is aborted with it.
 ///
 /// ```
@@ -43,6 +45,10 @@ pub enum AuthError {
     /// The token is not acceptable: 401 `invalid_token`.
     #[error(transparent)]
     InvalidToken(#[from] TokenProblem),
+    /// The token is valid, but the route's policy denies it: 403
+    /// `insufficient_scope`.
+    #[error(transparent)]
+    Forbidden(#[from] Denial),
     /// The keys of the token's issuer cannot be had right now: 503 with
     /// `Retry-After`.
     #[error("the token issuer's signing keys cannot be fetched right now; retry later")]
@@ -61,6 +67,7 @@ impl AuthError {
         match self {
             Self::MissingToken | Self::InvalidToken(_) => 401,
             Self::InvalidRequest(_) => 400,
+            Self::Forbidden(_) => 403,
             Self::KeysUnavailable { .. } => 503,
             Self::NotConfigured => 500,
         }
@@ -73,6 +80,7 @@ impl AuthError {
             Self::MissingToken => "missing_token",
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidToken(_) => "invalid_token",
+            Self::Forbidden(_) => "insufficient_scope",
             Self::KeysUnavailable { .. } => "temporarily_unavailable",
             Self::NotConfigured => "server_error",
         }
@@ -95,6 +103,14 @@ impl AuthError {
             Self::MissingToken => Some(format!(r#"Bearer realm="{realm}""#)),
             Self::InvalidRequest(_) | Self::InvalidToken(_) => {
                 Some(format!(r#"Bearer realm="{realm}", error="{}", error_description="{self}""#, self.code()))
+            }
+            Self::Forbidden(denial) => {
+                let mut challenge =
+                    format!(r#"Bearer realm="{realm}", error="insufficient_scope", error_description="{denial}""#);
+                if let Some(scopes) = denial.needed_scopes() {
+                    challenge.push_str(&format!(r#", scope="{scopes}""#));
+                }
+                Some(challenge)
             }
             Self::KeysUnavailable { .. } | Self::NotConfigured => None,
         }

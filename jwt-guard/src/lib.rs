@@ -52,6 +52,7 @@ mod bearer;
 pub mod config;
 mod error;
 mod keys;
+mod policy;
 mod rocket_integration;
 mod token;
 mod verify;
@@ -59,9 +60,21 @@ mod verify;
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use config::{Audience, Config, IssuerConfig, ScopeClaim};
 pub use error::{AuthError, ConfigError, RequestProblem, TokenProblem};
-pub use rocket_integration::{Claims, JwtGuard, JwtGuardBuilder, catchers};
+pub use policy::{Denial, RoutePolicy};
+pub use rocket_integration::{Claims, JwtGuard, JwtGuardBuilder, Policy, catchers, protect};
 pub use token::{Token, TokenHeader};
 pub use verify::Verifier;
+
+pub use jwt_guard_macros::{policy, protected};
+
+/// What the code that the macros generate refers to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::policy::ClaimLiteral;
+    pub use crate::policy::checks::*;
+    pub use crate::rocket_integration::Protected;
+    pub use rocket;
+}
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -5,6 +5,7 @@ mod algorithms;
 mod config;
 mod errors;
 mod key_fetching;
+mod policies;
 mod validation;
 
 use jwt_guard_tests::{KeyServer, TestKey, app, single_issuer};

@@ -52,17 +52,22 @@ impl AuthError {
         request.local_cache(|| RecordedError(OnceLock::new())).0.get()
     }
 
+    /// Keeps the error in the request, for catchers and the response
+    /// hook, and returns the status to answer with.
+    pub(crate) fn record(&self, request: &Request<'_>) -> Status {
+        log::debug!("jwt-guard: {} {}: refused: {self}", request.method(), request.uri().path());
+        let _first_wins = request.local_cache(|| RecordedError(OnceLock::new())).0.set(self.clone());
+        Status::new(self.status_code())
+    }
+
     /// Keeps the error in the request and turns it into a guard failure.
     pub(crate) fn fail<T>(self, request: &Request<'_>) -> request::Outcome<T, AuthError> {
-        log::debug!("jwt-guard: {} {}: refused: {self}", request.method(), request.uri().path());
-        let status = Status::new(self.status_code());
-        let _first_wins = request.local_cache(|| RecordedError(OnceLock::new())).0.set(self.clone());
-        Outcome::Error((status, self))
+        Outcome::Error((self.record(request), self))
     }
 }
 
 /// Verifies the request's token, once per request.
-async fn verify<'r>(request: &'r Request<'_>) -> &'r Result<Token, AuthError> {
+pub(crate) async fn verify<'r>(request: &'r Request<'_>) -> &'r Result<Token, AuthError> {
     let verified = request.local_cache_async(async {
         let Some(guard) = request.rocket().state::<JwtGuard>() else {
             log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
@@ -79,7 +84,7 @@ async fn verify<'r>(request: &'r Request<'_>) -> &'r Result<Token, AuthError> {
     &verified.await.0
 }
 
-fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
+pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
     let missing = rocket.state::<JwtGuard>().is_none();
     if missing {
         log::error!("jwt-guard: routes need tokens: attach `jwt_guard::JwtGuard::fairing()`");

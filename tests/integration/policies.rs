@@ -1,0 +1,395 @@
+//! `#[protected]` at run time: every form of the grammar, typed and
+//! untyped claims, checks, issuers, groups of routes, and the launch
+//! checks of policies.
+
+use jwt_guard::{Claims, JwtGuard, Token, policy, protect, protected};
+use jwt_guard_tests::{KeyServer, TestKey, call, claims_for, mint, quiet_figment, single_issuer};
+use rocket::local::asynchronous::Client;
+use rocket::serde::json::Json;
+use rocket::{Build, Rocket, get, post, routes};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::bearer;
+
+#[protected]
+#[get("/any-token")]
+fn any_token() -> &'static str {
+    "ok"
+}
+
+#[protected(scope = "read")]
+#[get("/read")]
+fn read() -> &'static str {
+    "ok"
+}
+
+#[protected(scope = "read write")]
+#[get("/read-write")]
+async fn read_write() -> &'static str {
+    "ok"
+}
+
+#[protected(scopes("read", "write"))]
+#[rocket::get("/scopes")]
+fn scopes() -> &'static str {
+    "ok"
+}
+
+#[protected(any_scope("admin", "read"))]
+#[get("/any-scope")]
+fn any_scope() -> &'static str {
+    "ok"
+}
+
+#[protected(claim(role = "admin"))]
+#[get("/role")]
+fn role() -> &'static str {
+    "ok"
+}
+
+#[protected(claim(role = ["admin", "owner"]))]
+#[get("/role-one-of")]
+fn role_one_of() -> &'static str {
+    "ok"
+}
+
+#[protected(claim(email_verified = true, level = 3))]
+#[get("/verified-level")]
+fn verified_level() -> &'static str {
+    "ok"
+}
+
+#[protected(claim("https://example.com/tenant" = "acme", offset = -2))]
+#[get("/json-names")]
+fn json_names() -> &'static str {
+    "ok"
+}
+
+#[protected(issuer = "primary")]
+#[get("/issuer")]
+fn issuer() -> &'static str {
+    "ok"
+}
+
+fn tenant_matches(token: &Token) -> bool {
+    token.claim("tenant").and_then(Value::as_str) == Some("acme")
+}
+
+async fn tenant_allowed(token: &Token) -> bool {
+    rocket::tokio::task::yield_now().await;
+    token.subject() == Some("alice")
+}
+
+#[protected(check = tenant_matches)]
+#[get("/check")]
+fn check() -> &'static str {
+    "ok"
+}
+
+#[protected(check = tenant_allowed)]
+#[get("/async-check")]
+async fn async_check() -> &'static str {
+    "ok"
+}
+
+#[protected(any(scope = "admin", all(scope = "read", claim(tenant = "acme"))))]
+#[get("/nested")]
+fn nested() -> &'static str {
+    "ok"
+}
+
+/// Typed claims, as an app declares them.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TypedClaims {
+    sub: String,
+    #[serde(default)]
+    role: String,
+    #[serde(rename = "https://example.com/roles", default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    email_verified: bool,
+    #[serde(default)]
+    level: u8,
+    #[serde(default)]
+    plan: Option<String>,
+    #[serde(default)]
+    tier: Tier,
+}
+
+/// A user enum compared with string literals.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Tier {
+    /// The default.
+    #[default]
+    Free,
+    /// Paying.
+    Pro,
+}
+
+impl PartialEq<&str> for Tier {
+    fn eq(&self, other: &&str) -> bool {
+        matches!((self, *other), (Tier::Free, "free") | (Tier::Pro, "pro"))
+    }
+}
+
+#[protected(claims = TypedClaims, scope = "read", claim(role = "admin"))]
+#[get("/typed-declared")]
+fn typed_declared(token: Token) -> String {
+    token.subject().unwrap_or_default().to_owned()
+}
+
+#[protected(claim(roles = "editor", email_verified = true, level = [3, 4], plan = "gold", tier = "pro"))]
+#[get("/typed-param")]
+fn typed_param(claims: Claims<TypedClaims>) -> String {
+    format!("{} {:?}", claims.sub, claims.roles)
+}
+
+#[protected(scope = "write")]
+#[post("/items", format = "json", data = "<item>")]
+async fn create_item(item: Json<Value>, token: Token) -> String {
+    format!("{} created {}", token.subject().unwrap_or_default(), item.0)
+}
+
+#[protected(scope = "read")]
+#[rocket::route(GET, uri = "/routed")]
+fn routed() -> &'static str {
+    "ok"
+}
+
+#[get("/group/plain")]
+fn group_plain() -> &'static str {
+    "ok"
+}
+
+#[protected(claim(role = "admin"))]
+#[get("/group/also-protected")]
+fn group_also_protected() -> &'static str {
+    "ok"
+}
+
+fn app(server: &KeyServer) -> Rocket<Build> {
+    rocket::custom(quiet_figment().merge(("jwt_guard", single_issuer(server))))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount(
+            "/",
+            routes![
+                any_token,
+                read,
+                read_write,
+                scopes,
+                any_scope,
+                role,
+                role_one_of,
+                verified_level,
+                json_names,
+                issuer,
+                check,
+                async_check,
+                nested,
+                typed_declared,
+                typed_param,
+                create_item,
+                routed
+            ],
+        )
+        .mount("/", protect(policy!(scope = "admin"), routes![group_plain, group_also_protected]))
+}
+
+async fn setup() -> (KeyServer, Client) {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let client = Client::tracked(app(&server)).await.expect("the app launches");
+    (server, client)
+}
+
+/// The status of `path` for a token with the usual claims changed by `edit`.
+async fn status(client: &Client, server: &KeyServer, path: &str, edit: impl FnOnce(&mut Value)) -> u16 {
+    let mut claims = claims_for(server.base());
+    edit(&mut claims);
+    call(client, path, &[&bearer(&mint(TestKey::RsaA, &claims))]).await.status
+}
+
+#[rocket::async_test]
+async fn scope_policies_pass_with_the_scopes_and_answer_403_without() {
+    let (server, client) = setup().await;
+    for path in ["/any-token", "/read", "/read-write", "/scopes", "/any-scope", "/routed"] {
+        assert_eq!(status(&client, &server, path, |_| {}).await, 200, "{path}");
+    }
+    assert_eq!(status(&client, &server, "/read-write", |c| c["scope"] = json!("read")).await, 403);
+    assert_eq!(status(&client, &server, "/scopes", |c| c["scope"] = json!("write")).await, 403);
+    assert_eq!(status(&client, &server, "/any-scope", |c| c["scope"] = json!("admin")).await, 200);
+    assert_eq!(status(&client, &server, "/any-scope", |c| c["scope"] = json!("write")).await, 403);
+    assert_eq!(status(&client, &server, "/read", |c| c["scope"] = json!("Read")).await, 403, "case-sensitive");
+    assert_eq!(status(&client, &server, "/any-token", |c| c["scope"] = json!("")).await, 200);
+
+    let mut claims = claims_for(server.base());
+    claims["scope"] = json!("read");
+    let denied = call(&client, "/read-write", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!(
+        denied.challenge.as_deref(),
+        Some(
+            r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks the scope this resource needs", scope="read write""#
+        )
+    );
+    assert_eq!(
+        denied.body,
+        json!({"error": "insufficient_scope", "error_description": "the token lacks the scope this resource needs"})
+    );
+    let no_token = call(&client, "/read", &[]).await;
+    assert_eq!((no_token.status, no_token.challenge.as_deref()), (401, Some(r#"Bearer realm="api""#)));
+}
+
+#[rocket::async_test]
+async fn claim_policies_compare_strings_arrays_booleans_and_integers() {
+    let (server, client) = setup().await;
+    assert_eq!(status(&client, &server, "/role", |c| c["role"] = json!("admin")).await, 200);
+    assert_eq!(status(&client, &server, "/role", |c| c["role"] = json!(["user", "admin"])).await, 200);
+    assert_eq!(status(&client, &server, "/role", |c| c["role"] = json!("Admin")).await, 403);
+    assert_eq!(status(&client, &server, "/role", |_| {}).await, 403);
+    assert_eq!(status(&client, &server, "/role-one-of", |c| c["role"] = json!("owner")).await, 200);
+    assert_eq!(status(&client, &server, "/role-one-of", |c| c["role"] = json!("user")).await, 403);
+    let verified = |c: &mut Value| {
+        c["email_verified"] = json!(true);
+        c["level"] = json!(3);
+    };
+    assert_eq!(status(&client, &server, "/verified-level", verified).await, 200);
+    assert_eq!(status(&client, &server, "/verified-level", |c| c["email_verified"] = json!("true")).await, 403);
+    let json_names = |c: &mut Value| {
+        c["https://example.com/tenant"] = json!("acme");
+        c["offset"] = json!(-2);
+    };
+    assert_eq!(status(&client, &server, "/json-names", json_names).await, 200);
+
+    let mut claims = claims_for(server.base());
+    claims["role"] = json!("user");
+    let denied = call(&client, "/role", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!(denied.body["error_description"], "the token's `role` claim does not permit this");
+    assert_eq!(
+        denied.challenge.as_deref(),
+        Some(
+            r#"Bearer realm="api", error="insufficient_scope", error_description="the token's `role` claim does not permit this""#
+        )
+    );
+    assert!(!denied.body.to_string().contains("admin"), "the expected value is not revealed");
+}
+
+#[rocket::async_test]
+async fn issuer_checks_and_nested_policies() {
+    let (server, client) = setup().await;
+    assert_eq!(status(&client, &server, "/issuer", |_| {}).await, 200);
+    assert_eq!(status(&client, &server, "/check", |_| {}).await, 200);
+    assert_eq!(status(&client, &server, "/check", |c| c["tenant"] = json!("globex")).await, 403);
+    assert_eq!(status(&client, &server, "/async-check", |_| {}).await, 200);
+    let mut claims = claims_for(server.base());
+    claims["sub"] = json!("mallory");
+    let denied = call(&client, "/async-check", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!(denied.body["error_description"], "the token does not pass the `tenant_allowed` check");
+
+    assert_eq!(status(&client, &server, "/nested", |_| {}).await, 200, "read and tenant acme");
+    assert_eq!(status(&client, &server, "/nested", |c| c["tenant"] = json!("globex")).await, 403);
+    let admin_elsewhere = |c: &mut Value| {
+        c["tenant"] = json!("globex");
+        c["scope"] = json!("admin");
+    };
+    assert_eq!(status(&client, &server, "/nested", admin_elsewhere).await, 200);
+}
+
+#[rocket::async_test]
+async fn typed_claims_are_checked_through_the_struct() {
+    let (server, client) = setup().await;
+    assert_eq!(status(&client, &server, "/typed-declared", |c| c["role"] = json!("admin")).await, 200);
+    assert_eq!(status(&client, &server, "/typed-declared", |c| c["role"] = json!("user")).await, 403);
+    let typed = |c: &mut Value| {
+        c["https://example.com/roles"] = json!(["viewer", "editor"]);
+        c["email_verified"] = json!(true);
+        c["level"] = json!(4);
+        c["plan"] = json!("gold");
+        c["tier"] = json!("pro");
+    };
+    let mut claims = claims_for(server.base());
+    typed(&mut claims);
+    let ok = call(&client, "/typed-param", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!((ok.status, ok.body.clone()), (200, json!(r#"alice ["viewer", "editor"]"#)));
+    for (claim, value) in [
+        ("https://example.com/roles", json!(["viewer"])),
+        ("level", json!(5)),
+        ("plan", json!(null)),
+        ("tier", json!("free")),
+    ] {
+        let mut claims = claims_for(server.base());
+        typed(&mut claims);
+        claims[claim] = value;
+        let denied = call(&client, "/typed-param", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+        assert_eq!(denied.status, 403, "{claim}");
+    }
+    let mut mistyped = claims_for(server.base());
+    typed(&mut mistyped);
+    mistyped["level"] = json!("four");
+    let response = call(&client, "/typed-param", &[&bearer(&mint(TestKey::RsaA, &mistyped))]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        response.body["error_description"],
+        "the token's claims do not fit: the claim `level` has the wrong type or value"
+    );
+}
+
+#[rocket::async_test]
+async fn a_denied_request_never_reaches_body_parsing() {
+    let (server, client) = setup().await;
+    let token = mint(TestKey::RsaA, &claims_for(server.base()));
+    let post = |body: &'static str, token: &str| {
+        client
+            .post("/items")
+            .header(rocket::http::ContentType::JSON)
+            .header(rocket::http::Header::new("Authorization", bearer(token)))
+            .body(body)
+            .dispatch()
+    };
+    let created = post(r#"{"name": "x"}"#, &token).await;
+    assert_eq!(created.status().code, 200);
+    assert_eq!(created.into_string().await.unwrap(), r#"alice created {"name":"x"}"#);
+    let mut read_only = claims_for(server.base());
+    read_only["scope"] = json!("read");
+    let denied = post("this is not JSON", &mint(TestKey::RsaA, &read_only)).await;
+    assert_eq!(denied.status().code, 403, "the policy answers before the JSON body is parsed");
+}
+
+#[rocket::async_test]
+async fn a_group_policy_covers_every_route_and_adds_to_their_own() {
+    let (server, client) = setup().await;
+    assert_eq!(status(&client, &server, "/group/plain", |c| c["scope"] = json!("admin")).await, 200);
+    assert_eq!(status(&client, &server, "/group/plain", |_| {}).await, 403);
+    let group_denied =
+        call(&client, "/group/plain", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
+    assert!(group_denied.challenge.unwrap().ends_with(r#"scope="admin""#));
+    assert_eq!(call(&client, "/group/plain", &[]).await.status, 401);
+    let admin = |c: &mut Value| {
+        c["scope"] = json!("admin");
+        c["role"] = json!("admin");
+    };
+    assert_eq!(status(&client, &server, "/group/also-protected", admin).await, 200);
+    assert_eq!(status(&client, &server, "/group/also-protected", |c| c["scope"] = json!("admin")).await, 403);
+    assert_eq!(status(&client, &server, "/group/also-protected", |c| c["role"] = json!("admin")).await, 403);
+}
+
+#[protected(issuer = "not-configured")]
+#[get("/nowhere")]
+fn nowhere() -> &'static str {
+    "never"
+}
+
+#[rocket::async_test]
+async fn launch_stops_for_an_unknown_issuer_or_a_missing_fairing() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let unknown_issuer = rocket::custom(quiet_figment().merge(("jwt_guard", single_issuer(&server))))
+        .attach(JwtGuard::fairing())
+        .mount("/", routes![nowhere]);
+    let error = Client::tracked(unknown_issuer).await.expect_err("the sentinel stops launch");
+    assert!(matches!(error.kind(), rocket::error::ErrorKind::SentinelAborts(aborts) if aborts.len() == 1));
+
+    let without_fairing = rocket::custom(quiet_figment()).mount("/", routes![read]);
+    let error = Client::tracked(without_fairing).await.expect_err("the sentinel stops launch");
+    assert!(matches!(error.kind(), rocket::error::ErrorKind::SentinelAborts(_)));
+}

@@ -1,0 +1,16 @@
+use jwt_guard::protected;
+use rocket::get;
+
+#[protected(scope = "read", scope = "write")]
+#[get("/a")]
+fn twice() {}
+
+#[protected(claim(role = "admin"), any(issuer = "a", issuer = "b"), claim(tenant = "acme"))]
+#[get("/b")]
+fn nested_twice() {}
+
+#[protected(claim(role = "admin", role = "owner"))]
+#[get("/c")]
+fn same_claim() {}
+
+fn main() {}

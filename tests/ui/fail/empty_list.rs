@@ -1,0 +1,12 @@
+use jwt_guard::protected;
+use rocket::get;
+
+#[protected(any())]
+#[get("/a")]
+fn empty_any() {}
+
+#[protected(all(), scopes(), claim(role = []))]
+#[get("/b")]
+fn empty_all() {}
+
+fn main() {}

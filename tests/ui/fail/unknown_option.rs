@@ -1,0 +1,12 @@
+use jwt_guard::protected;
+use rocket::get;
+
+#[protected(scop = "read")]
+#[get("/a")]
+fn misspelt() {}
+
+#[protected(role = "admin")]
+#[get("/b")]
+fn unknown() {}
+
+fn main() {}
