@@ -68,6 +68,9 @@ pub struct Config {
     pub max_refresh: Duration,
     /// The trusted issuers, by the name that policies use.
     pub issuers: BTreeMap<String, IssuerConfig>,
+    /// The built-in issuer, `[jwt_guard.local]`: it signs tokens itself
+    /// and is trusted as the issuer named `local`.
+    pub local: Option<LocalIssuerConfig>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             min_refresh: Duration::from_secs(60),
             max_refresh: Duration::from_secs(3600),
             issuers: BTreeMap::new(),
+            local: None,
         }
     }
 }
@@ -121,6 +125,10 @@ pub struct IssuerConfig {
     /// Default: `false`.
     #[serde(default)]
     pub allow_http: bool,
+    /// The issuer's keys as an inline JWKS (`{"keys": [...]}`), for keys
+    /// that are fixed: nothing is fetched. Test helpers use it.
+    #[serde(default)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 impl IssuerConfig {
@@ -134,7 +142,14 @@ impl IssuerConfig {
             algorithms: None,
             scope_claim: ScopeClaim::default(),
             allow_http: false,
+            jwks: None,
         }
+    }
+
+    /// Uses these keys instead of fetching any.
+    pub fn inline_jwks(mut self, jwks: serde_json::Value) -> Self {
+        self.jwks = Some(jwks);
+        self
     }
 
     /// Fetches keys from `uri` instead of discovering where they are.
@@ -255,6 +270,84 @@ fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Er
     Duration::try_from_secs_f64(seconds).map_err(|_| de::Error::custom("expected a non-negative number of seconds"))
 }
 
+/// The name of the built-in issuer.
+pub const LOCAL_ISSUER: &str = "local";
+
+/// The built-in issuer: `[jwt_guard.local]`.
+///
+/// ```toml
+/// [default.jwt_guard.local]
+/// algorithm = "EdDSA"            # HS256 | HS384 | HS512 | RS256 | ES256 | EdDSA ...
+/// key_file = "keys/signing.pem"  # PEM private key; or `secret = "..."` for HS*
+/// issuer = "https://api.example.com"   # `iss` of minted tokens
+/// audience = "https://api.example.com"
+/// expires_in = 300               # seconds (Flask-JWT default)
+/// not_before = 0                 # seconds added to iat for nbf
+/// auth_path = "/auth"            # where the login route is mounted
+/// username_key = "username"
+/// password_key = "password"
+/// ```
+///
+/// Without `key_file` or `secret`, a debug build generates a key at each
+/// launch (tokens die with the process); a release build refuses to launch.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LocalIssuerConfig {
+    /// The signing algorithm. Default: `"EdDSA"`.
+    pub algorithm: String,
+    /// A PKCS#8 PEM private key for an asymmetric algorithm.
+    pub key_file: Option<std::path::PathBuf>,
+    /// The shared secret of an HMAC algorithm, at least as long as its hash.
+    pub secret: Option<String>,
+    /// Older keys, still published and accepted while their tokens live,
+    /// so that `key_file` can be rotated without downtime.
+    pub retired_key_files: Vec<std::path::PathBuf>,
+    /// The `iss` of minted tokens. Default: the app's own address,
+    /// `http://{address}:{port}`.
+    pub issuer: Option<String>,
+    /// The `aud` of minted tokens. Default: the issuer.
+    pub audience: Option<String>,
+    /// Lifetime of access tokens. Default: `300`.
+    #[serde(deserialize_with = "seconds")]
+    pub expires_in: Duration,
+    /// Seconds added to `iat` for `nbf`. Default: `0`.
+    #[serde(deserialize_with = "seconds")]
+    pub not_before: Duration,
+    /// Lifetime of refresh tokens; none are issued without it.
+    #[serde(deserialize_with = "optional_seconds")]
+    pub refresh_expires_in: Option<Duration>,
+    /// Where the login route is mounted. Default: `"/auth"`.
+    pub auth_path: String,
+    /// The username's member in the login body. Default: `"username"`.
+    pub username_key: String,
+    /// The password's member in the login body. Default: `"password"`.
+    pub password_key: String,
+}
+
+impl Default for LocalIssuerConfig {
+    fn default() -> Self {
+        Self {
+            algorithm: "EdDSA".into(),
+            key_file: None,
+            secret: None,
+            retired_key_files: Vec::new(),
+            issuer: None,
+            audience: None,
+            expires_in: Duration::from_secs(300),
+            not_before: Duration::ZERO,
+            refresh_expires_in: None,
+            auth_path: "/auth".into(),
+            username_key: "username".into(),
+            password_key: "password".into(),
+        }
+    }
+}
+
+fn optional_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    seconds(deserializer).map(Some)
+}
+
 /// Settings of one issuer after every check.
 #[derive(Debug, Clone)]
 pub(crate) struct IssuerSettings {
@@ -267,8 +360,17 @@ pub(crate) struct IssuerSettings {
 }
 
 /// Where an issuer's keys come from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum KeyLocation {
+    /// Keys given in the configuration.
+    Inline(crate::keys::KeySet),
+    /// Keys fetched over HTTP.
+    Remote(RemoteLocation),
+}
+
+/// Where a remote issuer's keys are fetched from.
+#[derive(Debug, Clone)]
+pub(crate) enum RemoteLocation {
     /// A JWKS at a known address.
     Jwks(Url),
     /// A JWKS whose address OIDC discovery at this URL gives.
@@ -298,6 +400,11 @@ impl Config {
             "must be above 0 and at most `max_refresh`",
         )?;
 
+        check(
+            self.local.is_none() || !self.issuers.contains_key(LOCAL_ISSUER),
+            "issuers.local",
+            "the name `local` belongs to the built-in issuer `[jwt_guard.local]`; pick another name",
+        )?;
         let mut seen = HashSet::new();
         self.issuers
             .iter()
@@ -331,9 +438,20 @@ impl IssuerConfig {
                 "list the audiences this API accepts, or set `audience = false`",
             )?;
         }
-        let keys = match &self.jwks_uri {
-            Some(uri) => KeyLocation::Jwks(parse_url(uri, self.allow_http, &key("jwks_uri"))?),
-            None => KeyLocation::Discovery { document: discovery_url(&issuer_url), allow_http: self.allow_http },
+        let keys = match (&self.jwks, &self.jwks_uri) {
+            (Some(jwks), _) => {
+                let keys = crate::keys::parse_jwks(jwks.to_string().as_bytes(), name)
+                    .map_err(|problem| ConfigError { key: key("jwks"), problem })?;
+                check(!keys.is_empty(), &key("jwks"), "holds no usable signing key")?;
+                KeyLocation::Inline(keys)
+            }
+            (None, Some(uri)) => {
+                KeyLocation::Remote(RemoteLocation::Jwks(parse_url(uri, self.allow_http, &key("jwks_uri"))?))
+            }
+            (None, None) => KeyLocation::Remote(RemoteLocation::Discovery {
+                document: discovery_url(&issuer_url),
+                allow_http: self.allow_http,
+            }),
         };
         let algorithms = match &self.algorithms {
             None => AlgorithmSet::ASYMMETRIC,

@@ -182,6 +182,12 @@ pub enum TokenProblem {
     /// A registered claim has the wrong JSON type.
     #[error("the token's `{0}` claim has the wrong type")]
     MistypedClaim(&'static str),
+    /// The app no longer knows the token's subject.
+    #[error("the token's subject no longer exists")]
+    UnknownSubject,
+    /// The token's `jti` has been revoked.
+    #[error("the token has been revoked")]
+    Revoked,
     /// The claims do not fit the handler's claims type.
     #[error("the token's claims do not fit: {0}")]
     ClaimsMismatch(String),

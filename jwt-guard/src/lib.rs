@@ -51,17 +51,32 @@ mod algorithm;
 mod bearer;
 pub mod config;
 mod error;
+mod issuing;
 mod keys;
+mod login;
 mod policy;
+mod revocation;
 mod rocket_integration;
+mod signing;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod token;
 mod verify;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
-pub use config::{Audience, Config, IssuerConfig, ScopeClaim};
+pub use config::{Audience, Config, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim};
 pub use error::{AuthError, ConfigError, RequestProblem, TokenProblem};
+pub use issuing::{Grant, IssuedTokens, LocalIssuer};
+pub use login::{Authenticator, StaticUsers};
 pub use policy::{Denial, RoutePolicy};
-pub use rocket_integration::{Claims, JwtGuard, JwtGuardBuilder, Policy, catchers, protect};
+pub use revocation::{InMemoryRevocations, RevocationList};
+pub use signing::{SigningKey, SigningKeyError};
+
+/// Implements [`Authenticator`] and [`RevocationList`] with `async fn`s.
+pub use async_trait::async_trait;
+pub use rocket_integration::{
+    Claims, CurrentUser, JwtGuard, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
+};
 pub use token::{Token, TokenHeader};
 pub use verify::Verifier;
 
@@ -76,7 +91,7 @@ pub mod __private {
     pub use rocket;
 }
 
-/// The README's examples, compiled as doctests.
-#[cfg(doctest)]
+/// The README's examples, compiled as doctests (they use the test helpers).
+#[cfg(all(doctest, feature = "testing"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

@@ -5,6 +5,7 @@ mod algorithms;
 mod config;
 mod errors;
 mod key_fetching;
+mod local_issuer;
 mod policies;
 mod validation;
 

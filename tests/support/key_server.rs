@@ -1,7 +1,6 @@
 //! A real JWKS and OpenID discovery server on 127.0.0.1, built with Rocket.
 //! It counts the requests it serves and can be told to misbehave.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,10 +8,11 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Responder;
-use rocket::{Request, Response, Shutdown, State};
+use rocket::{Request, Response, State};
 use serde_json::{Value, json};
 
 use crate::keys::TestKey;
+use crate::serve::{RunningApp, free_port};
 
 /// How the server answers key requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,15 +47,7 @@ struct ServerState {
 #[derive(Debug)]
 pub struct KeyServer {
     state: Arc<ServerState>,
-    port: u16,
-    shutdown: Shutdown,
-    task: rocket::tokio::task::JoinHandle<()>,
-}
-
-/// A free port on 127.0.0.1, for a server that starts later.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("bound address").port()
+    app: RunningApp,
 }
 
 impl KeyServer {
@@ -75,43 +67,20 @@ impl KeyServer {
             discovery_hits: AtomicUsize::new(0),
             base: format!("http://127.0.0.1:{port}"),
         });
-        let figment = Figment::from(rocket::Config::debug_default())
-            .merge(("address", Ipv4Addr::LOCALHOST))
-            .merge(("port", port))
-            .merge(("log_level", "off"))
-            .merge(("shutdown.ctrlc", false))
-            .merge(("shutdown.grace", 0))
-            .merge(("shutdown.mercy", 0));
-        let rocket = rocket::custom(figment).manage(Arc::clone(&state)).mount("/", rocket::routes![jwks, discovery]);
-        let rocket = rocket.ignite().await.expect("the key server ignites");
-        let shutdown = rocket.shutdown();
-        let task = rocket::tokio::spawn(async move {
-            let _ = rocket.launch().await;
-        });
-        let server = Self { state, port, shutdown, task };
-        server.wait_until_listening().await;
-        server
-    }
-
-    async fn wait_until_listening(&self) {
-        for _ in 0..200 {
-            if rocket::tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).await.is_ok() {
-                return;
-            }
-            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("the key server did not start on port {}", self.port);
+        let rocket = rocket::custom(Figment::from(rocket::Config::debug_default()))
+            .manage(Arc::clone(&state))
+            .mount("/", rocket::routes![jwks, discovery]);
+        Self { state, app: RunningApp::launch(rocket, port).await }
     }
 
     /// Stops the server; its port refuses connections afterwards.
     pub async fn stop(self) {
-        self.shutdown.notify();
-        let _ = self.task.await;
+        self.app.stop().await;
     }
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.port
+        self.app.port()
     }
 
     /// `http://127.0.0.1:{port}`, the issuer URL that discovery accepts.

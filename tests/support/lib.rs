@@ -5,10 +5,12 @@
 mod app;
 mod key_server;
 mod keys;
+mod serve;
 
 pub use app::{
     AUDIENCE, AppClaims, ResponseParts, app, app_with_config, call, claims_for, issuer_table, quiet_figment,
     single_issuer,
 };
-pub use key_server::{Behaviour, KeyServer, free_port};
+pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
+pub use serve::{RunningApp, free_port};

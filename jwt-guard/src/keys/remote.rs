@@ -12,7 +12,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::{Fetcher, KeyMatch, KeySet, VerifyingKey, parse_jwks};
-use crate::config::{self, KeyLocation};
+use crate::config::{self, RemoteLocation};
 
 /// Why no key could be found for a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub(crate) struct RemoteKeys {
     name: String,
     /// The exact `iss`, which a discovery document must repeat.
     issuer: String,
-    location: KeyLocation,
+    location: RemoteLocation,
     fetcher: Fetcher,
     cooldown: Duration,
     keys: RwLock<Arc<KeySet>>,
@@ -58,10 +58,16 @@ struct DiscoveryDocument {
 
 impl RemoteKeys {
     /// The keys of the issuer `name` whose `iss` is `issuer`, not yet fetched.
-    pub(crate) fn new(name: &str, issuer: &str, location: KeyLocation, fetcher: Fetcher, cooldown: Duration) -> Self {
+    pub(crate) fn new(
+        name: &str,
+        issuer: &str,
+        location: RemoteLocation,
+        fetcher: Fetcher,
+        cooldown: Duration,
+    ) -> Self {
         let jwks_uri = match &location {
-            KeyLocation::Jwks(uri) => Some(uri.clone()),
-            KeyLocation::Discovery { .. } => None,
+            RemoteLocation::Jwks(uri) => Some(uri.clone()),
+            RemoteLocation::Discovery { .. } => None,
         };
         Self {
             name: name.to_owned(),
@@ -173,7 +179,7 @@ impl RemoteKeys {
 
     /// Finds the JWKS address in the issuer's OIDC discovery document.
     async fn discover(&self) -> Result<Url, String> {
-        let KeyLocation::Discovery { document, allow_http } = &self.location else {
+        let RemoteLocation::Discovery { document, allow_http } = &self.location else {
             return Err("no JWKS address is configured".into());
         };
         let fetched = self.fetcher.get(document).await?;

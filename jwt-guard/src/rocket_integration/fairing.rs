@@ -9,8 +9,11 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
-use crate::config::{Config, IssuerConfig};
+use super::issuer_routes;
+use crate::config::{Config, IssuerConfig, LocalIssuerConfig};
 use crate::error::{AuthError, ConfigError};
+use crate::login::Authenticator;
+use crate::revocation::RevocationList;
 use crate::verify::Verifier;
 
 /// The verifier of an app, managed as Rocket state.
@@ -56,8 +59,8 @@ impl JwtGuard {
     /// Figment provider) and manages a `JwtGuard`.
     ///
     /// A bad value aborts ignite with a message that names its key.
-    pub fn fairing() -> impl Fairing {
-        JwtGuardFairing { config: None }
+    pub fn fairing() -> JwtGuardFairing {
+        JwtGuardFairing { config: None, authenticator: None, revocations: None }
     }
 
     /// A builder that configures jwt-guard in code instead.
@@ -78,11 +81,20 @@ impl JwtGuard {
 
     /// A `JwtGuard` for `config`, checked; no key is fetched yet.
     pub fn from_config(config: Config) -> Result<Self, ConfigError> {
-        let verifier = Verifier::new(&config)?;
-        if config.issuers.is_empty() {
+        Self::build(config, Verifier::new)
+    }
+
+    fn build(
+        config: Config,
+        verifier: impl FnOnce(&Config) -> Result<Verifier, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        let verifier = verifier(&config)?;
+        if config.issuers.is_empty() && config.local.is_none() {
             return Err(ConfigError {
                 key: "issuers".into(),
-                problem: "no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with `issuer` and `audience`".into(),
+                problem: "no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with `issuer` \
+                          and `audience`, or `[default.jwt_guard.local]` for the built-in issuer"
+                    .into(),
             });
         }
         Ok(Self { verifier: Arc::new(verifier), realm: config.realm, header_prefix: config.header_prefix })
@@ -161,19 +173,72 @@ impl JwtGuardBuilder {
     }
 
     /// The fairing that manages a `JwtGuard` with this configuration.
-    pub fn fairing(self) -> impl Fairing {
-        JwtGuardFairing { config: Some(self.config) }
+    pub fn fairing(self) -> JwtGuardFairing {
+        JwtGuardFairing { config: Some(self.config), ..JwtGuard::fairing() }
     }
 }
 
 /// The table of Rocket's configuration that jwt-guard reads.
 const CONFIG_KEY: &str = "jwt_guard";
 
-/// Builds the `JwtGuard` at ignite, keeps keys fresh from liftoff, and puts
-/// challenges on error responses.
-struct JwtGuardFairing {
+/// Builds the [`JwtGuard`] at ignite, keeps keys fresh from liftoff, and
+/// puts challenges on error responses; see [`JwtGuard::fairing`].
+#[must_use = "a fairing does nothing until it is attached"]
+pub struct JwtGuardFairing {
     /// The builder's configuration; `None` reads Rocket's.
     config: Option<Config>,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    revocations: Option<Arc<dyn RevocationList>>,
+}
+
+impl JwtGuardFairing {
+    /// Logs users in with `authenticator` at `POST {auth_path}` of the
+    /// built-in issuer, which this enables with its defaults when Rocket's
+    /// configuration has no `[jwt_guard.local]`.
+    ///
+    /// ```
+    /// use jwt_guard::{Grant, JwtGuard, StaticUsers};
+    ///
+    /// let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1").scopes(["read"]));
+    /// let rocket = rocket::build().attach(JwtGuard::fairing().login(users));
+    /// ```
+    pub fn login(mut self, authenticator: impl Authenticator) -> Self {
+        self.authenticator = Some(Arc::new(authenticator));
+        self
+    }
+
+    /// Refuses tokens whose `jti` is in `list` (401 `invalid_token`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwt_guard::{InMemoryRevocations, JwtGuard};
+    ///
+    /// let revoked = Arc::new(InMemoryRevocations::new());
+    /// let rocket = rocket::build()
+    ///     .attach(JwtGuard::fairing().revocations(revoked.clone()))
+    ///     .manage(revoked);
+    /// ```
+    pub fn revocations(mut self, list: Arc<impl RevocationList>) -> Self {
+        self.revocations = Some(list);
+        self
+    }
+
+    /// The configuration: the builder's, or the `jwt_guard` table of
+    /// Rocket's, with the built-in issuer enabled by `login`.
+    fn config(&self, rocket: &Rocket<Build>) -> Result<Config, ()> {
+        let mut config = match &self.config {
+            Some(config) => config.clone(),
+            None if !rocket.figment().contains(CONFIG_KEY) => Config::default(),
+            None => rocket.figment().extract_inner::<Config>(CONFIG_KEY).map_err(|error| {
+                log::error!("jwt-guard: the `{CONFIG_KEY}` configuration is invalid");
+                rocket::config::pretty_print_error(error);
+            })?,
+        };
+        if self.authenticator.is_some() && config.local.is_none() {
+            config.local = Some(LocalIssuerConfig::default());
+        }
+        Ok(config)
+    }
 }
 
 #[rocket::async_trait]
@@ -183,25 +248,40 @@ impl Fairing for JwtGuardFairing {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        let config = match &self.config {
-            Some(config) => config.clone(),
-            None if !rocket.figment().contains(CONFIG_KEY) => Config::default(),
-            None => match rocket.figment().extract_inner::<Config>(CONFIG_KEY) {
-                Ok(config) => config,
-                Err(error) => {
-                    log::error!("jwt-guard: the `{CONFIG_KEY}` configuration is invalid");
-                    rocket::config::pretty_print_error(error);
-                    return Err(rocket);
-                }
-            },
-        };
-        match JwtGuard::from_config(config) {
-            Ok(guard) => Ok(rocket.manage(guard)),
+        let Ok(config) = self.config(&rocket) else { return Err(rocket) };
+        let figment = rocket.figment();
+        let address = figment.extract_inner::<std::net::IpAddr>("address").unwrap_or([127, 0, 0, 1].into());
+        let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
+        let own_address = format!("http://{}", std::net::SocketAddr::new(address, port));
+        let local = config.local.clone();
+        let built = JwtGuard::build(config, |config| {
+            let verifier = Verifier::build(config, &own_address, cfg!(debug_assertions))?;
+            Ok(match &self.revocations {
+                Some(list) => verifier.with_revocations(Arc::clone(list)),
+                None => verifier,
+            })
+        });
+        let guard = match built {
+            Ok(guard) => guard,
             Err(error) => {
                 log::error!("jwt-guard: {error}");
-                Err(rocket)
+                return Err(rocket);
+            }
+        };
+        let mut rocket = rocket;
+        if let (Some(issuer), Some(settings)) = (guard.verifier().local_issuer(), &local) {
+            rocket = rocket.mount("/.well-known", issuer_routes::well_known_routes());
+            if let Some(authenticator) = &self.authenticator {
+                rocket = rocket.mount(settings.auth_path.as_str(), issuer_routes::login_routes(issuer)).manage(
+                    issuer_routes::LoginState {
+                        authenticator: Arc::clone(authenticator),
+                        username_key: settings.username_key.clone(),
+                        password_key: settings.password_key.clone(),
+                    },
+                );
             }
         }
+        Ok(rocket.manage(guard))
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {

@@ -6,9 +6,12 @@
 mod catchers;
 mod fairing;
 mod guards;
+mod identity;
+mod issuer_routes;
 mod protected;
 
 pub use catchers::catchers;
-pub use fairing::{JwtGuard, JwtGuardBuilder};
+pub use fairing::{JwtGuard, JwtGuardBuilder, JwtGuardFairing};
 pub use guards::Claims;
+pub use identity::{CurrentUser, LoadIdentity};
 pub use protected::{Policy, Protected, protect};

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::TokenUse;
 use crate::error::TokenProblem;
+use crate::issuing::REFRESH_TYPE;
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +78,8 @@ fn is_access_token_type(typ: &str) -> bool {
     subtype.eq_ignore_ascii_case("jwt") || subtype.eq_ignore_ascii_case("at+jwt")
 }
 
-/// Decodes and checks the header.
-pub(crate) fn decode_header(encoded: &str) -> Result<JoseHeader, TokenProblem> {
+/// Decodes and checks the header of a token presented as `usage`.
+pub(crate) fn decode_header(encoded: &str, usage: TokenUse) -> Result<JoseHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
     let members = decode_object(encoded, NOT_A_HEADER)?;
     let raw = RawHeader::deserialize(&members).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
@@ -87,7 +89,11 @@ pub(crate) fn decode_header(encoded: &str) -> Result<JoseHeader, TokenProblem> {
     if raw.crit.is_some() {
         return Err(TokenProblem::UnsupportedCritical);
     }
-    if raw.typ.as_deref().is_some_and(|typ| !is_access_token_type(typ)) {
+    let typ_fits = match usage {
+        TokenUse::Access => raw.typ.as_deref().is_none_or(is_access_token_type),
+        TokenUse::Refresh => raw.typ.as_deref().is_some_and(|typ| typ.eq_ignore_ascii_case(REFRESH_TYPE)),
+    };
+    if !typ_fits {
         return Err(TokenProblem::WrongType);
     }
     let alg: Algorithm = raw.alg.parse().map_err(|_| TokenProblem::AlgorithmNotAllowed)?;

@@ -11,10 +11,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use crate::algorithm::AlgorithmSet;
-use crate::config::{Audience, Config, IssuerSettings, ScopeClaim};
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::config::{Audience, Config, IssuerSettings, KeyLocation, LOCAL_ISSUER, ScopeClaim};
 use crate::error::{AuthError, ConfigError, TokenProblem};
-use crate::keys::{FetchLimits, Fetcher, KeyLookupError, RemoteKeys};
+use crate::issuing::LocalIssuer;
+use crate::keys::{FetchLimits, Fetcher, KeyLookupError, KeyMatch, KeySet, RemoteKeys, VerifyingKey};
+use crate::revocation::RevocationList;
 use crate::token::{Token, TokenHeader};
 
 /// Verifies tokens against the configured issuers.
@@ -36,12 +38,24 @@ use crate::token::{Token, TokenHeader};
 /// println!("hello, {:?}", token.subject());
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Verifier {
     leeway: f64,
     max_token_bytes: usize,
     /// The issuers, by their exact `iss`.
     issuers: HashMap<String, Issuer>,
+    /// The built-in issuer, if configured.
+    local: Option<Arc<LocalIssuer>>,
+    revocations: Option<Arc<dyn RevocationList>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuers", &self.issuers)
+            .field("local", &self.local)
+            .field("revocations", &self.revocations.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -50,13 +64,52 @@ struct Issuer {
     audience: Audience,
     algorithms: AlgorithmSet,
     scope_claim: ScopeClaim,
-    keys: RemoteKeys,
+    keys: IssuerKeys,
+}
+
+/// Where an issuer's keys are looked up.
+#[derive(Debug)]
+enum IssuerKeys {
+    /// Keys that never change: inline JWKS, or the built-in issuer's.
+    Fixed(KeySet),
+    /// Keys fetched from the issuer.
+    Remote(Box<RemoteKeys>),
+}
+
+impl IssuerKeys {
+    async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, KeyLookupError> {
+        match self {
+            Self::Fixed(keys) => match keys.find(kid, alg) {
+                KeyMatch::Found(key) => Ok(Arc::clone(key)),
+                KeyMatch::WrongAlgorithm => Err(KeyLookupError::WrongAlgorithm),
+                KeyMatch::Missing => Err(KeyLookupError::Unknown),
+            },
+            Self::Remote(keys) => keys.key_for(kid, alg).await,
+        }
+    }
+}
+
+/// What a token is presented as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenUse {
+    /// An access token, in an `Authorization` header.
+    Access,
+    /// A refresh token of the built-in issuer, at its refresh endpoint.
+    Refresh,
 }
 
 impl Verifier {
-    /// A verifier for `config`, whose keys are not fetched yet: the first
-    /// token of an issuer fetches them, as does [`Verifier::keep_keys_fresh`].
+    /// A verifier for `config`, whose remote keys are not fetched yet: the
+    /// first token of an issuer fetches them, as does
+    /// [`Verifier::keep_keys_fresh`]. A built-in issuer without an `issuer`
+    /// setting is `http://127.0.0.1:8000`.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        Self::build(config, "http://127.0.0.1:8000", cfg!(debug_assertions))
+    }
+
+    /// A verifier for `config`; `local_issuer` is the default `iss` of the
+    /// built-in issuer, which may generate a key if `allow_ephemeral`.
+    pub(crate) fn build(config: &Config, local_issuer: &str, allow_ephemeral: bool) -> Result<Self, ConfigError> {
         let settings = config.validate()?;
         let fetcher = Fetcher::new(FetchLimits {
             timeout: config.fetch_timeout,
@@ -65,16 +118,19 @@ impl Verifier {
             max_refresh: config.max_refresh,
         })
         .map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
-        let issuers = settings
+        let mut issuers: HashMap<String, Issuer> = settings
             .into_iter()
             .map(|settings: IssuerSettings| {
-                let keys = RemoteKeys::new(
-                    &settings.name,
-                    &settings.issuer,
-                    settings.keys,
-                    fetcher.clone(),
-                    config.refetch_cooldown,
-                );
+                let keys = match settings.keys {
+                    KeyLocation::Inline(keys) => IssuerKeys::Fixed(keys),
+                    KeyLocation::Remote(location) => IssuerKeys::Remote(Box::new(RemoteKeys::new(
+                        &settings.name,
+                        &settings.issuer,
+                        location,
+                        fetcher.clone(),
+                        config.refetch_cooldown,
+                    ))),
+                };
                 let issuer = Issuer {
                     name: settings.name.into(),
                     audience: settings.audience,
@@ -85,7 +141,44 @@ impl Verifier {
                 (settings.issuer, issuer)
             })
             .collect();
-        Ok(Self { leeway: config.leeway.as_secs_f64(), max_token_bytes: config.max_token_bytes, issuers })
+        let local = match &config.local {
+            Some(local) => Some(Arc::new(LocalIssuer::load(local, local_issuer, allow_ephemeral)?)),
+            None => None,
+        };
+        if let Some(local) = &local {
+            if let Some(other) = issuers.get(local.issuer()) {
+                return Err(ConfigError {
+                    key: "local.issuer".into(),
+                    problem: format!("issuer `{}` has the same `issuer` value", other.name),
+                });
+            }
+            let issuer = Issuer {
+                name: LOCAL_ISSUER.into(),
+                audience: Audience::OneOf(vec![local.audience().to_owned()]),
+                algorithms: AlgorithmSet::only(local.algorithm()),
+                scope_claim: ScopeClaim::Scope,
+                keys: IssuerKeys::Fixed(local.key_set()),
+            };
+            issuers.insert(local.issuer().to_owned(), issuer);
+        }
+        Ok(Self {
+            leeway: config.leeway.as_secs_f64(),
+            max_token_bytes: config.max_token_bytes,
+            issuers,
+            local,
+            revocations: None,
+        })
+    }
+
+    /// Consults `list` for the `jti` of every verified token.
+    pub fn with_revocations(mut self, list: Arc<dyn RevocationList>) -> Self {
+        self.revocations = Some(list);
+        self
+    }
+
+    /// The built-in issuer, if `[jwt_guard.local]` is configured.
+    pub fn local_issuer(&self) -> Option<&LocalIssuer> {
+        self.local.as_deref()
     }
 
     /// The configured names of the issuers.
@@ -93,11 +186,14 @@ impl Verifier {
         self.issuers.values().map(|issuer| &*issuer.name)
     }
 
-    /// Fetches every issuer's keys now, then again whenever they are due,
-    /// for as long as the future runs. The Rocket fairing spawns it at
+    /// Fetches every remote issuer's keys now, then again whenever they are
+    /// due, for as long as the future runs. The Rocket fairing spawns it at
     /// liftoff and stops it at shutdown.
     pub async fn keep_keys_fresh(&self) {
-        let loops = self.issuers.values().map(|issuer| issuer.keys.keep_fresh());
+        let loops = self.issuers.values().filter_map(|issuer| match &issuer.keys {
+            IssuerKeys::Remote(keys) => Some(keys.keep_fresh()),
+            IssuerKeys::Fixed(_) => None,
+        });
         futures_util::future::join_all(loops).await;
     }
 
@@ -109,11 +205,21 @@ impl Verifier {
     /// acceptable, and [`AuthError::KeysUnavailable`] when its issuer's keys
     /// cannot be fetched.
     pub async fn verify(&self, token: &str) -> Result<Token, AuthError> {
+        self.verify_as(token, TokenUse::Access).await
+    }
+
+    /// Verifies a refresh token of the built-in issuer.
+    pub(crate) async fn verify_refresh(&self, token: &str) -> Result<Token, AuthError> {
+        let verified = self.verify_as(token, TokenUse::Refresh).await?;
+        if verified.issuer() == LOCAL_ISSUER { Ok(verified) } else { Err(TokenProblem::UntrustedIssuer.into()) }
+    }
+
+    async fn verify_as(&self, token: &str, usage: TokenUse) -> Result<Token, AuthError> {
         if token.len() > self.max_token_bytes {
             return Err(TokenProblem::TooLarge.into());
         }
         let parts = compact::split(token)?;
-        let header = compact::decode_header(parts.header)?;
+        let header = compact::decode_header(parts.header, usage)?;
         let claims = compact::decode_claims(parts.payload)?;
         claims::check_types(&claims)?;
         let issuer = self.issuer_of(&claims)?;
@@ -136,6 +242,11 @@ impl Verifier {
         }
         let expires_at = claims::check_times(&claims, now(), self.leeway)?;
         claims::check_audience(&claims, &issuer.audience)?;
+        if let (Some(list), Some(jti)) = (&self.revocations, claims.get("jti").and_then(Value::as_str))
+            && list.is_revoked(jti).await
+        {
+            return Err(TokenProblem::Revoked.into());
+        }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;
         let header = TokenHeader { alg: header.alg, kid: header.kid, typ: header.typ };
         Ok(Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at))

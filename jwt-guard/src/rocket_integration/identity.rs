@@ -1,0 +1,95 @@
+//! [`CurrentUser`]: the app's own user for the request's token, loaded
+//! once per request (Flask-JWT's `identity_handler` and `current_identity`).
+
+use std::ops::Deref;
+
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
+
+use super::guards::verify;
+use crate::error::{AuthError, TokenProblem};
+use crate::token::Token;
+
+/// Turns a verified token into the app's user, typically by a database
+/// lookup. `request` gives access to other guards, such as a connection.
+///
+/// ```
+/// use jwt_guard::{LoadIdentity, Token};
+/// use rocket::Request;
+///
+/// struct User {
+///     id: String,
+/// }
+///
+/// #[jwt_guard::async_trait]
+/// impl LoadIdentity for User {
+///     async fn load(token: &Token, _request: &Request<'_>) -> Option<Self> {
+///         let id = token.subject()?;
+///         // Look the user up here; `None` if they no longer exist.
+///         Some(User { id: id.to_owned() })
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
+pub trait LoadIdentity: Sized + Send + Sync + 'static {
+    /// The user the token speaks for, or `None` if there is none (401).
+    async fn load(token: &Token, request: &Request<'_>) -> Option<Self>;
+}
+
+/// The request's user, loaded by `U`'s [`LoadIdentity`].
+///
+/// # Outcomes
+///
+/// Those of [`Token`], and **Error** `401` `invalid_token` ("the token's
+/// subject no longer exists") when the loader finds no user.
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// # use jwt_guard::{LoadIdentity, Token};
+/// # struct User { name: String }
+/// # #[jwt_guard::async_trait]
+/// # impl LoadIdentity for User {
+/// #     async fn load(token: &Token, _: &rocket::Request<'_>) -> Option<Self> {
+/// #         Some(User { name: token.subject()?.to_owned() })
+/// #     }
+/// # }
+/// use jwt_guard::CurrentUser;
+///
+/// #[get("/profile")]
+/// fn profile(user: CurrentUser<User>) -> String {
+///     format!("hello, {}", user.name)
+/// }
+/// ```
+#[derive(Debug)]
+pub struct CurrentUser<U>(U);
+
+impl<U> CurrentUser<U> {
+    /// The user, out of the guard.
+    pub fn into_inner(self) -> U {
+        self.0
+    }
+}
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, U: LoadIdentity> FromRequest<'r> for CurrentUser<U> {
+    type Error = AuthError;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
+        let token = match verify(request).await {
+            Ok(token) => token,
+            Err(error) => return error.clone().fail(request),
+        };
+        match U::load(token, request).await {
+            Some(user) => Outcome::Success(CurrentUser(user)),
+            None => AuthError::from(TokenProblem::UnknownSubject).fail(request),
+        }
+    }
+}

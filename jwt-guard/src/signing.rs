@@ -1,0 +1,217 @@
+//! Signing keys of the built-in issuer: loaded from PEM or a secret, or
+//! generated, each with its `kid` (the RFC 7638 thumbprint of its public
+//! key), its public JWK, and the verifying key of the same pair.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header};
+use serde_json::{Map, Value};
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::keys::VerifyingKey;
+
+/// A private key that signs tokens.
+#[derive(Clone)]
+pub struct SigningKey {
+    alg: Algorithm,
+    kid: String,
+    encoding: EncodingKey,
+    /// The public JWK; `None` for HMAC secrets, which are never published.
+    jwk: Option<Jwk>,
+    verifying: VerifyingKey,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("alg", &self.alg).field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
+/// Why a signing key cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigningKeyError {
+    /// The PEM does not hold a private key for the algorithm.
+    #[error("the PEM does not hold a {0} private key")]
+    InvalidPem(Algorithm),
+    /// A secret for an asymmetric algorithm, or a PEM for an HMAC one.
+    #[error("{0} needs {1}")]
+    WrongKind(Algorithm, &'static str),
+    /// An HMAC secret shorter than the hash output (RFC 7518 section 3.2).
+    #[error("a {alg} secret needs at least {min} bytes; this one has {len}")]
+    ShortSecret {
+        /// The algorithm.
+        alg: Algorithm,
+        /// The bytes it needs.
+        min: usize,
+        /// The bytes given.
+        len: usize,
+    },
+    /// The system could not generate a key.
+    #[error("generating a {0} key failed")]
+    Generation(Algorithm),
+}
+
+impl SigningKey {
+    /// Loads a PKCS#8 PEM private key for an asymmetric `alg`.
+    ///
+    /// ```
+    /// use jwt_guard::{Algorithm, SigningKey};
+    ///
+    /// let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    /// assert_eq!(key.algorithm(), Algorithm::ES256);
+    /// assert_eq!(key.kid().len(), 43); // a base64url SHA-256 thumbprint
+    /// ```
+    pub fn from_pem(alg: Algorithm, pem: &[u8]) -> Result<Self, SigningKeyError> {
+        let encoding = match alg {
+            _ if AlgorithmSet::SYMMETRIC.contains(alg) => {
+                return Err(SigningKeyError::WrongKind(alg, "a `secret`, not a key file"));
+            }
+            Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(pem),
+            Algorithm::EdDSA => EncodingKey::from_ed_pem(pem),
+            _ => EncodingKey::from_rsa_pem(pem),
+        }
+        .map_err(|_| SigningKeyError::InvalidPem(alg))?;
+        let jwk =
+            Jwk::from_encoding_key(&encoding, alg.to_jsonwebtoken()).map_err(|_| SigningKeyError::InvalidPem(alg))?;
+        let kid = jwk.thumbprint(ThumbprintHash::SHA256).map_err(|_| SigningKeyError::InvalidPem(alg))?;
+        let decoding = DecodingKey::from_jwk(&jwk).map_err(|_| SigningKeyError::InvalidPem(alg))?;
+        Ok(Self::assemble(alg, kid, encoding, Some(jwk), decoding))
+    }
+
+    /// An HMAC key from a shared secret, at least as long as the hash.
+    pub fn from_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, SigningKeyError> {
+        let min = match alg {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+            _ => return Err(SigningKeyError::WrongKind(alg, "a private key file, not a `secret`")),
+        };
+        if secret.len() < min {
+            return Err(SigningKeyError::ShortSecret { alg, min, len: secret.len() });
+        }
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret);
+        let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]);
+        Ok(Self::assemble(alg, kid, EncodingKey::from_secret(secret), None, DecodingKey::from_secret(secret)))
+    }
+
+    /// A new random key for `alg`.
+    pub fn generate(alg: Algorithm) -> Result<Self, SigningKeyError> {
+        let failed = |_| SigningKeyError::Generation(alg);
+        if AlgorithmSet::SYMMETRIC.contains(alg) {
+            let mut secret = [0u8; 64];
+            aws_lc_rs::rand::fill(&mut secret).map_err(failed)?;
+            return Self::from_secret(alg, &secret);
+        }
+        let pkcs8 = match alg {
+            Algorithm::EdDSA => {
+                Ed25519KeyPair::generate().and_then(|pair| pair.to_pkcs8v1()).map_err(failed)?.as_ref().to_vec()
+            }
+            Algorithm::ES256 => EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+                .and_then(|pair| pair.to_pkcs8v1())
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+            Algorithm::ES384 => EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING)
+                .and_then(|pair| pair.to_pkcs8v1())
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+            _ => aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .and_then(|pair| AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'static>>::as_der(&pair))
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+        };
+        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pkcs8));
+        Self::from_pem(alg, pem.as_bytes())
+    }
+
+    fn assemble(alg: Algorithm, kid: String, encoding: EncodingKey, jwk: Option<Jwk>, decoding: DecodingKey) -> Self {
+        let verifying = VerifyingKey { kid: Some(kid.clone()), algorithms: AlgorithmSet::only(alg), key: decoding };
+        Self { alg, kid, encoding, jwk, verifying }
+    }
+
+    /// The algorithm it signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Its key id: the RFC 7638 thumbprint of the public key, or for a
+    /// secret a digest that does not reveal it.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public JWK, with `kid`, `alg` and `use`; `None` for a secret.
+    pub fn public_jwk(&self) -> Option<Value> {
+        let mut value = serde_json::to_value(self.jwk.as_ref()?).ok()?;
+        value["kid"] = self.kid.clone().into();
+        value["use"] = "sig".into();
+        Some(value)
+    }
+
+    /// The key that verifies its signatures.
+    pub(crate) fn verifying_key(&self) -> VerifyingKey {
+        self.verifying.clone()
+    }
+
+    /// Signs `claims` with a header of this key's `alg` and `kid` and the
+    /// given `typ`.
+    pub fn sign(&self, typ: &str, claims: &Map<String, Value>) -> Result<String, SigningKeyError> {
+        self.sign_with_kid(typ, &self.kid, claims)
+    }
+
+    /// Signs `claims` under another `kid`, for tests of unknown keys.
+    pub(crate) fn sign_with_kid(
+        &self,
+        typ: &str,
+        kid: &str,
+        claims: &Map<String, Value>,
+    ) -> Result<String, SigningKeyError> {
+        let mut header = Header::new(self.alg.to_jsonwebtoken());
+        header.kid = Some(kid.to_owned());
+        header.typ = Some(typ.to_owned());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|_| SigningKeyError::Generation(self.alg))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_sign_what_their_verifying_keys_accept() {
+        for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::ES384, Algorithm::HS256, Algorithm::RS256] {
+            let key = SigningKey::generate(alg).unwrap();
+            let token = key.sign("at+jwt", &Map::new()).unwrap();
+            let (input, signature) = token.rsplit_once('.').unwrap();
+            let verifying = key.verifying_key();
+            assert!(
+                jsonwebtoken::crypto::verify(signature, input.as_bytes(), &verifying.key, alg.to_jsonwebtoken())
+                    .unwrap()
+            );
+            assert_eq!(key.public_jwk().is_some(), alg != Algorithm::HS256, "{alg}");
+        }
+    }
+
+    #[test]
+    fn secrets_must_be_as_long_as_the_hash() {
+        assert_eq!(
+            SigningKey::from_secret(Algorithm::HS512, &[7; 63]).unwrap_err(),
+            SigningKeyError::ShortSecret { alg: Algorithm::HS512, min: 64, len: 63 }
+        );
+        assert!(SigningKey::from_secret(Algorithm::HS256, &[7; 32]).is_ok());
+        assert!(matches!(SigningKey::from_secret(Algorithm::ES256, &[7; 64]), Err(SigningKeyError::WrongKind(..))));
+        assert!(matches!(SigningKey::from_pem(Algorithm::HS256, b"x"), Err(SigningKeyError::WrongKind(..))));
+        assert_eq!(
+            SigningKey::from_pem(Algorithm::ES256, b"nonsense").unwrap_err(),
+            SigningKeyError::InvalidPem(Algorithm::ES256)
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! Test helpers for apps' own tests (feature `testing`): a [`TestIssuer`]
+//! that an app under test trusts, and a [`TokenBuilder`] that mints really
+//! signed tokens for `rocket::local` clients, with no network.
+//!
+//! ```
+//! # #[macro_use] extern crate rocket;
+//! use jwt_guard::testing::TestIssuer;
+//! use jwt_guard::{JwtGuard, protected};
+//! use rocket::http::Status;
+//! use rocket::local::asynchronous::Client;
+//!
+//! #[protected(scope = "read")]
+//! #[get("/reports")]
+//! fn reports() -> &'static str { "reports" }
+//!
+//! fn app() -> rocket::Rocket<rocket::Build> {
+//!     rocket::build()
+//!         .attach(JwtGuard::fairing())
+//!         .register("/", jwt_guard::catchers())
+//!         .mount("/", routes![reports])
+//! }
+//!
+//! # rocket::async_test(async {
+//! let issuer = TestIssuer::new();
+//! let client = Client::tracked(issuer.attach_to(app())).await.unwrap();
+//!
+//! let reader = issuer.token().subject("alice").scope("read").bearer();
+//! assert_eq!(client.get("/reports").header(reader).dispatch().await.status(), Status::Ok);
+//!
+//! let writer = issuer.token().scope("write").bearer();
+//! assert_eq!(client.get("/reports").header(writer).dispatch().await.status(), Status::Forbidden);
+//!
+//! let expired = issuer.token().scope("read").expired().bearer();
+//! assert_eq!(client.get("/reports").header(expired).dispatch().await.status(), Status::Unauthorized);
+//! # });
+//! ```
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rocket::http::Header;
+use rocket::{Build, Rocket};
+use serde_json::{Map, Value, json};
+
+use crate::algorithm::Algorithm;
+use crate::config::IssuerConfig;
+use crate::signing::SigningKey;
+
+/// An issuer for tests, with a key generated for it.
+///
+/// [`attach_to`](Self::attach_to) makes an app trust it under its name
+/// (`test`, or the name given to [`named`](Self::named), which replaces
+/// the app's own issuer of that name, so that policies with
+/// `issuer = "..."` keep working).
+#[derive(Debug, Clone)]
+pub struct TestIssuer {
+    name: String,
+    issuer: String,
+    audience: String,
+    key: SigningKey,
+}
+
+impl Default for TestIssuer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestIssuer {
+    /// The issuer `test`: `iss` `https://issuer.jwt-guard.test/`, audience
+    /// `https://api.jwt-guard.test`, an Ed25519 key.
+    pub fn new() -> Self {
+        Self::named("test")
+    }
+
+    /// A test issuer trusted under `name`.
+    pub fn named(name: impl Into<String>) -> Self {
+        let key = SigningKey::generate(Algorithm::EdDSA).unwrap_or_else(|error| panic!("jwt-guard testing: {error}"));
+        Self {
+            name: name.into(),
+            issuer: "https://issuer.jwt-guard.test/".into(),
+            audience: "https://api.jwt-guard.test".into(),
+            key,
+        }
+    }
+
+    /// Sets the audience that the app accepts and tokens carry.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The issuer's configuration: its keys inline, nothing fetched. For
+    /// apps configured with `JwtGuard::builder()`.
+    pub fn issuer_config(&self) -> IssuerConfig {
+        IssuerConfig::new(self.issuer.clone(), self.audience.clone())
+            .algorithms([self.key.algorithm().name()])
+            .inline_jwks(json!({ "keys": [self.key.public_jwk()] }))
+    }
+
+    /// `rocket`, trusting this issuer through its `jwt_guard` configuration.
+    pub fn attach_to(&self, rocket: Rocket<Build>) -> Rocket<Build> {
+        let table = json!({
+            "issuer": self.issuer,
+            "audience": self.audience,
+            "algorithms": [self.key.algorithm().name()],
+            "jwks": { "keys": [self.key.public_jwk()] },
+        });
+        let figment = rocket.figment().clone().merge((format!("jwt_guard.issuers.{}", self.name), table));
+        rocket.configure(figment)
+    }
+
+    /// A token of this issuer, valid for five minutes, with no scopes.
+    pub fn token(&self) -> TokenBuilder<'_> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("aud".into(), json!(self.audience));
+        claims.insert("sub".into(), json!("test-user"));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now + 300));
+        TokenBuilder { issuer: self, claims, scopes: Vec::new(), kid: None, now }
+    }
+}
+
+/// Builds a token of a [`TestIssuer`].
+#[derive(Debug, Clone)]
+#[must_use = "a token builder does nothing until `.sign()` or `.bearer()`"]
+pub struct TokenBuilder<'a> {
+    issuer: &'a TestIssuer,
+    claims: Map<String, Value>,
+    scopes: Vec<String>,
+    kid: Option<String>,
+    now: u64,
+}
+
+impl TokenBuilder<'_> {
+    /// Sets `sub`. Default: `test-user`.
+    pub fn subject(self, subject: &str) -> Self {
+        self.claim("sub", subject)
+    }
+
+    /// Adds scopes, space-delimited (`"read write"`) or one at a time.
+    pub fn scope(mut self, scopes: &str) -> Self {
+        self.scopes.extend(scopes.split(' ').filter(|scope| !scope.is_empty()).map(str::to_owned));
+        self
+    }
+
+    /// Sets any claim.
+    pub fn claim(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets the lifetime from now.
+    pub fn expires_in(self, lifetime: Duration) -> Self {
+        let exp = self.now + lifetime.as_secs();
+        self.claim("exp", exp)
+    }
+
+    /// Makes the token expired an hour ago, beyond any leeway.
+    pub fn expired(self) -> Self {
+        let exp = self.now.saturating_sub(3600);
+        self.claim("exp", exp)
+    }
+
+    /// Sets `aud`, to test a token for another API.
+    pub fn audience(self, audience: &str) -> Self {
+        self.claim("aud", audience)
+    }
+
+    /// Sets `iss`, to test a token of an untrusted issuer.
+    pub fn issuer(self, issuer: &str) -> Self {
+        self.claim("iss", issuer)
+    }
+
+    /// Sets the header's `kid`, to test an unknown key.
+    pub fn kid(mut self, kid: &str) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// The signed token.
+    pub fn sign(self) -> String {
+        let mut claims = self.claims;
+        if !self.scopes.is_empty() {
+            claims.insert("scope".into(), json!(self.scopes.join(" ")));
+        }
+        let signed = match self.kid {
+            Some(kid) => self.issuer.key.sign_with_kid("at+jwt", &kid, &claims),
+            None => self.issuer.key.sign("at+jwt", &claims),
+        };
+        signed.unwrap_or_else(|error| panic!("jwt-guard testing: {error}"))
+    }
+
+    /// `Authorization: Bearer <the signed token>`, for a local request.
+    pub fn bearer(self) -> Header<'static> {
+        Header::new("Authorization", format!("Bearer {}", self.sign()))
+    }
+}

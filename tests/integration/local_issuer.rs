@@ -1,0 +1,284 @@
+//! The built-in issuer: login, refresh, revocation, expiry, key
+//! publication and rotation seen by another app over HTTP, identity
+//! loading, the test helpers, and the quickstart end to end.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use jwt_guard::testing::TestIssuer;
+use jwt_guard::{CurrentUser, InMemoryRevocations, JwtGuard, LoadIdentity, Token, protected};
+use jwt_guard_tests::{RunningApp, call, free_port, quiet_figment};
+use rocket::http::{ContentType, Header};
+use rocket::local::asynchronous::Client;
+use rocket::{Build, Request, Rocket, get, routes};
+use serde_json::{Value, json};
+
+use crate::bearer;
+
+#[allow(dead_code, clippy::all)]
+#[path = "../../examples/quickstart/main.rs"]
+mod quickstart;
+
+/// The quickstart's demo users.
+use quickstart::demo_users as users;
+
+#[get("/me")]
+fn me(token: Token) -> String {
+    format!("{} {}", token.subject().unwrap_or_default(), token.issuer())
+}
+
+/// An app whose built-in issuer is configured by `local`.
+fn app(local: Value) -> Rocket<Build> {
+    rocket::custom(quiet_figment().merge(("jwt_guard", json!({ "local": local }))))
+        .attach(JwtGuard::fairing().login(users()))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![me])
+}
+
+/// POSTs `body` with this content type to `path`; returns status and JSON.
+async fn post(client: &Client, path: &str, content_type: ContentType, body: &str) -> (u16, Value) {
+    let response = client.post(path).header(content_type).body(body).dispatch().await;
+    let status = response.status().code;
+    (status, serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap_or(Value::Null))
+}
+
+async fn login(client: &Client, username: &str, password: &str) -> (u16, Value) {
+    let body = json!({ "username": username, "password": password }).to_string();
+    post(client, "/auth", ContentType::JSON, &body).await
+}
+
+#[rocket::async_test]
+async fn login_issues_tokens_that_the_guards_accept() {
+    let client = Client::tracked(app(json!({}))).await.unwrap();
+    let (status, body) = login(&client, "user1", "abcxyz").await;
+    assert_eq!(status, 200);
+    assert_eq!((body["token_type"].clone(), body["expires_in"].clone()), (json!("Bearer"), json!(300)));
+    assert!(body.get("refresh_token").is_none(), "no refresh tokens unless configured");
+    let token = body["access_token"].as_str().unwrap();
+    let me = call(&client, "/me", &[&bearer(token)]).await;
+    assert_eq!((me.status, me.body), (200, json!("user1 local")));
+}
+
+#[rocket::async_test]
+async fn wrong_credentials_are_401_and_malformed_requests_400() {
+    let client = Client::tracked(app(json!({ "username_key": "login" }))).await.unwrap();
+    for (user, password) in [("user1", "wrong"), ("nobody", "abcxyz"), ("user1", "")] {
+        let body = json!({ "login": user, "password": password }).to_string();
+        let (status, body) = post(&client, "/auth", ContentType::JSON, &body).await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            body,
+            json!({"error": "invalid_credentials", "error_description": "the username or password is wrong"})
+        );
+    }
+    let cases = [
+        (ContentType::Form, "login=user1&password=abcxyz", "send the credentials as `Content-Type: application/json`"),
+        (ContentType::JSON, "{not json", "the request body is not a JSON object"),
+        (ContentType::JSON, "[1, 2]", "the request body is not a JSON object"),
+        (ContentType::JSON, r#"{"username": "user1", "password": "abcxyz"}"#, "the body needs a string `login`"),
+        (ContentType::JSON, r#"{"login": "user1", "password": 7}"#, "the body needs a string `password`"),
+    ];
+    for (content_type, body, description) in cases {
+        let (status, body) = post(&client, "/auth", content_type, body).await;
+        assert_eq!((status, body), (400, json!({"error": "invalid_request", "error_description": description})));
+    }
+    let huge = format!(r#"{{"login": "{}", "password": "x"}}"#, "a".repeat(20_000));
+    assert_eq!(post(&client, "/auth", ContentType::JSON, &huge).await.0, 400);
+}
+
+#[rocket::async_test]
+async fn access_tokens_expire() {
+    let rocket =
+        rocket::custom(quiet_figment().merge(("jwt_guard", json!({ "leeway": 0, "local": { "expires_in": 1 } }))))
+            .attach(JwtGuard::fairing().login(users()))
+            .register("/", jwt_guard::catchers())
+            .mount("/", routes![me]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let token = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(call(&client, "/me", &[&bearer(&token)]).await.status, 200);
+    rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expired = call(&client, "/me", &[&bearer(&token)]).await;
+    assert_eq!((expired.status, expired.body["error_description"].clone()), (401, json!("the token has expired")));
+}
+
+#[rocket::async_test]
+async fn refresh_tokens_renew_access_but_are_never_access_tokens() {
+    let client = Client::tracked(app(json!({ "refresh_expires_in": 3600 }))).await.unwrap();
+    let (_, tokens) = login(&client, "user2", "abcxyz").await;
+    let refresh_token = tokens["refresh_token"].as_str().expect("a refresh token").to_owned();
+
+    let as_access = call(&client, "/me", &[&bearer(&refresh_token)]).await;
+    assert_eq!(as_access.status, 401);
+    assert_eq!(as_access.body["error_description"], "the token's `typ` is not an access token type");
+
+    let body = json!({ "refresh_token": refresh_token }).to_string();
+    let (status, renewed) = post(&client, "/auth/refresh", ContentType::JSON, &body).await;
+    assert_eq!(status, 200);
+    let access = renewed["access_token"].as_str().unwrap();
+    assert_ne!(access, tokens["access_token"].as_str().unwrap());
+    assert_eq!(call(&client, "/me", &[&bearer(access)]).await.body, json!("user2 local"));
+
+    let with_access_token = json!({ "refresh_token": tokens["access_token"] }).to_string();
+    let (status, refused) = post(&client, "/auth/refresh", ContentType::JSON, &with_access_token).await;
+    assert_eq!((status, refused["error"].clone()), (401, json!("invalid_grant")));
+}
+
+#[rocket::async_test]
+async fn revoked_tokens_are_refused() {
+    let revocations = Arc::new(InMemoryRevocations::new());
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing().login(users()).revocations(Arc::clone(&revocations)))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![me]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let first = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    let second = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    let jti = client.rocket().state::<JwtGuard>().unwrap().verifier().verify(&first).await.unwrap();
+    revocations.revoke(jti.claim("jti").unwrap().as_str().unwrap(), SystemTime::now() + Duration::from_secs(300));
+    let revoked = call(&client, "/me", &[&bearer(&first)]).await;
+    assert_eq!((revoked.status, revoked.body["error_description"].clone()), (401, json!("the token has been revoked")));
+    assert_eq!(call(&client, "/me", &[&bearer(&second)]).await.status, 200, "other tokens are unaffected");
+}
+
+#[rocket::async_test]
+async fn keys_are_published_and_a_rotation_is_seen_by_another_app_over_http() {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
+    let port = free_port();
+    let issuer_url = format!("http://127.0.0.1:{port}");
+    let issuer_app = |local: Value| {
+        rocket::custom(quiet_figment().merge(("jwt_guard", json!({ "local": local }))))
+            .attach(JwtGuard::fairing().login(users()))
+            .mount("/", routes![me])
+    };
+    let first_key = json!({ "issuer": issuer_url, "key_file": format!("{keys}/ed-a.pem") });
+    let first = RunningApp::launch(issuer_app(first_key.clone()), port).await;
+
+    let resource = rocket::custom(quiet_figment().merge((
+        "jwt_guard",
+        json!({ "refetch_cooldown": 0.2, "issuers": { "accounts": { "issuer": issuer_url, "audience": issuer_url } } }),
+    )))
+    .attach(JwtGuard::fairing())
+    .register("/", jwt_guard::catchers())
+    .mount("/", routes![me]);
+    let resource = Client::tracked(resource).await.unwrap();
+    // A second instance of the issuer app, with the same key and `iss`,
+    // answers logins in process.
+    let issuer = Client::untracked(issuer_app(first_key)).await.unwrap();
+    let jwks: Value = issuer.get("/.well-known/jwks.json").dispatch().await.into_json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+    assert!(jwks["keys"][0].get("d").is_none(), "no private part is published");
+
+    let old_token = login(&issuer, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    let seen = call(&resource, "/me", &[&bearer(&old_token)]).await;
+    assert_eq!((seen.status, seen.body), (200, json!("user1 accounts")));
+
+    first.stop().await;
+    let rotated = json!({
+        "issuer": issuer_url,
+        "key_file": format!("{keys}/ed-b.pem"),
+        "retired_key_files": [format!("{keys}/ed-a.pem")],
+    });
+    let second = RunningApp::launch(issuer_app(rotated.clone()), port).await;
+    let rotated_issuer = Client::untracked(issuer_app(rotated)).await.unwrap();
+    let new_token = login(&rotated_issuer, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    rocket::tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(call(&resource, "/me", &[&bearer(&new_token)]).await.status, 200, "the new key is fetched");
+    assert_eq!(call(&resource, "/me", &[&bearer(&old_token)]).await.status, 200, "the retired key still verifies");
+    second.stop().await;
+}
+
+/// The app's user type.
+#[derive(Debug)]
+struct User {
+    name: String,
+}
+
+#[jwt_guard::async_trait]
+impl LoadIdentity for User {
+    async fn load(token: &Token, _: &Request<'_>) -> Option<Self> {
+        match token.subject()? {
+            "user1" => Some(User { name: "User One".into() }),
+            _ => None,
+        }
+    }
+}
+
+#[get("/profile")]
+fn profile(user: CurrentUser<User>) -> String {
+    user.name.clone()
+}
+
+#[rocket::async_test]
+async fn identity_loading_turns_tokens_into_users() {
+    let issuer = TestIssuer::new();
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![profile]);
+    let client = Client::tracked(issuer.attach_to(rocket)).await.unwrap();
+    let known = client.get("/profile").header(issuer.token().subject("user1").bearer()).dispatch().await;
+    assert_eq!(known.into_string().await.unwrap(), "User One");
+    let gone = client.get("/profile").header(issuer.token().subject("user9").bearer()).dispatch().await;
+    assert_eq!(gone.status().code, 401);
+    assert_eq!(
+        gone.headers().get_one("WWW-Authenticate"),
+        Some(r#"Bearer realm="api", error="invalid_token", error_description="the token's subject no longer exists""#)
+    );
+}
+
+#[protected(issuer = "auth0", scope = "read")]
+#[get("/auth0-reports")]
+fn auth0_reports() -> &'static str {
+    "reports"
+}
+
+#[rocket::async_test]
+async fn the_test_issuer_stands_in_for_a_named_issuer_and_mints_every_variant() {
+    let issuer = TestIssuer::named("auth0");
+    let rocket = rocket::custom(quiet_figment().merge((
+        "jwt_guard.issuers.auth0",
+        json!({ "issuer": "https://tenant.example.com/", "audience": "https://api.example.com" }),
+    )))
+    .attach(JwtGuard::fairing())
+    .register("/", jwt_guard::catchers())
+    .mount("/", routes![auth0_reports]);
+    let client = Client::tracked(issuer.attach_to(rocket)).await.unwrap();
+    let status = |header: Header<'static>| {
+        let client = &client;
+        async move { client.get("/auth0-reports").header(header).dispatch().await.status().code }
+    };
+    assert_eq!(status(issuer.token().scope("read").bearer()).await, 200);
+    assert_eq!(status(issuer.token().scope("write").bearer()).await, 403);
+    assert_eq!(status(issuer.token().scope("read").expired().bearer()).await, 401);
+    assert_eq!(status(issuer.token().scope("read").audience("https://other.test").bearer()).await, 401);
+    assert_eq!(status(issuer.token().scope("read").issuer("https://evil.test/").bearer()).await, 401);
+    assert_eq!(status(issuer.token().scope("read").kid("unknown").bearer()).await, 401);
+    assert_eq!(
+        status(issuer.token().scope("read").expires_in(Duration::from_secs(60)).claim("x", 1).bearer()).await,
+        200
+    );
+}
+
+#[rocket::async_test]
+async fn the_quickstart_serves_its_four_routes_to_the_demo_users() {
+    let client = Client::tracked(quickstart::app().configure(quiet_figment())).await.unwrap();
+    let public = call(&client, "/public", &[]).await;
+    assert_eq!((public.status, public.body), (200, json!({"message": "no token needed here"})));
+    assert_eq!(call(&client, "/protected", &[]).await.status, 401);
+
+    let user1 = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    let user2 = login(&client, "user2", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    let protected = call(&client, "/protected", &[&bearer(&user1)]).await;
+    assert_eq!((protected.status, protected.body), (200, json!({"subject": "user1", "scopes": ["read"]})));
+    assert_eq!(call(&client, "/read", &[&bearer(&user1)]).await.status, 200);
+    let denied = call(&client, "/admin", &[&bearer(&user1)]).await;
+    assert_eq!(denied.status, 403);
+    assert!(denied.challenge.unwrap().ends_with(r#"scope="admin""#));
+
+    let protected = call(&client, "/protected", &[&bearer(&user2)]).await;
+    assert_eq!(protected.body, json!({"subject": "user2", "scopes": ["read", "admin"]}));
+    assert_eq!(call(&client, "/read", &[&bearer(&user2)]).await.status, 200);
+    let admin = call(&client, "/admin", &[&bearer(&user2)]).await;
+    assert_eq!((admin.status, admin.body), (200, json!({"message": "welcome, administrator user2"})));
+}

@@ -1,0 +1,60 @@
+//! Serving a Rocket app over real HTTP on 127.0.0.1, for tests in which
+//! one service fetches from another.
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::time::Duration;
+
+use rocket::{Build, Rocket, Shutdown};
+
+/// A free port on 127.0.0.1, for a server that starts later.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("bound address").port()
+}
+
+/// An app listening on 127.0.0.1.
+#[derive(Debug)]
+pub struct RunningApp {
+    port: u16,
+    shutdown: Shutdown,
+    task: rocket::tokio::task::JoinHandle<()>,
+}
+
+impl RunningApp {
+    /// Launches `rocket` on 127.0.0.1:`port`, quietly, and waits until it
+    /// accepts connections.
+    pub async fn launch(rocket: Rocket<Build>, port: u16) -> Self {
+        let figment = rocket
+            .figment()
+            .clone()
+            .merge(("address", Ipv4Addr::LOCALHOST))
+            .merge(("port", port))
+            .merge(("log_level", "off"))
+            .merge(("shutdown.ctrlc", false))
+            .merge(("shutdown.grace", 0))
+            .merge(("shutdown.mercy", 0));
+        let rocket = rocket.configure(figment).ignite().await.expect("the app ignites");
+        let shutdown = rocket.shutdown();
+        let task = rocket::tokio::spawn(async move {
+            let _ = rocket.launch().await;
+        });
+        for _ in 0..200 {
+            if rocket::tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.is_ok() {
+                return Self { port, shutdown, task };
+            }
+            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the app did not start on port {port}");
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops it; its port refuses connections afterwards.
+    pub async fn stop(self) {
+        self.shutdown.notify();
+        let _ = self.task.await;
+    }
+}
