@@ -5,7 +5,9 @@
 //! policy into a small syntax tree (`protected::parse`), checks it
 //! (`protected::check`), then expands it (`protected::expand`).
 
+mod claim_names;
 mod protected;
+mod scopes;
 mod suggest;
 
 use proc_macro::TokenStream;
@@ -194,4 +196,101 @@ pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn policy(input: TokenStream) -> TokenStream {
     protected::policy(input.into()).into()
+}
+
+/// Declares an app's scopes once, as an enum whose variants name them.
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{Scopes, protected};
+///
+/// #[derive(Scopes)]
+/// enum Scope {
+///     #[scope("read:reports")]
+///     ReadReports,
+///     #[scope("write:reports")]
+///     WriteReports,
+/// }
+///
+/// // By variant: rustc checks the name.
+/// #[protected(scope = Scope::ReadReports)]
+/// #[get("/reports")]
+/// fn reports() {}
+///
+/// // By string, in a policy that names the enum: checked against it.
+/// #[protected(vocabulary = Scope, any_scope("write:reports", "read:reports"))]
+/// #[get("/exports")]
+/// fn exports() {}
+///
+/// assert_eq!(Scope::WriteReports.as_str(), "write:reports");
+/// assert_eq!(Scope::ALL.len(), 2);
+/// ```
+///
+/// A policy names its vocabulary with `vocabulary = Scope`, or by naming any
+/// scope as `Scope::Variant`; its string scopes must then be declared:
+///
+/// ```compile_fail
+/// # #[macro_use] extern crate rocket;
+/// # use jwt_guard::{Scopes, protected};
+/// # #[derive(Scopes)]
+/// # enum Scope {
+/// #     #[scope("read:reports")]
+/// #     ReadReports,
+/// # }
+/// #[protected(scope = Scope::ReadReports, any_scope("read:report"))]
+/// #[get("/")]
+/// fn index() {}
+/// // error: evaluation panicked: this scope is not declared by `Scope`;
+/// //        did you mean `read:reports`?
+/// ```
+///
+/// The derive adds `as_str()`, `ALL` and `Display`. Each scope must be an
+/// RFC 6749 scope token, declared once.
+#[proc_macro_derive(Scopes, attributes(scope))]
+pub fn derive_scopes(input: TokenStream) -> TokenStream {
+    scopes::derive(input.into()).into()
+}
+
+/// Lets policies name a typed claims struct's fields by their JSON names.
+///
+/// `#[protected]` names typed claims by Rust field; with this derive, the
+/// JSON name of a field (its `#[serde(rename = "...")]`, or its name) works
+/// too, checked by rustc all the same:
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{ClaimNames, Claims, protected};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize, ClaimNames)]
+/// struct AppClaims {
+///     #[serde(rename = "https://example.com/roles")]
+///     roles: Vec<String>,
+/// }
+///
+/// #[protected(claim("https://example.com/roles" = "admin"))]
+/// #[get("/admin")]
+/// fn admin(claims: Claims<AppClaims>) -> String {
+///     claims.roles.join(" ")
+/// }
+/// ```
+///
+/// A JSON name that the struct lacks is an error on that name:
+///
+/// ```compile_fail
+/// # #[macro_use] extern crate rocket;
+/// # use jwt_guard::{ClaimNames, Claims, protected};
+/// # #[derive(serde::Deserialize, ClaimNames)]
+/// # struct AppClaims {
+/// #     #[serde(rename = "https://example.com/roles")]
+/// #     roles: Vec<String>,
+/// # }
+/// #[protected(claims = AppClaims, claim("https://example.com/role" = "admin"))]
+/// #[get("/admin")]
+/// fn admin() {}
+/// // error: `AppClaims` has no claim with this JSON name
+/// ```
+#[proc_macro_derive(ClaimNames)]
+pub fn derive_claim_names(input: TokenStream) -> TokenStream {
+    claim_names::derive(input.into()).into()
 }

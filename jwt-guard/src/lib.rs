@@ -80,7 +80,7 @@ pub use rocket_integration::{
 pub use token::{Token, TokenHeader};
 pub use verify::Verifier;
 
-pub use jwt_guard_macros::{policy, protected};
+pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 
 /// What the code that the macros generate refers to. Not public API.
 #[doc(hidden)]

@@ -100,7 +100,7 @@ fn nested() -> &'static str {
 }
 
 /// Typed claims, as an app declares them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, jwt_guard::ClaimNames)]
 pub(crate) struct TypedClaims {
     sub: String,
     #[serde(default)]
@@ -132,6 +132,12 @@ impl PartialEq<&str> for Tier {
     fn eq(&self, other: &&str) -> bool {
         matches!((self, *other), (Tier::Free, "free") | (Tier::Pro, "pro"))
     }
+}
+
+#[protected(claims = TypedClaims, claim("https://example.com/roles" = "auditor"))]
+#[get("/typed-json-name")]
+fn typed_json_name() -> &'static str {
+    "ok"
 }
 
 #[protected(claims = TypedClaims, scope = "read", claim(role = "admin"))]
@@ -169,10 +175,15 @@ fn group_also_protected() -> &'static str {
     "ok"
 }
 
-fn app(server: &KeyServer) -> Rocket<Build> {
+/// An app that trusts `server`, with jwt-guard's catchers and no routes.
+fn guarded(server: &KeyServer) -> Rocket<Build> {
     rocket::custom(quiet_figment().merge(("jwt_guard", single_issuer(server))))
         .attach(JwtGuard::fairing())
         .register("/", jwt_guard::catchers())
+}
+
+fn app(server: &KeyServer) -> Rocket<Build> {
+    guarded(server)
         .mount(
             "/",
             routes![
@@ -190,6 +201,7 @@ fn app(server: &KeyServer) -> Rocket<Build> {
                 async_check,
                 nested,
                 typed_declared,
+                typed_json_name,
                 typed_param,
                 create_item,
                 routed
@@ -324,6 +336,13 @@ async fn typed_claims_are_checked_through_the_struct() {
         let denied = call(&client, "/typed-param", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
         assert_eq!(denied.status, 403, "{claim}");
     }
+    let auditor = |c: &mut Value| c["https://example.com/roles"] = json!(["viewer", "auditor"]);
+    assert_eq!(status(&client, &server, "/typed-json-name", auditor).await, 200);
+    assert_eq!(
+        status(&client, &server, "/typed-json-name", |c| c["https://example.com/roles"] = json!(["viewer"])).await,
+        403
+    );
+
     let mut mistyped = claims_for(server.base());
     typed(&mut mistyped);
     mistyped["level"] = json!("four");
@@ -374,6 +393,47 @@ async fn a_group_policy_covers_every_route_and_adds_to_their_own() {
     assert_eq!(status(&client, &server, "/group/also-protected", |c| c["role"] = json!("admin")).await, 403);
 }
 
+/// The app's scope vocabulary.
+#[derive(jwt_guard::Scopes)]
+enum Scope {
+    #[scope("read:reports")]
+    ReadReports,
+    #[scope("admin")]
+    Admin,
+}
+
+#[protected(any_scope(Scope::Admin, Scope::ReadReports), vocabulary = Scope, scope = "read:reports")]
+#[get("/declared")]
+fn declared() -> &'static str {
+    "ok"
+}
+
+#[rocket::async_test]
+async fn declared_scopes_are_enforced_like_strings() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let rocket = guarded(&server).mount("/", routes![declared]);
+    let client = Client::tracked(rocket).await.unwrap();
+    assert_eq!(status(&client, &server, "/declared", |c| c["scope"] = json!("read:reports")).await, 200);
+    let mut claims = claims_for(server.base());
+    claims["scope"] = json!("admin");
+    let denied = call(&client, "/declared", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!(denied.status, 403);
+    assert!(denied.challenge.unwrap().ends_with(r#"scope="read:reports""#));
+}
+
+#[get("/group/unknown-issuer")]
+fn group_unknown_issuer() -> &'static str {
+    "never"
+}
+
+#[rocket::async_test]
+async fn a_group_policy_naming_an_unknown_issuer_stops_ignite() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let rocket = guarded(&server).mount("/", protect(policy!(issuer = "nowhere"), routes![group_unknown_issuer]));
+    let error = Client::tracked(rocket).await.expect_err("the fairing stops ignite");
+    assert!(matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(failed) if failed[0].name == "jwt-guard"));
+}
+
 #[protected(issuer = "not-configured")]
 #[get("/nowhere")]
 fn nowhere() -> &'static str {
@@ -383,9 +443,7 @@ fn nowhere() -> &'static str {
 #[rocket::async_test]
 async fn launch_stops_for_an_unknown_issuer_or_a_missing_fairing() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let unknown_issuer = rocket::custom(quiet_figment().merge(("jwt_guard", single_issuer(&server))))
-        .attach(JwtGuard::fairing())
-        .mount("/", routes![nowhere]);
+    let unknown_issuer = guarded(&server).mount("/", routes![nowhere]);
     let error = Client::tracked(unknown_issuer).await.expect_err("the sentinel stops launch");
     assert!(matches!(error.kind(), rocket::error::ErrorKind::SentinelAborts(aborts) if aborts.len() == 1));
 

@@ -26,15 +26,14 @@ impl Errors {
     }
 }
 
-/// Checks a whole policy; `typed` says whether claims are read through a
-/// typed claims struct.
-pub(crate) fn check(policy: &Policy, typed: bool) -> syn::Result<()> {
+/// Checks a whole policy.
+pub(crate) fn check(policy: &Policy) -> syn::Result<()> {
     let mut errors = Errors::default();
-    check_level(&policy.options, true, typed, &mut errors);
+    check_level(&policy.options, true, &mut errors);
     errors.finish()
 }
 
-fn check_level(options: &[Opt], top: bool, typed: bool, errors: &mut Errors) {
+fn check_level(options: &[Opt], top: bool, errors: &mut Errors) {
     let mut seen = HashSet::new();
     for option in options {
         let name = option.keyword.to_string();
@@ -60,18 +59,18 @@ fn check_level(options: &[Opt], top: bool, typed: bool, errors: &mut Errors) {
                     }
                 }
             }
-            OptKind::Claim(requirements) => check_claims(requirements, option, typed, errors),
+            OptKind::Claim(requirements) => check_claims(requirements, option, errors),
             OptKind::Issuer(name) => check_issuer(name, errors),
             OptKind::Check(_) => {}
             OptKind::Any(nested) | OptKind::All(nested) => {
                 non_empty(nested, option, "at least one option", errors);
-                check_level(nested, false, typed, errors);
+                check_level(nested, false, errors);
             }
-            OptKind::Claims(_) if !top => errors.push(Error::new(
+            OptKind::Claims(_) | OptKind::Vocabulary(_) if !top => errors.push(Error::new(
                 option.keyword.span(),
-                "`claims = T` names the claims type of the whole policy: put it at the top level",
+                format!("`{name}` applies to the whole policy: put it at the top level"),
             )),
-            OptKind::Claims(_) => {}
+            OptKind::Claims(_) | OptKind::Vocabulary(_) => {}
         }
     }
 }
@@ -130,7 +129,7 @@ pub(crate) fn scope_token_problem(token: &str) -> Option<String> {
     ))
 }
 
-fn check_claims(requirements: &[ClaimRequirement], option: &Opt, typed: bool, errors: &mut Errors) {
+fn check_claims(requirements: &[ClaimRequirement], option: &Opt, errors: &mut Errors) {
     non_empty(requirements, option, "at least one `name = value`", errors);
     let mut seen = HashSet::new();
     for requirement in requirements {
@@ -145,13 +144,7 @@ fn check_claims(requirements: &[ClaimRequirement], option: &Opt, typed: bool, er
                 if !seen.insert(value.clone()) {
                     errors.push(Error::new(name.span(), format!("claim {value:?} specified more than once")));
                 }
-                if typed {
-                    errors.push(Error::new(
-                        name.span(),
-                        "with typed claims, name the claim by its Rust field (serde's renames apply), \
-                         as in `claim(roles = \"admin\")`",
-                    ));
-                } else if value.is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                if value.is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
                     errors.push(Error::new(
                         name.span(),
                         "a claim name is not empty and holds no whitespace or control characters",

@@ -10,16 +10,16 @@ use syn::{Ident, Type, Visibility};
 use super::parse::{ClaimName, ClaimRequirement, ClaimValue, Opt, OptKind, Policy, ScopeItem};
 
 /// What the evaluation code of one policy shares.
-struct Names {
+struct Names<'a> {
     token: Ident,
     claims: Ident,
-    /// Whether claim field names refer to a typed claims struct.
-    typed: bool,
+    /// The typed claims struct that claim names refer to, if any.
+    typed: Option<&'a Type>,
     labels: std::cell::Cell<usize>,
 }
 
-impl Names {
-    fn new(typed: bool) -> Self {
+impl<'a> Names<'a> {
+    fn new(typed: Option<&'a Type>) -> Self {
         Self {
             token: Ident::new("__jwt_guard_token", Span::call_site()),
             claims: Ident::new("__jwt_guard_claims", Span::mixed_site()),
@@ -44,11 +44,12 @@ pub(crate) fn policy_impl(
     vis: &Visibility,
     route: &str,
 ) -> TokenStream {
-    let names = Names::new(claims_type.is_some());
+    let names = Names::new(claims_type);
     let Names { token, claims, .. } = &names;
     let body = all(&policy.options, &names);
     let description = describe_all(&policy.options);
     let issuers = issuers(&policy.options);
+    let vocabulary_checks = vocabulary_checks(&policy.options);
     let typed_claims = match claims_type {
         Some(ty) if uses_claims(&policy.options) => quote! {
             let #claims: #ty = #token.deserialize_claims().map_err(::jwt_guard::AuthError::InvalidToken)?;
@@ -56,6 +57,8 @@ pub(crate) fn policy_impl(
         _ => TokenStream::new(),
     };
     quote! {
+        #vocabulary_checks
+
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #name;
@@ -97,13 +100,13 @@ fn issuers(options: &[Opt]) -> Vec<String> {
 }
 
 /// Every option must hold; the first that fails gives the denial.
-fn all(options: &[Opt], names: &Names) -> TokenStream {
+fn all(options: &[Opt], names: &Names<'_>) -> TokenStream {
     let parts: Vec<TokenStream> = options.iter().filter_map(|option| requirement(option, names)).collect();
     every(&parts, names)
 }
 
 /// Every requirement must hold; the first that fails gives the denial.
-fn every(parts: &[TokenStream], names: &Names) -> TokenStream {
+fn every(parts: &[TokenStream], names: &Names<'_>) -> TokenStream {
     match parts {
         [] => quote!(::core::result::Result::Ok(())),
         [one] => one.clone(),
@@ -122,7 +125,7 @@ fn every(parts: &[TokenStream], names: &Names) -> TokenStream {
 }
 
 /// One option must hold; if none does, the first one's denial is given.
-fn any(options: &[Opt], names: &Names) -> TokenStream {
+fn any(options: &[Opt], names: &Names<'_>) -> TokenStream {
     let parts: Vec<TokenStream> = options.iter().filter_map(|option| requirement(option, names)).collect();
     let Some((first, rest)) = parts.split_first() else {
         return quote!(::core::result::Result::Ok(()));
@@ -141,7 +144,7 @@ fn any(options: &[Opt], names: &Names) -> TokenStream {
 }
 
 /// The expression that evaluates one option, if it is a requirement.
-fn requirement(option: &Opt, names: &Names) -> Option<TokenStream> {
+fn requirement(option: &Opt, names: &Names<'_>) -> Option<TokenStream> {
     let token = &names.token;
     Some(match &option.kind {
         OptKind::Scope(items) | OptKind::Scopes(items) => scopes(items, quote!(all_scopes), token),
@@ -166,7 +169,7 @@ fn requirement(option: &Opt, names: &Names) -> Option<TokenStream> {
         }
         OptKind::Any(nested) => any(nested, names),
         OptKind::All(nested) => all(nested, names),
-        OptKind::Claims(_) => return None,
+        OptKind::Claims(_) | OptKind::Vocabulary(_) => return None,
     })
 }
 
@@ -187,19 +190,25 @@ fn scopes(items: &[ScopeItem], function: TokenStream, token: &Ident) -> TokenStr
 }
 
 /// The check of one `name = value(s)` requirement.
-fn claim_check(claim: &ClaimRequirement, names: &Names) -> TokenStream {
+fn claim_check(claim: &ClaimRequirement, names: &Names<'_>) -> TokenStream {
     let Names { token, claims, .. } = names;
-    match &claim.name {
-        ClaimName::Json(name) => json_claim(&name.value(), &claim.values, token),
-        ClaimName::Field(field) if names.typed => {
-            let label = field.to_string();
-            let probes = claim.values.iter().map(|value| {
-                let literal = value.tokens();
-                quote_spanned!(value.span()=> (&::jwt_guard::__private::ClaimProbe(&#claims.#field, #literal)).claim_matches())
-            });
-            quote!(::jwt_guard::__private::claim(#(#probes)||*, #label))
+    let typed_check = |field: TokenStream, label: String| {
+        let probes = claim.values.iter().map(|value| {
+            let literal = value.tokens();
+            quote_spanned!(value.span()=> (&::jwt_guard::__private::ClaimProbe(#field, #literal)).claim_matches())
+        });
+        quote!(::jwt_guard::__private::claim(#(#probes)||*, #label))
+    };
+    match (&claim.name, names.typed) {
+        (ClaimName::Field(field), Some(_)) => typed_check(quote!(&#claims.#field), field.unraw().to_string()),
+        (ClaimName::Json(name), Some(_)) => {
+            let field = quote_spanned! {name.span()=>
+                ::jwt_guard::__private::claim_by_name::<_, { ::jwt_guard::__private::claim_name_hash(#name) }>(&#claims)
+            };
+            typed_check(field, name.value())
         }
-        ClaimName::Field(field) => json_claim(&field.unraw().to_string(), &claim.values, token),
+        (ClaimName::Json(name), None) => json_claim(&name.value(), &claim.values, token),
+        (ClaimName::Field(field), None) => json_claim(&field.unraw().to_string(), &claim.values, token),
     }
 }
 
@@ -271,8 +280,74 @@ fn describe(option: &Opt) -> Option<String> {
             format!("any of ({})", nested.iter().filter_map(describe).collect::<Vec<_>>().join(", "))
         }
         OptKind::All(nested) => format!("({})", describe_all(nested)),
-        OptKind::Claims(_) => return None,
+        OptKind::Claims(_) | OptKind::Vocabulary(_) => return None,
     })
+}
+
+/// The scope vocabulary of a policy: `vocabulary = T`, or else the enum of
+/// its first declared scope (`T` of `T::Variant`).
+fn vocabulary(options: &[Opt]) -> Option<syn::Path> {
+    let explicit = options.iter().find_map(|option| match &option.kind {
+        OptKind::Vocabulary(path) => Some(path.clone()),
+        _ => None,
+    });
+    explicit.or_else(|| first_declared_scope(options))
+}
+
+fn first_declared_scope(options: &[Opt]) -> Option<syn::Path> {
+    options.iter().find_map(|option| match &option.kind {
+        OptKind::Scope(items) | OptKind::Scopes(items) | OptKind::AnyScope(items) => {
+            items.iter().find_map(|item| match item {
+                ScopeItem::Path(path) if path.segments.len() > 1 => {
+                    let mut parent = path.clone();
+                    parent.segments.pop();
+                    parent.segments.pop_punct();
+                    Some(parent)
+                }
+                _ => None,
+            })
+        }
+        OptKind::Any(nested) | OptKind::All(nested) => first_declared_scope(nested),
+        _ => None,
+    })
+}
+
+/// The string scopes of a policy.
+fn scope_literals(options: &[Opt]) -> Vec<&syn::LitStr> {
+    options
+        .iter()
+        .flat_map(|option| match &option.kind {
+            OptKind::Scope(items) | OptKind::Scopes(items) | OptKind::AnyScope(items) => items
+                .iter()
+                .filter_map(|item| match item {
+                    ScopeItem::Literal(literal) => Some(literal),
+                    ScopeItem::Path(_) => None,
+                })
+                .collect(),
+            OptKind::Any(nested) | OptKind::All(nested) => scope_literals(nested),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Compile-time checks that every string scope belongs to the policy's
+/// vocabulary, each failing on the literal it checks.
+fn vocabulary_checks(options: &[Opt]) -> TokenStream {
+    let Some(vocabulary) = vocabulary(options) else { return TokenStream::new() };
+    scope_literals(options)
+        .into_iter()
+        .flat_map(|literal| {
+            let vocabulary = &vocabulary;
+            literal.value().split(' ').map(str::to_owned).collect::<Vec<_>>().into_iter().map(move |scope| {
+                quote_spanned! {literal.span()=>
+                    const _: () = match #vocabulary::__jwt_guard_check_scope(#scope) {
+                        ::core::result::Result::Ok(()) => (),
+                        ::core::result::Result::Err(message) => ::core::panic!("{}", message),
+                    };
+                }
+            })
+        })
+        .collect()
 }
 
 /// The name of the policy struct of the handler `handler`.

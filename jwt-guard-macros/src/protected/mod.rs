@@ -12,6 +12,8 @@ use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
 
 use parse::{OptKind, Policy};
 
+pub(crate) use check::scope_token_problem;
+
 /// The names of Rocket's route attributes.
 const ROUTE_ATTRIBUTES: [&str; 8] = ["get", "put", "post", "delete", "head", "patch", "options", "route"];
 
@@ -48,7 +50,7 @@ fn protect_handler(attr: TokenStream, handler: &mut ItemFn) -> syn::Result<Token
     }
     let policy: Policy = syn::parse2(attr)?;
     let claims_type = declared_claims_type(&policy).or_else(|| handler_claims_type(handler));
-    check::check(&policy, claims_type.is_some())?;
+    check::check(&policy)?;
     let name = expand::policy_name(&handler.sig.ident);
     let route = handler.sig.ident.to_string();
     let items = expand::policy_impl(&policy, claims_type.as_ref(), &name, &handler.vis, &route);
@@ -62,7 +64,7 @@ pub(crate) fn policy(input: TokenStream) -> TokenStream {
     let expand = || -> syn::Result<TokenStream> {
         let policy: Policy = syn::parse2(input)?;
         let claims_type = declared_claims_type(&policy);
-        check::check(&policy, claims_type.is_some())?;
+        check::check(&policy)?;
         let name = format_ident!("__JwtGuardGroupPolicy");
         let items = expand::policy_impl(&policy, claims_type.as_ref(), &name, &syn::Visibility::Inherited, "group");
         Ok(quote! {{

@@ -9,8 +9,8 @@ use syn::{Ident, LitBool, LitInt, LitStr, Path, Token, Type, bracketed, parenthe
 use crate::suggest::closest;
 
 /// The options a policy may hold, for error messages.
-pub(crate) const OPTIONS: [&str; 9] =
-    ["scope", "scopes", "any_scope", "claim", "issuer", "check", "any", "all", "claims"];
+pub(crate) const OPTIONS: [&str; 10] =
+    ["scope", "scopes", "any_scope", "claim", "issuer", "check", "any", "all", "claims", "vocabulary"];
 
 /// A whole policy: its options, all of which must hold.
 pub(crate) struct Policy {
@@ -43,6 +43,9 @@ pub(crate) enum OptKind {
     All(Vec<Opt>),
     /// `claims = Type`: the typed claims that claim names refer to.
     Claims(Box<Type>),
+    /// `vocabulary = Scope`: the `#[derive(Scopes)]` enum that string
+    /// scopes must belong to.
+    Vocabulary(Path),
 }
 
 /// A scope named by a string or by a path to a declared scope.
@@ -117,6 +120,10 @@ impl Parse for Opt {
             "claims" => {
                 equals(input, &keyword, "claims = AppClaims")?;
                 OptKind::Claims(Box::new(input.parse()?))
+            }
+            "vocabulary" => {
+                equals(input, &keyword, "vocabulary = Scope")?;
+                OptKind::Vocabulary(input.parse()?)
             }
             unknown => {
                 let hint =

@@ -9,7 +9,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
-use super::issuer_routes;
+use super::{issuer_routes, protected};
 use crate::config::{Config, IssuerConfig, LocalIssuerConfig};
 use crate::error::{AuthError, ConfigError};
 use crate::login::Authenticator;
@@ -268,6 +268,9 @@ impl Fairing for JwtGuardFairing {
                 return Err(rocket);
             }
         };
+        if !protected::group_policies_usable(guard.verifier(), rocket.routes()) {
+            return Err(rocket);
+        }
         let mut rocket = rocket;
         if let (Some(issuer), Some(settings)) = (guard.verifier().local_issuer(), &local) {
             rocket = rocket.mount("/.well-known", issuer_routes::well_known_routes());

@@ -3,7 +3,9 @@
 //! routes, and the launch checks of both.
 
 use std::marker::PhantomData;
+use std::sync::{Mutex, PoisonError};
 
+use rocket::http::Method;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::route::{self, Handler};
@@ -13,6 +15,7 @@ use super::JwtGuard;
 use super::guards::{fairing_missing, verify};
 use crate::error::AuthError;
 use crate::policy::RoutePolicy;
+use crate::verify::Verifier;
 
 /// Verifies the token and evaluates `P` before the handler runs.
 ///
@@ -53,19 +56,70 @@ fn policy_unusable<P: RoutePolicy>(rocket: &Rocket<Ignite>) -> bool {
         return true;
     }
     let Some(guard) = rocket.state::<JwtGuard>() else { return true };
-    let unknown = P::ISSUERS.iter().find(|name| !guard.verifier().issuer_names().any(|known| known == **name));
+    !policy_usable(guard.verifier(), P::ROUTE, P::DESCRIPTION, P::ISSUERS)
+}
+
+/// Whether every issuer that a policy names is configured; logs the
+/// policy of `route` if so, and the missing issuer if not.
+fn policy_usable(verifier: &Verifier, route: &str, description: &str, issuers: &[&str]) -> bool {
+    let unknown = issuers.iter().find(|name| !verifier.issuer_names().any(|known| known == **name));
     if let Some(name) = unknown {
-        let known: Vec<_> = guard.verifier().issuer_names().collect();
+        let known: Vec<_> = verifier.issuer_names().collect();
         log::error!(
-            "jwt-guard: route `{}` accepts only issuer `{name}`, which is not configured (configured: {}); \
+            "jwt-guard: route `{route}` accepts only issuer `{name}`, which is not configured (configured: {}); \
              add `[default.jwt_guard.issuers.{name}]` or fix the policy",
-            P::ROUTE,
             known.join(", ")
         );
-        return true;
+        return false;
     }
-    log::info!("jwt-guard: route `{}` requires {}", P::ROUTE, P::DESCRIPTION);
-    false
+    log::info!("jwt-guard: route `{route}` requires {description}");
+    true
+}
+
+/// A route that [`protect`] put behind a group policy, for the launch
+/// checks: Rocket gives fairings no way to see inside a route's handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GroupRoute {
+    method: Method,
+    unmounted_uri: String,
+    name: Option<String>,
+    description: &'static str,
+    issuers: &'static [&'static str],
+}
+
+/// Every route that [`protect`] wrapped in this process.
+static GROUP_ROUTES: Mutex<Vec<GroupRoute>> = Mutex::new(Vec::new());
+
+impl GroupRoute {
+    fn of<P: RoutePolicy>(route: &Route) -> Self {
+        Self {
+            method: route.method,
+            unmounted_uri: route.uri.unmounted_origin.to_string(),
+            name: route.name.as_deref().map(str::to_owned),
+            description: P::DESCRIPTION,
+            issuers: P::ISSUERS,
+        }
+    }
+
+    fn is(&self, route: &Route) -> bool {
+        self.method == route.method
+            && self.unmounted_uri == route.uri.unmounted_origin.to_string()
+            && self.name.as_deref() == route.name.as_deref()
+    }
+}
+
+/// Whether every group policy among `routes` can be enforced by
+/// `verifier`; logs each group-protected route with its policy.
+pub(crate) fn group_policies_usable<'a>(verifier: &Verifier, routes: impl Iterator<Item = &'a Route>) -> bool {
+    let groups = GROUP_ROUTES.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut usable = true;
+    for route in routes {
+        for group in groups.iter().filter(|group| group.is(route)) {
+            let label = format!("{} {}", route.method, route.uri);
+            usable &= policy_usable(verifier, &label, group.description, group.issuers);
+        }
+    }
+    usable
 }
 
 /// A policy compiled by [`policy!`](crate::policy!), for [`protect`].
@@ -98,13 +152,19 @@ impl<P: RoutePolicy> Policy<P> {
 ///     .mount("/", protect(policy!(scope = "read"), routes![reports, exports]));
 /// ```
 ///
-/// Denied requests get the same responses as with `#[protected]`.
+/// Denied requests get the same responses as with `#[protected]`. At
+/// ignite, the fairing logs each route with its group policy, and stops the
+/// launch if the policy names an issuer that is not configured.
 pub fn protect<P: RoutePolicy>(policy: Policy<P>, routes: Vec<Route>) -> Vec<Route> {
     let Policy(marker) = policy;
     routes
         .into_iter()
         .map(|mut route| {
-            log::debug!("jwt-guard: {} {} requires {}", route.method, route.uri, P::DESCRIPTION);
+            let group = GroupRoute::of::<P>(&route);
+            let mut groups = GROUP_ROUTES.lock().unwrap_or_else(PoisonError::into_inner);
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
             route.handler = Box::new(PolicyHandler::<P> { inner: route.handler, policy: marker });
             route
         })

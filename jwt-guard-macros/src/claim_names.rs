@@ -1,0 +1,77 @@
+//! `#[derive(ClaimNames)]`: lets policies name a typed claims struct's
+//! fields by their JSON names (serde's `rename`), such as Auth0's
+//! namespaced `https://example.com/roles`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, LitStr};
+
+/// Expands the derive, or the errors that make it impossible.
+pub(crate) fn derive(input: TokenStream) -> TokenStream {
+    expand(input).unwrap_or_else(|error| error.to_compile_error())
+}
+
+fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let input: DeriveInput = syn::parse2(input)?;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(&input.ident, "`ClaimNames` is derived on a struct of named claims"));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new_spanned(&input.ident, "`ClaimNames` is derived on a struct with named fields"));
+    };
+    if let Some(attr) = serde_attrs(&input.attrs).find(|meta| meta.path.is_ident("rename_all")) {
+        return Err(syn::Error::new_spanned(
+            attr.path,
+            "`ClaimNames` reads each field's `#[serde(rename = \"...\")]`, not `rename_all`: rename the fields one by one",
+        ));
+    }
+    let name = &input.ident;
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let impls = fields.named.iter().map(|field| {
+        let ident = field.ident.as_ref().expect("named fields have names");
+        let json_name = serde_attrs(&field.attrs)
+            .find_map(|meta| meta.path.is_ident("rename").then_some(meta.value).flatten())
+            .unwrap_or_else(|| syn::ext::IdentExt::unraw(ident).to_string());
+        let ty = &field.ty;
+        quote! {
+            impl #impl_generics ::jwt_guard::__private::ClaimByName<{ ::jwt_guard::__private::claim_name_hash(#json_name) }>
+                for #name #type_generics #where_clause
+            {
+                type Field = #ty;
+                fn claim_field(&self) -> &#ty {
+                    &self.#ident
+                }
+            }
+        }
+    });
+    Ok(quote!(#(#impls)*))
+}
+
+/// A `#[serde(...)]` item: its name and, for `name = "..."`, its value.
+struct SerdeItem {
+    path: syn::Path,
+    value: Option<String>,
+}
+
+/// The items of every `#[serde(...)]` attribute; the ones that cannot be
+/// read are left to serde to report.
+fn serde_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = SerdeItem> + '_ {
+    attrs.iter().filter(|attr| attr.path().is_ident("serde")).flat_map(|attr| {
+        let mut items = Vec::new();
+        let _ = attr.parse_nested_meta(|meta| {
+            let value = match meta.value() {
+                Ok(value) => value.parse::<LitStr>().ok().map(|literal| literal.value()),
+                Err(_) => None,
+            };
+            if meta.input.peek(syn::token::Paren) {
+                let _ = meta.parse_nested_meta(|nested| {
+                    let _ = nested.value().and_then(|value| value.parse::<LitStr>());
+                    Ok(())
+                });
+            }
+            items.push(SerdeItem { path: meta.path, value });
+            Ok(())
+        });
+        items
+    })
+}
