@@ -10,7 +10,7 @@ use crate::error::{AuthError, RequestProblem};
 /// such a request is refused, as tokens in URIs end up in logs.
 ///
 /// Another scheme (`Basic ...`) means the request has no bearer token.
-pub(crate) fn extract<'a>(
+pub fn extract<'a>(
     mut authorization: impl Iterator<Item = &'a str>,
     token_in_uri: bool,
     scheme: &str,

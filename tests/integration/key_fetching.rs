@@ -175,7 +175,7 @@ async fn misbehaving_providers_give_503_and_are_never_followed_elsewhere() {
     let behaviours = [
         Behaviour::Status(500),
         Behaviour::Html,
-        Behaviour::Huge(1024 * 1024),
+        Behaviour::Huge(50 * 1024 * 1024),
         Behaviour::Redirect(elsewhere.jwks_uri()),
         Behaviour::Hang(Duration::from_secs(5)),
     ];
@@ -190,6 +190,32 @@ async fn misbehaving_providers_give_503_and_are_never_followed_elsewhere() {
         assert!(response.retry_after.is_some(), "{behaviour:?}");
     }
     assert_eq!(elsewhere.jwks_hits(), 0, "redirects are not followed");
+}
+
+#[rocket::async_test]
+async fn a_hanging_provider_delays_only_the_requests_that_need_it() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let mut config = jwt_guard_tests::single_issuer(&server);
+    config["fetch_timeout"] = json!(0.5);
+    let client = Client::tracked(app(config)).await.unwrap();
+    let issuer = server.base().to_owned();
+    let known = mint(TestKey::RsaA, &claims_for(&issuer));
+    assert_eq!(call(&client, "/token", &[&bearer(&known)]).await.status, 200);
+    server.set_behaviour(Behaviour::Hang(Duration::from_secs(5)));
+    sleep(PAST_COOLDOWN).await;
+    let unknown_header = [bearer(&with_kid(TestKey::RsaA, "rotated-in", &issuer))];
+    let known_header = [bearer(&known)];
+    let (unknown_header, known_header) = ([unknown_header[0].as_str()], [known_header[0].as_str()]);
+    let waiting = call(&client, "/token", &unknown_header);
+    let served = call(&client, "/token", &known_header);
+    rocket::tokio::pin!(waiting, served);
+    rocket::tokio::select! {
+        biased;
+        response = &mut served => assert_eq!(response.status, 200, "a known key is served while the fetch hangs"),
+        _ = &mut waiting => panic!("the request that needs the hanging fetch finished first"),
+    }
+    let unknown = waiting.await;
+    assert_eq!(unknown.status, 503, "the hanging fetch ends at the timeout");
 }
 
 #[rocket::async_test]

@@ -2,6 +2,7 @@
 //! really signed, and keys served by a real JWKS server on 127.0.0.1.
 
 mod algorithms;
+mod attacks;
 mod config;
 mod errors;
 mod key_fetching;

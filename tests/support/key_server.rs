@@ -25,7 +25,7 @@ pub enum Behaviour {
     Html,
     /// Wait this long before answering.
     Hang(Duration),
-    /// Answer with a body of this many bytes.
+    /// Answer with a streamed body of this many bytes.
     Huge(usize),
     /// Redirect to this location.
     Redirect(String),
@@ -146,8 +146,10 @@ impl<'r> Responder<'r, 'static> for KeyAnswer {
                 response.header(ContentType::HTML).sized_body(page.len(), std::io::Cursor::new(page));
             }
             Behaviour::Huge(bytes) => {
-                let body = vec![b' '; bytes];
-                response.header(ContentType::JSON).sized_body(body.len(), std::io::Cursor::new(body));
+                // Streamed without a Content-Length, so that only the
+                // client's running count can stop it.
+                let body = rocket::tokio::io::AsyncReadExt::take(rocket::tokio::io::repeat(b' '), bytes as u64);
+                response.header(ContentType::JSON).streamed_body(body);
             }
             Behaviour::Redirect(location) => {
                 response.status(Status::Found).header(Header::new("Location", location));

@@ -1,0 +1,18 @@
+//! Any `Authorization` header values, and a token in the URI or not: the
+//! parser finds a token or refuses the request, and never panics.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (token_in_uri, text) = match text.strip_prefix('?') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let values = text.split('\n');
+    if let Ok(token) = jwt_guard::__private::bearer_token(values, token_in_uri, "Bearer") {
+        assert!(!token.is_empty() && !token.contains(' '));
+    }
+});
