@@ -7,6 +7,7 @@ mod config;
 mod errors;
 mod key_fetching;
 mod local_issuer;
+mod oidc_interop;
 mod policies;
 mod validation;
 

@@ -50,6 +50,11 @@ impl TestKey {
         }
     }
 
+    /// The path of the private key's PEM file.
+    pub fn pem_path(self) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("support/keys/{}.pem", self.name()))
+    }
+
     fn read(self, suffix: &str) -> Vec<u8> {
         read_fixture(&format!("{}{suffix}", self.name()))
     }

@@ -5,6 +5,7 @@
 mod app;
 mod key_server;
 mod keys;
+mod oidc_provider;
 mod serve;
 
 pub use app::{
@@ -13,4 +14,5 @@ pub use app::{
 };
 pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
+pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider};
 pub use serve::{RunningApp, free_port};

@@ -1,0 +1,100 @@
+//! panva's oidc-provider, a certified OpenID provider, run with Node.js on
+//! 127.0.0.1 from `tests/oidc-provider` (install it with `npm ci` there).
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::keys::TestKey;
+
+/// The audience of the API that the provider's tokens are for.
+pub const OIDC_AUDIENCE: &str = "https://api.test";
+
+/// A running provider; stopped when dropped.
+#[derive(Debug)]
+pub struct OidcProvider {
+    child: Child,
+    port: u16,
+}
+
+impl OidcProvider {
+    /// Starts the provider on `port`, signing access tokens with `alg` and
+    /// the first of `keys` (the others are published too).
+    pub async fn start(port: u16, keys: &[TestKey], alg: &str) -> Self {
+        let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
+        assert!(
+            directory.join("node_modules/oidc-provider").exists(),
+            "oidc-provider is not installed: run `npm ci` in {}",
+            directory.display()
+        );
+        let key_files: Vec<String> = keys.iter().map(|key| key.pem_path().display().to_string()).collect();
+        let child = Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(&directory)
+            .env("PORT", port.to_string())
+            .env("KEY_FILES", key_files.join(","))
+            .env("ALG", alg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node starts; install Node.js");
+        let provider = Self { child, port };
+        for _ in 0..500 {
+            if rocket::tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.is_ok() {
+                return provider;
+            }
+            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("oidc-provider did not start on port {port}");
+    }
+
+    /// Its issuer URL.
+    pub fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// An access token from the client-credentials grant.
+    pub async fn token(&self, scope: &str, resource: &str) -> String {
+        let body = format!("grant_type=client_credentials&scope={scope}&resource={}", encode(resource));
+        let response = reqwest::Client::new()
+            .post(format!("{}/token", self.issuer()))
+            .basic_auth("reports-client", Some("reports-secret"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the token endpoint answers");
+        let status = response.status();
+        let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.expect("a body")).expect("JSON");
+        assert!(status.is_success(), "the token request failed: {status} {body}");
+        body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// Stops it; its port refuses connections afterwards.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Percent-encodes a URL for a form body.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
