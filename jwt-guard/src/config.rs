@@ -66,6 +66,9 @@ pub struct Config {
     /// a JWKS served without one. Default: `3600`.
     #[serde(deserialize_with = "seconds")]
     pub max_refresh: Duration,
+    /// How many verified tokens to remember, so that a token sent again
+    /// skips its signature check; `0` turns the cache off. Default: `4096`.
+    pub token_cache_size: u64,
     /// The trusted issuers, by the name that policies use.
     pub issuers: BTreeMap<String, IssuerConfig>,
     /// The built-in issuer, `[jwt_guard.local]`: it signs tokens itself
@@ -85,6 +88,7 @@ impl Default for Config {
             refetch_cooldown: Duration::from_secs(30),
             min_refresh: Duration::from_secs(60),
             max_refresh: Duration::from_secs(3600),
+            token_cache_size: 4096,
             issuers: BTreeMap::new(),
             local: None,
         }

@@ -90,6 +90,11 @@ pub mod __private {
     pub use crate::policy::checks::*;
     pub use crate::rocket_integration::Protected;
     pub use rocket;
+
+    /// Parses a JWKS into ready keys and counts them, for the benchmarks.
+    pub fn count_jwks_keys(body: &[u8]) -> Result<usize, String> {
+        crate::keys::parse_jwks(body, "benchmark").map(|keys| keys.len())
+    }
 }
 
 /// The README's examples, compiled as doctests (they use the test helpers).

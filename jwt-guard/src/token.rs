@@ -87,6 +87,11 @@ impl Token {
         SystemTime::UNIX_EPOCH + Duration::try_from_secs_f64(self.inner.expires_at).unwrap_or_default()
     }
 
+    /// `exp` in seconds since the Unix epoch, as the token gave it.
+    pub(crate) fn expires_at_seconds(&self) -> f64 {
+        self.inner.expires_at
+    }
+
     /// The scopes, read from the issuer's `scope_claim`, in token order.
     pub fn scopes(&self) -> &[String] {
         &self.inner.scopes

@@ -92,6 +92,11 @@ impl RemoteKeys {
         }
     }
 
+    /// Whether the current key set holds a key for `kid` and `alg`.
+    pub(crate) fn holds(&self, kid: Option<&str>, alg: Algorithm) -> bool {
+        matches!(self.find(kid, alg), Some(Ok(_)))
+    }
+
     /// The key for a token with this `kid` and `alg`, fetching the JWKS
     /// again if the key is not held and the cooldown allows.
     ///

@@ -2,6 +2,7 @@
 //! it, route it to its issuer by `iss`, find the key, check the signature,
 //! then the claims (RFC 7519, RFC 8725).
 
+mod cache;
 mod claims;
 mod compact;
 
@@ -18,6 +19,7 @@ use crate::issuing::LocalIssuer;
 use crate::keys::{FetchLimits, Fetcher, KeyLookupError, KeyMatch, KeySet, RemoteKeys, VerifyingKey};
 use crate::revocation::RevocationList;
 use crate::token::{Token, TokenHeader};
+use cache::TokenCache;
 
 /// Verifies tokens against the configured issuers.
 ///
@@ -46,6 +48,7 @@ pub struct Verifier {
     /// The built-in issuer, if configured.
     local: Option<Arc<LocalIssuer>>,
     revocations: Option<Arc<dyn RevocationList>>,
+    cache: Option<TokenCache>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -54,6 +57,7 @@ impl std::fmt::Debug for Verifier {
             .field("issuers", &self.issuers)
             .field("local", &self.local)
             .field("revocations", &self.revocations.is_some())
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +89,15 @@ impl IssuerKeys {
                 KeyMatch::Missing => Err(KeyLookupError::Unknown),
             },
             Self::Remote(keys) => keys.key_for(kid, alg).await,
+        }
+    }
+
+    /// Whether the key set still holds a key for `kid` and `alg`, without
+    /// fetching.
+    fn still_holds(&self, kid: Option<&str>, alg: Algorithm) -> bool {
+        match self {
+            Self::Fixed(keys) => matches!(keys.find(kid, alg), KeyMatch::Found(_)),
+            Self::Remote(keys) => keys.holds(kid, alg),
         }
     }
 }
@@ -167,6 +180,8 @@ impl Verifier {
             issuers,
             local,
             revocations: None,
+            cache: (config.token_cache_size > 0)
+                .then(|| TokenCache::new(config.token_cache_size, config.leeway.as_secs_f64())),
         })
     }
 
@@ -218,6 +233,39 @@ impl Verifier {
         if token.len() > self.max_token_bytes {
             return Err(TokenProblem::TooLarge.into());
         }
+        let cache = self.cache.as_ref().filter(|_| usage == TokenUse::Access);
+        if let Some(cached) = cache.and_then(|cache| cache.get(token, now())) {
+            if self.still_trusted(&cached).await {
+                return Ok(cached);
+            }
+            if let Some(cache) = cache {
+                cache.remove(token);
+            }
+        }
+        let verified = self.verify_uncached(token, usage).await?;
+        if let Some(cache) = cache {
+            cache.insert(&verified);
+        }
+        Ok(verified)
+    }
+
+    /// Whether a cached token's key is still in its issuer's key set and
+    /// its `jti` is not revoked.
+    async fn still_trusted(&self, token: &Token) -> bool {
+        let issuer = token.claim("iss").and_then(Value::as_str).and_then(|iss| self.issuers.get(iss));
+        let key_held =
+            issuer.is_some_and(|issuer| issuer.keys.still_holds(token.header().kid.as_deref(), token.header().alg));
+        key_held && !self.is_revoked(token.claims()).await
+    }
+
+    async fn is_revoked(&self, claims: &Map<String, Value>) -> bool {
+        match (&self.revocations, claims.get("jti").and_then(Value::as_str)) {
+            (Some(list), Some(jti)) => list.is_revoked(jti).await,
+            _ => false,
+        }
+    }
+
+    async fn verify_uncached(&self, token: &str, usage: TokenUse) -> Result<Token, AuthError> {
         let parts = compact::split(token)?;
         let header = compact::decode_header(parts.header, usage)?;
         let claims = compact::decode_claims(parts.payload)?;
@@ -242,9 +290,7 @@ impl Verifier {
         }
         let expires_at = claims::check_times(&claims, now(), self.leeway)?;
         claims::check_audience(&claims, &issuer.audience)?;
-        if let (Some(list), Some(jti)) = (&self.revocations, claims.get("jti").and_then(Value::as_str))
-            && list.is_revoked(jti).await
-        {
+        if self.is_revoked(&claims).await {
             return Err(TokenProblem::Revoked.into());
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;

@@ -1,0 +1,132 @@
+//! The cost of jwt-guard's verification, against the floor: a bare
+//! `jsonwebtoken::decode` with the same key, checks and claims type, in
+//! the same run. Also the cost of a policy, and of parsing a JWKS.
+//!
+//! `cargo bench -p jwt-guard --bench verification`; see BENCHMARKS.md.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_main};
+use futures_util::FutureExt as _;
+use jsonwebtoken::{DecodingKey, Validation};
+use jwt_guard::{Algorithm, Config, IssuerConfig, LocalIssuerConfig, Policy, RoutePolicy, SigningKey, Token, Verifier};
+use serde_json::{Map, Value, json};
+
+const ISSUER: &str = "https://issuer.bench/";
+const AUDIENCE: &str = "https://api.bench";
+
+/// A typical access token's claims: ten of them.
+fn claims() -> Map<String, Value> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let claims = json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "user-1234567890", "iat": now, "nbf": now,
+        "exp": now + 3600, "jti": "Yk5d2Lq7tAe9", "scope": "read write admin",
+        "role": "admin", "tenant": "acme",
+    });
+    claims.as_object().cloned().unwrap()
+}
+
+/// A verifier that trusts `key` (fixed keys: nothing is fetched) and
+/// caches `cache_size` tokens, and a token it signed.
+fn setup(alg: Algorithm, cache_size: u64) -> (Verifier, String, DecodingKey) {
+    let mut config = Config::default();
+    config.token_cache_size = cache_size;
+    let key = if alg == Algorithm::HS256 {
+        let secret = "a shared secret of at least 32 bytes!";
+        let mut local = LocalIssuerConfig::default();
+        local.algorithm = "HS256".into();
+        local.secret = Some(secret.into());
+        local.issuer = Some(ISSUER.into());
+        local.audience = Some(AUDIENCE.into());
+        config.local = Some(local);
+        SigningKey::from_secret(alg, secret.as_bytes()).unwrap()
+    } else {
+        let key = SigningKey::generate(alg).unwrap();
+        let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
+        config.issuers.insert("bench".into(), issuer);
+        key
+    };
+    let decoding = match key.public_jwk() {
+        Some(jwk) => DecodingKey::from_jwk(&serde_json::from_value(jwk).unwrap()).unwrap(),
+        None => DecodingKey::from_secret(b"a shared secret of at least 32 bytes!"),
+    };
+    let token = key.sign("at+jwt", &claims()).unwrap();
+    (Verifier::new(&config).unwrap(), token, decoding)
+}
+
+fn verify(verifier: &Verifier, token: &str) -> Token {
+    verifier.verify(token).now_or_never().expect("fixed keys never wait").expect("the token is valid")
+}
+
+fn verification(c: &mut Criterion) {
+    for alg in [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+        let (verifier, token, decoding) = setup(alg, 0);
+        let mut validation = Validation::new(alg_to_jwt(alg));
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.leeway = 30;
+        jsonwebtoken::decode::<Map<String, Value>>(&token, &decoding, &validation).expect("bare decode accepts it");
+        let mut group = c.benchmark_group(format!("verify/{alg}"));
+        group.bench_function("jsonwebtoken::decode", |b| {
+            b.iter(|| jsonwebtoken::decode::<Map<String, Value>>(black_box(&token), &decoding, &validation).unwrap())
+        });
+        group.bench_function("jwt-guard", |b| b.iter(|| verify(&verifier, black_box(&token))));
+        let (cached, token, _) = setup(alg, 4096);
+        group.bench_function("jwt-guard, cached", |b| b.iter(|| verify(&cached, black_box(&token))));
+        group.finish();
+    }
+}
+
+/// An oversized token is refused before any decoding: its cost beside a
+/// normal-sized malformed token's.
+fn oversized_tokens(c: &mut Criterion) {
+    let (verifier, _, _) = setup(Algorithm::EdDSA, 0);
+    let oversized = format!("{}.{}.{}", "e".repeat(40_000), "p".repeat(40_000), "s".repeat(20_000));
+    let small_malformed = "eyJhbGciOiJub25lIn0.e30.";
+    let refuse = |token: &str| verifier.verify(token).now_or_never().expect("no fetch").is_err();
+    assert!(refuse(&oversized) && refuse(small_malformed));
+    let mut group = c.benchmark_group("refuse");
+    group.bench_function("100 KB oversized token", |b| b.iter(|| refuse(black_box(&oversized))));
+    group.bench_function("small malformed token", |b| b.iter(|| refuse(black_box(small_malformed))));
+    group.finish();
+}
+
+fn alg_to_jwt(alg: Algorithm) -> jsonwebtoken::Algorithm {
+    alg.name().parse().unwrap()
+}
+
+fn evaluate<P: RoutePolicy>(_: &Policy<P>, token: &Token) -> bool {
+    P::evaluate(token).now_or_never().expect("no check waits").is_ok()
+}
+
+fn policy_evaluation(c: &mut Criterion) {
+    let (verifier, token, _) = setup(Algorithm::EdDSA, 0);
+    let token = verify(&verifier, &token);
+    let policy = jwt_guard::policy!(scopes("read", "write", "admin"), claim(role = "admin", tenant = "acme"));
+    assert!(evaluate(&policy, &token));
+    c.bench_function("policy/3 scopes and 2 claims", |b| b.iter(|| evaluate(&policy, black_box(&token))));
+}
+
+fn jwks_parsing(c: &mut Criterion) {
+    let algs = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
+    let keys: Vec<Value> = (0..10).map(|n| SigningKey::generate(algs[n % 3]).unwrap().public_jwk().unwrap()).collect();
+    let body = json!({ "keys": keys }).to_string();
+    assert_eq!(jwt_guard::__private::count_jwks_keys(body.as_bytes()), Ok(10));
+    c.bench_function("jwks/parse 10 keys", |b| {
+        b.iter(|| jwt_guard::__private::count_jwks_keys(black_box(body.as_bytes())).unwrap())
+    });
+}
+
+/// The groups that `criterion_main!` runs.
+#[allow(missing_docs)]
+mod groups {
+    criterion::criterion_group!(
+        benches,
+        super::verification,
+        super::policy_evaluation,
+        super::jwks_parsing,
+        super::oversized_tokens
+    );
+}
+
+criterion_main!(groups::benches);
