@@ -29,6 +29,10 @@ use serde::de::{self, Deserializer};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
 
+mod local;
+
+pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
+
 /// The whole `jwt_guard` table.
 ///
 /// Every field has a safe default; only [`issuers`](Self::issuers) must be
@@ -272,84 +276,6 @@ impl fmt::Display for ScopeClaim {
 fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let seconds = f64::deserialize(deserializer)?;
     Duration::try_from_secs_f64(seconds).map_err(|_| de::Error::custom("expected a non-negative number of seconds"))
-}
-
-/// The name of the built-in issuer.
-pub const LOCAL_ISSUER: &str = "local";
-
-/// The built-in issuer: `[jwt_guard.local]`.
-///
-/// ```toml
-/// [default.jwt_guard.local]
-/// algorithm = "EdDSA"            # HS256 | HS384 | HS512 | RS256 | ES256 | EdDSA ...
-/// key_file = "keys/signing.pem"  # PEM private key; or `secret = "..."` for HS*
-/// issuer = "https://api.example.com"   # `iss` of minted tokens
-/// audience = "https://api.example.com"
-/// expires_in = 300               # seconds (Flask-JWT default)
-/// not_before = 0                 # seconds added to iat for nbf
-/// auth_path = "/auth"            # where the login route is mounted
-/// username_key = "username"
-/// password_key = "password"
-/// ```
-///
-/// Without `key_file` or `secret`, a debug build generates a key at each
-/// launch (tokens die with the process); a release build refuses to launch.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct LocalIssuerConfig {
-    /// The signing algorithm. Default: `"EdDSA"`.
-    pub algorithm: String,
-    /// A PKCS#8 PEM private key for an asymmetric algorithm.
-    pub key_file: Option<std::path::PathBuf>,
-    /// The shared secret of an HMAC algorithm, at least as long as its hash.
-    pub secret: Option<String>,
-    /// Older keys, still published and accepted while their tokens live,
-    /// so that `key_file` can be rotated without downtime.
-    pub retired_key_files: Vec<std::path::PathBuf>,
-    /// The `iss` of minted tokens. Default: the app's own address,
-    /// `http://{address}:{port}`.
-    pub issuer: Option<String>,
-    /// The `aud` of minted tokens. Default: the issuer.
-    pub audience: Option<String>,
-    /// Lifetime of access tokens. Default: `300`.
-    #[serde(deserialize_with = "seconds")]
-    pub expires_in: Duration,
-    /// Seconds added to `iat` for `nbf`. Default: `0`.
-    #[serde(deserialize_with = "seconds")]
-    pub not_before: Duration,
-    /// Lifetime of refresh tokens; none are issued without it.
-    #[serde(deserialize_with = "optional_seconds")]
-    pub refresh_expires_in: Option<Duration>,
-    /// Where the login route is mounted. Default: `"/auth"`.
-    pub auth_path: String,
-    /// The username's member in the login body. Default: `"username"`.
-    pub username_key: String,
-    /// The password's member in the login body. Default: `"password"`.
-    pub password_key: String,
-}
-
-impl Default for LocalIssuerConfig {
-    fn default() -> Self {
-        Self {
-            algorithm: "EdDSA".into(),
-            key_file: None,
-            secret: None,
-            retired_key_files: Vec::new(),
-            issuer: None,
-            audience: None,
-            expires_in: Duration::from_secs(300),
-            not_before: Duration::ZERO,
-            refresh_expires_in: None,
-            auth_path: "/auth".into(),
-            username_key: "username".into(),
-            password_key: "password".into(),
-        }
-    }
-}
-
-fn optional_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    seconds(deserializer).map(Some)
 }
 
 /// Settings of one issuer after every check.

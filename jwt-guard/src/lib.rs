@@ -89,7 +89,6 @@ pub mod __private {
     pub use crate::policy::ClaimLiteral;
     pub use crate::policy::checks::*;
     pub use crate::rocket_integration::Protected;
-    pub use rocket;
 
     /// Parses a JWKS into ready keys and counts them, for the benchmarks.
     pub fn count_jwks_keys(body: &[u8]) -> Result<usize, String> {

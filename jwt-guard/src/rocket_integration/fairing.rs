@@ -172,6 +172,13 @@ impl JwtGuardBuilder {
         self
     }
 
+    /// Sets how many verified tokens are remembered; `0` turns the cache
+    /// off.
+    pub fn token_cache_size(mut self, size: u64) -> Self {
+        self.config.token_cache_size = size;
+        self
+    }
+
     /// The fairing that manages a `JwtGuard` with this configuration.
     pub fn fairing(self) -> JwtGuardFairing {
         JwtGuardFairing { config: Some(self.config), ..JwtGuard::fairing() }

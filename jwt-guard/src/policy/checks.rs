@@ -1,0 +1,257 @@
+//! The functions and traits that the code of compiled policies calls:
+//! scope and claim comparisons, the typed-claim probes, check outcomes, and
+//! the compile-time checks of declared scopes and claim names.
+
+use std::future::{Future, Ready, ready};
+
+use serde_json::Value;
+
+use super::{ClaimLiteral, Denial};
+use crate::token::Token;
+
+/// Every one of `scopes`.
+pub fn all_scopes(token: &Token, scopes: &'static [&'static str]) -> Result<(), Denial> {
+    if scopes.iter().all(|scope| token.has_scope(scope)) { Ok(()) } else { Err(Denial::MissingScopes(scopes)) }
+}
+
+/// At least one of `scopes`; the challenge names the first.
+pub fn any_scope(token: &Token, scopes: &'static [&'static str]) -> Result<(), Denial> {
+    if scopes.iter().any(|scope| token.has_scope(scope)) {
+        Ok(())
+    } else {
+        Err(Denial::MissingScopes(&scopes[..scopes.len().min(1)]))
+    }
+}
+
+/// The JSON claim `name` equals one of `accepted`, or, for an array
+/// claim, holds one of them.
+pub fn json_claim(token: &Token, name: &'static str, accepted: &[ClaimLiteral]) -> Result<(), Denial> {
+    let matches = |value: &Value| accepted.iter().any(|literal| literal.equals(value));
+    let ok = match token.claim(name) {
+        Some(Value::Array(items)) => items.iter().any(matches),
+        Some(value) => matches(value),
+        None => false,
+    };
+    if ok { Ok(()) } else { Err(Denial::Claim(name)) }
+}
+
+/// The token comes from the configured issuer `name`.
+pub fn issuer(token: &Token, name: &str) -> Result<(), Denial> {
+    if token.issuer() == name { Ok(()) } else { Err(Denial::Issuer) }
+}
+
+/// A typed claim field beside a literal, for [`ClaimContains`] and
+/// [`ClaimEquals`] to compare.
+pub struct ClaimProbe<'a, F: ?Sized, L>(pub &'a F, pub L);
+
+/// Containers hold the literal: `Vec`, sets and `Option`.
+pub trait ClaimContains {
+    /// Whether the field holds the literal.
+    fn claim_matches(&self) -> bool;
+}
+
+/// Anything else equals the literal.
+pub trait ClaimEquals {
+    /// Whether the field equals the literal.
+    fn claim_matches(&self) -> bool;
+}
+
+impl<T: PartialEq<L>, L> ClaimContains for ClaimProbe<'_, Vec<T>, L> {
+    fn claim_matches(&self) -> bool {
+        self.0.iter().any(|item| *item == self.1)
+    }
+}
+
+impl<T: PartialEq<L>, L, S> ClaimContains for ClaimProbe<'_, std::collections::HashSet<T, S>, L> {
+    fn claim_matches(&self) -> bool {
+        self.0.iter().any(|item| *item == self.1)
+    }
+}
+
+impl<T: PartialEq<L>, L> ClaimContains for ClaimProbe<'_, std::collections::BTreeSet<T>, L> {
+    fn claim_matches(&self) -> bool {
+        self.0.iter().any(|item| *item == self.1)
+    }
+}
+
+impl<T: PartialEq<L>, L> ClaimContains for ClaimProbe<'_, Option<T>, L> {
+    fn claim_matches(&self) -> bool {
+        self.0.as_ref().is_some_and(|item| *item == self.1)
+    }
+}
+
+impl<F: PartialEq<L> + ?Sized, L> ClaimEquals for &ClaimProbe<'_, F, L> {
+    fn claim_matches(&self) -> bool {
+        *self.0 == self.1
+    }
+}
+
+/// The result of an app's check: a `bool`, or a future of one.
+pub struct CheckOutcome<T>(pub T);
+
+/// An async check.
+pub trait AsyncCheck {
+    /// The check's future.
+    type Future: Future<Output = bool>;
+    /// The future to await.
+    fn into_check(self) -> Self::Future;
+}
+
+/// A plain check.
+pub trait SyncCheck {
+    /// A future that is ready at once.
+    fn into_check(self) -> Ready<bool>;
+}
+
+impl<F: Future<Output = bool>> AsyncCheck for CheckOutcome<F> {
+    type Future = F;
+    fn into_check(self) -> F {
+        self.0
+    }
+}
+
+impl SyncCheck for &CheckOutcome<bool> {
+    fn into_check(self) -> Ready<bool> {
+        ready(self.0)
+    }
+}
+
+/// A field of a typed claims struct, by the hash of its JSON name; see
+/// `#[derive(ClaimNames)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no claim with this JSON name",
+    label = "not a claim of `{Self}`",
+    note = "derive `jwt_guard::ClaimNames` on `{Self}` to name its claims by their JSON names, \
+            or name the claim by its Rust field"
+)]
+pub trait ClaimByName<const NAME: u64> {
+    /// The field's type.
+    type Field: ?Sized;
+    /// The field.
+    fn claim_field(&self) -> &Self::Field;
+}
+
+/// The field of `claims` whose JSON name hashes to `NAME`.
+pub fn claim_by_name<T: ClaimByName<NAME>, const NAME: u64>(claims: &T) -> &T::Field {
+    claims.claim_field()
+}
+
+/// The 64-bit FNV-1a hash of a claim's JSON name, which identifies it
+/// in [`ClaimByName`].
+pub const fn claim_name_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut index = 0;
+    while index < bytes.len() {
+        hash ^= bytes[index] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        index += 1;
+    }
+    hash
+}
+
+/// Whether `scope` is one of `declared`; if not, the message for the
+/// closest declared scope, or `unknown` when none is close. Runs in
+/// const evaluation, where the policy macros call it.
+pub const fn check_declared_scope(
+    scope: &str,
+    declared: &'static [&'static str],
+    messages: &'static [&'static str],
+    unknown: &'static str,
+) -> Result<(), &'static str> {
+    let scope = scope.as_bytes();
+    let mut best = usize::MAX;
+    let mut best_index = 0;
+    let mut index = 0;
+    while index < declared.len() {
+        let distance = edit_distance(scope, declared[index].as_bytes());
+        if distance == 0 {
+            return Ok(());
+        }
+        if distance < best {
+            best = distance;
+            best_index = index;
+        }
+        index += 1;
+    }
+    let tolerance = if scope.len() / 3 > 2 { scope.len() / 3 } else { 2 };
+    if best <= tolerance && best_index < messages.len() { Err(messages[best_index]) } else { Err(unknown) }
+}
+
+/// The Levenshtein distance of two short byte strings; `usize::MAX`
+/// for strings over 64 bytes, which get no suggestion.
+const fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+    const MAX: usize = 64;
+    if a.len() > MAX || b.len() > MAX {
+        return if a.len() == b.len() && equal(a, b) { 0 } else { usize::MAX };
+    }
+    let mut previous = [0usize; MAX + 1];
+    let mut current = [0usize; MAX + 1];
+    let mut j = 0;
+    while j <= b.len() {
+        previous[j] = j;
+        j += 1;
+    }
+    let mut i = 1;
+    while i <= a.len() {
+        current[0] = i;
+        let mut j = 1;
+        while j <= b.len() {
+            let substitution = previous[j - 1] + if a[i - 1] == b[j - 1] { 0 } else { 1 };
+            let deletion = previous[j] + 1;
+            let insertion = current[j - 1] + 1;
+            let mut cost = substitution;
+            if deletion < cost {
+                cost = deletion;
+            }
+            if insertion < cost {
+                cost = insertion;
+            }
+            current[j] = cost;
+            j += 1;
+        }
+        previous = current;
+        i += 1;
+    }
+    previous[b.len()]
+}
+
+const fn equal(a: &[u8], b: &[u8]) -> bool {
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
+/// `Ok` when `passed`, else a denial naming the check.
+pub fn check(passed: bool, name: &'static str) -> Result<(), Denial> {
+    if passed { Ok(()) } else { Err(Denial::Check(name)) }
+}
+
+/// `Ok` when `passed`, else a denial naming the claim.
+pub fn claim(passed: bool, name: &'static str) -> Result<(), Denial> {
+    if passed { Ok(()) } else { Err(Denial::Claim(name)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_declared_scope;
+
+    const DECLARED: &[&str] = &["read:reports", "write:reports", "admin"];
+    const MESSAGES: &[&str] = &["near read", "near write", "near admin"];
+
+    #[test]
+    fn declared_scopes_pass_and_others_get_the_closest_suggestion() {
+        let check = |scope| check_declared_scope(scope, DECLARED, MESSAGES, "unknown");
+        assert_eq!(check("write:reports"), Ok(()));
+        assert_eq!(check("read:report"), Err("near read"));
+        assert_eq!(check("Admin"), Err("near admin"));
+        assert_eq!(check("write:report"), Err("near write"));
+        assert_eq!(check("billing"), Err("unknown"));
+        assert_eq!(check(&"x".repeat(100)), Err("unknown"));
+    }
+}
