@@ -83,9 +83,32 @@ async fn concurrent_requests_on_a_cold_cache_share_one_fetch() {
     config.issuers.insert("cold".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
     let verifier = Verifier::new(&config).unwrap();
     let token = mint(TestKey::EdA, &claims_for(server.base()));
-    let results = join_all((0..100).map(|_| verifier.verify(&token))).await;
-    assert!(results.iter().all(Result::is_ok));
-    assert_eq!(server.jwks_hits(), 1);
+    let started = std::time::Instant::now();
+    let timed = |_| async {
+        let result = verifier.verify(&token).await;
+        (result, started.elapsed())
+    };
+    let results = join_all((0..1000).map(timed)).await;
+    assert!(results.iter().all(|(result, _)| result.is_ok()));
+    assert_eq!(server.jwks_hits(), 1, "1,000 concurrent misses, one fetch");
+    let first = results.iter().map(|(_, at)| *at).min().unwrap();
+    let last = results.iter().map(|(_, at)| *at).max().unwrap();
+    eprintln!("1,000 concurrent requests on a cold cache: first answer after {first:?}, last after {last:?}");
+}
+
+#[rocket::async_test]
+async fn ten_thousand_made_up_kids_fetch_at_most_once_per_cooldown() {
+    let server = KeyServer::start(&[TestKey::EdA]).await;
+    let mut config = Config::default();
+    config.refetch_cooldown = Duration::from_secs(3600);
+    config.issuers.insert("flood".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    let verifier = Verifier::new(&config).unwrap();
+    let issuer = server.base().to_owned();
+    let tokens: Vec<String> = (0..10_000).map(|n| with_kid(TestKey::EdA, &format!("random-{n}"), &issuer)).collect();
+    let results = join_all(tokens.iter().map(|token| verifier.verify(token))).await;
+    let unknown = AuthError::InvalidToken(TokenProblem::UnknownKey);
+    assert!(results.iter().all(|result| result.as_ref().err() == Some(&unknown)));
+    assert_eq!(server.jwks_hits(), 1, "the first miss fetches; the other 9,999 fall in its cooldown");
 }
 
 #[rocket::async_test]
