@@ -91,6 +91,46 @@ fn oversized_tokens(c: &mut Criterion) {
     group.finish();
 }
 
+#[rocket::get("/public")]
+fn public() -> &'static str {
+    "ok"
+}
+
+#[jwt_guard::protected(scope = "read")]
+#[rocket::get("/read")]
+fn read() -> &'static str {
+    "ok"
+}
+
+/// A whole request through Rocket's local client: the public route, the
+/// same with the token's header, and the protected route with the token
+/// cached; the differences are the cost of the guard path.
+fn whole_requests(c: &mut Criterion) {
+    use rocket::http::Header;
+    use rocket::local::blocking::Client;
+
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
+    let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer).fairing();
+    let figment = rocket::Config::figment().merge(("log_level", "off"));
+    let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read]);
+    let client = Client::untracked(rocket).unwrap();
+    let authorization = format!("Bearer {}", key.sign("at+jwt", &claims()).unwrap());
+    let get = |path: &'static str, with_token: bool| {
+        let mut request = client.get(path);
+        if with_token {
+            request.add_header(Header::new("Authorization", authorization.clone()));
+        }
+        request.dispatch().status().code
+    };
+    assert_eq!((get("/public", false), get("/read", true)), (200, 200));
+    let mut group = c.benchmark_group("request");
+    group.bench_function("public", |b| b.iter(|| get("/public", false)));
+    group.bench_function("public, with the token's header", |b| b.iter(|| get("/public", true)));
+    group.bench_function("protected, cached", |b| b.iter(|| get("/read", true)));
+    group.finish();
+}
+
 fn alg_to_jwt(alg: Algorithm) -> jsonwebtoken::Algorithm {
     alg.name().parse().unwrap()
 }
@@ -125,7 +165,8 @@ mod groups {
         super::verification,
         super::policy_evaluation,
         super::jwks_parsing,
-        super::oversized_tokens
+        super::oversized_tokens,
+        super::whole_requests
     );
 }
 
