@@ -23,6 +23,15 @@ pub(crate) const REFRESH_TYPE: &str = "refresh+jwt";
 /// Claims that the issuer sets itself and that a grant cannot override.
 const REGISTERED: [&str; 8] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"];
 
+/// The claims of `claims` that the issuer does not set itself.
+fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
+    claims
+        .iter()
+        .filter(|(name, _)| !REGISTERED.contains(&name.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// What a successful login grants: the subject, its scopes and any other
 /// claims to put in its tokens.
 ///
@@ -180,12 +189,7 @@ impl LocalIssuer {
 
     fn sign(&self, grant: &Grant, typ: &str, lifetime: Duration) -> Result<String, SigningKeyError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let mut claims: Map<String, Value> = grant
-            .claims
-            .iter()
-            .filter(|(name, _)| !REGISTERED.contains(&name.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut claims = unregistered(&grant.claims);
         let mut jti = [0u8; 16];
         aws_lc_rs::rand::fill(&mut jti).map_err(|_| SigningKeyError::Generation(self.algorithm()))?;
         for (name, value) in [
@@ -209,11 +213,7 @@ impl LocalIssuer {
         Grant {
             subject: claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned(),
             scopes: scopes.split(' ').filter(|scope| !scope.is_empty()).map(str::to_owned).collect(),
-            claims: claims
-                .iter()
-                .filter(|(name, _)| !REGISTERED.contains(&name.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            claims: unregistered(claims),
         }
     }
 
