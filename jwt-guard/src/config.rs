@@ -133,6 +133,11 @@ pub struct IssuerConfig {
     /// Default: `false`.
     #[serde(default)]
     pub allow_http: bool,
+    /// Hosts that the discovery document and the JWKS may redirect to:
+    /// `keys.example.com` (any port) or `keys.example.com:8443`. Other
+    /// redirects are refused. Default: none, so no redirect is followed.
+    #[serde(default)]
+    pub follow_redirects_to: Vec<String>,
     /// The issuer's keys as an inline JWKS (`{"keys": [...]}`), for keys
     /// that are fixed: nothing is fetched. Test helpers use it.
     #[serde(default)]
@@ -150,6 +155,7 @@ impl IssuerConfig {
             algorithms: None,
             scope_claim: ScopeClaim::default(),
             allow_http: false,
+            follow_redirects_to: Vec::new(),
             jwks: None,
         }
     }
@@ -181,6 +187,21 @@ impl IssuerConfig {
     /// Allows plain `http://` key URLs on any host.
     pub fn allow_http(mut self, allow: bool) -> Self {
         self.allow_http = allow;
+        self
+    }
+
+    /// Follows redirects of the key URLs to these hosts (`host` or
+    /// `host:port`), and to no others.
+    ///
+    /// ```
+    /// use jwt_guard::IssuerConfig;
+    ///
+    /// let issuer = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
+    ///     .follow_redirects_to(["keys.example-cdn.net"]);
+    /// assert_eq!(issuer.follow_redirects_to, ["keys.example-cdn.net"]);
+    /// ```
+    pub fn follow_redirects_to<S: Into<String>>(mut self, hosts: impl IntoIterator<Item = S>) -> Self {
+        self.follow_redirects_to = hosts.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -287,6 +308,37 @@ pub(crate) struct IssuerSettings {
     pub(crate) keys: KeyLocation,
     pub(crate) algorithms: AlgorithmSet,
     pub(crate) scope_claim: ScopeClaim,
+    /// Where redirects of remote key URLs may lead.
+    pub(crate) redirects: RedirectPolicy,
+}
+
+/// Which redirects of an issuer's key URLs are followed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RedirectPolicy {
+    /// The hosts (`host` or `host:port`) that redirects may lead to; none
+    /// when empty.
+    pub(crate) hosts: Vec<String>,
+    /// Whether a redirect may lead to plain `http://` on any host.
+    pub(crate) allow_http: bool,
+}
+
+impl RedirectPolicy {
+    /// Whether a redirect to `url` may be followed; if not, why.
+    pub(crate) fn check(&self, url: &Url) -> Result<(), String> {
+        let host = url.host_str().unwrap_or_default();
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let listed = self
+            .hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(host) || allowed.eq_ignore_ascii_case(&authority));
+        if !listed {
+            return Err(format!("a redirect to {url} was refused: `{authority}` is not in `follow_redirects_to`"));
+        }
+        check_scheme(url, self.allow_http).map_err(|problem| format!("a redirect to {url} was refused: {problem}"))
+    }
 }
 
 /// Where an issuer's keys come from.
@@ -383,6 +435,13 @@ impl IssuerConfig {
                 allow_http: self.allow_http,
             }),
         };
+        for host in &self.follow_redirects_to {
+            check(
+                is_host(host),
+                &key("follow_redirects_to"),
+                "list hosts, such as `keys.example.com` or `keys.example.com:8443`, without a scheme or path",
+            )?;
+        }
         let algorithms = match &self.algorithms {
             None => AlgorithmSet::ASYMMETRIC,
             Some(names) => {
@@ -396,6 +455,7 @@ impl IssuerConfig {
             keys,
             algorithms,
             scope_claim: self.scope_claim,
+            redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
         })
     }
 }
@@ -440,6 +500,13 @@ pub(crate) fn check_scheme(url: &Url, allow_http: bool) -> Result<(), String> {
         }
         other => Err(format!("unsupported scheme `{other}`; use `https://`")),
     }
+}
+
+/// Whether `text` is a host, or a host and port, alone.
+fn is_host(text: &str) -> bool {
+    let as_url = Url::parse(&format!("https://{text}/"));
+    !text.is_empty()
+        && as_url.is_ok_and(|url| url.path() == "/" && url.username().is_empty() && url.password().is_none())
 }
 
 fn is_loopback(url: &Url) -> bool {

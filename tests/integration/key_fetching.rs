@@ -216,6 +216,23 @@ async fn misbehaving_providers_give_503_and_are_never_followed_elsewhere() {
 }
 
 #[rocket::async_test]
+async fn redirects_are_followed_only_to_the_hosts_an_issuer_lists() {
+    let target = KeyServer::start(&[TestKey::RsaA]).await;
+    let listed = json!([format!("127.0.0.1:{}", target.port())]);
+    let unlisted = json!([format!("127.0.0.1:{}", free_port())]);
+    for (hosts, status, target_hits) in [(listed, 200, 1), (unlisted, 503, 1)] {
+        let server = KeyServer::start(&[]).await;
+        server.set_behaviour(Behaviour::Redirect(target.jwks_uri()));
+        let mut config = jwt_guard_tests::single_issuer(&server);
+        config["issuers"]["primary"]["follow_redirects_to"] = hosts.clone();
+        let client = Client::tracked(app(config)).await.unwrap();
+        let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
+        assert_eq!(response.status, status, "{hosts}");
+        assert_eq!(target.jwks_hits(), target_hits, "{hosts}");
+    }
+}
+
+#[rocket::async_test]
 async fn a_hanging_provider_delays_only_the_requests_that_need_it() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let mut config = jwt_guard_tests::single_issuer(&server);

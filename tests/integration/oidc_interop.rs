@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use jsonwebtoken::Header;
 use jwt_guard::{JwtGuard, protected};
-use jwt_guard_tests::{OIDC_AUDIENCE, OidcProvider, TestKey, call, free_port, mint_with_header, now, quiet_figment};
+use jwt_guard_tests::{
+    OIDC_AUDIENCE, OidcProvider, ProviderHits, TestKey, call, free_port, mint_with_header, now, quiet_figment,
+};
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
 use serde_json::json;
@@ -88,6 +90,9 @@ async fn a_key_rotation_at_the_provider_needs_no_restart() {
     rocket::tokio::time::sleep(Duration::from_millis(250)).await;
     let after = rotated.token("read", OIDC_AUDIENCE).await;
     assert_eq!(call(&client, "/reports", &[&bearer(&after)]).await.status, 200, "the new key is fetched");
+    assert_eq!(call(&client, "/reports", &[&bearer(&after)]).await.status, 200);
+    let hits = rotated.hits().await;
+    assert_eq!(hits, ProviderHits { jwks: 1, discovery: 0 }, "exactly one JWKS refetch, no new discovery");
 }
 
 #[rocket::async_test]

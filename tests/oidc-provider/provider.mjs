@@ -6,6 +6,9 @@
 //   PORT       the port to listen on (127.0.0.1 only)
 //   KEY_FILES  comma-separated PKCS#8 PEM private keys; the first signs
 //   ALG        the access tokens' signing algorithm (default RS256)
+//
+// GET /test/hits answers how often the JWKS and the discovery document
+// were fetched, so that tests can assert how often the app asked.
 
 import { createPrivateKey, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -52,6 +55,17 @@ const provider = new Provider(issuer, {
     },
   },
   extraTokenClaims: () => ({ tenant: 'acme' }),
+});
+
+const hits = { jwks: 0, discovery: 0 };
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/test/hits') {
+    ctx.body = hits;
+    return;
+  }
+  if (ctx.path === '/jwks') hits.jwks += 1;
+  if (ctx.path === '/.well-known/openid-configuration') hits.discovery += 1;
+  await next();
 });
 
 provider.listen(port, '127.0.0.1', () => {

@@ -14,5 +14,5 @@ pub use app::{
 };
 pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
-pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider};
+pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits};
 pub use serve::{RunningApp, free_port};

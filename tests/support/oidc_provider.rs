@@ -11,6 +11,15 @@ use crate::keys::TestKey;
 /// The audience of the API that the provider's tokens are for.
 pub const OIDC_AUDIENCE: &str = "https://api.test";
 
+/// Requests that a provider process has served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct ProviderHits {
+    /// Fetches of the JWKS.
+    pub jwks: u32,
+    /// Fetches of the OpenID discovery document.
+    pub discovery: u32,
+}
+
 /// A running provider; stopped when dropped.
 #[derive(Debug)]
 pub struct OidcProvider {
@@ -69,6 +78,12 @@ impl OidcProvider {
         let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.expect("a body")).expect("JSON");
         assert!(status.is_success(), "the token request failed: {status} {body}");
         body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// How often this process served its JWKS and its discovery document.
+    pub async fn hits(&self) -> ProviderHits {
+        let response = reqwest::get(format!("{}/test/hits", self.issuer())).await.expect("the provider answers");
+        serde_json::from_slice(&response.bytes().await.expect("a body")).expect("hits as JSON")
     }
 
     /// Stops it; its port refuses connections afterwards.

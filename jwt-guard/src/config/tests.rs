@@ -96,3 +96,25 @@ fn durations_accept_fractional_seconds_and_refuse_negative_ones() {
             .contains("unknown field")
     );
 }
+
+#[test]
+fn redirect_hosts_are_bare_hosts_and_ports() {
+    let issuer = IssuerConfig::new("https://idp.test/", "api");
+    for bad in ["", "https://cdn.test", "cdn.test/keys", "user@cdn.test", "cdn.test:port"] {
+        let config = with_issuer(issuer.clone().follow_redirects_to([bad]));
+        assert_eq!(problem(&config).0, "issuers.idp.follow_redirects_to", "{bad:?}");
+    }
+    let settings = with_issuer(issuer.follow_redirects_to(["cdn.test", "keys.test:8443"])).validate().unwrap();
+    let policy = &settings[0].redirects;
+    let check = |url: &str| policy.check(&Url::parse(url).unwrap());
+    assert_eq!(check("https://cdn.test/jwks"), Ok(()));
+    assert_eq!(check("https://CDN.test:9443/jwks"), Ok(()), "a bare host allows any port");
+    assert_eq!(check("https://keys.test:8443/jwks"), Ok(()));
+    assert_eq!(
+        check("https://keys.test:9443/jwks"),
+        Err("a redirect to https://keys.test:9443/jwks was refused: `keys.test:9443` is not in `follow_redirects_to`"
+            .into())
+    );
+    assert!(check("http://cdn.test/jwks").unwrap_err().contains("plain `http://`"), "the scheme rules still hold");
+    assert!(check("https://elsewhere.test/jwks").is_err());
+}

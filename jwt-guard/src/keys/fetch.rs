@@ -1,11 +1,16 @@
-//! Fetching key documents over HTTP: one timeout, one size limit and no
-//! redirects for every request, and the refresh interval from the
-//! response's `Cache-Control`.
+//! Fetching key documents over HTTP: one timeout and one size limit for
+//! every request, redirects followed only where an issuer's configuration
+//! allows, and the refresh interval from the response's `Cache-Control`.
 
 use std::time::Duration;
 
-use reqwest::header::CACHE_CONTROL;
+use reqwest::header::{CACHE_CONTROL, LOCATION};
 use reqwest::{Client, Url, redirect};
+
+use crate::config::RedirectPolicy;
+
+/// The most redirects followed for one fetch.
+const MAX_REDIRECTS: usize = 5;
 
 /// The bounds that every fetch keeps.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +32,8 @@ pub(crate) struct Fetched {
     pub(crate) max_age: Duration,
 }
 
-/// The HTTP client shared by every issuer of an app.
+/// An HTTP client for key documents, shared by the issuers of an app that
+/// follow no redirects.
 #[derive(Debug, Clone)]
 pub(crate) struct Fetcher {
     client: Client,
@@ -35,12 +41,34 @@ pub(crate) struct Fetcher {
 }
 
 impl Fetcher {
-    /// A client that keeps `limits`.
+    /// A client that keeps `limits` and follows no redirects.
     pub(crate) fn new(limits: FetchLimits) -> Result<Self, String> {
+        Self::with_redirects(limits, redirect::Policy::none())
+    }
+
+    /// A client with the same limits that follows the redirects `policy`
+    /// allows, at most [`MAX_REDIRECTS`] in a row.
+    pub(crate) fn following(&self, policy: RedirectPolicy) -> Result<Self, String> {
+        if policy.hosts.is_empty() {
+            return Ok(self.clone());
+        }
+        let redirects = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            match policy.check(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(problem) => attempt.error(problem),
+            }
+        });
+        Self::with_redirects(self.limits, redirects)
+    }
+
+    fn with_redirects(limits: FetchLimits, redirects: redirect::Policy) -> Result<Self, String> {
         let client = Client::builder()
             .timeout(limits.timeout)
             .connect_timeout(limits.timeout)
-            .redirect(redirect::Policy::none())
+            .redirect(redirects)
             .user_agent(concat!("jwt-guard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| format!("cannot build the HTTP client: {error}"))?;
@@ -63,7 +91,11 @@ impl Fetcher {
             .map_err(describe)?;
         let status = response.status();
         if status.is_redirection() {
-            return Err(format!("{url} answered {status}; redirects are not followed"));
+            let location = response.headers().get(LOCATION).and_then(|value| value.to_str().ok()).unwrap_or("nowhere");
+            return Err(format!(
+                "{url} answered {status}, a redirect to {location}; \
+                 redirects are followed only to the hosts in the issuer's `follow_redirects_to`"
+            ));
         }
         if !status.is_success() {
             return Err(format!("{url} answered {status}"));
@@ -106,6 +138,8 @@ fn describe(error: reqwest::Error) -> String {
     let url = error.url().map(|url| url.to_string()).unwrap_or_default();
     if error.is_timeout() {
         format!("{url} did not answer in time")
+    } else if let Some(refusal) = std::error::Error::source(&error).filter(|_| error.is_redirect()) {
+        format!("fetching keys failed: {refusal}")
     } else if error.is_connect() {
         format!("cannot connect to {url}")
     } else {

@@ -140,7 +140,10 @@ impl Verifier {
                         &settings.name,
                         &settings.issuer,
                         location,
-                        fetcher.clone(),
+                        fetcher.following(settings.redirects).map_err(|problem| ConfigError {
+                            key: format!("issuers.{}.follow_redirects_to", settings.name),
+                            problem,
+                        })?,
                         config.refetch_cooldown,
                     ))),
                 };
@@ -151,9 +154,9 @@ impl Verifier {
                     scope_claim: settings.scope_claim,
                     keys,
                 };
-                (settings.issuer, issuer)
+                Ok((settings.issuer, issuer))
             })
-            .collect();
+            .collect::<Result<_, ConfigError>>()?;
         let local = match &config.local {
             Some(local) => Some(Arc::new(LocalIssuer::load(local, local_issuer, allow_ephemeral)?)),
             None => None,

@@ -1,0 +1,117 @@
+//! The log lines that tell an operator why an issuer's keys cannot be had.
+//! A request only sees a 503; the reason is in the log, so its wording is
+//! part of the contract. This binary installs its own logger before any
+//! Rocket instance can, so it runs apart from the other integration tests.
+
+use std::sync::{Mutex, Once, PoisonError};
+
+use jwt_guard::{AuthError, Config, IssuerConfig, Verifier};
+use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, claims_for, mint};
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+/// jwt-guard's log records of this process.
+struct Captured(Mutex<Vec<(Level, String)>>);
+
+impl Log for Captured {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with("jwt_guard")
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let line = (record.level(), record.args().to_string());
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static CAPTURED: Captured = Captured(Mutex::new(Vec::new()));
+
+/// Starts capturing, once per process.
+fn capture() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        log::set_logger(&CAPTURED).expect("no logger is installed before this one");
+        log::set_max_level(LevelFilter::Debug);
+    });
+}
+
+/// The messages captured at `level` that mention `needle`.
+fn lines(level: Level, needle: &str) -> Vec<String> {
+    let lines = CAPTURED.0.lock().unwrap_or_else(PoisonError::into_inner);
+    lines.iter().filter(|(at, line)| *at == level && line.contains(needle)).map(|(_, line)| line.clone()).collect()
+}
+
+/// A configuration that knows one issuer, as `name`.
+fn trusting(name: &str, issuer: IssuerConfig) -> Config {
+    let mut config = Config::default();
+    config.issuers.insert(name.into(), issuer);
+    config
+}
+
+/// Verifies a token of `server`'s key; the keys are not to be had.
+async fn refused(config: &Config, server: &KeyServer) {
+    let verifier = Verifier::new(config).unwrap();
+    let error = verifier.verify(&mint(TestKey::EcA, &claims_for(server.base()))).await.unwrap_err();
+    assert!(matches!(error, AuthError::KeysUnavailable { .. }), "{error:?}");
+}
+
+#[rocket::async_test]
+async fn a_discovery_document_of_another_issuer_is_refused_with_both_names() {
+    capture();
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    server.set_discovery_issuer("https://someone-else.example.com/");
+    refused(&trusting("impostor", IssuerConfig::new(server.base(), AUDIENCE)), &server).await;
+    let expected = format!(
+        "jwt-guard: issuer `impostor`: cannot refresh keys: {}/.well-known/openid-configuration names the issuer \
+         \"https://someone-else.example.com/\", but the configured `issuer` is \"{}\"; they must be equal",
+        server.base(),
+        server.base()
+    );
+    assert_eq!(lines(Level::Error, "`impostor`"), [expected]);
+    assert_eq!(server.jwks_hits(), 0, "the keys of a mismatched issuer are never fetched");
+}
+
+#[rocket::async_test]
+async fn a_redirect_that_is_not_followed_names_its_target_and_the_setting() {
+    capture();
+    let server = KeyServer::start(&[]).await;
+    server.set_behaviour(Behaviour::Redirect("https://cdn.example.net/jwks".into()));
+    let issuer = IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri());
+    refused(&trusting("redirected", issuer), &server).await;
+    let expected = format!(
+        "jwt-guard: issuer `redirected`: cannot refresh keys: {} answered 302 Found, a redirect to \
+         https://cdn.example.net/jwks; redirects are followed only to the hosts in the issuer's `follow_redirects_to`",
+        server.jwks_uri()
+    );
+    assert_eq!(lines(Level::Error, "`redirected`"), [expected]);
+}
+
+#[rocket::async_test]
+async fn a_redirect_to_a_host_not_listed_is_refused_by_name() {
+    capture();
+    let server = KeyServer::start(&[]).await;
+    server.set_behaviour(Behaviour::Redirect("https://cdn.example.net/jwks".into()));
+    let issuer = IssuerConfig::new(server.base(), AUDIENCE)
+        .jwks_uri(server.jwks_uri())
+        .follow_redirects_to(["keys.example.net"]);
+    refused(&trusting("listed-elsewhere", issuer), &server).await;
+    let expected = "jwt-guard: issuer `listed-elsewhere`: cannot refresh keys: fetching keys failed: a redirect to \
+                    https://cdn.example.net/jwks was refused: `cdn.example.net` is not in `follow_redirects_to`";
+    assert_eq!(lines(Level::Error, "`listed-elsewhere`"), [expected]);
+}
+
+#[rocket::async_test]
+async fn an_oversized_key_set_is_refused_at_the_limit() {
+    capture();
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    server.set_behaviour(Behaviour::Huge(1024 * 1024));
+    let mut config = trusting("huge", IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    config.max_jwks_bytes = 4096;
+    refused(&config, &server).await;
+    let expected =
+        format!("jwt-guard: issuer `huge`: cannot refresh keys: {} sent more than 4096 bytes", server.jwks_uri());
+    assert_eq!(lines(Level::Error, "`huge`"), [expected]);
+}
