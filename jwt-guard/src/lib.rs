@@ -85,7 +85,7 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 /// What the code that the macros generate refers to. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::bearer::extract as bearer_token;
+    pub use crate::bearer::{check_syntax as check_bearer_syntax, locate as locate_bearer_token};
     pub use crate::policy::ClaimLiteral;
     pub use crate::policy::checks::*;
     pub use crate::rocket_integration::Protected;

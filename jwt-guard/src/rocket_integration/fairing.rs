@@ -307,6 +307,11 @@ impl Fairing for JwtGuardFairing {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        // Every refusal is a 4xx or 5xx; other responses leave the request's
+        // local cache untouched.
+        if response.status().code < 400 {
+            return;
+        }
         let (Some(error), Some(guard)) = (AuthError::of(request), request.rocket().state::<JwtGuard>()) else {
             return;
         };

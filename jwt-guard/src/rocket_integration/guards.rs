@@ -15,6 +15,7 @@ use super::JwtGuard;
 use crate::bearer;
 use crate::error::AuthError;
 use crate::token::Token;
+use crate::verify::Verifier;
 
 /// The outcome of verifying a request's token, cached in the request.
 struct Verified(Result<Token, AuthError>);
@@ -75,13 +76,23 @@ pub(crate) async fn verify<'r>(request: &'r Request<'_>) -> &'r Result<Token, Au
         };
         let token_in_uri = request.query_value::<&str>("access_token").is_some();
         let authorization = request.headers().get("Authorization");
-        let token = match bearer::extract(authorization, token_in_uri, guard.header_prefix()) {
-            Ok(token) => token,
-            Err(error) => return Verified(Err(error)),
-        };
-        Verified(guard.verifier().verify(token).await)
+        match bearer::locate(authorization, token_in_uri, guard.header_prefix()) {
+            Ok(token) => Verified(verify_bearer(guard.verifier(), token).await),
+            Err(error) => Verified(Err(error)),
+        }
     });
     &verified.await.0
+}
+
+/// Verifies a bearer token. A token from the cache of verified tokens
+/// skips the syntax check as it skips the signature: it passed both
+/// before. Others are checked, so that a malformed header is a 400.
+async fn verify_bearer(verifier: &Verifier, token: &str) -> Result<Token, AuthError> {
+    if let Some(verified) = verifier.cached(token).await {
+        return Ok(verified);
+    }
+    bearer::check_syntax(token)?;
+    verifier.verify_fresh(token).await
 }
 
 pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {

@@ -43,8 +43,9 @@ use cache::TokenCache;
 pub struct Verifier {
     leeway: f64,
     max_token_bytes: usize,
-    /// The issuers, by their exact `iss`.
-    issuers: HashMap<String, Issuer>,
+    issuers: Vec<Issuer>,
+    /// Indices into `issuers` by exact `iss`.
+    issuer_index: HashMap<String, usize>,
     /// The built-in issuer, if configured.
     local: Option<Arc<LocalIssuer>>,
     revocations: Option<Arc<dyn RevocationList>>,
@@ -131,7 +132,7 @@ impl Verifier {
             max_refresh: config.max_refresh,
         })
         .map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
-        let mut issuers: HashMap<String, Issuer> = settings
+        let mut issuers: Vec<(String, Issuer)> = settings
             .into_iter()
             .map(|settings: IssuerSettings| {
                 let keys = match settings.keys {
@@ -162,7 +163,7 @@ impl Verifier {
             None => None,
         };
         if let Some(local) = &local {
-            if let Some(other) = issuers.get(local.issuer()) {
+            if let Some((_, other)) = issuers.iter().find(|(iss, _)| iss == local.issuer()) {
                 return Err(ConfigError {
                     key: "local.issuer".into(),
                     problem: format!("issuer `{}` has the same `issuer` value", other.name),
@@ -175,12 +176,14 @@ impl Verifier {
                 scope_claim: ScopeClaim::Scope,
                 keys: IssuerKeys::Fixed(local.key_set()),
             };
-            issuers.insert(local.issuer().to_owned(), issuer);
+            issuers.push((local.issuer().to_owned(), issuer));
         }
+        let issuer_index = issuers.iter().enumerate().map(|(index, (iss, _))| (iss.clone(), index)).collect();
         Ok(Self {
             leeway: config.leeway.as_secs_f64(),
             max_token_bytes: config.max_token_bytes,
-            issuers,
+            issuers: issuers.into_iter().map(|(_, issuer)| issuer).collect(),
+            issuer_index,
             local,
             revocations: None,
             cache: (config.token_cache_size > 0)
@@ -201,14 +204,14 @@ impl Verifier {
 
     /// The configured names of the issuers.
     pub fn issuer_names(&self) -> impl Iterator<Item = &str> {
-        self.issuers.values().map(|issuer| &*issuer.name)
+        self.issuers.iter().map(|issuer| &*issuer.name)
     }
 
     /// Fetches every remote issuer's keys now, then again whenever they are
     /// due, for as long as the future runs. The Rocket fairing spawns it at
     /// liftoff and stops it at shutdown.
     pub async fn keep_keys_fresh(&self) {
-        let loops = self.issuers.values().filter_map(|issuer| match &issuer.keys {
+        let loops = self.issuers.iter().filter_map(|issuer| match &issuer.keys {
             IssuerKeys::Remote(keys) => Some(keys.keep_fresh()),
             IssuerKeys::Fixed(_) => None,
         });
@@ -223,57 +226,65 @@ impl Verifier {
     /// acceptable, and [`AuthError::KeysUnavailable`] when its issuer's keys
     /// cannot be fetched.
     pub async fn verify(&self, token: &str) -> Result<Token, AuthError> {
-        self.verify_as(token, TokenUse::Access).await
+        match self.cached(token).await {
+            Some(verified) => Ok(verified),
+            None => self.verify_fresh(token).await,
+        }
     }
 
-    /// Verifies a refresh token of the built-in issuer.
-    pub(crate) async fn verify_refresh(&self, token: &str) -> Result<Token, AuthError> {
-        let verified = self.verify_as(token, TokenUse::Refresh).await?;
-        if verified.issuer() == LOCAL_ISSUER { Ok(verified) } else { Err(TokenProblem::UntrustedIssuer.into()) }
+    /// The verified token for `token` from the cache of verified tokens,
+    /// if it is there, unexpired, its key still held and its `jti` not
+    /// revoked.
+    ///
+    /// Only tokens that verified are cached, so a hit is in compact JWS
+    /// form: base64url and dots, a subset of the `b64token` syntax.
+    pub(crate) async fn cached(&self, token: &str) -> Option<Token> {
+        let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
+        let (cached, issuer) = cache.get(token, now())?;
+        let key_held = self.issuers[issuer].keys.still_holds(cached.header().kid.as_deref(), cached.header().alg);
+        if key_held && !self.is_revoked(cached.claims()).await {
+            return Some(cached);
+        }
+        cache.remove(token);
+        None
     }
 
-    async fn verify_as(&self, token: &str, usage: TokenUse) -> Result<Token, AuthError> {
-        if token.len() > self.max_token_bytes {
-            return Err(TokenProblem::TooLarge.into());
-        }
-        let cache = self.cache.as_ref().filter(|_| usage == TokenUse::Access);
-        if let Some(cached) = cache.and_then(|cache| cache.get(token, now())) {
-            if self.still_trusted(&cached).await {
-                return Ok(cached);
-            }
-            if let Some(cache) = cache {
-                cache.remove(token);
-            }
-        }
-        let verified = self.verify_uncached(token, usage).await?;
-        if let Some(cache) = cache {
-            cache.insert(&verified);
+    /// Verifies `token` as [`Verifier::verify`] does, without looking in
+    /// the cache of verified tokens first, and caches it.
+    pub(crate) async fn verify_fresh(&self, token: &str) -> Result<Token, AuthError> {
+        let (verified, issuer) = self.verify_as(token, TokenUse::Access).await?;
+        if let Some(cache) = &self.cache {
+            cache.insert(&verified, issuer);
         }
         Ok(verified)
     }
 
-    /// Whether a cached token's key is still in its issuer's key set and
-    /// its `jti` is not revoked.
-    async fn still_trusted(&self, token: &Token) -> bool {
-        let issuer = token.claim("iss").and_then(Value::as_str).and_then(|iss| self.issuers.get(iss));
-        let key_held =
-            issuer.is_some_and(|issuer| issuer.keys.still_holds(token.header().kid.as_deref(), token.header().alg));
-        key_held && !self.is_revoked(token.claims()).await
+    /// Verifies a refresh token of the built-in issuer.
+    pub(crate) async fn verify_refresh(&self, token: &str) -> Result<Token, AuthError> {
+        let (verified, _) = self.verify_as(token, TokenUse::Refresh).await?;
+        if verified.issuer() == LOCAL_ISSUER { Ok(verified) } else { Err(TokenProblem::UntrustedIssuer.into()) }
     }
 
     async fn is_revoked(&self, claims: &Map<String, Value>) -> bool {
-        match (&self.revocations, claims.get("jti").and_then(Value::as_str)) {
-            (Some(list), Some(jti)) => list.is_revoked(jti).await,
-            _ => false,
+        let Some(list) = &self.revocations else { return false };
+        match claims.get("jti").and_then(Value::as_str) {
+            Some(jti) => list.is_revoked(jti).await,
+            None => false,
         }
     }
 
-    async fn verify_uncached(&self, token: &str, usage: TokenUse) -> Result<Token, AuthError> {
+    /// Verifies `token`, presented as `usage`; also answers the index of
+    /// its issuer.
+    async fn verify_as(&self, token: &str, usage: TokenUse) -> Result<(Token, usize), AuthError> {
+        if token.len() > self.max_token_bytes {
+            return Err(TokenProblem::TooLarge.into());
+        }
         let parts = compact::split(token)?;
         let header = compact::decode_header(parts.header, usage)?;
         let claims = compact::decode_claims(parts.payload)?;
         claims::check_types(&claims)?;
-        let issuer = self.issuer_of(&claims)?;
+        let index = self.issuer_of(&claims)?;
+        let issuer = &self.issuers[index];
         if !issuer.algorithms.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
         }
@@ -298,12 +309,13 @@ impl Verifier {
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;
         let header = TokenHeader { alg: header.alg, kid: header.kid, typ: header.typ };
-        Ok(Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at))
+        Ok((Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at), index))
     }
 
-    fn issuer_of(&self, claims: &Map<String, Value>) -> Result<&Issuer, TokenProblem> {
+    /// The index of the issuer that `iss` names.
+    fn issuer_of(&self, claims: &Map<String, Value>) -> Result<usize, TokenProblem> {
         let iss = claims.get("iss").and_then(Value::as_str).ok_or(TokenProblem::MissingClaim("iss"))?;
-        self.issuers.get(iss).ok_or(TokenProblem::UntrustedIssuer)
+        self.issuer_index.get(iss).copied().ok_or(TokenProblem::UntrustedIssuer)
     }
 }
 
