@@ -1,0 +1,60 @@
+//! Allocations on the paths that every request of a protected route takes
+//! once its token is cached, counted by dhat's heap profiler in testing
+//! mode. dhat is this binary's global allocator and counts the whole
+//! process, so the checks run in their own test binary, as one test.
+
+use jwt_guard::{Algorithm, Config, IssuerConfig, Policy, RoutePolicy, SigningKey, Token, Verifier};
+use rocket::futures::FutureExt as _;
+use serde_json::{Map, Value, json};
+
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
+
+const ISSUER: &str = "https://issuer.test/";
+const AUDIENCE: &str = "https://api.test";
+
+/// What `work` returns, and how many heap blocks it allocated.
+fn blocks_allocated_by<T>(work: impl FnOnce() -> T) -> (T, u64) {
+    let before = dhat::HeapStats::get().total_blocks;
+    let output = work();
+    (output, dhat::HeapStats::get().total_blocks - before)
+}
+
+fn passes<P: RoutePolicy>(_: &Policy<P>, token: &Token) -> bool {
+    P::evaluate(token).now_or_never().expect("no check of this policy waits").is_ok()
+}
+
+fn verify(verifier: &Verifier, token: &str) -> Token {
+    verifier.verify(token).now_or_never().expect("fixed keys never wait").expect("the token is valid")
+}
+
+/// A typical access token's claims: ten of them.
+fn claims() -> Map<String, Value> {
+    let claims = json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "user-1234567890", "iat": jwt_guard_tests::now(),
+        "nbf": jwt_guard_tests::now(), "exp": jwt_guard_tests::now() + 3600, "jti": "Yk5d2Lq7tAe9",
+        "scope": "read write admin", "role": "admin", "tenant": "acme",
+    });
+    claims.as_object().cloned().expect("an object")
+}
+
+#[test]
+fn a_passing_policy_and_a_cached_token_allocate_nothing() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let key = SigningKey::generate(Algorithm::EdDSA).expect("a key");
+    let mut config = Config::default();
+    let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
+    config.issuers.insert("test".into(), issuer);
+    let verifier = Verifier::new(&config).expect("a verifier");
+    let token = key.sign("at+jwt", &claims()).expect("a token");
+    let (verified, first) = blocks_allocated_by(|| verify(&verifier, &token));
+    assert!(first > 0, "a first verification builds the token and its cache entry (and the counter counts)");
+
+    let (_, cached) = blocks_allocated_by(|| verify(&verifier, &token));
+    assert_eq!(cached, 0, "a cached token is verified without allocating");
+
+    let policy = jwt_guard::policy!(scopes("read", "write", "admin"), claim(role = "admin", tenant = "acme"));
+    let (passed, evaluated) = blocks_allocated_by(|| passes(&policy, &verified));
+    assert!(passed);
+    assert_eq!(evaluated, 0, "a policy that passes allocates nothing");
+}
