@@ -313,7 +313,7 @@ pub(crate) struct IssuerSettings {
 }
 
 /// Which redirects of an issuer's key URLs are followed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct RedirectPolicy {
     /// The hosts (`host` or `host:port`) that redirects may lead to; none
     /// when empty.
@@ -326,14 +326,12 @@ impl RedirectPolicy {
     /// Whether a redirect to `url` may be followed; if not, why.
     pub(crate) fn check(&self, url: &Url) -> Result<(), String> {
         let host = url.host_str().unwrap_or_default();
-        let authority = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        };
-        let listed = self
-            .hosts
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(host) || allowed.eq_ignore_ascii_case(&authority));
+        let with_port = |port: Option<u16>| port.map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"));
+        // As the URL writes it, and with its scheme's port when it names none.
+        let (authority, with_default_port) = (with_port(url.port()), with_port(url.port_or_known_default()));
+        let listed = self.hosts.iter().any(|allowed| {
+            [host, &authority, &with_default_port].into_iter().any(|form| allowed.eq_ignore_ascii_case(form))
+        });
         if !listed {
             return Err(format!("a redirect to {url} was refused: `{authority}` is not in `follow_redirects_to`"));
         }

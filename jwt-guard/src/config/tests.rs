@@ -104,12 +104,14 @@ fn redirect_hosts_are_bare_hosts_and_ports() {
         let config = with_issuer(issuer.clone().follow_redirects_to([bad]));
         assert_eq!(problem(&config).0, "issuers.idp.follow_redirects_to", "{bad:?}");
     }
-    let settings = with_issuer(issuer.follow_redirects_to(["cdn.test", "keys.test:8443"])).validate().unwrap();
+    let listed = ["cdn.test", "keys.test:8443", "default-port.test:443"];
+    let settings = with_issuer(issuer.follow_redirects_to(listed)).validate().unwrap();
     let policy = &settings[0].redirects;
     let check = |url: &str| policy.check(&Url::parse(url).unwrap());
     assert_eq!(check("https://cdn.test/jwks"), Ok(()));
     assert_eq!(check("https://CDN.test:9443/jwks"), Ok(()), "a bare host allows any port");
     assert_eq!(check("https://keys.test:8443/jwks"), Ok(()));
+    assert_eq!(check("https://default-port.test/jwks"), Ok(()), "a URL without a port has its scheme's");
     assert_eq!(
         check("https://keys.test:9443/jwks"),
         Err("a redirect to https://keys.test:9443/jwks was refused: `keys.test:9443` is not in `follow_redirects_to`"
