@@ -3,15 +3,16 @@
 //! loading, the test helpers, and the quickstart end to end.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{CurrentUser, InMemoryRevocations, JwtGuard, LoadIdentity, Token, protected};
+use jwt_guard::{Claims, CurrentUser, InMemoryRevocations, JwtGuard, LoadIdentity, RevocationList, Token, protected};
 use jwt_guard_tests::{RunningApp, call, free_port, quiet_figment};
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::Client;
-use rocket::{Build, Request, Rocket, get, routes};
-use serde_json::{Value, json};
+use rocket::{Build, Request, Rocket, Route, get, routes};
+use serde_json::{Map, Value, json};
 
 use crate::bearer;
 
@@ -123,21 +124,59 @@ async fn refresh_tokens_renew_access_but_are_never_access_tokens() {
     assert_eq!((status, refused["error"].clone()), (401, json!("invalid_grant")));
 }
 
+/// A client of an app with the demo users' login, consulting `list`,
+/// serving `routes`; and a token of `user1`.
+async fn revoking_app(list: Arc<impl RevocationList>, routes: Vec<Route>) -> (Client, String) {
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing().login(users()).revocations(list))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes);
+    let client = Client::tracked(rocket).await.unwrap();
+    let token = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    (client, token)
+}
+
 #[rocket::async_test]
 async fn revoked_tokens_are_refused() {
     let revocations = Arc::new(InMemoryRevocations::new());
-    let rocket = rocket::custom(quiet_figment())
-        .attach(JwtGuard::fairing().login(users()).revocations(Arc::clone(&revocations)))
-        .register("/", jwt_guard::catchers())
-        .mount("/", routes![me]);
-    let client = Client::tracked(rocket).await.unwrap();
-    let first = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+    let (client, first) = revoking_app(Arc::clone(&revocations), routes![me]).await;
     let second = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
     let jti = client.rocket().state::<JwtGuard>().unwrap().verifier().verify(&first).await.unwrap();
     revocations.revoke(jti.claim("jti").unwrap().as_str().unwrap(), SystemTime::now() + Duration::from_secs(300));
     let revoked = call(&client, "/me", &[&bearer(&first)]).await;
     assert_eq!((revoked.status, revoked.body["error_description"].clone()), (401, json!("the token has been revoked")));
     assert_eq!(call(&client, "/me", &[&bearer(&second)]).await.status, 200, "other tokens are unaffected");
+}
+
+/// A revocation list that revokes nothing and counts its lookups.
+#[derive(Default)]
+struct CountingRevocations(AtomicUsize);
+
+#[rocket::async_trait]
+impl RevocationList for CountingRevocations {
+    async fn is_revoked(&self, _: &str) -> bool {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        false
+    }
+}
+
+/// Three guards that need the token.
+#[protected(scope = "read")]
+#[get("/three-guards")]
+fn three_guards(token: Token, claims: Claims<Map<String, Value>>) -> String {
+    format!("{} {}", token.subject().unwrap_or_default(), claims.len())
+}
+
+#[rocket::async_test]
+async fn the_revocation_list_is_consulted_once_per_request_however_many_guards_ask() {
+    let revocations = Arc::new(CountingRevocations::default());
+    let (client, token) = revoking_app(Arc::clone(&revocations), routes![three_guards]).await;
+    let lookups_at_login = revocations.0.load(Ordering::SeqCst);
+    for request in 1..=3 {
+        let response = call(&client, "/three-guards", &[&bearer(&token)]).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        assert_eq!(revocations.0.load(Ordering::SeqCst) - lookups_at_login, request, "fresh, then from the cache");
+    }
 }
 
 #[rocket::async_test]

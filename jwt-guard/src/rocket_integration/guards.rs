@@ -67,32 +67,41 @@ impl AuthError {
     }
 }
 
-/// Verifies the request's token, once per request.
-pub(crate) async fn verify<'r>(request: &'r Request<'_>) -> &'r Result<Token, AuthError> {
-    let verified = request.local_cache_async(async {
-        let Some(guard) = request.rocket().state::<JwtGuard>() else {
-            log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
-            return Verified(Err(AuthError::NotConfigured));
-        };
-        let token_in_uri = request.query_value::<&str>("access_token").is_some();
-        let authorization = request.headers().get("Authorization");
-        match bearer::locate(authorization, token_in_uri, guard.header_prefix()) {
-            Ok(token) => Verified(verify_bearer(guard.verifier(), token).await),
-            Err(error) => Verified(Err(error)),
-        }
-    });
-    &verified.await.0
+/// Verifies the request's token.
+///
+/// However many guards of a route ask, the work is done once: a fresh
+/// verification, or a cache hit that consults the revocation list, is kept
+/// in the request. A plain hit of the cache of verified tokens is not: it
+/// costs less to look up again than to keep (Rocket's request-local cache
+/// allocates a map in each request).
+pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
+    let Some(guard) = request.rocket().state::<JwtGuard>() else {
+        log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
+        return Err(AuthError::NotConfigured);
+    };
+    let token_in_uri = request.query_value::<&str>("access_token").is_some();
+    let token = bearer::locate(request.headers().get("Authorization"), token_in_uri, guard.header_prefix())?;
+    let verifier = guard.verifier();
+    if let Some(hit) = verifier.cached_unless_revocable(token) {
+        return Ok(hit);
+    }
+    let verified = request.local_cache_async(async { Verified(verify_bearer(verifier, token).await) });
+    verified.await.0.clone()
 }
 
 /// Verifies a bearer token. A token from the cache of verified tokens
 /// skips the syntax check as it skips the signature: it passed both
 /// before. Others are checked, so that a malformed header is a 400.
+///
+/// The fresh verification's future, which can fetch keys, is boxed: it is
+/// several times the size of the rest, and every request's future would
+/// otherwise be that large and copied as it is polled.
 async fn verify_bearer(verifier: &Verifier, token: &str) -> Result<Token, AuthError> {
     if let Some(verified) = verifier.cached(token).await {
         return Ok(verified);
     }
     bearer::check_syntax(token)?;
-    verifier.verify_fresh(token).await
+    Box::pin(verifier.verify_fresh(token)).await
 }
 
 pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
@@ -136,8 +145,8 @@ impl<'r> FromRequest<'r> for Token {
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
         match verify(request).await {
-            Ok(token) => Outcome::Success(token.clone()),
-            Err(error) => error.clone().fail(request),
+            Ok(token) => Outcome::Success(token),
+            Err(error) => error.fail(request),
         }
     }
 }
@@ -205,7 +214,7 @@ impl<'r, T: DeserializeOwned + Send> FromRequest<'r> for Claims<T> {
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
         let token = match verify(request).await {
             Ok(token) => token,
-            Err(error) => return error.clone().fail(request),
+            Err(error) => return error.fail(request),
         };
         match token.deserialize_claims() {
             Ok(claims) => Outcome::Success(Claims(claims)),

@@ -85,9 +85,9 @@ impl<'r, U: LoadIdentity> FromRequest<'r> for CurrentUser<U> {
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
         let token = match verify(request).await {
             Ok(token) => token,
-            Err(error) => return error.clone().fail(request),
+            Err(error) => return error.fail(request),
         };
-        match U::load(token, request).await {
+        match U::load(&token, request).await {
             Some(user) => Outcome::Success(CurrentUser(user)),
             None => AuthError::from(TokenProblem::UnknownSubject).fail(request),
         }

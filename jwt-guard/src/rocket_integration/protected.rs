@@ -27,8 +27,8 @@ pub struct Protected<P>(PhantomData<P>);
 
 /// Verifies the request's token and evaluates `P` on it.
 async fn enforce<P: RoutePolicy>(request: &Request<'_>) -> Result<(), AuthError> {
-    let token = verify(request).await.as_ref().map_err(Clone::clone)?;
-    P::evaluate(token).await
+    let token = verify(request).await?;
+    P::evaluate(&token).await
 }
 
 #[rocket::async_trait]

@@ -1,80 +1,134 @@
 //! The verified-token cache: clients send the same token until it
 //! expires, so a token seen before skips its signature check. It weakens
-//! nothing: an entry lives no longer than the token's `exp` (with leeway),
-//! `exp` is checked again on each hit, and a hit whose key has left the
-//! issuer's key set, or whose `jti` is now revoked, is verified afresh.
+//! nothing: a token is never served from it past its `exp` (with leeway),
+//! and a hit whose key has left the issuer's key set, or whose `jti` is now
+//! revoked, is verified afresh.
+//!
+//! The table is `quick_cache`'s: a lookup takes one shard's read lock and
+//! one probe, without the read log and clocks of caches that expire
+//! entries by timers. Expiry is checked on each hit instead, and expired
+//! entries are swept out on insertion, at most once a minute.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use moka::Expiry;
-use moka::sync::Cache;
+use quick_cache::Equivalent;
+use quick_cache::sync::Cache;
 
 use crate::token::Token;
 
+/// How many trailing bytes of a token a lookup hashes.
+const HASHED_TAIL: usize = 32;
+
+/// The least time between two sweeps of expired entries, in seconds.
+const SWEEP_INTERVAL: u64 = 60;
+
 /// Verified tokens, with the index of their issuer, by their text.
-///
-/// Every request hashes its whole token (often over 700 bytes) to look it
-/// up, so the table uses foldhash rather than SipHash: several times
-/// faster on long keys, and still seeded per process. Flooding attacks on
-/// the table are moot anyway: only tokens that verified are inserted.
 pub(crate) struct TokenCache {
-    entries: Cache<String, (Token, usize), foldhash::fast::RandomState>,
+    entries: Cache<CachedToken, (Token, usize)>,
     leeway: f64,
+    /// When expired entries were last swept out, in seconds since 1970.
+    last_sweep: AtomicU64,
 }
 
-/// Entries expire when their tokens do, leeway included.
-struct UntilExpiry {
-    leeway: f64,
+/// A token's text, as the key to look it up by.
+///
+/// It hashes only the text's last bytes, which lie in the signature: a
+/// token is often over 700 bytes and hashing it whole was a fifth of a
+/// hit's cost. Signature bytes are as good as random, and equality still
+/// compares whole texts. Crafted texts that share a tail gain an attacker
+/// nothing: only tokens that verified are inserted.
+#[derive(Clone, Copy)]
+struct TokenText<'a>(&'a str);
+
+impl Hash for TokenText<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let text = self.0.as_bytes();
+        state.write(&text[text.len().saturating_sub(HASHED_TAIL)..]);
+    }
 }
 
-impl Expiry<String, (Token, usize)> for UntilExpiry {
-    fn expire_after_create(&self, _: &String, (token, _): &(Token, usize), _: Instant) -> Option<Duration> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |since| since.as_secs_f64());
-        Some(Duration::try_from_secs_f64(token.expires_at_seconds() + self.leeway - now).unwrap_or_default())
+/// A cached token, as the table's key: the token is shared with the
+/// entry's value rather than its text copied.
+struct CachedToken(Token);
+
+impl Hash for CachedToken {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        TokenText(self.0.as_str()).hash(state);
+    }
+}
+
+impl PartialEq for CachedToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for CachedToken {}
+
+impl Equivalent<CachedToken> for TokenText<'_> {
+    fn equivalent(&self, key: &CachedToken) -> bool {
+        self.0 == key.0.as_str()
     }
 }
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCache").field("entries", &self.entries.entry_count()).finish_non_exhaustive()
+        f.debug_struct("TokenCache").field("entries", &self.entries.len()).finish_non_exhaustive()
     }
 }
 
 impl TokenCache {
     /// A cache of at most `capacity` tokens.
     pub(crate) fn new(capacity: u64, leeway: f64) -> Self {
-        let entries = Cache::builder()
-            .max_capacity(capacity)
-            .expire_after(UntilExpiry { leeway })
-            .build_with_hasher(foldhash::fast::RandomState::default());
-        Self { entries, leeway }
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
+        Self { entries: Cache::new(capacity), leeway, last_sweep: AtomicU64::new(0) }
     }
 
     /// The verified token for `text` and its issuer's index, if cached and
     /// not expired by `now`.
     pub(crate) fn get(&self, text: &str, now: f64) -> Option<(Token, usize)> {
-        let entry = self.entries.get(text)?;
-        if now - self.leeway >= entry.0.expires_at_seconds() {
-            self.entries.invalidate(text);
+        let entry = self.entries.get(&TokenText(text))?;
+        if self.has_expired(&entry.0, now) {
+            self.remove(text);
             return None;
         }
         Some(entry)
     }
 
-    /// Remembers a verified token of the issuer at `issuer`.
-    pub(crate) fn insert(&self, token: &Token, issuer: usize) {
-        self.entries.insert(token.as_str().to_owned(), (token.clone(), issuer));
+    /// Remembers a verified token of the issuer at `issuer`; sweeps out
+    /// expired entries first if the last sweep is a minute old.
+    pub(crate) fn insert(&self, token: &Token, issuer: usize, now: f64) {
+        self.sweep_if_due(now);
+        self.entries.insert(CachedToken(token.clone()), (token.clone(), issuer));
     }
 
     /// Forgets `text`.
     pub(crate) fn remove(&self, text: &str) {
-        self.entries.invalidate(text);
+        self.entries.remove(&TokenText(text));
+    }
+
+    fn has_expired(&self, token: &Token, now: f64) -> bool {
+        now - self.leeway >= token.expires_at_seconds()
+    }
+
+    /// Drops every expired entry, if no other thread did in the last
+    /// [`SWEEP_INTERVAL`].
+    fn sweep_if_due(&self, now: f64) {
+        // Whole seconds are precise enough, and `as` saturates.
+        let now_seconds = now as u64;
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        let due = now_seconds >= last.saturating_add(SWEEP_INTERVAL);
+        if due && self.last_sweep.compare_exchange(last, now_seconds, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            self.entries.retain(|_, (token, _)| !self.has_expired(token, now));
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::{SystemTime, UNIX_EPOCH};
 
     use serde_json::Map;
 
@@ -91,21 +145,50 @@ mod tests {
         SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
     }
 
+    fn cached(cache: &TokenCache, text: &str, now: f64) -> Option<(String, usize)> {
+        cache.get(text, now).map(|(hit, issuer)| (hit.as_str().to_owned(), issuer))
+    }
+
     #[test]
     fn hits_last_until_the_token_expires_with_leeway() {
         let cache = TokenCache::new(16, 30.0);
         let now = now();
-        cache.insert(&token("fresh", now + 60.0), 1);
-        cache.insert(&token("in-leeway", now - 10.0), 0);
-        cache.insert(&token("expired", now - 40.0), 0);
-        assert_eq!(
-            cache.get("fresh", now).map(|(hit, issuer)| (hit.as_str().to_owned(), issuer)),
-            Some(("fresh".into(), 1))
-        );
+        cache.insert(&token("fresh", now + 60.0), 1, now);
+        cache.insert(&token("in-leeway", now - 10.0), 0, now);
+        cache.insert(&token("expired", now - 40.0), 0, now);
+        assert_eq!(cached(&cache, "fresh", now), Some(("fresh".into(), 1)));
         assert!(cache.get("in-leeway", now).is_some());
         assert!(cache.get("expired", now).is_none());
         assert!(cache.get("fresh", now + 91.0).is_none(), "exp is checked again on each hit");
         cache.remove("in-leeway");
         assert!(cache.get("in-leeway", now).is_none());
+    }
+
+    #[test]
+    fn tokens_that_share_their_last_bytes_are_told_apart() {
+        let cache = TokenCache::new(16, 0.0);
+        let now = now();
+        let tail = "s".repeat(HASHED_TAIL);
+        let (first, second) = (format!("first.{tail}"), format!("second.{tail}"));
+        cache.insert(&token(&first, now + 60.0), 0, now);
+        assert_eq!(cached(&cache, &first, now), Some((first.clone(), 0)));
+        assert_eq!(cached(&cache, &second, now), None);
+        cache.insert(&token(&second, now + 60.0), 1, now);
+        assert_eq!(cached(&cache, &first, now), Some((first, 0)));
+        assert_eq!(cached(&cache, &second, now), Some((second, 1)));
+        assert_eq!(cached(&cache, &tail, now), None, "a text shorter than others' tails");
+    }
+
+    #[test]
+    fn expired_entries_are_swept_out_at_most_once_a_minute() {
+        let cache = TokenCache::new(16, 0.0);
+        let now = now();
+        cache.insert(&token("short-lived", now + 10.0), 0, now);
+        cache.insert(&token("long-lived", now + 600.0), 0, now + 20.0);
+        assert_eq!(cache.entries.len(), 2, "the last sweep was under a minute ago");
+        cache.insert(&token("newcomer", now + 600.0), 0, now + 61.0);
+        assert_eq!(cache.entries.len(), 2, "the expired entry is gone");
+        assert!(cache.get("long-lived", now + 61.0).is_some());
+        assert!(cache.get("newcomer", now + 61.0).is_some());
     }
 }

@@ -239,10 +239,29 @@ impl Verifier {
     /// Only tokens that verified are cached, so a hit is in compact JWS
     /// form: base64url and dots, a subset of the `b64token` syntax.
     pub(crate) async fn cached(&self, token: &str) -> Option<Token> {
+        let hit = self.cached_with_key_held(token)?;
+        if self.is_revoked(hit.claims()).await {
+            self.cache.as_ref()?.remove(token);
+            return None;
+        }
+        Some(hit)
+    }
+
+    /// As [`Verifier::cached`], when the cache can answer alone: always
+    /// `None` when a revocation list must be consulted.
+    pub(crate) fn cached_unless_revocable(&self, token: &str) -> Option<Token> {
+        if self.revocations.is_some() {
+            return None;
+        }
+        self.cached_with_key_held(token)
+    }
+
+    /// The cached verification of `token`, if unexpired and its key still
+    /// held; its `jti` is not checked yet.
+    fn cached_with_key_held(&self, token: &str) -> Option<Token> {
         let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
         let (cached, issuer) = cache.get(token, now())?;
-        let key_held = self.issuers[issuer].keys.still_holds(cached.header().kid.as_deref(), cached.header().alg);
-        if key_held && !self.is_revoked(cached.claims()).await {
+        if self.issuers[issuer].keys.still_holds(cached.header().kid.as_deref(), cached.header().alg) {
             return Some(cached);
         }
         cache.remove(token);
@@ -254,7 +273,7 @@ impl Verifier {
     pub(crate) async fn verify_fresh(&self, token: &str) -> Result<Token, AuthError> {
         let (verified, issuer) = self.verify_as(token, TokenUse::Access).await?;
         if let Some(cache) = &self.cache {
-            cache.insert(&verified, issuer);
+            cache.insert(&verified, issuer, now());
         }
         Ok(verified)
     }
