@@ -1,12 +1,15 @@
 //! The load-test app of BENCHMARKS.md: a public route, a route whose guard
 //! only reads the `Authorization` header (the floor for any guard that
 //! reads a token) and a `#[protected(scope = "read")]` route, trusting two
-//! issuers (RS256 and ES256) whose keys it generates at launch. It writes tokens for the load
-//! generator to `$LOAD_TEST_DIR` before it listens.
+//! issuers (RS256 and ES256) whose keys it generates at launch. It writes
+//! tokens for the load generator to `$LOAD_TEST_DIR` before it listens.
 //!
 //! ```sh
 //! LOAD_TEST_DIR=/tmp/load-test cargo run --release --example load_test
 //! ```
+//!
+//! `paired_runs.sh`, beside this file, loads it with `wrk` in alternating
+//! runs and prints each route's throughput as a ratio to the public route.
 //!
 //! `LOAD_TEST_CACHE=0` turns the verified-token cache off;
 //! `LOAD_TEST_DISTINCT=1` writes one distinct token instead of 10,000, for
