@@ -89,15 +89,20 @@ pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
     verified.await.0.clone()
 }
 
-/// Verifies a bearer token. A token from the cache of verified tokens
-/// skips the syntax check as it skips the signature: it passed both
-/// before. Others are checked, so that a malformed header is a 400.
+/// Verifies a bearer token that [`verify`] could not take from the cache
+/// of verified tokens by itself: a cached one whose revocation must be
+/// asked (without a revocation list, `verify` has looked already), or one
+/// to verify afresh. A cached token skips the syntax check as it skips the
+/// signature: it passed both before. Others are checked, so that a
+/// malformed header is a 400.
 ///
 /// The fresh verification's future, which can fetch keys, is boxed: it is
 /// several times the size of the rest, and every request's future would
 /// otherwise be that large and copied as it is polled.
 async fn verify_bearer(verifier: &Verifier, token: &str) -> Result<Token, AuthError> {
-    if let Some(verified) = verifier.cached(token).await {
+    if verifier.consults_revocations()
+        && let Some(verified) = verifier.cached(token).await
+    {
         return Ok(verified);
     }
     bearer::check_syntax(token)?;

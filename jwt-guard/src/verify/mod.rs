@@ -250,10 +250,15 @@ impl Verifier {
     /// As [`Verifier::cached`], when the cache can answer alone: always
     /// `None` when a revocation list must be consulted.
     pub(crate) fn cached_unless_revocable(&self, token: &str) -> Option<Token> {
-        if self.revocations.is_some() {
+        if self.consults_revocations() {
             return None;
         }
         self.cached_with_key_held(token)
+    }
+
+    /// Whether cache hits must consult a revocation list.
+    pub(crate) fn consults_revocations(&self) -> bool {
+        self.revocations.is_some()
     }
 
     /// The cached verification of `token`, if unexpired and its key still
