@@ -9,6 +9,7 @@ mod key_fetching;
 mod local_issuer;
 mod oidc_interop;
 mod policies;
+mod token_cache;
 mod validation;
 
 use jwt_guard_tests::{KeyServer, TestKey, app, single_issuer};

@@ -1,0 +1,60 @@
+//! The verified-token cache seen by a client: a token sent again is
+//! answered from the cache only while it would still verify afresh.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use jwt_guard_tests::{KeyServer, TestKey, app, call, claims_for, issuer_table, mint, single_issuer};
+use rocket::local::asynchronous::Client;
+use rocket::tokio::time::sleep;
+use serde_json::{Value, json};
+
+use crate::bearer;
+
+/// Calls `/token` with `authorization` until it is refused, for at most
+/// `patience`; answers the last status and error description.
+async fn until_refused(client: &Client, authorization: &str, patience: Duration) -> (u16, Value) {
+    let deadline = Instant::now() + patience;
+    loop {
+        let response = call(client, "/token", &[authorization]).await;
+        if response.status != 200 || Instant::now() >= deadline {
+            return (response.status, response.body["error_description"].clone());
+        }
+        sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[rocket::async_test]
+async fn a_cached_token_is_refused_once_it_expires() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let mut config = single_issuer(&server);
+    config["leeway"] = json!(0);
+    let client = Client::tracked(app(config)).await.unwrap();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    let mut claims = claims_for(server.base());
+    claims["exp"] = json!(now + 2.0);
+    let token = bearer(&mint(TestKey::RsaA, &claims));
+    assert_eq!(call(&client, "/token", &[&token]).await.status, 200, "verified, then cached");
+    assert_eq!(call(&client, "/token", &[&token]).await.status, 200, "from the cache");
+    let refused = until_refused(&client, &token, Duration::from_secs(5)).await;
+    assert_eq!(refused, (401, json!("the token has expired")), "refused within 3 s of its `exp`");
+}
+
+#[rocket::async_test]
+async fn a_cached_token_is_refused_once_its_key_leaves_the_key_set() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({
+        "refetch_cooldown": 3600,
+        "min_refresh": 0.1,
+        "max_refresh": 0.2,
+        "issuers": { "primary": issuer_table(&server) },
+    });
+    let client = Client::tracked(app(config)).await.unwrap();
+    let token = bearer(&mint(TestKey::RsaA, &claims_for(server.base())));
+    assert_eq!(call(&client, "/token", &[&token]).await.status, 200, "verified, then cached");
+    server.set_keys(vec![TestKey::RsaB.jwk()]);
+    // Only the background refresh can take key A away: the token stays
+    // valid for five minutes, and the cooldown rules out other fetches.
+    let refused = until_refused(&client, &token, Duration::from_secs(5)).await;
+    assert_eq!(refused, (401, json!("the token's signing key is not known")));
+    assert!(server.jwks_hits() >= 2, "the refresh fetched the new key set");
+}
