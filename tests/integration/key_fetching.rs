@@ -14,7 +14,7 @@ use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::json;
 
-use crate::{bearer, setup};
+use crate::{bearer, refreshing_client, setup};
 
 /// Past the 0.3 s cooldown of the test apps.
 const PAST_COOLDOWN: Duration = Duration::from_millis(350);
@@ -173,13 +173,7 @@ async fn two_issuers_with_the_same_kid_never_share_keys() {
 #[rocket::async_test]
 async fn keys_are_refreshed_in_the_background_before_they_age_out() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let config = json!({
-        "refetch_cooldown": 3600,
-        "min_refresh": 0.1,
-        "max_refresh": 0.3,
-        "issuers": { "primary": issuer_table(&server) },
-    });
-    let client = Client::tracked(app(config)).await.unwrap();
+    let client = refreshing_client(&server).await;
     let issuer = server.base().to_owned();
     assert_eq!(call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(&issuer)))]).await.status, 200);
     server.set_keys(vec![TestKey::RsaB.jwk()]);

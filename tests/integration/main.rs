@@ -12,14 +12,28 @@ mod policies;
 mod token_cache;
 mod validation;
 
-use jwt_guard_tests::{KeyServer, TestKey, app, single_issuer};
+use jwt_guard_tests::{KeyServer, TestKey, app, issuer_table, single_issuer};
 use rocket::local::asynchronous::Client;
+use serde_json::json;
 
 /// A key server with these keys, and a client of an app that trusts it.
 async fn setup(keys: &[TestKey]) -> (KeyServer, Client) {
     let server = KeyServer::start(keys).await;
     let client = Client::tracked(app(single_issuer(&server))).await.expect("the app ignites");
     (server, client)
+}
+
+/// A client of an app that trusts `server` and refreshes its keys in the
+/// background every 0.1 to 0.3 s, but never fetches them for an unknown
+/// `kid` (the cooldown is an hour): only the refresh brings changes.
+async fn refreshing_client(server: &KeyServer) -> Client {
+    let config = json!({
+        "refetch_cooldown": 3600,
+        "min_refresh": 0.1,
+        "max_refresh": 0.3,
+        "issuers": { "primary": issuer_table(server) },
+    });
+    Client::tracked(app(config)).await.expect("the app ignites")
 }
 
 /// `Authorization: Bearer {token}`.

@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use jwt_guard_tests::{KeyServer, TestKey, app, call, claims_for, issuer_table, mint, single_issuer};
+use jwt_guard_tests::{KeyServer, TestKey, app, call, claims_for, mint, single_issuer};
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::{Value, json};
 
-use crate::bearer;
+use crate::{bearer, refreshing_client};
 
 /// Calls `/token` with `authorization` until it is refused, for at most
 /// `patience`; answers the last status and error description.
@@ -42,18 +42,12 @@ async fn a_cached_token_is_refused_once_it_expires() {
 #[rocket::async_test]
 async fn a_cached_token_is_refused_once_its_key_leaves_the_key_set() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let config = json!({
-        "refetch_cooldown": 3600,
-        "min_refresh": 0.1,
-        "max_refresh": 0.2,
-        "issuers": { "primary": issuer_table(&server) },
-    });
-    let client = Client::tracked(app(config)).await.unwrap();
+    let client = refreshing_client(&server).await;
     let token = bearer(&mint(TestKey::RsaA, &claims_for(server.base())));
     assert_eq!(call(&client, "/token", &[&token]).await.status, 200, "verified, then cached");
     server.set_keys(vec![TestKey::RsaB.jwk()]);
-    // Only the background refresh can take key A away: the token stays
-    // valid for five minutes, and the cooldown rules out other fetches.
+    // Only the background refresh can take key A away; the token itself
+    // stays valid for five minutes.
     let refused = until_refused(&client, &token, Duration::from_secs(5)).await;
     assert_eq!(refused, (401, json!("the token's signing key is not known")));
     assert!(server.jwks_hits() >= 2, "the refresh fetched the new key set");

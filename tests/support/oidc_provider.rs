@@ -1,9 +1,11 @@
 //! panva's oidc-provider, a certified OpenID provider, run with Node.js on
-//! 127.0.0.1 from `tests/oidc-provider` (install it with `npm ci` there).
+//! 127.0.0.1 from `tests/oidc-provider`, whose locked packages the first
+//! test that starts it installs with `npm ci`.
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::keys::TestKey;
@@ -32,11 +34,7 @@ impl OidcProvider {
     /// the first of `keys` (the others are published too).
     pub async fn start(port: u16, keys: &[TestKey], alg: &str) -> Self {
         let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
-        assert!(
-            directory.join("node_modules/oidc-provider").exists(),
-            "oidc-provider is not installed: run `npm ci` in {}",
-            directory.display()
-        );
+        install_once(&directory);
         let key_files: Vec<String> = keys.iter().map(|key| key.pem_path().display().to_string()).collect();
         let child = Command::new("node")
             .arg("provider.mjs")
@@ -101,6 +99,24 @@ impl Drop for OidcProvider {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Installs the provider's locked packages with `npm ci` unless they are
+/// there, once per test process, so that `cargo test` needs no setup step.
+fn install_once(directory: &Path) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        if directory.join("node_modules/oidc-provider").exists() {
+            return;
+        }
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(directory)
+            .stdout(Stdio::null())
+            .status()
+            .expect("npm runs; install Node.js");
+        assert!(status.success(), "`npm ci` failed in {}: {status}", directory.display());
+    });
 }
 
 /// Percent-encodes a URL for a form body.
