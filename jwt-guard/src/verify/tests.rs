@@ -1,3 +1,5 @@
+//! The verifier's use of the verified-token cache.
+
 use futures_util::FutureExt as _;
 use serde_json::json;
 
