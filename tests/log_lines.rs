@@ -1,12 +1,15 @@
-//! The log lines that tell an operator why an issuer's keys cannot be had.
-//! A request only sees a 503; the reason is in the log, so its wording is
-//! part of the contract. This binary installs its own logger before any
-//! Rocket instance can, so it runs apart from the other integration tests.
+//! The log lines that tell an operator why an issuer's keys cannot be had,
+//! why a configuration is refused, and which mounted routes are protected.
+//! A request only sees a 503, and a launch only stops; the reason is in
+//! the log, so its wording is part of the contract. This binary installs
+//! its own logger before any Rocket instance can, so it runs apart from the
+//! other integration tests.
 
 use std::sync::{Mutex, Once, PoisonError};
 
-use jwt_guard::{AuthError, Config, IssuerConfig, Verifier};
-use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, claims_for, mint};
+use jwt_guard::testing::TestIssuer;
+use jwt_guard::{AuthError, Config, IssuerConfig, JwtGuard, StaticUsers, Verifier, policy, protect};
+use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, claims_for, mint, quiet_figment};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 /// jwt-guard's log records of this process.
@@ -114,4 +117,37 @@ async fn an_oversized_key_set_is_refused_at_the_limit() {
     let expected =
         format!("jwt-guard: issuer `huge`: cannot refresh keys: {} sent more than 4096 bytes", server.jwks_uri());
     assert_eq!(lines(Level::Error, "`huge`"), [expected]);
+}
+
+#[rocket::get("/reports")]
+fn reports() -> &'static str {
+    "reports"
+}
+
+#[rocket::async_test]
+async fn a_handler_mounted_in_a_group_and_bare_is_logged_as_protected_where_it_is() {
+    capture();
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing())
+        .mount("/admin", protect(policy!(scope = "admin"), rocket::routes![reports]))
+        .mount("/open", rocket::routes![reports]);
+    let client = rocket::local::asynchronous::Client::tracked(TestIssuer::new().attach_to(rocket)).await.unwrap();
+    assert_eq!(lines(Level::Info, "/reports`"), ["jwt-guard: route `GET /admin/reports` requires scopes `admin`"]);
+    let open = client.get("/open/reports").dispatch().await;
+    assert_eq!(open.status().code, 200, "the bare mount is not protected, and not logged as such");
+    assert_eq!(client.get("/admin/reports").dispatch().await.status().code, 401);
+    let names: Vec<_> = client.rocket().routes().map(|route| route.name.as_deref().unwrap_or_default()).collect();
+    assert_eq!(names, ["reports", "reports"], "both mounts keep the handler's name");
+}
+
+#[rocket::async_test]
+async fn a_bad_auth_path_is_refused_by_name() {
+    capture();
+    let figment = quiet_figment().merge(("jwt_guard.local.auth_path", "auth"));
+    let rocket = rocket::custom(figment).attach(JwtGuard::fairing().login(StaticUsers::new()));
+    let error = rocket.ignite().await.expect_err("a bad `auth_path` aborts ignite");
+    assert!(matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(_)));
+    let expected = "jwt-guard: bad `jwt_guard.local.auth_path`: must be a path such as `/auth`: a leading `/`, then \
+                    segments of letters, digits, `-`, `.`, `_` or `~` separated by single slashes, with no trailing slash";
+    assert_eq!(lines(Level::Error, "auth_path"), [expected]);
 }

@@ -15,6 +15,8 @@
 //! jwks_uri = "https://tenant.example.com/.well-known/jwks.json"  # optional
 //! algorithms = ["RS256", "ES256"]            # optional allow-list
 //! scope_claim = "scope"                      # "scope", "scp" or "permissions"
+//! token_type = "at+jwt"                      # optional: RFC 9068 strict mode
+//! max_lifetime = 3600                        # optional: longest `exp - iat`
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -27,7 +29,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, QuotedText};
 
 mod local;
 
@@ -58,12 +60,14 @@ pub struct Config {
     pub fetch_timeout: Duration,
     /// Larger JWKS and discovery documents are refused. Default: `262144`.
     pub max_jwks_bytes: usize,
-    /// The shortest time between two fetches that a token with an unknown
-    /// `kid` may cause, per issuer. Default: `30`.
+    /// The shortest time, per issuer, between a successful fetch and the
+    /// next one that a token may cause: a token whose `kid` is unknown, or
+    /// whose signature fails under a known `kid` (the issuer may have
+    /// replaced the key). After a failed fetch, retries back off from 1 s
+    /// to 8 s instead. Default: `30`.
     #[serde(deserialize_with = "seconds")]
     pub refetch_cooldown: Duration,
-    /// The lower bound on a JWKS's `Cache-Control: max-age`, and the delay
-    /// before a failed background refresh is tried again. Default: `60`.
+    /// The lower bound on a JWKS's `Cache-Control: max-age`. Default: `60`.
     #[serde(deserialize_with = "seconds")]
     pub min_refresh: Duration,
     /// The upper bound on a JWKS's `max-age`, and the refresh interval of
@@ -71,7 +75,8 @@ pub struct Config {
     #[serde(deserialize_with = "seconds")]
     pub max_refresh: Duration,
     /// How many verified tokens to remember, so that a token sent again
-    /// skips its signature check; `0` turns the cache off. Default: `4096`.
+    /// skips its signature check; `0` turns the cache off, and at most
+    /// 1,000,000 are allowed. Default: `4096`.
     pub token_cache_size: u64,
     /// The trusted issuers, by the name that policies use.
     pub issuers: BTreeMap<String, IssuerConfig>,
@@ -142,6 +147,17 @@ pub struct IssuerConfig {
     /// that are fixed: nothing is fetched. Test helpers use it.
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,
+    /// `"at+jwt"` turns on RFC 9068's strict mode: a token's `typ` header
+    /// must then say it is a JWT access token (`at+jwt` or
+    /// `application/at+jwt`), so that an ID token whose `aud` happens to be
+    /// this API is refused. Default: off, since many providers send `JWT`.
+    #[serde(default)]
+    pub token_type: Option<TokenType>,
+    /// The longest lifetime accepted, in seconds: a token whose `exp - iat`
+    /// is longer, or that has no `iat`, is refused. It bounds what a leaked
+    /// signing key can mint. Default: off.
+    #[serde(default, deserialize_with = "optional_seconds")]
+    pub max_lifetime: Option<Duration>,
 }
 
 impl IssuerConfig {
@@ -157,7 +173,39 @@ impl IssuerConfig {
             allow_http: false,
             follow_redirects_to: Vec::new(),
             jwks: None,
+            token_type: None,
+            max_lifetime: None,
         }
+    }
+
+    /// Requires tokens to say they are of this type in their `typ` header.
+    ///
+    /// ```
+    /// use jwt_guard::{IssuerConfig, TokenType};
+    ///
+    /// let strict = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
+    ///     .token_type(TokenType::AtJwt);
+    /// assert_eq!(strict.token_type, Some(TokenType::AtJwt));
+    /// ```
+    pub fn token_type(mut self, token_type: TokenType) -> Self {
+        self.token_type = Some(token_type);
+        self
+    }
+
+    /// Refuses tokens whose `exp - iat` is longer than `lifetime`, and
+    /// tokens without `iat`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::IssuerConfig;
+    ///
+    /// let bounded = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
+    ///     .max_lifetime(Duration::from_secs(3600));
+    /// assert_eq!(bounded.max_lifetime, Some(Duration::from_secs(3600)));
+    /// ```
+    pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_lifetime = Some(lifetime);
+        self
     }
 
     /// Uses these keys instead of fetching any.
@@ -260,6 +308,17 @@ impl<'de> Deserialize<'de> for Audience {
     }
 }
 
+/// The token type an issuer's tokens must declare in their `typ` header;
+/// see [`IssuerConfig::token_type`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// `at+jwt`: a JWT access token (RFC 9068). `application/at+jwt` is
+    /// accepted too, in any letter case.
+    #[serde(rename = "at+jwt")]
+    AtJwt,
+}
+
 /// The claim that carries a token's scopes.
 ///
 /// Whichever it is, the claim may be a space-delimited string (RFC 6749
@@ -299,6 +358,24 @@ fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Er
     Duration::try_from_secs_f64(seconds).map_err(|_| de::Error::custom("expected a non-negative number of seconds"))
 }
 
+fn optional_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    seconds(deserializer).map(Some)
+}
+
+/// The longest duration any setting takes: a year. Longer ones are surely
+/// mistakes, and would overflow the clocks they are added to.
+const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The most verified tokens the cache may hold.
+const MOST_CACHED_TOKENS: u64 = 1_000_000;
+
+/// Checks that `duration`, the value of `key`, is at most a year, and above
+/// zero if `positive`.
+fn check_duration(duration: Duration, key: &str, positive: bool) -> Result<(), ConfigError> {
+    check(duration <= LONGEST_DURATION, key, "must be at most a year (31536000 seconds)")?;
+    check(!positive || !duration.is_zero(), key, "must be above 0")
+}
+
 /// Settings of one issuer after every check.
 #[derive(Debug, Clone)]
 pub(crate) struct IssuerSettings {
@@ -310,6 +387,10 @@ pub(crate) struct IssuerSettings {
     pub(crate) scope_claim: ScopeClaim,
     /// Where redirects of remote key URLs may lead.
     pub(crate) redirects: RedirectPolicy,
+    /// The `typ` its tokens must declare, if any.
+    pub(crate) token_type: Option<TokenType>,
+    /// The longest `exp - iat` accepted, if bounded.
+    pub(crate) max_lifetime: Option<Duration>,
 }
 
 /// Which redirects of an issuer's key URLs are followed.
@@ -367,18 +448,29 @@ impl Config {
             "must be a single word, such as `Bearer`",
         )?;
         check(
-            self.realm.chars().all(|c| !c.is_control() && c != '"' && c != '\\'),
+            self.realm.chars().all(QuotedText::allows),
             "realm",
-            "must not hold quotes, backslashes or control characters",
+            "must hold printable ASCII only, without quotes or backslashes",
         )?;
         check(self.max_token_bytes > 0, "max_token_bytes", "must be above 0")?;
         check(self.max_jwks_bytes > 0, "max_jwks_bytes", "must be above 0")?;
-        check(!self.fetch_timeout.is_zero(), "fetch_timeout", "must be above 0")?;
+        check(
+            self.token_cache_size <= MOST_CACHED_TOKENS,
+            "token_cache_size",
+            "must be at most 1000000 (or 0, to turn the cache off)",
+        )?;
+        check_duration(self.leeway, "leeway", false)?;
+        check_duration(self.fetch_timeout, "fetch_timeout", true)?;
+        check_duration(self.refetch_cooldown, "refetch_cooldown", false)?;
+        check_duration(self.max_refresh, "max_refresh", true)?;
         check(
             self.min_refresh <= self.max_refresh && !self.min_refresh.is_zero(),
             "min_refresh",
             "must be above 0 and at most `max_refresh`",
         )?;
+        if let Some(local) = &self.local {
+            local.validate()?;
+        }
 
         check(
             self.local.is_none() || !self.issuers.contains_key(LOCAL_ISSUER),
@@ -446,6 +538,9 @@ impl IssuerConfig {
                 remote_algorithms(names).map_err(|problem| ConfigError { key: key("algorithms"), problem })?
             }
         };
+        if let Some(lifetime) = self.max_lifetime {
+            check_duration(lifetime, &key("max_lifetime"), true)?;
+        }
         Ok(IssuerSettings {
             name: name.to_owned(),
             issuer: self.issuer.clone(),
@@ -454,6 +549,8 @@ impl IssuerConfig {
             algorithms,
             scope_claim: self.scope_claim,
             redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
+            token_type: self.token_type,
+            max_lifetime: self.max_lifetime,
         })
     }
 }

@@ -1,8 +1,10 @@
 //! What can go wrong: a bad configuration ([`ConfigError`]), apart from
 //! what a single request can get wrong ([`AuthError`] and its reasons).
 //!
-//! Every message is lowercase, names no internals and never holds a token.
+//! Every message is lowercase, names no internals and never holds a token
+//! or any text taken from one.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::policy::Denial;
@@ -98,22 +100,61 @@ impl AuthError {
     /// );
     /// assert_eq!(AuthError::MissingToken.challenge("api").unwrap(), r#"Bearer realm="api""#);
     /// ```
+    ///
+    /// Every quoted value keeps to the characters RFC 6750 allows in one
+    /// (`%x20-21 / %x23-5B / %x5D-7E`), whatever it was built from.
     pub fn challenge(&self, realm: &str) -> Option<String> {
+        let realm = QuotedText::new(realm);
         match self {
             Self::MissingToken => Some(format!(r#"Bearer realm="{realm}""#)),
-            Self::InvalidRequest(_) | Self::InvalidToken(_) => {
-                Some(format!(r#"Bearer realm="{realm}", error="{}", error_description="{self}""#, self.code()))
-            }
+            Self::InvalidRequest(_) | Self::InvalidToken(_) => Some(format!(
+                r#"Bearer realm="{realm}", error="{}", error_description="{}""#,
+                self.code(),
+                QuotedText::new(self)
+            )),
             Self::Forbidden(denial) => {
-                let mut challenge =
-                    format!(r#"Bearer realm="{realm}", error="insufficient_scope", error_description="{denial}""#);
+                let mut challenge = format!(
+                    r#"Bearer realm="{realm}", error="insufficient_scope", error_description="{}""#,
+                    QuotedText::new(denial)
+                );
                 if let Some(scopes) = denial.needed_scopes() {
-                    challenge.push_str(&format!(r#", scope="{scopes}""#));
+                    challenge.push_str(&format!(r#", scope="{}""#, QuotedText::new(scopes)));
                 }
                 Some(challenge)
             }
             Self::KeysUnavailable { .. } | Self::NotConfigured => None,
         }
+    }
+}
+
+/// Text that can stand between the quotes of a `WWW-Authenticate`
+/// parameter: only the characters RFC 6750 section 3 allows in
+/// `error_description` and `scope` (`%x20-21 / %x23-5B / %x5D-7E`), so never
+/// a quote, a backslash, a control character or a line break. Any other
+/// character is replaced by `?` as the text is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QuotedText(String);
+
+impl QuotedText {
+    /// `text`, with every character that RFC 6750 does not allow in a
+    /// quoted parameter replaced by `?`.
+    pub(crate) fn new(text: impl fmt::Display) -> Self {
+        let text = text.to_string();
+        if text.chars().all(Self::allows) {
+            return Self(text);
+        }
+        Self(text.chars().map(|c| if Self::allows(c) { c } else { '?' }).collect())
+    }
+
+    /// Whether `c` may stand in a quoted parameter.
+    pub(crate) fn allows(c: char) -> bool {
+        matches!(c, '\u{20}'..='\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}')
+    }
+}
+
+impl fmt::Display for QuotedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -152,7 +193,8 @@ pub enum TokenProblem {
     /// A `crit` header names an extension that is not understood.
     #[error("the token has critical header parameters that are not supported")]
     UnsupportedCritical,
-    /// The header's `typ` says this is not an access token.
+    /// The header's `typ` says this is not an access token, or does not
+    /// say it is one where the issuer's `token_type` requires it.
     #[error("the token's `typ` is not an access token type")]
     WrongType,
     /// The `iss` is missing or not a configured issuer.
@@ -173,6 +215,9 @@ pub enum TokenProblem {
     /// `iat` lies in the future.
     #[error("the token was issued in the future")]
     IssuedInFuture,
+    /// `exp - iat` is longer than the issuer's `max_lifetime`.
+    #[error("the token's lifetime is longer than this API accepts")]
+    LifetimeTooLong,
     /// The `aud` holds none of the API's audiences.
     #[error("the token is not meant for this audience")]
     WrongAudience,
@@ -190,5 +235,39 @@ pub enum TokenProblem {
     Revoked,
     /// The claims do not fit the handler's claims type.
     #[error("the token's claims do not fit: {0}")]
-    ClaimsMismatch(String),
+    ClaimsMismatch(ClaimsMismatch),
+}
+
+/// How a token's claims fail to fit the app's claims type. A claim is named
+/// only by a name that the type itself declares, never by text from the
+/// token (whose member names its holder chooses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimsMismatch {
+    /// A claim that the type requires is absent.
+    #[error("the claim `{0}` is missing")]
+    Missing(&'static str),
+    /// A claim, or a member inside it, has the wrong JSON type or value.
+    #[error("the claim `{0}` has the wrong type or value")]
+    Mistyped(&'static str),
+    /// A claim that the type does not name (a member of a map, say) has
+    /// the wrong type or value.
+    #[error("a claim has the wrong type or value")]
+    Unnamed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_holds_only_what_rfc_6750_allows_between_quotes() {
+        assert_eq!(QuotedText::new("the claim `x` is missing").to_string(), "the claim `x` is missing");
+        assert_eq!(QuotedText::new(r#"a", error="injected"#).to_string(), "a?, error=?injected");
+        assert_eq!(QuotedText::new("back\\slash, line\r\nbreak, ü").to_string(), "back?slash, line??break, ?");
+        for c in '\0'..='\u{FF}' {
+            let allowed = c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
+            assert_eq!(QuotedText::allows(c), allowed, "{c:?}");
+        }
+    }
 }

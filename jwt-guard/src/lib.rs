@@ -64,8 +64,8 @@ mod token;
 mod verify;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
-pub use config::{Audience, Config, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim};
-pub use error::{AuthError, ConfigError, RequestProblem, TokenProblem};
+pub use config::{Audience, Config, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim, TokenType};
+pub use error::{AuthError, ClaimsMismatch, ConfigError, RequestProblem, TokenProblem};
 pub use issuing::{Grant, IssuedTokens, LocalIssuer};
 pub use login::{Authenticator, StaticUsers};
 pub use policy::{Denial, RoutePolicy};

@@ -132,8 +132,10 @@ impl SigningKey {
         Self::from_pem(alg, pem.as_bytes())
     }
 
+    /// A signing key whose `kid` is also its fingerprint: the thumbprint
+    /// of a public key, or the digest of a secret.
     fn assemble(alg: Algorithm, kid: String, encoding: EncodingKey, jwk: Option<Jwk>, decoding: DecodingKey) -> Self {
-        let verifying = VerifyingKey { kid: Some(kid.clone()), algorithms: AlgorithmSet::only(alg), key: decoding };
+        let verifying = VerifyingKey::new(Some(kid.clone()), AlgorithmSet::only(alg), decoding, kid.as_str().into());
         Self { alg, kid, encoding, jwk, verifying }
     }
 

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::algorithm::Algorithm;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::algorithm::Algorithm;
 use crate::error::TokenProblem;
+
+mod fit;
 
 /// A bearer token whose signature, issuer, audience and validity window
 /// were verified.
@@ -119,19 +121,35 @@ impl Token {
 
     /// The claims as the caller's own type.
     ///
-    /// The error names the claim that does not fit, never its value.
+    /// The error names the claim that does not fit by the name `T`
+    /// declares for it, never by its value or any other text of the token.
+    ///
+    /// ```
+    /// # use jwt_guard::{Algorithm, Config, IssuerConfig, SigningKey, Verifier};
+    /// use jwt_guard::{ClaimsMismatch, TokenProblem};
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct AppClaims {
+    ///     tenant: String,
+    /// }
+    ///
+    /// # let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    /// # let mut config = Config::default();
+    /// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+    /// # config.issuers.insert("app".into(), IssuerConfig::new("https://id.test/", "api").inline_jwks(jwks));
+    /// # let claims = serde_json::json!({ "iss": "https://id.test/", "aud": "api", "exp": 4e9, "tenant": 7 });
+    /// # let signed = key.sign("at+jwt", claims.as_object().unwrap()).unwrap();
+    /// # rocket::async_test(async {
+    /// let token = Verifier::new(&config).unwrap().verify(&signed).await.unwrap();
+    /// // The token's `tenant` is a number.
+    /// assert_eq!(
+    ///     token.deserialize_claims::<AppClaims>().err(),
+    ///     Some(TokenProblem::ClaimsMismatch(ClaimsMismatch::Mistyped("tenant"))),
+    /// );
+    /// # });
+    /// ```
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, TokenProblem> {
-        let mut track = serde_path_to_error::Track::new();
-        let deserializer = serde_path_to_error::Deserializer::new(&self.inner.claims, &mut track);
-        T::deserialize(deserializer).map_err(|error| {
-            let path = track.path().to_string();
-            let message = error.to_string();
-            let reason = match message.strip_prefix("missing field ") {
-                Some(field) if path == "." => format!("the claim {field} is missing"),
-                Some(field) => format!("the claim {field} is missing in `{path}`"),
-                None => format!("the claim `{path}` has the wrong type or value"),
-            };
-            TokenProblem::ClaimsMismatch(reason)
-        })
+        fit::deserialize(&self.inner.claims).map_err(TokenProblem::ClaimsMismatch)
     }
 }

@@ -1,7 +1,9 @@
 //! Configuration: Rocket.toml-style tables and the builder, and bad values
 //! that abort ignite with the key named.
 
-use jwt_guard::{Config, IssuerConfig, JwtGuard};
+use std::time::Duration;
+
+use jwt_guard::{Config, IssuerConfig, JwtGuard, LocalIssuerConfig, StaticUsers};
 use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
 use rocket::local::asynchronous::Client;
 use serde_json::json;
@@ -55,6 +57,55 @@ fn errors_name_the_bad_key_and_say_the_fix() {
         JwtGuard::from_config(with_issuer(IssuerConfig::new("http://idp.example.com/", AUDIENCE).allow_http(true)))
             .is_ok()
     );
+}
+
+#[rocket::async_test]
+async fn a_bad_auth_path_aborts_ignite_instead_of_panicking_in_mount() {
+    for auth_path in ["auth", "/<x>", "/auth/", "/a b", "/auth?x=1"] {
+        let figment = jwt_guard_tests::quiet_figment().merge(("jwt_guard.local.auth_path", auth_path));
+        let rocket = rocket::custom(figment).attach(JwtGuard::fairing().login(StaticUsers::new()));
+        let error = rocket.ignite().await.expect_err("a bad `auth_path` aborts ignite");
+        assert!(
+            matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(failed) if failed[0].name == "jwt-guard"),
+            "{auth_path}"
+        );
+        let error = JwtGuard::from_config(with_local(|local| local.auth_path = auth_path.into())).unwrap_err();
+        assert_eq!(error.key, "local.auth_path", "{auth_path}");
+        assert!(
+            error.to_string().starts_with("bad `jwt_guard.local.auth_path`: must be a path such as `/auth`"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn values_that_would_overflow_a_clock_or_memory_are_refused() {
+    let key = |config: Config| JwtGuard::from_config(config).map(drop).unwrap_err().key;
+    let centuries = Duration::from_secs(100 * 365 * 24 * 3600);
+    assert_eq!(key(with_local(|local| local.expires_in = centuries)), "local.expires_in");
+    assert_eq!(key(with_local(|local| local.not_before = centuries)), "local.not_before");
+    assert_eq!(key(with_local(|local| local.refresh_expires_in = Some(centuries))), "local.refresh_expires_in");
+    let mut config = with_local(|_| {});
+    config.max_refresh = centuries;
+    assert_eq!(key(config), "max_refresh");
+    let mut config = with_local(|_| {});
+    config.leeway = centuries;
+    assert_eq!(key(config), "leeway");
+    let mut config = with_local(|_| {});
+    config.token_cache_size = u64::MAX;
+    assert_eq!(key(config), "token_cache_size");
+    let mut config = Config::default();
+    config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.test/", AUDIENCE).max_lifetime(centuries));
+    assert_eq!(key(config), "issuers.idp.max_lifetime");
+}
+
+/// A configuration with the built-in issuer, its settings changed by `edit`.
+fn with_local(edit: impl FnOnce(&mut LocalIssuerConfig)) -> Config {
+    let mut local = LocalIssuerConfig::default();
+    edit(&mut local);
+    let mut config = Config::default();
+    config.local = Some(local);
+    config
 }
 
 #[test]

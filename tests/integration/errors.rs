@@ -1,9 +1,13 @@
 //! RFC 6750 responses: status, `WWW-Authenticate` and JSON body for every
 //! kind of refusal, with jwt-guard's catchers and with the app's own.
 
-use jwt_guard::AuthError;
-use jwt_guard_tests::{TestKey, call, claims_for, mint};
+use std::collections::HashMap;
+
+use jwt_guard::testing::TestIssuer;
+use jwt_guard::{AuthError, Claims, JwtGuard};
+use jwt_guard_tests::{TestKey, call, claims_for, mint, quiet_figment};
 use rocket::local::asynchronous::Client;
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::{bearer, setup};
@@ -114,6 +118,46 @@ async fn claims_that_do_not_fit_the_type_name_the_claim() {
         response.body["error_description"],
         "the token's claims do not fit: the claim `tenant` has the wrong type or value"
     );
+}
+
+/// Claims with a map whose member names the token's holder chooses.
+#[derive(Deserialize)]
+struct Attributes {
+    attrs: HashMap<String, u32>,
+}
+
+#[rocket::get("/attrs")]
+fn attributes(claims: Claims<Attributes>) -> String {
+    claims.attrs.len().to_string()
+}
+
+#[rocket::async_test]
+async fn nothing_from_the_token_reaches_a_header_or_body() {
+    let issuer = TestIssuer::new();
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", rocket::routes![attributes]);
+    let client = Client::tracked(issuer.attach_to(rocket)).await.unwrap();
+    let injected = r#"x", error="injected", realm="evil"#;
+    let token = issuer.token().claim("attrs", json!({ injected: "not a number" })).sign();
+    let response = call(&client, "/attrs", &[&bearer(&token)]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        response.challenge.as_deref(),
+        Some(
+            r#"Bearer realm="api", error="invalid_token", error_description="the token's claims do not fit: the claim `attrs` has the wrong type or value""#
+        )
+    );
+    assert_eq!(
+        response.body,
+        json!({
+            "error": "invalid_token",
+            "error_description": "the token's claims do not fit: the claim `attrs` has the wrong type or value",
+        })
+    );
+    let fine = issuer.token().claim("attrs", json!({ injected: 7 })).sign();
+    assert_eq!(call(&client, "/attrs", &[&bearer(&fine)]).await.body, json!(1));
 }
 
 #[rocket::async_test]

@@ -1,13 +1,14 @@
 //! Keys from the issuer: discovery, rotation, the refetch cooldown, one
-//! fetch for concurrent misses, background refresh, and outages of the
-//! provider before and after launch.
+//! fetch for concurrent misses, background refresh, and keys kept through
+//! an outage of the provider.
 
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Header};
-use jwt_guard::{AuthError, Config, IssuerConfig, TokenProblem, Verifier};
+use jwt_guard::{AuthError, TokenProblem};
 use jwt_guard_tests::{
     AUDIENCE, Behaviour, KeyServer, TestKey, app, call, claims_for, free_port, issuer_table, mint, mint_with_header,
+    remote_verifier,
 };
 use rocket::futures::future::join_all;
 use rocket::local::asynchronous::Client;
@@ -79,9 +80,7 @@ async fn a_flood_of_unknown_kids_fetches_once_per_cooldown() {
 #[rocket::async_test]
 async fn concurrent_requests_on_a_cold_cache_share_one_fetch() {
     let server = KeyServer::start(&[TestKey::EdA]).await;
-    let mut config = Config::default();
-    config.issuers.insert("cold".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
-    let verifier = Verifier::new(&config).unwrap();
+    let verifier = remote_verifier(&server, "cold", Duration::from_secs(30));
     let token = mint(TestKey::EdA, &claims_for(server.base()));
     let started = std::time::Instant::now();
     let timed = |_| async {
@@ -99,10 +98,7 @@ async fn concurrent_requests_on_a_cold_cache_share_one_fetch() {
 #[rocket::async_test]
 async fn ten_thousand_made_up_kids_fetch_at_most_once_per_cooldown() {
     let server = KeyServer::start(&[TestKey::EdA]).await;
-    let mut config = Config::default();
-    config.refetch_cooldown = Duration::from_secs(3600);
-    config.issuers.insert("flood".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
-    let verifier = Verifier::new(&config).unwrap();
+    let verifier = remote_verifier(&server, "flood", Duration::from_secs(3600));
     let issuer = server.base().to_owned();
     let tokens: Vec<String> = (0..10_000).map(|n| with_kid(TestKey::EdA, &format!("random-{n}"), &issuer)).collect();
     let results = join_all(tokens.iter().map(|token| verifier.verify(token))).await;
@@ -126,30 +122,6 @@ async fn keys_already_held_survive_an_outage_of_the_provider() {
     assert_eq!(unknown.challenge, None);
     assert_eq!(unknown.body["error"], "temporarily_unavailable");
     assert_eq!(call(&client, "/token", &[&bearer(&token)]).await.status, 200);
-}
-
-#[rocket::async_test]
-async fn a_provider_down_at_launch_gives_503_then_recovers_without_restart() {
-    let port = free_port();
-    let issuer = format!("http://127.0.0.1:{port}");
-    let config = json!({
-        "refetch_cooldown": 0.3,
-        "issuers": { "late": { "issuer": issuer, "audience": AUDIENCE, "jwks_uri": format!("{issuer}/jwks.json") } },
-    });
-    let client = Client::tracked(app(config)).await.expect("an unreachable provider does not stop launch");
-    let token = mint(TestKey::RsaA, &claims_for(&issuer));
-    let response = call(&client, "/token", &[&bearer(&token)]).await;
-    assert_eq!(response.status, 503);
-    assert!(response.retry_after.is_some());
-    assert_eq!(
-        response.body["error_description"],
-        "the token issuer's signing keys cannot be fetched right now; retry later"
-    );
-
-    let server = KeyServer::start_on(port, &[TestKey::RsaA]).await;
-    sleep(PAST_COOLDOWN).await;
-    assert_eq!(call(&client, "/token", &[&bearer(&token)]).await.status, 200);
-    assert_eq!(server.jwks_hits(), 1);
 }
 
 #[rocket::async_test]
@@ -255,9 +227,7 @@ async fn a_hanging_provider_delays_only_the_requests_that_need_it() {
 #[rocket::async_test]
 async fn the_verifier_reports_the_reason_outside_rocket() {
     let server = KeyServer::start(&[TestKey::EcA]).await;
-    let mut config = Config::default();
-    config.issuers.insert("ec".into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
-    let verifier = Verifier::new(&config).unwrap();
+    let verifier = remote_verifier(&server, "ec", Duration::from_secs(30));
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(TestKey::EcA.kid());
     let mut claims = claims_for(server.base());

@@ -9,12 +9,17 @@ mod key_fetching;
 mod local_issuer;
 mod oidc_interop;
 mod policies;
+mod recovery;
+mod rotation;
 mod token_cache;
 mod validation;
 
-use jwt_guard_tests::{KeyServer, TestKey, app, issuer_table, single_issuer};
+use std::time::{Duration, Instant};
+
+use jwt_guard_tests::{KeyServer, TestKey, app, call, issuer_table, single_issuer};
 use rocket::local::asynchronous::Client;
-use serde_json::json;
+use rocket::tokio::time::sleep;
+use serde_json::{Value, json};
 
 /// A key server with these keys, and a client of an app that trusts it.
 async fn setup(keys: &[TestKey]) -> (KeyServer, Client) {
@@ -39,4 +44,17 @@ async fn refreshing_client(server: &KeyServer) -> Client {
 /// `Authorization: Bearer {token}`.
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
+}
+
+/// Calls `/token` with `authorization` until it is refused, for at most
+/// `patience`; answers the last status and error description.
+async fn until_refused(client: &Client, authorization: &str, patience: Duration) -> (u16, Value) {
+    let deadline = Instant::now() + patience;
+    loop {
+        let response = call(client, "/token", &[authorization]).await;
+        if response.status != 200 || Instant::now() >= deadline {
+            return (response.status, response.body["error_description"].clone());
+        }
+        sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -1,27 +1,13 @@
 //! The verified-token cache seen by a client: a token sent again is
 //! answered from the cache only while it would still verify afresh.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jwt_guard_tests::{KeyServer, TestKey, app, call, claims_for, mint, now, single_issuer};
 use rocket::local::asynchronous::Client;
-use rocket::tokio::time::sleep;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::{bearer, refreshing_client};
-
-/// Calls `/token` with `authorization` until it is refused, for at most
-/// `patience`; answers the last status and error description.
-async fn until_refused(client: &Client, authorization: &str, patience: Duration) -> (u16, Value) {
-    let deadline = Instant::now() + patience;
-    loop {
-        let response = call(client, "/token", &[authorization]).await;
-        if response.status != 200 || Instant::now() >= deadline {
-            return (response.status, response.body["error_description"].clone());
-        }
-        sleep(Duration::from_millis(50)).await;
-    }
-}
+use crate::{bearer, refreshing_client, until_refused};
 
 #[rocket::async_test]
 async fn a_cached_token_is_refused_once_it_expires() {

@@ -1,6 +1,6 @@
 //! Claims and header checks: the validity window with leeway and
 //! fractional NumericDates, the audience, the registered claims' types,
-//! `crit` and `typ`.
+//! `crit` and `typ`, and the per-issuer `token_type` and `max_lifetime`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -136,6 +136,59 @@ async fn headers_that_change_the_meaning_of_a_token_are_refused() {
     at_jwt.typ = Some("application/at+JWT".into());
     let response = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &at_jwt, &claims))]).await;
     assert_eq!(response.status, 200);
+}
+
+/// A client of an app whose only issuer, `server`'s, has these settings
+/// beside its usual ones.
+async fn client_with(server: &KeyServer, settings: Value) -> Client {
+    let mut issuer = issuer_table(server);
+    issuer.as_object_mut().unwrap().extend(settings.as_object().unwrap().clone());
+    Client::tracked(app(json!({ "issuers": { "primary": issuer } }))).await.unwrap()
+}
+
+#[rocket::async_test]
+async fn a_strict_issuer_refuses_an_id_token_whose_audience_is_the_api() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let strict = client_with(&server, json!({ "token_type": "at+jwt" })).await;
+    let mut id_token = claims_for(server.base());
+    id_token["nonce"] = json!("n-0S6_WzA2Mj");
+    id_token["at_hash"] = json!("77QmUPtjPfzWtF2AnpK9RQ");
+    let typed = |typ: Option<&str>, claims: &Value| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(TestKey::RsaA.kid());
+        header.typ = typ.map(str::to_owned);
+        bearer(&mint_with_header(TestKey::RsaA, &header, claims))
+    };
+    for typ in [Some("JWT"), None] {
+        let response = call(&strict, "/token", &[&typed(typ, &id_token)]).await;
+        assert_eq!(response.status, 401, "{typ:?}");
+        assert_eq!(response.body["error_description"], "the token's `typ` is not an access token type");
+    }
+    for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
+        let response = call(&strict, "/token", &[&typed(Some(typ), &claims_for(server.base()))]).await;
+        assert_eq!(response.status, 200, "{typ}");
+    }
+    let lenient = client_with(&server, json!({})).await;
+    let response = call(&lenient, "/token", &[&typed(Some("JWT"), &id_token)]).await;
+    assert_eq!(response.status, 200, "strict mode is off by default");
+}
+
+#[rocket::async_test]
+async fn max_lifetime_bounds_what_a_token_may_live() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let client = client_with(&server, json!({ "max_lifetime": 3600 })).await;
+    let issuer = server.base();
+    let t = now();
+    let too_long = (401, json!("the token's lifetime is longer than this API accepts"));
+    let lifetime =
+        |iat: i64, exp: i64| move |claims: &mut Value| (claims["iat"], claims["exp"]) = (json!(iat), json!(exp));
+    assert_eq!(verdict(&client, issuer, lifetime(t, t + 3600)).await, (200, Value::Null));
+    assert_eq!(verdict(&client, issuer, lifetime(t, t + 3601)).await, too_long);
+    assert_eq!(verdict(&client, issuer, lifetime(t - 7200, t + 300)).await, too_long, "an old iat counts");
+    let without_iat = |claims: &mut Value| drop(claims.as_object_mut().unwrap().remove("iat"));
+    assert_eq!(verdict(&client, issuer, without_iat).await, (401, json!("the token lacks the `iat` claim")));
+    let unbounded = client_with(&server, json!({})).await;
+    assert_eq!(verdict(&unbounded, issuer, lifetime(t, t + 86_400 * 365)).await, (200, Value::Null));
 }
 
 #[rocket::async_test]

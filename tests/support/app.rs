@@ -8,7 +8,9 @@ use rocket::{Build, Rocket};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use jwt_guard::{Claims, Config, JwtGuard, Token};
+use std::time::Duration;
+
+use jwt_guard::{Claims, Config, IssuerConfig, JwtGuard, Token, Verifier};
 
 /// The claims struct of the app.
 #[derive(Debug, Deserialize, Serialize)]
@@ -68,6 +70,15 @@ pub fn single_issuer(server: &crate::KeyServer) -> Value {
 /// An issuer table for the key server, with its JWKS address given.
 pub fn issuer_table(server: &crate::KeyServer) -> Value {
     json!({ "issuer": server.base(), "audience": AUDIENCE, "jwks_uri": server.jwks_uri() })
+}
+
+/// A verifier, outside Rocket, that trusts `server` as the issuer `name`
+/// and fetches its keys at most once per `refetch_cooldown` for a token.
+pub fn remote_verifier(server: &crate::KeyServer, name: &str, refetch_cooldown: Duration) -> Verifier {
+    let mut config = Config::default();
+    config.refetch_cooldown = refetch_cooldown;
+    config.issuers.insert(name.into(), IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    Verifier::new(&config).expect("a valid configuration")
 }
 
 /// A figment without Rocket.toml or the environment, and with logs off.

@@ -10,7 +10,7 @@ mod serve;
 
 pub use app::{
     AUDIENCE, AppClaims, ResponseParts, app, app_with_config, call, claims_for, issuer_table, quiet_figment,
-    single_issuer,
+    remote_verifier, single_issuer,
 };
 pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};

@@ -149,6 +149,12 @@ fn check_claims(requirements: &[ClaimRequirement], option: &Opt, errors: &mut Er
                         name.span(),
                         "a claim name is not empty and holds no whitespace or control characters",
                     ));
+                } else if value.contains(['"', '\\']) {
+                    errors.push(Error::new(
+                        name.span(),
+                        "a claim name cannot hold `\"` or `\\`: a denial names the claim in the `WWW-Authenticate` \
+                         header, where they are not allowed (RFC 6750 section 3)",
+                    ));
                 }
             }
         }

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::Deserializer;
 
-use super::seconds;
+use super::{check, check_duration, optional_seconds, seconds};
+use crate::error::ConfigError;
 
 /// The name of the built-in issuer.
 pub const LOCAL_ISSUER: &str = "local";
@@ -82,6 +82,51 @@ impl Default for LocalIssuerConfig {
     }
 }
 
-fn optional_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    seconds(deserializer).map(Some)
+impl LocalIssuerConfig {
+    /// Checks the values that need no key file, naming the first bad one.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check(
+            is_route_base(&self.auth_path),
+            "local.auth_path",
+            "must be a path such as `/auth`: a leading `/`, then segments of letters, digits, `-`, `.`, `_` or `~` \
+             separated by single slashes, with no trailing slash",
+        )?;
+        check_duration(self.expires_in, "local.expires_in", true)?;
+        check_duration(self.not_before, "local.not_before", false)?;
+        if let Some(lifetime) = self.refresh_expires_in {
+            check_duration(lifetime, "local.refresh_expires_in", true)?;
+        }
+        check(!self.username_key.is_empty(), "local.username_key", "must not be empty")?;
+        check(!self.password_key.is_empty(), "local.password_key", "must not be empty")
+    }
+}
+
+/// Whether `path` can be mounted as a route base: `/`, or segments of
+/// unreserved characters after single slashes, none of them `.` or `..`.
+/// Rocket panics on bases that are not origin URIs, and `<...>` would be a
+/// dynamic segment.
+fn is_route_base(path: &str) -> bool {
+    let Some(segments) = path.strip_prefix('/') else { return false };
+    segments.is_empty()
+        || segments.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_static_paths_are_route_bases() {
+        for good in ["/", "/auth", "/api/v1/auth", "/a-b_c.d~e"] {
+            assert!(is_route_base(good), "{good}");
+        }
+        for bad in ["", "auth", "/<x>", "/auth/", "//auth", "/a//b", "/a?b", "/a#b", "/a b", "/é", "/..", "/a/./b"] {
+            assert!(!is_route_base(bad), "{bad}");
+        }
+    }
 }

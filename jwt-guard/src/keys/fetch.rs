@@ -75,11 +75,6 @@ impl Fetcher {
         Ok(Self { client, limits })
     }
 
-    /// The limits this fetcher keeps.
-    pub(crate) fn limits(&self) -> FetchLimits {
-        self.limits
-    }
-
     /// GETs `url`, refusing a non-2xx answer and a body over the size limit.
     pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, String> {
         let mut response = self

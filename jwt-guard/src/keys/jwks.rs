@@ -7,7 +7,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::DecodingKey;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse, ThumbprintHash,
+};
 use serde::Deserialize;
 
 use super::{KeySet, VerifyingKey};
@@ -66,7 +68,14 @@ fn ready_key(value: serde_json::Value) -> Result<VerifyingKey, String> {
         return Err("its `alg` does not fit its key type".into());
     }
     let key = DecodingKey::from_jwk(&jwk).map_err(|_| "its key material is invalid")?;
-    Ok(VerifyingKey { kid: jwk.common.key_id, algorithms, key })
+    let fingerprint = thumbprint(&jwk)?;
+    Ok(VerifyingKey::new(jwk.common.key_id, algorithms, key, fingerprint))
+}
+
+/// The key's RFC 7638 SHA-256 thumbprint.
+fn thumbprint(jwk: &Jwk) -> Result<Box<str>, String> {
+    let thumbprint = jwk.thumbprint(ThumbprintHash::SHA256).map_err(|_| "its thumbprint cannot be computed")?;
+    Ok(thumbprint.into())
 }
 
 /// The algorithms a key of this type and size may verify.

@@ -10,6 +10,7 @@ pub(crate) use jwks::parse_jwks;
 pub(crate) use remote::{KeyLookupError, RemoteKeys};
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use jsonwebtoken::DecodingKey;
 
@@ -25,6 +26,37 @@ pub(crate) struct VerifyingKey {
     pub(crate) algorithms: AlgorithmSet,
     /// The parsed key.
     pub(crate) key: DecodingKey,
+    /// What tells this key apart from any other, whatever its `kid`: the
+    /// RFC 7638 SHA-256 thumbprint of a public key, or a digest of a
+    /// secret. A key replaced under the same `kid` has another one.
+    fingerprint: Box<str>,
+    /// A number no other key of this process has, kept by the same key
+    /// material when its issuer's keys are fetched again: what a cached
+    /// verification remembers, compared in one instruction.
+    serial: KeySerial,
+}
+
+/// The serial number of a [`VerifyingKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeySerial(u64);
+
+impl VerifyingKey {
+    /// A key with a serial number of its own.
+    pub(crate) fn new(kid: Option<String>, algorithms: AlgorithmSet, key: DecodingKey, fingerprint: Box<str>) -> Self {
+        static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
+        let serial = KeySerial(NEXT_SERIAL.fetch_add(1, Ordering::Relaxed));
+        Self { kid, algorithms, key, fingerprint, serial }
+    }
+
+    /// Its serial number.
+    pub(crate) fn serial(&self) -> KeySerial {
+        self.serial
+    }
+
+    /// Whether `other` is the same key, with the same `kid` and algorithms.
+    fn same_as(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint && self.kid == other.kid && self.algorithms == other.algorithms
+    }
 }
 
 impl std::fmt::Debug for VerifyingKey {
@@ -32,6 +64,7 @@ impl std::fmt::Debug for VerifyingKey {
         f.debug_struct("VerifyingKey")
             .field("kid", &self.kid)
             .field("algorithms", &self.algorithms)
+            .field("fingerprint", &self.fingerprint)
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +100,28 @@ impl KeySet {
     /// Whether the set holds no key.
     pub(crate) fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// This set, replacing `previous`: a key that was already there (the
+    /// same material, `kid` and algorithms) is kept as it was, serial
+    /// number included.
+    pub(crate) fn succeeding(self, previous: &Self) -> Self {
+        let keys = self
+            .keys
+            .into_iter()
+            .map(|key| match previous.keys.iter().find(|held| held.same_as(&key)) {
+                Some(held) => Arc::clone(held),
+                None => key,
+            })
+            .collect();
+        Self { keys }
+    }
+
+    /// Whether the key with serial number `serial` is still the key for a
+    /// token with this `kid` and `alg`: not only a key of that `kid`, but
+    /// the same key material.
+    pub(crate) fn still_uses(&self, kid: Option<&str>, alg: Algorithm, serial: KeySerial) -> bool {
+        matches!(self.find(kid, alg), KeyMatch::Found(current) if current.serial == serial)
     }
 
     /// The key for a token with this `kid` and `alg`.

@@ -1,8 +1,10 @@
 //! The keys of a remote issuer: fetched from its JWKS (found by OIDC
 //! discovery when not configured), refetched when a token names an unknown
-//! `kid` (at most once per cooldown, one fetch for every request waiting),
-//! and refreshed in the background before they age out. A failed fetch
-//! never drops the keys already held.
+//! `kid` or a known key fails its signature (at most once per cooldown, one
+//! fetch for every request waiting), and refreshed in the background before
+//! they age out. A failed fetch never drops the keys already held; fetches
+//! after a failure back off from 1 s to 8 s, and the first request that
+//! needs keys once the wait is over fetches them itself.
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -11,8 +13,14 @@ use crate::algorithm::Algorithm;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Fetcher, KeyMatch, KeySet, VerifyingKey, parse_jwks};
+use super::{Fetcher, KeyMatch, KeySerial, KeySet, VerifyingKey, parse_jwks};
 use crate::config::{self, RemoteLocation};
+
+/// The wait after a first failed fetch; it doubles with each failure in a
+/// row, up to [`LONGEST_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest wait between two fetches while the issuer fails.
+const LONGEST_BACKOFF: Duration = Duration::from_secs(8);
 
 /// Why no key could be found for a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +52,64 @@ pub(crate) struct RemoteKeys {
 struct RefreshState {
     /// The JWKS address, once configured or discovered.
     jwks_uri: Option<Url>,
-    last_attempt: Option<Instant>,
-    last_succeeded: bool,
+    /// When a fetch last succeeded.
+    last_success: Option<Instant>,
+    /// How many fetches in a row have failed.
+    failures: u32,
+    /// After a failed fetch, when the next one may start.
+    retry_at: Option<Instant>,
     /// How long the last fetched key set may be kept.
     max_age: Duration,
+}
+
+impl RefreshState {
+    /// Whether a request that needs keys may fetch them at `now`: once the
+    /// backoff after a failure has elapsed, and otherwise once `cooldown`
+    /// has passed since the last successful fetch.
+    fn may_fetch(&self, now: Instant, cooldown: Duration) -> bool {
+        match (self.retry_at, self.last_success) {
+            (Some(retry_at), _) => now >= retry_at,
+            (None, Some(success)) => now.saturating_duration_since(success) >= cooldown,
+            (None, None) => true,
+        }
+    }
+
+    /// When the background refresh is due: at the end of the backoff after
+    /// a failure, when the key set ages out, or now if never fetched.
+    fn refresh_due(&self, now: Instant) -> Instant {
+        match (self.retry_at, self.last_success) {
+            (Some(retry_at), _) => retry_at,
+            (None, Some(success)) => success + self.max_age,
+            (None, None) => now,
+        }
+    }
+
+    /// How long a request that cannot have keys should wait, after a failure.
+    fn retry_after(&self, now: Instant) -> Duration {
+        self.retry_at.map_or(FIRST_BACKOFF, |retry_at| retry_at.saturating_duration_since(now))
+    }
+
+    fn succeeded(&mut self, now: Instant, max_age: Duration) {
+        *self = Self { jwks_uri: self.jwks_uri.take(), last_success: Some(now), max_age, ..Self::default() };
+    }
+
+    /// Records a failure and backs off: 1, 2, 4, 8 s, then every 8 s, each
+    /// shortened by up to a tenth at random so that a fleet of instances
+    /// does not retry in step.
+    fn failed(&mut self, now: Instant) {
+        self.failures = self.failures.saturating_add(1);
+        let doublings = self.failures.saturating_sub(1).min(3);
+        let backoff = (FIRST_BACKOFF * 2u32.pow(doublings)).min(LONGEST_BACKOFF);
+        self.retry_at = Some(now + backoff.mul_f64(1.0 - 0.1 * random_fraction()));
+    }
+}
+
+/// A number in `[0, 1)`, for jitter.
+fn random_fraction() -> f64 {
+    let mut bytes = [0u8; 2];
+    // A failing random source only takes the jitter away.
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    f64::from(u16::from_le_bytes(bytes)) / 65536.0
 }
 
 #[derive(Deserialize)]
@@ -92,13 +154,15 @@ impl RemoteKeys {
         }
     }
 
-    /// Whether the current key set holds a key for `kid` and `alg`.
-    pub(crate) fn holds(&self, kid: Option<&str>, alg: Algorithm) -> bool {
-        matches!(self.find(kid, alg), Some(Ok(_)))
+    /// Whether the key with serial number `serial` is still the current
+    /// key for `kid` and `alg`.
+    pub(crate) fn still_uses(&self, kid: Option<&str>, alg: Algorithm, serial: KeySerial) -> bool {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner).still_uses(kid, alg, serial)
     }
 
     /// The key for a token with this `kid` and `alg`, fetching the JWKS
-    /// again if the key is not held and the cooldown allows.
+    /// again if the key is not held and the cooldown, or the backoff after
+    /// a failure, allows.
     ///
     /// Requests whose key is held never wait; requests that miss at once
     /// wait for one shared fetch.
@@ -110,21 +174,45 @@ impl RemoteKeys {
         if let Some(found) = self.find(kid, alg) {
             return found;
         }
-        let since_last = state.last_attempt.map(|at| at.elapsed());
-        match since_last {
-            Some(elapsed) if elapsed < self.cooldown => {
-                log::debug!("jwt-guard: issuer `{}`: unknown key, refetch on cooldown", self.name);
-            }
-            _ => self.refresh_locked(&mut state).await,
+        if state.may_fetch(Instant::now(), self.cooldown) {
+            self.refresh_locked(&mut state).await;
+        } else {
+            log::debug!("jwt-guard: issuer `{}`: unknown key, no fetch before the cooldown or backoff ends", self.name);
         }
         if let Some(found) = self.find(kid, alg) {
             return found;
         }
-        if state.last_succeeded {
-            return Err(KeyLookupError::Unknown);
+        match state.retry_at {
+            Some(_) => Err(KeyLookupError::Unavailable(state.retry_after(Instant::now()))),
+            None => Err(KeyLookupError::Unknown),
         }
-        let waited = state.last_attempt.map_or(Duration::ZERO, |at| at.elapsed());
-        Err(KeyLookupError::Unavailable(self.cooldown.saturating_sub(waited).max(Duration::from_secs(1))))
+    }
+
+    /// Another key for `kid` and `alg` than `rejected`, whose signature
+    /// did not verify: the issuer may have replaced the key under the same
+    /// `kid`. The key set is fetched again if the cooldown, or the backoff
+    /// after a failure, allows, one fetch for every request waiting, so a
+    /// flood of forged signatures costs at most one fetch per cooldown.
+    pub(crate) async fn replacement_for(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        rejected: &VerifyingKey,
+    ) -> Option<Arc<VerifyingKey>> {
+        let replacement = || self.find(kid, alg)?.ok().filter(|key| key.serial() != rejected.serial());
+        if let Some(key) = replacement() {
+            return Some(key);
+        }
+        let mut state = self.refresh.lock().await;
+        if let Some(key) = replacement() {
+            return Some(key);
+        }
+        if !state.may_fetch(Instant::now(), self.cooldown) {
+            return None;
+        }
+        log::debug!("jwt-guard: issuer `{}`: a signature failed under a known key; fetching its keys again", self.name);
+        self.refresh_locked(&mut state).await;
+        replacement()
     }
 
     /// Refreshes the keys whenever they are due, until the future is dropped.
@@ -134,15 +222,11 @@ impl RemoteKeys {
         loop {
             let wait = {
                 let mut state = self.refresh.lock().await;
-                let interval = |state: &RefreshState| {
-                    if state.last_succeeded { state.max_age } else { self.fetcher.limits().min_refresh }
-                };
-                let due = state.last_attempt.is_none_or(|at| at.elapsed() >= interval(&state));
-                if due {
+                if state.refresh_due(Instant::now()) <= Instant::now() {
                     self.refresh_locked(&mut state).await;
                 }
-                let elapsed = state.last_attempt.map_or(Duration::ZERO, |at| at.elapsed());
-                interval(&state).saturating_sub(elapsed)
+                let now = Instant::now();
+                state.refresh_due(now).saturating_duration_since(now)
             };
             tokio::time::sleep(wait).await;
         }
@@ -150,17 +234,16 @@ impl RemoteKeys {
 
     /// Fetches the key set; the caller holds the refresh lock.
     async fn refresh_locked(&self, state: &mut RefreshState) {
-        state.last_attempt = Some(Instant::now());
         match self.fetch(state).await {
             Ok((keys, max_age)) => {
                 log::info!("jwt-guard: issuer `{}`: loaded {} signing keys", self.name, keys.len());
+                let keys = keys.succeeding(&self.snapshot());
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
-                state.last_succeeded = true;
-                state.max_age = max_age;
+                state.succeeded(Instant::now(), max_age);
             }
             Err(problem) => {
                 log::error!("jwt-guard: issuer `{}`: cannot refresh keys: {problem}", self.name);
-                state.last_succeeded = false;
+                state.failed(Instant::now());
             }
         }
     }

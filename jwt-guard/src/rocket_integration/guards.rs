@@ -95,10 +95,6 @@ pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
 /// to verify afresh. A cached token skips the syntax check as it skips the
 /// signature: it passed both before. Others are checked, so that a
 /// malformed header is a 400.
-///
-/// The fresh verification's future, which can fetch keys, is boxed: it is
-/// several times the size of the rest, and every request's future would
-/// otherwise be that large and copied as it is polled.
 async fn verify_bearer(verifier: &Verifier, token: &str) -> Result<Token, AuthError> {
     if verifier.consults_revocations()
         && let Some(verified) = verifier.cached(token).await
@@ -106,7 +102,7 @@ async fn verify_bearer(verifier: &Verifier, token: &str) -> Result<Token, AuthEr
         return Ok(verified);
     }
     bearer::check_syntax(token)?;
-    Box::pin(verifier.verify_fresh(token)).await
+    verifier.verify_fresh(token).await
 }
 
 pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {

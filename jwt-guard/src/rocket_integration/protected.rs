@@ -2,10 +2,11 @@
 //! `#[protected]` adds to a handler, [`protect`] for whole groups of
 //! routes, and the launch checks of both.
 
+use std::any::TypeId;
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::{Mutex, PoisonError};
 
-use rocket::http::Method;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::route::{self, Handler};
@@ -76,47 +77,85 @@ fn policy_usable(verifier: &Verifier, route: &str, description: &str, issuers: &
     true
 }
 
-/// A route that [`protect`] put behind a group policy, for the launch
-/// checks: Rocket gives fairings no way to see inside a route's handler.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct GroupRoute {
-    method: Method,
-    unmounted_uri: String,
-    name: Option<String>,
+/// A group policy, as the launch checks need it.
+#[derive(Debug, Clone, Copy)]
+struct GroupPolicy {
+    policy: TypeId,
     description: &'static str,
     issuers: &'static [&'static str],
 }
 
-/// Every route that [`protect`] wrapped in this process.
-static GROUP_ROUTES: Mutex<Vec<GroupRoute>> = Mutex::new(Vec::new());
+/// A name that [`protect`] gave the routes it wrapped.
+///
+/// Rocket gives a fairing no way to see inside a route's handler, and it
+/// clones every route as it mounts it. A name survives the clone as the
+/// same `&'static str`, so `protect` gives each route it wraps a name of
+/// its own (the same text, in a string of ours), and the launch checks
+/// know a wrapped route by that string's address. The same handler mounted
+/// bare keeps Rocket's name for it, at another address, and is not taken
+/// for a protected one.
+#[derive(Debug)]
+struct GroupName {
+    name: &'static str,
+    /// The address of the route's name before this group wrapped it.
+    wrapped: Option<usize>,
+    /// The group policies around the route, innermost first.
+    policies: Vec<GroupPolicy>,
+}
 
-impl GroupRoute {
-    fn of<P: RoutePolicy>(route: &Route) -> Self {
-        Self {
-            method: route.method,
-            unmounted_uri: route.uri.unmounted_origin.to_string(),
-            name: route.name.as_deref().map(str::to_owned),
-            description: P::DESCRIPTION,
-            issuers: P::ISSUERS,
-        }
-    }
+/// Every group name handed out in this process: one per handler name,
+/// enclosing groups and policy, so at most one per such combination in the
+/// program's code.
+static GROUP_NAMES: Mutex<Vec<GroupName>> = Mutex::new(Vec::new());
 
-    fn is(&self, route: &Route) -> bool {
-        self.method == route.method
-            && self.unmounted_uri == route.uri.unmounted_origin.to_string()
-            && self.name.as_deref() == route.name.as_deref()
+/// The address of a route's name, if it has one that is not owned by the
+/// route (an owned name has a new address in every clone).
+fn name_address(route: &Route) -> Option<usize> {
+    match &route.name {
+        Some(Cow::Borrowed(name)) => Some(name.as_ptr() as usize),
+        _ => None,
     }
 }
 
+/// The name for `route` behind the group policy `policy`.
+fn group_name(route: &Route, policy: GroupPolicy) -> &'static str {
+    let mut names = GROUP_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    let text = route.name.as_deref().unwrap_or("protected");
+    let wrapped = name_address(route);
+    let existing = names.iter().find(|group| {
+        group.name == text
+            && group.wrapped == wrapped
+            && group.policies.last().map(|last| last.policy) == Some(policy.policy)
+    });
+    if let Some(existing) = existing {
+        return existing.name;
+    }
+    let mut policies = match wrapped {
+        Some(address) => names
+            .iter()
+            .find(|group| group.name.as_ptr() as usize == address)
+            .map(|group| group.policies.clone())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    policies.push(policy);
+    let name: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    names.push(GroupName { name, wrapped, policies });
+    name
+}
+
 /// Whether every group policy among `routes` can be enforced by
-/// `verifier`; logs each group-protected route with its policy.
+/// `verifier`; logs each mounted route that a group protects, with its
+/// policies.
 pub(crate) fn group_policies_usable<'a>(verifier: &Verifier, routes: impl Iterator<Item = &'a Route>) -> bool {
-    let groups = GROUP_ROUTES.lock().unwrap_or_else(PoisonError::into_inner);
+    let names = GROUP_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
     let mut usable = true;
     for route in routes {
-        for group in groups.iter().filter(|group| group.is(route)) {
-            let label = format!("{} {}", route.method, route.uri);
-            usable &= policy_usable(verifier, &label, group.description, group.issuers);
+        let Some(address) = name_address(route) else { continue };
+        let Some(group) = names.iter().find(|group| group.name.as_ptr() as usize == address) else { continue };
+        let label = format!("{} {}", route.method, route.uri);
+        for policy in &group.policies {
+            usable &= policy_usable(verifier, &label, policy.description, policy.issuers);
         }
     }
     usable
@@ -153,18 +192,17 @@ impl<P: RoutePolicy> Policy<P> {
 /// ```
 ///
 /// Denied requests get the same responses as with `#[protected]`. At
-/// ignite, the fairing logs each route with its group policy, and stops the
-/// launch if the policy names an issuer that is not configured.
+/// ignite, the fairing logs each mounted route that a group protects, with
+/// its policy, and stops the launch if the policy names an issuer that is
+/// not configured. The routes keep their names (Rocket's launch log shows
+/// them as before); a route without a name is named `protected`.
 pub fn protect<P: RoutePolicy>(policy: Policy<P>, routes: Vec<Route>) -> Vec<Route> {
     let Policy(marker) = policy;
+    let group = GroupPolicy { policy: TypeId::of::<P>(), description: P::DESCRIPTION, issuers: P::ISSUERS };
     routes
         .into_iter()
         .map(|mut route| {
-            let group = GroupRoute::of::<P>(&route);
-            let mut groups = GROUP_ROUTES.lock().unwrap_or_else(PoisonError::into_inner);
-            if !groups.contains(&group) {
-                groups.push(group);
-            }
+            route.name = Some(Cow::Borrowed(group_name(&route, group)));
             route.handler = Box::new(PolicyHandler::<P> { inner: route.handler, policy: marker });
             route
         })

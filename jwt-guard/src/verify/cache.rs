@@ -1,8 +1,10 @@
 //! The verified-token cache: clients send the same token until it
 //! expires, so a token seen before skips its signature check. It weakens
 //! nothing: a token is never served from it past its `exp` (with leeway),
-//! and a hit whose key has left the issuer's key set, or whose `jti` is now
-//! revoked, is verified afresh.
+//! each entry keeps the key that verified it, and a hit whose key is no
+//! longer its issuer's key for the token's `kid` (it left the key set, or
+//! was replaced under the same `kid`), or whose `jti` is now revoked, is
+//! verified afresh.
 //!
 //! The table is `quick_cache`'s: a lookup takes one shard's read lock and
 //! one probe, without the read log and clocks of caches that expire
@@ -15,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use quick_cache::Equivalent;
 use quick_cache::sync::Cache;
 
+use crate::keys::KeySerial;
 use crate::token::Token;
 
 /// How many trailing bytes of a token a lookup hashes.
@@ -23,12 +26,23 @@ const HASHED_TAIL: usize = 32;
 /// The least time between two sweeps of expired entries, in seconds.
 const SWEEP_INTERVAL: u64 = 60;
 
-/// Verified tokens, with the index of their issuer, by their text.
+/// Verified tokens, by their text.
 pub(crate) struct TokenCache {
-    entries: Cache<CachedToken, (Token, usize)>,
+    entries: Cache<CachedToken, Hit>,
     leeway: f64,
     /// When expired entries were last swept out, in seconds since 1970.
     last_sweep: AtomicU64,
+}
+
+/// A cached verification.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    /// The verified token.
+    pub(crate) token: Token,
+    /// The index of its issuer.
+    pub(crate) issuer: usize,
+    /// The serial number of the key that verified its signature.
+    pub(crate) key: KeySerial,
 }
 
 /// A token's text, as the key to look it up by.
@@ -85,22 +99,22 @@ impl TokenCache {
         Self { entries: Cache::new(capacity), leeway, last_sweep: AtomicU64::new(0) }
     }
 
-    /// The verified token for `text` and its issuer's index, if cached and
-    /// not expired by `now`.
-    pub(crate) fn get(&self, text: &str, now: f64) -> Option<(Token, usize)> {
-        let entry = self.entries.get(&TokenText(text))?;
-        if self.has_expired(&entry.0, now) {
+    /// The cached verification of `text`, if cached and not expired by
+    /// `now`.
+    pub(crate) fn get(&self, text: &str, now: f64) -> Option<Hit> {
+        let hit = self.entries.get(&TokenText(text))?;
+        if self.has_expired(&hit.token, now) {
             self.remove(text);
             return None;
         }
-        Some(entry)
+        Some(hit)
     }
 
-    /// Remembers a verified token of the issuer at `issuer`; sweeps out
-    /// expired entries first if the last sweep is a minute old.
-    pub(crate) fn insert(&self, token: &Token, issuer: usize, now: f64) {
+    /// Remembers a token of the issuer at `issuer` that `key` verified;
+    /// sweeps out expired entries first if the last sweep is a minute old.
+    pub(crate) fn insert(&self, token: &Token, issuer: usize, key: KeySerial, now: f64) {
         self.sweep_if_due(now);
-        self.entries.insert(CachedToken(token.clone()), (token.clone(), issuer));
+        self.entries.insert(CachedToken(token.clone()), Hit { token: token.clone(), issuer, key });
     }
 
     /// Forgets `text`.
@@ -120,7 +134,7 @@ impl TokenCache {
         let last = self.last_sweep.load(Ordering::Relaxed);
         let due = now_seconds >= last.saturating_add(SWEEP_INTERVAL);
         if due && self.last_sweep.compare_exchange(last, now_seconds, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-            self.entries.retain(|_, (token, _)| !self.has_expired(token, now));
+            self.entries.retain(|_, hit| !self.has_expired(&hit.token, now));
         }
     }
 }
@@ -134,6 +148,7 @@ mod tests {
 
     use super::*;
     use crate::algorithm::Algorithm;
+    use crate::signing::SigningKey;
     use crate::token::TokenHeader;
 
     fn token(text: &str, expires_at: f64) -> Token {
@@ -141,21 +156,27 @@ mod tests {
         Token::new(text, Arc::from("test"), header, Map::new(), Vec::new(), expires_at)
     }
 
+    /// Caches `token` of the issuer at `issuer`, verified by some key.
+    fn insert(cache: &TokenCache, token: &Token, issuer: usize, now: f64) {
+        let key = SigningKey::generate(Algorithm::HS256).unwrap().verifying_key();
+        cache.insert(token, issuer, key.serial(), now);
+    }
+
     fn now() -> f64 {
         SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
     }
 
     fn cached(cache: &TokenCache, text: &str, now: f64) -> Option<(String, usize)> {
-        cache.get(text, now).map(|(hit, issuer)| (hit.as_str().to_owned(), issuer))
+        cache.get(text, now).map(|hit| (hit.token.as_str().to_owned(), hit.issuer))
     }
 
     #[test]
     fn hits_last_until_the_token_expires_with_leeway() {
         let cache = TokenCache::new(16, 30.0);
         let now = now();
-        cache.insert(&token("fresh", now + 60.0), 1, now);
-        cache.insert(&token("in-leeway", now - 10.0), 0, now);
-        cache.insert(&token("expired", now - 40.0), 0, now);
+        insert(&cache, &token("fresh", now + 60.0), 1, now);
+        insert(&cache, &token("in-leeway", now - 10.0), 0, now);
+        insert(&cache, &token("expired", now - 40.0), 0, now);
         assert_eq!(cached(&cache, "fresh", now), Some(("fresh".into(), 1)));
         assert!(cache.get("in-leeway", now).is_some());
         assert!(cache.get("expired", now).is_none());
@@ -170,10 +191,10 @@ mod tests {
         let now = now();
         let tail = "s".repeat(HASHED_TAIL);
         let (first, second) = (format!("first.{tail}"), format!("second.{tail}"));
-        cache.insert(&token(&first, now + 60.0), 0, now);
+        insert(&cache, &token(&first, now + 60.0), 0, now);
         assert_eq!(cached(&cache, &first, now), Some((first.clone(), 0)));
         assert_eq!(cached(&cache, &second, now), None);
-        cache.insert(&token(&second, now + 60.0), 1, now);
+        insert(&cache, &token(&second, now + 60.0), 1, now);
         assert_eq!(cached(&cache, &first, now), Some((first, 0)));
         assert_eq!(cached(&cache, &second, now), Some((second, 1)));
         assert_eq!(cached(&cache, &tail, now), None, "a text shorter than others' tails");
@@ -183,10 +204,10 @@ mod tests {
     fn expired_entries_are_swept_out_at_most_once_a_minute() {
         let cache = TokenCache::new(16, 0.0);
         let now = now();
-        cache.insert(&token("short-lived", now + 10.0), 0, now);
-        cache.insert(&token("long-lived", now + 600.0), 0, now + 20.0);
+        insert(&cache, &token("short-lived", now + 10.0), 0, now);
+        insert(&cache, &token("long-lived", now + 600.0), 0, now + 20.0);
         assert_eq!(cache.entries.len(), 2, "the last sweep was under a minute ago");
-        cache.insert(&token("newcomer", now + 600.0), 0, now + 61.0);
+        insert(&cache, &token("newcomer", now + 600.0), 0, now + 61.0);
         assert_eq!(cache.entries.len(), 2, "the expired entry is gone");
         assert!(cache.get("long-lived", now + 61.0).is_some());
         assert!(cache.get("newcomer", now + 61.0).is_some());

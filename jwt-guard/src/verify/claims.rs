@@ -55,6 +55,20 @@ pub(crate) fn check_times(claims: &Map<String, Value>, now: f64, leeway: f64) ->
     Ok(expires_at)
 }
 
+/// Checks that the token lives no longer than `max_lifetime` seconds from
+/// its `iat`, which it must then have, to `expires_at`.
+pub(crate) fn check_lifetime(
+    claims: &Map<String, Value>,
+    expires_at: f64,
+    max_lifetime: f64,
+) -> Result<(), TokenProblem> {
+    let issued_at = numeric_date(claims, "iat")?.ok_or(TokenProblem::MissingClaim("iat"))?;
+    if expires_at - issued_at > max_lifetime {
+        return Err(TokenProblem::LifetimeTooLong);
+    }
+    Ok(())
+}
+
 /// Checks that `aud` holds one of the accepted audiences.
 pub(crate) fn check_audience(claims: &Map<String, Value>, accepted: &Audience) -> Result<(), TokenProblem> {
     let Audience::OneOf(accepted) = accepted else {

@@ -15,8 +15,10 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::TokenUse;
+use crate::config::TokenType;
 use crate::error::TokenProblem;
-use crate::issuing::REFRESH_TYPE;
+use crate::issuing::{ACCESS_TYPE, REFRESH_TYPE};
+use crate::keys::VerifyingKey;
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +28,19 @@ pub(crate) struct CompactParts<'a> {
     pub(crate) signature: &'a str,
     /// `header.payload`, the bytes the signature covers.
     pub(crate) signing_input: &'a str,
+}
+
+impl CompactParts<'_> {
+    /// Whether the signature verifies with `key` under `alg`.
+    pub(crate) fn signed_by(&self, key: &VerifyingKey, alg: Algorithm) -> bool {
+        let verified = jsonwebtoken::crypto::verify(
+            self.signature,
+            self.signing_input.as_bytes(),
+            &key.key,
+            alg.to_jsonwebtoken(),
+        );
+        matches!(verified, Ok(true))
+    }
 }
 
 /// Splits a token into its parts.
@@ -67,15 +82,32 @@ struct RawHeader {
     enc: Option<IgnoredAny>,
 }
 
+/// A `typ` value without its optional `application/` (RFC 7515 section
+/// 4.1.9), to compare in any letter case.
+fn media_subtype(typ: &str) -> &str {
+    const MEDIA_TYPE_PREFIX: &str = "application/";
+    match typ.get(..MEDIA_TYPE_PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(MEDIA_TYPE_PREFIX) => &typ[MEDIA_TYPE_PREFIX.len()..],
+        _ => typ,
+    }
+}
+
 /// The `typ` values of an access token: absent, `JWT` (RFC 7519) or
 /// `at+jwt` (RFC 9068), with or without `application/`, in any case.
 fn is_access_token_type(typ: &str) -> bool {
-    const MEDIA_TYPE_PREFIX: &str = "application/";
-    let subtype = match typ.get(..MEDIA_TYPE_PREFIX.len()) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(MEDIA_TYPE_PREFIX) => &typ[MEDIA_TYPE_PREFIX.len()..],
-        _ => typ,
-    };
-    subtype.eq_ignore_ascii_case("jwt") || subtype.eq_ignore_ascii_case("at+jwt")
+    let subtype = media_subtype(typ);
+    subtype.eq_ignore_ascii_case("jwt") || subtype.eq_ignore_ascii_case(ACCESS_TYPE)
+}
+
+/// Whether an access token's header declares the type its issuer
+/// requires, if it requires one.
+pub(crate) fn declares(header: &JoseHeader, required: Option<TokenType>) -> bool {
+    match required {
+        None => true,
+        Some(TokenType::AtJwt) => {
+            header.typ.as_deref().is_some_and(|typ| media_subtype(typ).eq_ignore_ascii_case(ACCESS_TYPE))
+        }
+    }
 }
 
 /// Decodes and checks the header of a token presented as `usage`.

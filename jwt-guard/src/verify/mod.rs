@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::config::{Audience, Config, IssuerSettings, KeyLocation, LOCAL_ISSUER, ScopeClaim};
+use crate::config::{Audience, Config, IssuerSettings, KeyLocation, LOCAL_ISSUER, ScopeClaim, TokenType};
 use crate::error::{AuthError, ConfigError, TokenProblem};
 use crate::issuing::LocalIssuer;
-use crate::keys::{FetchLimits, Fetcher, KeyLookupError, KeyMatch, KeySet, RemoteKeys, VerifyingKey};
+use crate::keys::{FetchLimits, Fetcher, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
 use crate::revocation::RevocationList;
 use crate::token::{Token, TokenHeader};
 use cache::TokenCache;
@@ -69,6 +70,10 @@ struct Issuer {
     audience: Audience,
     algorithms: AlgorithmSet,
     scope_claim: ScopeClaim,
+    /// The `typ` its access tokens must declare, if any.
+    token_type: Option<TokenType>,
+    /// The longest `exp - iat` accepted, in seconds, if bounded.
+    max_lifetime: Option<f64>,
     keys: IssuerKeys,
 }
 
@@ -93,14 +98,37 @@ impl IssuerKeys {
         }
     }
 
-    /// Whether the key set still holds a key for `kid` and `alg`, without
-    /// fetching.
-    fn still_holds(&self, kid: Option<&str>, alg: Algorithm) -> bool {
+    /// Another key for `kid` and `alg` than `rejected`, whose signature
+    /// failed: a remote issuer may have replaced it under the same `kid`.
+    async fn replacement_for(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        rejected: &VerifyingKey,
+    ) -> Option<Arc<VerifyingKey>> {
         match self {
-            Self::Fixed(keys) => matches!(keys.find(kid, alg), KeyMatch::Found(_)),
-            Self::Remote(keys) => keys.holds(kid, alg),
+            Self::Fixed(_) => None,
+            Self::Remote(keys) => keys.replacement_for(kid, alg, rejected).await,
         }
     }
+
+    /// Whether the key with serial number `serial` is still the key for
+    /// `kid` and `alg`, without fetching.
+    fn still_uses(&self, kid: Option<&str>, alg: Algorithm, serial: KeySerial) -> bool {
+        match self {
+            Self::Fixed(keys) => keys.still_uses(kid, alg, serial),
+            Self::Remote(keys) => keys.still_uses(kid, alg, serial),
+        }
+    }
+}
+
+/// A token that verified, with what verified it.
+struct Verified {
+    token: Token,
+    /// The index of its issuer.
+    issuer: usize,
+    /// The key its signature verified with.
+    key: Arc<VerifyingKey>,
 }
 
 /// What a token is presented as.
@@ -153,6 +181,8 @@ impl Verifier {
                     audience: settings.audience,
                     algorithms: settings.algorithms,
                     scope_claim: settings.scope_claim,
+                    token_type: settings.token_type,
+                    max_lifetime: settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
                     keys,
                 };
                 Ok((settings.issuer, issuer))
@@ -174,6 +204,9 @@ impl Verifier {
                 audience: Audience::OneOf(vec![local.audience().to_owned()]),
                 algorithms: AlgorithmSet::only(local.algorithm()),
                 scope_claim: ScopeClaim::Scope,
+                // Its access tokens always say `at+jwt`.
+                token_type: Some(TokenType::AtJwt),
+                max_lifetime: None,
                 keys: IssuerKeys::Fixed(local.key_set()),
             };
             issuers.push((local.issuer().to_owned(), issuer));
@@ -261,13 +294,15 @@ impl Verifier {
         self.revocations.is_some()
     }
 
-    /// The cached verification of `token`, if unexpired and its key still
-    /// held; its `jti` is not checked yet.
+    /// The cached verification of `token`, if unexpired and the key that
+    /// verified it is still its issuer's key for its `kid` and `alg`; its
+    /// `jti` is not checked yet.
     fn cached_with_key_held(&self, token: &str) -> Option<Token> {
         let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
-        let (cached, issuer) = cache.get(token, now())?;
-        if self.issuers[issuer].keys.still_holds(cached.header().kid.as_deref(), cached.header().alg) {
-            return Some(cached);
+        let hit = cache.get(token, now())?;
+        let header = hit.token.header();
+        if self.issuers[hit.issuer].keys.still_uses(header.kid.as_deref(), header.alg, hit.key) {
+            return Some(hit.token);
         }
         cache.remove(token);
         None
@@ -275,17 +310,23 @@ impl Verifier {
 
     /// Verifies `token` as [`Verifier::verify`] does, without looking in
     /// the cache of verified tokens first, and caches it.
-    pub(crate) async fn verify_fresh(&self, token: &str) -> Result<Token, AuthError> {
-        let (verified, issuer) = self.verify_as(token, TokenUse::Access).await?;
-        if let Some(cache) = &self.cache {
-            cache.insert(&verified, issuer, now());
-        }
-        Ok(verified)
+    ///
+    /// The future, which can fetch keys, is boxed: it is many times the
+    /// size of a cache hit's, and the future of every caller, hits
+    /// included, would otherwise be that large and moved as it is polled.
+    pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
+        Box::pin(async move {
+            let verified = self.verify_as(token, TokenUse::Access).await?;
+            if let Some(cache) = &self.cache {
+                cache.insert(&verified.token, verified.issuer, verified.key.serial(), now());
+            }
+            Ok(verified.token)
+        })
     }
 
     /// Verifies a refresh token of the built-in issuer.
     pub(crate) async fn verify_refresh(&self, token: &str) -> Result<Token, AuthError> {
-        let (verified, _) = self.verify_as(token, TokenUse::Refresh).await?;
+        let verified = self.verify_as(token, TokenUse::Refresh).await?.token;
         if verified.issuer() == LOCAL_ISSUER { Ok(verified) } else { Err(TokenProblem::UntrustedIssuer.into()) }
     }
 
@@ -297,9 +338,8 @@ impl Verifier {
         }
     }
 
-    /// Verifies `token`, presented as `usage`; also answers the index of
-    /// its issuer.
-    async fn verify_as(&self, token: &str, usage: TokenUse) -> Result<(Token, usize), AuthError> {
+    /// Verifies `token`, presented as `usage`.
+    async fn verify_as(&self, token: &str, usage: TokenUse) -> Result<Verified, AuthError> {
         if token.len() > self.max_token_bytes {
             return Err(TokenProblem::TooLarge.into());
         }
@@ -312,28 +352,35 @@ impl Verifier {
         if !issuer.algorithms.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
         }
-        let key = issuer.keys.key_for(header.kid.as_deref(), header.alg).await.map_err(|error| match error {
+        if usage == TokenUse::Access && !compact::declares(&header, issuer.token_type) {
+            return Err(TokenProblem::WrongType.into());
+        }
+        let kid = header.kid.as_deref();
+        let mut key = issuer.keys.key_for(kid, header.alg).await.map_err(|error| match error {
             KeyLookupError::WrongAlgorithm => AuthError::from(TokenProblem::AlgorithmNotAllowed),
             KeyLookupError::Unknown => TokenProblem::UnknownKey.into(),
             KeyLookupError::Unavailable(retry_after) => AuthError::KeysUnavailable { retry_after },
         })?;
-        let signature_ok = jsonwebtoken::crypto::verify(
-            parts.signature,
-            parts.signing_input.as_bytes(),
-            &key.key,
-            header.alg.to_jsonwebtoken(),
-        );
-        if !matches!(signature_ok, Ok(true)) {
-            return Err(TokenProblem::BadSignature.into());
+        if !parts.signed_by(&key, header.alg) {
+            key = issuer
+                .keys
+                .replacement_for(kid, header.alg, &key)
+                .await
+                .filter(|replacement| parts.signed_by(replacement, header.alg))
+                .ok_or(TokenProblem::BadSignature)?;
         }
         let expires_at = claims::check_times(&claims, now(), self.leeway)?;
+        if let Some(max_lifetime) = issuer.max_lifetime {
+            claims::check_lifetime(&claims, expires_at, max_lifetime)?;
+        }
         claims::check_audience(&claims, &issuer.audience)?;
         if self.is_revoked(&claims).await {
             return Err(TokenProblem::Revoked.into());
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;
         let header = TokenHeader { alg: header.alg, kid: header.kid, typ: header.typ };
-        Ok((Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at), index))
+        let token = Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at);
+        Ok(Verified { token, issuer: index, key })
     }
 
     /// The index of the issuer that `iss` names.

@@ -9,6 +9,10 @@ fn empty_claim_name() {}
 #[get("/b")]
 fn spaced_claim_name() {}
 
+#[protected(claim("https://example.com/\"role\"" = "x", r"back\slash" = "y"))]
+#[get("/quoted")]
+fn quoted_claim_names() {}
+
 #[protected(issuer = "not a name")]
 #[get("/c")]
 fn bad_issuer_name() {}
