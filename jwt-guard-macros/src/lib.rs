@@ -240,8 +240,8 @@ pub fn policy(input: TokenStream) -> TokenStream {
 /// #[protected(scope = Scope::ReadReports, any_scope("read:report"))]
 /// #[get("/")]
 /// fn index() {}
-/// // error: evaluation panicked: this scope is not declared by `Scope`;
-/// //        did you mean `read:reports`?
+/// // error: evaluation panicked: this scope is not declared by `Scope`
+/// //        declared scopes: `read:reports`
 /// ```
 ///
 /// The derive adds `as_str()`, `ALL` and `Display`. Each scope must be an

@@ -1,8 +1,8 @@
 //! `#[derive(Scopes)]`: an app's scope vocabulary, declared once as an enum
 //! whose variants name their scopes. Policies name scopes by variant
 //! (checked by rustc); string scopes in a policy that names the enum are
-//! checked against it at compile time, with the closest declared scope
-//! suggested.
+//! checked against it at compile time, and an undeclared one is shown the
+//! declared scopes.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -42,10 +42,7 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     }
     let name = &input.ident;
     let declared = names.iter().map(|scope| format!("`{scope}`")).collect::<Vec<_>>().join(", ");
-    let unknown = format!("this scope is not declared by `{name}`\ndeclared scopes: {declared}");
-    let messages = names.iter().map(|scope| {
-        format!("this scope is not declared by `{name}`; did you mean `{scope}`?\ndeclared scopes: {declared}")
-    });
+    let undeclared = format!("this scope is not declared by `{name}`\ndeclared scopes: {declared}");
     let (idents, literals): (Vec<_>, Vec<_>) = variants.into_iter().unzip();
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
@@ -62,12 +59,7 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
 
             #[doc(hidden)]
             pub const fn __jwt_guard_check_scope(scope: &str) -> ::core::result::Result<(), &'static str> {
-                ::jwt_guard::__private::check_declared_scope(
-                    scope,
-                    &[#(#literals),*],
-                    &[#(#messages),*],
-                    #unknown,
-                )
+                ::jwt_guard::__private::check_declared_scope(scope, &[#(#literals),*], #undeclared)
             }
         }
 

@@ -362,6 +362,29 @@ fn optional_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option
     seconds(deserializer).map(Some)
 }
 
+/// Why `name` cannot name an issuer, if it cannot: an issuer is named as
+/// its `[jwt_guard.issuers.<name>]` table is, with ASCII letters, digits,
+/// `-`, `_` and `.`, so that policies can name it. A `const fn`: the
+/// policy macros check `issuer = "..."` with it in const evaluation.
+#[doc(hidden)]
+pub const fn check_issuer_name(name: &str) -> Result<(), &'static str> {
+    const PROBLEM: &str =
+        "an issuer is named as in `[jwt_guard.issuers.<name>]`: ASCII letters, digits, `-`, `_` and `.`";
+    let bytes = name.as_bytes();
+    if bytes.is_empty() {
+        return Err(PROBLEM);
+    }
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if !(byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' || byte == b'.') {
+            return Err(PROBLEM);
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
 /// The longest duration any setting takes: a year. Longer ones are surely
 /// mistakes, and would overflow the clocks they are added to.
 const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -496,11 +519,8 @@ impl Config {
 impl IssuerConfig {
     fn validate(&self, name: &str) -> Result<IssuerSettings, ConfigError> {
         let key = |field: &str| format!("issuers.{name}.{field}");
-        check(
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
-            &format!("issuers.{name}"),
-            "issuer names may hold ASCII letters, digits, `-`, `_` and `.`",
-        )?;
+        check_issuer_name(name)
+            .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
         check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
         let issuer_url = parse_url(&self.issuer, self.allow_http, &key("issuer"))?;
         if let Audience::OneOf(audiences) = &self.audience {

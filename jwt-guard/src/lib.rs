@@ -86,8 +86,10 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bearer::{check_syntax as check_bearer_syntax, locate as locate_bearer_token};
+    pub use crate::config::check_issuer_name;
     pub use crate::policy::ClaimLiteral;
     pub use crate::policy::checks::*;
+    pub use crate::policy::sealed::Sealed;
     pub use crate::rocket_integration::Protected;
 
     /// Parses a JWKS into ready keys and counts them, for the benchmarks.

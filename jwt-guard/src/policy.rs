@@ -15,8 +15,9 @@ use crate::token::Token;
 
 /// A policy compiled by `#[protected]` or `policy!`.
 ///
-/// Implemented by the macros only; the items are hidden from docs.
-pub trait RoutePolicy: Send + Sync + 'static {
+/// Implemented by the macros only (it is sealed); the items are hidden from
+/// docs.
+pub trait RoutePolicy: sealed::Sealed + Send + Sync + 'static {
     /// What the policy protects, for log lines: the handler's name.
     #[doc(hidden)]
     const ROUTE: &'static str;
@@ -30,6 +31,13 @@ pub trait RoutePolicy: Send + Sync + 'static {
     /// Whether `token` meets the policy.
     #[doc(hidden)]
     fn evaluate(token: &Token) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
+
+/// Seals [`RoutePolicy`]: only the code the macros generate implements
+/// `Sealed`, reaching it through `jwt_guard::__private`.
+pub(crate) mod sealed {
+    /// Implemented by the policies the macros compile.
+    pub trait Sealed {}
 }
 
 /// Why a valid token may not use a resource (403 `insufficient_scope`).

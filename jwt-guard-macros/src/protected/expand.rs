@@ -63,6 +63,8 @@ pub(crate) fn policy_impl(
         #[allow(non_camel_case_types)]
         #vis struct #name;
 
+        impl ::jwt_guard::__private::Sealed for #name {}
+
         impl ::jwt_guard::RoutePolicy for #name {
             const ROUTE: &'static str = #route;
             const DESCRIPTION: &'static str = #description;
