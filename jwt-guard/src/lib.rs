@@ -82,9 +82,11 @@ pub use verify::Verifier;
 
 pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 
-/// What the code that the macros generate refers to. Not public API.
+/// What the code that the macros generate refers to, and all it refers
+/// to: expansions name no other path of this crate. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::{AuthError, Denial, Policy, RoutePolicy, Token};
     pub use crate::bearer::{check_syntax as check_bearer_syntax, locate as locate_bearer_token};
     pub use crate::config::check_issuer_name;
     pub use crate::policy::ClaimLiteral;
