@@ -12,8 +12,8 @@ fuzz_target!(|data: &[u8]| {
         None => (false, text),
     };
     let values = text.split('\n');
-    let located = jwt_guard::__private::locate_bearer_token(values, token_in_uri, "Bearer");
-    if let Ok(token) = located.and_then(jwt_guard::__private::check_bearer_syntax) {
+    let located = jwt_guard::fuzzing::locate(values, token_in_uri, "Bearer");
+    if let Ok(token) = located.and_then(jwt_guard::fuzzing::check_syntax) {
         assert!(!token.is_empty() && !token.contains(' '));
     }
 });

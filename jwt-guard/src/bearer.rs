@@ -11,6 +11,7 @@ use crate::error::{AuthError, RequestProblem};
 /// such a request is refused, as tokens in URIs end up in logs.
 ///
 /// Another scheme (`Basic ...`) means the request has no bearer token.
+#[cfg_attr(not(fuzzing), allow(unreachable_pub, reason = "public to the fuzz targets only"))]
 pub fn locate<'a>(
     mut authorization: impl Iterator<Item = &'a str>,
     token_in_uri: bool,
@@ -32,6 +33,7 @@ pub fn locate<'a>(
 }
 
 /// Refuses a token outside the `b64token` syntax as a malformed request.
+#[cfg_attr(not(fuzzing), allow(unreachable_pub, reason = "public to the fuzz targets only"))]
 pub fn check_syntax(token: &str) -> Result<&str, AuthError> {
     if is_b64token(token) { Ok(token) } else { Err(RequestProblem::MalformedAuthorization.into()) }
 }

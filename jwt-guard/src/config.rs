@@ -1,41 +1,41 @@
 //! The `jwt_guard` configuration table: what Rocket.toml, `ROCKET_JWT_GUARD`
-//! or a builder say, and the checks that turn it into settings the verifier
-//! can trust.
-//!
-//! ```toml
-//! [default.jwt_guard]
-//! leeway = 30                  # seconds of clock skew allowed on exp/nbf/iat
-//! max_token_bytes = 8192       # longer tokens are rejected before any parsing
-//! header_prefix = "Bearer"     # scheme accepted in Authorization (case-insensitive)
-//! realm = "api"                # realm in WWW-Authenticate challenges
-//!
-//! [default.jwt_guard.issuers.auth0]          # the name is what policies refer to
-//! issuer = "https://tenant.example.com/"     # the exact `iss` value
-//! audience = ["https://api.example.com"]     # string or list; or `false`
-//! jwks_uri = "https://tenant.example.com/.well-known/jwks.json"  # optional
-//! algorithms = ["RS256", "ES256"]            # optional allow-list
-//! scope_claim = "scope"                      # "scope", "scp" or "permissions"
-//! token_type = "at+jwt"                      # optional: RFC 9068 strict mode
-//! max_lifetime = 3600                        # optional: longest `exp - iat`
-//! ```
+//! or a builder say ([`Config`] and its parts), and the checks that turn it
+//! into settings the verifier, the built-in issuer and the Rocket wing are
+//! built from (`settings`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::Url;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
-use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::error::{ConfigError, QuotedText};
-
 mod local;
+mod settings;
 
+pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
+pub use settings::check_issuer_name;
+pub(crate) use settings::{IssuerSettings, LocalDefaults, Settings, VerifierSettings};
 
 /// The whole `jwt_guard` table.
+///
+/// ```toml
+/// [default.jwt_guard]
+/// leeway = 30                  # seconds of clock skew allowed on exp/nbf/iat
+/// max_token_bytes = 8192       # longer tokens are rejected before any parsing
+/// header_prefix = "Bearer"     # scheme accepted in Authorization (case-insensitive)
+/// realm = "api"                # realm in WWW-Authenticate challenges
+///
+/// [default.jwt_guard.issuers.auth0]          # the name is what policies refer to
+/// issuer = "https://tenant.example.com/"     # the exact `iss` value
+/// audience = ["https://api.example.com"]     # string or list; or `false`
+/// jwks_uri = "https://tenant.example.com/.well-known/jwks.json"  # optional
+/// algorithms = ["RS256", "ES256"]            # optional allow-list
+/// scope_claim = "scope"                      # "scope", "scp" or "permissions"
+/// token_type = "at+jwt"                      # optional: RFC 9068 strict mode
+/// max_lifetime = 3600                        # optional: longest `exp - iat`
+/// ```
 ///
 /// Every field has a safe default; only [`issuers`](Self::issuers) must be
 /// given. Durations are in seconds and may be fractional.
@@ -361,287 +361,3 @@ fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Er
 fn optional_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
     seconds(deserializer).map(Some)
 }
-
-/// Why `name` cannot name an issuer, if it cannot: an issuer is named as
-/// its `[jwt_guard.issuers.<name>]` table is, with ASCII letters, digits,
-/// `-`, `_` and `.`, so that policies can name it. A `const fn`: the
-/// policy macros check `issuer = "..."` with it in const evaluation.
-#[doc(hidden)]
-pub const fn check_issuer_name(name: &str) -> Result<(), &'static str> {
-    const PROBLEM: &str =
-        "an issuer is named as in `[jwt_guard.issuers.<name>]`: ASCII letters, digits, `-`, `_` and `.`";
-    let bytes = name.as_bytes();
-    if bytes.is_empty() {
-        return Err(PROBLEM);
-    }
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        if !(byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' || byte == b'.') {
-            return Err(PROBLEM);
-        }
-        index += 1;
-    }
-    Ok(())
-}
-
-/// The longest duration any setting takes: a year. Longer ones are surely
-/// mistakes, and would overflow the clocks they are added to.
-const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// The most verified tokens the cache may hold.
-const MOST_CACHED_TOKENS: u64 = 1_000_000;
-
-/// Checks that `duration`, the value of `key`, is at most a year, and above
-/// zero if `positive`.
-fn check_duration(duration: Duration, key: &str, positive: bool) -> Result<(), ConfigError> {
-    check(duration <= LONGEST_DURATION, key, "must be at most a year (31536000 seconds)")?;
-    check(!positive || !duration.is_zero(), key, "must be above 0")
-}
-
-/// Settings of one issuer after every check.
-#[derive(Debug, Clone)]
-pub(crate) struct IssuerSettings {
-    pub(crate) name: String,
-    pub(crate) issuer: String,
-    pub(crate) audience: Audience,
-    pub(crate) keys: KeyLocation,
-    pub(crate) algorithms: AlgorithmSet,
-    pub(crate) scope_claim: ScopeClaim,
-    /// Where redirects of remote key URLs may lead.
-    pub(crate) redirects: RedirectPolicy,
-    /// The `typ` its tokens must declare, if any.
-    pub(crate) token_type: Option<TokenType>,
-    /// The longest `exp - iat` accepted, if bounded.
-    pub(crate) max_lifetime: Option<Duration>,
-}
-
-/// Which redirects of an issuer's key URLs are followed.
-#[derive(Debug, Clone)]
-pub(crate) struct RedirectPolicy {
-    /// The hosts (`host` or `host:port`) that redirects may lead to; none
-    /// when empty.
-    pub(crate) hosts: Vec<String>,
-    /// Whether a redirect may lead to plain `http://` on any host.
-    pub(crate) allow_http: bool,
-}
-
-impl RedirectPolicy {
-    /// Whether a redirect to `url` may be followed; if not, why.
-    pub(crate) fn check(&self, url: &Url) -> Result<(), String> {
-        let host = url.host_str().unwrap_or_default();
-        let with_port = |port: Option<u16>| port.map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"));
-        // As the URL writes it, and with its scheme's port when it names none.
-        let (authority, with_default_port) = (with_port(url.port()), with_port(url.port_or_known_default()));
-        let listed = self.hosts.iter().any(|allowed| {
-            [host, &authority, &with_default_port].into_iter().any(|form| allowed.eq_ignore_ascii_case(form))
-        });
-        if !listed {
-            return Err(format!("a redirect to {url} was refused: `{authority}` is not in `follow_redirects_to`"));
-        }
-        check_scheme(url, self.allow_http).map_err(|problem| format!("a redirect to {url} was refused: {problem}"))
-    }
-}
-
-/// Where an issuer's keys come from.
-#[derive(Debug, Clone)]
-pub(crate) enum KeyLocation {
-    /// Keys given in the configuration.
-    Inline(crate::keys::KeySet),
-    /// Keys fetched over HTTP.
-    Remote(RemoteLocation),
-}
-
-/// Where a remote issuer's keys are fetched from.
-#[derive(Debug, Clone)]
-pub(crate) enum RemoteLocation {
-    /// A JWKS at a known address.
-    Jwks(Url),
-    /// A JWKS whose address OIDC discovery at this URL gives.
-    Discovery { document: Url, allow_http: bool },
-}
-
-impl Config {
-    /// Checks every value, naming the key of the first bad one.
-    pub(crate) fn validate(&self) -> Result<Vec<IssuerSettings>, ConfigError> {
-        check(!self.header_prefix.is_empty(), "header_prefix", "must not be empty")?;
-        check(
-            self.header_prefix.bytes().all(|b| b.is_ascii_graphic()),
-            "header_prefix",
-            "must be a single word, such as `Bearer`",
-        )?;
-        check(
-            self.realm.chars().all(QuotedText::allows),
-            "realm",
-            "must hold printable ASCII only, without quotes or backslashes",
-        )?;
-        check(self.max_token_bytes > 0, "max_token_bytes", "must be above 0")?;
-        check(self.max_jwks_bytes > 0, "max_jwks_bytes", "must be above 0")?;
-        check(
-            self.token_cache_size <= MOST_CACHED_TOKENS,
-            "token_cache_size",
-            "must be at most 1000000 (or 0, to turn the cache off)",
-        )?;
-        check_duration(self.leeway, "leeway", false)?;
-        check_duration(self.fetch_timeout, "fetch_timeout", true)?;
-        check_duration(self.refetch_cooldown, "refetch_cooldown", false)?;
-        check_duration(self.max_refresh, "max_refresh", true)?;
-        check(
-            self.min_refresh <= self.max_refresh && !self.min_refresh.is_zero(),
-            "min_refresh",
-            "must be above 0 and at most `max_refresh`",
-        )?;
-        if let Some(local) = &self.local {
-            local.validate()?;
-        }
-
-        check(
-            self.local.is_none() || !self.issuers.contains_key(LOCAL_ISSUER),
-            "issuers.local",
-            "the name `local` belongs to the built-in issuer `[jwt_guard.local]`; pick another name",
-        )?;
-        let mut seen = HashSet::new();
-        self.issuers
-            .iter()
-            .map(|(name, issuer)| {
-                let settings = issuer.validate(name)?;
-                check(
-                    seen.insert(settings.issuer.clone()),
-                    &format!("issuers.{name}.issuer"),
-                    "another issuer has the same `issuer` value",
-                )?;
-                Ok(settings)
-            })
-            .collect()
-    }
-}
-
-impl IssuerConfig {
-    fn validate(&self, name: &str) -> Result<IssuerSettings, ConfigError> {
-        let key = |field: &str| format!("issuers.{name}.{field}");
-        check_issuer_name(name)
-            .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
-        check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
-        let issuer_url = parse_url(&self.issuer, self.allow_http, &key("issuer"))?;
-        if let Audience::OneOf(audiences) = &self.audience {
-            check(
-                !audiences.is_empty() && audiences.iter().all(|aud| !aud.is_empty()),
-                &key("audience"),
-                "list the audiences this API accepts, or set `audience = false`",
-            )?;
-        }
-        let keys = match (&self.jwks, &self.jwks_uri) {
-            (Some(jwks), _) => {
-                let keys = crate::keys::parse_jwks(jwks.to_string().as_bytes(), name)
-                    .map_err(|problem| ConfigError { key: key("jwks"), problem })?;
-                check(!keys.is_empty(), &key("jwks"), "holds no usable signing key")?;
-                KeyLocation::Inline(keys)
-            }
-            (None, Some(uri)) => {
-                KeyLocation::Remote(RemoteLocation::Jwks(parse_url(uri, self.allow_http, &key("jwks_uri"))?))
-            }
-            (None, None) => KeyLocation::Remote(RemoteLocation::Discovery {
-                document: discovery_url(&issuer_url),
-                allow_http: self.allow_http,
-            }),
-        };
-        for host in &self.follow_redirects_to {
-            check(
-                is_host(host),
-                &key("follow_redirects_to"),
-                "list hosts, such as `keys.example.com` or `keys.example.com:8443`, without a scheme or path",
-            )?;
-        }
-        let algorithms = match &self.algorithms {
-            None => AlgorithmSet::ASYMMETRIC,
-            Some(names) => {
-                remote_algorithms(names).map_err(|problem| ConfigError { key: key("algorithms"), problem })?
-            }
-        };
-        if let Some(lifetime) = self.max_lifetime {
-            check_duration(lifetime, &key("max_lifetime"), true)?;
-        }
-        Ok(IssuerSettings {
-            name: name.to_owned(),
-            issuer: self.issuer.clone(),
-            audience: self.audience.clone(),
-            keys,
-            algorithms,
-            scope_claim: self.scope_claim,
-            redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
-            token_type: self.token_type,
-            max_lifetime: self.max_lifetime,
-        })
-    }
-}
-
-/// The allow-list of a remote issuer: asymmetric algorithms only.
-fn remote_algorithms(names: &[String]) -> Result<AlgorithmSet, String> {
-    if names.is_empty() {
-        return Err("list at least one algorithm, or leave `algorithms` out".into());
-    }
-    names.iter().try_fold(AlgorithmSet::default(), |set, name| {
-        if name.eq_ignore_ascii_case("none") {
-            return Err("`none` is never accepted: tokens must be signed".into());
-        }
-        let alg: Algorithm = name.parse().map_err(|_| {
-            let known: Vec<_> = AlgorithmSet::ASYMMETRIC.iter().map(Algorithm::name).collect();
-            format!("unknown algorithm `{name}`; expected one of {}", known.join(", "))
-        })?;
-        if AlgorithmSet::SYMMETRIC.contains(alg) {
-            return Err(format!("`{name}` needs a shared secret, but remote issuers publish public keys only"));
-        }
-        Ok(set.with(alg))
-    })
-}
-
-/// Parses a URL that keys are fetched from.
-///
-/// Plain `http://` is accepted only for loopback hosts, unless `allow_http`.
-pub(crate) fn parse_url(text: &str, allow_http: bool, key: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(text)
-        .map_err(|error| ConfigError { key: key.to_owned(), problem: format!("is not a URL: {error}") })?;
-    check_scheme(&url, allow_http).map_err(|problem| ConfigError { key: key.to_owned(), problem })?;
-    Ok(url)
-}
-
-/// Checks that keys may be fetched from `url`.
-pub(crate) fn check_scheme(url: &Url, allow_http: bool) -> Result<(), String> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if allow_http || is_loopback(url) => Ok(()),
-        "http" => {
-            Err("plain `http://` is accepted only for loopback hosts; use `https://` or set `allow_http = true`".into())
-        }
-        other => Err(format!("unsupported scheme `{other}`; use `https://`")),
-    }
-}
-
-/// Whether `text` is a host, or a host and port, alone.
-fn is_host(text: &str) -> bool {
-    let as_url = Url::parse(&format!("https://{text}/"));
-    !text.is_empty()
-        && as_url.is_ok_and(|url| url.path() == "/" && url.username().is_empty() && url.password().is_none())
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    host.eq_ignore_ascii_case("localhost")
-        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `{issuer}/.well-known/openid-configuration`, as OIDC Discovery 1.0
-/// section 4 builds it (a trailing `/` of the issuer is not doubled).
-fn discovery_url(issuer: &Url) -> Url {
-    let mut url = issuer.clone();
-    let path = format!("{}/.well-known/openid-configuration", issuer.path().trim_end_matches('/'));
-    url.set_path(&path);
-    url
-}
-
-fn check(ok: bool, key: &str, problem: &str) -> Result<(), ConfigError> {
-    if ok { Ok(()) } else { Err(ConfigError { key: key.to_owned(), problem: problem.to_owned() }) }
-}
-
-#[cfg(test)]
-mod tests;

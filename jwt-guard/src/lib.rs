@@ -43,19 +43,30 @@
 //! Keys come from the issuer's JWKS, found by OpenID discovery, cached by
 //! `kid` and refreshed on rotation. Refusals follow RFC 6750: see
 //! [`AuthError`] for the statuses and [`catchers()`] for the JSON bodies.
-//! The [`config`] module documents every setting.
+//! [`Config`] documents every setting.
+//!
+//! # Features
+//!
+//! - `rocket` (default): the Rocket wing: [`JwtGuard::fairing()`], the
+//!   request guards, [`catchers()`], the built-in issuer's routes, and the
+//!   enforcement of `#[protected]`. Without it, the core ([`Verifier`],
+//!   [`JwtGuard::authenticate`], [`LocalIssuer`]) stands alone.
+//! - `testing`: test helpers for apps' own tests, in [`testing`].
 //!
 //! [Rocket]: https://rocket.rs
 
 mod algorithm;
 mod bearer;
-pub mod config;
+mod clock;
+mod config;
 mod error;
+mod guard;
 mod issuing;
 mod keys;
 mod login;
 mod policy;
 mod revocation;
+#[cfg(feature = "rocket")]
 mod rocket_integration;
 mod signing;
 #[cfg(feature = "testing")]
@@ -65,17 +76,19 @@ mod verify;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use config::{Audience, Config, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim, TokenType};
-pub use error::{AuthError, ClaimsMismatch, ConfigError, RequestProblem, TokenProblem};
+pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, RequestProblem, TokenProblem};
+pub use guard::{JwtGuard, RefreshError};
 pub use issuing::{Grant, IssuedTokens, LocalIssuer};
 pub use login::{Authenticator, StaticUsers};
-pub use policy::{Denial, RoutePolicy};
+pub use policy::RoutePolicy;
 pub use revocation::{InMemoryRevocations, RevocationList};
 pub use signing::{SigningKey, SigningKeyError};
 
 /// Implements [`Authenticator`] and [`RevocationList`] with `async fn`s.
 pub use async_trait::async_trait;
+#[cfg(feature = "rocket")]
 pub use rocket_integration::{
-    Claims, CurrentUser, JwtGuard, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
+    Claims, CurrentUser, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
 };
 pub use token::{Token, TokenHeader};
 pub use verify::Verifier;
@@ -86,18 +99,31 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 /// to: expansions name no other path of this crate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::{AuthError, Denial, Policy, RoutePolicy, Token};
-    pub use crate::bearer::{check_syntax as check_bearer_syntax, locate as locate_bearer_token};
     pub use crate::config::check_issuer_name;
     pub use crate::policy::ClaimLiteral;
     pub use crate::policy::checks::*;
     pub use crate::policy::sealed::Sealed;
-    pub use crate::rocket_integration::Protected;
+    #[cfg(feature = "rocket")]
+    pub use crate::rocket_integration::{Policy, Protected};
+    pub use crate::{AuthError, Denial, RoutePolicy, Token};
+}
 
-    /// Parses a JWKS into ready keys and counts them, for the benchmarks.
+/// What the benchmarks measure apart (feature `__bench`). Not public API.
+#[cfg(feature = "__bench")]
+#[doc(hidden)]
+pub mod __bench {
+    /// Parses a JWKS into ready keys and counts them.
     pub fn count_jwks_keys(body: &[u8]) -> Result<usize, String> {
         crate::keys::parse_jwks(body, "benchmark").map(|keys| keys.len())
     }
+}
+
+/// The `Authorization` header parser, for the fuzz targets in `fuzz/`
+/// (cargo-fuzz builds with `--cfg fuzzing`). Not public API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::bearer::{check_syntax, locate};
 }
 
 /// The README's examples, compiled as doctests (they use the test helpers).

@@ -63,14 +63,17 @@ impl Authenticator for StaticUsers {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt as _;
+
     use super::*;
 
-    #[rocket::async_test]
-    async fn static_users_check_both_username_and_password() {
+    #[test]
+    fn static_users_check_both_username_and_password() {
         let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1"));
-        assert_eq!(users.authenticate("user1", "abcxyz").await.map(|grant| grant.subject), Some("user1".into()));
-        assert_eq!(users.authenticate("user1", "abcxy").await, None);
-        assert_eq!(users.authenticate("user1", "").await, None);
-        assert_eq!(users.authenticate("user9", "abcxyz").await, None);
+        let authenticate = |username, password| users.authenticate(username, password).now_or_never().unwrap();
+        assert_eq!(authenticate("user1", "abcxyz").map(|grant| grant.subject), Some("user1".into()));
+        assert_eq!(authenticate("user1", "abcxy"), None);
+        assert_eq!(authenticate("user1", ""), None);
+        assert_eq!(authenticate("user9", "abcxyz"), None);
     }
 }

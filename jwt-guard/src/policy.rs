@@ -5,7 +5,6 @@
 //! issuers and checks it names become direct comparisons, so nothing is
 //! parsed per request and nothing is allocated when a token passes.
 
-use std::fmt;
 use std::future::Future;
 
 use serde_json::Value;
@@ -38,50 +37,6 @@ pub trait RoutePolicy: sealed::Sealed + Send + Sync + 'static {
 pub(crate) mod sealed {
     /// Implemented by the policies the macros compile.
     pub trait Sealed {}
-}
-
-/// Why a valid token may not use a resource (403 `insufficient_scope`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Denial {
-    /// The token lacks scopes the resource needs.
-    #[error("the token lacks the scope this resource needs")]
-    MissingScopes(&'static [&'static str]),
-    /// A claim does not have a value the resource accepts.
-    #[error("the token's `{0}` claim does not permit this")]
-    Claim(&'static str),
-    /// The token's issuer is not one the resource accepts.
-    #[error("this resource does not accept tokens from the token's issuer")]
-    Issuer,
-    /// The app's own check refused the token.
-    #[error("the token does not pass the `{0}` check")]
-    Check(&'static str),
-}
-
-impl Denial {
-    /// The scopes to name in the challenge's `scope` attribute.
-    pub(crate) fn needed_scopes(&self) -> Option<ScopeList> {
-        match self {
-            Self::MissingScopes(scopes) => Some(ScopeList(scopes)),
-            _ => None,
-        }
-    }
-}
-
-/// Scopes written space-delimited, as RFC 6749 section 3.3 does.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ScopeList(&'static [&'static str]);
-
-impl fmt::Display for ScopeList {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, scope) in self.0.iter().enumerate() {
-            if index > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(scope)?;
-        }
-        Ok(())
-    }
 }
 
 /// A literal of a claim requirement, as `#[protected(claim(...))]` wrote it.

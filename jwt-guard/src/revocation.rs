@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+
+use crate::clock;
 
 /// Says whether a token id has been revoked.
 ///
@@ -40,8 +42,8 @@ impl InMemoryRevocations {
     /// Revokes `jti` until `expires_at`, after which its token is refused
     /// anyway and the entry is dropped.
     pub fn revoke(&self, jti: impl Into<String>, expires_at: SystemTime) {
-        let expires = expires_at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let now = unix_now();
+        let expires = clock::unix_secs(expires_at);
+        let now = clock::unix_now_secs();
         let mut revoked = self.revoked.write().unwrap_or_else(PoisonError::into_inner);
         revoked.retain(|_, until| *until >= now);
         revoked.insert(jti.into(), expires);
@@ -51,10 +53,6 @@ impl InMemoryRevocations {
     pub fn contains(&self, jti: &str) -> bool {
         self.revoked.read().unwrap_or_else(PoisonError::into_inner).contains_key(jti)
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
 
 #[async_trait::async_trait]

@@ -35,13 +35,16 @@
 //! # });
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+#[cfg(feature = "rocket")]
 use rocket::http::Header;
+#[cfg(feature = "rocket")]
 use rocket::{Build, Rocket};
 use serde_json::{Map, Value, json};
 
 use crate::algorithm::Algorithm;
+use crate::clock;
 use crate::config::IssuerConfig;
 use crate::signing::SigningKey;
 
@@ -83,6 +86,12 @@ impl TestIssuer {
         }
     }
 
+    /// The name it is trusted under: `test`, or the name given to
+    /// [`named`](Self::named).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Sets the audience that the app accepts and tokens carry.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = audience.into();
@@ -98,6 +107,7 @@ impl TestIssuer {
     }
 
     /// `rocket`, trusting this issuer through its `jwt_guard` configuration.
+    #[cfg(feature = "rocket")]
     pub fn attach_to(&self, rocket: Rocket<Build>) -> Rocket<Build> {
         let table = json!({
             "issuer": self.issuer,
@@ -111,7 +121,7 @@ impl TestIssuer {
 
     /// A token of this issuer, valid for five minutes, with no scopes.
     pub fn token(&self) -> TokenBuilder<'_> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+        let now = clock::unix_now_secs();
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(self.issuer));
         claims.insert("aud".into(), json!(self.audience));
@@ -193,6 +203,7 @@ impl TokenBuilder<'_> {
     }
 
     /// `Authorization: Bearer <the signed token>`, for a local request.
+    #[cfg(feature = "rocket")]
     pub fn bearer(self) -> Header<'static> {
         Header::new("Authorization", format!("Bearer {}", self.sign()))
     }

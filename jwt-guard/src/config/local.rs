@@ -1,12 +1,17 @@
-//! `[jwt_guard.local]`: the built-in issuer's settings.
+//! `[jwt_guard.local]`: the built-in issuer's configuration, and its
+//! settings once checked, with its signing keys read or generated.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{check, check_duration, optional_seconds, seconds};
+use super::settings::{IssuerSettings, LocalDefaults, check, check_duration};
+use super::{Audience, ScopeClaim, TokenType, optional_seconds, seconds};
+use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
+use crate::keys::{KeyLocation, KeySet, RedirectPolicy};
+use crate::signing::SigningKey;
 
 /// The name of the built-in issuer.
 pub const LOCAL_ISSUER: &str = "local";
@@ -82,9 +87,35 @@ impl Default for LocalIssuerConfig {
     }
 }
 
+/// The built-in issuer's settings after every check, its keys loaded.
+#[derive(Debug)]
+pub(crate) struct LocalIssuerSettings {
+    /// The `iss` of its tokens.
+    pub(crate) issuer: String,
+    /// The `aud` of its tokens.
+    pub(crate) audience: String,
+    /// Lifetime of access tokens.
+    pub(crate) expires_in: Duration,
+    /// Added to `iat` for `nbf`.
+    pub(crate) not_before: Duration,
+    /// Lifetime of refresh tokens, if they are issued.
+    pub(crate) refresh_expires_in: Option<Duration>,
+    /// The key that signs.
+    pub(crate) signing: SigningKey,
+    /// Older keys, still published and accepted.
+    pub(crate) retired: Vec<SigningKey>,
+    /// Where the login routes are mounted.
+    pub(crate) auth_path: String,
+    /// The username's member in the login body.
+    pub(crate) username_key: String,
+    /// The password's member in the login body.
+    pub(crate) password_key: String,
+}
+
 impl LocalIssuerConfig {
-    /// Checks the values that need no key file, naming the first bad one.
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks every value, naming the first bad one, and reads or, where
+    /// `defaults` allow, generates the signing key.
+    pub(crate) fn settings(&self, defaults: LocalDefaults<'_>) -> Result<LocalIssuerSettings, ConfigError> {
         check(
             is_route_base(&self.auth_path),
             "local.auth_path",
@@ -97,8 +128,87 @@ impl LocalIssuerConfig {
             check_duration(lifetime, "local.refresh_expires_in", true)?;
         }
         check(!self.username_key.is_empty(), "local.username_key", "must not be empty")?;
-        check(!self.password_key.is_empty(), "local.password_key", "must not be empty")
+        check(!self.password_key.is_empty(), "local.password_key", "must not be empty")?;
+        let alg: Algorithm = self.algorithm.parse().map_err(|_| {
+            error("algorithm", format!("unknown algorithm `{}`; use EdDSA, ES256, RS256 or HS256", self.algorithm))
+        })?;
+        let retired = self
+            .retired_key_files
+            .iter()
+            .map(|path| {
+                SigningKey::from_pem(alg, &read(path, "retired_key_files")?)
+                    .map_err(|problem| error("retired_key_files", problem.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        let issuer = self.issuer.clone().unwrap_or_else(|| defaults.issuer.to_owned());
+        Ok(LocalIssuerSettings {
+            audience: self.audience.clone().unwrap_or_else(|| issuer.clone()),
+            issuer,
+            expires_in: self.expires_in,
+            not_before: self.not_before,
+            refresh_expires_in: self.refresh_expires_in,
+            signing: self.signing_key(alg, defaults.allow_ephemeral)?,
+            retired,
+            auth_path: self.auth_path.clone(),
+            username_key: self.username_key.clone(),
+            password_key: self.password_key.clone(),
+        })
     }
+
+    /// The key of `key_file` or `secret`; without either, a fresh one if
+    /// `allow_ephemeral`.
+    fn signing_key(&self, alg: Algorithm, allow_ephemeral: bool) -> Result<SigningKey, ConfigError> {
+        let key = match (&self.key_file, &self.secret) {
+            (Some(_), Some(_)) => return Err(error("secret", "give `key_file` or `secret`, not both".into())),
+            (Some(path), None) => SigningKey::from_pem(alg, &read(path, "key_file")?),
+            (None, Some(secret)) => SigningKey::from_secret(alg, secret.as_bytes()),
+            (None, None) if allow_ephemeral => {
+                log::warn!(
+                    "jwt-guard: ***** the local issuer has no key: using a fresh {alg} key for this run only; \
+                     tokens die with the process. Set `key_file` or `secret` in `[jwt_guard.local]` *****"
+                );
+                SigningKey::generate(alg)
+            }
+            (None, None) => {
+                return Err(error(
+                    "key_file",
+                    "a release build needs a signing key: set `key_file` to a PKCS#8 PEM private key \
+                     (`openssl genpkey -algorithm ED25519 -out signing.pem`) or, for HS256, `secret`"
+                        .into(),
+                ));
+            }
+        };
+        key.map_err(|problem| error(if self.secret.is_some() { "secret" } else { "key_file" }, problem.to_string()))
+    }
+}
+
+impl LocalIssuerSettings {
+    /// The built-in issuer as the verifier trusts it, under the name
+    /// `local`: its own keys, its algorithm, and `at+jwt` access tokens.
+    pub(crate) fn issuer_settings(&self) -> IssuerSettings {
+        let keys = std::iter::once(&self.signing).chain(&self.retired).map(SigningKey::verifying_key).collect();
+        IssuerSettings {
+            name: LOCAL_ISSUER.to_owned(),
+            issuer: self.issuer.clone(),
+            audience: Audience::OneOf(vec![self.audience.clone()]),
+            keys: KeyLocation::Inline(KeySet::new(keys)),
+            algorithms: AlgorithmSet::only(self.signing.algorithm()),
+            scope_claim: ScopeClaim::Scope,
+            redirects: RedirectPolicy { hosts: Vec::new(), allow_http: false },
+            token_type: Some(TokenType::AtJwt),
+            max_lifetime: None,
+        }
+    }
+}
+
+/// The error that `local.{key}` has `problem`.
+fn error(key: &str, problem: String) -> ConfigError {
+    ConfigError { key: format!("local.{key}"), problem }
+}
+
+/// The contents of the file at `path`, the value of `local.{key}`.
+fn read(path: &Path, key: &str) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|io| error(key, format!("cannot read {}: {io}", path.display())))
 }
 
 /// Whether `path` can be mounted as a route base: `/`, or segments of
@@ -119,6 +229,32 @@ fn is_route_base(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DEBUG: LocalDefaults<'static> = LocalDefaults { issuer: "http://127.0.0.1:8000", allow_ephemeral: true };
+    const RELEASE: LocalDefaults<'static> = LocalDefaults { allow_ephemeral: false, ..DEBUG };
+
+    #[test]
+    fn without_a_key_only_a_debug_build_generates_one() {
+        let config = LocalIssuerConfig::default();
+        let error = config.settings(RELEASE).unwrap_err();
+        assert_eq!(error.key, "local.key_file");
+        assert!(error.problem.starts_with("a release build needs a signing key: set `key_file`"), "{error}");
+        let generated = config.settings(DEBUG).unwrap();
+        assert_eq!((generated.issuer.as_str(), generated.audience.as_str()), (DEBUG.issuer, DEBUG.issuer));
+    }
+
+    #[test]
+    fn short_secrets_and_unknown_algorithms_are_refused() {
+        let config =
+            LocalIssuerConfig { algorithm: "HS256".into(), secret: Some("too short".into()), ..Default::default() };
+        let error = config.settings(DEBUG).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bad `jwt_guard.local.secret`: a HS256 secret needs at least 32 bytes; this one has 9"
+        );
+        let config = LocalIssuerConfig { algorithm: "none".into(), ..Default::default() };
+        assert_eq!(config.settings(DEBUG).unwrap_err().key, "local.algorithm");
+    }
 
     #[test]
     fn only_static_paths_are_route_bases() {

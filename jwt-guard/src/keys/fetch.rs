@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::{CACHE_CONTROL, LOCATION};
 use reqwest::{Client, Url, redirect};
 
-use crate::config::RedirectPolicy;
+use super::RedirectPolicy;
 
 /// The most redirects followed for one fetch.
 const MAX_REDIRECTS: usize = 5;

@@ -1,12 +1,15 @@
 //! Verification keys: a key bound to the algorithms it may verify, the set
-//! of an issuer's keys, and where those keys come from.
+//! of an issuer's keys, where those keys come from, and fetching them.
+//! Nothing here knows the configuration: it is handed locations and limits.
 
 mod fetch;
 mod jwks;
+mod location;
 mod remote;
 
 pub(crate) use fetch::{FetchLimits, Fetcher};
 pub(crate) use jwks::parse_jwks;
+pub(crate) use location::{KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, is_host};
 pub(crate) use remote::{KeyLookupError, RemoteKeys};
 
 use std::sync::Arc;

@@ -13,8 +13,7 @@ use crate::algorithm::Algorithm;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Fetcher, KeyMatch, KeySerial, KeySet, VerifyingKey, parse_jwks};
-use crate::config::{self, RemoteLocation};
+use super::{Fetcher, KeyMatch, KeySerial, KeySet, RemoteLocation, VerifyingKey, check_scheme, parse_jwks};
 
 /// The wait after a first failed fetch; it doubles with each failure in a
 /// row, up to [`LONGEST_BACKOFF`].
@@ -280,7 +279,7 @@ impl RemoteKeys {
             ));
         }
         let uri = Url::parse(&discovered.jwks_uri).map_err(|_| format!("{document} has an invalid `jwks_uri`"))?;
-        config::check_scheme(&uri, *allow_http).map_err(|problem| format!("discovered `jwks_uri` {uri}: {problem}"))?;
+        check_scheme(&uri, *allow_http).map_err(|problem| format!("discovered `jwks_uri` {uri}: {problem}"))?;
         Ok(uri)
     }
 }

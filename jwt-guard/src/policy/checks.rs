@@ -6,7 +6,8 @@ use std::future::{Future, Ready, ready};
 
 use serde_json::Value;
 
-use super::{ClaimLiteral, Denial};
+use super::ClaimLiteral;
+use crate::error::Denial;
 use crate::token::Token;
 
 /// Every one of `scopes`.

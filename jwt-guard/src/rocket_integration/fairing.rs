@@ -1,6 +1,7 @@
-//! [`JwtGuard`]: the verifier that an app manages, the fairing that builds
-//! it at ignite from the `jwt_guard` configuration, and the response hook
-//! that puts RFC 6750 challenges on error responses.
+//! The fairing that builds an app's [`JwtGuard`] at ignite from the
+//! `jwt_guard` configuration, mounts the built-in issuer's routes, keeps
+//! keys fresh from liftoff, and puts RFC 6750 challenges on error
+//! responses; and [`JwtGuard::builder`] for configuring it in code.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,48 +11,11 @@ use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
 use super::{issuer_routes, protected};
-use crate::config::{Config, IssuerConfig, LocalIssuerConfig};
-use crate::error::{AuthError, ConfigError};
+use crate::config::{Config, IssuerConfig, LocalDefaults, LocalIssuerConfig};
+use crate::error::AuthError;
+use crate::guard::JwtGuard;
 use crate::login::Authenticator;
 use crate::revocation::RevocationList;
-use crate::verify::Verifier;
-
-/// The verifier of an app, managed as Rocket state.
-///
-/// Attach [`JwtGuard::fairing()`] and the [`Token`](crate::Token) and
-/// [`Claims`](crate::Claims) guards work on every route:
-///
-/// ```rust,no_run
-/// # #[macro_use] extern crate rocket;
-/// use jwt_guard::{JwtGuard, Token};
-///
-/// #[get("/me")]
-/// fn me(token: Token) -> String {
-///     format!("hello, {}", token.subject().unwrap_or("stranger"))
-/// }
-///
-/// #[launch]
-/// fn rocket() -> _ {
-///     rocket::build()
-///         .attach(JwtGuard::fairing())
-///         .register("/", jwt_guard::catchers())
-///         .mount("/", routes![me])
-/// }
-/// ```
-///
-/// with the issuers in `Rocket.toml`:
-///
-/// ```toml
-/// [default.jwt_guard.issuers.auth0]
-/// issuer = "https://tenant.example.com/"
-/// audience = "https://api.example.com"
-/// ```
-#[derive(Debug)]
-pub struct JwtGuard {
-    verifier: Arc<Verifier>,
-    realm: String,
-    header_prefix: String,
-}
 
 impl JwtGuard {
     /// The fairing that reads the `jwt_guard` table of Rocket's
@@ -77,42 +41,6 @@ impl JwtGuard {
     /// ```
     pub fn builder() -> JwtGuardBuilder {
         JwtGuardBuilder { config: Config::default() }
-    }
-
-    /// A `JwtGuard` for `config`, checked; no key is fetched yet.
-    pub fn from_config(config: Config) -> Result<Self, ConfigError> {
-        Self::build(config, Verifier::new)
-    }
-
-    fn build(
-        config: Config,
-        verifier: impl FnOnce(&Config) -> Result<Verifier, ConfigError>,
-    ) -> Result<Self, ConfigError> {
-        let verifier = verifier(&config)?;
-        if config.issuers.is_empty() && config.local.is_none() {
-            return Err(ConfigError {
-                key: "issuers".into(),
-                problem: "no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with `issuer` \
-                          and `audience`, or `[default.jwt_guard.local]` for the built-in issuer"
-                    .into(),
-            });
-        }
-        Ok(Self { verifier: Arc::new(verifier), realm: config.realm, header_prefix: config.header_prefix })
-    }
-
-    /// The verifier, to check tokens outside a request guard.
-    pub fn verifier(&self) -> &Verifier {
-        &self.verifier
-    }
-
-    /// The realm named in challenges.
-    pub(crate) fn realm(&self) -> &str {
-        &self.realm
-    }
-
-    /// The `Authorization` scheme accepted.
-    pub(crate) fn header_prefix(&self) -> &str {
-        &self.header_prefix
     }
 }
 
@@ -260,14 +188,9 @@ impl Fairing for JwtGuardFairing {
         let address = figment.extract_inner::<std::net::IpAddr>("address").unwrap_or([127, 0, 0, 1].into());
         let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
         let own_address = format!("http://{}", std::net::SocketAddr::new(address, port));
-        let local = config.local.clone();
-        let built = JwtGuard::build(config, |config| {
-            let verifier = Verifier::build(config, &own_address, cfg!(debug_assertions))?;
-            Ok(match &self.revocations {
-                Some(list) => verifier.with_revocations(Arc::clone(list)),
-                None => verifier,
-            })
-        });
+        let defaults = LocalDefaults { issuer: &own_address, allow_ephemeral: cfg!(debug_assertions) };
+        let built =
+            config.settings(defaults).and_then(|settings| JwtGuard::from_settings(settings, self.revocations.clone()));
         let guard = match built {
             Ok(guard) => guard,
             Err(error) => {
@@ -279,16 +202,13 @@ impl Fairing for JwtGuardFairing {
             return Err(rocket);
         }
         let mut rocket = rocket;
-        if let (Some(issuer), Some(settings)) = (guard.verifier().local_issuer(), &local) {
+        if let Some(issuer) = guard.local_issuer() {
             rocket = rocket.mount("/.well-known", issuer_routes::well_known_routes());
             if let Some(authenticator) = &self.authenticator {
-                rocket = rocket.mount(settings.auth_path.as_str(), issuer_routes::login_routes(issuer)).manage(
-                    issuer_routes::LoginState {
-                        authenticator: Arc::clone(authenticator),
-                        username_key: settings.username_key.clone(),
-                        password_key: settings.password_key.clone(),
-                    },
-                );
+                let routes = issuer_routes::login_routes(issuer);
+                rocket = rocket
+                    .mount(issuer.auth_path(), routes)
+                    .manage(issuer_routes::LoginState { authenticator: Arc::clone(authenticator) });
             }
         }
         Ok(rocket.manage(guard))
@@ -296,7 +216,7 @@ impl Fairing for JwtGuardFairing {
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let Some(guard) = rocket.state::<JwtGuard>() else { return };
-        let verifier = Arc::clone(&guard.verifier);
+        let verifier = Arc::clone(guard.verifier());
         let shutdown = rocket.shutdown();
         rocket::tokio::spawn(async move {
             rocket::tokio::select! {
@@ -318,7 +238,7 @@ impl Fairing for JwtGuardFairing {
         if response.status().code != error.status_code() {
             return;
         }
-        if let Some(challenge) = error.challenge(guard.realm())
+        if let Some(challenge) = guard.challenge(error)
             && !response.headers().contains("WWW-Authenticate")
         {
             response.set_header(Header::new("WWW-Authenticate", challenge));

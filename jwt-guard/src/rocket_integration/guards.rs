@@ -11,9 +11,9 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
-use super::JwtGuard;
 use crate::bearer;
 use crate::error::AuthError;
+use crate::guard::JwtGuard;
 use crate::token::Token;
 use crate::verify::Verifier;
 
@@ -80,7 +80,7 @@ pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
         return Err(AuthError::NotConfigured);
     };
     let token_in_uri = request.query_value::<&str>("access_token").is_some();
-    let token = bearer::locate(request.headers().get("Authorization"), token_in_uri, guard.header_prefix())?;
+    let token = guard.locate_token(request.headers().get("Authorization"), token_in_uri)?;
     let verifier = guard.verifier();
     if let Some(hit) = verifier.cached_unless_revocable(token) {
         return Ok(hit);

@@ -11,18 +11,17 @@ use rocket::serde::json::Json;
 use rocket::{Request, Response, Route, State};
 use serde_json::{Map, Value, json};
 
-use super::JwtGuard;
+use crate::guard::{JwtGuard, RefreshError};
 use crate::issuing::{IssuedTokens, LocalIssuer};
 use crate::login::Authenticator;
+use crate::signing::SigningKeyError;
 
 /// The largest login or refresh body read.
 const MAX_BODY: usize = 16 * 1024;
 
-/// What the login routes need besides the verifier.
+/// What the login routes need besides the built-in issuer.
 pub(crate) struct LoginState {
     pub(crate) authenticator: Arc<dyn Authenticator>,
-    pub(crate) username_key: String,
-    pub(crate) password_key: String,
 }
 
 /// A refused login or refresh, as JSON.
@@ -69,19 +68,15 @@ fn member<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a str, LoginE
         .ok_or_else(|| LoginError::bad_request(format!("the body needs a string `{key}`")))
 }
 
-fn local_issuer(guard: &JwtGuard) -> Result<&LocalIssuer, LoginError> {
-    guard.verifier().local_issuer().ok_or(LoginError {
-        status: Status::NotFound,
-        error: "not_found",
-        description: "no built-in issuer is configured".into(),
-    })
+/// The refusal when no built-in issuer is configured.
+fn not_found() -> LoginError {
+    LoginError { status: Status::NotFound, error: "not_found", description: "no built-in issuer is configured".into() }
 }
 
-fn issued(issuer: &LocalIssuer, grant: &crate::Grant) -> Result<Json<IssuedTokens>, LoginError> {
-    issuer.issue(grant).map(Json).map_err(|error| {
-        log::error!("jwt-guard: the local issuer cannot sign: {error}");
-        LoginError { status: Status::InternalServerError, error: "server_error", description: "signing failed".into() }
-    })
+/// The refusal when the key cannot sign; the reason is logged, not told.
+fn signing_failed(error: &SigningKeyError) -> LoginError {
+    log::error!("jwt-guard: the local issuer cannot sign: {error}");
+    LoginError { status: Status::InternalServerError, error: "server_error", description: "signing failed".into() }
 }
 
 #[rocket::post("/", data = "<data>")]
@@ -91,9 +86,10 @@ async fn login(
     guard: &State<JwtGuard>,
     login: &State<LoginState>,
 ) -> Result<Json<IssuedTokens>, LoginError> {
+    let issuer = guard.local_issuer().ok_or_else(not_found)?;
     let body = json_body(content_type, data).await?;
-    let username = member(&body, &login.username_key)?;
-    let password = member(&body, &login.password_key)?;
+    let (username, password) =
+        issuer.credentials(&body).map_err(|key| LoginError::bad_request(format!("the body needs a string `{key}`")))?;
     let Some(grant) = login.authenticator.authenticate(username, password).await else {
         log::debug!("jwt-guard: login refused");
         return Err(LoginError {
@@ -102,7 +98,7 @@ async fn login(
             description: "the username or password is wrong".into(),
         });
     };
-    issued(local_issuer(guard)?, &grant)
+    issuer.issue(&grant).map(Json).map_err(|error| signing_failed(&error))
 }
 
 #[rocket::post("/refresh", data = "<data>")]
@@ -113,16 +109,13 @@ async fn refresh(
 ) -> Result<Json<IssuedTokens>, LoginError> {
     let body = json_body(content_type, data).await?;
     let token = member(&body, "refresh_token")?;
-    let verified = guard.verifier().verify_refresh(token).await.map_err(|error| LoginError {
-        status: Status::Unauthorized,
-        error: "invalid_grant",
-        description: error.to_string(),
-    })?;
-    let issuer = local_issuer(guard)?;
-    let grant = LocalIssuer::grant_of(verified.claims());
-    let mut tokens = issued(issuer, &grant)?.into_inner();
-    tokens.refresh_token = None;
-    Ok(Json(tokens))
+    guard.refresh(token).await.map(Json).map_err(|error| match error {
+        RefreshError::Refused(reason) => {
+            LoginError { status: Status::Unauthorized, error: "invalid_grant", description: reason.to_string() }
+        }
+        RefreshError::NoIssuer => not_found(),
+        RefreshError::Signing(error) => signing_failed(&error),
+    })
 }
 
 /// The public keys, cacheable for five minutes.
@@ -136,12 +129,12 @@ impl<'r> Responder<'r, 'static> for Cacheable {
 
 #[rocket::get("/jwks.json")]
 fn jwks(guard: &State<JwtGuard>) -> Option<Cacheable> {
-    guard.verifier().local_issuer().map(|issuer| Cacheable(Json(issuer.jwks())))
+    guard.local_issuer().map(|issuer| Cacheable(Json(issuer.jwks())))
 }
 
 #[rocket::get("/openid-configuration")]
 fn openid_configuration(guard: &State<JwtGuard>) -> Option<Cacheable> {
-    guard.verifier().local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document())))
+    guard.local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document())))
 }
 
 /// The login routes, to mount at `auth_path`: login, and refresh when

@@ -11,7 +11,7 @@ mod issuer_routes;
 mod protected;
 
 pub use catchers::catchers;
-pub use fairing::{JwtGuard, JwtGuardBuilder, JwtGuardFairing};
+pub use fairing::{JwtGuardBuilder, JwtGuardFairing};
 pub use guards::Claims;
 pub use identity::{CurrentUser, LoadIdentity};
 pub use protected::{Policy, Protected, protect};

@@ -12,9 +12,9 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::route::{self, Handler};
 use rocket::{Data, Ignite, Rocket, Route, Sentinel};
 
-use super::JwtGuard;
 use super::guards::{fairing_missing, verify};
 use crate::error::AuthError;
+use crate::guard::JwtGuard;
 use crate::policy::RoutePolicy;
 use crate::verify::Verifier;
 

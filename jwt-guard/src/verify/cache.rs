@@ -142,7 +142,6 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     use serde_json::Map;
 
@@ -162,9 +161,7 @@ mod tests {
         cache.insert(token, issuer, key.serial(), now);
     }
 
-    fn now() -> f64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
-    }
+    use crate::clock;
 
     fn cached(cache: &TokenCache, text: &str, now: f64) -> Option<(String, usize)> {
         cache.get(text, now).map(|hit| (hit.token.as_str().to_owned(), hit.issuer))
@@ -173,7 +170,7 @@ mod tests {
     #[test]
     fn hits_last_until_the_token_expires_with_leeway() {
         let cache = TokenCache::new(16, 30.0);
-        let now = now();
+        let now = clock::unix_now();
         insert(&cache, &token("fresh", now + 60.0), 1, now);
         insert(&cache, &token("in-leeway", now - 10.0), 0, now);
         insert(&cache, &token("expired", now - 40.0), 0, now);
@@ -188,7 +185,7 @@ mod tests {
     #[test]
     fn tokens_that_share_their_last_bytes_are_told_apart() {
         let cache = TokenCache::new(16, 0.0);
-        let now = now();
+        let now = clock::unix_now();
         let tail = "s".repeat(HASHED_TAIL);
         let (first, second) = (format!("first.{tail}"), format!("second.{tail}"));
         insert(&cache, &token(&first, now + 60.0), 0, now);
@@ -203,7 +200,7 @@ mod tests {
     #[test]
     fn expired_entries_are_swept_out_at_most_once_a_minute() {
         let cache = TokenCache::new(16, 0.0);
-        let now = now();
+        let now = clock::unix_now();
         insert(&cache, &token("short-lived", now + 10.0), 0, now);
         insert(&cache, &token("long-lived", now + 600.0), 0, now + 20.0);
         assert_eq!(cache.entries.len(), 2, "the last sweep was under a minute ago");

@@ -17,8 +17,8 @@ use serde_json::{Map, Value};
 use super::TokenUse;
 use crate::config::TokenType;
 use crate::error::TokenProblem;
-use crate::issuing::{ACCESS_TYPE, REFRESH_TYPE};
 use crate::keys::VerifyingKey;
+use crate::token::{ACCESS_TYPE, REFRESH_TYPE, TokenHeader};
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -59,14 +59,6 @@ pub(crate) fn split(token: &str) -> Result<CompactParts<'_>, TokenProblem> {
     Ok(CompactParts { header, payload, signature, signing_input })
 }
 
-/// The JOSE header fields that verification looks at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JoseHeader {
-    pub(crate) alg: Algorithm,
-    pub(crate) kid: Option<String>,
-    pub(crate) typ: Option<String>,
-}
-
 /// The header as sent. `jku`, `x5u`, `jwk` and `x5c` are never read: keys
 /// come from the issuer's configuration only (RFC 8725 section 3.10).
 #[derive(Deserialize)]
@@ -101,7 +93,7 @@ fn is_access_token_type(typ: &str) -> bool {
 
 /// Whether an access token's header declares the type its issuer
 /// requires, if it requires one.
-pub(crate) fn declares(header: &JoseHeader, required: Option<TokenType>) -> bool {
+pub(crate) fn declares(header: &TokenHeader, required: Option<TokenType>) -> bool {
     match required {
         None => true,
         Some(TokenType::AtJwt) => {
@@ -111,7 +103,7 @@ pub(crate) fn declares(header: &JoseHeader, required: Option<TokenType>) -> bool
 }
 
 /// Decodes and checks the header of a token presented as `usage`.
-pub(crate) fn decode_header(encoded: &str, usage: TokenUse) -> Result<JoseHeader, TokenProblem> {
+pub(crate) fn decode_header(encoded: &str, usage: TokenUse) -> Result<TokenHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
     let members = decode_object(encoded, NOT_A_HEADER)?;
     let raw = RawHeader::deserialize(&members).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
@@ -129,7 +121,7 @@ pub(crate) fn decode_header(encoded: &str, usage: TokenUse) -> Result<JoseHeader
         return Err(TokenProblem::WrongType);
     }
     let alg: Algorithm = raw.alg.parse().map_err(|_| TokenProblem::AlgorithmNotAllowed)?;
-    Ok(JoseHeader { alg, kid: raw.kid, typ: raw.typ })
+    Ok(TokenHeader { alg, kid: raw.kid, typ: raw.typ })
 }
 
 /// Decodes the claims object.

@@ -5,22 +5,22 @@
 mod cache;
 mod claims;
 mod compact;
+mod issuers;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
-use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::config::{Audience, Config, IssuerSettings, KeyLocation, LOCAL_ISSUER, ScopeClaim, TokenType};
+use crate::clock;
+use crate::config::{Config, LOCAL_ISSUER, LocalDefaults, VerifierSettings};
 use crate::error::{AuthError, ConfigError, TokenProblem};
-use crate::issuing::LocalIssuer;
-use crate::keys::{FetchLimits, Fetcher, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
+use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
 use crate::revocation::RevocationList;
-use crate::token::{Token, TokenHeader};
+use crate::token::Token;
 use cache::TokenCache;
+use issuers::{Issuer, IssuerKeys};
 
 /// Verifies tokens against the configured issuers.
 ///
@@ -47,8 +47,6 @@ pub struct Verifier {
     issuers: Vec<Issuer>,
     /// Indices into `issuers` by exact `iss`.
     issuer_index: HashMap<String, usize>,
-    /// The built-in issuer, if configured.
-    local: Option<Arc<LocalIssuer>>,
     revocations: Option<Arc<dyn RevocationList>>,
     cache: Option<TokenCache>,
 }
@@ -57,68 +55,9 @@ impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
             .field("issuers", &self.issuers)
-            .field("local", &self.local)
             .field("revocations", &self.revocations.is_some())
             .field("cache", &self.cache)
             .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug)]
-struct Issuer {
-    name: Arc<str>,
-    audience: Audience,
-    algorithms: AlgorithmSet,
-    scope_claim: ScopeClaim,
-    /// The `typ` its access tokens must declare, if any.
-    token_type: Option<TokenType>,
-    /// The longest `exp - iat` accepted, in seconds, if bounded.
-    max_lifetime: Option<f64>,
-    keys: IssuerKeys,
-}
-
-/// Where an issuer's keys are looked up.
-#[derive(Debug)]
-enum IssuerKeys {
-    /// Keys that never change: inline JWKS, or the built-in issuer's.
-    Fixed(KeySet),
-    /// Keys fetched from the issuer.
-    Remote(Box<RemoteKeys>),
-}
-
-impl IssuerKeys {
-    async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, KeyLookupError> {
-        match self {
-            Self::Fixed(keys) => match keys.find(kid, alg) {
-                KeyMatch::Found(key) => Ok(Arc::clone(key)),
-                KeyMatch::WrongAlgorithm => Err(KeyLookupError::WrongAlgorithm),
-                KeyMatch::Missing => Err(KeyLookupError::Unknown),
-            },
-            Self::Remote(keys) => keys.key_for(kid, alg).await,
-        }
-    }
-
-    /// Another key for `kid` and `alg` than `rejected`, whose signature
-    /// failed: a remote issuer may have replaced it under the same `kid`.
-    async fn replacement_for(
-        &self,
-        kid: Option<&str>,
-        alg: Algorithm,
-        rejected: &VerifyingKey,
-    ) -> Option<Arc<VerifyingKey>> {
-        match self {
-            Self::Fixed(_) => None,
-            Self::Remote(keys) => keys.replacement_for(kid, alg, rejected).await,
-        }
-    }
-
-    /// Whether the key with serial number `serial` is still the key for
-    /// `kid` and `alg`, without fetching.
-    fn still_uses(&self, kid: Option<&str>, alg: Algorithm, serial: KeySerial) -> bool {
-        match self {
-            Self::Fixed(keys) => keys.still_uses(kid, alg, serial),
-            Self::Remote(keys) => keys.still_uses(kid, alg, serial),
-        }
     }
 }
 
@@ -145,82 +84,32 @@ impl Verifier {
     /// first token of an issuer fetches them, as does
     /// [`Verifier::keep_keys_fresh`]. A built-in issuer without an `issuer`
     /// setting is `http://127.0.0.1:8000`.
+    ///
+    /// # Errors
+    ///
+    /// The first bad value of `config`, by its key.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        Self::build(config, "http://127.0.0.1:8000", cfg!(debug_assertions))
+        Self::from_settings(config.settings(LocalDefaults::STANDALONE)?.verifier)
     }
 
-    /// A verifier for `config`; `local_issuer` is the default `iss` of the
-    /// built-in issuer, which may generate a key if `allow_ephemeral`.
-    pub(crate) fn build(config: &Config, local_issuer: &str, allow_ephemeral: bool) -> Result<Self, ConfigError> {
-        let settings = config.validate()?;
-        let fetcher = Fetcher::new(FetchLimits {
-            timeout: config.fetch_timeout,
-            max_bytes: config.max_jwks_bytes,
-            min_refresh: config.min_refresh,
-            max_refresh: config.max_refresh,
-        })
-        .map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
-        let mut issuers: Vec<(String, Issuer)> = settings
+    /// A verifier for checked settings; it fetches nothing yet.
+    pub(crate) fn from_settings(settings: VerifierSettings) -> Result<Self, ConfigError> {
+        let fetcher =
+            Fetcher::new(settings.fetch).map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
+        let issuers = settings
+            .issuers
             .into_iter()
-            .map(|settings: IssuerSettings| {
-                let keys = match settings.keys {
-                    KeyLocation::Inline(keys) => IssuerKeys::Fixed(keys),
-                    KeyLocation::Remote(location) => IssuerKeys::Remote(Box::new(RemoteKeys::new(
-                        &settings.name,
-                        &settings.issuer,
-                        location,
-                        fetcher.following(settings.redirects).map_err(|problem| ConfigError {
-                            key: format!("issuers.{}.follow_redirects_to", settings.name),
-                            problem,
-                        })?,
-                        config.refetch_cooldown,
-                    ))),
-                };
-                let issuer = Issuer {
-                    name: settings.name.into(),
-                    audience: settings.audience,
-                    algorithms: settings.algorithms,
-                    scope_claim: settings.scope_claim,
-                    token_type: settings.token_type,
-                    max_lifetime: settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
-                    keys,
-                };
-                Ok((settings.issuer, issuer))
-            })
-            .collect::<Result<_, ConfigError>>()?;
-        let local = match &config.local {
-            Some(local) => Some(Arc::new(LocalIssuer::load(local, local_issuer, allow_ephemeral)?)),
-            None => None,
-        };
-        if let Some(local) = &local {
-            if let Some((_, other)) = issuers.iter().find(|(iss, _)| iss == local.issuer()) {
-                return Err(ConfigError {
-                    key: "local.issuer".into(),
-                    problem: format!("issuer `{}` has the same `issuer` value", other.name),
-                });
-            }
-            let issuer = Issuer {
-                name: LOCAL_ISSUER.into(),
-                audience: Audience::OneOf(vec![local.audience().to_owned()]),
-                algorithms: AlgorithmSet::only(local.algorithm()),
-                scope_claim: ScopeClaim::Scope,
-                // Its access tokens always say `at+jwt`.
-                token_type: Some(TokenType::AtJwt),
-                max_lifetime: None,
-                keys: IssuerKeys::Fixed(local.key_set()),
-            };
-            issuers.push((local.issuer().to_owned(), issuer));
-        }
-        let issuer_index = issuers.iter().enumerate().map(|(index, (iss, _))| (iss.clone(), index)).collect();
+            .map(|issuer| Issuer::new(issuer, &fetcher, settings.refetch_cooldown))
+            .collect::<Result<Vec<_>, _>>()?;
+        let issuer_index = issuers.iter().enumerate().map(|(index, issuer)| (issuer.iss.clone(), index)).collect();
+        let leeway = settings.leeway.as_secs_f64();
         Ok(Self {
-            leeway: config.leeway.as_secs_f64(),
-            max_token_bytes: config.max_token_bytes,
-            issuers: issuers.into_iter().map(|(_, issuer)| issuer).collect(),
+            leeway,
+            max_token_bytes: settings.max_token_bytes,
+            issuers,
             issuer_index,
-            local,
             revocations: None,
-            cache: (config.token_cache_size > 0)
-                .then(|| TokenCache::new(config.token_cache_size, config.leeway.as_secs_f64())),
+            cache: (settings.token_cache_size > 0).then(|| TokenCache::new(settings.token_cache_size, leeway)),
         })
     }
 
@@ -228,11 +117,6 @@ impl Verifier {
     pub fn with_revocations(mut self, list: Arc<dyn RevocationList>) -> Self {
         self.revocations = Some(list);
         self
-    }
-
-    /// The built-in issuer, if `[jwt_guard.local]` is configured.
-    pub fn local_issuer(&self) -> Option<&LocalIssuer> {
-        self.local.as_deref()
     }
 
     /// The configured names of the issuers.
@@ -282,6 +166,7 @@ impl Verifier {
 
     /// As [`Verifier::cached`], when the cache can answer alone: always
     /// `None` when a revocation list must be consulted.
+    #[cfg(feature = "rocket")]
     pub(crate) fn cached_unless_revocable(&self, token: &str) -> Option<Token> {
         if self.consults_revocations() {
             return None;
@@ -290,6 +175,7 @@ impl Verifier {
     }
 
     /// Whether cache hits must consult a revocation list.
+    #[cfg(feature = "rocket")]
     pub(crate) fn consults_revocations(&self) -> bool {
         self.revocations.is_some()
     }
@@ -299,7 +185,7 @@ impl Verifier {
     /// `jti` is not checked yet.
     fn cached_with_key_held(&self, token: &str) -> Option<Token> {
         let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
-        let hit = cache.get(token, now())?;
+        let hit = cache.get(token, clock::unix_now())?;
         let header = hit.token.header();
         if self.issuers[hit.issuer].keys.still_uses(header.kid.as_deref(), header.alg, hit.key) {
             return Some(hit.token);
@@ -318,7 +204,7 @@ impl Verifier {
         Box::pin(async move {
             let verified = self.verify_as(token, TokenUse::Access).await?;
             if let Some(cache) = &self.cache {
-                cache.insert(&verified.token, verified.issuer, verified.key.serial(), now());
+                cache.insert(&verified.token, verified.issuer, verified.key.serial(), clock::unix_now());
             }
             Ok(verified.token)
         })
@@ -369,7 +255,7 @@ impl Verifier {
                 .filter(|replacement| parts.signed_by(replacement, header.alg))
                 .ok_or(TokenProblem::BadSignature)?;
         }
-        let expires_at = claims::check_times(&claims, now(), self.leeway)?;
+        let expires_at = claims::check_times(&claims, clock::unix_now(), self.leeway)?;
         if let Some(max_lifetime) = issuer.max_lifetime {
             claims::check_lifetime(&claims, expires_at, max_lifetime)?;
         }
@@ -378,7 +264,6 @@ impl Verifier {
             return Err(TokenProblem::Revoked.into());
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;
-        let header = TokenHeader { alg: header.alg, kid: header.kid, typ: header.typ };
         let token = Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at);
         Ok(Verified { token, issuer: index, key })
     }
@@ -388,11 +273,6 @@ impl Verifier {
         let iss = claims.get("iss").and_then(Value::as_str).ok_or(TokenProblem::MissingClaim("iss"))?;
         self.issuer_index.get(iss).copied().ok_or(TokenProblem::UntrustedIssuer)
     }
-}
-
-/// Seconds since the Unix epoch.
-fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |since| since.as_secs_f64())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use futures_util::FutureExt as _;
 use serde_json::json;
 
 use super::*;
+use crate::algorithm::Algorithm;
 use crate::config::IssuerConfig;
 use crate::signing::SigningKey;
 
@@ -17,7 +18,7 @@ fn verifier_and_token(cache_size: u64) -> (Verifier, String) {
     let mut config = Config { token_cache_size: cache_size, ..Config::default() };
     let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
     config.issuers.insert("fixed".into(), issuer);
-    let claims = json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 300.0 });
+    let claims = json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": clock::unix_now() + 300.0 });
     let token = key.sign("at+jwt", claims.as_object().unwrap()).unwrap();
     (Verifier::new(&config).unwrap(), token)
 }

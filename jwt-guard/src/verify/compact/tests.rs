@@ -21,7 +21,7 @@ fn headers_are_checked_before_any_key_is_looked_up() {
     let header = |value: serde_json::Value| decode_header(&encode(&value), TokenUse::Access);
     assert_eq!(
         header(json!({"alg": "ES256", "kid": "k", "typ": "at+jwt"})).unwrap(),
-        JoseHeader { alg: Algorithm::ES256, kid: Some("k".into()), typ: Some("at+jwt".into()) }
+        TokenHeader { alg: Algorithm::ES256, kid: Some("k".into()), typ: Some("at+jwt".into()) }
     );
     assert_eq!(header(json!({"alg": "none"})).unwrap_err(), TokenProblem::AlgorithmNotAllowed);
     assert_eq!(

@@ -1,4 +1,14 @@
+//! The checks of a configuration, and the settings they produce.
+
 use super::*;
+use crate::config::{IssuerConfig, LocalIssuerConfig};
+
+impl Config {
+    /// The issuers' settings, or the first problem.
+    fn validate(&self) -> Result<Vec<IssuerSettings>, ConfigError> {
+        self.settings(LocalDefaults::STANDALONE).map(|settings| settings.verifier.issuers)
+    }
+}
 
 fn with_issuer(issuer: IssuerConfig) -> Config {
     let mut config = Config::default();
@@ -29,13 +39,6 @@ fn an_issuer_without_algorithms_accepts_every_asymmetric_one() {
         panic!("keys are discovered without `jwks_uri`");
     };
     assert_eq!(document.as_str(), "https://idp.test/.well-known/openid-configuration");
-}
-
-#[test]
-fn discovery_urls_keep_the_issuer_path_without_doubling_slashes() {
-    let url = |issuer: &str| discovery_url(&Url::parse(issuer).unwrap()).to_string();
-    assert_eq!(url("https://idp.test"), "https://idp.test/.well-known/openid-configuration");
-    assert_eq!(url("https://idp.test/realms/acme/"), "https://idp.test/realms/acme/.well-known/openid-configuration");
 }
 
 #[test]
@@ -119,4 +122,16 @@ fn redirect_hosts_are_bare_hosts_and_ports() {
     );
     assert!(check("http://cdn.test/jwks").unwrap_err().contains("plain `http://`"), "the scheme rules still hold");
     assert!(check("https://elsewhere.test/jwks").is_err());
+}
+
+#[test]
+fn the_built_in_issuer_is_an_issuer_like_the_others() {
+    let mut config = with_issuer(IssuerConfig::new("https://api.test/", "api"));
+    config.local = Some(LocalIssuerConfig { issuer: Some("https://api.test/".into()), ..LocalIssuerConfig::default() });
+    assert_eq!(problem(&config), ("local.issuer".into(), "another issuer has the same `issuer` value".into()));
+    config.local = Some(LocalIssuerConfig::default());
+    let issuers = config.validate().unwrap();
+    let local = issuers.iter().find(|issuer| issuer.name == LOCAL_ISSUER).expect("the built-in issuer is trusted");
+    assert_eq!((local.issuer.as_str(), local.token_type), ("http://127.0.0.1:8000", Some(TokenType::AtJwt)));
+    assert!(matches!(&local.keys, KeyLocation::Inline(keys) if keys.len() == 1));
 }

@@ -1,0 +1,290 @@
+//! Checking a configuration, in one place: [`Config::settings`] names the
+//! first bad key, or produces the settings that the verifier, the built-in
+//! issuer and the Rocket wing are built from. The built-in issuer's key
+//! files are read here too, so nothing built from settings can fail on
+//! them.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::local::LocalIssuerSettings;
+use super::{Audience, Config, IssuerConfig, LOCAL_ISSUER, ScopeClaim, TokenType};
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::error::{ConfigError, QuotedText};
+use crate::keys::{FetchLimits, KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, is_host, parse_jwks};
+
+/// A configuration after every check.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// What the verifier is built from.
+    pub(crate) verifier: VerifierSettings,
+    /// The built-in issuer, if configured.
+    pub(crate) local: Option<LocalIssuerSettings>,
+    /// The realm named in challenges.
+    pub(crate) realm: String,
+    /// The `Authorization` scheme accepted.
+    pub(crate) header_prefix: String,
+}
+
+/// What the verifier is built from.
+#[derive(Debug)]
+pub(crate) struct VerifierSettings {
+    /// Clock skew allowed on `exp`, `nbf` and `iat`.
+    pub(crate) leeway: Duration,
+    /// The longest token accepted.
+    pub(crate) max_token_bytes: usize,
+    /// The bounds of every key fetch.
+    pub(crate) fetch: FetchLimits,
+    /// The shortest time from a successful fetch to one a token causes.
+    pub(crate) refetch_cooldown: Duration,
+    /// How many verified tokens to remember; `0` for none.
+    pub(crate) token_cache_size: u64,
+    /// Every trusted issuer, the built-in one included.
+    pub(crate) issuers: Vec<IssuerSettings>,
+}
+
+/// One trusted issuer after every check.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerSettings {
+    /// The name policies use.
+    pub(crate) name: String,
+    /// The exact `iss` of its tokens.
+    pub(crate) issuer: String,
+    pub(crate) audience: Audience,
+    pub(crate) keys: KeyLocation,
+    pub(crate) algorithms: AlgorithmSet,
+    pub(crate) scope_claim: ScopeClaim,
+    /// Where redirects of remote key URLs may lead.
+    pub(crate) redirects: RedirectPolicy,
+    /// The `typ` its tokens must declare, if any.
+    pub(crate) token_type: Option<TokenType>,
+    /// The longest `exp - iat` accepted, if bounded.
+    pub(crate) max_lifetime: Option<Duration>,
+}
+
+/// What the built-in issuer's settings fall back on where the
+/// configuration is silent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LocalDefaults<'a> {
+    /// The `iss` of its tokens: the app's own address.
+    pub(crate) issuer: &'a str,
+    /// Whether a key may be generated when none is configured (debug
+    /// builds only).
+    pub(crate) allow_ephemeral: bool,
+}
+
+impl LocalDefaults<'static> {
+    /// The defaults of a verifier built outside Rocket: `iss` is
+    /// `http://127.0.0.1:8000`, and a debug build may generate a key.
+    pub(crate) const STANDALONE: Self =
+        Self { issuer: "http://127.0.0.1:8000", allow_ephemeral: cfg!(debug_assertions) };
+}
+
+/// Why `name` cannot name an issuer, if it cannot: an issuer is named as
+/// its `[jwt_guard.issuers.<name>]` table is, with ASCII letters, digits,
+/// `-`, `_` and `.`, so that policies can name it. A `const fn`: the
+/// policy macros check `issuer = "..."` with it in const evaluation.
+pub const fn check_issuer_name(name: &str) -> Result<(), &'static str> {
+    const PROBLEM: &str =
+        "an issuer is named as in `[jwt_guard.issuers.<name>]`: ASCII letters, digits, `-`, `_` and `.`";
+    let bytes = name.as_bytes();
+    if bytes.is_empty() {
+        return Err(PROBLEM);
+    }
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if !(byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' || byte == b'.') {
+            return Err(PROBLEM);
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
+/// The longest duration any setting takes: a year. Longer ones are surely
+/// mistakes, and would overflow the clocks they are added to.
+const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The most verified tokens the cache may hold.
+const MOST_CACHED_TOKENS: u64 = 1_000_000;
+
+impl Config {
+    /// Checks every value, naming the key of the first bad one, and reads
+    /// the built-in issuer's keys.
+    pub(crate) fn settings(&self, local_defaults: LocalDefaults<'_>) -> Result<Settings, ConfigError> {
+        check(!self.header_prefix.is_empty(), "header_prefix", "must not be empty")?;
+        check(
+            self.header_prefix.bytes().all(|b| b.is_ascii_graphic()),
+            "header_prefix",
+            "must be a single word, such as `Bearer`",
+        )?;
+        check(
+            self.realm.chars().all(QuotedText::allows),
+            "realm",
+            "must hold printable ASCII only, without quotes or backslashes",
+        )?;
+        check(self.max_token_bytes > 0, "max_token_bytes", "must be above 0")?;
+        check(self.max_jwks_bytes > 0, "max_jwks_bytes", "must be above 0")?;
+        check(
+            self.token_cache_size <= MOST_CACHED_TOKENS,
+            "token_cache_size",
+            "must be at most 1000000 (or 0, to turn the cache off)",
+        )?;
+        check_duration(self.leeway, "leeway", false)?;
+        check_duration(self.fetch_timeout, "fetch_timeout", true)?;
+        check_duration(self.refetch_cooldown, "refetch_cooldown", false)?;
+        check_duration(self.max_refresh, "max_refresh", true)?;
+        check(
+            self.min_refresh <= self.max_refresh && !self.min_refresh.is_zero(),
+            "min_refresh",
+            "must be above 0 and at most `max_refresh`",
+        )?;
+        check(
+            !self.issuers.is_empty() || self.local.is_some(),
+            "issuers",
+            "no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with `issuer` and \
+             `audience`, or `[default.jwt_guard.local]` for the built-in issuer",
+        )?;
+        check(
+            self.local.is_none() || !self.issuers.contains_key(LOCAL_ISSUER),
+            "issuers.local",
+            "the name `local` belongs to the built-in issuer `[jwt_guard.local]`; pick another name",
+        )?;
+
+        let mut issuers =
+            self.issuers.iter().map(|(name, issuer)| issuer.settings(name)).collect::<Result<Vec<_>, _>>()?;
+        let local = self.local.as_ref().map(|local| local.settings(local_defaults)).transpose()?;
+        issuers.extend(local.as_ref().map(LocalIssuerSettings::issuer_settings));
+        let mut seen = HashSet::new();
+        for issuer in &issuers {
+            let key = match issuer.name.as_str() {
+                LOCAL_ISSUER if self.local.is_some() => "local.issuer".to_owned(),
+                name => format!("issuers.{name}.issuer"),
+            };
+            check(seen.insert(&issuer.issuer), &key, "another issuer has the same `issuer` value")?;
+        }
+        Ok(Settings {
+            verifier: VerifierSettings {
+                leeway: self.leeway,
+                max_token_bytes: self.max_token_bytes,
+                fetch: FetchLimits {
+                    timeout: self.fetch_timeout,
+                    max_bytes: self.max_jwks_bytes,
+                    min_refresh: self.min_refresh,
+                    max_refresh: self.max_refresh,
+                },
+                refetch_cooldown: self.refetch_cooldown,
+                token_cache_size: self.token_cache_size,
+                issuers,
+            },
+            local,
+            realm: self.realm.clone(),
+            header_prefix: self.header_prefix.clone(),
+        })
+    }
+}
+
+impl IssuerConfig {
+    /// Checks the issuer `name`.
+    fn settings(&self, name: &str) -> Result<IssuerSettings, ConfigError> {
+        let key = |field: &str| format!("issuers.{name}.{field}");
+        check_issuer_name(name)
+            .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
+        check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
+        let issuer_url = parse_url(&self.issuer, self.allow_http, &key("issuer"))?;
+        if let Audience::OneOf(audiences) = &self.audience {
+            check(
+                !audiences.is_empty() && audiences.iter().all(|aud| !aud.is_empty()),
+                &key("audience"),
+                "list the audiences this API accepts, or set `audience = false`",
+            )?;
+        }
+        let keys = match (&self.jwks, &self.jwks_uri) {
+            (Some(jwks), _) => {
+                let keys = parse_jwks(jwks.to_string().as_bytes(), name)
+                    .map_err(|problem| ConfigError { key: key("jwks"), problem })?;
+                check(!keys.is_empty(), &key("jwks"), "holds no usable signing key")?;
+                KeyLocation::Inline(keys)
+            }
+            (None, Some(uri)) => {
+                KeyLocation::Remote(RemoteLocation::Jwks(parse_url(uri, self.allow_http, &key("jwks_uri"))?))
+            }
+            (None, None) => KeyLocation::Remote(RemoteLocation::discovered(&issuer_url, self.allow_http)),
+        };
+        for host in &self.follow_redirects_to {
+            check(
+                is_host(host),
+                &key("follow_redirects_to"),
+                "list hosts, such as `keys.example.com` or `keys.example.com:8443`, without a scheme or path",
+            )?;
+        }
+        let algorithms = match &self.algorithms {
+            None => AlgorithmSet::ASYMMETRIC,
+            Some(names) => {
+                remote_algorithms(names).map_err(|problem| ConfigError { key: key("algorithms"), problem })?
+            }
+        };
+        if let Some(lifetime) = self.max_lifetime {
+            check_duration(lifetime, &key("max_lifetime"), true)?;
+        }
+        Ok(IssuerSettings {
+            name: name.to_owned(),
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            keys,
+            algorithms,
+            scope_claim: self.scope_claim,
+            redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
+            token_type: self.token_type,
+            max_lifetime: self.max_lifetime,
+        })
+    }
+}
+
+/// The allow-list of a remote issuer: asymmetric algorithms only.
+fn remote_algorithms(names: &[String]) -> Result<AlgorithmSet, String> {
+    if names.is_empty() {
+        return Err("list at least one algorithm, or leave `algorithms` out".into());
+    }
+    names.iter().try_fold(AlgorithmSet::default(), |set, name| {
+        if name.eq_ignore_ascii_case("none") {
+            return Err("`none` is never accepted: tokens must be signed".into());
+        }
+        let alg: Algorithm = name.parse().map_err(|_| {
+            let known: Vec<_> = AlgorithmSet::ASYMMETRIC.iter().map(Algorithm::name).collect();
+            format!("unknown algorithm `{name}`; expected one of {}", known.join(", "))
+        })?;
+        if AlgorithmSet::SYMMETRIC.contains(alg) {
+            return Err(format!("`{name}` needs a shared secret, but remote issuers publish public keys only"));
+        }
+        Ok(set.with(alg))
+    })
+}
+
+/// Parses a URL that keys are fetched from.
+///
+/// Plain `http://` is accepted only for loopback hosts, unless `allow_http`.
+fn parse_url(text: &str, allow_http: bool, key: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text)
+        .map_err(|error| ConfigError { key: key.to_owned(), problem: format!("is not a URL: {error}") })?;
+    check_scheme(&url, allow_http).map_err(|problem| ConfigError { key: key.to_owned(), problem })?;
+    Ok(url)
+}
+
+/// Checks that `duration`, the value of `key`, is at most a year, and above
+/// zero if `positive`.
+pub(super) fn check_duration(duration: Duration, key: &str, positive: bool) -> Result<(), ConfigError> {
+    check(duration <= LONGEST_DURATION, key, "must be at most a year (31536000 seconds)")?;
+    check(!positive || !duration.is_zero(), key, "must be above 0")
+}
+
+/// `Ok` if `ok`, or the error that `key` has `problem`.
+pub(super) fn check(ok: bool, key: &str, problem: &str) -> Result<(), ConfigError> {
+    if ok { Ok(()) } else { Err(ConfigError { key: key.to_owned(), problem: problem.to_owned() }) }
+}
+
+#[cfg(test)]
+mod tests;
