@@ -86,13 +86,13 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 /// to: expansions name no other path of this crate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::{AuthError, Denial, Policy, RoutePolicy, Token};
     pub use crate::bearer::{check_syntax as check_bearer_syntax, locate as locate_bearer_token};
     pub use crate::config::check_issuer_name;
     pub use crate::policy::ClaimLiteral;
     pub use crate::policy::checks::*;
     pub use crate::policy::sealed::Sealed;
     pub use crate::rocket_integration::Protected;
+    pub use crate::{AuthError, Denial, Policy, RoutePolicy, Token};
 
     /// Parses a JWKS into ready keys and counts them, for the benchmarks.
     pub fn count_jwks_keys(body: &[u8]) -> Result<usize, String> {
