@@ -6,24 +6,29 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields, LitStr};
 
+use crate::ctxt::{self, Ctxt};
+use crate::exports::{_ClaimByName, _claim_name_hash};
+
 /// Expands the derive, or the errors that make it impossible.
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
-    expand(input).unwrap_or_else(|error| error.to_compile_error())
+    ctxt::derive(input, expand)
 }
 
-fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let input: DeriveInput = syn::parse2(input)?;
+/// One `ClaimByName` impl per field, keyed by the hash of its JSON name.
+fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
     let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(&input.ident, "`ClaimNames` is derived on a struct of named claims"));
+        cx.error_spanned_by(&input.ident, "`ClaimNames` is derived on a struct of named claims");
+        return TokenStream::new();
     };
     let Fields::Named(fields) = &data.fields else {
-        return Err(syn::Error::new_spanned(&input.ident, "`ClaimNames` is derived on a struct with named fields"));
+        cx.error_spanned_by(&input.ident, "`ClaimNames` is derived on a struct with named fields");
+        return TokenStream::new();
     };
-    if let Some(attr) = serde_attrs(&input.attrs).find(|meta| meta.path.is_ident("rename_all")) {
-        return Err(syn::Error::new_spanned(
-            attr.path,
+    for rename_all in serde_attrs(&input.attrs).filter(|meta| meta.path.is_ident("rename_all")) {
+        cx.error_spanned_by(
+            rename_all.path,
             "`ClaimNames` reads each field's `#[serde(rename = \"...\")]`, not `rename_all`: rename the fields one by one",
-        ));
+        );
     }
     let name = &input.ident;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
@@ -34,9 +39,8 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             .unwrap_or_else(|| syn::ext::IdentExt::unraw(ident).to_string());
         let ty = &field.ty;
         quote! {
-            impl #impl_generics ::jwt_guard::__private::ClaimByName<{ ::jwt_guard::__private::claim_name_hash(#json_name) }>
-                for #name #type_generics #where_clause
-            {
+            #[automatically_derived]
+            impl #impl_generics #_ClaimByName<{ #_claim_name_hash(#json_name) }> for #name #type_generics #where_clause {
                 type Field = #ty;
                 fn claim_field(&self) -> &#ty {
                     &self.#ident
@@ -44,7 +48,7 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             }
         }
     });
-    Ok(quote!(#(#impls)*))
+    quote!(#(#impls)*)
 }
 
 /// A `#[serde(...)]` item: its name and, for `name = "..."`, its value.

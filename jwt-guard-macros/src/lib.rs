@@ -1,11 +1,20 @@
 //! Procedural macros of [jwt-guard](https://docs.rs/jwt-guard).
 //!
 //! Use them through the `jwt-guard` crate, which re-exports them; this
-//! crate's version is pinned exactly by `jwt-guard`. Each macro parses its
-//! policy into a small syntax tree (`protected::parse`), checks it
-//! (`protected::check`), then expands it (`protected::expand`).
+//! crate's version is pinned exactly by `jwt-guard`.
+//!
+//! Each macro here is a one-line shim over its module. `#[protected]` and
+//! `policy!` parse their policy (`protected::parse`, into
+//! `protected::ast`), check it and resolve it (`protected::check`, into
+//! `protected::model`), then expand the resolved policy
+//! (`protected::expand`). The derives live in `scopes` and `claim_names`.
+//! Every step reports its errors to one `ctxt::Ctxt`, so that a compile
+//! shows all the mistakes of an invocation; generated code names only the
+//! paths of `exports`.
 
 mod claim_names;
+mod ctxt;
+mod exports;
 mod protected;
 mod scopes;
 mod suggest;
@@ -145,7 +154,8 @@ use proc_macro::TokenStream;
 ///
 /// # Compile errors
 ///
-/// Mistakes are errors that point at the offending word and say the fix:
+/// Mistakes are errors that point at the offending word and say the fix,
+/// every mistake of a policy in the same compile:
 ///
 /// ```compile_fail
 /// # #[macro_use] extern crate rocket;
@@ -156,8 +166,9 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// Unknown, duplicate and empty options, values of the wrong kind, scopes
-/// that RFC 6749 does not allow, unknown fields of typed claims, and an
-/// attribute placed below the route attribute are all refused.
+/// that RFC 6749 does not allow, issuer names that no
+/// `[jwt_guard.issuers.<name>]` can have, unknown fields of typed claims,
+/// and an attribute placed below the route attribute are all refused.
 ///
 /// # Run time
 ///

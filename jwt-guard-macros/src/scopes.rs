@@ -4,48 +4,29 @@
 //! checked against it at compile time, and an undeclared one is shown the
 //! declared scopes.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Data, DeriveInput, Fields, LitStr};
+use syn::{Data, DeriveInput, Fields, Ident, LitStr};
 
+use crate::ctxt::{self, Ctxt, FirstSeen};
+use crate::exports::{_Display, _FmtResult, _Formatter, _Result, _check_declared_scope};
 use crate::protected::scope_token_problem;
 
 /// Expands the derive, or the errors that make it impossible.
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
-    expand(input).unwrap_or_else(|error| error.to_compile_error())
+    ctxt::derive(input, expand)
 }
 
-fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let input: DeriveInput = syn::parse2(input)?;
-    let Data::Enum(data) = &input.data else {
-        return Err(syn::Error::new_spanned(&input.ident, "`Scopes` is derived on an enum whose variants name scopes"));
-    };
-    let mut variants = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    for variant in &data.variants {
-        if !matches!(variant.fields, Fields::Unit) {
-            return Err(syn::Error::new_spanned(&variant.fields, "scope variants carry no fields"));
-        }
-        let attr = variant.attrs.iter().find(|attr| attr.path().is_ident("scope")).ok_or_else(|| {
-            syn::Error::new_spanned(&variant.ident, "name the variant's scope: `#[scope(\"read:reports\")]`")
-        })?;
-        let scope: LitStr = attr.parse_args()?;
-        let value = scope.value();
-        if let Some(problem) = scope_token_problem(&value).or_else(|| value.is_empty().then(|| "empty scope".into())) {
-            return Err(syn::Error::new(scope.span(), problem));
-        }
-        if names.contains(&value) {
-            return Err(syn::Error::new(scope.span(), format!("scope {value:?} is declared more than once")));
-        }
-        names.push(value);
-        variants.push((variant.ident.clone(), scope));
-    }
+fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
+    let scopes = declared_scopes(cx, input);
     let name = &input.ident;
-    let declared = names.iter().map(|scope| format!("`{scope}`")).collect::<Vec<_>>().join(", ");
-    let undeclared = format!("this scope is not declared by `{name}`\ndeclared scopes: {declared}");
-    let (idents, literals): (Vec<_>, Vec<_>) = variants.into_iter().unzip();
+    let listed: Vec<String> = scopes.iter().map(|(_, scope)| format!("`{}`", scope.value())).collect();
+    let undeclared = format!("this scope is not declared by `{name}`\ndeclared scopes: {}", listed.join(", "));
+    let (idents, literals): (Vec<_>, Vec<_>) = scopes.into_iter().unzip();
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    Ok(quote! {
+    let (scope, formatter) = (Ident::new("scope", Span::mixed_site()), Ident::new("f", Span::mixed_site()));
+    quote! {
+        #[automatically_derived]
         impl #impl_generics #name #type_generics #where_clause {
             /// Every declared scope.
             pub const ALL: &'static [Self] = &[#(Self::#idents),*];
@@ -58,15 +39,53 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             }
 
             #[doc(hidden)]
-            pub const fn __jwt_guard_check_scope(scope: &str) -> ::core::result::Result<(), &'static str> {
-                ::jwt_guard::__private::check_declared_scope(scope, &[#(#literals),*], #undeclared)
+            pub const fn __jwt_guard_check_scope(#scope: &str) -> #_Result<(), &'static str> {
+                #_check_declared_scope(#scope, &[#(#literals),*], #undeclared)
             }
         }
 
-        impl #impl_generics ::core::fmt::Display for #name #type_generics #where_clause {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.as_str())
+        #[automatically_derived]
+        impl #impl_generics #_Display for #name #type_generics #where_clause {
+            fn fmt(&self, #formatter: &mut #_Formatter<'_>) -> #_FmtResult {
+                #formatter.write_str(self.as_str())
             }
         }
-    })
+    }
+}
+
+/// Each variant with the scope it declares; every problem goes to `cx`.
+fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<(Ident, LitStr)> {
+    let Data::Enum(data) = &input.data else {
+        cx.error_spanned_by(&input.ident, "`Scopes` is derived on an enum whose variants name scopes");
+        return Vec::new();
+    };
+    let mut seen = FirstSeen::default();
+    let mut scopes = Vec::new();
+    for variant in &data.variants {
+        if !matches!(variant.fields, Fields::Unit) {
+            cx.error_spanned_by(&variant.fields, "scope variants carry no fields");
+        }
+        let Some(attr) = variant.attrs.iter().find(|attr| attr.path().is_ident("scope")) else {
+            cx.error_spanned_by(&variant.ident, "name the variant's scope: `#[scope(\"read:reports\")]`");
+            continue;
+        };
+        let scope: LitStr = match attr.parse_args() {
+            Ok(scope) => scope,
+            Err(error) => {
+                cx.push(error);
+                continue;
+            }
+        };
+        let value = scope.value();
+        if value.is_empty() {
+            cx.error(scope.span(), "empty scope: name one, as in `#[scope(\"read:reports\")]`");
+        } else if let Some(problem) = scope_token_problem(&value) {
+            cx.error(scope.span(), problem);
+        } else if let Some(first) = seen.earlier(value.clone(), scope.span()) {
+            let message = format!("scope {value:?} is declared more than once");
+            cx.duplicate(first, scope.span(), message, format!("scope {value:?} first declared here"));
+        }
+        scopes.push((variant.ident.clone(), scope));
+    }
+    scopes
 }

@@ -1,121 +1,171 @@
-//! The checks a policy must pass before it is expanded: no duplicate or
-//! misplaced options, no empty lists, scopes as RFC 6749 section 3.3 writes
-//! them, claim and issuer names that can exist. Every error is collected,
-//! so that one compile shows them all.
+//! The checks of a parsed policy, and its resolution into the `model` that
+//! `expand` reads, in one walk over the requirements. The checks: scopes
+//! as RFC 6749 section 3.3 writes them, claim names that can exist, each
+//! claim named once. The resolution: the claims type, the vocabulary, the
+//! issuers and how each requirement is tested. Every error goes to the
+//! `Ctxt`, so that one compile shows them all.
 
-use std::collections::HashSet;
+use quote::ToTokens;
+use syn::{LitStr, Path, Type};
 
-use syn::{Error, LitStr};
+use super::ast::{self, ClaimName, ScopeItem};
+use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Vocabulary};
+use crate::ctxt::{Ctxt, FirstSeen};
 
-use super::parse::{ClaimName, ClaimRequirement, Opt, OptKind, Policy, ScopeItem};
+/// Checks `policy` and resolves it. `handler_claims` is `T` of the route
+/// handler's `Claims<T>` parameter, which `claims = T` overrides.
+pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>) -> ResolvedPolicy {
+    let description = describe_all(&policy.requirements);
+    let ast::Policy { settings, requirements } = policy;
+    let claims = settings.claims.or(handler_claims);
+    let mut walk = Walk {
+        cx,
+        typed: claims.is_some(),
+        reads_claims: false,
+        issuers: Vec::new(),
+        named_scopes: Vec::new(),
+        first_declared: None,
+    };
+    let requirements = walk.all(requirements);
+    let vocabulary =
+        settings.vocabulary.or(walk.first_declared).map(|path| Vocabulary { path, scopes: walk.named_scopes });
+    ResolvedPolicy {
+        claims: claims.filter(|_| walk.reads_claims),
+        vocabulary,
+        issuers: walk.issuers,
+        requirements,
+        description,
+    }
+}
 
-/// Errors, gathered as they are found.
-#[derive(Default)]
-struct Errors(Option<Error>);
+/// The walk over a policy's requirements, and what it gathers.
+struct Walk<'a> {
+    /// Where errors go.
+    cx: &'a Ctxt,
+    /// Whether claim names are fields of typed claims.
+    typed: bool,
+    /// Whether a requirement reads claims.
+    reads_claims: bool,
+    /// The issuer names, in order.
+    issuers: Vec<LitStr>,
+    /// Every scope named by a string.
+    named_scopes: Vec<LitStr>,
+    /// `S` of the first declared scope `S::Variant`.
+    first_declared: Option<Path>,
+}
 
-impl Errors {
-    fn push(&mut self, error: Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
+impl Walk<'_> {
+    /// Each of `requirements`, checked and resolved.
+    fn all(&mut self, requirements: Vec<ast::Requirement>) -> Vec<Requirement> {
+        requirements.into_iter().map(|requirement| self.requirement(requirement)).collect()
+    }
+
+    /// One requirement, checked and resolved.
+    fn requirement(&mut self, requirement: ast::Requirement) -> Requirement {
+        match requirement {
+            ast::Requirement::Scope(ScopeItem::Literal(literal)) => {
+                check_scope_string(self.cx, &literal);
+                Requirement::AllScopes(literal.value().split(' ').map(|name| self.named(name, &literal)).collect())
+            }
+            ast::Requirement::Scope(ScopeItem::Path(path)) => Requirement::AllScopes(vec![self.declared(path)]),
+            ast::Requirement::Scopes(items) => Requirement::AllScopes(self.scope_items(items)),
+            ast::Requirement::AnyScope(items) => Requirement::AnyScope(self.scope_items(items)),
+            ast::Requirement::Claim(claims) => {
+                self.reads_claims = true;
+                Requirement::Claims(self.claims(claims))
+            }
+            ast::Requirement::Issuer(name) => {
+                self.issuers.push(name.clone());
+                Requirement::Issuer(name)
+            }
+            ast::Requirement::Check(path) => Requirement::Check(path),
+            ast::Requirement::Any(nested) => Requirement::Any(self.all(nested)),
+            ast::Requirement::All(nested) => Requirement::All(self.all(nested)),
         }
     }
 
-    fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
+    /// The items of `scopes(...)` or `any_scope(...)`, one scope each.
+    fn scope_items(&mut self, items: Vec<ScopeItem>) -> Vec<Scope> {
+        let scope = |item| match item {
+            ScopeItem::Literal(literal) => {
+                check_scope_item(self.cx, &literal);
+                self.named(&literal.value(), &literal)
+            }
+            ScopeItem::Path(path) => self.declared(path),
+        };
+        items.into_iter().map(scope).collect()
     }
-}
 
-/// Checks a whole policy.
-pub(crate) fn check(policy: &Policy) -> syn::Result<()> {
-    let mut errors = Errors::default();
-    check_level(&policy.options, true, &mut errors);
-    errors.finish()
-}
+    /// The scope `name`, written in `literal`.
+    fn named(&mut self, name: &str, literal: &LitStr) -> Scope {
+        let name = LitStr::new(name, literal.span());
+        self.named_scopes.push(name.clone());
+        Scope::Named(name)
+    }
 
-fn check_level(options: &[Opt], top: bool, errors: &mut Errors) {
-    let mut seen = HashSet::new();
-    for option in options {
-        let name = option.keyword.to_string();
-        if !seen.insert(name.clone()) {
-            let hint = match name.as_str() {
-                "scope" => "; several scopes go in one `scope = \"a b\"` or `scopes(\"a\", \"b\")`",
-                "claim" => "; several claims go in one `claim(a = 1, b = 2)`",
-                _ => "; use `all(...)` or `any(...)` to combine options of one kind",
+    /// The declared scope `path`, whose enum may be the vocabulary.
+    fn declared(&mut self, path: Path) -> Scope {
+        if self.first_declared.is_none() && path.segments.len() > 1 {
+            let mut parent = path.clone();
+            parent.segments.pop();
+            parent.segments.pop_punct();
+            self.first_declared = Some(parent);
+        }
+        Scope::Declared(path)
+    }
+
+    /// The claims of one `claim(...)`, each named once.
+    fn claims(&self, requirements: Vec<ast::ClaimRequirement>) -> Vec<Claim> {
+        let mut seen = FirstSeen::default();
+        let claim = |requirement: ast::ClaimRequirement| {
+            let label = requirement.name.label();
+            let (span, shown) = match &requirement.name {
+                ClaimName::Field(field) => (field.span(), format!("`{field}`")),
+                ClaimName::Json(name) => (name.span(), format!("{label:?}")),
             };
-            errors.push(Error::new(option.keyword.span(), format!("`{name}` specified more than once{hint}")));
-        }
-        match &option.kind {
-            OptKind::Scope(items) => {
-                if let [ScopeItem::Literal(literal)] = items.as_slice() {
-                    check_scope_string(literal, errors);
-                }
+            if let Some(first) = seen.earlier(label.clone(), span) {
+                let message = format!("claim {shown} specified more than once");
+                self.cx.duplicate(first, span, message, format!("claim {shown} first specified here"));
             }
-            OptKind::Scopes(items) | OptKind::AnyScope(items) => {
-                non_empty(items, option, "at least one scope", errors);
-                for item in items {
-                    if let ScopeItem::Literal(literal) = item {
-                        check_scope_item(literal, errors);
-                    }
-                }
+            if let ClaimName::Json(name) = &requirement.name {
+                check_json_name(self.cx, name);
             }
-            OptKind::Claim(requirements) => check_claims(requirements, option, errors),
-            OptKind::Issuer(name) => check_issuer(name, errors),
-            OptKind::Check(_) => {}
-            OptKind::Any(nested) | OptKind::All(nested) => {
-                non_empty(nested, option, "at least one option", errors);
-                check_level(nested, false, errors);
-            }
-            OptKind::Claims(_) | OptKind::Vocabulary(_) if !top => errors.push(Error::new(
-                option.keyword.span(),
-                format!("`{name}` applies to the whole policy: put it at the top level"),
-            )),
-            OptKind::Claims(_) | OptKind::Vocabulary(_) => {}
-        }
-    }
-}
-
-fn non_empty<T>(items: &[T], option: &Opt, what: &str, errors: &mut Errors) {
-    if items.is_empty() {
-        let name = &option.keyword;
-        errors.push(Error::new(name.span(), format!("`{name}()` is empty: list {what} inside the parentheses")));
+            let access = match (requirement.name, self.typed) {
+                (ClaimName::Field(field), true) => ClaimAccess::Field(field),
+                (ClaimName::Json(name), true) => ClaimAccess::FieldByJsonName(name),
+                (_, false) => ClaimAccess::Json(label.clone()),
+            };
+            Claim { access, label, values: requirement.values }
+        };
+        requirements.into_iter().map(claim).collect()
     }
 }
 
 /// `scope = "a b"`: scope tokens separated by single spaces.
-fn check_scope_string(literal: &LitStr, errors: &mut Errors) {
+fn check_scope_string(cx: &Ctxt, literal: &LitStr) {
     let value = literal.value();
     if value.is_empty() {
-        errors.push(Error::new(literal.span(), "empty scope: name at least one, as in `scope = \"read\"`"));
-        return;
-    }
-    if value.split(' ').any(str::is_empty) {
-        errors.push(Error::new(
-            literal.span(),
-            "scopes in one string are separated by single spaces, with none before or after",
-        ));
-        return;
-    }
-    for token in value.split(' ') {
-        if let Some(problem) = scope_token_problem(token) {
-            errors.push(Error::new(literal.span(), problem));
+        cx.error(literal.span(), "empty scope: name at least one, as in `scope = \"read\"`");
+    } else if value.split(' ').any(str::is_empty) {
+        cx.error(literal.span(), "scopes in one string are separated by single spaces, with none before or after");
+    } else {
+        for problem in value.split(' ').filter_map(scope_token_problem) {
+            cx.error(literal.span(), problem);
         }
     }
 }
 
 /// An item of `scopes(...)` or `any_scope(...)`: one scope token.
-fn check_scope_item(literal: &LitStr, errors: &mut Errors) {
+fn check_scope_item(cx: &Ctxt, literal: &LitStr) {
     let value = literal.value();
     if value.is_empty() {
-        errors.push(Error::new(literal.span(), "empty scope: each item names one scope"));
+        cx.error(literal.span(), "empty scope: each item names one scope");
     } else if value.chars().any(char::is_whitespace) {
         let split: Vec<String> = value.split_whitespace().map(|scope| format!("{scope:?}")).collect();
-        errors.push(Error::new(
-            literal.span(),
-            format!("a scope cannot contain whitespace; list each scope on its own: {}", split.join(", ")),
-        ));
+        let message = format!("a scope cannot contain whitespace; list each scope on its own: {}", split.join(", "));
+        cx.error(literal.span(), message);
     } else if let Some(problem) = scope_token_problem(&value) {
-        errors.push(Error::new(literal.span(), problem));
+        cx.error(literal.span(), problem);
     }
 }
 
@@ -129,49 +179,58 @@ pub(crate) fn scope_token_problem(token: &str) -> Option<String> {
     ))
 }
 
-fn check_claims(requirements: &[ClaimRequirement], option: &Opt, errors: &mut Errors) {
-    non_empty(requirements, option, "at least one `name = value`", errors);
-    let mut seen = HashSet::new();
-    for requirement in requirements {
-        match &requirement.name {
-            ClaimName::Field(field) => {
-                if !seen.insert(field.to_string()) {
-                    errors.push(Error::new(field.span(), format!("claim `{field}` specified more than once")));
-                }
-            }
-            ClaimName::Json(name) => {
-                let value = name.value();
-                if !seen.insert(value.clone()) {
-                    errors.push(Error::new(name.span(), format!("claim {value:?} specified more than once")));
-                }
-                if value.is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                    errors.push(Error::new(
-                        name.span(),
-                        "a claim name is not empty and holds no whitespace or control characters",
-                    ));
-                } else if value.contains(['"', '\\']) {
-                    errors.push(Error::new(
-                        name.span(),
-                        "a claim name cannot hold `\"` or `\\`: a denial names the claim in the `WWW-Authenticate` \
-                         header, where they are not allowed (RFC 6750 section 3)",
-                    ));
-                }
-            }
-        }
-        if requirement.values.is_empty() {
-            errors.push(Error::new(requirement.values_span, "list at least one accepted value inside `[...]`"));
-        }
+/// A JSON member name that a token can hold and a denial can name.
+fn check_json_name(cx: &Ctxt, name: &LitStr) {
+    let value = name.value();
+    if value.is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        cx.error(name.span(), "a claim name is not empty and holds no whitespace or control characters");
+    } else if value.contains(['"', '\\']) {
+        cx.error(
+            name.span(),
+            "a claim name cannot hold `\"` or `\\`: a denial names the claim in the `WWW-Authenticate` header, \
+             where they are not allowed (RFC 6750 section 3)",
+        );
     }
 }
 
-fn check_issuer(name: &LitStr, errors: &mut Errors) {
-    let value = name.value();
-    if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        errors.push(Error::new(
-            name.span(),
-            "an issuer is named as in `[jwt_guard.issuers.<name>]`: ASCII letters, digits, `-`, `_` and `.`",
-        ));
+/// The policy in words, for log lines.
+fn describe_all(requirements: &[ast::Requirement]) -> String {
+    let parts: Vec<String> = requirements.iter().map(describe).collect();
+    if parts.is_empty() { "a valid token".into() } else { parts.join(" and ") }
+}
+
+/// One requirement in words.
+fn describe(requirement: &ast::Requirement) -> String {
+    let scopes = |items: &[ScopeItem], separator: &str| -> String {
+        let names: Vec<String> = items
+            .iter()
+            .map(|item| match item {
+                ScopeItem::Literal(literal) => format!("`{}`", literal.value()),
+                ScopeItem::Path(path) => format!("`{}`", written(path)),
+            })
+            .collect();
+        names.join(separator)
+    };
+    match requirement {
+        ast::Requirement::Scope(item) => format!("scopes {}", scopes(std::slice::from_ref(item), " ")),
+        ast::Requirement::Scopes(items) => format!("scopes {}", scopes(items, " ")),
+        ast::Requirement::AnyScope(items) => format!("one of the scopes {}", scopes(items, ", ")),
+        ast::Requirement::Claim(claims) => {
+            let names: Vec<String> = claims.iter().map(|claim| format!("claim `{}`", claim.name.label())).collect();
+            names.join(" and ")
+        }
+        ast::Requirement::Issuer(name) => format!("issuer `{}`", name.value()),
+        ast::Requirement::Check(path) => format!("check `{}`", written(path)),
+        ast::Requirement::Any(nested) => {
+            format!("any of ({})", nested.iter().map(describe).collect::<Vec<_>>().join(", "))
+        }
+        ast::Requirement::All(nested) => format!("({})", describe_all(nested)),
     }
+}
+
+/// A path as the user wrote it, without spaces.
+fn written(path: &Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
 }
 
 #[cfg(test)]

@@ -1,358 +1,268 @@
-//! Code generation: a checked policy becomes a unit struct that implements
-//! `jwt_guard::RoutePolicy`, whose `evaluate` is plain Rust comparing the
-//! token's scopes and claims with the policy's literals.
+//! Code generation from a checked policy: a unit struct that implements
+//! `RoutePolicy`, whose `evaluate` is plain Rust comparing the token's
+//! scopes and claims with the policy's literals; a const check of each
+//! issuer name, and of each string scope against the vocabulary; and, for a
+//! route, the hidden guard parameter that enforces the policy.
+//!
+//! **Invariant:** nothing here reports an error or looks anything up: the
+//! code follows the `model`. Every local the code introduces is
+//! mixed-site, so the user's code can neither see it nor clash with it.
+
+use std::cell::Cell;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
-use syn::{Ident, Type, Visibility};
+use syn::{Ident, ItemFn, Lifetime, LitStr, Path, Visibility, parse_quote};
 
-use super::parse::{ClaimName, ClaimRequirement, ClaimValue, Opt, OptKind, Policy, ScopeItem};
+use super::ast::ClaimValue;
+use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope};
+use crate::exports::{
+    _AsyncCheck, _AuthError, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial, _Err,
+    _Ok, _Policy, _Protected, _Result, _RoutePolicy, _Sealed, _SyncCheck, _Token, _all_scopes, _any_scope, _check,
+    _check_issuer_name, _claim, _claim_by_name, _claim_name_hash, _issuer, _json_claim, _panic, Export,
+};
 
-/// What the evaluation code of one policy shares.
-struct Names<'a> {
-    token: Ident,
-    claims: Ident,
-    /// The typed claims struct that claim names refer to, if any.
-    typed: Option<&'a Type>,
-    labels: std::cell::Cell<usize>,
+/// The items of `policy` for the route `handler`, to which it adds the
+/// guard parameter that enforces them.
+pub(crate) fn route(policy: &ResolvedPolicy, handler: &mut ItemFn) -> TokenStream {
+    let name = format_ident!("__jwt_guard_policy_{}", handler.sig.ident);
+    let items = policy_items(policy, &name, &handler.vis, &handler.sig.ident.to_string());
+    // Mixed-site, so that the handler's body cannot name it; Rocket's
+    // codegen declares the guard and passes it with this very ident, which
+    // therefore resolves all the same.
+    let parameter = Ident::new("__jwt_guard_policy", Span::mixed_site());
+    handler.sig.inputs.insert(0, parse_quote!(#parameter: #_Protected<#name>));
+    items
 }
 
-impl<'a> Names<'a> {
-    fn new(typed: Option<&'a Type>) -> Self {
-        Self {
-            token: Ident::new("__jwt_guard_token", Span::call_site()),
-            claims: Ident::new("__jwt_guard_claims", Span::mixed_site()),
-            typed,
-            labels: std::cell::Cell::new(0),
-        }
-    }
-
-    /// A fresh block label.
-    fn label(&self) -> syn::Lifetime {
-        let n = self.labels.get();
-        self.labels.set(n + 1);
-        syn::Lifetime::new(&format!("'__jwt_guard_{n}"), Span::mixed_site())
-    }
+/// A `jwt_guard::Policy` of `policy`, for `protect`.
+pub(crate) fn group(policy: &ResolvedPolicy) -> TokenStream {
+    let name = Ident::new("__JwtGuardGroupPolicy", Span::mixed_site());
+    let items = policy_items(policy, &name, &Visibility::Inherited, "group");
+    quote!({
+        #items
+        #_Policy::<#name>::new()
+    })
 }
 
-/// The policy's struct and its `RoutePolicy` impl.
-pub(crate) fn policy_impl(
-    policy: &Policy,
-    claims_type: Option<&Type>,
-    name: &Ident,
-    vis: &Visibility,
-    route: &str,
-) -> TokenStream {
-    let names = Names::new(claims_type);
-    let Names { token, claims, .. } = &names;
-    let body = all(&policy.options, &names);
-    let description = describe_all(&policy.options);
-    let issuers = issuers(&policy.options);
-    let vocabulary_checks = vocabulary_checks(&policy.options);
-    let typed_claims = match claims_type {
-        Some(ty) if uses_claims(&policy.options) => quote! {
-            let #claims: #ty = #token.deserialize_claims().map_err(::jwt_guard::AuthError::InvalidToken)?;
-        },
-        _ => TokenStream::new(),
-    };
+/// The const checks, the policy's struct `name` and its `RoutePolicy` impl.
+fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: &str) -> TokenStream {
+    let locals = Locals::new();
+    let Locals { token, claims, outcome, .. } = &locals;
+    let body = locals.every(locals.requirements(&policy.requirements));
+    let const_checks = const_checks(policy);
+    let ResolvedPolicy { description, issuers, .. } = policy;
+    let typed_claims = policy
+        .claims
+        .as_ref()
+        .map(|ty| quote!(let #claims: #ty = #token.deserialize_claims().map_err(#_AuthError::InvalidToken)?;));
     quote! {
-        #vocabulary_checks
+        #const_checks
 
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #name;
 
-        impl ::jwt_guard::__private::Sealed for #name {}
+        impl #_Sealed for #name {}
 
-        impl ::jwt_guard::RoutePolicy for #name {
+        impl #_RoutePolicy for #name {
             const ROUTE: &'static str = #route;
             const DESCRIPTION: &'static str = #description;
             const ISSUERS: &'static [&'static str] = &[#(#issuers),*];
 
             #[allow(unused_imports, clippy::all)]
-            async fn evaluate(#token: &::jwt_guard::Token) -> ::core::result::Result<(), ::jwt_guard::AuthError> {
-                use ::jwt_guard::__private::{AsyncCheck as _, ClaimContains as _, ClaimEquals as _, SyncCheck as _};
+            async fn evaluate(#token: &#_Token) -> #_Result<(), #_AuthError> {
+                use #_AsyncCheck as _;
+                use #_ClaimContains as _;
+                use #_ClaimEquals as _;
+                use #_SyncCheck as _;
                 #typed_claims
-                let outcome: ::core::result::Result<(), ::jwt_guard::Denial> = #body;
-                outcome.map_err(::jwt_guard::AuthError::Forbidden)
+                let #outcome: #_Result<(), #_Denial> = #body;
+                #outcome.map_err(#_AuthError::Forbidden)
             }
         }
     }
 }
 
-fn uses_claims(options: &[Opt]) -> bool {
-    options.iter().any(|option| match &option.kind {
-        OptKind::Claim(_) => true,
-        OptKind::Any(nested) | OptKind::All(nested) => uses_claims(nested),
-        _ => false,
-    })
-}
-
-fn issuers(options: &[Opt]) -> Vec<String> {
-    let mut found = Vec::new();
-    for option in options {
-        match &option.kind {
-            OptKind::Issuer(name) => found.push(name.value()),
-            OptKind::Any(nested) | OptKind::All(nested) => found.extend(issuers(nested)),
-            _ => {}
-        }
-    }
-    found
-}
-
-/// Every option must hold; the first that fails gives the denial.
-fn all(options: &[Opt], names: &Names<'_>) -> TokenStream {
-    let parts: Vec<TokenStream> = options.iter().filter_map(|option| requirement(option, names)).collect();
-    every(&parts, names)
-}
-
-/// Every requirement must hold; the first that fails gives the denial.
-fn every(parts: &[TokenStream], names: &Names<'_>) -> TokenStream {
-    match parts {
-        [] => quote!(::core::result::Result::Ok(())),
-        [one] => one.clone(),
-        _ => {
-            let label = names.label();
-            quote! {
-                #label: {
-                    #( if let ::core::result::Result::Err(denial) = #parts {
-                        break #label ::core::result::Result::Err(denial);
-                    } )*
-                    ::core::result::Result::Ok(())
-                }
-            }
-        }
-    }
-}
-
-/// One option must hold; if none does, the first one's denial is given.
-fn any(options: &[Opt], names: &Names<'_>) -> TokenStream {
-    let parts: Vec<TokenStream> = options.iter().filter_map(|option| requirement(option, names)).collect();
-    let Some((first, rest)) = parts.split_first() else {
-        return quote!(::core::result::Result::Ok(()));
-    };
-    let label = names.label();
-    quote! {
-        #label: {
-            let first = match #first {
-                ::core::result::Result::Ok(()) => break #label ::core::result::Result::Ok(()),
-                ::core::result::Result::Err(denial) => denial,
-            };
-            #( if #rest.is_ok() { break #label ::core::result::Result::Ok(()); } )*
-            ::core::result::Result::Err(first)
-        }
-    }
-}
-
-/// The expression that evaluates one option, if it is a requirement.
-fn requirement(option: &Opt, names: &Names<'_>) -> Option<TokenStream> {
-    let token = &names.token;
-    Some(match &option.kind {
-        OptKind::Scope(items) | OptKind::Scopes(items) => scopes(items, quote!(all_scopes), token),
-        OptKind::AnyScope(items) => scopes(items, quote!(any_scope), token),
-        OptKind::Claim(requirements) => {
-            let checks: Vec<TokenStream> = requirements.iter().map(|claim| claim_check(claim, names)).collect();
-            every(&checks, names)
-        }
-        OptKind::Issuer(name) => quote!(::jwt_guard::__private::issuer(#token, #name)),
-        OptKind::Check(path) => {
-            let label = path.segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
-            // The argument carries the path's span, so that rustc's errors
-            // about the function's signature point at its name.
-            let argument = Ident::new(&token.to_string(), path_span(path));
-            let call = quote_spanned!(path_span(path)=> #path(#argument));
-            quote! {
-                ::jwt_guard::__private::check(
-                    ::jwt_guard::__private::CheckOutcome(#call).into_check().await,
-                    #label,
-                )
-            }
-        }
-        OptKind::Any(nested) => any(nested, names),
-        OptKind::All(nested) => all(nested, names),
-        OptKind::Claims(_) | OptKind::Vocabulary(_) => return None,
-    })
-}
-
-fn path_span(path: &syn::Path) -> Span {
-    path.segments.first().map_or_else(Span::call_site, |segment| segment.ident.span())
-}
-
-/// `all_scopes` or `any_scope` over a const slice of the scope names.
-fn scopes(items: &[ScopeItem], function: TokenStream, token: &Ident) -> TokenStream {
-    let names = items.iter().flat_map(|item| match item {
-        ScopeItem::Literal(literal) => literal.value().split(' ').map(|scope| quote!(#scope)).collect::<Vec<_>>(),
-        ScopeItem::Path(path) => vec![quote_spanned!(path_span(path)=> #path.as_str())],
-    });
-    quote! {{
-        const SCOPES: &[&str] = &[#(#names),*];
-        ::jwt_guard::__private::#function(#token, SCOPES)
-    }}
-}
-
-/// The check of one `name = value(s)` requirement.
-fn claim_check(claim: &ClaimRequirement, names: &Names<'_>) -> TokenStream {
-    let Names { token, claims, .. } = names;
-    let typed_check = |field: TokenStream, label: String| {
-        let probes = claim.values.iter().map(|value| {
-            let literal = value.tokens();
-            quote_spanned!(value.span()=> (&::jwt_guard::__private::ClaimProbe(#field, #literal)).claim_matches())
-        });
-        quote!(::jwt_guard::__private::claim(#(#probes)||*, #label))
-    };
-    match (&claim.name, names.typed) {
-        (ClaimName::Field(field), Some(_)) => typed_check(quote!(&#claims.#field), field.unraw().to_string()),
-        (ClaimName::Json(name), Some(_)) => {
-            let field = quote_spanned! {name.span()=>
-                ::jwt_guard::__private::claim_by_name::<_, { ::jwt_guard::__private::claim_name_hash(#name) }>(&#claims)
-            };
-            typed_check(field, name.value())
-        }
-        (ClaimName::Json(name), None) => json_claim(&name.value(), &claim.values, token),
-        (ClaimName::Field(field), None) => json_claim(&field.unraw().to_string(), &claim.values, token),
-    }
-}
-
-fn json_claim(name: &str, values: &[ClaimValue], token: &Ident) -> TokenStream {
-    let literals = values.iter().map(|value| match value {
-        ClaimValue::Str(literal) => quote!(::jwt_guard::__private::ClaimLiteral::Str(#literal)),
-        ClaimValue::Bool(literal) => quote!(::jwt_guard::__private::ClaimLiteral::Bool(#literal)),
-        ClaimValue::Int { .. } => {
-            let literal = value.tokens();
-            quote!(::jwt_guard::__private::ClaimLiteral::Int(#literal))
-        }
-    });
-    quote!(::jwt_guard::__private::json_claim(#token, #name, &[#(#literals),*]))
-}
-
-impl ClaimValue {
-    /// The literal as Rust tokens, a minus sign included.
-    fn tokens(&self) -> TokenStream {
-        match self {
-            Self::Str(literal) => quote!(#literal),
-            Self::Bool(literal) => quote!(#literal),
-            Self::Int { literal, negative: false } => quote!(#literal),
-            Self::Int { literal, negative: true } => quote_spanned!(literal.span()=> -#literal),
-        }
-    }
-
-    fn span(&self) -> Span {
-        match self {
-            Self::Str(literal) => literal.span(),
-            Self::Bool(literal) => literal.span,
-            Self::Int { literal, .. } => literal.span(),
-        }
-    }
-}
-
-/// The policy in words, for log lines.
-fn describe_all(options: &[Opt]) -> String {
-    let parts: Vec<String> = options.iter().filter_map(describe).collect();
-    if parts.is_empty() { "a valid token".into() } else { parts.join(" and ") }
-}
-
-fn describe(option: &Opt) -> Option<String> {
-    let scope_names = |items: &[ScopeItem]| -> Vec<String> {
-        items
+/// Const items that fail the build, on the literal they check, for an
+/// issuer name that no `[jwt_guard.issuers.<name>]` can have, and for a
+/// string scope that the vocabulary does not declare.
+fn const_checks(policy: &ResolvedPolicy) -> TokenStream {
+    let issuers = policy.issuers.iter().map(|name| const_check(_check_issuer_name.at(name.span()), name));
+    let scopes = policy.vocabulary.iter().flat_map(|vocabulary| {
+        let path = &vocabulary.path;
+        vocabulary
+            .scopes
             .iter()
-            .map(|item| match item {
-                ScopeItem::Literal(literal) => format!("`{}`", literal.value()),
-                ScopeItem::Path(path) => format!("`{}`", quote!(#path).to_string().replace(' ', "")),
-            })
-            .collect()
-    };
-    Some(match &option.kind {
-        OptKind::Scope(items) | OptKind::Scopes(items) => format!("scopes {}", scope_names(items).join(" ")),
-        OptKind::AnyScope(items) => format!("one of the scopes {}", scope_names(items).join(", ")),
-        OptKind::Claim(requirements) => requirements
-            .iter()
-            .map(|claim| {
-                let name = match &claim.name {
-                    ClaimName::Field(field) => field.unraw().to_string(),
-                    ClaimName::Json(name) => name.value(),
+            .map(move |scope| const_check(quote_spanned!(scope.span()=> #path::__jwt_guard_check_scope), scope))
+    });
+    issuers.chain(scopes).collect()
+}
+
+/// `const _: () = match check(literal) { Ok(()) => (), Err(message) => panic!(...) };`,
+/// spanned on `literal`; `check` is a `const fn(&str) -> Result<(), &str>`.
+fn const_check(check: impl quote::ToTokens, literal: &LitStr) -> TokenStream {
+    let span = literal.span();
+    let (ok, err, panic) = (_Ok.at(span), _Err.at(span), _panic.at(span));
+    let message = Ident::new("message", Span::mixed_site().located_at(span));
+    quote_spanned! {span=>
+        const _: () = match #check(#literal) {
+            #ok(()) => (),
+            #err(#message) => #panic!("{}", #message),
+        };
+    }
+}
+
+/// The locals of one policy's `evaluate`, all mixed-site.
+struct Locals {
+    /// The `&Token` parameter.
+    token: Ident,
+    /// The typed claims, deserialized once.
+    claims: Ident,
+    /// What the requirements decided.
+    outcome: Ident,
+    /// A denial passed on.
+    denial: Ident,
+    /// The first denial of an `any(...)`.
+    first: Ident,
+    /// The const slice of a scope requirement's scopes.
+    scopes: Ident,
+    /// How many block labels are taken.
+    labels: Cell<usize>,
+}
+
+impl Locals {
+    fn new() -> Self {
+        let local = |name| Ident::new(name, Span::mixed_site());
+        Self {
+            token: local("token"),
+            claims: local("claims"),
+            outcome: local("outcome"),
+            denial: local("denial"),
+            first: local("first"),
+            scopes: local("SCOPES"),
+            labels: Cell::new(0),
+        }
+    }
+
+    /// A fresh block label.
+    fn label(&self) -> Lifetime {
+        let n = self.labels.replace(self.labels.get() + 1);
+        Lifetime::new(&format!("'requirements_{n}"), Span::mixed_site())
+    }
+
+    /// The expressions of `requirements`, each a `Result<(), Denial>`.
+    fn requirements(&self, requirements: &[Requirement]) -> Vec<TokenStream> {
+        requirements.iter().map(|requirement| self.requirement(requirement)).collect()
+    }
+
+    fn requirement(&self, requirement: &Requirement) -> TokenStream {
+        let token = &self.token;
+        match requirement {
+            Requirement::AllScopes(scopes) => self.scopes(scopes, _all_scopes),
+            Requirement::AnyScope(scopes) => self.scopes(scopes, _any_scope),
+            Requirement::Claims(claims) => self.every(claims.iter().map(|claim| self.claim(claim)).collect()),
+            Requirement::Issuer(name) => quote!(#_issuer(#token, #name)),
+            Requirement::Check(path) => self.check(path),
+            Requirement::Any(nested) => self.any(self.requirements(nested)),
+            Requirement::All(nested) => self.every(self.requirements(nested)),
+        }
+    }
+
+    /// Every part must hold; the first that fails gives the denial.
+    fn every(&self, parts: Vec<TokenStream>) -> TokenStream {
+        if parts.len() < 2 {
+            return parts.into_iter().next().unwrap_or_else(|| quote!(#_Ok(())));
+        }
+        let (label, denial) = (self.label(), &self.denial);
+        // Locals: quote's repetitions bind what they interpolate, and a
+        // const cannot be bound.
+        let (ok, err) = (_Ok, _Err);
+        quote! {
+            #label: {
+                #( if let #err(#denial) = #parts {
+                    break #label #err(#denial);
+                } )*
+                #ok(())
+            }
+        }
+    }
+
+    /// One part must hold; if none does, the first one's denial is given.
+    fn any(&self, parts: Vec<TokenStream>) -> TokenStream {
+        let Some((first_part, rest)) = parts.split_first() else { return quote!(#_Ok(())) };
+        let Self { first, denial, .. } = self;
+        let label = self.label();
+        let ok = _Ok; // a local, for the repetition
+        quote! {
+            #label: {
+                let #first = match #first_part {
+                    #ok(()) => break #label #ok(()),
+                    #_Err(#denial) => #denial,
                 };
-                format!("claim `{name}`")
-            })
-            .collect::<Vec<_>>()
-            .join(" and "),
-        OptKind::Issuer(name) => format!("issuer `{}`", name.value()),
-        OptKind::Check(path) => format!("check `{}`", quote!(#path).to_string().replace(' ', "")),
-        OptKind::Any(nested) => {
-            format!("any of ({})", nested.iter().filter_map(describe).collect::<Vec<_>>().join(", "))
+                #( if #rest.is_ok() { break #label #ok(()); } )*
+                #_Err(#first)
+            }
         }
-        OptKind::All(nested) => format!("({})", describe_all(nested)),
-        OptKind::Claims(_) | OptKind::Vocabulary(_) => return None,
-    })
-}
+    }
 
-/// The scope vocabulary of a policy: `vocabulary = T`, or else the enum of
-/// its first declared scope (`T` of `T::Variant`).
-fn vocabulary(options: &[Opt]) -> Option<syn::Path> {
-    let explicit = options.iter().find_map(|option| match &option.kind {
-        OptKind::Vocabulary(path) => Some(path.clone()),
-        _ => None,
-    });
-    explicit.or_else(|| first_declared_scope(options))
-}
+    /// `function` (`all_scopes` or `any_scope`) over a const slice of the
+    /// scopes' names.
+    fn scopes(&self, scopes: &[Scope], function: Export) -> TokenStream {
+        let names = scopes.iter().map(|scope| match scope {
+            Scope::Named(name) => quote!(#name),
+            Scope::Declared(path) => quote_spanned!(path_span(path)=> #path.as_str()),
+        });
+        let Self { token, scopes: slice, .. } = self;
+        quote!({
+            const #slice: &[&str] = &[#(#names),*];
+            #function(#token, #slice)
+        })
+    }
 
-fn first_declared_scope(options: &[Opt]) -> Option<syn::Path> {
-    options.iter().find_map(|option| match &option.kind {
-        OptKind::Scope(items) | OptKind::Scopes(items) | OptKind::AnyScope(items) => {
-            items.iter().find_map(|item| match item {
-                ScopeItem::Path(path) if path.segments.len() > 1 => {
-                    let mut parent = path.clone();
-                    parent.segments.pop();
-                    parent.segments.pop_punct();
-                    Some(parent)
-                }
-                _ => None,
-            })
+    /// The app's function `path`, called on the token and awaited if async.
+    fn check(&self, path: &Path) -> TokenStream {
+        let label = path.segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
+        // Located at the path, so that rustc's errors about the function's
+        // signature point at its name.
+        let argument = Ident::new(&self.token.to_string(), self.token.span().located_at(path_span(path)));
+        let call = quote_spanned!(path_span(path)=> #path(#argument));
+        quote!(#_check(#_CheckOutcome(#call).into_check().await, #label))
+    }
+
+    /// One claim matches one of its values.
+    fn claim(&self, claim: &Claim) -> TokenStream {
+        let Self { token, claims, .. } = self;
+        let Claim { label, values, .. } = claim;
+        let typed = |field: TokenStream| {
+            let probes = values.iter().map(|value| {
+                let (probe, literal) = (_ClaimProbe.at(value.span()), value.tokens());
+                quote_spanned!(value.span()=> (&#probe(#field, #literal)).claim_matches())
+            });
+            quote!(#_claim(#(#probes)||*, #label))
+        };
+        match &claim.access {
+            ClaimAccess::Field(field) => typed(quote!(&#claims.#field)),
+            ClaimAccess::FieldByJsonName(name) => {
+                let (by_name, hash) = (_claim_by_name.at(name.span()), _claim_name_hash.at(name.span()));
+                typed(quote_spanned!(name.span()=> #by_name::<_, { #hash(#name) }>(&#claims)))
+            }
+            ClaimAccess::Json(name) => {
+                let literals = values.iter().map(|value| {
+                    let literal = value.tokens();
+                    match value {
+                        ClaimValue::Str(_) => quote!(#_ClaimLiteral::Str(#literal)),
+                        ClaimValue::Bool(_) => quote!(#_ClaimLiteral::Bool(#literal)),
+                        ClaimValue::Int { .. } => quote!(#_ClaimLiteral::Int(#literal)),
+                    }
+                });
+                quote!(#_json_claim(#token, #name, &[#(#literals),*]))
+            }
         }
-        OptKind::Any(nested) | OptKind::All(nested) => first_declared_scope(nested),
-        _ => None,
-    })
+    }
 }
 
-/// The string scopes of a policy.
-fn scope_literals(options: &[Opt]) -> Vec<&syn::LitStr> {
-    options
-        .iter()
-        .flat_map(|option| match &option.kind {
-            OptKind::Scope(items) | OptKind::Scopes(items) | OptKind::AnyScope(items) => items
-                .iter()
-                .filter_map(|item| match item {
-                    ScopeItem::Literal(literal) => Some(literal),
-                    ScopeItem::Path(_) => None,
-                })
-                .collect(),
-            OptKind::Any(nested) | OptKind::All(nested) => scope_literals(nested),
-            _ => Vec::new(),
-        })
-        .collect()
-}
-
-/// Compile-time checks that every string scope belongs to the policy's
-/// vocabulary, each failing on the literal it checks.
-fn vocabulary_checks(options: &[Opt]) -> TokenStream {
-    let Some(vocabulary) = vocabulary(options) else { return TokenStream::new() };
-    scope_literals(options)
-        .into_iter()
-        .flat_map(|literal| {
-            let vocabulary = &vocabulary;
-            literal.value().split(' ').map(str::to_owned).collect::<Vec<_>>().into_iter().map(move |scope| {
-                quote_spanned! {literal.span()=>
-                    const _: () = match #vocabulary::__jwt_guard_check_scope(#scope) {
-                        ::core::result::Result::Ok(()) => (),
-                        ::core::result::Result::Err(message) => ::core::panic!("{}", message),
-                    };
-                }
-            })
-        })
-        .collect()
-}
-
-/// The name of the policy struct of the handler `handler`.
-pub(crate) fn policy_name(handler: &Ident) -> Ident {
-    format_ident!("__jwt_guard_policy_{}", handler)
+/// Where `path` starts, for the code that stands for it.
+fn path_span(path: &Path) -> Span {
+    path.segments.first().map_or_else(Span::call_site, |segment| segment.ident.span())
 }

@@ -1,16 +1,23 @@
-//! `#[protected(...)]` and `policy!(...)`: parse the policy, check it, then
-//! expand it into a `RoutePolicy` and, for a route, a hidden guard
-//! parameter that enforces it before any other guard runs.
+//! `#[protected(...)]` and `policy!(...)`: `parse` reads the policy into
+//! its `ast`, `check` checks it and resolves it into the `model`, and
+//! `expand` writes the code of the model: a `RoutePolicy` and, for a route,
+//! a hidden guard parameter that enforces it before any other guard runs.
+//!
+//! **Invariant:** one `Ctxt` gathers the errors of every step; if there
+//! are any, nothing is expanded, and the handler is emitted unchanged
+//! beside them, so that rustc reports nothing else.
 
+mod ast;
 mod check;
 mod expand;
+mod model;
 mod parse;
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
 
-use parse::{OptKind, Policy};
+use crate::ctxt::Ctxt;
 
 pub(crate) use check::scope_token_problem;
 
@@ -21,65 +28,53 @@ const ROUTE_ATTRIBUTES: [&str; 8] = ["get", "put", "post", "delete", "head", "pa
 pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let Ok(mut handler) = syn::parse2::<ItemFn>(item.clone()) else {
         let error = syn::Error::new(
-            proc_macro2::Span::call_site(),
+            Span::call_site(),
             "`#[protected]` goes on a route handler: a function with a route attribute such as `#[get(\"/path\")]` below it",
         );
         return with_item(error, item);
     };
-    match protect_handler(attr, &mut handler) {
-        Ok(policy) => quote!(#policy #handler),
+    let cx = Ctxt::new();
+    if !has_route_attribute(&handler) {
+        // On `#[protected]` itself: that is the attribute to move.
+        cx.error(
+            Span::call_site(),
+            "`#[protected]` needs a route attribute below it: write `#[protected(...)]` above `#[get(...)]`, \
+             `#[post(...)]` or `#[route(...)]`, not under it",
+        );
+    }
+    let policy = check::check(&cx, parse::parse(&cx, attr), handler_claims_type(&handler));
+    match cx.check() {
+        Ok(()) => {
+            let items = expand::route(&policy, &mut handler);
+            quote!(#items #handler)
+        }
         Err(error) => with_item(error, quote!(#handler)),
     }
 }
 
-/// Parses and checks the policy, adds the guard parameter to `handler`,
-/// and returns the policy's items.
-fn protect_handler(attr: TokenStream, handler: &mut ItemFn) -> syn::Result<TokenStream> {
-    let has_route = handler.attrs.iter().any(|attr| {
+/// Expands `policy!(input)` into a `jwt_guard::Policy` value.
+pub(crate) fn policy(input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let policy = check::check(&cx, parse::parse(&cx, input), None);
+    match cx.check() {
+        Ok(()) => expand::group(&policy),
+        Err(error) => {
+            // In braces: the errors are several macro calls, and `policy!`
+            // stands for one expression.
+            let errors = error.to_compile_error();
+            quote!({ #errors })
+        }
+    }
+}
+
+/// Whether `handler` has a route attribute, which must come below
+/// `#[protected]`.
+fn has_route_attribute(handler: &ItemFn) -> bool {
+    handler.attrs.iter().any(|attr| {
         attr.path()
             .segments
             .last()
             .is_some_and(|segment| ROUTE_ATTRIBUTES.contains(&segment.ident.to_string().as_str()))
-    });
-    if !has_route {
-        return Err(syn::Error::new(
-            handler.sig.ident.span(),
-            "`#[protected]` needs a route attribute below it: write `#[protected(...)]` above `#[get(...)]`, \
-             `#[post(...)]` or `#[route(...)]`, not under it",
-        ));
-    }
-    let policy: Policy = syn::parse2(attr)?;
-    let claims_type = declared_claims_type(&policy).or_else(|| handler_claims_type(handler));
-    check::check(&policy)?;
-    let name = expand::policy_name(&handler.sig.ident);
-    let route = handler.sig.ident.to_string();
-    let items = expand::policy_impl(&policy, claims_type.as_ref(), &name, &handler.vis, &route);
-    let parameter = format_ident!("__jwt_guard_policy");
-    handler.sig.inputs.insert(0, syn::parse_quote!(#parameter: ::jwt_guard::__private::Protected<#name>));
-    Ok(items)
-}
-
-/// Expands `policy!(input)` into a `jwt_guard::Policy` value.
-pub(crate) fn policy(input: TokenStream) -> TokenStream {
-    let expand = || -> syn::Result<TokenStream> {
-        let policy: Policy = syn::parse2(input)?;
-        let claims_type = declared_claims_type(&policy);
-        check::check(&policy)?;
-        let name = format_ident!("__JwtGuardGroupPolicy");
-        let items = expand::policy_impl(&policy, claims_type.as_ref(), &name, &syn::Visibility::Inherited, "group");
-        Ok(quote! {{
-            #items
-            ::jwt_guard::Policy::<#name>::new()
-        }})
-    };
-    expand().unwrap_or_else(|error| error.to_compile_error())
-}
-
-/// The type of `claims = T`, if the policy says it.
-fn declared_claims_type(policy: &Policy) -> Option<Type> {
-    policy.options.iter().find_map(|option| match &option.kind {
-        OptKind::Claims(ty) => Some((**ty).clone()),
-        _ => None,
     })
 }
 

@@ -1,141 +1,127 @@
-//! The parsed form of a policy: the options of `#[protected(...)]` and
-//! `policy!(...)`, with the tokens that errors point at.
+//! Parsing a policy into its `ast`, with recovery: an option or an item
+//! that cannot be read is reported, and reading resumes after the next
+//! comma, so that one compile shows every mistake. Unknown, duplicate,
+//! misplaced and empty options are refused here; what their values mean is
+//! left to `check`.
 
-use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
-use syn::{Ident, LitBool, LitInt, LitStr, Path, Token, Type, bracketed, parenthesized};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::discouraged::Speculative;
+use syn::parse::{Parse, ParseBuffer, ParseStream, Parser};
+use syn::{Ident, LitBool, LitInt, LitStr, Token, bracketed, parenthesized};
 
+use super::ast::{ClaimName, ClaimRequirement, ClaimValue, Policy, Requirement, ScopeItem, Settings};
+use crate::ctxt::{Ctxt, FirstSeen};
 use crate::suggest::closest;
 
 /// The options a policy may hold, for error messages.
-pub(crate) const OPTIONS: [&str; 10] =
+const OPTIONS: [&str; 10] =
     ["scope", "scopes", "any_scope", "claim", "issuer", "check", "any", "all", "claims", "vocabulary"];
 
-/// A whole policy: its options, all of which must hold.
-pub(crate) struct Policy {
-    pub(crate) options: Vec<Opt>,
+/// Parses `tokens` as a policy; its mistakes go to `cx`.
+pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
+    let mut settings = Settings::default();
+    let parser = |input: ParseStream<'_>| Ok(options(cx, input, Some(&mut settings)));
+    let requirements = parser.parse2(tokens).unwrap_or_else(|error| {
+        cx.push(error);
+        Vec::new()
+    });
+    Policy { settings, requirements }
 }
 
-/// One option, with the keyword that introduced it.
-pub(crate) struct Opt {
-    /// The option's name, for duplicate and placement errors.
-    pub(crate) keyword: Ident,
-    pub(crate) kind: OptKind,
-}
-
-pub(crate) enum OptKind {
-    /// `scope = "a b"` or `scope = Scope::A`: every one.
-    Scope(Vec<ScopeItem>),
-    /// `scopes("a", "b")`: every one.
-    Scopes(Vec<ScopeItem>),
-    /// `any_scope("a", "b")`: at least one.
-    AnyScope(Vec<ScopeItem>),
-    /// `claim(name = value, ...)`: every requirement.
-    Claim(Vec<ClaimRequirement>),
-    /// `issuer = "name"`.
-    Issuer(LitStr),
-    /// `check = path`.
-    Check(Path),
-    /// `any(...)`: at least one option.
-    Any(Vec<Opt>),
-    /// `all(...)`: every option.
-    All(Vec<Opt>),
-    /// `claims = Type`: the typed claims that claim names refer to.
-    Claims(Box<Type>),
-    /// `vocabulary = Scope`: the `#[derive(Scopes)]` enum that string
-    /// scopes must belong to.
-    Vocabulary(Path),
-}
-
-/// A scope named by a string or by a path to a declared scope.
-pub(crate) enum ScopeItem {
-    Literal(LitStr),
-    Path(Path),
-}
-
-/// `name = value` or `name = [values]` inside `claim(...)`.
-pub(crate) struct ClaimRequirement {
-    pub(crate) name: ClaimName,
-    pub(crate) values: Vec<ClaimValue>,
-    /// The value, or the brackets of a list of them.
-    pub(crate) values_span: Span,
-}
-
-/// A claim named by a Rust field or a JSON member name.
-pub(crate) enum ClaimName {
-    Field(Ident),
-    Json(LitStr),
-}
-
-pub(crate) enum ClaimValue {
-    Str(LitStr),
-    Bool(LitBool),
-    Int { literal: LitInt, negative: bool },
-}
-
-impl Parse for Policy {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        Ok(Self { options: parse_options(input)? })
-    }
-}
-
-/// Comma-separated options, up to the end of `input`.
-fn parse_options(input: ParseStream<'_>) -> syn::Result<Vec<Opt>> {
-    Ok(Punctuated::<Opt, Token![,]>::parse_terminated(input)?.into_iter().collect())
-}
-
-impl Parse for Opt {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let keyword: Ident = input.parse().map_err(|error| {
-            syn::Error::new(error.span(), format!("expected a policy option: {}", listing(&OPTIONS)))
-        })?;
-        let kind = match keyword.to_string().as_str() {
-            "scope" => {
-                equals(input, &keyword, "scope = \"read\"")?;
-                OptKind::Scope(vec![input.parse()?])
-            }
-            "scopes" => OptKind::Scopes(list(input, &keyword, "scopes(\"read\", \"write\")")?),
-            "any_scope" => OptKind::AnyScope(list(input, &keyword, "any_scope(\"read\", \"admin\")")?),
-            "claim" => OptKind::Claim(list(input, &keyword, "claim(role = \"admin\")")?),
-            "issuer" => {
-                equals(input, &keyword, "issuer = \"auth0\"")?;
-                OptKind::Issuer(string(input, "the name of a configured issuer, such as `issuer = \"auth0\"`")?)
-            }
-            "check" => {
-                equals(input, &keyword, "check = my_check")?;
-                OptKind::Check(input.parse().map_err(|error| {
-                    syn::Error::new(
-                        error.span(),
-                        "expected the path of a function `fn(&Token) -> bool`, or an async one",
-                    )
-                })?)
-            }
-            "any" | "all" => {
-                let content =
-                    parenthesized_after(input, &keyword, &format!("{keyword}(scope = \"a\", scope = \"b\")"))?;
-                let options = parse_options(&content)?;
-                if keyword == "any" { OptKind::Any(options) } else { OptKind::All(options) }
-            }
+/// The comma-separated options up to the end of `input`. `settings`
+/// receives `claims = T` and `vocabulary = S`; it is `None` inside `any(...)`
+/// and `all(...)`, where they are refused.
+fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings>) -> Vec<Requirement> {
+    let mut seen = FirstSeen::default();
+    let mut requirements = Vec::new();
+    comma_separated(cx, input, |input| {
+        let keyword: Ident =
+            input.parse().map_err(|error| expected(&error, &format!("a policy option: {}", listing(&OPTIONS))))?;
+        if let Some(first) = seen.earlier(keyword.to_string(), keyword.span()) {
+            duplicate_option(cx, first, &keyword);
+        }
+        match keyword.to_string().as_str() {
             "claims" => {
-                equals(input, &keyword, "claims = AppClaims")?;
-                OptKind::Claims(Box::new(input.parse()?))
+                let claims = value(input, &keyword, "claims = AppClaims")?;
+                if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
+                    settings.claims = Some(claims);
+                }
             }
             "vocabulary" => {
-                equals(input, &keyword, "vocabulary = Scope")?;
-                OptKind::Vocabulary(input.parse()?)
+                let vocabulary = value(input, &keyword, "vocabulary = Scope")?;
+                if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
+                    settings.vocabulary = Some(vocabulary);
+                }
             }
-            unknown => {
-                let hint =
-                    closest(unknown, OPTIONS).map(|near| format!("; did you mean `{near}`?")).unwrap_or_default();
-                return Err(syn::Error::new(
-                    keyword.span(),
-                    format!("unknown policy option `{unknown}`{hint}\nexpected one of {}", listing(&OPTIONS)),
-                ));
-            }
-        };
-        Ok(Self { keyword, kind })
+            _ => requirements.push(requirement(cx, input, &keyword)?),
+        }
+        Ok(())
+    });
+    requirements
+}
+
+/// The settings, if `keyword` is at the top level; elsewhere, an error.
+fn top_level<'s>(cx: &Ctxt, keyword: &Ident, settings: Option<&'s mut Settings>) -> Option<&'s mut Settings> {
+    if settings.is_none() {
+        cx.error(keyword.span(), format!("`{keyword}` applies to the whole policy: put it at the top level"));
     }
+    settings
+}
+
+/// Reports an option written a second time, and where it was first.
+fn duplicate_option(cx: &Ctxt, first: Span, keyword: &Ident) {
+    let hint = match keyword.to_string().as_str() {
+        "scope" => "; several scopes go in one `scope = \"a b\"` or `scopes(\"a\", \"b\")`",
+        "claim" => "; several claims go in one `claim(a = 1, b = 2)`",
+        _ => "; use `all(...)` or `any(...)` to combine options of one kind",
+    };
+    cx.duplicate(
+        first,
+        keyword.span(),
+        format!("`{keyword}` specified more than once{hint}"),
+        format!("`{keyword}` first specified here"),
+    );
+}
+
+/// The requirement that `keyword` introduces.
+fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Result<Requirement> {
+    Ok(match keyword.to_string().as_str() {
+        "scope" => Requirement::Scope(value(input, keyword, "scope = \"read\"")?),
+        "scopes" => {
+            let content = parenthesized_after(cx, input, keyword, "scopes(\"read\", \"write\")", "at least one scope")?;
+            Requirement::Scopes(comma_separated(cx, &content, ScopeItem::parse))
+        }
+        "any_scope" => {
+            let example = "any_scope(\"read\", \"admin\")";
+            let content = parenthesized_after(cx, input, keyword, example, "at least one scope")?;
+            Requirement::AnyScope(comma_separated(cx, &content, ScopeItem::parse))
+        }
+        "claim" => {
+            let example = "claim(role = \"admin\")";
+            let content = parenthesized_after(cx, input, keyword, example, "at least one `name = value`")?;
+            Requirement::Claim(comma_separated(cx, &content, |input| claim_requirement(cx, input)))
+        }
+        "issuer" => {
+            equals(input, keyword, "issuer = \"auth0\"")?;
+            let what = "the name of a configured issuer, such as `issuer = \"auth0\"`";
+            Requirement::Issuer(input.parse().map_err(|error| expected(&error, what))?)
+        }
+        "check" => {
+            equals(input, keyword, "check = my_check")?;
+            let what = "the path of a function `fn(&Token) -> bool`, or an async one";
+            Requirement::Check(input.parse().map_err(|error| expected(&error, what))?)
+        }
+        "any" | "all" => {
+            let example = format!("{keyword}(scope = \"admin\", claim(role = \"owner\"))");
+            let nested = options(cx, &parenthesized_after(cx, input, keyword, &example, "at least one option")?, None);
+            if keyword == "any" { Requirement::Any(nested) } else { Requirement::All(nested) }
+        }
+        unknown => {
+            let hint = closest(unknown, OPTIONS).map(|near| format!("; did you mean `{near}`?")).unwrap_or_default();
+            let message = format!("unknown policy option `{unknown}`{hint}\nexpected one of {}", listing(&OPTIONS));
+            return Err(syn::Error::new(keyword.span(), message));
+        }
+    })
 }
 
 impl Parse for ScopeItem {
@@ -152,32 +138,29 @@ impl Parse for ScopeItem {
     }
 }
 
-impl Parse for ClaimRequirement {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let name = if input.peek(LitStr) {
-            ClaimName::Json(input.parse()?)
-        } else {
-            ClaimName::Field(input.parse().map_err(|error| {
-                syn::Error::new(
-                    error.span(),
-                    "expected a claim name, such as `role` or `\"https://example.com/roles\"`",
-                )
-            })?)
-        };
-        let example = "claim(role = \"admin\")";
-        input.parse::<Token![=]>().map_err(|error| {
-            syn::Error::new(error.span(), format!("expected `=` and the claim's value, as in `{example}`"))
-        })?;
-        if input.peek(syn::token::Bracket) {
-            let content;
-            let brackets = bracketed!(content in input);
-            let values = Punctuated::<ClaimValue, Token![,]>::parse_terminated(&content)?.into_iter().collect();
-            Ok(Self { name, values, values_span: brackets.span.join() })
-        } else {
-            let values_span = input.span();
-            Ok(Self { name, values: vec![input.parse()?], values_span })
-        }
+/// `name = value` or `name = [values]`, inside `claim(...)`.
+fn claim_requirement(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<ClaimRequirement> {
+    let name = if input.peek(LitStr) {
+        ClaimName::Json(input.parse()?)
+    } else {
+        ClaimName::Field(
+            input
+                .parse()
+                .map_err(|error| expected(&error, "a claim name, such as `role` or `\"https://example.com/roles\"`"))?,
+        )
+    };
+    input
+        .parse::<Token![=]>()
+        .map_err(|error| expected(&error, "`=` and the claim's value, as in `claim(role = \"admin\")`"))?;
+    if !input.peek(syn::token::Bracket) {
+        return Ok(ClaimRequirement { name, values: vec![input.parse()?] });
     }
+    let content;
+    let brackets = bracketed!(content in input);
+    if content.is_empty() {
+        cx.error(brackets.span.join(), "list at least one accepted value inside `[...]`");
+    }
+    Ok(ClaimRequirement { name, values: comma_separated(cx, &content, ClaimValue::parse) })
 }
 
 impl Parse for ClaimValue {
@@ -193,52 +176,97 @@ impl Parse for ClaimValue {
             input.parse::<Token![-]>()?;
             Ok(Self::Int { literal: input.parse()?, negative: true })
         } else {
-            Err(syn::Error::new(
-                input.span(),
-                "expected a claim value: a string, `true`, `false` or an integer, or a list of them in `[...]`",
-            ))
+            Err(input
+                .error("expected a claim value: a string, `true`, `false` or an integer, or a list of them in `[...]`"))
         }
     }
 }
 
-/// `= ` after `keyword`, or an error that shows `example`.
+/// `= value` after `keyword`.
+fn value<T: Parse>(input: ParseStream<'_>, keyword: &Ident, example: &str) -> syn::Result<T> {
+    equals(input, keyword, example)?;
+    input.parse()
+}
+
+/// `=` after `keyword`, or an error that shows `example`.
 fn equals(input: ParseStream<'_>, keyword: &Ident, example: &str) -> syn::Result<()> {
-    input
-        .parse::<Token![=]>()
-        .map(drop)
-        .map_err(|_| syn::Error::new(keyword.span(), format!("expected `=` after `{keyword}`, as in `{example}`")))
+    match input.parse::<Token![=]>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(syn::Error::new(keyword.span(), format!("expected `=` after `{keyword}`, as in `{example}`"))),
+    }
 }
 
-/// A string literal, or an error that says what was expected.
-fn string(input: ParseStream<'_>, expected: &str) -> syn::Result<LitStr> {
-    input.parse().map_err(|error| syn::Error::new(error.span(), format!("expected {expected}")))
+/// `error`'s place, and a message that says what was expected there.
+fn expected(error: &syn::Error, what: &str) -> syn::Error {
+    syn::Error::new(error.span(), format!("expected {what}"))
 }
 
-/// The contents of the parentheses after `keyword`.
+/// The contents of the parentheses after `keyword`; empty ones are
+/// reported as needing `what`.
 fn parenthesized_after<'a>(
+    cx: &Ctxt,
     input: ParseStream<'a>,
     keyword: &Ident,
     example: &str,
-) -> syn::Result<syn::parse::ParseBuffer<'a>> {
+    what: &str,
+) -> syn::Result<ParseBuffer<'a>> {
     if !input.peek(syn::token::Paren) {
-        return Err(syn::Error::new(
-            keyword.span(),
-            format!("expected parentheses after `{keyword}`, as in `{example}`"),
-        ));
+        let message = format!("expected parentheses after `{keyword}`, as in `{example}`");
+        return Err(syn::Error::new(keyword.span(), message));
     }
     let content;
     parenthesized!(content in input);
+    if content.is_empty() {
+        cx.error(keyword.span(), format!("`{keyword}()` is empty: list {what} inside the parentheses"));
+    }
     Ok(content)
 }
 
-/// The comma-separated items in the parentheses after `keyword`.
-fn list<T: Parse>(input: ParseStream<'_>, keyword: &Ident, example: &str) -> syn::Result<Vec<T>> {
-    let content = parenthesized_after(input, keyword, example)?;
-    Ok(Punctuated::<T, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+/// The comma-separated items up to the end of `input`, each read by `item`.
+/// An item that cannot be read is reported and skipped up to the next
+/// comma, where reading resumes.
+fn comma_separated<T>(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    mut item: impl FnMut(ParseStream<'_>) -> syn::Result<T>,
+) -> Vec<T> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        // Read on a fork: an item that fails leaves nothing half-read in
+        // `input`, where syn would report its unread tokens once more.
+        let fork = input.fork();
+        match item(&fork) {
+            Ok(parsed) => {
+                input.advance_to(&fork);
+                items.push(parsed);
+                if !input.is_empty() && !input.peek(Token![,]) {
+                    cx.push(input.error("expected `,`"));
+                }
+            }
+            Err(error) => cx.push(error),
+        }
+        skip_past_comma(input);
+    }
+    items
+}
+
+/// Skips the tokens up to the next comma of `input`, and the comma.
+fn skip_past_comma(input: ParseStream<'_>) {
+    let skipped = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((token, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(token, TokenTree::Punct(punct) if punct.as_char() == ',') {
+                break;
+            }
+        }
+        Ok(((), rest))
+    });
+    skipped.expect("skipping tokens cannot fail");
 }
 
 /// `` `a`, `b` or `c` ``.
-pub(crate) fn listing(names: &[&str]) -> String {
+fn listing(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
     match quoted.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),

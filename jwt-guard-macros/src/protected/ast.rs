@@ -1,0 +1,118 @@
+//! The parsed form of a policy: what `#[protected(...)]` or `policy!(...)`
+//! wrote, with the tokens that errors point at. The settings, which apply
+//! to the whole policy, are kept apart from the requirements a token must
+//! meet.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::{Ident, LitBool, LitInt, LitStr, Path, Type};
+
+/// A policy as written.
+pub(crate) struct Policy {
+    /// `claims = T` and `vocabulary = S`.
+    pub(crate) settings: Settings,
+    /// The top-level requirements, all of which must hold.
+    pub(crate) requirements: Vec<Requirement>,
+}
+
+/// What applies to the whole policy; each is written once, at the top level.
+#[derive(Default)]
+pub(crate) struct Settings {
+    /// `claims = T`: the typed claims struct that claim names refer to.
+    pub(crate) claims: Option<Type>,
+    /// `vocabulary = S`: the `#[derive(Scopes)]` enum that the policy's
+    /// string scopes must belong to.
+    pub(crate) vocabulary: Option<Path>,
+}
+
+/// One requirement that a token must meet.
+pub(crate) enum Requirement {
+    /// `scope = "a b"` or `scope = Scope::A`: every scope.
+    Scope(ScopeItem),
+    /// `scopes("a", "b")`: every scope.
+    Scopes(Vec<ScopeItem>),
+    /// `any_scope("a", "b")`: at least one scope.
+    AnyScope(Vec<ScopeItem>),
+    /// `claim(name = value, ...)`: every claim requirement.
+    Claim(Vec<ClaimRequirement>),
+    /// `issuer = "name"`: the configured issuer of that name.
+    Issuer(LitStr),
+    /// `check = path`: the app's function accepts the token.
+    Check(Path),
+    /// `any(...)`: at least one nested requirement.
+    Any(Vec<Requirement>),
+    /// `all(...)`: every nested requirement.
+    All(Vec<Requirement>),
+}
+
+/// A scope named by a string or by a path to a declared scope.
+pub(crate) enum ScopeItem {
+    /// `"read:reports"`; after `scope =`, several scopes separated by spaces.
+    Literal(LitStr),
+    /// `Scope::ReadReports`: a variant of a `#[derive(Scopes)]` enum.
+    Path(Path),
+}
+
+/// `name = value` or `name = [values]` inside `claim(...)`.
+pub(crate) struct ClaimRequirement {
+    /// The claim.
+    pub(crate) name: ClaimName,
+    /// The accepted values: the claim must match one of them.
+    pub(crate) values: Vec<ClaimValue>,
+}
+
+/// A claim named by a Rust field or by a JSON member name.
+pub(crate) enum ClaimName {
+    /// `role`: a field of the typed claims, or else a JSON member.
+    Field(Ident),
+    /// `"https://example.com/roles"`: a JSON member name.
+    Json(LitStr),
+}
+
+impl ClaimName {
+    /// The claim's name in denials and log lines: the JSON name, or the
+    /// field's name without `r#`.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Self::Field(field) => field.unraw().to_string(),
+            Self::Json(name) => name.value(),
+        }
+    }
+}
+
+/// A literal that a claim is compared with.
+pub(crate) enum ClaimValue {
+    /// `"admin"`.
+    Str(LitStr),
+    /// `true` or `false`.
+    Bool(LitBool),
+    /// `3` or `-2`.
+    Int {
+        /// The digits.
+        literal: LitInt,
+        /// Whether a minus sign came before them.
+        negative: bool,
+    },
+}
+
+impl ClaimValue {
+    /// The literal as Rust tokens, a minus sign included.
+    pub(crate) fn tokens(&self) -> TokenStream {
+        match self {
+            Self::Str(literal) => quote!(#literal),
+            Self::Bool(literal) => quote!(#literal),
+            Self::Int { literal, negative: false } => quote!(#literal),
+            Self::Int { literal, negative: true } => quote_spanned!(literal.span()=> -#literal),
+        }
+    }
+
+    /// Where the literal is written.
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Self::Str(literal) => literal.span(),
+            Self::Bool(literal) => literal.span,
+            Self::Int { literal, .. } => literal.span(),
+        }
+    }
+}
