@@ -1,16 +1,17 @@
-//! The quickstart: an API protected by jwt-guard, with its own login, no
-//! setup and no configuration file.
+//! The quickstart: an API protected by jwt-guard, with its own login and
+//! sessions, no setup and no configuration file.
 //!
 //! ```sh
 //! cargo run --example quickstart
-//! TOKEN=$(curl -s -X POST http://127.0.0.1:8000/auth -H 'Content-Type: application/json' \
-//!     -d '{"username": "user2", "password": "abcxyz"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/protected
 //! ```
 //!
-//! The built-in issuer signs with a key generated at launch. Issuers in
-//! Rocket.toml or `ROCKET_JWT_GUARD` are trusted too, so the same app can
-//! be pointed at a real identity provider without code changes.
+//! It prints the commands that log in, call a protected route, refresh and
+//! log out. The built-in issuer signs with a key generated at launch and
+//! keeps its sessions in memory; issuers, keys and a store in Rocket.toml
+//! or `ROCKET_JWT_GUARD` are used too, so the same app can be pointed at a
+//! real identity provider, or run as a fleet on Redis
+//! (`cargo run --example quickstart --features redis`), without code
+//! changes.
 
 use rocket::fairing::AdHoc;
 use rocket::serde::json::Json;
@@ -55,25 +56,36 @@ fn admin(token: Token) -> Json<Value> {
     Json(json!({ "message": format!("welcome, administrator {}", token.subject().unwrap_or_default()) }))
 }
 
-/// Prints how to get a token and call the API once it listens.
+/// Prints how to log in, call the API, refresh and log out, once it
+/// listens.
 fn print_curl_commands() -> AdHoc {
     AdHoc::on_liftoff("quickstart instructions", |rocket| {
         Box::pin(async move {
             let base = format!("http://{}:{}", rocket.config().address, rocket.config().port);
-            println!("\nGet a token, then call a protected route:\n");
+            let member = |name: &str| format!("sed 's/.*\"{name}\":\"\\([^\"]*\\)\".*/\\1/'");
+            println!("\nLog in, then call a protected route:\n");
             println!(
-                "  TOKEN=$(curl -s -X POST {base}/auth -H 'Content-Type: application/json' \\\n    \
-                 -d '{{\"username\": \"user2\", \"password\": \"abcxyz\"}}' \\\n    \
-                 | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
+                "  TOKENS=$(curl -s -X POST {base}/auth -H 'Content-Type: application/json' \\\n    \
+                 -d '{{\"username\": \"user2\", \"password\": \"abcxyz\"}}')"
+            );
+            println!(
+                "  TOKEN=$(echo \"$TOKENS\" | {}); REFRESH=$(echo \"$TOKENS\" | {})",
+                member("access_token"),
+                member("refresh_token")
             );
             println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/protected\n");
+            println!("Refresh (a refresh token works once: keep the new one), then log out:\n");
+            println!("  TOKENS=$(curl -s -X POST {base}/auth/refresh -d \"refresh_token=$REFRESH\")");
+            println!("  REFRESH=$(echo \"$TOKENS\" | {})", member("refresh_token"));
+            println!("  curl -s -X POST {base}/auth/revoke -d \"token=$REFRESH\"\n");
         })
     })
 }
 
-/// The app; tests build it too.
+/// The app; tests build it too. Sessions last a day unless the
+/// configuration says otherwise.
 pub(crate) fn app() -> Rocket<Build> {
-    rocket::build()
+    rocket::custom(rocket::Config::figment().join(("jwt_guard.local.refresh_expires_in", 86_400)))
         .attach(JwtGuard::fairing().login(demo_users()))
         .attach(print_curl_commands())
         .register("/", jwt_guard::catchers())

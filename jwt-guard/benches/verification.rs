@@ -104,31 +104,51 @@ fn read() -> &'static str {
 
 /// A whole request through Rocket's local client: the public route, the
 /// same with the token's header, and the protected route with the token
-/// cached; the differences are the cost of the guard path.
+/// cached, without and with revocations held; the differences are the cost
+/// of the guard path, and of checking revocations on a cache hit.
 fn whole_requests(c: &mut Criterion) {
     use rocket::http::Header;
     use rocket::local::blocking::Client;
 
     let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-    let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
-    let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer).fairing();
-    let figment = rocket::Config::figment().merge(("log_level", "off"));
-    let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read]);
-    let client = Client::untracked(rocket).unwrap();
+    let app = || {
+        let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
+        let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer).fairing();
+        let figment = rocket::Config::figment().merge(("log_level", "off"));
+        let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read]);
+        Client::untracked(rocket).unwrap()
+    };
+    let (client, revoking) = (app(), app());
+    hold_revocations(&key, revoking.rocket().state::<jwt_guard::JwtGuard>().unwrap());
     let authorization = format!("Bearer {}", key.sign("at+jwt", &claims()).unwrap());
-    let get = |path: &'static str, with_token: bool| {
+    let get = |client: &Client, path: &'static str, with_token: bool| {
         let mut request = client.get(path);
         if with_token {
             request.add_header(Header::new("Authorization", authorization.clone()));
         }
         request.dispatch().status().code
     };
-    assert_eq!((get("/public", false), get("/read", true)), (200, 200));
+    assert_eq!(
+        (get(&client, "/public", false), get(&client, "/read", true), get(&revoking, "/read", true)),
+        (200, 200, 200)
+    );
     let mut group = c.benchmark_group("request");
-    group.bench_function("public", |b| b.iter(|| get("/public", false)));
-    group.bench_function("public, with the token's header", |b| b.iter(|| get("/public", true)));
-    group.bench_function("protected, cached", |b| b.iter(|| get("/read", true)));
+    group.bench_function("public", |b| b.iter(|| get(&client, "/public", false)));
+    group.bench_function("public, with the token's header", |b| b.iter(|| get(&client, "/public", true)));
+    group.bench_function("protected, cached", |b| b.iter(|| get(&client, "/read", true)));
+    group.bench_function("protected, cached, 2,000 revocations held", |b| b.iter(|| get(&revoking, "/read", true)));
     group.finish();
+}
+
+/// Revokes 1,000 tokens of `key`'s issuer and 1,000 sessions in `guard`.
+fn hold_revocations(key: &SigningKey, guard: &jwt_guard::JwtGuard) {
+    for n in 0..1000 {
+        let mut claims = claims();
+        claims.insert("jti".into(), json!(format!("revoked-{n}")));
+        let token = verify(guard.verifier(), &key.sign("at+jwt", &claims).unwrap());
+        guard.revoke_token(&token).now_or_never().expect("the memory store answers at once").unwrap();
+        guard.revoke_session(&format!("session-{n}")).now_or_never().expect("at once").unwrap();
+    }
 }
 
 fn alg_to_jwt(alg: Algorithm) -> jsonwebtoken::Algorithm {

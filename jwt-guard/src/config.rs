@@ -12,11 +12,14 @@ use serde::de::{self, Deserializer};
 
 mod local;
 mod settings;
+mod store;
 
 pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
 pub use settings::check_issuer_name;
 pub(crate) use settings::{IssuerSettings, LocalDefaults, Settings, VerifierSettings};
+pub(crate) use store::StoreSettings;
+pub use store::{DEFAULT_STORE_PATH, StoreConfig};
 
 /// The whole `jwt_guard` table.
 ///
@@ -83,6 +86,8 @@ pub struct Config {
     /// The built-in issuer, `[jwt_guard.local]`: it signs tokens itself
     /// and is trusted as the issuer named `local`.
     pub local: Option<LocalIssuerConfig>,
+    /// Where token state is kept: `[jwt_guard.store]`.
+    pub store: StoreConfig,
 }
 
 impl Default for Config {
@@ -100,6 +105,7 @@ impl Default for Config {
             token_cache_size: 4096,
             issuers: BTreeMap::new(),
             local: None,
+            store: StoreConfig::default(),
         }
     }
 }

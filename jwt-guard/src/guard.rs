@@ -1,16 +1,23 @@
 //! [`JwtGuard`]: what an app holds to authenticate requests, whatever its
-//! web framework: the verifier, the built-in issuer, and the settings of
-//! its challenges, all built from one checked configuration. The Rocket
-//! wing manages it as state; its fairing and builder live there.
+//! web framework: the verifier, the built-in issuer and its authenticator,
+//! the token store and the revocations it holds, and the settings of its
+//! challenges, all built from one checked configuration. The Rocket wing
+//! manages it as state; its fairing and builder live there, and its
+//! session methods in `sessions`.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::bearer;
+use crate::clock;
 use crate::config::{Config, LocalDefaults, Settings};
 use crate::error::{AuthError, ConfigError};
-use crate::issuing::{IssuedTokens, LocalIssuer};
+use crate::issuing::LocalIssuer;
+use crate::login::Authenticator;
 use crate::revocation::RevocationList;
-use crate::signing::SigningKeyError;
+use crate::state::revocations::Revocations;
+use crate::state::{RevocationFeed, StoreError, TokenStore};
 use crate::token::Token;
 use crate::verify::Verifier;
 
@@ -45,13 +52,31 @@ use crate::verify::Verifier;
 /// issuer = "https://tenant.example.com/"
 /// audience = "https://api.example.com"
 /// ```
-#[derive(Debug)]
 pub struct JwtGuard {
     verifier: Arc<Verifier>,
     local: Option<LocalIssuer>,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    store: Arc<dyn TokenStore>,
+    /// The revocations held by this process, which the verifier checks.
+    revocations: Arc<Revocations>,
+    leeway: Duration,
     realm: String,
     header_prefix: String,
 }
+
+impl std::fmt::Debug for JwtGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtGuard")
+            .field("verifier", &self.verifier)
+            .field("local", &self.local)
+            .field("authenticator", &self.authenticator.is_some())
+            .field("revocations", &self.revocations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How often expired state is swept out of the store and this process.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 impl JwtGuard {
     /// A `JwtGuard` for `config`, checked; no key is fetched yet. A
@@ -65,22 +90,77 @@ impl JwtGuard {
         Self::from_settings(config.settings(LocalDefaults::STANDALONE)?, None)
     }
 
-    /// A `JwtGuard` for checked settings, consulting `revocations`.
+    /// A `JwtGuard` for checked settings, consulting an app's revocation
+    /// `list` beside the store's revocations; opens the store.
     pub(crate) fn from_settings(
         settings: Settings,
-        revocations: Option<Arc<dyn RevocationList>>,
+        list: Option<Arc<dyn RevocationList>>,
     ) -> Result<Self, ConfigError> {
-        let verifier = Verifier::from_settings(settings.verifier)?;
-        let verifier = match revocations {
+        let store = settings.store.open()?;
+        let local = settings.local.map(LocalIssuer::new);
+        let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
+        let leeway = settings.verifier.leeway;
+        let verifier = Verifier::from_settings(settings.verifier, Arc::clone(&revocations))?;
+        let verifier = match list {
             Some(list) => verifier.with_revocations(list),
             None => verifier,
         };
         Ok(Self {
             verifier: Arc::new(verifier),
-            local: settings.local.map(LocalIssuer::new),
+            local,
+            authenticator: None,
+            store,
+            revocations,
+            leeway,
             realm: settings.realm,
             header_prefix: settings.header_prefix,
         })
+    }
+
+    /// Logs users of the built-in issuer in with `authenticator`
+    /// ([`JwtGuard::login`]).
+    #[must_use]
+    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Loads the revocations that the token store holds, so that they
+    /// apply from the first request. The fairing calls it at ignite.
+    ///
+    /// # Errors
+    ///
+    /// The store cannot be reached. Requests are still served, checked
+    /// against the revocations held, and [`JwtGuard::upkeep`] loads them
+    /// once the store answers (a Redis store; others answer at once).
+    pub async fn load_revocations(&self) -> Result<(), StoreError> {
+        let live = self.store.revocations(clock::unix_now_secs()).await?;
+        RevocationFeed::new(Arc::clone(&self.revocations)).reload(&live);
+        Ok(())
+    }
+
+    /// What keeps this guard's state fresh, for as long as the future
+    /// runs: remote issuers' keys fetched when due, the revocations that
+    /// other instances make (with a shared store), and expired state swept
+    /// out of the store and this process every minute. The fairing spawns
+    /// it at liftoff and stops it at shutdown.
+    pub fn upkeep(&self) -> impl Future<Output = ()> + Send + 'static {
+        let (verifier, store, revocations) =
+            (Arc::clone(&self.verifier), Arc::clone(&self.store), Arc::clone(&self.revocations));
+        async move {
+            let sweep = async {
+                loop {
+                    tokio::time::sleep(SWEEP_INTERVAL).await;
+                    let now = clock::unix_now_secs();
+                    if let Err(error) = store.sweep(now).await {
+                        log::error!("jwt-guard: sweeping the token store: {error}");
+                    }
+                    revocations.sweep(now);
+                }
+            };
+            let feed = RevocationFeed::new(Arc::clone(&revocations));
+            futures_util::future::join3(verifier.keep_keys_fresh(), store.follow(feed), sweep).await;
+        }
     }
 
     /// The verifier, to check tokens outside a request guard, or to share
@@ -94,6 +174,26 @@ impl JwtGuard {
     /// [`JwtGuardFairing::login`](crate::JwtGuardFairing::login) enabled it).
     pub fn local_issuer(&self) -> Option<&LocalIssuer> {
         self.local.as_ref()
+    }
+
+    /// The app's authenticator, if logins are enabled.
+    pub(crate) fn authenticator(&self) -> Option<&dyn Authenticator> {
+        self.authenticator.as_deref()
+    }
+
+    /// The token store.
+    pub(crate) fn store(&self) -> &dyn TokenStore {
+        &*self.store
+    }
+
+    /// The revocations held by this process.
+    pub(crate) fn revocations(&self) -> &Revocations {
+        &self.revocations
+    }
+
+    /// The clock skew allowed, in whole seconds.
+    pub(crate) fn leeway_secs(&self) -> u64 {
+        self.leeway.as_secs_f64().ceil() as u64
     }
 
     /// The bearer token among a request's `Authorization` header values,
@@ -147,35 +247,4 @@ impl JwtGuard {
     pub fn challenge(&self, error: &AuthError) -> Option<String> {
         error.challenge(&self.realm)
     }
-
-    /// Exchanges a refresh token of the built-in issuer for a new access
-    /// token, with the grant the refresh token carries.
-    ///
-    /// # Errors
-    ///
-    /// [`RefreshError::Refused`] with the reason when the refresh token is
-    /// not acceptable; [`RefreshError::NoIssuer`] when no built-in issuer
-    /// is configured; [`RefreshError::Signing`] when the key cannot sign.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<IssuedTokens, RefreshError> {
-        let issuer = self.local.as_ref().ok_or(RefreshError::NoIssuer)?;
-        let verified = self.verifier.verify_refresh(refresh_token).await.map_err(RefreshError::Refused)?;
-        let mut tokens = issuer.issue(&LocalIssuer::grant_of(verified.claims()))?;
-        tokens.refresh_token = None;
-        Ok(tokens)
-    }
-}
-
-/// Why [`JwtGuard::refresh`] issued no token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RefreshError {
-    /// The refresh token is not acceptable.
-    #[error(transparent)]
-    Refused(AuthError),
-    /// No built-in issuer is configured.
-    #[error("no built-in issuer is configured")]
-    NoIssuer,
-    /// The built-in issuer's key cannot sign.
-    #[error(transparent)]
-    Signing(#[from] SigningKeyError),
 }

@@ -1,21 +1,20 @@
-//! The built-in issuer: it logs users in through the app's
-//! [`Authenticator`], signs access and refresh tokens, and publishes its
-//! public keys so that other services can verify them.
-
-use std::time::Duration;
+//! The built-in issuer: what a login grants, the access tokens it signs,
+//! and the public keys it publishes so that other services can verify
+//! them. Sessions (logins, their refresh tokens, logout) are
+//! [`JwtGuard`](crate::JwtGuard)'s, which keeps them in the token store.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::clock;
 use crate::config::LocalIssuerSettings;
 use crate::signing::{SigningKey, SigningKeyError};
-use crate::token::{ACCESS_TYPE, REFRESH_TYPE};
+use crate::token::ACCESS_TYPE;
 
 /// Claims that the issuer sets itself and that a grant cannot override.
-const REGISTERED: [&str; 8] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"];
+const REGISTERED: [&str; 9] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid"];
 
 /// The claims of `claims` that the issuer does not set itself.
 fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
@@ -35,7 +34,7 @@ fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
 /// let grant = Grant::new("user2").scopes(["read", "admin"]).claim("role", "admin");
 /// assert_eq!(grant.subject, "user2");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Grant {
     /// The `sub` of the tokens.
@@ -65,7 +64,8 @@ impl Grant {
     }
 }
 
-/// Tokens issued at login: the body of a successful `POST /auth`.
+/// Tokens issued at login or refresh: the body of a successful
+/// `POST {auth_path}` or `POST {auth_path}/refresh`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IssuedTokens {
     /// The signed access token.
@@ -74,7 +74,8 @@ pub struct IssuedTokens {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
-    /// A refresh token, when `refresh_expires_in` is configured.
+    /// The session's refresh token, when `refresh_expires_in` is
+    /// configured: 256 random bits, to exchange once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
@@ -121,12 +122,47 @@ impl LocalIssuer {
         &self.settings.audience
     }
 
-    /// Signs an access token, and a refresh token when they are enabled.
+    /// Signs an access token for `grant`, outside any session: it can be
+    /// revoked by its `jti` only. Logins through [`JwtGuard`](crate::JwtGuard)
+    /// also start a session, with a refresh token.
+    ///
+    /// # Errors
+    ///
+    /// The key cannot sign, or no random bits could be had.
     pub fn issue(&self, grant: &Grant) -> Result<IssuedTokens, SigningKeyError> {
+        self.access_tokens(grant, None, clock::unix_now_secs(), None)
+    }
+
+    /// Signs an access token for `grant` issued at `issued_at`, of the
+    /// session `sid` if any, beside `refresh_token`.
+    pub(crate) fn access_tokens(
+        &self,
+        grant: &Grant,
+        sid: Option<&str>,
+        issued_at: u64,
+        refresh_token: Option<String>,
+    ) -> Result<IssuedTokens, SigningKeyError> {
         let settings = &self.settings;
-        let access_token = self.sign(grant, ACCESS_TYPE, settings.expires_in)?;
-        let refresh_token =
-            settings.refresh_expires_in.map(|lifetime| self.sign(grant, REFRESH_TYPE, lifetime)).transpose()?;
+        let mut claims = unregistered(&grant.claims);
+        let mut jti = [0u8; 16];
+        let signing = &settings.signing;
+        aws_lc_rs::rand::fill(&mut jti).map_err(|_| SigningKeyError::Randomness)?;
+        for (name, value) in [
+            ("iss", json!(settings.issuer)),
+            ("sub", json!(grant.subject)),
+            ("aud", json!(settings.audience)),
+            ("iat", json!(issued_at)),
+            ("nbf", json!(issued_at + settings.not_before.as_secs())),
+            ("exp", json!(issued_at + settings.expires_in.as_secs())),
+            ("jti", json!(URL_SAFE_NO_PAD.encode(jti))),
+            ("scope", json!(grant.scopes.join(" "))),
+        ] {
+            claims.insert(name.into(), value);
+        }
+        if let Some(sid) = sid {
+            claims.insert("sid".into(), json!(sid));
+        }
+        let access_token = signing.sign(ACCESS_TYPE, &claims)?;
         Ok(IssuedTokens {
             access_token,
             token_type: "Bearer",
@@ -135,40 +171,9 @@ impl LocalIssuer {
         })
     }
 
-    /// Whether refresh tokens are issued.
-    pub fn issues_refresh_tokens(&self) -> bool {
-        self.settings.refresh_expires_in.is_some()
-    }
-
-    fn sign(&self, grant: &Grant, typ: &str, lifetime: Duration) -> Result<String, SigningKeyError> {
-        let now = clock::unix_now_secs();
-        let mut claims = unregistered(&grant.claims);
-        let mut jti = [0u8; 16];
-        let signing = &self.settings.signing;
-        aws_lc_rs::rand::fill(&mut jti).map_err(|_| SigningKeyError::Generation(signing.algorithm()))?;
-        for (name, value) in [
-            ("iss", json!(self.settings.issuer)),
-            ("sub", json!(grant.subject)),
-            ("aud", json!(self.settings.audience)),
-            ("iat", json!(now)),
-            ("nbf", json!(now + self.settings.not_before.as_secs())),
-            ("exp", json!(now + lifetime.as_secs())),
-            ("jti", json!(URL_SAFE_NO_PAD.encode(jti))),
-            ("scope", json!(grant.scopes.join(" "))),
-        ] {
-            claims.insert(name.into(), value);
-        }
-        signing.sign(typ, &claims)
-    }
-
-    /// The grant a verified refresh token carries.
-    pub(crate) fn grant_of(claims: &Map<String, Value>) -> Grant {
-        let scopes = claims.get("scope").and_then(Value::as_str).unwrap_or_default();
-        Grant {
-            subject: claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            scopes: scopes.split(' ').filter(|scope| !scope.is_empty()).map(str::to_owned).collect(),
-            claims: unregistered(claims),
-        }
+    /// Its settings, for the sessions of its logins.
+    pub(crate) fn settings(&self) -> &LocalIssuerSettings {
+        &self.settings
     }
 
     /// The public keys as a JWKS: the signing key first, then retired
@@ -198,12 +203,14 @@ mod tests {
 
     #[test]
     fn tokens_carry_the_grant_and_registered_claims_cannot_be_overridden() {
-        let config = LocalIssuerConfig { refresh_expires_in: Some(Duration::from_secs(60)), ..Default::default() };
         let defaults = LocalDefaults { issuer: "https://api.test", allow_ephemeral: true };
-        let issuer = LocalIssuer::new(config.settings(defaults).unwrap());
-        let grant =
-            Grant::new("ada").scopes(["read", "write"]).claim("role", "admin").claim("iss", "https://evil.test");
-        let tokens = issuer.issue(&grant).unwrap();
+        let issuer = LocalIssuer::new(LocalIssuerConfig::default().settings(defaults).unwrap());
+        let grant = Grant::new("ada")
+            .scopes(["read", "write"])
+            .claim("role", "admin")
+            .claim("iss", "https://evil.test")
+            .claim("sid", "forged");
+        let tokens = issuer.access_tokens(&grant, Some("session-1"), 1_900_000_000, None).unwrap();
         let payload = tokens.access_token.split('.').nth(1).unwrap();
         let claims: Map<String, Value> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         assert_eq!(claims["iss"], "https://api.test");
@@ -211,7 +218,8 @@ mod tests {
             (claims["sub"].clone(), claims["scope"].clone(), claims["role"].clone()),
             (json!("ada"), json!("read write"), json!("admin"))
         );
-        assert_eq!(LocalIssuer::grant_of(&claims), Grant::new("ada").scopes(["read", "write"]).claim("role", "admin"));
-        assert!(tokens.refresh_token.is_some());
+        assert_eq!((claims["sid"].clone(), claims["iat"].clone()), (json!("session-1"), json!(1_900_000_000)));
+        assert_eq!(claims["exp"], json!(1_900_000_300));
+        assert_eq!(tokens.refresh_token, None);
     }
 }

@@ -68,21 +68,37 @@ mod policy;
 mod revocation;
 #[cfg(feature = "rocket")]
 mod rocket_integration;
+mod sessions;
 mod signing;
-#[cfg(feature = "testing")]
+mod state;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod token;
 mod verify;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
-pub use config::{Audience, Config, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim, TokenType};
+pub use config::{
+    Audience, Config, DEFAULT_STORE_PATH, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim, StoreConfig,
+    TokenType,
+};
 pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, RequestProblem, TokenProblem};
-pub use guard::{JwtGuard, RefreshError};
+pub use guard::JwtGuard;
 pub use issuing::{Grant, IssuedTokens, LocalIssuer};
 pub use login::{Authenticator, StaticUsers};
 pub use policy::RoutePolicy;
-pub use revocation::{InMemoryRevocations, RevocationList};
+#[allow(deprecated, reason = "re-exported for the apps that still use it")]
+pub use revocation::InMemoryRevocations;
+pub use revocation::RevocationList;
+pub use sessions::{RefreshRefusal, SessionError};
 pub use signing::{SigningKey, SigningKeyError};
+#[cfg(feature = "redis")]
+pub use state::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use state::SqliteStore;
+pub use state::{
+    FamilyRecord, LoginFailures, MemoryStore, Revocation, RevocationFeed, Revoked, Rotation, RotationOutcome,
+    StoreError, TokenStore,
+};
 
 /// Implements [`Authenticator`] and [`RevocationList`] with `async fn`s.
 pub use async_trait::async_trait;

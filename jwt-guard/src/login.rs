@@ -22,10 +22,43 @@ use crate::issuing::Grant;
 pub trait Authenticator: Send + Sync + 'static {
     /// The grant for these credentials, or `None` to refuse them (401).
     async fn authenticate(&self, username: &str, password: &str) -> Option<Grant>;
+
+    /// The grant for a refresh of a session that `login` started: the
+    /// user is asked again at each refresh. Answer `login` (the default),
+    /// an updated grant (its `subject` is kept), or `None` to refuse: the
+    /// refresh gets 401 `invalid_grant` and the session ends, as for a
+    /// user disabled since.
+    ///
+    /// ```
+    /// use jwt_guard::{Authenticator, Grant};
+    ///
+    /// struct Accounts;
+    ///
+    /// #[jwt_guard::async_trait]
+    /// impl Authenticator for Accounts {
+    ///     async fn authenticate(&self, username: &str, password: &str) -> Option<Grant> {
+    ///         (username == "ada" && password == "secret").then(|| Grant::new("ada").scopes(["read"]))
+    ///     }
+    ///
+    ///     async fn refresh(&self, login: Grant) -> Option<Grant> {
+    ///         // Look the user up: refuse a disabled one, grant today's scopes.
+    ///         let disabled = false;
+    ///         (!disabled).then(|| Grant::new(login.subject).scopes(["read", "write"]))
+    ///     }
+    /// }
+    /// ```
+    async fn refresh(&self, login: Grant) -> Option<Grant> {
+        Some(login)
+    }
 }
 
-/// A fixed list of users with plain passwords, compared in constant time.
-/// For demos and tests; a real app stores password hashes.
+/// A fixed list of users with plain passwords. For demos and tests; a real
+/// app stores password hashes.
+///
+/// A login takes the same time whoever tries it: the SHA-256 digests of
+/// the username and the password are compared, in constant time, with
+/// those of every user, with no early exit, so that neither an unknown
+/// name nor a password's length shows in the timing.
 ///
 /// ```
 /// use jwt_guard::{Grant, StaticUsers};
@@ -36,7 +69,25 @@ pub trait Authenticator: Send + Sync + 'static {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct StaticUsers {
-    users: Vec<(String, String, Grant)>,
+    users: Vec<StaticUser>,
+}
+
+/// A user of [`StaticUsers`], by the digests of its credentials.
+#[derive(Debug, Clone)]
+struct StaticUser {
+    username: Digest,
+    password: Digest,
+    grant: Grant,
+}
+
+/// A SHA-256 digest.
+type Digest = [u8; 32];
+
+fn digest(text: &str) -> Digest {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(digest.as_ref());
+    bytes
 }
 
 impl StaticUsers {
@@ -46,8 +97,8 @@ impl StaticUsers {
     }
 
     /// Adds a user.
-    pub fn user(mut self, username: impl Into<String>, password: impl Into<String>, grant: Grant) -> Self {
-        self.users.push((username.into(), password.into(), grant));
+    pub fn user(mut self, username: &str, password: &str, grant: Grant) -> Self {
+        self.users.push(StaticUser { username: digest(username), password: digest(password), grant });
         self
     }
 }
@@ -55,9 +106,15 @@ impl StaticUsers {
 #[async_trait::async_trait]
 impl Authenticator for StaticUsers {
     async fn authenticate(&self, username: &str, password: &str) -> Option<Grant> {
-        let (_, expected, grant) = self.users.iter().find(|(name, _, _)| name == username)?;
-        aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), password.as_bytes()).ok()?;
-        Some(grant.clone())
+        let (username, password) = (digest(username), digest(password));
+        let same = |a: &Digest, b: &Digest| aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok();
+        self.users
+            .iter()
+            .fold(None, |found, user| {
+                let matches = same(&user.username, &username) & same(&user.password, &password);
+                if matches { Some(&user.grant) } else { found }
+            })
+            .cloned()
     }
 }
 

@@ -55,6 +55,9 @@ pub enum SigningKeyError {
     /// The system could not generate a key.
     #[error("generating a {0} key failed")]
     Generation(Algorithm),
+    /// The system gave no random bits.
+    #[error("the system gave no random bits")]
+    Randomness,
 }
 
 impl SigningKey {

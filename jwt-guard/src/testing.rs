@@ -1,6 +1,7 @@
 //! Test helpers for apps' own tests (feature `testing`): a [`TestIssuer`]
-//! that an app under test trusts, and a [`TokenBuilder`] that mints really
-//! signed tokens for `rocket::local` clients, with no network.
+//! that an app under test trusts, a [`TokenBuilder`] that mints really
+//! signed tokens for `rocket::local` clients, with no network, and
+//! [`check_token_store`] for an app's own [`TokenStore`](crate::TokenStore).
 //!
 //! ```
 //! # #[macro_use] extern crate rocket;
@@ -42,6 +43,10 @@ use rocket::http::Header;
 #[cfg(feature = "rocket")]
 use rocket::{Build, Rocket};
 use serde_json::{Map, Value, json};
+
+mod store;
+
+pub use store::check_token_store;
 
 use crate::algorithm::Algorithm;
 use crate::clock;

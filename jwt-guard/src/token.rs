@@ -13,9 +13,6 @@ mod fit;
 
 /// The `typ` of access tokens (RFC 9068).
 pub(crate) const ACCESS_TYPE: &str = "at+jwt";
-/// The `typ` of the built-in issuer's refresh tokens, which are never
-/// accepted as access tokens.
-pub(crate) const REFRESH_TYPE: &str = "refresh+jwt";
 
 /// A bearer token whose signature, issuer, audience and validity window
 /// were verified.

@@ -4,19 +4,23 @@
 mod algorithms;
 mod attacks;
 mod config;
+mod crash;
 mod errors;
+mod fleet;
 mod key_fetching;
 mod local_issuer;
 mod oidc_interop;
 mod policies;
 mod recovery;
 mod rotation;
+mod sessions;
 mod token_cache;
 mod validation;
 
 use std::time::{Duration, Instant};
 
 use jwt_guard_tests::{KeyServer, TestKey, app, call, issuer_table, single_issuer};
+use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::{Value, json};
@@ -57,4 +61,16 @@ async fn until_refused(client: &Client, authorization: &str, patience: Duration)
         }
         sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// POSTs `body` with this content type to `path`; returns status and JSON.
+pub(crate) async fn post(client: &Client, path: &str, content_type: ContentType, body: &str) -> (u16, Value) {
+    let response = client.post(path).header(content_type).body(body).dispatch().await;
+    let status = response.status().code;
+    (status, serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap_or(Value::Null))
+}
+
+pub(crate) async fn login(client: &Client, username: &str, password: &str) -> (u16, Value) {
+    let body = json!({ "username": username, "password": password }).to_string();
+    post(client, "/auth", ContentType::JSON, &body).await
 }

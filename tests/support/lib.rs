@@ -6,7 +6,10 @@ mod app;
 mod key_server;
 mod keys;
 mod oidc_provider;
+mod process;
+mod redis_server;
 mod serve;
+mod store_file;
 
 pub use app::{
     AUDIENCE, AppClaims, ResponseParts, app, app_with_config, call, claims_for, issuer_table, quiet_figment,
@@ -15,4 +18,7 @@ pub use app::{
 pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
 pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits};
+pub use process::ServerProcess;
+pub use redis_server::RedisServer;
 pub use serve::{RunningApp, free_port};
+pub use store_file::StoreFile;

@@ -2,13 +2,12 @@
 //! 127.0.0.1 from `tests/oidc-provider`, whose locked packages the first
 //! test that starts it installs with `npm ci`.
 
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use crate::keys::TestKey;
+use crate::process::ServerProcess;
 
 /// The audience of the API that the provider's tokens are for.
 pub const OIDC_AUDIENCE: &str = "https://api.test";
@@ -24,10 +23,7 @@ pub struct ProviderHits {
 
 /// A running provider; stopped when dropped.
 #[derive(Debug)]
-pub struct OidcProvider {
-    child: Child,
-    port: u16,
-}
+pub struct OidcProvider(ServerProcess);
 
 impl OidcProvider {
     /// Starts the provider on `port`, signing access tokens with `alg` and
@@ -36,34 +32,26 @@ impl OidcProvider {
         let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
         install_once(&directory);
         let key_files: Vec<String> = keys.iter().map(|key| key.pem_path().display().to_string()).collect();
-        let child = Command::new("node")
+        let mut command = Command::new("node");
+        command
             .arg("provider.mjs")
             .current_dir(&directory)
             .env("PORT", port.to_string())
             .env("KEY_FILES", key_files.join(","))
-            .env("ALG", alg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node starts; install Node.js");
-        let provider = Self { child, port };
-        for _ in 0..500 {
-            if rocket::tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.is_ok() {
-                return provider;
-            }
-            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("oidc-provider did not start on port {port}");
+            .env("ALG", alg);
+        Self(ServerProcess::start(command, port, "the interop tests need Node.js: install it").await)
     }
 
     /// Its issuer URL.
     pub fn issuer(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.0.port())
     }
 
     /// An access token from the client-credentials grant.
     pub async fn token(&self, scope: &str, resource: &str) -> String {
-        let body = format!("grant_type=client_credentials&scope={scope}&resource={}", encode(resource));
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("grant_type", "client_credentials"), ("scope", scope), ("resource", resource)])
+            .finish();
         let response = reqwest::Client::new()
             .post(format!("{}/token", self.issuer()))
             .basic_auth("reports-client", Some("reports-secret"))
@@ -86,18 +74,7 @@ impl OidcProvider {
 
     /// Stops it; its port refuses connections afterwards.
     pub fn stop(mut self) {
-        self.kill();
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for OidcProvider {
-    fn drop(&mut self) {
-        self.kill();
+        self.0.kill();
     }
 }
 
@@ -117,15 +94,4 @@ fn install_once(directory: &Path) {
             .expect("npm runs; install Node.js");
         assert!(status.success(), "`npm ci` failed in {}: {status}", directory.display());
     });
-}
-
-/// Percent-encodes a URL for a form body.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

@@ -2,7 +2,6 @@
 //! one service fetches from another.
 
 use std::net::{Ipv4Addr, TcpListener};
-use std::time::Duration;
 
 use rocket::{Build, Rocket, Shutdown};
 
@@ -38,13 +37,8 @@ impl RunningApp {
         let task = rocket::tokio::spawn(async move {
             let _ = rocket.launch().await;
         });
-        for _ in 0..200 {
-            if rocket::tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.is_ok() {
-                return Self { port, shutdown, task };
-            }
-            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("the app did not start on port {port}");
+        crate::process::wait_for(port, "the app").await;
+        Self { port, shutdown, task }
     }
 
     /// The port it listens on.

@@ -25,6 +25,10 @@ pub const LOCAL_ISSUER: &str = "local";
 /// issuer = "https://api.example.com"   # `iss` of minted tokens
 /// audience = "https://api.example.com"
 /// expires_in = 300               # seconds (Flask-JWT default)
+/// refresh_expires_in = 86400     # optional: sessions with rotating refresh tokens
+/// refresh_reuse_grace = 0        # seconds a retired refresh token may be retried
+/// login_throttle_after = 5       # failed logins before the next must wait (0: off)
+/// login_throttle_longest = 900   # the longest wait, in seconds
 /// not_before = 0                 # seconds added to iat for nbf
 /// auth_path = "/auth"            # where the login route is mounted
 /// username_key = "username"
@@ -57,9 +61,25 @@ pub struct LocalIssuerConfig {
     /// Seconds added to `iat` for `nbf`. Default: `0`.
     #[serde(deserialize_with = "seconds")]
     pub not_before: Duration,
-    /// Lifetime of refresh tokens; none are issued without it.
+    /// Lifetime of a login's refresh tokens (its session); none are
+    /// issued without it.
     #[serde(deserialize_with = "optional_seconds")]
     pub refresh_expires_in: Option<Duration>,
+    /// How long after a refresh the refresh token it retired may be
+    /// presented again (a client retrying a refresh whose answer it lost),
+    /// as Auth0's reuse interval. Past it, a retired token revokes its
+    /// whole session. Default: `0`, no retry.
+    #[serde(deserialize_with = "seconds")]
+    pub refresh_reuse_grace: Duration,
+    /// Failed logins in a row, for a username or from one client address,
+    /// before the next attempt must wait: 1 s, doubling with each further
+    /// failure (429 with `Retry-After`). `0` turns throttling off.
+    /// Default: `5`.
+    pub login_throttle_after: u32,
+    /// The longest wait between two attempts, in seconds; failures are
+    /// forgotten this long after the last one. Default: `900`.
+    #[serde(deserialize_with = "seconds")]
+    pub login_throttle_longest: Duration,
     /// Where the login route is mounted. Default: `"/auth"`.
     pub auth_path: String,
     /// The username's member in the login body. Default: `"username"`.
@@ -80,6 +100,9 @@ impl Default for LocalIssuerConfig {
             expires_in: Duration::from_secs(300),
             not_before: Duration::ZERO,
             refresh_expires_in: None,
+            refresh_reuse_grace: Duration::ZERO,
+            login_throttle_after: 5,
+            login_throttle_longest: Duration::from_secs(900),
             auth_path: "/auth".into(),
             username_key: "username".into(),
             password_key: "password".into(),
@@ -100,6 +123,12 @@ pub(crate) struct LocalIssuerSettings {
     pub(crate) not_before: Duration,
     /// Lifetime of refresh tokens, if they are issued.
     pub(crate) refresh_expires_in: Option<Duration>,
+    /// How long a retired refresh token may be retried.
+    pub(crate) refresh_reuse_grace: Duration,
+    /// Failed logins before throttling; `0` for none.
+    pub(crate) login_throttle_after: u32,
+    /// The longest wait between two login attempts.
+    pub(crate) login_throttle_longest: Duration,
     /// The key that signs.
     pub(crate) signing: SigningKey,
     /// Older keys, still published and accepted.
@@ -127,6 +156,13 @@ impl LocalIssuerConfig {
         if let Some(lifetime) = self.refresh_expires_in {
             check_duration(lifetime, "local.refresh_expires_in", true)?;
         }
+        check_duration(self.refresh_reuse_grace, "local.refresh_reuse_grace", false)?;
+        check(
+            self.refresh_reuse_grace <= Duration::from_secs(60),
+            "local.refresh_reuse_grace",
+            "must be at most 60 seconds: it is meant for a client's retry, not a second use",
+        )?;
+        check_duration(self.login_throttle_longest, "local.login_throttle_longest", true)?;
         check(!self.username_key.is_empty(), "local.username_key", "must not be empty")?;
         check(!self.password_key.is_empty(), "local.password_key", "must not be empty")?;
         let alg: Algorithm = self.algorithm.parse().map_err(|_| {
@@ -147,6 +183,9 @@ impl LocalIssuerConfig {
             expires_in: self.expires_in,
             not_before: self.not_before,
             refresh_expires_in: self.refresh_expires_in,
+            refresh_reuse_grace: self.refresh_reuse_grace,
+            login_throttle_after: self.login_throttle_after,
+            login_throttle_longest: self.login_throttle_longest,
             signing: self.signing_key(alg, defaults.allow_ephemeral)?,
             retired,
             auth_path: self.auth_path.clone(),

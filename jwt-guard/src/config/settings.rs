@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::local::LocalIssuerSettings;
-use super::{Audience, Config, IssuerConfig, LOCAL_ISSUER, ScopeClaim, TokenType};
+use super::{Audience, Config, IssuerConfig, LOCAL_ISSUER, ScopeClaim, StoreSettings, TokenType};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::{ConfigError, QuotedText};
 use crate::keys::{FetchLimits, KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, is_host, parse_jwks};
@@ -22,6 +22,8 @@ pub(crate) struct Settings {
     pub(crate) verifier: VerifierSettings,
     /// The built-in issuer, if configured.
     pub(crate) local: Option<LocalIssuerSettings>,
+    /// Where token state is kept.
+    pub(crate) store: StoreSettings,
     /// The realm named in challenges.
     pub(crate) realm: String,
     /// The `Authorization` scheme accepted.
@@ -181,6 +183,7 @@ impl Config {
                 issuers,
             },
             local,
+            store: self.store.settings(self.local.as_ref())?,
             realm: self.realm.clone(),
             header_prefix: self.header_prefix.clone(),
         })

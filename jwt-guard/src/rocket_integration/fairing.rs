@@ -142,16 +142,25 @@ impl JwtGuardFairing {
         self
     }
 
-    /// Refuses tokens whose `jti` is in `list` (401 `invalid_token`).
+    /// Refuses tokens whose `jti` the app's own `list` names (401
+    /// `invalid_token`), beside the revocations of the token store (see
+    /// [`JwtGuard::revoke_token`]).
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use jwt_guard::{InMemoryRevocations, JwtGuard};
+    /// use jwt_guard::{JwtGuard, RevocationList};
     ///
-    /// let revoked = Arc::new(InMemoryRevocations::new());
-    /// let rocket = rocket::build()
-    ///     .attach(JwtGuard::fairing().revocations(revoked.clone()))
-    ///     .manage(revoked);
+    /// /// The revocations an older system of the app keeps.
+    /// struct LegacyDenyList;
+    ///
+    /// #[jwt_guard::async_trait]
+    /// impl RevocationList for LegacyDenyList {
+    ///     async fn is_revoked(&self, jti: &str) -> bool {
+    ///         jti.starts_with("legacy-revoked-") // look it up there
+    ///     }
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(JwtGuard::fairing().revocations(Arc::new(LegacyDenyList)));
     /// ```
     pub fn revocations(mut self, list: Arc<impl RevocationList>) -> Self {
         self.revocations = Some(list);
@@ -191,6 +200,10 @@ impl Fairing for JwtGuardFairing {
         let defaults = LocalDefaults { issuer: &own_address, allow_ephemeral: cfg!(debug_assertions) };
         let built =
             config.settings(defaults).and_then(|settings| JwtGuard::from_settings(settings, self.revocations.clone()));
+        let built = built.map(|guard| match &self.authenticator {
+            Some(authenticator) => guard.with_authenticator(Arc::clone(authenticator)),
+            None => guard,
+        });
         let guard = match built {
             Ok(guard) => guard,
             Err(error) => {
@@ -201,14 +214,14 @@ impl Fairing for JwtGuardFairing {
         if !protected::group_policies_usable(guard.verifier(), rocket.routes()) {
             return Err(rocket);
         }
+        if let Err(error) = guard.load_revocations().await {
+            log::error!("jwt-guard: {error}; the revocations it holds apply once it answers");
+        }
         let mut rocket = rocket;
         if let Some(issuer) = guard.local_issuer() {
             rocket = rocket.mount("/.well-known", issuer_routes::well_known_routes());
-            if let Some(authenticator) = &self.authenticator {
-                let routes = issuer_routes::login_routes(issuer);
-                rocket = rocket
-                    .mount(issuer.auth_path(), routes)
-                    .manage(issuer_routes::LoginState { authenticator: Arc::clone(authenticator) });
+            if self.authenticator.is_some() {
+                rocket = rocket.mount(issuer.auth_path(), issuer_routes::session_routes());
             }
         }
         Ok(rocket.manage(guard))
@@ -216,11 +229,11 @@ impl Fairing for JwtGuardFairing {
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let Some(guard) = rocket.state::<JwtGuard>() else { return };
-        let verifier = Arc::clone(guard.verifier());
+        let upkeep = guard.upkeep();
         let shutdown = rocket.shutdown();
         rocket::tokio::spawn(async move {
             rocket::tokio::select! {
-                () = verifier.keep_keys_fresh() => {}
+                () = upkeep => {}
                 _ = shutdown => {}
             }
         });

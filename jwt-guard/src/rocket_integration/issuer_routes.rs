@@ -1,8 +1,9 @@
 //! The built-in issuer's routes: `POST {auth_path}` (login, as Flask-JWT's
-//! `/auth`), `POST {auth_path}/refresh`, and its public keys at
+//! `/auth`), `POST {auth_path}/refresh` (RFC 6749 section 6, with
+//! rotation), `POST {auth_path}/revoke` (RFC 7009), and its public keys at
 //! `/.well-known/jwks.json` and `/.well-known/openid-configuration`.
 
-use std::sync::Arc;
+use std::net::IpAddr;
 
 use rocket::data::{Data, ToByteUnit};
 use rocket::http::{ContentType, Header, Status};
@@ -11,94 +12,109 @@ use rocket::serde::json::Json;
 use rocket::{Request, Response, Route, State};
 use serde_json::{Map, Value, json};
 
-use crate::guard::{JwtGuard, RefreshError};
-use crate::issuing::{IssuedTokens, LocalIssuer};
-use crate::login::Authenticator;
-use crate::signing::SigningKeyError;
+use crate::guard::JwtGuard;
+use crate::issuing::IssuedTokens;
+use crate::sessions::SessionError;
 
-/// The largest login or refresh body read.
+/// The largest request body read.
 const MAX_BODY: usize = 16 * 1024;
 
-/// What the login routes need besides the built-in issuer.
-pub(crate) struct LoginState {
-    pub(crate) authenticator: Arc<dyn Authenticator>,
-}
-
-/// A refused login or refresh, as JSON.
+/// A refused request, as JSON, with `Retry-After` where it applies.
 #[derive(Debug)]
-struct LoginError {
+struct Refusal {
     status: Status,
     error: &'static str,
     description: String,
+    retry_after: Option<u64>,
 }
 
-impl LoginError {
+impl Refusal {
     fn bad_request(description: impl Into<String>) -> Self {
-        Self { status: Status::BadRequest, error: "invalid_request", description: description.into() }
+        Self {
+            status: Status::BadRequest,
+            error: "invalid_request",
+            description: description.into(),
+            retry_after: None,
+        }
     }
 }
 
-impl<'r> Responder<'r, 'static> for LoginError {
+impl From<SessionError> for Refusal {
+    fn from(error: SessionError) -> Self {
+        let retry_after = error.retry_after().map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        Self {
+            status: Status::new(error.status_code()),
+            error: error.code(),
+            description: error.to_string(),
+            retry_after,
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Refusal {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let body = json!({ "error": self.error, "error_description": self.description });
-        Response::build_from(Json(body).respond_to(request)?).status(self.status).ok()
+        let mut response = Response::build_from(Json(body).respond_to(request)?);
+        response.status(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.header(Header::new("Retry-After", seconds.max(1).to_string()));
+        }
+        response.ok()
     }
 }
 
-/// The JSON object of a login or refresh request.
-async fn json_body(content_type: Option<&ContentType>, data: Data<'_>) -> Result<Map<String, Value>, LoginError> {
-    if !content_type.is_some_and(|content_type| content_type.is_json()) {
-        return Err(LoginError::bad_request("send the credentials as `Content-Type: application/json`"));
+/// The body's members: a JSON object, or a form (`application/x-www-form-urlencoded`)
+/// where `form` allows it, as RFC 6749 and RFC 7009 send them.
+async fn body(content_type: Option<&ContentType>, data: Data<'_>, form: bool) -> Result<Map<String, Value>, Refusal> {
+    let is_form = form && content_type.is_some_and(|content_type| content_type.is_form());
+    if !is_form && !content_type.is_some_and(|content_type| content_type.is_json()) {
+        let expected = if form {
+            "send the request body as JSON or as a form (`application/x-www-form-urlencoded`)"
+        } else {
+            "send the credentials as `Content-Type: application/json`"
+        };
+        return Err(Refusal::bad_request(expected));
     }
     let bytes = data
         .open(MAX_BODY.bytes())
         .into_bytes()
         .await
-        .map_err(|_| LoginError::bad_request("the request body could not be read"))?;
+        .map_err(|_| Refusal::bad_request("the request body could not be read"))?;
     if !bytes.is_complete() {
-        return Err(LoginError::bad_request(format!("the request body is larger than {MAX_BODY} bytes")));
+        return Err(Refusal::bad_request(format!("the request body is larger than {MAX_BODY} bytes")));
     }
-    serde_json::from_slice(&bytes).map_err(|_| LoginError::bad_request("the request body is not a JSON object"))
+    if is_form {
+        return Ok(form_urlencoded::parse(&bytes)
+            .map(|(name, value)| (name.into_owned(), Value::from(value.into_owned())))
+            .collect());
+    }
+    serde_json::from_slice(&bytes).map_err(|_| Refusal::bad_request("the request body is not a JSON object"))
 }
 
 /// A string member of the body.
-fn member<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a str, LoginError> {
+fn member<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a str, Refusal> {
     body.get(key)
         .and_then(Value::as_str)
-        .ok_or_else(|| LoginError::bad_request(format!("the body needs a string `{key}`")))
+        .ok_or_else(|| Refusal::bad_request(format!("the body needs a string `{key}`")))
 }
 
-/// The refusal when no built-in issuer is configured.
-fn not_found() -> LoginError {
-    LoginError { status: Status::NotFound, error: "not_found", description: "no built-in issuer is configured".into() }
-}
-
-/// The refusal when the key cannot sign; the reason is logged, not told.
-fn signing_failed(error: &SigningKeyError) -> LoginError {
-    log::error!("jwt-guard: the local issuer cannot sign: {error}");
-    LoginError { status: Status::InternalServerError, error: "server_error", description: "signing failed".into() }
+/// The built-in issuer's JSON refusal when none is configured.
+fn not_found() -> Refusal {
+    SessionError::NoIssuer.into()
 }
 
 #[rocket::post("/", data = "<data>")]
 async fn login(
     content_type: Option<&ContentType>,
     data: Data<'_>,
+    client: Option<IpAddr>,
     guard: &State<JwtGuard>,
-    login: &State<LoginState>,
-) -> Result<Json<IssuedTokens>, LoginError> {
+) -> Result<Json<IssuedTokens>, Refusal> {
     let issuer = guard.local_issuer().ok_or_else(not_found)?;
-    let body = json_body(content_type, data).await?;
+    let body = body(content_type, data, false).await?;
     let (username, password) =
-        issuer.credentials(&body).map_err(|key| LoginError::bad_request(format!("the body needs a string `{key}`")))?;
-    let Some(grant) = login.authenticator.authenticate(username, password).await else {
-        log::debug!("jwt-guard: login refused");
-        return Err(LoginError {
-            status: Status::Unauthorized,
-            error: "invalid_credentials",
-            description: "the username or password is wrong".into(),
-        });
-    };
-    issuer.issue(&grant).map(Json).map_err(|error| signing_failed(&error))
+        issuer.credentials(&body).map_err(|key| Refusal::bad_request(format!("the body needs a string `{key}`")))?;
+    Ok(Json(guard.login(username, password, client).await?))
 }
 
 #[rocket::post("/refresh", data = "<data>")]
@@ -106,16 +122,17 @@ async fn refresh(
     content_type: Option<&ContentType>,
     data: Data<'_>,
     guard: &State<JwtGuard>,
-) -> Result<Json<IssuedTokens>, LoginError> {
-    let body = json_body(content_type, data).await?;
-    let token = member(&body, "refresh_token")?;
-    guard.refresh(token).await.map(Json).map_err(|error| match error {
-        RefreshError::Refused(reason) => {
-            LoginError { status: Status::Unauthorized, error: "invalid_grant", description: reason.to_string() }
-        }
-        RefreshError::NoIssuer => not_found(),
-        RefreshError::Signing(error) => signing_failed(&error),
-    })
+) -> Result<Json<IssuedTokens>, Refusal> {
+    let body = body(content_type, data, true).await?;
+    Ok(Json(guard.refresh(member(&body, "refresh_token")?).await?))
+}
+
+/// RFC 7009: 200 whether or not the token was valid; its body is empty.
+#[rocket::post("/revoke", data = "<data>")]
+async fn revoke(content_type: Option<&ContentType>, data: Data<'_>, guard: &State<JwtGuard>) -> Result<(), Refusal> {
+    let body = body(content_type, data, true).await?;
+    let hint = body.get("token_type_hint").and_then(Value::as_str);
+    Ok(guard.revoke(member(&body, "token")?, hint).await?)
 }
 
 /// The public keys, cacheable for five minutes.
@@ -137,10 +154,10 @@ fn openid_configuration(guard: &State<JwtGuard>) -> Option<Cacheable> {
     guard.local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document())))
 }
 
-/// The login routes, to mount at `auth_path`: login, and refresh when
-/// refresh tokens are issued.
-pub(crate) fn login_routes(issuer: &LocalIssuer) -> Vec<Route> {
-    if issuer.issues_refresh_tokens() { rocket::routes![login, refresh] } else { rocket::routes![login] }
+/// The session routes, to mount at `auth_path`: login, refresh, and
+/// revoke.
+pub(crate) fn session_routes() -> Vec<Route> {
+    rocket::routes![login, refresh, revoke]
 }
 
 /// The key publication routes, to mount at `/.well-known`.

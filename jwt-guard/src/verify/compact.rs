@@ -14,11 +14,10 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::TokenUse;
 use crate::config::TokenType;
 use crate::error::TokenProblem;
 use crate::keys::VerifyingKey;
-use crate::token::{ACCESS_TYPE, REFRESH_TYPE, TokenHeader};
+use crate::token::{ACCESS_TYPE, TokenHeader};
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -102,8 +101,8 @@ pub(crate) fn declares(header: &TokenHeader, required: Option<TokenType>) -> boo
     }
 }
 
-/// Decodes and checks the header of a token presented as `usage`.
-pub(crate) fn decode_header(encoded: &str, usage: TokenUse) -> Result<TokenHeader, TokenProblem> {
+/// Decodes and checks the header of an access token.
+pub(crate) fn decode_header(encoded: &str) -> Result<TokenHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
     let members = decode_object(encoded, NOT_A_HEADER)?;
     let raw = RawHeader::deserialize(&members).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
@@ -113,11 +112,7 @@ pub(crate) fn decode_header(encoded: &str, usage: TokenUse) -> Result<TokenHeade
     if raw.crit.is_some() {
         return Err(TokenProblem::UnsupportedCritical);
     }
-    let typ_fits = match usage {
-        TokenUse::Access => raw.typ.as_deref().is_none_or(is_access_token_type),
-        TokenUse::Refresh => raw.typ.as_deref().is_some_and(|typ| typ.eq_ignore_ascii_case(REFRESH_TYPE)),
-    };
-    if !typ_fits {
+    if !raw.typ.as_deref().is_none_or(is_access_token_type) {
         return Err(TokenProblem::WrongType);
     }
     let alg: Algorithm = raw.alg.parse().map_err(|_| TokenProblem::AlgorithmNotAllowed)?;

@@ -14,10 +14,11 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::clock;
-use crate::config::{Config, LOCAL_ISSUER, LocalDefaults, VerifierSettings};
+use crate::config::{Config, LocalDefaults, VerifierSettings};
 use crate::error::{AuthError, ConfigError, TokenProblem};
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
 use crate::revocation::RevocationList;
+use crate::state::revocations::Revocations;
 use crate::token::Token;
 use cache::TokenCache;
 use issuers::{Issuer, IssuerKeys};
@@ -47,7 +48,10 @@ pub struct Verifier {
     issuers: Vec<Issuer>,
     /// Indices into `issuers` by exact `iss`.
     issuer_index: HashMap<String, usize>,
-    revocations: Option<Arc<dyn RevocationList>>,
+    /// The revocations held by this process, checked on every token.
+    revoked: Arc<Revocations>,
+    /// An app's own revocation list, asked about every token's `jti`.
+    list: Option<Arc<dyn RevocationList>>,
     cache: Option<TokenCache>,
 }
 
@@ -55,7 +59,8 @@ impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
             .field("issuers", &self.issuers)
-            .field("revocations", &self.revocations.is_some())
+            .field("revoked", &self.revoked)
+            .field("list", &self.list.is_some())
             .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
@@ -70,15 +75,6 @@ struct Verified {
     key: Arc<VerifyingKey>,
 }
 
-/// What a token is presented as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenUse {
-    /// An access token, in an `Authorization` header.
-    Access,
-    /// A refresh token of the built-in issuer, at its refresh endpoint.
-    Refresh,
-}
-
 impl Verifier {
     /// A verifier for `config`, whose remote keys are not fetched yet: the
     /// first token of an issuer fetches them, as does
@@ -89,11 +85,12 @@ impl Verifier {
     ///
     /// The first bad value of `config`, by its key.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        Self::from_settings(config.settings(LocalDefaults::STANDALONE)?.verifier)
+        Self::from_settings(config.settings(LocalDefaults::STANDALONE)?.verifier, Arc::default())
     }
 
-    /// A verifier for checked settings; it fetches nothing yet.
-    pub(crate) fn from_settings(settings: VerifierSettings) -> Result<Self, ConfigError> {
+    /// A verifier for checked settings that checks every token against
+    /// `revoked`; it fetches nothing yet.
+    pub(crate) fn from_settings(settings: VerifierSettings, revoked: Arc<Revocations>) -> Result<Self, ConfigError> {
         let fetcher =
             Fetcher::new(settings.fetch).map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
         let issuers = settings
@@ -108,14 +105,16 @@ impl Verifier {
             max_token_bytes: settings.max_token_bytes,
             issuers,
             issuer_index,
-            revocations: None,
+            revoked,
+            list: None,
             cache: (settings.token_cache_size > 0).then(|| TokenCache::new(settings.token_cache_size, leeway)),
         })
     }
 
-    /// Consults `list` for the `jti` of every verified token.
+    /// Consults `list` for the `jti` of every verified token, beside the
+    /// revocations of the token store.
     pub fn with_revocations(mut self, list: Arc<dyn RevocationList>) -> Self {
-        self.revocations = Some(list);
+        self.list = Some(list);
         self
     }
 
@@ -150,14 +149,13 @@ impl Verifier {
     }
 
     /// The verified token for `token` from the cache of verified tokens,
-    /// if it is there, unexpired, its key still held and its `jti` not
-    /// revoked.
+    /// if it is there, unexpired, its key still held and it is not revoked.
     ///
     /// Only tokens that verified are cached, so a hit is in compact JWS
     /// form: base64url and dots, a subset of the `b64token` syntax.
     pub(crate) async fn cached(&self, token: &str) -> Option<Token> {
         let hit = self.cached_with_key_held(token)?;
-        if self.is_revoked(hit.claims()).await {
+        if self.is_listed(hit.claims()).await {
             self.cache.as_ref()?.remove(token);
             return None;
         }
@@ -165,7 +163,7 @@ impl Verifier {
     }
 
     /// As [`Verifier::cached`], when the cache can answer alone: always
-    /// `None` when a revocation list must be consulted.
+    /// `None` when an app's revocation list must be consulted.
     #[cfg(feature = "rocket")]
     pub(crate) fn cached_unless_revocable(&self, token: &str) -> Option<Token> {
         if self.consults_revocations() {
@@ -174,20 +172,23 @@ impl Verifier {
         self.cached_with_key_held(token)
     }
 
-    /// Whether cache hits must consult a revocation list.
+    /// Whether cache hits must consult an app's revocation list.
     #[cfg(feature = "rocket")]
     pub(crate) fn consults_revocations(&self) -> bool {
-        self.revocations.is_some()
+        self.list.is_some()
     }
 
-    /// The cached verification of `token`, if unexpired and the key that
-    /// verified it is still its issuer's key for its `kid` and `alg`; its
-    /// `jti` is not checked yet.
+    /// The cached verification of `token`, if unexpired, the key that
+    /// verified it is still its issuer's key for its `kid` and `alg`, and
+    /// the revocations held do not revoke it; an app's revocation list is
+    /// not asked yet.
     fn cached_with_key_held(&self, token: &str) -> Option<Token> {
         let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
         let hit = cache.get(token, clock::unix_now())?;
         let header = hit.token.header();
-        if self.issuers[hit.issuer].keys.still_uses(header.kid.as_deref(), header.alg, hit.key) {
+        if self.issuers[hit.issuer].keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
+            && !self.revoked.revokes(hit.token.claims())
+        {
             return Some(hit.token);
         }
         cache.remove(token);
@@ -202,7 +203,7 @@ impl Verifier {
     /// included, would otherwise be that large and moved as it is polled.
     pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
         Box::pin(async move {
-            let verified = self.verify_as(token, TokenUse::Access).await?;
+            let verified = self.verify_as(token).await?;
             if let Some(cache) = &self.cache {
                 cache.insert(&verified.token, verified.issuer, verified.key.serial(), clock::unix_now());
             }
@@ -210,27 +211,22 @@ impl Verifier {
         })
     }
 
-    /// Verifies a refresh token of the built-in issuer.
-    pub(crate) async fn verify_refresh(&self, token: &str) -> Result<Token, AuthError> {
-        let verified = self.verify_as(token, TokenUse::Refresh).await?.token;
-        if verified.issuer() == LOCAL_ISSUER { Ok(verified) } else { Err(TokenProblem::UntrustedIssuer.into()) }
-    }
-
-    async fn is_revoked(&self, claims: &Map<String, Value>) -> bool {
-        let Some(list) = &self.revocations else { return false };
+    /// Whether an app's revocation list revokes the token's `jti`.
+    async fn is_listed(&self, claims: &Map<String, Value>) -> bool {
+        let Some(list) = &self.list else { return false };
         match claims.get("jti").and_then(Value::as_str) {
             Some(jti) => list.is_revoked(jti).await,
             None => false,
         }
     }
 
-    /// Verifies `token`, presented as `usage`.
-    async fn verify_as(&self, token: &str, usage: TokenUse) -> Result<Verified, AuthError> {
+    /// Verifies `token`.
+    async fn verify_as(&self, token: &str) -> Result<Verified, AuthError> {
         if token.len() > self.max_token_bytes {
             return Err(TokenProblem::TooLarge.into());
         }
         let parts = compact::split(token)?;
-        let header = compact::decode_header(parts.header, usage)?;
+        let header = compact::decode_header(parts.header)?;
         let claims = compact::decode_claims(parts.payload)?;
         claims::check_types(&claims)?;
         let index = self.issuer_of(&claims)?;
@@ -238,7 +234,7 @@ impl Verifier {
         if !issuer.algorithms.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
         }
-        if usage == TokenUse::Access && !compact::declares(&header, issuer.token_type) {
+        if !compact::declares(&header, issuer.token_type) {
             return Err(TokenProblem::WrongType.into());
         }
         let kid = header.kid.as_deref();
@@ -260,7 +256,7 @@ impl Verifier {
             claims::check_lifetime(&claims, expires_at, max_lifetime)?;
         }
         claims::check_audience(&claims, &issuer.audience)?;
-        if self.is_revoked(&claims).await {
+        if self.revoked.revokes(&claims) || self.is_listed(&claims).await {
             return Err(TokenProblem::Revoked.into());
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;

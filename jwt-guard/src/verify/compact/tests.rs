@@ -18,7 +18,7 @@ fn split_counts_the_parts() {
 
 #[test]
 fn headers_are_checked_before_any_key_is_looked_up() {
-    let header = |value: serde_json::Value| decode_header(&encode(&value), TokenUse::Access);
+    let header = |value: serde_json::Value| decode_header(&encode(&value));
     assert_eq!(
         header(json!({"alg": "ES256", "kid": "k", "typ": "at+jwt"})).unwrap(),
         TokenHeader { alg: Algorithm::ES256, kid: Some("k".into()), typ: Some("at+jwt".into()) }
@@ -34,12 +34,8 @@ fn headers_are_checked_before_any_key_is_looked_up() {
     assert!(matches!(header(json!(["alg", "RS256"])), Err(TokenProblem::Malformed(_))));
     assert!(matches!(header(json!({"kid": "k"})), Err(TokenProblem::Malformed(_))));
     let duplicate_alg = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","alg":"none"}"#);
-    assert!(matches!(decode_header(&duplicate_alg, TokenUse::Access), Err(TokenProblem::Malformed(_))));
-    let refresh = encode(&json!({"alg": "EdDSA", "typ": "refresh+jwt"}));
-    assert!(decode_header(&refresh, TokenUse::Refresh).is_ok());
-    assert_eq!(decode_header(&refresh, TokenUse::Access).unwrap_err(), TokenProblem::WrongType);
-    let access = encode(&json!({"alg": "EdDSA", "typ": "at+jwt"}));
-    assert_eq!(decode_header(&access, TokenUse::Refresh).unwrap_err(), TokenProblem::WrongType);
+    assert!(matches!(decode_header(&duplicate_alg), Err(TokenProblem::Malformed(_))));
+    assert_eq!(header(json!({"alg": "EdDSA", "typ": "id+jwt"})).unwrap_err(), TokenProblem::WrongType);
 }
 
 #[test]

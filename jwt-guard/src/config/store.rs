@@ -1,0 +1,106 @@
+//! `[jwt_guard.store]`: where token state (revocations, sessions, failed
+//! logins) is kept, and opening it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::LocalIssuerConfig;
+use super::settings::check;
+use crate::error::ConfigError;
+use crate::state::{MemoryStore, TokenStore};
+
+/// The file of the SQLite store when the configuration names none.
+pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
+
+/// Where token state is kept: `[jwt_guard.store]`.
+///
+/// ```toml
+/// [default.jwt_guard.store]
+/// path = "jwt-guard.db"              # an SQLite file (feature `sqlite`, on by default)
+/// # url = "redis://127.0.0.1:6379/"  # or Redis, shared by a fleet (feature `redis`)
+/// ```
+///
+/// Without either, the state is kept in the SQLite file `jwt-guard.db`
+/// when the built-in issuer has a persistent key (`key_file` or
+/// `secret`), so a restarted app forgets nothing; otherwise in memory.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StoreConfig {
+    /// An SQLite file, created if missing.
+    pub path: Option<PathBuf>,
+    /// A Redis URL: `redis://host:port/db`, or `rediss://` for TLS.
+    pub url: Option<String>,
+}
+
+/// Where token state is kept, after checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StoreSettings {
+    /// In this process only.
+    Memory,
+    /// In an SQLite file.
+    Sqlite(PathBuf),
+    /// In Redis.
+    Redis(String),
+}
+
+impl StoreConfig {
+    /// The store to keep state in, for an app whose built-in issuer, if
+    /// any, is configured by `local`.
+    pub(crate) fn settings(&self, local: Option<&LocalIssuerConfig>) -> Result<StoreSettings, ConfigError> {
+        let persistent_key = local.is_some_and(|local| local.key_file.is_some() || local.secret.is_some());
+        match (&self.path, &self.url) {
+            (Some(_), Some(_)) => {
+                Err(ConfigError { key: "store".into(), problem: "give `path` or `url`, not both".into() })
+            }
+            (None, Some(url)) => {
+                check(cfg!(feature = "redis"), "store.url", "needs jwt-guard's `redis` feature")?;
+                check(
+                    url.starts_with("redis://") || url.starts_with("rediss://"),
+                    "store.url",
+                    "must be a `redis://` or `rediss://` URL",
+                )?;
+                Ok(StoreSettings::Redis(url.clone()))
+            }
+            (Some(path), None) => {
+                check(cfg!(feature = "sqlite"), "store.path", "needs jwt-guard's `sqlite` feature")?;
+                check(!path.as_os_str().is_empty(), "store.path", "must not be empty")?;
+                Ok(StoreSettings::Sqlite(path.clone()))
+            }
+            (None, None) if persistent_key && cfg!(feature = "sqlite") => {
+                Ok(StoreSettings::Sqlite(DEFAULT_STORE_PATH.into()))
+            }
+            (None, None) => Ok(StoreSettings::Memory),
+        }
+    }
+}
+
+/// The error of a store that cannot be opened, by its key.
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+fn unopened(key: &str, error: crate::state::StoreError) -> ConfigError {
+    ConfigError { key: key.into(), problem: error.0 }
+}
+
+impl StoreSettings {
+    /// Opens the store.
+    pub(crate) fn open(&self) -> Result<Arc<dyn TokenStore>, ConfigError> {
+        Ok(match self {
+            Self::Memory => Arc::new(MemoryStore::new()),
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(path) => {
+                Arc::new(crate::state::SqliteStore::open(path).map_err(|error| unopened("store.path", error))?)
+            }
+            #[cfg(feature = "redis")]
+            Self::Redis(url) => {
+                Arc::new(crate::state::RedisStore::open(url).map_err(|error| unopened("store.url", error))?)
+            }
+            #[allow(unreachable_patterns, reason = "a backend is missing only when its feature is")]
+            _ => {
+                let problem = "names a store whose feature this build lacks".to_owned();
+                return Err(ConfigError { key: "store".into(), problem });
+            }
+        })
+    }
+}

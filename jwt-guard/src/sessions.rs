@@ -1,0 +1,392 @@
+//! The built-in issuer's sessions, kept in the token store: a login (with
+//! failed attempts slowed down) starts a session and a family of refresh
+//! tokens; each refresh rotates the refresh token and asks the app about
+//! the user again; a retired refresh token that comes back revokes the
+//! whole session (RFC 9700 section 4.14.2); logout and revocation follow
+//! RFC 7009. These are methods of [`JwtGuard`], which holds the store.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::clock;
+use crate::guard::JwtGuard;
+use crate::issuing::{Grant, IssuedTokens, LocalIssuer};
+use crate::login::Authenticator;
+use crate::signing::SigningKeyError;
+use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError};
+use crate::token::Token;
+
+/// Why a session operation of [`JwtGuard`] did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The username or password is wrong: 401 `invalid_credentials`.
+    #[error("the username or password is wrong")]
+    InvalidCredentials,
+    /// Too many failed logins for the username or from the client
+    /// address: 429 with `Retry-After`.
+    #[error("too many failed logins; retry later")]
+    Throttled {
+        /// How long to wait before trying again.
+        retry_after: Duration,
+    },
+    /// The refresh token is refused: 401 `invalid_grant`.
+    #[error(transparent)]
+    Refused(#[from] RefreshRefusal),
+    /// No built-in issuer, or no authenticator, is configured: 404.
+    #[error("no built-in issuer with a login is configured")]
+    NoIssuer,
+    /// The token store cannot be reached: 503 with `Retry-After`.
+    #[error("the token store cannot be reached; retry later")]
+    Unavailable(StoreError),
+    /// The built-in issuer's key cannot sign: 500.
+    #[error("the built-in issuer cannot sign")]
+    Signing(#[from] SigningKeyError),
+}
+
+impl SessionError {
+    /// The HTTP status to answer with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::InvalidCredentials | Self::Refused(_) => 401,
+            Self::Throttled { .. } => 429,
+            Self::NoIssuer => 404,
+            Self::Unavailable(_) => 503,
+            Self::Signing(_) => 500,
+        }
+    }
+
+    /// The `error` member of the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Throttled { .. } => "too_many_requests",
+            Self::Refused(_) => "invalid_grant",
+            Self::NoIssuer => "not_found",
+            Self::Unavailable(_) => "temporarily_unavailable",
+            Self::Signing(_) => "server_error",
+        }
+    }
+
+    /// How long the client should wait, for a 429 or a 503.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Throttled { retry_after } => Some(*retry_after),
+            Self::Unavailable(_) => Some(Duration::from_secs(1)),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for SessionError {
+    fn from(error: StoreError) -> Self {
+        log::error!("jwt-guard: {error}");
+        Self::Unavailable(error)
+    }
+}
+
+/// Why a refresh token is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefreshRefusal {
+    /// No live session issued it: it is made up, or its session expired.
+    #[error("the refresh token is not valid or has expired")]
+    Unknown,
+    /// It was exchanged before: it may have been stolen, so its session is
+    /// revoked, access tokens included.
+    #[error("the refresh token was used before; its session is revoked")]
+    Reused,
+    /// Its session ended: logout, revocation, or an earlier reuse.
+    #[error("the refresh token's session has ended")]
+    Ended,
+    /// The app's authenticator refuses the user now.
+    #[error("the user may no longer refresh this session")]
+    UserRefused,
+}
+
+/// Random bits, base64url.
+fn random_token(bytes: usize) -> Result<String, SigningKeyError> {
+    let mut random = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut random).map_err(|_| SigningKeyError::Randomness)?;
+    Ok(URL_SAFE_NO_PAD.encode(random))
+}
+
+/// The SHA-256 digest of `text`, base64url: how refresh tokens are stored,
+/// and usernames counted.
+fn digest(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()))
+}
+
+/// A refresh token: 256 random bits.
+fn refresh_token() -> Result<String, SigningKeyError> {
+    random_token(32)
+}
+
+impl JwtGuard {
+    /// The built-in issuer and the app's authenticator, if a login is
+    /// configured.
+    fn login_parts(&self) -> Result<(&LocalIssuer, &dyn Authenticator), SessionError> {
+        match (self.local_issuer(), self.authenticator()) {
+            (Some(issuer), Some(authenticator)) => Ok((issuer, authenticator)),
+            _ => Err(SessionError::NoIssuer),
+        }
+    }
+
+    /// Logs a user in with the app's [`Authenticator`](crate::Authenticator)
+    /// and issues an access token, and, when `refresh_expires_in` is
+    /// configured, starts a session with a refresh token.
+    ///
+    /// `client` is the request's address: failed logins are counted for
+    /// the username and for the address, in the token store (so a fleet
+    /// shares them), and once `login_throttle_after` failures are counted
+    /// for either, each further attempt must wait, 1 s then doubling up to
+    /// `login_throttle_longest`, before the credentials are even checked.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::InvalidCredentials`], [`SessionError::Throttled`],
+    /// and the errors of the store, the issuer and the configuration.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<IssuedTokens, SessionError> {
+        let (issuer, authenticator) = self.login_parts()?;
+        let throttle = Throttle::of(issuer);
+        let keys: Vec<String> = std::iter::once(format!("user:{}", digest(username)))
+            .chain(client.map(|ip| format!("addr:{ip}")))
+            .collect();
+        let now = clock::unix_now_secs();
+        for key in &keys {
+            if let Some(retry_after) = throttle.wait(self.store().failures(key, now).await?, now) {
+                return Err(SessionError::Throttled { retry_after });
+            }
+        }
+        let Some(grant) = authenticator.authenticate(username, password).await else {
+            for key in &keys {
+                self.store().count_failure(key, now, throttle.forget_after).await?;
+            }
+            log::debug!("jwt-guard: login refused");
+            return Err(SessionError::InvalidCredentials);
+        };
+        self.store().forget_failures(&keys[0]).await?;
+        self.start_session(issuer, &grant, now).await
+    }
+
+    /// Issues the tokens of a login: an access token, and a session with a
+    /// refresh token when they are enabled.
+    async fn start_session(&self, issuer: &LocalIssuer, grant: &Grant, now: u64) -> Result<IssuedTokens, SessionError> {
+        // A login right after its subject was revoked, in the same second,
+        // must not fall under the revocation: it starts at the cutoff.
+        let issued_at = self.revocations().subject_revoked_before(&grant.subject).map_or(now, |before| before.max(now));
+        let Some(lifetime) = issuer.settings().refresh_expires_in else {
+            return Ok(issuer.access_tokens(grant, None, issued_at, None)?);
+        };
+        let family = FamilyRecord {
+            id: random_token(16)?,
+            subject: grant.subject.clone(),
+            grant: serde_json::to_string(grant).map_err(|error| StoreError(error.to_string()))?,
+            created_at: issued_at,
+            expires_at: issued_at + lifetime.as_secs(),
+        };
+        let refresh = refresh_token()?;
+        self.store().start_family(&family, &digest(&refresh)).await?;
+        Ok(issuer.access_tokens(grant, Some(&family.id), issued_at, Some(refresh))?)
+    }
+
+    /// Exchanges a refresh token for a new access token and a new refresh
+    /// token, retiring the presented one. The app's authenticator is asked
+    /// about the user again
+    /// ([`Authenticator::refresh`](crate::Authenticator::refresh)).
+    ///
+    /// A retired refresh token that comes back (after
+    /// `refresh_reuse_grace`) revokes its whole session, access tokens
+    /// included: it may have been stolen.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Refused`] with the reason, and the errors of the
+    /// store, the issuer and the configuration.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<IssuedTokens, SessionError> {
+        let (issuer, authenticator) = self.login_parts()?;
+        let settings = issuer.settings();
+        let (now, next) = (clock::unix_now_secs(), self::refresh_token()?);
+        let (presented, next_hash) = (digest(refresh_token), digest(&next));
+        let grace = settings.refresh_reuse_grace.as_secs();
+        let rotation = Rotation { presented: &presented, next: &next_hash, now, grace };
+        let family = match self.store().rotate(&rotation).await? {
+            RotationOutcome::Rotated(family) => family,
+            RotationOutcome::Reused(family) => {
+                log::warn!("jwt-guard: a retired refresh token came back; its session is revoked");
+                self.revoke_session_tokens(&family.id).await?;
+                return Err(RefreshRefusal::Reused.into());
+            }
+            RotationOutcome::Ended(_) => return Err(RefreshRefusal::Ended.into()),
+            RotationOutcome::Unknown => return Err(RefreshRefusal::Unknown.into()),
+        };
+        if self.revocations().subject_revoked_before(&family.subject).is_some_and(|before| family.created_at < before) {
+            self.end_session(&family.id).await?;
+            return Err(RefreshRefusal::Ended.into());
+        }
+        let login: Grant = serde_json::from_str(&family.grant).map_err(|error| StoreError(error.to_string()))?;
+        let Some(mut grant) = authenticator.refresh(login).await else {
+            self.end_session(&family.id).await?;
+            return Err(RefreshRefusal::UserRefused.into());
+        };
+        grant.subject = family.subject;
+        Ok(issuer.access_tokens(&grant, Some(&family.id), now, Some(next))?)
+    }
+
+    /// Revokes a token of the built-in issuer, as RFC 7009 does: a refresh
+    /// token ends its session (access tokens included); an access token is
+    /// revoked by its `jti`. `token_type_hint` (`refresh_token` or
+    /// `access_token`) says which to try first. A token that is not the
+    /// built-in issuer's, or is not valid, is no error: there is nothing to
+    /// revoke.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Unavailable`] when the store cannot be reached.
+    pub async fn revoke(&self, token: &str, token_type_hint: Option<&str>) -> Result<(), SessionError> {
+        let looks_like_a_jwt = token.bytes().filter(|byte| *byte == b'.').count() == 2;
+        let refresh_first = token_type_hint.map_or(!looks_like_a_jwt, |hint| hint != "access_token");
+        if refresh_first && self.revoke_refresh_token(token).await? {
+            return Ok(());
+        }
+        if let Ok(verified) = self.verifier().verify(token).await
+            && verified.issuer() == crate::LOCAL_ISSUER
+        {
+            return self.revoke_token(&verified).await;
+        }
+        if !refresh_first {
+            self.revoke_refresh_token(token).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the session of a refresh token; whether it had one.
+    async fn revoke_refresh_token(&self, token: &str) -> Result<bool, SessionError> {
+        match self.store().end_family_of(&digest(token)).await? {
+            Some(family) => {
+                self.revoke_session_tokens(&family.id).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Revokes one verified token by its `jti`, until it expires. A token
+    /// without `jti` cannot be revoked alone: revoke its session or its
+    /// subject.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Unavailable`] when the store cannot be reached.
+    pub async fn revoke_token(&self, token: &Token) -> Result<(), SessionError> {
+        let Some(jti) = token.claim("jti").and_then(serde_json::Value::as_str) else { return Ok(()) };
+        let until = (token.expires_at_seconds().max(0.0) as u64).saturating_add(self.leeway_secs() + 1);
+        self.record(Revocation { revoked: Revoked::Token(jti.to_owned()), until }).await
+    }
+
+    /// Ends a session of the built-in issuer, by the `sid` its access
+    /// tokens carry: its refresh token is refused from now on, and its
+    /// access tokens too, on every instance that shares the store.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Unavailable`] when the store cannot be reached.
+    pub async fn revoke_session(&self, sid: &str) -> Result<(), SessionError> {
+        self.end_session(sid).await
+    }
+
+    /// Logs a subject of the built-in issuer out everywhere: every token
+    /// issued to it until now, and every session it started, is refused;
+    /// logins from now on are not.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NoIssuer`] without a built-in issuer, and
+    /// [`SessionError::Unavailable`] when the store cannot be reached.
+    pub async fn revoke_subject(&self, subject: &str) -> Result<(), SessionError> {
+        let settings = self.local_issuer().ok_or(SessionError::NoIssuer)?.settings();
+        let before = clock::unix_now_secs() + 1;
+        let longest = settings.expires_in.max(settings.refresh_expires_in.unwrap_or_default()).as_secs();
+        let until = before + longest + self.leeway_secs();
+        self.record(Revocation { revoked: Revoked::Subject { sub: subject.to_owned(), before }, until }).await
+    }
+
+    /// Ends the family `sid` and revokes its access tokens.
+    async fn end_session(&self, sid: &str) -> Result<(), SessionError> {
+        self.store().end_family(sid).await?;
+        self.revoke_session_tokens(sid).await
+    }
+
+    /// Revokes the access tokens of the session `sid`: until the last one
+    /// it may have been issued expires.
+    async fn revoke_session_tokens(&self, sid: &str) -> Result<(), SessionError> {
+        let lifetime = self.local_issuer().map_or(Duration::ZERO, |issuer| issuer.settings().expires_in);
+        let until = clock::unix_now_secs() + lifetime.as_secs() + self.leeway_secs() + 1;
+        self.record(Revocation { revoked: Revoked::Session(sid.to_owned()), until }).await
+    }
+
+    /// Stores a revocation, and holds it in this process at once.
+    async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
+        self.store().revoke(&revocation).await?;
+        self.revocations().apply(&revocation);
+        Ok(())
+    }
+}
+
+/// How failed logins slow the next ones down.
+#[derive(Debug, Clone, Copy)]
+struct Throttle {
+    /// Failures before the next attempt must wait; `0` for never.
+    after: u32,
+    /// The longest wait, in seconds.
+    longest: u64,
+    /// Failures are forgotten this long after the last, in seconds.
+    forget_after: u64,
+}
+
+impl Throttle {
+    fn of(issuer: &LocalIssuer) -> Self {
+        let settings = issuer.settings();
+        let longest = settings.login_throttle_longest.as_secs();
+        Self { after: settings.login_throttle_after, longest, forget_after: longest }
+    }
+
+    /// How long an attempt at `now` must still wait after `failures`, if
+    /// it must: 1 s once `after` failures are counted, doubling with each
+    /// further one, up to `longest`.
+    fn wait(self, failures: Option<LoginFailures>, now: u64) -> Option<Duration> {
+        let failures = failures.filter(|failures| self.after > 0 && failures.count >= self.after)?;
+        let doublings = (failures.count - self.after).min(63);
+        let wait = 1u64.checked_shl(doublings).unwrap_or(u64::MAX).min(self.longest);
+        let until = failures.last.saturating_add(wait);
+        (now < until).then(|| Duration::from_secs(until - now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_from_one_second_after_the_allowed_failures() {
+        let throttle = Throttle { after: 5, longest: 900, forget_after: 900 };
+        let wait = |count, last, now| throttle.wait(Some(LoginFailures { count, last }), now);
+        assert_eq!(wait(4, 100, 100), None, "four failures are allowed");
+        assert_eq!(wait(5, 100, 100), Some(Duration::from_secs(1)));
+        assert_eq!(wait(6, 100, 100), Some(Duration::from_secs(2)));
+        assert_eq!(wait(8, 100, 103), Some(Duration::from_secs(5)), "8 s after the last failure, 3 s passed");
+        assert_eq!(wait(8, 100, 108), None);
+        assert_eq!(wait(40, 100, 100), Some(Duration::from_secs(900)), "at most the longest");
+        assert_eq!(throttle.wait(None, 100), None);
+        let off = Throttle { after: 0, ..throttle };
+        assert_eq!(off.wait(Some(LoginFailures { count: 99, last: 100 }), 100), None, "`0` turns it off");
+    }
+}

@@ -1,0 +1,144 @@
+//! [`MemoryStore`]: token state kept in this process only, for tests and
+//! for a debug build's built-in issuer whose key dies with the process.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use super::records::{FamilyState, Step};
+use super::{FamilyRecord, LoginFailures, Revocation, Rotation, RotationOutcome, StoreError, TokenStore};
+
+/// A [`TokenStore`] in this process's memory: forgotten at restart, and
+/// not shared with other instances.
+///
+/// ```
+/// use jwt_guard::{MemoryStore, Revocation, Revoked, TokenStore};
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let store = MemoryStore::new();
+/// let revocation = Revocation { revoked: Revoked::Token("jti-1".into()), until: 2_000 };
+/// store.revoke(&revocation).await.unwrap();
+/// assert_eq!(store.revocations(1_000).await.unwrap(), [revocation]);
+/// assert!(store.revocations(2_000).await.unwrap().is_empty());
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    memory: Mutex<Memory>,
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    /// By the revocation's kind and id.
+    revocations: HashMap<(&'static str, String), Revocation>,
+    families: HashMap<String, (FamilyRecord, FamilyState)>,
+    /// Every token hash a live family issued, to its family's id.
+    tokens: HashMap<String, String>,
+    /// Failed logins by key, with when they are forgotten.
+    failures: HashMap<String, (LoginFailures, u64)>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Memory {
+    /// The live family that issued the token with this hash.
+    fn family_of(&mut self, token_hash: &str, now: u64) -> Option<&mut (FamilyRecord, FamilyState)> {
+        let id = self.tokens.get(token_hash)?;
+        self.families.get_mut(id).filter(|(record, _)| record.expires_at > now)
+    }
+
+    fn end(&mut self, id: &str) -> Option<FamilyRecord> {
+        let (record, state) = self.families.get_mut(id)?;
+        state.ended = true;
+        Some(record.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for MemoryStore {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        let (kind, id) = revocation.revoked.key();
+        let mut memory = self.memory();
+        let held = memory.revocations.entry((kind, id.to_owned())).or_insert_with(|| revocation.clone());
+        if revocation.until >= held.until {
+            *held = revocation.clone();
+        }
+        Ok(())
+    }
+
+    async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
+        Ok(self.memory().revocations.values().filter(|revocation| revocation.is_live(now)).cloned().collect())
+    }
+
+    async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
+        let state =
+            FamilyState { current: token_hash.to_owned(), previous: None, rotated_at: family.created_at, ended: false };
+        let mut memory = self.memory();
+        memory.tokens.insert(token_hash.to_owned(), family.id.clone());
+        memory.families.insert(family.id.clone(), (family.clone(), state));
+        Ok(())
+    }
+
+    async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
+        let mut memory = self.memory();
+        let Some((record, state)) = memory.family_of(rotation.presented, rotation.now) else {
+            return Ok(RotationOutcome::Unknown);
+        };
+        let step = state.step(rotation.presented, rotation.now, rotation.grace);
+        *state = state.after(step, rotation.presented, rotation.next, rotation.now);
+        let (record, id) = (record.clone(), record.id.clone());
+        Ok(match step {
+            Step::Rotate => {
+                memory.tokens.insert(rotation.next.to_owned(), id);
+                RotationOutcome::Rotated(record)
+            }
+            Step::EndForReuse => RotationOutcome::Reused(record),
+            Step::StayEnded => RotationOutcome::Ended(record),
+        })
+    }
+
+    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        let mut memory = self.memory();
+        let Some(id) = memory.tokens.get(token_hash).cloned() else { return Ok(None) };
+        Ok(memory.end(&id))
+    }
+
+    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        Ok(self.memory().end(id))
+    }
+
+    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError> {
+        let mut memory = self.memory();
+        let entry = memory.failures.entry(key.to_owned()).or_insert((LoginFailures { count: 0, last: now }, 0));
+        let count = if entry.1 > now { entry.0.count.saturating_add(1) } else { 1 };
+        *entry = (LoginFailures { count, last: now }, now.saturating_add(forget_after));
+        Ok(entry.0)
+    }
+
+    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError> {
+        Ok(self.memory().failures.get(key).filter(|(_, forget_at)| *forget_at > now).map(|(failures, _)| *failures))
+    }
+
+    async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.memory().failures.remove(key);
+        Ok(())
+    }
+
+    async fn sweep(&self, now: u64) -> Result<(), StoreError> {
+        let mut memory = self.memory();
+        let Memory { revocations, families, tokens, failures } = &mut *memory;
+        revocations.retain(|_, revocation| revocation.is_live(now));
+        families.retain(|_, (record, _)| record.expires_at > now);
+        tokens.retain(|_, id| families.contains_key(id));
+        failures.retain(|_, (_, forget_at)| *forget_at > now);
+        Ok(())
+    }
+}

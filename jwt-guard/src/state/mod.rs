@@ -1,0 +1,121 @@
+//! Token state: what the library must remember beyond one request, behind
+//! one small trait, [`TokenStore`], with shipped backends: in memory, an
+//! SQLite file (feature `sqlite`, on by default) and Redis (feature
+//! `redis`), for a fleet.
+//!
+//! A store keeps revocations (of a token, a session, or everything a
+//! subject was issued before some time), the built-in issuer's refresh-token
+//! families, and counts of failed logins. Every entry expires on its own:
+//! nothing grows without bound. Revocations are also mirrored in each
+//! process ([`revocations`]), so that checking one on every request costs
+//! no round trip; a store shared by a fleet feeds the mirror with the
+//! revocations other instances make ([`TokenStore::follow`]).
+
+mod memory;
+mod records;
+#[cfg(feature = "redis")]
+mod redis;
+pub(crate) mod revocations;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use records::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome};
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+pub use revocations::RevocationFeed;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// What the library must remember beyond one request: revocations,
+/// refresh-token families and failed logins.
+///
+/// jwt-guard ships [`MemoryStore`], an SQLite store and a Redis store;
+/// `[jwt_guard.store]` chooses one. An app may keep the same state in its
+/// own database by implementing this trait (and check its implementation
+/// with `jwt_guard::testing::check_token_store`). Every operation must be
+/// atomic, every entry must be forgotten once its expiry passes, and a
+/// store that several processes share must implement
+/// [`follow`](Self::follow).
+///
+/// A sketch for PostgreSQL (with `sqlx`), one table per kind of entry:
+///
+/// ```text
+/// CREATE TABLE jwt_guard_revocations (kind TEXT, id TEXT, before BIGINT, until BIGINT,
+///                                     PRIMARY KEY (kind, id));
+/// CREATE TABLE jwt_guard_families (id TEXT PRIMARY KEY, subject TEXT, grant_json TEXT,
+///     created_at BIGINT, expires_at BIGINT, current_hash TEXT, previous_hash TEXT,
+///     rotated_at BIGINT, ended BOOLEAN);
+/// CREATE TABLE jwt_guard_refresh_tokens (hash TEXT PRIMARY KEY, family TEXT, expires_at BIGINT);
+/// CREATE TABLE jwt_guard_login_failures (key TEXT PRIMARY KEY, count INT, last BIGINT,
+///                                        expires_at BIGINT);
+///
+/// -- rotate: one transaction, with the family's row locked
+/// SELECT f.* FROM jwt_guard_refresh_tokens t JOIN jwt_guard_families f ON f.id = t.family
+///  WHERE t.hash = $1 FOR UPDATE OF f;
+/// -- then, as `RotationOutcome` says: UPDATE the family's current and previous hash
+/// -- and INSERT the next token's hash, or mark the family ended.
+/// -- follow: LISTEN jwt_guard_revocations, with NOTIFY beside each revocation;
+/// -- reload every live revocation after each (re)connection.
+/// ```
+#[async_trait::async_trait]
+pub trait TokenStore: Send + Sync + 'static {
+    /// Remembers `revocation` until its `until`. Of two revocations of
+    /// one token or session, the later `until` is kept; of one subject,
+    /// both may be kept (the latest `before` applies).
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError>;
+
+    /// Every revocation whose `until` is after `now`: what a process loads
+    /// at start, and after it lost touch with a shared store.
+    async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError>;
+
+    /// Reports to `feed` the revocations that other processes make, as
+    /// they make them, for as long as the future runs, and reloads every
+    /// revocation after each reconnection. The default returns at once: a
+    /// store that only this process writes has nothing to report.
+    async fn follow(&self, feed: RevocationFeed) {
+        let _ = feed;
+    }
+
+    /// Starts a refresh-token family with its first token's hash.
+    async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Exchanges a presented refresh token's hash for the next one, in one
+    /// atomic step: see [`RotationOutcome`] for what may happen. Of two
+    /// rotations of the same token, in any processes, at most one sees it
+    /// as the family's current token.
+    async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError>;
+
+    /// Ends the family that the token with this hash belongs to, so that
+    /// none of its tokens is accepted again; answers it, if it was known.
+    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError>;
+
+    /// Ends the family `id`; answers it, if it was known.
+    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError>;
+
+    /// Counts a failed login under `key` at `now`; the count is forgotten
+    /// `forget_after` seconds after the last failure.
+    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError>;
+
+    /// The failed logins counted under `key`, if they are not forgotten by
+    /// `now`.
+    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError>;
+
+    /// Forgets the failed logins under `key`, after a successful login.
+    async fn forget_failures(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Drops every entry that expired by `now`. The default does nothing:
+    /// for stores whose entries expire by themselves (Redis).
+    async fn sweep(&self, now: u64) -> Result<(), StoreError> {
+        let _ = now;
+        Ok(())
+    }
+}
+
+/// Why a store could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the token store failed: {0}")]
+pub struct StoreError(pub String);
+
+#[cfg(test)]
+mod tests;

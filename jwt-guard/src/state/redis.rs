@@ -1,0 +1,360 @@
+//! [`RedisStore`]: token state in Redis (feature `redis`), shared by a
+//! fleet of instances.
+//!
+//! Revocations are a sorted set scored by expiry, and each is published
+//! on a channel as it is made, in the same transaction: every instance
+//! follows the channel into its in-process mirror, and reloads the whole
+//! set after each (re)connection, so what it missed while cut off is held
+//! once it is back. Families, their tokens' hashes and failed logins are
+//! keys that expire with them; a rotation is one Lua script, so of two
+//! instances rotating one token at once, one wins. Every key holds the
+//! hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands as _, Script};
+use tokio::sync::OnceCell;
+
+use super::{
+    FamilyRecord, LoginFailures, Revocation, RevocationFeed, Rotation, RotationOutcome, StoreError, TokenStore,
+};
+use crate::clock;
+
+/// What every key starts with.
+const PREFIX: &str = "{jwt-guard}:";
+/// The sorted set of revocations, scored by their `until`.
+const REVOCATIONS: &str = "{jwt-guard}:revocations";
+/// The channel that revocations are published on as they are made.
+const CHANNEL: &str = "{jwt-guard}:revoked";
+/// The longest wait between two attempts to reconnect the follower.
+const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(5);
+
+/// Rotates a refresh token, atomically: the steps of
+/// `FamilyState::step` and `FamilyState::after`, in Lua.
+/// KEYS: the presented token's key. ARGV: presented hash, next hash, now,
+/// grace, the prefix of family keys, the prefix of token keys.
+const ROTATE: &str = r"
+local id = redis.call('GET', KEYS[1])
+if not id then return {'unknown'} end
+local family = ARGV[5] .. id
+local f = redis.call('HMGET', family, 'subject', 'grant', 'created_at', 'expires_at', 'current', 'previous',
+                     'rotated_at', 'ended')
+local now, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
+if not f[1] or tonumber(f[4]) <= now then return {'unknown'} end
+local record = {id, f[1], f[2], f[3], f[4]}
+if f[8] == '1' then return {'ended', unpack(record)} end
+local retry = f[6] == ARGV[1] and now <= tonumber(f[7]) + grace
+if f[5] == ARGV[1] or (grace > 0 and retry) then
+  if f[5] == ARGV[1] then
+    redis.call('HSET', family, 'current', ARGV[2], 'previous', ARGV[1], 'rotated_at', ARGV[3])
+  else
+    redis.call('HSET', family, 'current', ARGV[2])
+  end
+  redis.call('SET', ARGV[6] .. ARGV[2], id, 'EXAT', f[4])
+  return {'rotated', unpack(record)}
+end
+redis.call('HSET', family, 'ended', '1')
+return {'reused', unpack(record)}
+";
+
+/// Ends a family, answering its record. KEYS: the family's key.
+const END_FAMILY: &str = r"
+local f = redis.call('HMGET', KEYS[1], 'subject', 'grant', 'created_at', 'expires_at')
+if not f[1] then return {} end
+redis.call('HSET', KEYS[1], 'ended', '1')
+return {f[1], f[2], f[3], f[4]}
+";
+
+/// Counts a failed login. KEYS: the key of the count. ARGV: now, the
+/// seconds after which it is forgotten.
+const COUNT_FAILURE: &str = r"
+local now, after = tonumber(ARGV[1]), tonumber(ARGV[2])
+local forget_at = tonumber(redis.call('HGET', KEYS[1], 'forget_at') or '0')
+local count = 1
+if forget_at > now then count = redis.call('HINCRBY', KEYS[1], 'count', 1) end
+redis.call('HSET', KEYS[1], 'count', count, 'last', now, 'forget_at', now + after)
+redis.call('EXPIREAT', KEYS[1], now + after)
+return count
+";
+
+/// The scripts, hashed once; Redis runs them by hash, loading them when
+/// it does not know them yet.
+struct Scripts {
+    rotate: Script,
+    end_family: Script,
+    count_failure: Script,
+}
+
+static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    rotate: Script::new(ROTATE),
+    end_family: Script::new(END_FAMILY),
+    count_failure: Script::new(COUNT_FAILURE),
+});
+
+/// A [`TokenStore`] in Redis, for a fleet of instances.
+///
+/// It connects at its first use, and again whenever the connection is
+/// lost. While Redis cannot be reached, operations fail (logins and
+/// refreshes answer 503), and each instance keeps checking requests
+/// against the revocations it holds; revocations made meanwhile reach the
+/// others when they reconnect.
+///
+/// ```no_run
+/// use jwt_guard::RedisStore;
+///
+/// let store = RedisStore::open("redis://127.0.0.1:6379/")?;
+/// # Ok::<(), jwt_guard::StoreError>(())
+/// ```
+#[derive(Debug)]
+pub struct RedisStore {
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+}
+
+impl RedisStore {
+    /// A store on the Redis at `url` (`redis://host:port/db`, or `rediss://`
+    /// with TLS); it connects at its first use.
+    ///
+    /// # Errors
+    ///
+    /// Why `url` is not a Redis URL.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(|error| failed("opening", &error))?;
+        Ok(Self { client, connection: OnceCell::new() })
+    }
+
+    /// The shared connection, made at the first use.
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)));
+        let connect = || self.client.get_connection_manager_with_config(config);
+        self.connection.get_or_try_init(connect).await.cloned().map_err(|error| failed("connecting", &error))
+    }
+
+    /// Every live revocation, on `connection`.
+    async fn live_revocations(connection: &mut ConnectionManager, now: u64) -> Result<Vec<Revocation>, StoreError> {
+        let members: Vec<(String, u64)> = connection
+            .zrangebyscore_withscores(REVOCATIONS, format!("({now}"), "+inf")
+            .await
+            .map_err(|error| failed("listing revocations", &error))?;
+        Ok(members
+            .into_iter()
+            .filter_map(|(member, until)| {
+                serde_json::from_str(&member).ok().map(|revoked| Revocation { revoked, until })
+            })
+            .collect())
+    }
+
+    /// Follows the revocation channel on one connection until it is lost.
+    async fn follow_once(&self, feed: &RevocationFeed) -> Result<(), StoreError> {
+        let mut pubsub = self.client.get_async_pubsub().await.map_err(|error| failed("subscribing", &error))?;
+        pubsub.subscribe(CHANNEL).await.map_err(|error| failed("subscribing", &error))?;
+        let mut connection = self.connection().await?;
+        feed.reload(&Self::live_revocations(&mut connection, clock::unix_now_secs()).await?);
+        log::info!("jwt-guard: following the revocations of the Redis token store");
+        let mut messages = pubsub.on_message();
+        while let Some(message) = messages.next().await {
+            let payload: String = message.get_payload().unwrap_or_default();
+            match serde_json::from_str::<Revocation>(&payload) {
+                Ok(revocation) => feed.revoked(&revocation),
+                Err(_) => log::warn!("jwt-guard: a message on the revocation channel is not a revocation"),
+            }
+        }
+        Err(StoreError("the connection to Redis was lost".into()))
+    }
+}
+
+fn failed(what: &str, error: &redis::RedisError) -> StoreError {
+    StoreError(format!("Redis: {what}: {error}"))
+}
+
+fn family_key(id: &str) -> String {
+    format!("{PREFIX}family:{id}")
+}
+
+fn token_key(hash: &str) -> String {
+    format!("{PREFIX}token:{hash}")
+}
+
+fn failures_key(key: &str) -> String {
+    format!("{PREFIX}login:{key}")
+}
+
+/// A family from the fields a script answers: id, subject, grant,
+/// created_at, expires_at.
+fn record(fields: &[String]) -> Option<FamilyRecord> {
+    let [id, subject, grant, created_at, expires_at] = fields else { return None };
+    Some(FamilyRecord {
+        id: id.clone(),
+        subject: subject.clone(),
+        grant: grant.clone(),
+        created_at: created_at.parse().ok()?,
+        expires_at: expires_at.parse().ok()?,
+    })
+}
+
+#[async_trait::async_trait]
+impl TokenStore for RedisStore {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        let member = serde_json::to_string(&revocation.revoked).map_err(|error| StoreError(error.to_string()))?;
+        let message = serde_json::to_string(revocation).map_err(|error| StoreError(error.to_string()))?;
+        let mut connection = self.connection().await?;
+        redis::pipe()
+            .atomic()
+            .cmd("ZADD")
+            .arg(REVOCATIONS)
+            .arg("GT")
+            .arg(revocation.until)
+            .arg(&member)
+            .ignore()
+            .publish(CHANNEL, &message)
+            .ignore()
+            .exec_async(&mut connection)
+            .await
+            .map_err(|error| failed("revoking", &error))
+    }
+
+    async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
+        Self::live_revocations(&mut self.connection().await?, now).await
+    }
+
+    async fn follow(&self, feed: RevocationFeed) {
+        let mut wait = Duration::from_millis(100);
+        loop {
+            if let Err(error) = self.follow_once(&feed).await {
+                log::error!(
+                    "jwt-guard: {error}; requests are checked against the revocations held, and new ones \
+                     from other instances arrive once it reconnects (next try in {wait:?})"
+                );
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(LONGEST_RECONNECT_WAIT);
+        }
+    }
+
+    async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
+        let key = family_key(&family.id);
+        let mut connection = self.connection().await?;
+        redis::pipe()
+            .atomic()
+            .hset_multiple(
+                &key,
+                &[
+                    ("subject", family.subject.clone()),
+                    ("grant", family.grant.clone()),
+                    ("created_at", family.created_at.to_string()),
+                    ("expires_at", family.expires_at.to_string()),
+                    ("current", token_hash.to_owned()),
+                    ("rotated_at", family.created_at.to_string()),
+                    ("ended", "0".to_owned()),
+                ],
+            )
+            .ignore()
+            .expire_at(&key, i64::try_from(family.expires_at).unwrap_or(i64::MAX))
+            .ignore()
+            .cmd("SET")
+            .arg(token_key(token_hash))
+            .arg(&family.id)
+            .arg("EXAT")
+            .arg(family.expires_at)
+            .ignore()
+            .exec_async(&mut connection)
+            .await
+            .map_err(|error| failed("starting a family", &error))
+    }
+
+    async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
+        let mut connection = self.connection().await?;
+        let answer: Vec<String> = SCRIPTS
+            .rotate
+            .key(token_key(rotation.presented))
+            .arg(rotation.presented)
+            .arg(rotation.next)
+            .arg(rotation.now)
+            .arg(rotation.grace)
+            .arg(format!("{PREFIX}family:"))
+            .arg(format!("{PREFIX}token:"))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| failed("rotating", &error))?;
+        let Some((outcome, fields)) = answer.split_first() else {
+            return Err(StoreError("Redis: the rotation answered nothing".into()));
+        };
+        let family = || record(fields).ok_or_else(|| StoreError("Redis: a family's fields are malformed".into()));
+        Ok(match outcome.as_str() {
+            "rotated" => RotationOutcome::Rotated(family()?),
+            "reused" => RotationOutcome::Reused(family()?),
+            "ended" => RotationOutcome::Ended(family()?),
+            _ => RotationOutcome::Unknown,
+        })
+    }
+
+    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        let mut connection = self.connection().await?;
+        let id: Option<String> =
+            connection.get(token_key(token_hash)).await.map_err(|error| failed("finding a family", &error))?;
+        match id {
+            Some(id) => self.end_family(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        let mut connection = self.connection().await?;
+        let fields: Vec<String> = SCRIPTS
+            .end_family
+            .key(family_key(id))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| failed("ending a family", &error))?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let fields: Vec<String> = std::iter::once(id.to_owned()).chain(fields).collect();
+        record(&fields).map(Some).ok_or_else(|| StoreError("Redis: a family's fields are malformed".into()))
+    }
+
+    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError> {
+        let mut connection = self.connection().await?;
+        let count: u32 = SCRIPTS
+            .count_failure
+            .key(failures_key(key))
+            .arg(now)
+            .arg(forget_after)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| failed("counting a failed login", &error))?;
+        Ok(LoginFailures { count, last: now })
+    }
+
+    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError> {
+        let mut connection = self.connection().await?;
+        let (count, last, forget_at): (Option<u32>, Option<u64>, Option<u64>) = redis::cmd("HMGET")
+            .arg(failures_key(key))
+            .arg(&["count", "last", "forget_at"])
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| failed("reading failed logins", &error))?;
+        Ok(match (count, last, forget_at) {
+            (Some(count), Some(last), Some(forget_at)) if forget_at > now => Some(LoginFailures { count, last }),
+            _ => None,
+        })
+    }
+
+    async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        connection.del::<_, ()>(failures_key(key)).await.map_err(|error| failed("forgetting failed logins", &error))
+    }
+
+    async fn sweep(&self, now: u64) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        connection
+            .zrembyscore::<_, _, _, ()>(REVOCATIONS, "-inf", now)
+            .await
+            .map_err(|error| failed("sweeping revocations", &error))
+    }
+}

@@ -1,0 +1,186 @@
+//! The revocations that every request is checked against, mirrored in the
+//! process: a check reads a map under a read lock, and nothing at all while
+//! nothing is revoked. The store is the truth; the mirror is loaded from it
+//! at start, updated by this process's revocations as they are made, and
+//! by a shared store's [`RevocationFeed`] for those of other processes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde_json::{Map, Value};
+
+use super::records::{Revocation, Revoked};
+
+/// The revocations held by this process.
+#[derive(Debug, Default)]
+pub(crate) struct Revocations {
+    /// Whether any revocation is held.
+    held: AtomicBool,
+    mirror: RwLock<Mirror>,
+    /// The `iss` of the tokens that subject revocations apply to: the
+    /// built-in issuer's, whose subjects they name. Another issuer's
+    /// subject of the same name is another user.
+    subjects_of: Option<String>,
+}
+
+/// A map keyed by revoked ids. foldhash rather than SipHash: a lookup on
+/// every request hashes a short id, and foldhash is several times cheaper
+/// there, its seed random per process as SipHash's is.
+type IdMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+/// Revoked ids, each with when it may be forgotten.
+#[derive(Debug, Default)]
+struct Mirror {
+    /// `jti` to `until`.
+    tokens: IdMap<u64>,
+    /// `sid` to `until`.
+    sessions: IdMap<u64>,
+    /// `sub` to `before` and `until`.
+    subjects: IdMap<(u64, u64)>,
+}
+
+impl Mirror {
+    fn apply(&mut self, revocation: &Revocation) {
+        let until = revocation.until;
+        let later = |held: &mut u64| *held = (*held).max(until);
+        match &revocation.revoked {
+            Revoked::Token(jti) => later(self.tokens.entry(jti.clone()).or_default()),
+            Revoked::Session(sid) => later(self.sessions.entry(sid.clone()).or_default()),
+            Revoked::Subject { sub, before } => {
+                let held = self.subjects.entry(sub.clone()).or_default();
+                *held = (held.0.max(*before), held.1.max(until));
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tokens.is_empty() && self.sessions.is_empty() && self.subjects.is_empty()
+    }
+}
+
+impl Revocations {
+    /// An empty mirror, whose subject revocations apply to tokens whose
+    /// `iss` is `subjects_of`.
+    pub(crate) fn new(subjects_of: Option<String>) -> Self {
+        Self { subjects_of, ..Self::default() }
+    }
+
+    /// Whether a token with these claims is revoked: by its `jti`, its
+    /// `sid`, or its `sub` and an `iat` before the subject's revocation.
+    pub(crate) fn revokes(&self, claims: &Map<String, Value>) -> bool {
+        if !self.held.load(Ordering::Acquire) {
+            return false;
+        }
+        // Each claim is looked up only where something of its kind is held.
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        let mirror = self.mirror.read().unwrap_or_else(PoisonError::into_inner);
+        let held_in = |ids: &IdMap<u64>, claim| !ids.is_empty() && text(claim).is_some_and(|id| ids.contains_key(id));
+        held_in(&mirror.tokens, "jti")
+            || held_in(&mirror.sessions, "sid")
+            || (!mirror.subjects.is_empty()
+                && text("iss").is_some_and(|iss| self.subjects_of.as_deref() == Some(iss))
+                && text("sub").and_then(|sub| mirror.subjects.get(sub)).is_some_and(|&(before, _)| {
+                    claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat < before as f64)
+                }))
+    }
+
+    /// When everything of `sub` issued before is revoked, if it is.
+    pub(crate) fn subject_revoked_before(&self, sub: &str) -> Option<u64> {
+        let mirror = self.mirror.read().unwrap_or_else(PoisonError::into_inner);
+        mirror.subjects.get(sub).map(|&(before, _)| before)
+    }
+
+    /// Holds `revocation` too.
+    pub(crate) fn apply(&self, revocation: &Revocation) {
+        self.mirror.write().unwrap_or_else(PoisonError::into_inner).apply(revocation);
+        self.held.store(true, Ordering::Release);
+    }
+
+    /// Holds exactly `live`, and the revocations held already.
+    fn reload(&self, live: &[Revocation]) {
+        let mut mirror = self.mirror.write().unwrap_or_else(PoisonError::into_inner);
+        for revocation in live {
+            mirror.apply(revocation);
+        }
+        self.held.store(!mirror.is_empty(), Ordering::Release);
+    }
+
+    /// Forgets what may be forgotten by `now`.
+    pub(crate) fn sweep(&self, now: u64) {
+        let mut mirror = self.mirror.write().unwrap_or_else(PoisonError::into_inner);
+        mirror.tokens.retain(|_, until| *until > now);
+        mirror.sessions.retain(|_, until| *until > now);
+        mirror.subjects.retain(|_, (_, until)| *until > now);
+        self.held.store(!mirror.is_empty(), Ordering::Release);
+    }
+}
+
+/// Where a store that several processes share reports the revocations
+/// that others make; see [`TokenStore::follow`](super::TokenStore::follow).
+#[derive(Debug, Clone)]
+pub struct RevocationFeed(Arc<Revocations>);
+
+impl RevocationFeed {
+    /// The feed of `revocations`.
+    pub(crate) fn new(revocations: Arc<Revocations>) -> Self {
+        Self(revocations)
+    }
+
+    /// Another process revoked this.
+    pub fn revoked(&self, revocation: &Revocation) {
+        self.0.apply(revocation);
+    }
+
+    /// These are every live revocation, after a (re)connection: what may
+    /// have been missed meanwhile is held from now on.
+    pub fn reload(&self, live: &[Revocation]) {
+        self.0.reload(live);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn tokens_are_revoked_by_jti_sid_or_subject_before_a_time() {
+        let revocations = Revocations::new(Some("https://api.test".into()));
+        let token = claims(json!({ "iss": "https://api.test", "jti": "j1", "sid": "s1", "sub": "ada", "iat": 100 }));
+        let elsewhere = claims(json!({ "iss": "https://idp.test/", "sub": "ada", "iat": 100 }));
+        assert!(!revocations.revokes(&token), "nothing is revoked yet");
+        for revoked in [Revoked::Token("j1".into()), Revoked::Session("s1".into())] {
+            let revocations = Revocations::default();
+            revocations.apply(&Revocation { revoked, until: 500 });
+            assert!(revocations.revokes(&token));
+            assert!(!revocations.revokes(&claims(json!({ "jti": "j2", "sid": "s2", "sub": "ada" }))));
+        }
+        revocations.apply(&Revocation { revoked: Revoked::Subject { sub: "ada".into(), before: 100 }, until: 900 });
+        assert!(!revocations.revokes(&token), "issued at the cutoff: not before it");
+        revocations.apply(&Revocation { revoked: Revoked::Subject { sub: "ada".into(), before: 101 }, until: 800 });
+        assert!(revocations.revokes(&token));
+        assert!(!revocations.revokes(&elsewhere), "another issuer's `ada` is another user");
+        assert_eq!(revocations.subject_revoked_before("ada"), Some(101));
+        revocations.sweep(899);
+        assert!(revocations.revokes(&token), "kept until the latest `until`");
+        revocations.sweep(900);
+        assert!(!revocations.revokes(&token));
+    }
+
+    #[test]
+    fn a_feed_adds_what_other_processes_revoked() {
+        let revocations = Arc::new(Revocations::default());
+        let feed = RevocationFeed::new(Arc::clone(&revocations));
+        feed.reload(&[Revocation { revoked: Revoked::Token("j1".into()), until: 10 }]);
+        feed.revoked(&Revocation { revoked: Revoked::Session("s1".into()), until: 10 });
+        assert!(revocations.revokes(&claims(json!({ "jti": "j1" }))));
+        assert!(revocations.revokes(&claims(json!({ "sid": "s1" }))));
+        assert!(!revocations.revokes(&claims(json!({ "jti": "j2" }))));
+    }
+}

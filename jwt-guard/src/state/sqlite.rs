@@ -1,0 +1,319 @@
+//! [`SqliteStore`]: token state in an SQLite file (feature `sqlite`), so
+//! that a restarted app forgets nothing. SQLite's write-ahead log with
+//! `synchronous = FULL` makes each operation one transaction that a crash,
+//! even `kill -9`, leaves whole or undone.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::records::{FamilyState, Step};
+use super::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError, TokenStore};
+
+/// The tables, created if missing. Times are seconds since the Unix epoch.
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS revocations (
+        kind TEXT NOT NULL, id TEXT NOT NULL, before INTEGER, until INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS families (
+        id TEXT PRIMARY KEY, subject TEXT NOT NULL, grant_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        current_hash TEXT NOT NULL, previous_hash TEXT, rotated_at INTEGER NOT NULL,
+        ended INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS refresh_tokens (
+        hash TEXT PRIMARY KEY, family TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS login_failures (
+        key TEXT PRIMARY KEY, count INTEGER NOT NULL, last INTEGER NOT NULL, forget_at INTEGER NOT NULL)
+        WITHOUT ROWID;
+";
+
+/// A [`TokenStore`] in an SQLite file.
+///
+/// ```
+/// use jwt_guard::{Revocation, Revoked, SqliteStore, TokenStore};
+///
+/// # let path = std::env::temp_dir().join(format!("jwt-guard-doc-{}.db", std::process::id()));
+/// # rocket::async_test(async {
+/// let store = SqliteStore::open(&path).unwrap();
+/// let revocation = Revocation { revoked: Revoked::Session("sid-1".into()), until: 2_000 };
+/// store.revoke(&revocation).await.unwrap();
+/// drop(store);
+/// let reopened = SqliteStore::open(&path).unwrap();
+/// assert_eq!(reopened.revocations(1_000).await.unwrap(), [revocation]);
+/// # });
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating the file and its tables if
+    /// missing.
+    ///
+    /// # Errors
+    ///
+    /// Why the file cannot be opened or written.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let connection = Connection::open(path).map_err(|error| failed(&path.display().to_string(), error))?;
+        connection.busy_timeout(Duration::from_secs(5)).map_err(|error| failed("busy_timeout", error))?;
+        connection.pragma_update(None, "journal_mode", "WAL").map_err(|error| failed("journal_mode", error))?;
+        connection.pragma_update(None, "synchronous", "FULL").map_err(|error| failed("synchronous", error))?;
+        connection.execute_batch(SCHEMA).map_err(|error| failed("creating the tables", error))?;
+        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+    }
+
+    /// Runs `work` in one immediate transaction, on a blocking thread.
+    async fn transaction<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = Arc::clone(&self.connection);
+        let run = move || {
+            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = work(&transaction)?;
+            transaction.commit()?;
+            Ok(value)
+        };
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|error| StoreError(format!("an SQLite task failed: {error}")))?
+            .map_err(|error| failed("a transaction", error))
+    }
+}
+
+fn failed(what: &str, error: rusqlite::Error) -> StoreError {
+    StoreError(format!("SQLite: {what}: {error}"))
+}
+
+/// SQLite's integers are signed; times and counts here are far below
+/// `i64::MAX`, and a larger value is stored as the largest.
+fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn unsigned(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or_default()
+}
+
+/// The family that issued the token with this hash, with its state, if
+/// it is live at `now`.
+fn family_of(
+    transaction: &Transaction<'_>,
+    token_hash: &str,
+    now: u64,
+) -> rusqlite::Result<Option<(FamilyRecord, FamilyState)>> {
+    transaction
+        .prepare_cached(
+            "SELECT f.id, f.subject, f.grant_json, f.created_at, f.expires_at,
+                    f.current_hash, f.previous_hash, f.rotated_at, f.ended
+               FROM refresh_tokens t JOIN families f ON f.id = t.family
+              WHERE t.hash = ?1 AND f.expires_at > ?2",
+        )?
+        .query_row(params![token_hash, int(now)], |row| {
+            let record = FamilyRecord {
+                id: row.get(0)?,
+                subject: row.get(1)?,
+                grant: row.get(2)?,
+                created_at: unsigned(row.get(3)?),
+                expires_at: unsigned(row.get(4)?),
+            };
+            let state = FamilyState {
+                current: row.get(5)?,
+                previous: row.get(6)?,
+                rotated_at: unsigned(row.get(7)?),
+                ended: row.get(8)?,
+            };
+            Ok((record, state))
+        })
+        .optional()
+}
+
+/// Writes a family's state.
+fn save_state(transaction: &Transaction<'_>, id: &str, state: &FamilyState) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached(
+            "UPDATE families SET current_hash = ?2, previous_hash = ?3, rotated_at = ?4, ended = ?5 WHERE id = ?1",
+        )?
+        .execute(params![id, state.current, state.previous, int(state.rotated_at), state.ended])?;
+    Ok(())
+}
+
+/// Ends the family `id`, answering it if it exists.
+fn end(transaction: &Transaction<'_>, id: &str) -> rusqlite::Result<Option<FamilyRecord>> {
+    transaction.prepare_cached("UPDATE families SET ended = 1 WHERE id = ?1")?.execute([id])?;
+    transaction
+        .prepare_cached("SELECT id, subject, grant_json, created_at, expires_at FROM families WHERE id = ?1")?
+        .query_row([id], |row| {
+            Ok(FamilyRecord {
+                id: row.get(0)?,
+                subject: row.get(1)?,
+                grant: row.get(2)?,
+                created_at: unsigned(row.get(3)?),
+                expires_at: unsigned(row.get(4)?),
+            })
+        })
+        .optional()
+}
+
+#[async_trait::async_trait]
+impl TokenStore for SqliteStore {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        let revocation = revocation.clone();
+        self.transaction(move |transaction| {
+            let (kind, id) = revocation.revoked.key();
+            let before = match revocation.revoked {
+                Revoked::Subject { before, .. } => Some(int(before)),
+                _ => None,
+            };
+            transaction
+                .prepare_cached(
+                    "INSERT INTO revocations (kind, id, before, until) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (kind, id) DO UPDATE SET before = excluded.before, until = excluded.until
+                     WHERE excluded.until >= revocations.until",
+                )?
+                .execute(params![kind, id, before, int(revocation.until)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
+        self.transaction(move |transaction| {
+            let mut statement =
+                transaction.prepare_cached("SELECT kind, id, before, until FROM revocations WHERE until > ?1")?;
+            let rows = statement.query_map([int(now)], |row| {
+                let (kind, id, before): (String, String, Option<i64>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+                let revoked = match (kind.as_str(), before) {
+                    ("token", _) => Revoked::Token(id),
+                    ("session", _) => Revoked::Session(id),
+                    (_, before) => Revoked::Subject { sub: id, before: unsigned(before.unwrap_or_default()) },
+                };
+                Ok(Revocation { revoked, until: unsigned(row.get(3)?) })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
+        let (family, token_hash) = (family.clone(), token_hash.to_owned());
+        self.transaction(move |transaction| {
+            transaction
+                .prepare_cached(
+                    "INSERT INTO families (id, subject, grant_json, created_at, expires_at,
+                                           current_hash, previous_hash, rotated_at, ended)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?4, 0)",
+                )?
+                .execute(params![
+                    family.id,
+                    family.subject,
+                    family.grant,
+                    int(family.created_at),
+                    int(family.expires_at),
+                    token_hash
+                ])?;
+            transaction
+                .prepare_cached("INSERT INTO refresh_tokens (hash, family, expires_at) VALUES (?1, ?2, ?3)")?
+                .execute(params![token_hash, family.id, int(family.expires_at)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
+        let (presented, next, now, grace) =
+            (rotation.presented.to_owned(), rotation.next.to_owned(), rotation.now, rotation.grace);
+        self.transaction(move |transaction| {
+            let Some((record, state)) = family_of(transaction, &presented, now)? else {
+                return Ok(RotationOutcome::Unknown);
+            };
+            let step = state.step(&presented, now, grace);
+            save_state(transaction, &record.id, &state.after(step, &presented, &next, now))?;
+            Ok(match step {
+                Step::Rotate => {
+                    transaction
+                        .prepare_cached("INSERT INTO refresh_tokens (hash, family, expires_at) VALUES (?1, ?2, ?3)")?
+                        .execute(params![next, record.id, int(record.expires_at)])?;
+                    RotationOutcome::Rotated(record)
+                }
+                Step::EndForReuse => RotationOutcome::Reused(record),
+                Step::StayEnded => RotationOutcome::Ended(record),
+            })
+        })
+        .await
+    }
+
+    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.transaction(move |transaction| {
+            let id: Option<String> = transaction
+                .prepare_cached("SELECT family FROM refresh_tokens WHERE hash = ?1")?
+                .query_row([&token_hash], |row| row.get(0))
+                .optional()?;
+            match id {
+                Some(id) => end(transaction, &id),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        let id = id.to_owned();
+        self.transaction(move |transaction| end(transaction, &id)).await
+    }
+
+    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError> {
+        let key = key.to_owned();
+        self.transaction(move |transaction| {
+            let count: u32 = transaction
+                .prepare_cached(
+                    "INSERT INTO login_failures (key, count, last, forget_at) VALUES (?1, 1, ?2, ?3)
+                     ON CONFLICT (key) DO UPDATE SET
+                         count = CASE WHEN forget_at > ?2 THEN count + 1 ELSE 1 END, last = ?2, forget_at = ?3
+                     RETURNING count",
+                )?
+                .query_row(params![key, int(now), int(now.saturating_add(forget_after))], |row| row.get(0))?;
+            Ok(LoginFailures { count, last: now })
+        })
+        .await
+    }
+
+    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError> {
+        let key = key.to_owned();
+        self.transaction(move |transaction| {
+            transaction
+                .prepare_cached("SELECT count, last FROM login_failures WHERE key = ?1 AND forget_at > ?2")?
+                .query_row(params![key, int(now)], |row| {
+                    Ok(LoginFailures { count: row.get(0)?, last: unsigned(row.get(1)?) })
+                })
+                .optional()
+        })
+        .await
+    }
+
+    async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.transaction(move |transaction| {
+            transaction.prepare_cached("DELETE FROM login_failures WHERE key = ?1")?.execute([key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sweep(&self, now: u64) -> Result<(), StoreError> {
+        self.transaction(move |transaction| {
+            for table in ["revocations WHERE until", "families WHERE expires_at", "refresh_tokens WHERE expires_at"] {
+                transaction.execute(&format!("DELETE FROM {table} <= ?1"), [int(now)])?;
+            }
+            transaction.execute("DELETE FROM login_failures WHERE forget_at <= ?1", [int(now)])?;
+            Ok(())
+        })
+        .await
+    }
+}

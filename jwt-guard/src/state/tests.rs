@@ -1,0 +1,32 @@
+//! The shipped stores against the promises of [`TokenStore`].
+
+use crate::testing::check_token_store;
+
+use super::*;
+
+#[rocket::async_test]
+async fn the_memory_store_keeps_the_promises() {
+    let store = MemoryStore::new();
+    check_token_store(&store).await;
+    store.sweep(u64::MAX).await.unwrap();
+    assert!(store.revocations(0).await.unwrap().is_empty(), "a sweep forgets what expired");
+}
+
+#[cfg(feature = "sqlite")]
+#[rocket::async_test]
+async fn the_sqlite_store_keeps_the_promises_and_its_file_outlives_it() {
+    let path = std::env::temp_dir().join(format!("jwt-guard-unit-{}.db", std::process::id()));
+    let store = SqliteStore::open(&path).unwrap();
+    check_token_store(&store).await;
+    let revocation = Revocation { revoked: Revoked::Token("kept".into()), until: u64::MAX / 2 };
+    store.revoke(&revocation).await.unwrap();
+    drop(store);
+    let reopened = SqliteStore::open(&path).unwrap();
+    assert!(reopened.revocations(0).await.unwrap().contains(&revocation), "reopened, nothing is forgotten");
+    reopened.sweep(u64::MAX / 2).await.unwrap();
+    assert!(reopened.revocations(0).await.unwrap().is_empty(), "a sweep forgets what expired");
+    drop(reopened);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}

@@ -1,0 +1,148 @@
+//! [`check_token_store`]: what every [`TokenStore`] must do, checked the
+//! same way for the shipped stores and for an app's own.
+
+use futures_util::future::join_all;
+
+use crate::clock;
+use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, TokenStore};
+
+/// Checks that `store` keeps the promises of [`TokenStore`]: revocations
+/// kept until they expire, the latest of a token's, session's or
+/// subject's applying; rotations that detect
+/// reuse, honour a grace period and, of 16 concurrent rotations of one
+/// token, let exactly one through; ended and expired families; failed
+/// logins counted and forgotten. It panics, naming the broken promise.
+///
+/// Every id it uses is random, so it can run against a store that holds
+/// other data, such as a shared Redis.
+///
+/// ```
+/// # futures_util::FutureExt::now_or_never(async {
+/// jwt_guard::testing::check_token_store(&jwt_guard::MemoryStore::new()).await;
+/// # }).unwrap();
+/// ```
+pub async fn check_token_store(store: &dyn TokenStore) {
+    let now = clock::unix_now_secs();
+    let run = random_id();
+    revocations_last_until_they_expire(store, now, &run).await;
+    rotations_detect_reuse(store, now, &run).await;
+    a_retry_within_the_grace_rotates_again(store, now, &run).await;
+    one_of_many_concurrent_rotations_wins(store, now, &run).await;
+    families_end_and_expire(store, now, &run).await;
+    failed_logins_are_counted_then_forgotten(store, now, &run).await;
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 12];
+    aws_lc_rs::rand::fill(&mut bytes).expect("random bytes");
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+async fn revocations_last_until_they_expire(store: &dyn TokenStore, now: u64, run: &str) {
+    let token = Revocation { revoked: Revoked::Token(format!("{run}-jti")), until: now + 60 };
+    let session = Revocation { revoked: Revoked::Session(format!("{run}-sid")), until: now + 120 };
+    let subject = |before, until| Revocation { revoked: Revoked::Subject { sub: format!("{run}-sub"), before }, until };
+    for revocation in [&token, &session, &subject(now, now + 30), &subject(now + 5, now + 90)] {
+        store.revoke(revocation).await.expect("a revocation is stored");
+    }
+    store.revoke(&Revocation { until: now + 10, ..token.clone() }).await.expect("an earlier expiry is stored");
+    // A subject may be listed once per revocation of it: the latest
+    // `before` applies, as the mirror merges them.
+    let mine = |all: Vec<Revocation>| {
+        let mut mine: Vec<_> =
+            all.into_iter().filter(|revocation| revocation.revoked.key().1.starts_with(run)).collect();
+        let latest_subject = mine
+            .iter()
+            .filter(|revocation| revocation.revoked.key().0 == "subject")
+            .max_by_key(|revocation| revocation.until)
+            .cloned();
+        mine.retain(|revocation| revocation.revoked.key().0 != "subject");
+        mine.extend(latest_subject);
+        mine.sort_by_key(|revocation| revocation.until);
+        mine
+    };
+    let live = mine(store.revocations(now).await.expect("revocations are listed"));
+    assert_eq!(live, [token.clone(), subject(now + 5, now + 90), session.clone()], "live revocations, the latest kept");
+    let later = mine(store.revocations(now + 60).await.expect("revocations are listed"));
+    assert_eq!(later, [subject(now + 5, now + 90), session], "a revocation is not listed once it expired");
+}
+
+/// A family of `run` with this suffix, created at `now`, expiring a minute
+/// later, and its first token's hash.
+async fn family(store: &dyn TokenStore, now: u64, run: &str, name: &str) -> (FamilyRecord, String) {
+    let record = FamilyRecord {
+        id: format!("{run}-{name}"),
+        subject: format!("{run}-user"),
+        grant: r#"{"subject":"user"}"#.into(),
+        created_at: now,
+        expires_at: now + 60,
+    };
+    let first = format!("{run}-{name}-0");
+    store.start_family(&record, &first).await.expect("a family is started");
+    (record, first)
+}
+
+async fn rotate(store: &dyn TokenStore, presented: &str, next: &str, now: u64, grace: u64) -> RotationOutcome {
+    store.rotate(&Rotation { presented, next, now, grace }).await.expect("a rotation is answered")
+}
+
+async fn rotations_detect_reuse(store: &dyn TokenStore, now: u64, run: &str) {
+    let (record, first) = family(store, now, run, "reuse").await;
+    let second = format!("{first}-2");
+    let third = format!("{first}-3");
+    assert_eq!(rotate(store, &first, &second, now, 0).await, RotationOutcome::Rotated(record.clone()));
+    assert_eq!(rotate(store, &second, &third, now + 1, 0).await, RotationOutcome::Rotated(record.clone()));
+    assert_eq!(rotate(store, &first, "x", now + 2, 0).await, RotationOutcome::Reused(record.clone()), "reuse");
+    assert_eq!(rotate(store, &third, "y", now + 3, 0).await, RotationOutcome::Ended(record), "the family ended");
+    assert_eq!(rotate(store, &format!("{run}-never-issued"), "z", now, 0).await, RotationOutcome::Unknown);
+}
+
+async fn a_retry_within_the_grace_rotates_again(store: &dyn TokenStore, now: u64, run: &str) {
+    let (record, first) = family(store, now, run, "grace").await;
+    let (second, retried) = (format!("{first}-2"), format!("{first}-2b"));
+    assert_eq!(rotate(store, &first, &second, now, 5).await, RotationOutcome::Rotated(record.clone()));
+    let retry = rotate(store, &first, &retried, now + 3, 5).await;
+    assert_eq!(retry, RotationOutcome::Rotated(record.clone()), "the retired token, 3 s later, within 5 s of grace");
+    let late = rotate(store, &first, "late", now + 6, 5).await;
+    assert_eq!(late, RotationOutcome::Reused(record), "the retired token after the grace");
+}
+
+async fn one_of_many_concurrent_rotations_wins(store: &dyn TokenStore, now: u64, run: &str) {
+    let (_, first) = family(store, now, run, "race").await;
+    let nexts: Vec<String> = (0..16).map(|n| format!("{first}-next-{n}")).collect();
+    let outcomes = join_all(nexts.iter().map(|next| rotate(store, &first, next, now, 0))).await;
+    let rotated = outcomes.iter().filter(|outcome| matches!(outcome, RotationOutcome::Rotated(_))).count();
+    assert_eq!(rotated, 1, "exactly one of 16 concurrent rotations of one token: {outcomes:?}");
+}
+
+async fn families_end_and_expire(store: &dyn TokenStore, now: u64, run: &str) {
+    let (record, first) = family(store, now, run, "logout").await;
+    assert_eq!(store.end_family_of(&first).await.expect("answered"), Some(record.clone()));
+    assert_eq!(rotate(store, &first, "after", now, 0).await, RotationOutcome::Ended(record));
+    assert_eq!(store.end_family_of(&format!("{run}-never-issued")).await.expect("answered"), None);
+
+    let (record, first) = family(store, now, run, "by-id").await;
+    assert_eq!(store.end_family(&record.id).await.expect("answered"), Some(record.clone()));
+    assert_eq!(rotate(store, &first, "after", now, 0).await, RotationOutcome::Ended(record));
+
+    let (_, first) = family(store, now, run, "expired").await;
+    assert_eq!(rotate(store, &first, "late", now + 60, 0).await, RotationOutcome::Unknown, "expired at 60 s");
+}
+
+async fn failed_logins_are_counted_then_forgotten(store: &dyn TokenStore, now: u64, run: &str) {
+    let key = format!("{run}-login");
+    assert_eq!(store.failures(&key, now).await.expect("answered"), None);
+    for count in 1..=3 {
+        let counted = store.count_failure(&key, now + u64::from(count), 10).await.expect("counted");
+        assert_eq!(counted, LoginFailures { count, last: now + u64::from(count) });
+    }
+    assert_eq!(
+        store.failures(&key, now + 12).await.expect("answered"),
+        Some(LoginFailures { count: 3, last: now + 3 })
+    );
+    assert_eq!(store.failures(&key, now + 13).await.expect("answered"), None, "forgotten 10 s after the last");
+    let counted = store.count_failure(&key, now + 14, 10).await.expect("counted");
+    assert_eq!(counted.count, 1, "counting starts again once forgotten");
+    store.forget_failures(&key).await.expect("forgotten");
+    assert_eq!(store.failures(&key, now + 14).await.expect("answered"), None);
+}

@@ -1,0 +1,184 @@
+//! A fleet: two instances of an app, each a Rocket server on 127.0.0.1,
+//! sharing a real `redis-server`: sessions started on one refresh on the
+//! other, a revocation on one is enforced by the other within a second
+//! (cached tokens included), two refreshes of one token let one through,
+//! and with Redis killed each instance keeps serving what it knows.
+
+use std::time::{Duration, Instant};
+
+use jwt_guard::testing::check_token_store;
+use jwt_guard::{Grant, JwtGuard, RedisStore, StaticUsers, Token};
+use jwt_guard_tests::{RedisServer, RunningApp, free_port, quiet_figment};
+use rocket::tokio::time::sleep;
+use rocket::{get, routes};
+use serde_json::{Value, json};
+
+#[get("/me")]
+fn me(token: Token) -> String {
+    token.subject().unwrap_or_default().to_owned()
+}
+
+/// An instance of the app, on `redis`.
+async fn instance(redis: &RedisServer) -> RunningApp {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
+    let config = json!({
+        "local": {
+            "issuer": "https://api.fleet.test",
+            "key_file": format!("{keys}/ed-a.pem"),
+            "refresh_expires_in": 3600,
+        },
+        "store": { "url": redis.url() },
+    });
+    let users = StaticUsers::new().user("ada", "secret", Grant::new("ada")).user("bob", "secret", Grant::new("bob"));
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(users))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![me]);
+    RunningApp::launch(rocket, free_port()).await
+}
+
+/// An HTTP client of one instance.
+struct Instance {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// A login's tokens.
+struct Session {
+    access: String,
+    refresh: String,
+}
+
+impl Instance {
+    fn of(app: &RunningApp) -> Self {
+        Self { base: format!("http://127.0.0.1:{}", app.port()), http: reqwest::Client::new() }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let request = self.http.post(format!("{}{path}", self.base)).header("Content-Type", "application/json");
+        let response = request.body(body.to_string()).send().await.expect("it answers");
+        let status = response.status().as_u16();
+        let body = response.bytes().await.expect("a body");
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    async fn log_in(&self, username: &str) -> Session {
+        let (status, body) = self.post("/auth", json!({ "username": username, "password": "secret" })).await;
+        assert_eq!(status, 200, "{body}");
+        Session::of(&body)
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        self.post("/auth/refresh", json!({ "refresh_token": refresh_token })).await
+    }
+
+    async fn revoke(&self, token: &str) -> u16 {
+        self.post("/auth/revoke", json!({ "token": token })).await.0
+    }
+
+    /// The status of `/me` with this access token.
+    async fn me(&self, access: &str) -> u16 {
+        let response = self.http.get(format!("{}/me", self.base)).bearer_auth(access).send().await.expect("it answers");
+        response.status().as_u16()
+    }
+
+    /// How long until `/me` refuses `access`, polling every 10 ms, for at
+    /// most `patience`.
+    async fn until_refused(&self, access: &str, patience: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        while started.elapsed() < patience {
+            if self.me(access).await == 401 {
+                return Some(started.elapsed());
+            }
+            sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+}
+
+impl Session {
+    fn of(body: &Value) -> Self {
+        let text = |name: &str| body[name].as_str().unwrap_or_else(|| panic!("no `{name}` in {body}")).to_owned();
+        Self { access: text("access_token"), refresh: text("refresh_token") }
+    }
+}
+
+#[rocket::async_test]
+async fn the_redis_store_keeps_the_promises() {
+    let redis = RedisServer::start().await;
+    check_token_store(&RedisStore::open(&redis.url()).unwrap()).await;
+}
+
+#[rocket::async_test]
+async fn a_fleet_shares_sessions_and_agrees_on_revocations_within_a_second() {
+    let redis = RedisServer::start().await;
+    let (a, b) = (instance(&redis).await, instance(&redis).await);
+    let (a, b) = (Instance::of(&a), Instance::of(&b));
+
+    let first = a.log_in("ada").await;
+    assert_eq!(b.me(&first.access).await, 200, "B verifies A's token, and caches it");
+    let (status, body) = b.refresh(&first.refresh).await;
+    assert_eq!(status, 200, "a session started on A refreshes on B: {body}");
+    let second = Session::of(&body);
+    assert_eq!(b.me(&second.access).await, 200, "cached on B");
+
+    assert_eq!(a.revoke(&second.refresh).await, 200, "logout on A");
+    let refused = b.until_refused(&second.access, Duration::from_secs(5)).await.expect("B refuses the token");
+    eprintln!("B refused a token it had cached {refused:?} after A's logout");
+    assert!(refused < Duration::from_secs(1), "B agreed after {refused:?}");
+
+    let stolen = a.log_in("bob").await;
+    let (status, body) = a.refresh(&stolen.refresh).await;
+    assert_eq!(status, 200);
+    let current = Session::of(&body);
+    assert_eq!(a.me(&current.access).await, 200, "cached on A");
+    let (status, body) = b.refresh(&stolen.refresh).await;
+    assert_eq!(
+        (status, body["error_description"].clone()),
+        (401, json!("the refresh token was used before; its session is revoked"))
+    );
+    let refused = a.until_refused(&current.access, Duration::from_secs(5)).await.expect("A refuses the session");
+    assert!(refused < Duration::from_secs(1), "A agreed after {refused:?}");
+    let (status, body) = a.refresh(&current.refresh).await;
+    assert_eq!((status, body["error_description"].clone()), (401, json!("the refresh token's session has ended")));
+}
+
+#[rocket::async_test]
+async fn two_instances_refreshing_one_token_at_once_let_exactly_one_through() {
+    let redis = RedisServer::start().await;
+    let (a, b) = (instance(&redis).await, instance(&redis).await);
+    let (a, b) = (Instance::of(&a), Instance::of(&b));
+    for _ in 0..10 {
+        let session = a.log_in("ada").await;
+        let (on_a, on_b) = rocket::tokio::join!(a.refresh(&session.refresh), b.refresh(&session.refresh));
+        let mut statuses = [on_a.0, on_b.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 401], "{on_a:?} {on_b:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn with_redis_killed_each_instance_keeps_serving_what_it_knows() {
+    let redis = RedisServer::start().await;
+    let port = redis.port();
+    let (a, b) = (instance(&redis).await, instance(&redis).await);
+    let (a, b) = (Instance::of(&a), Instance::of(&b));
+    let (revoked, valid) = (a.log_in("ada").await, a.log_in("bob").await);
+    assert_eq!(a.revoke(&revoked.refresh).await, 200);
+    assert!(b.until_refused(&revoked.access, Duration::from_secs(1)).await.is_some());
+
+    redis.kill();
+    assert_eq!((b.me(&revoked.access).await, b.me(&valid.access).await), (401, 200), "B keeps what it knows");
+    assert_eq!((a.me(&revoked.access).await, a.me(&valid.access).await), (401, 200), "so does A");
+    let (status, body) = b.post("/auth", json!({ "username": "ada", "password": "secret" })).await;
+    assert_eq!((status, body["error"].clone()), (503, json!("temporarily_unavailable")), "logins need the store");
+    assert_eq!(a.revoke(&valid.refresh).await, 503, "a revocation cannot spread; the client is told to retry");
+
+    let _restarted = RedisServer::start_on(port).await;
+    let session = a.log_in("ada").await;
+    assert_eq!(b.me(&session.access).await, 200);
+    assert_eq!(a.revoke(&session.refresh).await, 200);
+    let refused = b.until_refused(&session.access, Duration::from_secs(10)).await.expect("B hears of it again");
+    eprintln!("after Redis came back, B refused a revoked token {refused:?} after the revocation");
+    assert!(refused < Duration::from_secs(6), "within the follower's longest reconnection wait");
+}

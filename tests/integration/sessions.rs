@@ -1,0 +1,290 @@
+//! Sessions of the built-in issuer, as a client sees them: login, refresh
+//! with rotation and reuse detection, the authenticator asked again,
+//! logout and revocation (RFC 7009), logging a user out everywhere, login
+//! throttling, and revocations that survive a restart.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use jwt_guard::{Authenticator, Grant, JwtGuard, StaticUsers, Token};
+use jwt_guard_tests::{StoreFile, call, quiet_figment};
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::Client;
+use rocket::{Build, Rocket, State, get, post as post_route, routes};
+use serde_json::{Value, json};
+
+use crate::{bearer, login, post};
+
+#[get("/me")]
+fn me(token: Token) -> Value {
+    json!({ "sub": token.subject(), "sid": token.claim("sid"), "scopes": token.scopes() })
+}
+
+/// Logs the token's subject out everywhere, with the Rust API.
+#[post_route("/logout-everywhere")]
+async fn logout_everywhere(token: Token, guard: &State<JwtGuard>) -> Status {
+    match guard.revoke_subject(token.subject().unwrap_or_default()).await {
+        Ok(()) => Status::NoContent,
+        Err(_) => Status::ServiceUnavailable,
+    }
+}
+
+/// `user1`/`abcxyz` (scope `read`) and `user2`/`abcxyz`.
+fn users() -> StaticUsers {
+    StaticUsers::new().user("user1", "abcxyz", Grant::new("user1").scopes(["read"])).user(
+        "user2",
+        "abcxyz",
+        Grant::new("user2").scopes(["read", "admin"]),
+    )
+}
+
+/// An app whose built-in issuer issues refresh tokens for an hour, with
+/// these settings besides, logging users in with `authenticator`, and
+/// keeping its state in `store`.
+fn app(local: Value, authenticator: impl Authenticator, store: &StoreFile) -> Rocket<Build> {
+    let mut settings = json!({ "refresh_expires_in": 3600 });
+    settings.as_object_mut().unwrap().extend(local.as_object().unwrap().clone());
+    let config = json!({ "local": settings, "store": { "path": store.value() } });
+    rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(authenticator))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![me, logout_everywhere])
+}
+
+/// A login's tokens.
+struct Session {
+    access: String,
+    refresh: String,
+}
+
+impl Session {
+    fn of(body: &Value) -> Self {
+        let text = |name: &str| body[name].as_str().unwrap_or_else(|| panic!("no `{name}` in {body}")).to_owned();
+        Self { access: text("access_token"), refresh: text("refresh_token") }
+    }
+}
+
+async fn log_in(client: &Client, username: &str) -> Session {
+    let (status, body) = login(client, username, "abcxyz").await;
+    assert_eq!(status, 200, "{body}");
+    Session::of(&body)
+}
+
+/// POSTs `{"refresh_token": ...}` to `/auth/refresh`.
+async fn refresh(client: &Client, refresh_token: &str) -> (u16, Value) {
+    post(client, "/auth/refresh", ContentType::JSON, &json!({ "refresh_token": refresh_token }).to_string()).await
+}
+
+/// The status and error description of `/me` with this access token.
+async fn me_with(client: &Client, access: &str) -> (u16, Value) {
+    let response = call(client, "/me", &[&bearer(access)]).await;
+    (response.status, response.body["error_description"].clone())
+}
+
+const REVOKED: (u16, &str) = (401, "the token has been revoked");
+
+fn refused(description: &str) -> (u16, Value) {
+    (401, json!({ "error": "invalid_grant", "error_description": description }))
+}
+
+#[rocket::async_test]
+async fn a_refresh_rotates_its_token_and_a_reused_one_revokes_the_session() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({}), users(), &store)).await.unwrap();
+    let first = log_in(&client, "user1").await;
+    assert_eq!(call(&client, "/me", &[&bearer(&first.access)]).await.body["sub"], "user1");
+
+    let (status, body) = refresh(&client, &first.refresh).await;
+    assert_eq!(status, 200);
+    assert_eq!((body["token_type"].clone(), body["expires_in"].clone()), (json!("Bearer"), json!(300)));
+    let second = Session::of(&body);
+    assert_ne!(second.refresh, first.refresh, "a refresh returns a new refresh token");
+    let me = call(&client, "/me", &[&bearer(&second.access)]).await.body;
+    assert_eq!(me["sid"], call(&client, "/me", &[&bearer(&first.access)]).await.body["sid"], "one session");
+
+    assert_eq!(
+        refresh(&client, &first.refresh).await,
+        refused("the refresh token was used before; its session is revoked")
+    );
+    for access in [&first.access, &second.access] {
+        assert_eq!(me_with(&client, access).await, (REVOKED.0, json!(REVOKED.1)), "cached or not");
+    }
+    assert_eq!(refresh(&client, &second.refresh).await, refused("the refresh token's session has ended"));
+    assert_eq!(
+        call(&client, "/me", &[&bearer(&log_in(&client, "user1").await.access)]).await.status,
+        200,
+        "a new login"
+    );
+}
+
+#[rocket::async_test]
+async fn a_retry_within_the_grace_rotates_again() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({ "refresh_reuse_grace": 10 }), users(), &store)).await.unwrap();
+    let first = log_in(&client, "user1").await;
+    let (status, _lost_answer) = refresh(&client, &first.refresh).await;
+    assert_eq!(status, 200);
+    let (status, body) = refresh(&client, &first.refresh).await;
+    assert_eq!(status, 200, "the client retries with the token it still has: {body}");
+    let retried = Session::of(&body);
+    assert_eq!(refresh(&client, &retried.refresh).await.0, 200, "the session goes on");
+}
+
+#[rocket::async_test]
+async fn a_refresh_token_is_not_an_access_token_nor_anything_a_generic_validator_accepts() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({}), users(), &store)).await.unwrap();
+    let session = log_in(&client, "user2").await;
+    let as_access = call(&client, "/me", &[&bearer(&session.refresh)]).await;
+    assert_eq!(as_access.status, 401);
+    assert_eq!(as_access.body["error"], "invalid_token");
+
+    // RFC 8725 section 3.12: a validator that trusts this issuer's keys,
+    // `iss` and `aud` must not accept what `/auth/refresh` takes.
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        client.get("/.well-known/jwks.json").dispatch().await.into_json().await.expect("the JWKS");
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwks.keys[0]).expect("a key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_issuer(&["http://127.0.0.1:8000"]);
+    validation.set_audience(&["http://127.0.0.1:8000"]);
+    assert!(jsonwebtoken::decode::<Value>(&session.access, &key, &validation).is_ok(), "the validator works");
+    assert!(jsonwebtoken::decode::<Value>(&session.refresh, &key, &validation).is_err());
+    assert_eq!(session.refresh.len(), 43, "256 random bits, base64url");
+}
+
+/// Accepts `user1` while `enabled`, and grants `read write` on refresh.
+struct Switchable(Arc<AtomicBool>);
+
+#[jwt_guard::async_trait]
+impl Authenticator for Switchable {
+    async fn authenticate(&self, username: &str, password: &str) -> Option<Grant> {
+        (username == "user1" && password == "abcxyz").then(|| Grant::new("user1").scopes(["read"]))
+    }
+
+    async fn refresh(&self, login: Grant) -> Option<Grant> {
+        self.0.load(Ordering::SeqCst).then(|| Grant::new("someone-else").scopes(login.scopes).scopes(["write"]))
+    }
+}
+
+#[rocket::async_test]
+async fn the_authenticator_is_asked_again_at_each_refresh() {
+    let enabled = Arc::new(AtomicBool::new(true));
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({}), Switchable(Arc::clone(&enabled)), &store)).await.unwrap();
+    let session = log_in(&client, "user1").await;
+    let (status, body) = refresh(&client, &session.refresh).await;
+    assert_eq!(status, 200);
+    let renewed = Session::of(&body);
+    let me = call(&client, "/me", &[&bearer(&renewed.access)]).await.body;
+    assert_eq!((me["sub"].clone(), me["scopes"].clone()), (json!("user1"), json!(["read", "write"])), "subject kept");
+
+    enabled.store(false, Ordering::SeqCst);
+    assert_eq!(refresh(&client, &renewed.refresh).await, refused("the user may no longer refresh this session"));
+    assert_eq!(me_with(&client, &renewed.access).await, (REVOKED.0, json!(REVOKED.1)), "the session ended");
+}
+
+#[rocket::async_test]
+async fn logout_ends_the_session_and_revocation_follows_rfc_7009() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({}), users(), &store)).await.unwrap();
+    let (ended, other) = (log_in(&client, "user1").await, log_in(&client, "user1").await);
+    let logout = json!({ "token": ended.refresh, "token_type_hint": "refresh_token" }).to_string();
+    assert_eq!(post(&client, "/auth/revoke", ContentType::JSON, &logout).await.0, 200);
+    assert_eq!(me_with(&client, &ended.access).await, (REVOKED.0, json!(REVOKED.1)));
+    assert_eq!(refresh(&client, &ended.refresh).await, refused("the refresh token's session has ended"));
+    assert_eq!(me_with(&client, &other.access).await.0, 200, "another session of the same user goes on");
+
+    // An access token, form-encoded as RFC 7009 sends it, without a hint.
+    let form = format!("token={}", other.access);
+    assert_eq!(post(&client, "/auth/revoke", ContentType::Form, &form).await.0, 200);
+    assert_eq!(me_with(&client, &other.access).await, (REVOKED.0, json!(REVOKED.1)));
+    assert_eq!(refresh(&client, &other.refresh).await.0, 200, "revoking an access token leaves its session");
+
+    for unknown in ["token=made-up", "token=a.b.c&token_type_hint=access_token"] {
+        assert_eq!(post(&client, "/auth/revoke", ContentType::Form, unknown).await.0, 200, "nothing to revoke: 200");
+    }
+    let (status, body) = post(&client, "/auth/revoke", ContentType::JSON, "{}").await;
+    assert_eq!((status, body["error_description"].clone()), (400, json!("the body needs a string `token`")));
+}
+
+#[rocket::async_test]
+async fn a_subject_logged_out_everywhere_can_log_in_again_at_once() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({}), users(), &store)).await.unwrap();
+    let (laptop, phone) = (log_in(&client, "user1").await, log_in(&client, "user1").await);
+    let bystander = log_in(&client, "user2").await;
+    let response = client
+        .post("/logout-everywhere")
+        .header(rocket::http::Header::new("Authorization", bearer(&laptop.access)))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::NoContent);
+    for session in [&laptop, &phone] {
+        assert_eq!(me_with(&client, &session.access).await, (REVOKED.0, json!(REVOKED.1)));
+        assert_eq!(refresh(&client, &session.refresh).await, refused("the refresh token's session has ended"));
+    }
+    assert_eq!(me_with(&client, &bystander.access).await.0, 200);
+    let again = log_in(&client, "user1").await;
+    assert_eq!(me_with(&client, &again.access).await.0, 200, "a login in the same second is not revoked");
+    assert_eq!(refresh(&client, &again.refresh).await.0, 200);
+}
+
+#[rocket::async_test]
+async fn failed_logins_are_throttled_per_username_and_per_address() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({ "login_throttle_after": 3 }), users(), &store)).await.unwrap();
+    // Logs in from 192.0.2.`host`.
+    let attempt = |username: &'static str, password: &'static str, host: u8| {
+        let client = &client;
+        async move {
+            let body = json!({ "username": username, "password": password }).to_string();
+            let response = client
+                .post("/auth")
+                .remote(SocketAddr::from((Ipv4Addr::new(192, 0, 2, host), 40_000)))
+                .header(ContentType::JSON)
+                .body(body)
+                .dispatch()
+                .await;
+            let retry_after = response.headers().get_one("Retry-After").map(str::to_owned);
+            (response.status().code, retry_after)
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("user1", "wrong", 1).await, (401, None));
+    }
+    assert_eq!(attempt("user1", "abcxyz", 1).await, (429, Some("1".into())), "even the right password waits");
+    rocket::tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(attempt("user1", "wrong", 1).await, (401, None));
+    assert_eq!(attempt("user1", "abcxyz", 1).await, (429, Some("2".into())), "the wait doubles");
+    rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(attempt("user1", "abcxyz", 1).await.0, 200);
+
+    // From one address, across usernames: the address is counted too.
+    for name in ["nobody", "user9", "admin"] {
+        assert_eq!(attempt(name, "guess", 8).await.0, 401);
+    }
+    assert_eq!(attempt("user2", "abcxyz", 8).await, (429, Some("1".into())), "a fourth attempt from the address");
+    let body = json!({ "username": "user2", "password": "abcxyz" }).to_string();
+    let elsewhere = client.post("/auth").header(ContentType::JSON).body(body).dispatch().await;
+    assert_eq!(elsewhere.status().code, 200, "from elsewhere, user2 is not slowed down");
+}
+
+#[rocket::async_test]
+async fn revocations_and_sessions_survive_a_restart() {
+    let store = StoreFile::new();
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
+    let local = json!({ "key_file": format!("{keys}/ed-a.pem") });
+    let client = Client::tracked(app(local.clone(), users(), &store)).await.unwrap();
+    let (revoked, kept) = (log_in(&client, "user1").await, log_in(&client, "user2").await);
+    let form = format!("token={}", revoked.refresh);
+    assert_eq!(post(&client, "/auth/revoke", ContentType::Form, &form).await.0, 200);
+    drop(client);
+
+    let restarted = Client::tracked(app(local, users(), &store)).await.unwrap();
+    assert_eq!(me_with(&restarted, &revoked.access).await, (REVOKED.0, json!(REVOKED.1)), "still revoked");
+    assert_eq!(refresh(&restarted, &revoked.refresh).await, refused("the refresh token's session has ended"));
+    assert_eq!(me_with(&restarted, &kept.access).await.0, 200);
+    assert_eq!(refresh(&restarted, &kept.refresh).await.0, 200, "the session outlived the restart");
+}

@@ -1,0 +1,44 @@
+//! A real `redis-server` on 127.0.0.1, on a port of its own, without
+//! persistence; stopped when dropped. The tests that need it fail, saying
+//! how to install it, where it is missing: they never skip.
+
+use std::process::Command;
+
+use crate::process::ServerProcess;
+use crate::serve::free_port;
+
+/// A running `redis-server`.
+#[derive(Debug)]
+pub struct RedisServer(ServerProcess);
+
+impl RedisServer {
+    /// Starts a server on a free port and waits until it accepts
+    /// connections.
+    pub async fn start() -> Self {
+        Self::start_on(free_port()).await
+    }
+
+    /// Starts a server on `port`.
+    pub async fn start_on(port: u16) -> Self {
+        let mut command = Command::new("redis-server");
+        command.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"]);
+        let install = "the Redis tests need a real one: install it with `apt-get install redis-server` \
+                       (Debian, Ubuntu) or `brew install redis` (macOS)";
+        Self(ServerProcess::start(command, port, install).await)
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.0.port()
+    }
+
+    /// `redis://127.0.0.1:{port}/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port())
+    }
+
+    /// Kills it (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        self.0.kill();
+    }
+}
