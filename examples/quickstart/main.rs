@@ -13,7 +13,10 @@
 //! (`cargo run --example quickstart --features redis`), without code
 //! changes.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
 use rocket::serde::json::Json;
 use rocket::{Build, Rocket, get, launch, routes};
 use serde_json::{Value, json};
@@ -78,14 +81,29 @@ fn print_curl_commands() -> AdHoc {
             println!("  TOKENS=$(curl -s -X POST {base}/auth/refresh -d \"refresh_token=$REFRESH\")");
             println!("  REFRESH=$(echo \"$TOKENS\" | {})", member("refresh_token"));
             println!("  curl -s -X POST {base}/auth/revoke -d \"token=$REFRESH\"\n");
+            if let Some(metadata) = rocket.state::<JwtGuard>().and_then(JwtGuard::resource_metadata_url) {
+                println!("What clients learn of the API (RFC 9728 protected-resource metadata):\n");
+                println!("  curl {metadata}\n");
+            }
         })
     })
 }
 
-/// The app; tests build it too. Sessions last a day unless the
-/// configuration says otherwise.
+/// The URL the app listens at, which identifies it as a protected
+/// resource: its tokens are issued for it, and its metadata names it.
+fn own_url(figment: &Figment) -> String {
+    let address = figment.extract_inner::<IpAddr>("address").unwrap_or(Ipv4Addr::LOCALHOST.into());
+    let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
+    format!("http://{}", SocketAddr::new(address, port))
+}
+
+/// The app; tests build it too. Sessions last a day, and the app is the
+/// resource at its own URL, unless the configuration says otherwise.
 pub(crate) fn app() -> Rocket<Build> {
-    rocket::custom(rocket::Config::figment().join(("jwt_guard.local.refresh_expires_in", 86_400)))
+    let figment = rocket::Config::figment();
+    let resource = own_url(&figment);
+    let figment = figment.join(("jwt_guard.local.refresh_expires_in", 86_400)).join(("jwt_guard.resource", resource));
+    rocket::custom(figment)
         .attach(JwtGuard::fairing().login(demo_users()))
         .attach(print_curl_commands())
         .register("/", jwt_guard::catchers())

@@ -153,6 +153,11 @@ impl AlgorithmSet {
         Self(self.0 & other.0)
     }
 
+    /// The algorithms in either set.
+    pub(crate) fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
     /// Whether the set is empty.
     pub(crate) fn is_empty(self) -> bool {
         self.0 == 0

@@ -10,14 +10,17 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
+mod checks;
 mod local;
+mod resource;
 mod settings;
 mod store;
 
 pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
+pub(crate) use resource::ResourceSettings;
 pub use settings::check_issuer_name;
-pub(crate) use settings::{IssuerSettings, LocalDefaults, Settings, VerifierSettings};
+pub(crate) use settings::{Defaults, IssuerSettings, Settings, VerifierSettings};
 pub(crate) use store::StoreSettings;
 pub use store::{DEFAULT_STORE_PATH, StoreConfig};
 
@@ -81,6 +84,21 @@ pub struct Config {
     /// skips its signature check; `0` turns the cache off, and at most
     /// 1,000,000 are allowed. Default: `4096`.
     pub token_cache_size: u64,
+    /// The API's identifier (RFC 8707, RFC 9728): an `https` URL, or a
+    /// loopback `http` one in debug builds. When set, the app serves its
+    /// protected-resource metadata at `/.well-known/oauth-protected-resource`
+    /// (followed by the identifier's path, if it has one), every 401 and
+    /// 403 challenge points there, and an issuer without `audience` takes it
+    /// as its audience. Default: none.
+    pub resource: Option<String>,
+    /// A name for people, in the metadata (`resource_name`). Default: none.
+    pub resource_name: Option<String>,
+    /// A page of documentation, in the metadata (`resource_documentation`).
+    /// Default: none.
+    pub resource_documentation: Option<String>,
+    /// Scopes to list in the metadata's `scopes_supported` besides those
+    /// that the mounted routes' policies name. Default: none.
+    pub resource_scopes: Vec<String>,
     /// The trusted issuers, by the name that policies use.
     pub issuers: BTreeMap<String, IssuerConfig>,
     /// The built-in issuer, `[jwt_guard.local]`: it signs tokens itself
@@ -103,6 +121,10 @@ impl Default for Config {
             min_refresh: Duration::from_secs(60),
             max_refresh: Duration::from_secs(3600),
             token_cache_size: 4096,
+            resource: None,
+            resource_name: None,
+            resource_documentation: None,
+            resource_scopes: Vec::new(),
             issuers: BTreeMap::new(),
             local: None,
             store: StoreConfig::default(),
@@ -126,8 +148,10 @@ pub struct IssuerConfig {
     /// The exact `iss` value of its tokens.
     pub issuer: String,
     /// The audiences this API answers to; the token's `aud` must hold one.
-    /// Required: `audience = false` turns the check off, which is only safe
-    /// when the issuer mints tokens for this API alone.
+    /// Required, unless `resource` is set: it is then the audience.
+    /// `audience = false` turns the check off, which is only safe when the
+    /// issuer mints tokens for this API alone.
+    #[serde(default)]
     pub audience: Audience,
     /// Where the issuer publishes its keys. Without it, OIDC discovery at
     /// `{issuer}/.well-known/openid-configuration` finds it.
@@ -262,7 +286,8 @@ impl IssuerConfig {
 
 /// What a token's `aud` must hold.
 ///
-/// In TOML: a string, a list of strings, or `false`.
+/// In TOML: a string, a list of strings, or `false`. The default, an empty
+/// list, stands for the API's `resource`.
 ///
 /// ```
 /// use jwt_guard::Audience;
@@ -276,6 +301,13 @@ pub enum Audience {
     OneOf(Vec<String>),
     /// `audience = false`: the token's `aud` is not checked.
     Unchecked,
+}
+
+impl Default for Audience {
+    /// No audience yet: the API's `resource` becomes it.
+    fn default() -> Self {
+        Self::OneOf(Vec::new())
+    }
 }
 
 impl From<&str> for Audience {

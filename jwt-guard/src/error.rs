@@ -102,26 +102,46 @@ impl AuthError {
     /// Every quoted value keeps to the characters RFC 6750 allows in one
     /// (`%x20-21 / %x23-5B / %x5D-7E`), whatever it was built from.
     pub fn challenge(&self, realm: &str) -> Option<String> {
-        let realm = QuotedText::new(realm);
-        match self {
-            Self::MissingToken => Some(format!(r#"Bearer realm="{realm}""#)),
-            Self::InvalidRequest(_) | Self::InvalidToken(_) => Some(format!(
-                r#"Bearer realm="{realm}", error="{}", error_description="{}""#,
-                self.code(),
-                QuotedText::new(self)
-            )),
-            Self::Forbidden(denial) => {
-                let mut challenge = format!(
-                    r#"Bearer realm="{realm}", error="insufficient_scope", error_description="{}""#,
-                    QuotedText::new(denial)
-                );
-                if let Some(scopes) = denial.needed_scopes() {
-                    challenge.push_str(&format!(r#", scope="{}""#, QuotedText::new(scopes)));
-                }
-                Some(challenge)
-            }
-            Self::KeysUnavailable { .. } | Self::NotConfigured => None,
+        self.challenge_with(realm, None, &[])
+    }
+
+    /// The challenge, with `resource_metadata` (RFC 9728 section 5.1) when
+    /// the API has metadata, and, on a 401, the scopes that the route needs
+    /// (`needed`), so that a client asks for the right token at once.
+    pub(crate) fn challenge_with(
+        &self,
+        realm: &str,
+        resource_metadata: Option<&str>,
+        needed: &[&str],
+    ) -> Option<String> {
+        let scope = match self {
+            Self::Forbidden(denial) => denial.needed_scopes().map(|scopes| scopes.to_string()),
+            Self::MissingToken | Self::InvalidToken(_) if !needed.is_empty() => Some(needed.join(" ")),
+            _ => None,
+        };
+        let error = match self {
+            Self::MissingToken => None,
+            Self::InvalidRequest(_) | Self::InvalidToken(_) | Self::Forbidden(_) => Some(self.code()),
+            Self::KeysUnavailable { .. } | Self::NotConfigured => return None,
+        };
+        let mut challenge = format!(r#"Bearer realm="{}""#, QuotedText::new(realm));
+        let mut add = |name: &str, value: &dyn fmt::Display| {
+            challenge.push_str(&format!(r#", {name}="{}""#, QuotedText::new(value)));
+        };
+        if let Some(url) = resource_metadata {
+            add("resource_metadata", &url);
         }
+        if let Some(code) = error {
+            add("error", &code);
+            match self {
+                Self::Forbidden(denial) => add("error_description", denial),
+                _ => add("error_description", self),
+            }
+        }
+        if let Some(scope) = scope {
+            add("scope", &scope);
+        }
+        Some(challenge)
     }
 }
 

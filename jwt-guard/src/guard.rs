@@ -9,9 +9,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::bearer;
 use crate::clock;
-use crate::config::{Config, LocalDefaults, Settings};
+use crate::config::{Config, Defaults, Settings};
+use crate::description::ApiDescription;
 use crate::error::{AuthError, ConfigError};
 use crate::issuing::LocalIssuer;
 use crate::login::Authenticator;
@@ -60,6 +63,8 @@ pub struct JwtGuard {
     /// The revocations held by this process, which the verifier checks.
     revocations: Arc<Revocations>,
     leeway: Duration,
+    /// What the API says of itself.
+    description: ApiDescription,
     realm: String,
     header_prefix: String,
 }
@@ -87,7 +92,7 @@ impl JwtGuard {
     ///
     /// The first bad value of `config`, by its key.
     pub fn from_config(config: Config) -> Result<Self, ConfigError> {
-        Self::from_settings(config.settings(LocalDefaults::STANDALONE)?, None)
+        Self::from_settings(config.settings(Defaults::STANDALONE)?, None)
     }
 
     /// A `JwtGuard` for checked settings, consulting an app's revocation
@@ -100,6 +105,7 @@ impl JwtGuard {
         let local = settings.local.map(LocalIssuer::new);
         let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
         let leeway = settings.verifier.leeway;
+        let description = ApiDescription::new(settings.resource, &settings.verifier.issuers);
         let verifier = Verifier::from_settings(settings.verifier, Arc::clone(&revocations))?;
         let verifier = match list {
             Some(list) => verifier.with_revocations(list),
@@ -112,6 +118,7 @@ impl JwtGuard {
             store,
             revocations,
             leeway,
+            description,
             realm: settings.realm,
             header_prefix: settings.header_prefix,
         })
@@ -243,8 +250,50 @@ impl JwtGuard {
     }
 
     /// The `WWW-Authenticate` challenge to send with `error`, if it has
-    /// one, in this app's realm.
+    /// one, in this app's realm, naming the protected-resource metadata
+    /// when `resource` is set.
     pub fn challenge(&self, error: &AuthError) -> Option<String> {
-        error.challenge(&self.realm)
+        self.route_challenge(error, &[])
+    }
+
+    /// The challenge to send with `error` from a route whose policy needs
+    /// `route_scopes`: a 401 names them, so that a client asks for the
+    /// right token at once.
+    pub(crate) fn route_challenge(&self, error: &AuthError, route_scopes: &[&str]) -> Option<String> {
+        error.challenge_with(&self.realm, self.description.metadata_url(), route_scopes)
+    }
+
+    /// The URL of the API's protected-resource metadata, if `resource` is
+    /// set.
+    ///
+    /// ```
+    /// use jwt_guard::{Config, IssuerConfig, JwtGuard};
+    ///
+    /// let mut config = Config::default();
+    /// config.resource = Some("https://api.example.com/v1".into());
+    /// config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com", "https://api.example.com/v1"));
+    /// let guard = JwtGuard::from_config(config)?;
+    /// assert_eq!(
+    ///     guard.resource_metadata_url(),
+    ///     Some("https://api.example.com/.well-known/oauth-protected-resource/v1")
+    /// );
+    /// # Ok::<(), jwt_guard::ConfigError>(())
+    /// ```
+    pub fn resource_metadata_url(&self) -> Option<&str> {
+        self.description.metadata_url()
+    }
+
+    /// The API's protected-resource metadata (RFC 9728), if `resource` is
+    /// set, listing `route_scopes` and the configured `resource_scopes` as
+    /// `scopes_supported`. The fairing serves it with the scopes of the
+    /// mounted routes' policies.
+    pub fn resource_metadata<'s>(&self, route_scopes: impl IntoIterator<Item = &'s str>) -> Option<Value> {
+        self.description.metadata(route_scopes)
+    }
+
+    /// What the API says of itself, for the Rocket wing to serve.
+    #[cfg(feature = "rocket")]
+    pub(crate) fn description(&self) -> &ApiDescription {
+        &self.description
     }
 }

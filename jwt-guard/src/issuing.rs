@@ -199,12 +199,12 @@ impl LocalIssuer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{LocalDefaults, LocalIssuerConfig};
+    use crate::config::{Defaults, LocalIssuerConfig};
 
     #[test]
     fn tokens_carry_the_grant_and_registered_claims_cannot_be_overridden() {
-        let defaults = LocalDefaults { issuer: "https://api.test", allow_ephemeral: true };
-        let issuer = LocalIssuer::new(LocalIssuerConfig::default().settings(defaults).unwrap());
+        let defaults = Defaults { own_address: "https://api.test", debug_build: true };
+        let issuer = LocalIssuer::new(LocalIssuerConfig::default().settings(defaults, None).unwrap());
         let grant = Grant::new("ada")
             .scopes(["read", "write"])
             .claim("role", "admin")

@@ -52,6 +52,8 @@
 //!   enforcement of `#[protected]`. Without it, the core ([`Verifier`],
 //!   [`JwtGuard::authenticate`], [`LocalIssuer`]) stands alone.
 //! - `testing`: test helpers for apps' own tests, in [`testing`].
+//! - `openapi`: the security of an OpenAPI document written with utoipa,
+//!   from the compiled policies, in `openapi`.
 //!
 //! [Rocket]: https://rocket.rs
 
@@ -59,6 +61,7 @@ mod algorithm;
 mod bearer;
 mod clock;
 mod config;
+mod description;
 mod error;
 mod guard;
 mod issuing;
@@ -102,6 +105,8 @@ pub use state::{
 
 /// Implements [`Authenticator`] and [`RevocationList`] with `async fn`s.
 pub use async_trait::async_trait;
+#[cfg(feature = "openapi")]
+pub use rocket_integration::openapi;
 #[cfg(feature = "rocket")]
 pub use rocket_integration::{
     Claims, CurrentUser, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
@@ -116,9 +121,9 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::config::check_issuer_name;
-    pub use crate::policy::ClaimLiteral;
     pub use crate::policy::checks::*;
     pub use crate::policy::sealed::Sealed;
+    pub use crate::policy::{ClaimLiteral, PolicyWay};
     #[cfg(feature = "rocket")]
     pub use crate::rocket_integration::{Policy, Protected};
     pub use crate::{AuthError, Denial, RoutePolicy, Token};
@@ -142,7 +147,8 @@ pub mod fuzzing {
     pub use crate::bearer::{check_syntax, locate};
 }
 
-/// The README's examples, compiled as doctests (they use the test helpers).
-#[cfg(all(doctest, feature = "testing"))]
+/// The README's examples, compiled as doctests (they use the test helpers
+/// and the OpenAPI support).
+#[cfg(all(doctest, feature = "testing", feature = "openapi"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

@@ -17,19 +17,74 @@ use crate::token::Token;
 /// Implemented by the macros only (it is sealed); the items are hidden from
 /// docs.
 pub trait RoutePolicy: sealed::Sealed + Send + Sync + 'static {
-    /// What the policy protects, for log lines: the handler's name.
+    /// What the policy protects, for log lines: the handler's name, or
+    /// `group` for a policy of `protect`.
     #[doc(hidden)]
     const ROUTE: &'static str;
+    /// The method of the route, as its attribute declares it (`GET`);
+    /// empty for a group's policy.
+    #[doc(hidden)]
+    const METHOD: &'static str;
+    /// The path of the route, as its attribute declares it (`/items/<id>`);
+    /// empty for a group's policy.
+    #[doc(hidden)]
+    const PATH: &'static str;
     /// The policy in readable form.
     #[doc(hidden)]
     const DESCRIPTION: &'static str;
     /// The issuers the policy names; each must be configured.
     #[doc(hidden)]
     const ISSUERS: &'static [&'static str];
+    /// The ways a token can meet the policy as far as its issuer and
+    /// scopes go; any one will do (`any(...)` and `any_scope(...)` give
+    /// several). One way that needs nothing when the policy names no scope
+    /// and no issuer. What protected-resource metadata, challenges and
+    /// OpenAPI documents say a route needs.
+    #[doc(hidden)]
+    const WAYS: &'static [PolicyWay];
 
     /// Whether `token` meets the policy.
     #[doc(hidden)]
     fn evaluate(token: &Token) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
+
+/// One way to meet a policy, as far as the token's issuer and scopes go.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyWay {
+    /// The issuer the token must come from; any when `None`.
+    pub issuer: Option<&'static str>,
+    /// The scopes the token must grant, every one.
+    pub scopes: &'static [&'static str],
+}
+
+/// What launch checks and the API's descriptions need of a compiled
+/// policy, without its type. The Rocket wing alone needs it.
+#[cfg(feature = "rocket")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CompiledPolicy {
+    /// The policy's type, which tells two policies apart.
+    pub(crate) policy: std::any::TypeId,
+    /// See [`RoutePolicy::DESCRIPTION`].
+    pub(crate) description: &'static str,
+    /// See [`RoutePolicy::ISSUERS`].
+    pub(crate) issuers: &'static [&'static str],
+    /// See [`RoutePolicy::WAYS`].
+    pub(crate) ways: &'static [PolicyWay],
+}
+
+#[cfg(feature = "rocket")]
+impl CompiledPolicy {
+    /// The facts of `P`.
+    pub(crate) fn of<P: RoutePolicy>() -> Self {
+        Self { policy: std::any::TypeId::of::<P>(), description: P::DESCRIPTION, issuers: P::ISSUERS, ways: P::WAYS }
+    }
+
+    /// The scopes that a client should ask for to meet the policy: those
+    /// of its first way.
+    pub(crate) fn first_scopes(&self) -> &'static [&'static str] {
+        self.ways.first().map(|way| way.scopes).unwrap_or_default()
+    }
 }
 
 /// Seals [`RoutePolicy`]: only the code the macros generate implements

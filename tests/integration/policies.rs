@@ -250,7 +250,11 @@ async fn scope_policies_pass_with_the_scopes_and_answer_403_without() {
         json!({"error": "insufficient_scope", "error_description": "the token lacks the scope this resource needs"})
     );
     let no_token = call(&client, "/read", &[]).await;
-    assert_eq!((no_token.status, no_token.challenge.as_deref()), (401, Some(r#"Bearer realm="api""#)));
+    assert_eq!(
+        (no_token.status, no_token.challenge.as_deref()),
+        (401, Some(r#"Bearer realm="api", scope="read""#)),
+        "a 401 names the scopes that the route needs"
+    );
 }
 
 #[rocket::async_test]

@@ -5,6 +5,7 @@
 mod app;
 mod key_server;
 mod keys;
+mod node;
 mod oidc_provider;
 mod process;
 mod redis_server;
@@ -17,6 +18,7 @@ pub use app::{
 };
 pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
+pub use node::run_node_script;
 pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits};
 pub use process::ServerProcess;
 pub use redis_server::RedisServer;

@@ -1,12 +1,10 @@
 //! panva's oidc-provider, a certified OpenID provider, run with Node.js on
-//! 127.0.0.1 from `tests/oidc-provider`, whose locked packages the first
-//! test that starts it installs with `npm ci`.
+//! 127.0.0.1 from `tests/oidc-provider`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::process::Command;
 
 use crate::keys::TestKey;
+use crate::node::node_project;
 use crate::process::ServerProcess;
 
 /// The audience of the API that the provider's tokens are for.
@@ -29,8 +27,7 @@ impl OidcProvider {
     /// Starts the provider on `port`, signing access tokens with `alg` and
     /// the first of `keys` (the others are published too).
     pub async fn start(port: u16, keys: &[TestKey], alg: &str) -> Self {
-        let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
-        install_once(&directory);
+        let directory = node_project("oidc-provider");
         let key_files: Vec<String> = keys.iter().map(|key| key.pem_path().display().to_string()).collect();
         let mut command = Command::new("node");
         command
@@ -76,22 +73,4 @@ impl OidcProvider {
     pub fn stop(mut self) {
         self.0.kill();
     }
-}
-
-/// Installs the provider's locked packages with `npm ci` unless they are
-/// there, once per test process, so that `cargo test` needs no setup step.
-fn install_once(directory: &Path) {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        if directory.join("node_modules/oidc-provider").exists() {
-            return;
-        }
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(directory)
-            .stdout(Stdio::null())
-            .status()
-            .expect("npm runs; install Node.js");
-        assert!(status.success(), "`npm ci` failed in {}: {status}", directory.display());
-    });
 }

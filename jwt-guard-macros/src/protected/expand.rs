@@ -15,18 +15,21 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Ident, ItemFn, Lifetime, LitStr, Path, Visibility, parse_quote};
 
 use super::ast::ClaimValue;
-use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope};
+use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Way};
+use super::route::DeclaredRoute;
 use crate::exports::{
     _AsyncCheck, _AuthError, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial, _Err,
-    _Ok, _Policy, _Protected, _Result, _RoutePolicy, _Sealed, _SyncCheck, _Token, _all_scopes, _any_scope, _check,
-    _check_issuer_name, _claim, _claim_by_name, _claim_name_hash, _issuer, _json_claim, _panic, Export,
+    _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
+    _all_scopes, _any_scope, _check, _check_issuer_name, _claim, _claim_by_name, _claim_name_hash, _issuer,
+    _json_claim, _panic, Export,
 };
 
-/// The items of `policy` for the route `handler`, to which it adds the
-/// guard parameter that enforces them.
-pub(crate) fn route(policy: &ResolvedPolicy, handler: &mut ItemFn) -> TokenStream {
+/// The items of `policy` for the route `handler`, which `declared`
+/// declares, to which it adds the guard parameter that enforces them.
+pub(crate) fn route(policy: &ResolvedPolicy, declared: &DeclaredRoute, handler: &mut ItemFn) -> TokenStream {
     let name = format_ident!("__jwt_guard_policy_{}", handler.sig.ident);
-    let items = policy_items(policy, &name, &handler.vis, &handler.sig.ident.to_string());
+    let route = RouteNames { handler: handler.sig.ident.to_string(), method: &declared.method, path: &declared.path };
+    let items = policy_items(policy, &name, &handler.vis, &route);
     // Mixed-site, so that the handler's body cannot name it; Rocket's
     // codegen declares the guard and passes it with this very ident, which
     // therefore resolves all the same.
@@ -38,20 +41,47 @@ pub(crate) fn route(policy: &ResolvedPolicy, handler: &mut ItemFn) -> TokenStrea
 /// A `jwt_guard::Policy` of `policy`, for `protect`.
 pub(crate) fn group(policy: &ResolvedPolicy) -> TokenStream {
     let name = Ident::new("__JwtGuardGroupPolicy", Span::mixed_site());
-    let items = policy_items(policy, &name, &Visibility::Inherited, "group");
+    let route = RouteNames { handler: "group".into(), method: "", path: "" };
+    let items = policy_items(policy, &name, &Visibility::Inherited, &route);
     quote!({
         #items
         #_Policy::<#name>::new()
     })
 }
 
+/// What a policy says of the route it protects: the handler's name (or
+/// `group`), and the method and path its attribute declares (empty for a
+/// group).
+struct RouteNames<'a> {
+    handler: String,
+    method: &'a str,
+    path: &'a str,
+}
+
+/// A scope's name, as a `&'static str` in const evaluation.
+fn scope_name(scope: &Scope) -> TokenStream {
+    match scope {
+        Scope::Named(name) => quote!(#name),
+        Scope::Declared(path) => quote_spanned!(path_span(path)=> #path.as_str()),
+    }
+}
+
 /// The const checks, the policy's struct `name` and its `RoutePolicy` impl.
-fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: &str) -> TokenStream {
+fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: &RouteNames<'_>) -> TokenStream {
     let locals = Locals::new();
     let Locals { token, claims, outcome, .. } = &locals;
     let body = locals.every(locals.requirements(&policy.requirements));
     let const_checks = const_checks(policy);
     let ResolvedPolicy { description, issuers, .. } = policy;
+    let RouteNames { handler, method, path } = route;
+    let ways = policy.ways().into_iter().map(|Way { issuer, scopes }| {
+        let issuer = match issuer {
+            Some(name) => quote!(#_Some(#name)),
+            None => quote!(#_None),
+        };
+        let scopes = scopes.into_iter().map(scope_name);
+        quote!(#_PolicyWay { issuer: #issuer, scopes: &[#(#scopes),*] })
+    });
     let typed_claims = policy
         .claims
         .as_ref()
@@ -66,9 +96,12 @@ fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: 
         impl #_Sealed for #name {}
 
         impl #_RoutePolicy for #name {
-            const ROUTE: &'static str = #route;
+            const ROUTE: &'static str = #handler;
+            const METHOD: &'static str = #method;
+            const PATH: &'static str = #path;
             const DESCRIPTION: &'static str = #description;
             const ISSUERS: &'static [&'static str] = &[#(#issuers),*];
+            const WAYS: &'static [#_PolicyWay] = &[#(#ways),*];
 
             #[allow(unused_imports, clippy::all)]
             async fn evaluate(#token: &#_Token) -> #_Result<(), #_AuthError> {
@@ -209,10 +242,7 @@ impl Locals {
     /// `function` (`all_scopes` or `any_scope`) over a const slice of the
     /// scopes' names.
     fn scopes(&self, scopes: &[Scope], function: Export) -> TokenStream {
-        let names = scopes.iter().map(|scope| match scope {
-            Scope::Named(name) => quote!(#name),
-            Scope::Declared(path) => quote_spanned!(path_span(path)=> #path.as_str()),
-        });
+        let names = scopes.iter().map(scope_name);
         let Self { token, scopes: slice, .. } = self;
         quote!({
             const #slice: &[&str] = &[#(#names),*];

@@ -12,6 +12,7 @@ mod check;
 mod expand;
 mod model;
 mod parse;
+mod route;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -20,9 +21,6 @@ use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
 use crate::ctxt::Ctxt;
 
 pub(crate) use check::scope_token_problem;
-
-/// The names of Rocket's route attributes.
-const ROUTE_ATTRIBUTES: [&str; 8] = ["get", "put", "post", "delete", "head", "patch", "options", "route"];
 
 /// Expands `#[protected(attr)] item`.
 pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -34,7 +32,8 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
         return with_item(error, item);
     };
     let cx = Ctxt::new();
-    if !has_route_attribute(&handler) {
+    let declared = route::route_attribute(&handler.attrs).map(route::declared_route);
+    if declared.is_none() {
         // On `#[protected]` itself: that is the attribute to move.
         cx.error(
             Span::call_site(),
@@ -45,7 +44,7 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let policy = check::check(&cx, parse::parse(&cx, attr), handler_claims_type(&handler));
     match cx.check() {
         Ok(()) => {
-            let items = expand::route(&policy, &mut handler);
+            let items = expand::route(&policy, &declared.unwrap_or_default(), &mut handler);
             quote!(#items #handler)
         }
         Err(error) => with_item(error, quote!(#handler)),
@@ -68,16 +67,6 @@ pub(crate) fn policy(input: TokenStream) -> TokenStream {
 }
 
 /// Whether `handler` has a route attribute, which must come below
-/// `#[protected]`.
-fn has_route_attribute(handler: &ItemFn) -> bool {
-    handler.attrs.iter().any(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| ROUTE_ATTRIBUTES.contains(&segment.ident.to_string().as_str()))
-    })
-}
-
 /// `T` of the handler's first `Claims<T>` parameter.
 fn handler_claims_type(handler: &ItemFn) -> Option<Type> {
     handler.sig.inputs.iter().find_map(|input| {

@@ -81,3 +81,55 @@ pub(crate) enum ClaimAccess {
     /// A member of the token's JSON claims, by name.
     Json(String),
 }
+
+/// One way to meet a policy: a token from the issuer `issuer` (any issuer
+/// when `None`) that grants every scope of `scopes`.
+#[derive(Default, Clone)]
+pub(crate) struct Way<'a> {
+    pub(crate) issuer: Option<&'a LitStr>,
+    pub(crate) scopes: Vec<&'a Scope>,
+}
+
+impl<'a> Way<'a> {
+    /// The way that meets both `self` and `other`, unless they need two
+    /// different issuers.
+    fn and(&self, other: &Way<'a>) -> Option<Way<'a>> {
+        let issuer = match (self.issuer, other.issuer) {
+            (Some(mine), Some(theirs)) if mine.value() != theirs.value() => return None,
+            (mine, theirs) => mine.or(theirs),
+        };
+        Some(Way { issuer, scopes: self.scopes.iter().chain(&other.scopes).copied().collect() })
+    }
+}
+
+impl ResolvedPolicy {
+    /// The ways a token can meet the policy as far as its issuer and
+    /// scopes go: any one will do. `all` and the top level multiply their
+    /// parts' ways out (dropping those that need two issuers), `any` and
+    /// `any_scope` add them up, and a requirement that names neither (a
+    /// claim, a check) is met by any token. A policy that needs no scope
+    /// and no issuer has one way, which needs nothing.
+    pub(crate) fn ways(&self) -> Vec<Way<'_>> {
+        every_of(&self.requirements)
+    }
+}
+
+/// The ways to meet every one of `requirements`.
+fn every_of(requirements: &[Requirement]) -> Vec<Way<'_>> {
+    requirements.iter().fold(vec![Way::default()], |ways, requirement| {
+        let theirs = ways_of(requirement);
+        ways.iter().flat_map(|way| theirs.iter().filter_map(move |their| way.and(their))).collect()
+    })
+}
+
+/// The ways to meet `requirement`.
+fn ways_of(requirement: &Requirement) -> Vec<Way<'_>> {
+    match requirement {
+        Requirement::AllScopes(scopes) => vec![Way { issuer: None, scopes: scopes.iter().collect() }],
+        Requirement::AnyScope(scopes) => scopes.iter().map(|scope| Way { issuer: None, scopes: vec![scope] }).collect(),
+        Requirement::Issuer(name) => vec![Way { issuer: Some(name), scopes: Vec::new() }],
+        Requirement::Any(requirements) => requirements.iter().flat_map(ways_of).collect(),
+        Requirement::All(requirements) => every_of(requirements),
+        Requirement::Claims(_) | Requirement::Check(_) => vec![Way::default()],
+    }
+}

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::settings::{IssuerSettings, LocalDefaults, check, check_duration};
+use super::checks::{check, check_duration, is_route_base};
+use super::settings::{Defaults, IssuerSettings};
 use super::{Audience, ScopeClaim, TokenType, optional_seconds, seconds};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
@@ -144,7 +145,12 @@ pub(crate) struct LocalIssuerSettings {
 impl LocalIssuerConfig {
     /// Checks every value, naming the first bad one, and reads or, where
     /// `defaults` allow, generates the signing key.
-    pub(crate) fn settings(&self, defaults: LocalDefaults<'_>) -> Result<LocalIssuerSettings, ConfigError> {
+    /// `resource`, the API's identifier if set, is the default audience.
+    pub(crate) fn settings(
+        &self,
+        defaults: Defaults<'_>,
+        resource: Option<&str>,
+    ) -> Result<LocalIssuerSettings, ConfigError> {
         check(
             is_route_base(&self.auth_path),
             "local.auth_path",
@@ -176,9 +182,9 @@ impl LocalIssuerConfig {
                     .map_err(|problem| error("retired_key_files", problem.to_string()))
             })
             .collect::<Result<_, _>>()?;
-        let issuer = self.issuer.clone().unwrap_or_else(|| defaults.issuer.to_owned());
+        let issuer = self.issuer.clone().unwrap_or_else(|| defaults.own_address.to_owned());
         Ok(LocalIssuerSettings {
-            audience: self.audience.clone().unwrap_or_else(|| issuer.clone()),
+            audience: self.audience.clone().or_else(|| resource.map(str::to_owned)).unwrap_or_else(|| issuer.clone()),
             issuer,
             expires_in: self.expires_in,
             not_before: self.not_before,
@@ -186,7 +192,7 @@ impl LocalIssuerConfig {
             refresh_reuse_grace: self.refresh_reuse_grace,
             login_throttle_after: self.login_throttle_after,
             login_throttle_longest: self.login_throttle_longest,
-            signing: self.signing_key(alg, defaults.allow_ephemeral)?,
+            signing: self.signing_key(alg, defaults.debug_build)?,
             retired,
             auth_path: self.auth_path.clone(),
             username_key: self.username_key.clone(),
@@ -250,49 +256,34 @@ fn read(path: &Path, key: &str) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|io| error(key, format!("cannot read {}: {io}", path.display())))
 }
 
-/// Whether `path` can be mounted as a route base: `/`, or segments of
-/// unreserved characters after single slashes, none of them `.` or `..`.
-/// Rocket panics on bases that are not origin URIs, and `<...>` would be a
-/// dynamic segment.
-fn is_route_base(path: &str) -> bool {
-    let Some(segments) = path.strip_prefix('/') else { return false };
-    segments.is_empty()
-        || segments.split('/').all(|segment| {
-            !segment.is_empty()
-                && segment != "."
-                && segment != ".."
-                && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const DEBUG: LocalDefaults<'static> = LocalDefaults { issuer: "http://127.0.0.1:8000", allow_ephemeral: true };
-    const RELEASE: LocalDefaults<'static> = LocalDefaults { allow_ephemeral: false, ..DEBUG };
+    const DEBUG: Defaults<'static> = Defaults { own_address: "http://127.0.0.1:8000", debug_build: true };
+    const RELEASE: Defaults<'static> = Defaults { debug_build: false, ..DEBUG };
 
     #[test]
     fn without_a_key_only_a_debug_build_generates_one() {
         let config = LocalIssuerConfig::default();
-        let error = config.settings(RELEASE).unwrap_err();
+        let error = config.settings(RELEASE, None).unwrap_err();
         assert_eq!(error.key, "local.key_file");
         assert!(error.problem.starts_with("a release build needs a signing key: set `key_file`"), "{error}");
-        let generated = config.settings(DEBUG).unwrap();
-        assert_eq!((generated.issuer.as_str(), generated.audience.as_str()), (DEBUG.issuer, DEBUG.issuer));
+        let generated = config.settings(DEBUG, None).unwrap();
+        assert_eq!((generated.issuer.as_str(), generated.audience.as_str()), (DEBUG.own_address, DEBUG.own_address));
     }
 
     #[test]
     fn short_secrets_and_unknown_algorithms_are_refused() {
         let config =
             LocalIssuerConfig { algorithm: "HS256".into(), secret: Some("too short".into()), ..Default::default() };
-        let error = config.settings(DEBUG).unwrap_err();
+        let error = config.settings(DEBUG, None).unwrap_err();
         assert_eq!(
             error.to_string(),
             "bad `jwt_guard.local.secret`: a HS256 secret needs at least 32 bytes; this one has 9"
         );
         let config = LocalIssuerConfig { algorithm: "none".into(), ..Default::default() };
-        assert_eq!(config.settings(DEBUG).unwrap_err().key, "local.algorithm");
+        assert_eq!(config.settings(DEBUG, None).unwrap_err().key, "local.algorithm");
     }
 
     #[test]

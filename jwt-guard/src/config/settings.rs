@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use super::checks::{check, check_duration};
 use super::local::LocalIssuerSettings;
+use super::resource::ResourceSettings;
 use super::{Audience, Config, IssuerConfig, LOCAL_ISSUER, ScopeClaim, StoreSettings, TokenType};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::{ConfigError, QuotedText};
@@ -24,6 +26,8 @@ pub(crate) struct Settings {
     pub(crate) local: Option<LocalIssuerSettings>,
     /// Where token state is kept.
     pub(crate) store: StoreSettings,
+    /// The API as a protected resource, when `resource` is set.
+    pub(crate) resource: Option<ResourceSettings>,
     /// The realm named in challenges.
     pub(crate) realm: String,
     /// The `Authorization` scheme accepted.
@@ -66,22 +70,22 @@ pub(crate) struct IssuerSettings {
     pub(crate) max_lifetime: Option<Duration>,
 }
 
-/// What the built-in issuer's settings fall back on where the
-/// configuration is silent.
+/// What settings fall back on where the configuration is silent, and the
+/// build they are for.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct LocalDefaults<'a> {
-    /// The `iss` of its tokens: the app's own address.
-    pub(crate) issuer: &'a str,
-    /// Whether a key may be generated when none is configured (debug
-    /// builds only).
-    pub(crate) allow_ephemeral: bool,
+pub(crate) struct Defaults<'a> {
+    /// The app's own address: the built-in issuer's default `iss`.
+    pub(crate) own_address: &'a str,
+    /// Whether this is a debug build, where the built-in issuer may
+    /// generate a key, and `resource` may be a loopback `http` URL.
+    pub(crate) debug_build: bool,
 }
 
-impl LocalDefaults<'static> {
+impl Defaults<'static> {
     /// The defaults of a verifier built outside Rocket: `iss` is
     /// `http://127.0.0.1:8000`, and a debug build may generate a key.
     pub(crate) const STANDALONE: Self =
-        Self { issuer: "http://127.0.0.1:8000", allow_ephemeral: cfg!(debug_assertions) };
+        Self { own_address: "http://127.0.0.1:8000", debug_build: cfg!(debug_assertions) };
 }
 
 /// Why `name` cannot name an issuer, if it cannot: an issuer is named as
@@ -106,17 +110,13 @@ pub const fn check_issuer_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The longest duration any setting takes: a year. Longer ones are surely
-/// mistakes, and would overflow the clocks they are added to.
-const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
-
 /// The most verified tokens the cache may hold.
 const MOST_CACHED_TOKENS: u64 = 1_000_000;
 
 impl Config {
     /// Checks every value, naming the key of the first bad one, and reads
     /// the built-in issuer's keys.
-    pub(crate) fn settings(&self, local_defaults: LocalDefaults<'_>) -> Result<Settings, ConfigError> {
+    pub(crate) fn settings(&self, local_defaults: Defaults<'_>) -> Result<Settings, ConfigError> {
         check(!self.header_prefix.is_empty(), "header_prefix", "must not be empty")?;
         check(
             self.header_prefix.bytes().all(|b| b.is_ascii_graphic()),
@@ -156,9 +156,14 @@ impl Config {
             "the name `local` belongs to the built-in issuer `[jwt_guard.local]`; pick another name",
         )?;
 
-        let mut issuers =
-            self.issuers.iter().map(|(name, issuer)| issuer.settings(name)).collect::<Result<Vec<_>, _>>()?;
-        let local = self.local.as_ref().map(|local| local.settings(local_defaults)).transpose()?;
+        let resource = self.resource_settings(local_defaults.debug_build)?;
+        let identifier = resource.as_ref().map(|resource| resource.identifier.as_str());
+        let mut issuers = self
+            .issuers
+            .iter()
+            .map(|(name, issuer)| issuer.settings(name, identifier))
+            .collect::<Result<Vec<_>, _>>()?;
+        let local = self.local.as_ref().map(|local| local.settings(local_defaults, identifier)).transpose()?;
         issuers.extend(local.as_ref().map(LocalIssuerSettings::issuer_settings));
         let mut seen = HashSet::new();
         for issuer in &issuers {
@@ -184,6 +189,7 @@ impl Config {
             },
             local,
             store: self.store.settings(self.local.as_ref())?,
+            resource,
             realm: self.realm.clone(),
             header_prefix: self.header_prefix.clone(),
         })
@@ -191,18 +197,25 @@ impl Config {
 }
 
 impl IssuerConfig {
-    /// Checks the issuer `name`.
-    fn settings(&self, name: &str) -> Result<IssuerSettings, ConfigError> {
+    /// Checks the issuer `name`; without an `audience`, the API's
+    /// `resource` is its audience.
+    fn settings(&self, name: &str, resource: Option<&str>) -> Result<IssuerSettings, ConfigError> {
         let key = |field: &str| format!("issuers.{name}.{field}");
         check_issuer_name(name)
             .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
         check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
         let issuer_url = parse_url(&self.issuer, self.allow_http, &key("issuer"))?;
-        if let Audience::OneOf(audiences) = &self.audience {
+        let audience = match (&self.audience, resource) {
+            (Audience::OneOf(audiences), Some(resource)) if audiences.is_empty() => {
+                Audience::OneOf(vec![resource.to_owned()])
+            }
+            (audience, _) => audience.clone(),
+        };
+        if let Audience::OneOf(audiences) = &audience {
             check(
                 !audiences.is_empty() && audiences.iter().all(|aud| !aud.is_empty()),
                 &key("audience"),
-                "list the audiences this API accepts, or set `audience = false`",
+                "list the audiences this API accepts, set the API's `resource`, or set `audience = false`",
             )?;
         }
         let keys = match (&self.jwks, &self.jwks_uri) {
@@ -236,7 +249,7 @@ impl IssuerConfig {
         Ok(IssuerSettings {
             name: name.to_owned(),
             issuer: self.issuer.clone(),
-            audience: self.audience.clone(),
+            audience,
             keys,
             algorithms,
             scope_claim: self.scope_claim,
@@ -275,18 +288,6 @@ fn parse_url(text: &str, allow_http: bool, key: &str) -> Result<Url, ConfigError
         .map_err(|error| ConfigError { key: key.to_owned(), problem: format!("is not a URL: {error}") })?;
     check_scheme(&url, allow_http).map_err(|problem| ConfigError { key: key.to_owned(), problem })?;
     Ok(url)
-}
-
-/// Checks that `duration`, the value of `key`, is at most a year, and above
-/// zero if `positive`.
-pub(super) fn check_duration(duration: Duration, key: &str, positive: bool) -> Result<(), ConfigError> {
-    check(duration <= LONGEST_DURATION, key, "must be at most a year (31536000 seconds)")?;
-    check(!positive || !duration.is_zero(), key, "must be above 0")
-}
-
-/// `Ok` if `ok`, or the error that `key` has `problem`.
-pub(super) fn check(ok: bool, key: &str, problem: &str) -> Result<(), ConfigError> {
-    if ok { Ok(()) } else { Err(ConfigError { key: key.to_owned(), problem: problem.to_owned() }) }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::LocalIssuerConfig;
-use super::settings::check;
+use super::checks::check;
 use crate::error::ConfigError;
 use crate::state::{MemoryStore, TokenStore};
 

@@ -1,7 +1,7 @@
 //! The fairing that builds an app's [`JwtGuard`] at ignite from the
 //! `jwt_guard` configuration, mounts the built-in issuer's routes, keeps
-//! keys fresh from liftoff, and puts RFC 6750 challenges on error
-//! responses; and [`JwtGuard::builder`] for configuring it in code.
+//! keys fresh from liftoff, serves the protected-resource metadata, and
+//! puts RFC 6750 challenges on error responses; and [`JwtGuard::builder`] for configuring it in code.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +10,9 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
-use super::{issuer_routes, protected};
-use crate::config::{Config, IssuerConfig, LocalDefaults, LocalIssuerConfig};
+use super::route_policies::{RoutePolicies, group_policies_usable};
+use super::{issuer_routes, resource};
+use crate::config::{Config, Defaults, IssuerConfig, LocalIssuerConfig};
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
 use crate::login::Authenticator;
@@ -67,6 +68,23 @@ impl JwtGuardBuilder {
     /// Sets the longest token accepted, in bytes.
     pub fn max_token_bytes(mut self, max: usize) -> Self {
         self.config.max_token_bytes = max;
+        self
+    }
+
+    /// Sets the API's identifier, which its protected-resource metadata
+    /// and challenges name, and the audience of issuers without one; see
+    /// [`Config::resource`].
+    ///
+    /// ```
+    /// use jwt_guard::{IssuerConfig, JwtGuard};
+    ///
+    /// let fairing = JwtGuard::builder()
+    ///     .resource("https://api.example.com")
+    ///     .issuer("auth0", IssuerConfig::new("https://tenant.example.com/", "https://api.example.com"))
+    ///     .fairing();
+    /// ```
+    pub fn resource(mut self, identifier: impl Into<String>) -> Self {
+        self.config.resource = Some(identifier.into());
         self
     }
 
@@ -197,7 +215,7 @@ impl Fairing for JwtGuardFairing {
         let address = figment.extract_inner::<std::net::IpAddr>("address").unwrap_or([127, 0, 0, 1].into());
         let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
         let own_address = format!("http://{}", std::net::SocketAddr::new(address, port));
-        let defaults = LocalDefaults { issuer: &own_address, allow_ephemeral: cfg!(debug_assertions) };
+        let defaults = Defaults { own_address: &own_address, debug_build: cfg!(debug_assertions) };
         let built =
             config.settings(defaults).and_then(|settings| JwtGuard::from_settings(settings, self.revocations.clone()));
         let built = built.map(|guard| match &self.authenticator {
@@ -211,7 +229,7 @@ impl Fairing for JwtGuardFairing {
                 return Err(rocket);
             }
         };
-        if !protected::group_policies_usable(guard.verifier(), rocket.routes()) {
+        if !group_policies_usable(guard.verifier(), rocket.routes()) {
             return Err(rocket);
         }
         if let Err(error) = guard.load_revocations().await {
@@ -224,7 +242,10 @@ impl Fairing for JwtGuardFairing {
                 rocket = rocket.mount(issuer.auth_path(), issuer_routes::session_routes());
             }
         }
-        Ok(rocket.manage(guard))
+        if let Some(path) = guard.description().metadata_path() {
+            rocket = rocket.mount("/", vec![resource::metadata_route(path)]);
+        }
+        Ok(rocket.manage(guard).manage(RoutePolicies::default()))
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
@@ -245,13 +266,15 @@ impl Fairing for JwtGuardFairing {
         if response.status().code < 400 {
             return;
         }
-        let (Some(error), Some(guard)) = (AuthError::of(request), request.rocket().state::<JwtGuard>()) else {
+        let (Some((error, route_scopes)), Some(guard)) =
+            (AuthError::with_route_scopes(request), request.rocket().state::<JwtGuard>())
+        else {
             return;
         };
         if response.status().code != error.status_code() {
             return;
         }
-        if let Some(challenge) = guard.challenge(error)
+        if let Some(challenge) = guard.route_challenge(error, route_scopes)
             && !response.headers().contains("WWW-Authenticate")
         {
             response.set_header(Header::new("WWW-Authenticate", challenge));

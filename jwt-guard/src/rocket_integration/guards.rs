@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::bearer;
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
+use crate::policy::RoutePolicy;
 use crate::token::Token;
 use crate::verify::Verifier;
 
@@ -21,8 +22,9 @@ use crate::verify::Verifier;
 struct Verified(Result<Token, AuthError>);
 
 /// The first error that refused a request, for catchers and the response
-/// hook to read.
-struct RecordedError(OnceLock<AuthError>);
+/// hook to read, with the scopes that the route's policy needs (none
+/// outside a policy), for the challenge of a 401.
+struct RecordedError(OnceLock<(AuthError, &'static [&'static str])>);
 
 impl AuthError {
     /// The error that a jwt-guard guard refused this request with, if any.
@@ -50,20 +52,29 @@ impl AuthError {
     /// The `WWW-Authenticate` and `Retry-After` headers are added to such a
     /// catcher's response by the fairing.
     pub fn of<'r>(request: &'r Request<'_>) -> Option<&'r AuthError> {
+        Self::with_route_scopes(request).map(|(error, _)| error)
+    }
+
+    /// The error that refused this request, and the scopes that the
+    /// route's policy needs.
+    pub(crate) fn with_route_scopes<'r>(request: &'r Request<'_>) -> Option<&'r (AuthError, &'static [&'static str])> {
         request.local_cache(|| RecordedError(OnceLock::new())).0.get()
     }
 
     /// Keeps the error in the request, for catchers and the response
-    /// hook, and returns the status to answer with.
-    pub(crate) fn record(&self, request: &Request<'_>) -> Status {
+    /// hook, with the scopes `route_scopes` that the route's policy needs,
+    /// and returns the status to answer with.
+    pub(crate) fn record(&self, request: &Request<'_>, route_scopes: &'static [&'static str]) -> Status {
         log::debug!("jwt-guard: {} {}: refused: {self}", request.method(), request.uri().path());
-        let _first_wins = request.local_cache(|| RecordedError(OnceLock::new())).0.set(self.clone());
+        let recorded = request.local_cache(|| RecordedError(OnceLock::new()));
+        let _first_wins = recorded.0.set((self.clone(), route_scopes));
         Status::new(self.status_code())
     }
 
-    /// Keeps the error in the request and turns it into a guard failure.
+    /// Keeps the error in the request and turns it into a guard failure,
+    /// outside any policy.
     pub(crate) fn fail<T>(self, request: &Request<'_>) -> request::Outcome<T, AuthError> {
-        Outcome::Error((self.record(request), self))
+        Outcome::Error((self.record(request, &[]), self))
     }
 }
 
@@ -87,6 +98,12 @@ pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
     }
     let verified = request.local_cache_async(async { Verified(verify_bearer(verifier, token).await) });
     verified.await.0.clone()
+}
+
+/// Verifies the request's token and evaluates the policy `P` on it.
+pub(super) async fn enforce<P: RoutePolicy>(request: &Request<'_>) -> Result<(), AuthError> {
+    let token = verify(request).await?;
+    P::evaluate(&token).await
 }
 
 /// Verifies a bearer token that [`verify`] could not take from the cache

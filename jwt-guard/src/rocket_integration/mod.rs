@@ -1,17 +1,25 @@
 //! Everything Rocket: the managed [`JwtGuard`] and its fairing, the
 //! [`Token`](crate::Token) and [`Claims`] request guards, policy
-//! enforcement for `#[protected]` and [`protect`], and the JSON error
-//! catchers. The verification core knows nothing of Rocket.
+//! enforcement for `#[protected]` and [`protect`], the API's
+//! descriptions of itself (its protected-resource metadata and, with the
+//! feature `openapi`, the security of its OpenAPI document), and the JSON
+//! error catchers. The verification core knows nothing of Rocket.
 
 mod catchers;
 mod fairing;
+mod groups;
 mod guards;
 mod identity;
 mod issuer_routes;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod protected;
+mod resource;
+mod route_policies;
 
 pub use catchers::catchers;
 pub use fairing::{JwtGuardBuilder, JwtGuardFairing};
+pub use groups::{Policy, protect};
 pub use guards::Claims;
 pub use identity::{CurrentUser, LoadIdentity};
-pub use protected::{Policy, Protected, protect};
+pub use protected::Protected;

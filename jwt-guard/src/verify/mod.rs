@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::clock;
-use crate::config::{Config, LocalDefaults, VerifierSettings};
+use crate::config::{Config, Defaults, VerifierSettings};
 use crate::error::{AuthError, ConfigError, TokenProblem};
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
 use crate::revocation::RevocationList;
@@ -85,7 +85,7 @@ impl Verifier {
     ///
     /// The first bad value of `config`, by its key.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        Self::from_settings(config.settings(LocalDefaults::STANDALONE)?.verifier, Arc::default())
+        Self::from_settings(config.settings(Defaults::STANDALONE)?.verifier, Arc::default())
     }
 
     /// A verifier for checked settings that checks every token against

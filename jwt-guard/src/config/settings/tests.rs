@@ -6,7 +6,7 @@ use crate::config::{IssuerConfig, LocalIssuerConfig};
 impl Config {
     /// The issuers' settings, or the first problem.
     fn validate(&self) -> Result<Vec<IssuerSettings>, ConfigError> {
-        self.settings(LocalDefaults::STANDALONE).map(|settings| settings.verifier.issuers)
+        self.settings(Defaults::STANDALONE).map(|settings| settings.verifier.issuers)
     }
 }
 
@@ -134,4 +134,25 @@ fn the_built_in_issuer_is_an_issuer_like_the_others() {
     let local = issuers.iter().find(|issuer| issuer.name == LOCAL_ISSUER).expect("the built-in issuer is trusted");
     assert_eq!((local.issuer.as_str(), local.token_type), ("http://127.0.0.1:8000", Some(TokenType::AtJwt)));
     assert!(matches!(&local.keys, KeyLocation::Inline(keys) if keys.len() == 1));
+}
+
+#[test]
+fn without_an_audience_an_issuer_takes_the_resource() {
+    let without_audience = IssuerConfig { audience: Audience::default(), ..IssuerConfig::new("https://idp.test/", "") };
+    assert_eq!(
+        problem(&with_issuer(without_audience.clone())),
+        (
+            "issuers.idp.audience".into(),
+            "list the audiences this API accepts, set the API's `resource`, or set `audience = false`".into()
+        )
+    );
+    let config = Config { resource: Some("https://api.example.com/v1".into()), ..with_issuer(without_audience) };
+    let settings = config.validate().unwrap();
+    assert_eq!(settings[0].audience, Audience::OneOf(vec!["https://api.example.com/v1".into()]));
+
+    let explicit = Config {
+        resource: Some("https://api.example.com/v1".into()),
+        ..with_issuer(IssuerConfig::new("https://idp.test/", "legacy"))
+    };
+    assert_eq!(explicit.validate().unwrap()[0].audience, Audience::from("legacy"), "a configured audience stays");
 }

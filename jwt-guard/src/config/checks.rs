@@ -1,0 +1,37 @@
+//! The checks that every part of the configuration makes of its values,
+//! each naming the key of a bad one.
+
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// The longest duration any setting takes: a year. Longer ones are surely
+/// mistakes, and would overflow the clocks they are added to.
+const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Checks that `duration`, the value of `key`, is at most a year, and above
+/// zero if `positive`.
+pub(super) fn check_duration(duration: Duration, key: &str, positive: bool) -> Result<(), ConfigError> {
+    check(duration <= LONGEST_DURATION, key, "must be at most a year (31536000 seconds)")?;
+    check(!positive || !duration.is_zero(), key, "must be above 0")
+}
+
+/// `Ok` if `ok`, or the error that `key` has `problem`.
+pub(super) fn check(ok: bool, key: &str, problem: &str) -> Result<(), ConfigError> {
+    if ok { Ok(()) } else { Err(ConfigError { key: key.to_owned(), problem: problem.to_owned() }) }
+}
+
+/// Whether `path` can be mounted as a route base: `/`, or segments of
+/// unreserved characters after single slashes, none of them `.` or `..`.
+/// Rocket panics on bases that are not origin URIs, and `<...>` would be a
+/// dynamic segment.
+pub(super) fn is_route_base(path: &str) -> bool {
+    let Some(segments) = path.strip_prefix('/') else { return false };
+    segments.is_empty()
+        || segments.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
+        })
+}

@@ -1,0 +1,108 @@
+//! What the API says of itself, written from its configuration so that it
+//! never disagrees with what is enforced: its protected-resource metadata
+//! (RFC 9728), and its issuers as its OpenAPI document names them. The
+//! scopes of its routes come from the Rocket wing, which knows the routes.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use crate::algorithm::AlgorithmSet;
+use crate::config::{IssuerSettings, ResourceSettings};
+#[cfg(feature = "openapi")]
+use crate::keys::{KeyLocation, RemoteLocation};
+
+/// The API's description.
+#[derive(Debug)]
+pub(crate) struct ApiDescription {
+    /// The API as a protected resource, when `resource` is set.
+    resource: Option<ResourceSettings>,
+    /// Every trusted issuer, the built-in one included.
+    pub(crate) issuers: Vec<DescribedIssuer>,
+    /// The algorithms accepted from any issuer.
+    algorithms: AlgorithmSet,
+}
+
+/// A trusted issuer, as the API's descriptions name it.
+#[derive(Debug)]
+pub(crate) struct DescribedIssuer {
+    /// Its `issuer`: the `iss` of its tokens.
+    pub(crate) issuer: String,
+    /// The name that policies use.
+    #[cfg(feature = "openapi")]
+    pub(crate) name: String,
+    /// Its OIDC discovery document, when its keys are found through it.
+    #[cfg(feature = "openapi")]
+    pub(crate) discovery: Option<String>,
+}
+
+impl ApiDescription {
+    /// The description of an API that is `resource` (if set) and trusts
+    /// `issuers`.
+    pub(crate) fn new(resource: Option<ResourceSettings>, issuers: &[IssuerSettings]) -> Self {
+        Self {
+            resource,
+            issuers: issuers.iter().map(DescribedIssuer::new).collect(),
+            algorithms: issuers.iter().fold(AlgorithmSet::default(), |all, issuer| all.union(issuer.algorithms)),
+        }
+    }
+
+    /// The URL of the protected-resource metadata, which challenges name.
+    pub(crate) fn metadata_url(&self) -> Option<&str> {
+        Some(&self.resource.as_ref()?.metadata_url)
+    }
+
+    /// The path of the protected-resource metadata on this server.
+    #[cfg(feature = "rocket")]
+    pub(crate) fn metadata_path(&self) -> Option<&str> {
+        Some(&self.resource.as_ref()?.metadata_path)
+    }
+
+    /// The protected-resource metadata, whose `scopes_supported` are
+    /// `route_scopes` (the scopes that the mounted routes' policies name)
+    /// and the configured ones. Members without a value are left out
+    /// (RFC 9728 section 3.2).
+    pub(crate) fn metadata<'s>(&self, route_scopes: impl IntoIterator<Item = &'s str>) -> Option<Value> {
+        let resource = self.resource.as_ref()?;
+        let mut scopes: BTreeSet<&str> = resource.scopes.iter().map(String::as_str).collect();
+        for scope in route_scopes {
+            scopes.insert(scope);
+        }
+        let issuers: Vec<&str> = self.issuers.iter().map(|issuer| issuer.issuer.as_str()).collect();
+        let algorithms: Vec<&str> = self.algorithms.iter().map(|alg| alg.name()).collect();
+        let mut document = Map::new();
+        let mut put = |name: &str, value: Value| {
+            document.insert(name.to_owned(), value);
+        };
+        put("resource", json!(resource.identifier));
+        put("authorization_servers", json!(issuers));
+        if !scopes.is_empty() {
+            put("scopes_supported", json!(scopes));
+        }
+        put("bearer_methods_supported", json!(["header"]));
+        // Not a registered member: the algorithms accepted on access tokens.
+        put("token_signing_alg_values_supported", json!(algorithms));
+        if let Some(name) = &resource.name {
+            put("resource_name", json!(name));
+        }
+        if let Some(documentation) = &resource.documentation {
+            put("resource_documentation", json!(documentation));
+        }
+        Some(Value::Object(document))
+    }
+}
+
+impl DescribedIssuer {
+    fn new(settings: &IssuerSettings) -> Self {
+        Self {
+            issuer: settings.issuer.clone(),
+            #[cfg(feature = "openapi")]
+            name: settings.name.clone(),
+            #[cfg(feature = "openapi")]
+            discovery: match &settings.keys {
+                KeyLocation::Remote(RemoteLocation::Discovery { document, .. }) => Some(document.to_string()),
+                _ => None,
+            },
+        }
+    }
+}
