@@ -61,6 +61,8 @@ exports! {
         _Policy => Policy,
         _RoutePolicy => RoutePolicy,
         _PolicyWay => PolicyWay,
+        _Bound => Bound,
+        _require_binding => require_binding,
         _Sealed => Sealed,
         _Token => Token,
         _Protected => Protected,

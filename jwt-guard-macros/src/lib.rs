@@ -41,6 +41,8 @@ use proc_macro::TokenStream;
 /// | `issuer = "auth0"` | come from the issuer configured under that name |
 /// | `check = tenant_matches` | pass the app's `fn(&Token) -> bool`, or `async fn(&Token) -> bool` |
 /// | `any(...)`, `all(...)` | meet one, or all, of the nested options |
+/// | `bound` | be sender-constrained: DPoP-bound (RFC 9449) or certificate-bound (RFC 8705); a bearer token is a 401 |
+/// | `bound = "dpop"`, `bound = "mtls"` | be bound in that way |
 /// | `claims = AppClaims` | (names the typed claims that `claim(...)` refers to) |
 ///
 /// ```

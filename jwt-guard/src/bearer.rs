@@ -1,22 +1,34 @@
-//! Finding the bearer token of a request (RFC 6750 section 2.1): one
-//! `Authorization` header, `<scheme> <token>`, the scheme compared
+//! Finding the token of a request (RFC 6750 section 2.1, RFC 9449
+//! section 7.1): one `Authorization` header, `<scheme> <token>`, the
+//! scheme (the configured bearer one, or `DPoP`) compared
 //! case-insensitively and the token in `b64token` syntax.
 
 use crate::error::{AuthError, RequestProblem};
 
-/// The bearer token among a request's `Authorization` header values; its
-/// syntax is checked by [`check_syntax`].
+/// How a request presented its token.
+#[cfg_attr(not(fuzzing), allow(unreachable_pub, reason = "public to the fuzz targets only"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// `Bearer` (or the configured `header_prefix`), or no token at all.
+    #[default]
+    Bearer,
+    /// `DPoP`, which a proof must accompany.
+    Dpop,
+}
+
+/// The token among a request's `Authorization` header values, and the
+/// scheme it came with; its syntax is checked by [`check_syntax`].
 ///
 /// `token_in_uri` says whether the query string carries an `access_token`:
 /// such a request is refused, as tokens in URIs end up in logs.
 ///
-/// Another scheme (`Basic ...`) means the request has no bearer token.
+/// Another scheme (`Basic ...`) means the request has no token.
 #[cfg_attr(not(fuzzing), allow(unreachable_pub, reason = "public to the fuzz targets only"))]
 pub fn locate<'a>(
     mut authorization: impl Iterator<Item = &'a str>,
     token_in_uri: bool,
     scheme: &str,
-) -> Result<&'a str, AuthError> {
+) -> Result<(Scheme, &'a str), AuthError> {
     let first = authorization.next();
     if authorization.next().is_some() {
         return Err(RequestProblem::SeveralAuthorizationHeaders.into());
@@ -26,10 +38,14 @@ pub fn locate<'a>(
     }
     let value = first.ok_or(AuthError::MissingToken)?;
     let (sent_scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-    if !sent_scheme.eq_ignore_ascii_case(scheme) {
+    let scheme = if sent_scheme.eq_ignore_ascii_case(scheme) {
+        Scheme::Bearer
+    } else if sent_scheme.eq_ignore_ascii_case("DPoP") {
+        Scheme::Dpop
+    } else {
         return Err(AuthError::MissingToken);
-    }
-    Ok(credentials.trim_start_matches(' '))
+    };
+    Ok((scheme, credentials.trim_start_matches(' ')))
 }
 
 /// Refuses a token outside the `b64token` syntax as a malformed request.
@@ -61,7 +77,7 @@ mod tests {
     use super::*;
 
     fn extract_from(values: &[&'static str]) -> Result<&'static str, AuthError> {
-        locate(values.iter().copied(), false, "Bearer").and_then(check_syntax)
+        locate(values.iter().copied(), false, "Bearer").and_then(|(_, token)| check_syntax(token))
     }
 
     #[test]
@@ -69,6 +85,13 @@ mod tests {
         assert_eq!(extract_from(&["Bearer abc.def.ghi"]), Ok("abc.def.ghi"));
         assert_eq!(extract_from(&["bearer abc.def.ghi"]), Ok("abc.def.ghi"));
         assert_eq!(extract_from(&["BEARER  a-b_c~d+e/f=="]), Ok("a-b_c~d+e/f=="));
+    }
+
+    #[test]
+    fn the_dpop_scheme_is_told_apart() {
+        assert_eq!(locate(["DPoP abc.def.ghi"].into_iter(), false, "Bearer"), Ok((Scheme::Dpop, "abc.def.ghi")));
+        assert_eq!(locate(["dpop abc"].into_iter(), false, "Bearer"), Ok((Scheme::Dpop, "abc")));
+        assert_eq!(locate(["Bearer abc"].into_iter(), false, "Bearer"), Ok((Scheme::Bearer, "abc")));
     }
 
     #[test]

@@ -10,12 +10,15 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
+mod binding;
 mod checks;
 mod local;
 mod resource;
 mod settings;
 mod store;
 
+pub(crate) use binding::DpopSettings;
+pub use binding::{DpopConfig, DpopMode, MtlsConfig};
 pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
 pub(crate) use resource::ResourceSettings;
@@ -106,6 +109,10 @@ pub struct Config {
     pub local: Option<LocalIssuerConfig>,
     /// Where token state is kept: `[jwt_guard.store]`.
     pub store: StoreConfig,
+    /// How DPoP proofs are checked: `[jwt_guard.dpop]`.
+    pub dpop: DpopConfig,
+    /// Where client certificates come from: `[jwt_guard.mtls]`.
+    pub mtls: MtlsConfig,
 }
 
 impl Default for Config {
@@ -128,6 +135,8 @@ impl Default for Config {
             issuers: BTreeMap::new(),
             local: None,
             store: StoreConfig::default(),
+            dpop: DpopConfig::default(),
+            mtls: MtlsConfig::default(),
         }
     }
 }
@@ -188,6 +197,10 @@ pub struct IssuerConfig {
     /// signing key can mint. Default: off.
     #[serde(default, deserialize_with = "optional_seconds")]
     pub max_lifetime: Option<Duration>,
+    /// Whether its tokens may, or must, be DPoP-bound. Default:
+    /// [`DpopMode::Allowed`].
+    #[serde(default)]
+    pub dpop: DpopMode,
 }
 
 impl IssuerConfig {
@@ -205,7 +218,21 @@ impl IssuerConfig {
             jwks: None,
             token_type: None,
             max_lifetime: None,
+            dpop: DpopMode::default(),
         }
+    }
+
+    /// Says whether its tokens may, or must, be DPoP-bound.
+    ///
+    /// ```
+    /// use jwt_guard::{DpopMode, IssuerConfig};
+    ///
+    /// let issuer = IssuerConfig::new("https://idp.example.com/", "https://api.example.com").dpop(DpopMode::Required);
+    /// assert_eq!(issuer.dpop, DpopMode::Required);
+    /// ```
+    pub fn dpop(mut self, mode: DpopMode) -> Self {
+        self.dpop = mode;
+        self
     }
 
     /// Requires tokens to say they are of this type in their `typ` header.

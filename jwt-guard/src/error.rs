@@ -45,6 +45,14 @@ pub enum AuthError {
     /// The token is not acceptable: 401 `invalid_token`.
     #[error(transparent)]
     InvalidToken(#[from] TokenProblem),
+    /// The DPoP proof is not acceptable: 401 `invalid_dpop_proof`
+    /// (RFC 9449 section 7.1).
+    #[error(transparent)]
+    InvalidProof(#[from] ProofProblem),
+    /// The DPoP proof lacks the nonce that the server gave out, or has an
+    /// old one: 401 `use_dpop_nonce`, with a fresh one in `DPoP-Nonce`.
+    #[error("the DPoP proof must carry the nonce of the `DPoP-Nonce` header")]
+    UseDpopNonce,
     /// The token is valid, but the route's policy denies it: 403
     /// `insufficient_scope`.
     #[error(transparent)]
@@ -56,6 +64,10 @@ pub enum AuthError {
         /// How long the client should wait before trying again.
         retry_after: Duration,
     },
+    /// The token store, which DPoP proofs are checked against for replays,
+    /// cannot be reached: 503 with `Retry-After`.
+    #[error("the server cannot check the request right now; retry later")]
+    StoreUnavailable,
     /// The app did not attach `JwtGuard::fairing()`: 500.
     #[error("authentication is not configured on this server")]
     NotConfigured,
@@ -65,10 +77,10 @@ impl AuthError {
     /// The HTTP status code of the response.
     pub fn status_code(&self) -> u16 {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) => 401,
+            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidProof(_) | Self::UseDpopNonce => 401,
             Self::InvalidRequest(_) => 400,
             Self::Forbidden(_) => 403,
-            Self::KeysUnavailable { .. } => 503,
+            Self::KeysUnavailable { .. } | Self::StoreUnavailable => 503,
             Self::NotConfigured => 500,
         }
     }
@@ -80,68 +92,12 @@ impl AuthError {
             Self::MissingToken => "missing_token",
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidToken(_) => "invalid_token",
+            Self::InvalidProof(_) => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
             Self::Forbidden(_) => "insufficient_scope",
-            Self::KeysUnavailable { .. } => "temporarily_unavailable",
+            Self::KeysUnavailable { .. } | Self::StoreUnavailable => "temporarily_unavailable",
             Self::NotConfigured => "server_error",
         }
-    }
-
-    /// The `WWW-Authenticate` challenge for this error, if it has one.
-    ///
-    /// ```
-    /// use jwt_guard::{AuthError, TokenProblem};
-    ///
-    /// let error = AuthError::InvalidToken(TokenProblem::Expired);
-    /// assert_eq!(
-    ///     error.challenge("api").unwrap(),
-    ///     r#"Bearer realm="api", error="invalid_token", error_description="the token has expired""#,
-    /// );
-    /// assert_eq!(AuthError::MissingToken.challenge("api").unwrap(), r#"Bearer realm="api""#);
-    /// ```
-    ///
-    /// Every quoted value keeps to the characters RFC 6750 allows in one
-    /// (`%x20-21 / %x23-5B / %x5D-7E`), whatever it was built from.
-    pub fn challenge(&self, realm: &str) -> Option<String> {
-        self.challenge_with(realm, None, &[])
-    }
-
-    /// The challenge, with `resource_metadata` (RFC 9728 section 5.1) when
-    /// the API has metadata, and, on a 401, the scopes that the route needs
-    /// (`needed`), so that a client asks for the right token at once.
-    pub(crate) fn challenge_with(
-        &self,
-        realm: &str,
-        resource_metadata: Option<&str>,
-        needed: &[&str],
-    ) -> Option<String> {
-        let scope = match self {
-            Self::Forbidden(denial) => denial.needed_scopes().map(|scopes| scopes.to_string()),
-            Self::MissingToken | Self::InvalidToken(_) if !needed.is_empty() => Some(needed.join(" ")),
-            _ => None,
-        };
-        let error = match self {
-            Self::MissingToken => None,
-            Self::InvalidRequest(_) | Self::InvalidToken(_) | Self::Forbidden(_) => Some(self.code()),
-            Self::KeysUnavailable { .. } | Self::NotConfigured => return None,
-        };
-        let mut challenge = format!(r#"Bearer realm="{}""#, QuotedText::new(realm));
-        let mut add = |name: &str, value: &dyn fmt::Display| {
-            challenge.push_str(&format!(r#", {name}="{}""#, QuotedText::new(value)));
-        };
-        if let Some(url) = resource_metadata {
-            add("resource_metadata", &url);
-        }
-        if let Some(code) = error {
-            add("error", &code);
-            match self {
-                Self::Forbidden(denial) => add("error_description", denial),
-                _ => add("error_description", self),
-            }
-        }
-        if let Some(scope) = scope {
-            add("scope", &scope);
-        }
-        Some(challenge)
     }
 }
 
@@ -295,9 +251,99 @@ pub enum TokenProblem {
     /// The token's `jti` has been revoked.
     #[error("the token has been revoked")]
     Revoked,
+    /// The token is DPoP-bound (`cnf.jkt`), but came without the `DPoP`
+    /// scheme and a proof.
+    #[error("the token is DPoP-bound: send it with the `DPoP` scheme and a proof")]
+    ProofRequired,
+    /// The token came with the `DPoP` scheme but is not DPoP-bound.
+    #[error("the token is not DPoP-bound: send it with the `Bearer` scheme")]
+    NotDpopBound,
+    /// The token's issuer accepts DPoP-bound tokens only.
+    #[error("this issuer's tokens must be DPoP-bound")]
+    DpopRequired,
+    /// The token's issuer does not accept the `DPoP` scheme.
+    #[error("this issuer's tokens are not accepted with DPoP")]
+    DpopNotAccepted,
+    /// The token is bound to a client certificate (`cnf["x5t#S256"]`) that
+    /// the request did not present.
+    #[error("the token is bound to a client certificate that this request did not present")]
+    CertificateMismatch,
+    /// The route's policy needs a sender-constrained token (DPoP or a
+    /// client certificate), of the kind it names.
+    #[error("this resource needs a sender-constrained token ({0})")]
+    BindingRequired(&'static str),
     /// The claims do not fit the handler's claims type.
     #[error("the token's claims do not fit: {0}")]
     ClaimsMismatch(ClaimsMismatch),
+}
+
+/// Why a DPoP proof is refused (401 `invalid_dpop_proof`, RFC 9449
+/// section 4.3). Every check that costs no signature runs before the
+/// signature is verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProofProblem {
+    /// No `DPoP` header, or an empty one.
+    #[error("the request has no DPoP proof")]
+    Missing,
+    /// More than one `DPoP` header.
+    #[error("the request has more than one DPoP proof")]
+    Several,
+    /// The proof is longer than a proof can be.
+    #[error("the DPoP proof is too large")]
+    TooLarge,
+    /// Not a compact JWS of JSON objects.
+    #[error("the DPoP proof is malformed: {0}")]
+    Malformed(&'static str),
+    /// `typ` is not `dpop+jwt`.
+    #[error("the DPoP proof's `typ` is not `dpop+jwt`")]
+    WrongType,
+    /// `alg` is not an allowed asymmetric algorithm.
+    #[error("the DPoP proof's signing algorithm is not accepted")]
+    AlgorithmNotAllowed,
+    /// `jwk` is missing, private, or not a public key of `alg`'s type.
+    #[error("the DPoP proof's `jwk` is not a public key of its algorithm: {0}")]
+    BadKey(&'static str),
+    /// A required claim is missing or mistyped.
+    #[error("the DPoP proof lacks a valid `{0}` claim")]
+    MissingClaim(&'static str),
+    /// `htm` is not the request's method.
+    #[error("the DPoP proof's `htm` is not this request's method")]
+    WrongMethod,
+    /// `htu` is not this request's URL.
+    #[error("the DPoP proof's `htu` is not this request's URL")]
+    WrongUrl,
+    /// `iat` is too old, or in the future.
+    #[error("the DPoP proof's `iat` is outside the accepted window")]
+    Stale,
+    /// `ath` is not the hash of the access token.
+    #[error("the DPoP proof's `ath` is not the hash of the access token")]
+    WrongTokenHash,
+    /// The proof's key is not the one the token is bound to (`cnf.jkt`).
+    #[error("the DPoP proof's key is not the one the token is bound to")]
+    WrongKey,
+    /// The signature does not match the proof's key.
+    #[error("the DPoP proof's signature is invalid")]
+    BadSignature,
+    /// The proof was presented before.
+    #[error("the DPoP proof was used before")]
+    Replayed,
+}
+
+/// What [`TokenProblem::BindingRequired`] names for a route that needs a
+/// certificate-bound token.
+pub(crate) const CERTIFICATE_BINDING: &str = "a client certificate";
+
+impl TokenProblem {
+    /// Whether the client should send its token with DPoP instead: the
+    /// problem goes into the `DPoP` challenge.
+    pub(crate) fn asks_for_dpop(&self) -> bool {
+        match self {
+            Self::ProofRequired | Self::DpopRequired => true,
+            Self::BindingRequired(kind) => *kind != CERTIFICATE_BINDING,
+            _ => false,
+        }
+    }
 }
 
 /// How a token's claims fail to fit the app's claims type. A claim is named

@@ -11,10 +11,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::bearer;
+use crate::bearer::{self, Scheme};
+use crate::binding::{self, RequestCredentials, RequestLine};
+use crate::challenge::Challenge;
 use crate::clock;
-use crate::config::{Config, Defaults, Settings};
+use crate::config::{Config, Defaults, DpopMode, Settings};
 use crate::description::ApiDescription;
+use crate::dpop::DpopVerifier;
 use crate::error::{AuthError, ConfigError};
 use crate::issuing::LocalIssuer;
 use crate::login::Authenticator;
@@ -65,8 +68,23 @@ pub struct JwtGuard {
     leeway: Duration,
     /// What the API says of itself.
     description: ApiDescription,
+    /// Checks DPoP proofs.
+    dpop: DpopVerifier,
+    /// Which schemes some issuer's tokens may come with.
+    schemes: AcceptedSchemes,
+    /// The request header that carries client certificates, if trusted
+    /// (the Rocket wing reads it).
+    #[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "read by the Rocket wing"))]
+    certificate_header: Option<String>,
     realm: String,
     header_prefix: String,
+}
+
+/// Which schemes some issuer's tokens may come with, for challenges.
+#[derive(Debug, Clone, Copy)]
+struct AcceptedSchemes {
+    bearer: bool,
+    dpop: bool,
 }
 
 impl std::fmt::Debug for JwtGuard {
@@ -106,6 +124,12 @@ impl JwtGuard {
         let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
         let leeway = settings.verifier.leeway;
         let description = ApiDescription::new(settings.resource, &settings.verifier.issuers);
+        let modes = || settings.verifier.issuers.iter().map(|issuer| issuer.dpop);
+        let schemes = AcceptedSchemes {
+            bearer: modes().any(|mode| mode != DpopMode::Required),
+            dpop: modes().any(|mode| mode != DpopMode::Off),
+        };
+        let dpop = DpopVerifier::new(&settings.dpop, leeway.as_secs_f64());
         let verifier = Verifier::from_settings(settings.verifier, Arc::clone(&revocations))?;
         let verifier = match list {
             Some(list) => verifier.with_revocations(list),
@@ -119,6 +143,9 @@ impl JwtGuard {
             revocations,
             leeway,
             description,
+            dpop,
+            schemes,
+            certificate_header: settings.certificate_header,
             realm: settings.realm,
             header_prefix: settings.header_prefix,
         })
@@ -203,22 +230,23 @@ impl JwtGuard {
         self.leeway.as_secs_f64().ceil() as u64
     }
 
-    /// The bearer token among a request's `Authorization` header values,
-    /// not verified yet; `token_in_uri` says whether its query string has
-    /// an `access_token`, which is refused (RFC 6750 section 2.3). Its
-    /// syntax is checked by [`bearer::check_syntax`].
+    /// The token among a request's `Authorization` header values, not
+    /// verified yet, and its scheme; `token_in_uri` says whether its query
+    /// string has an `access_token`, which is refused (RFC 6750 section
+    /// 2.3). Its syntax is checked by [`bearer::check_syntax`].
     pub(crate) fn locate_token<'a>(
         &self,
         authorization: impl Iterator<Item = &'a str>,
         token_in_uri: bool,
-    ) -> Result<&'a str, AuthError> {
+    ) -> Result<(Scheme, &'a str), AuthError> {
         bearer::locate(authorization, token_in_uri, &self.header_prefix)
     }
 
     /// Verifies the bearer token among a request's `Authorization` header
-    /// values: what a web framework's integration calls for each request.
-    /// `token_in_uri` says whether the request's query string holds an
-    /// `access_token`, which is refused (RFC 6750 section 2.3).
+    /// values. `token_in_uri` says whether the request's query string
+    /// holds an `access_token`, which is refused (RFC 6750 section 2.3).
+    /// Sender-constrained tokens need what [`JwtGuard::authenticate_request`]
+    /// is given, and are refused here.
     ///
     /// ```
     /// # use jwt_guard::{AuthError, Config, IssuerConfig, JwtGuard};
@@ -228,7 +256,7 @@ impl JwtGuard {
     /// # futures_util::FutureExt::now_or_never(async {
     /// let refused = guard.authenticate(["Basic dXNlcjpwYXNz"].into_iter(), false).await;
     /// assert_eq!(refused.unwrap_err(), AuthError::MissingToken);
-    /// assert_eq!(guard.challenge(&AuthError::MissingToken).unwrap(), r#"Bearer realm="api""#);
+    /// assert!(guard.challenge(&AuthError::MissingToken).unwrap().starts_with(r#"Bearer realm="api""#));
     /// # }).unwrap();
     /// # Ok::<(), jwt_guard::ConfigError>(())
     /// ```
@@ -242,25 +270,79 @@ impl JwtGuard {
         authorization: impl Iterator<Item = &'a str>,
         token_in_uri: bool,
     ) -> Result<Token, AuthError> {
-        let token = self.locate_token(authorization, token_in_uri)?;
-        match self.verifier.cached(token).await {
-            Some(verified) => Ok(verified),
-            None => self.verifier.verify_fresh(bearer::check_syntax(token)?).await,
-        }
+        let authorization: Vec<&str> = authorization.collect();
+        self.authenticate_request(&RequestCredentials {
+            authorization: &authorization,
+            token_in_uri,
+            ..Default::default()
+        })
+        .await
     }
 
-    /// The `WWW-Authenticate` challenge to send with `error`, if it has
-    /// one, in this app's realm, naming the protected-resource metadata
-    /// when `resource` is set.
+    /// Verifies a request's token with all it presents: what a web
+    /// framework's integration calls for each request. A DPoP-bound token
+    /// needs the `DPoP` scheme and a proof for the request's method and
+    /// path; a certificate-bound one, the certificate it is bound to.
+    ///
+    /// # Errors
+    ///
+    /// The [`AuthError`] to answer with: its status, and the challenge that
+    /// [`JwtGuard::challenge`] writes for it.
+    pub async fn authenticate_request(&self, request: &RequestCredentials<'_>) -> Result<Token, AuthError> {
+        let (scheme, token) = self.locate_token(request.authorization.iter().copied(), request.token_in_uri)?;
+        let verified = match self.verifier.cached(token).await {
+            Some(verified) => verified,
+            None => self.verifier.verify_fresh(bearer::check_syntax(token)?).await?,
+        };
+        let line = RequestLine { method: request.method, path: request.path };
+        let proofs = request.dpop.iter().copied();
+        binding::check_dpop(&verified, scheme, proofs, line, &self.dpop, &*self.store).await?;
+        let presented = request.client_certificate.map(binding::certificate_thumbprint);
+        binding::check_certificate(&verified, presented.as_deref())?;
+        Ok(verified)
+    }
+
+    /// The `WWW-Authenticate` challenges to send with `error`, if it has
+    /// any, in this app's realm: one for each scheme that some issuer's
+    /// tokens may come with (`Bearer`, and `DPoP` with its algorithms),
+    /// each naming the protected-resource metadata when `resource` is set.
     pub fn challenge(&self, error: &AuthError) -> Option<String> {
-        self.route_challenge(error, &[])
+        self.route_challenge(error, &[], Scheme::Bearer)
     }
 
-    /// The challenge to send with `error` from a route whose policy needs
-    /// `route_scopes`: a 401 names them, so that a client asks for the
-    /// right token at once.
-    pub(crate) fn route_challenge(&self, error: &AuthError, route_scopes: &[&str]) -> Option<String> {
-        error.challenge_with(&self.realm, self.description.metadata_url(), route_scopes)
+    /// The challenges to send with `error` from a route whose policy needs
+    /// `route_scopes` (a 401 names them, so that a client asks for the
+    /// right token at once), to a request that used `scheme`.
+    pub(crate) fn route_challenge(&self, error: &AuthError, route_scopes: &[&str], scheme: Scheme) -> Option<String> {
+        let challenge = Challenge {
+            realm: &self.realm,
+            resource_metadata: self.description.metadata_url(),
+            bearer: self.schemes.bearer,
+            dpop_algs: self.schemes.dpop.then(|| self.dpop.algs()),
+            route_scopes,
+            scheme,
+        };
+        challenge.write(error)
+    }
+
+    /// The value of a `DPoP-Nonce` header to send, when `[jwt_guard.dpop]`
+    /// demands nonces (`nonce = true`): the fairing adds one to every
+    /// answer to a request with a DPoP proof.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.dpop.fresh_nonce()
+    }
+
+    /// Checks DPoP proofs.
+    #[cfg(feature = "rocket")]
+    pub(crate) fn dpop(&self) -> &DpopVerifier {
+        &self.dpop
+    }
+
+    /// The request header that carries client certificates, if the
+    /// configuration trusts one.
+    #[cfg(feature = "rocket")]
+    pub(crate) fn certificate_header(&self) -> Option<&str> {
+        self.certificate_header.as_deref()
     }
 
     /// The URL of the API's protected-resource metadata, if `resource` is

@@ -14,7 +14,7 @@ use crate::signing::{SigningKey, SigningKeyError};
 use crate::token::ACCESS_TYPE;
 
 /// Claims that the issuer sets itself and that a grant cannot override.
-const REGISTERED: [&str; 9] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid"];
+const REGISTERED: [&str; 10] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid", "cnf"];
 
 /// The claims of `claims` that the issuer does not set itself.
 fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
@@ -64,13 +64,28 @@ impl Grant {
     }
 }
 
+/// What a token is bound to (its `cnf` claim, RFC 7800): the key of a
+/// DPoP proof, or a client certificate, that the login presented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Confirmation {
+    /// `{"jkt": ...}`: the RFC 7638 thumbprint of a DPoP key (RFC 9449).
+    #[serde(rename = "jkt")]
+    Dpop(String),
+    /// `{"x5t#S256": ...}`: the SHA-256 thumbprint of a client
+    /// certificate (RFC 8705).
+    #[serde(rename = "x5t#S256")]
+    Certificate(String),
+}
+
 /// Tokens issued at login or refresh: the body of a successful
 /// `POST {auth_path}` or `POST {auth_path}/refresh`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IssuedTokens {
     /// The signed access token.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `DPoP` for a token bound to a DPoP key, else `Bearer` (RFC 9449
+    /// section 5).
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
@@ -130,17 +145,19 @@ impl LocalIssuer {
     ///
     /// The key cannot sign, or no random bits could be had.
     pub fn issue(&self, grant: &Grant) -> Result<IssuedTokens, SigningKeyError> {
-        self.access_tokens(grant, None, clock::unix_now_secs(), None)
+        self.access_tokens(grant, None, clock::unix_now_secs(), None, None)
     }
 
     /// Signs an access token for `grant` issued at `issued_at`, of the
-    /// session `sid` if any, beside `refresh_token`.
+    /// session `sid` if any, bound to `confirmation` if any, beside
+    /// `refresh_token`.
     pub(crate) fn access_tokens(
         &self,
         grant: &Grant,
         sid: Option<&str>,
         issued_at: u64,
         refresh_token: Option<String>,
+        confirmation: Option<&Confirmation>,
     ) -> Result<IssuedTokens, SigningKeyError> {
         let settings = &self.settings;
         let mut claims = unregistered(&grant.claims);
@@ -162,13 +179,15 @@ impl LocalIssuer {
         if let Some(sid) = sid {
             claims.insert("sid".into(), json!(sid));
         }
+        if let Some(confirmation) = confirmation {
+            claims.insert("cnf".into(), json!(confirmation));
+        }
         let access_token = signing.sign(ACCESS_TYPE, &claims)?;
-        Ok(IssuedTokens {
-            access_token,
-            token_type: "Bearer",
-            expires_in: settings.expires_in.as_secs(),
-            refresh_token,
-        })
+        let token_type = match confirmation {
+            Some(Confirmation::Dpop(_)) => "DPoP",
+            _ => "Bearer",
+        };
+        Ok(IssuedTokens { access_token, token_type, expires_in: settings.expires_in.as_secs(), refresh_token })
     }
 
     /// Its settings, for the sessions of its logins.
@@ -210,7 +229,7 @@ mod tests {
             .claim("role", "admin")
             .claim("iss", "https://evil.test")
             .claim("sid", "forged");
-        let tokens = issuer.access_tokens(&grant, Some("session-1"), 1_900_000_000, None).unwrap();
+        let tokens = issuer.access_tokens(&grant, Some("session-1"), 1_900_000_000, None, None).unwrap();
         let payload = tokens.access_token.split('.').nth(1).unwrap();
         let claims: Map<String, Value> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         assert_eq!(claims["iss"], "https://api.test");

@@ -59,9 +59,13 @@
 
 mod algorithm;
 mod bearer;
+mod binding;
+mod challenge;
 mod clock;
 mod config;
 mod description;
+mod digest;
+mod dpop;
 mod error;
 mod guard;
 mod issuing;
@@ -80,13 +84,14 @@ mod token;
 mod verify;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use binding::RequestCredentials;
 pub use config::{
-    Audience, Config, DEFAULT_STORE_PATH, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig, ScopeClaim, StoreConfig,
-    TokenType,
+    Audience, Config, DEFAULT_STORE_PATH, DpopConfig, DpopMode, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig,
+    MtlsConfig, ScopeClaim, StoreConfig, TokenType,
 };
-pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, RequestProblem, TokenProblem};
+pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, ProofProblem, RequestProblem, TokenProblem};
 pub use guard::JwtGuard;
-pub use issuing::{Grant, IssuedTokens, LocalIssuer};
+pub use issuing::{Confirmation, Grant, IssuedTokens, LocalIssuer};
 pub use login::{Authenticator, StaticUsers};
 pub use policy::RoutePolicy;
 #[allow(deprecated, reason = "re-exported for the apps that still use it")]
@@ -111,7 +116,7 @@ pub use rocket_integration::openapi;
 pub use rocket_integration::{
     Claims, CurrentUser, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
 };
-pub use token::{Token, TokenHeader};
+pub use token::{Binding, Token, TokenHeader};
 pub use verify::Verifier;
 
 pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
@@ -123,7 +128,7 @@ pub mod __private {
     pub use crate::config::check_issuer_name;
     pub use crate::policy::checks::*;
     pub use crate::policy::sealed::Sealed;
-    pub use crate::policy::{ClaimLiteral, PolicyWay};
+    pub use crate::policy::{Bound, ClaimLiteral, PolicyWay};
     #[cfg(feature = "rocket")]
     pub use crate::rocket_integration::{Policy, Protected};
     pub use crate::{AuthError, Denial, RoutePolicy, Token};

@@ -94,6 +94,19 @@ pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
+/// How a policy's `bound` option says a token must be bound to its
+/// sender.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// `bound`: by DPoP or a client certificate.
+    Either,
+    /// `bound = "dpop"`.
+    Dpop,
+    /// `bound = "mtls"`.
+    Mtls,
+}
+
 /// A literal of a claim requirement, as `#[protected(claim(...))]` wrote it.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,8 +12,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::clock;
+use crate::digest::sha256_base64url;
 use crate::guard::JwtGuard;
-use crate::issuing::{Grant, IssuedTokens, LocalIssuer};
+use crate::issuing::{Confirmation, Grant, IssuedTokens, LocalIssuer};
 use crate::login::Authenticator;
 use crate::signing::SigningKeyError;
 use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError};
@@ -105,6 +106,11 @@ pub enum RefreshRefusal {
     /// The app's authenticator refuses the user now.
     #[error("the user may no longer refresh this session")]
     UserRefused,
+    /// The session is bound to a DPoP key or a client certificate that the
+    /// refresh did not present; the session is ended, as its refresh token
+    /// may have been stolen.
+    #[error("the refresh token is bound to a key or certificate that this request did not present")]
+    WrongSender,
 }
 
 /// Random bits, base64url.
@@ -117,7 +123,28 @@ fn random_token(bytes: usize) -> Result<String, SigningKeyError> {
 /// The SHA-256 digest of `text`, base64url: how refresh tokens are stored,
 /// and usernames counted.
 fn digest(text: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()))
+    sha256_base64url(text.as_bytes())
+}
+
+/// What a session keeps of its login: the grant, and what its tokens are
+/// bound to. Stored as JSON; sessions stored before bindings existed read
+/// as unbound.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SessionGrant {
+    #[serde(flatten)]
+    grant: Grant,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cnf: Option<Confirmation>,
+}
+
+impl SessionGrant {
+    fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self).map_err(|error| StoreError(error.to_string()))
+    }
+
+    fn from_json(json: &str) -> Result<Self, StoreError> {
+        serde_json::from_str(json).map_err(|error| StoreError(error.to_string()))
+    }
 }
 
 /// A refresh token: 256 random bits.
@@ -155,6 +182,24 @@ impl JwtGuard {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<IssuedTokens, SessionError> {
+        self.login_bound(username, password, client, None).await
+    }
+
+    /// Logs a user in as [`JwtGuard::login`] does, binding the session's
+    /// tokens to `confirmation`: the key of the DPoP proof, or the client
+    /// certificate, that the login presented (the built-in issuer's route
+    /// checks them). Its refreshes must present the same.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`JwtGuard::login`].
+    pub async fn login_bound(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<IpAddr>,
+        confirmation: Option<Confirmation>,
+    ) -> Result<IssuedTokens, SessionError> {
         let (issuer, authenticator) = self.login_parts()?;
         let throttle = Throttle::of(issuer);
         let keys: Vec<String> = std::iter::once(format!("user:{}", digest(username)))
@@ -174,28 +219,35 @@ impl JwtGuard {
             return Err(SessionError::InvalidCredentials);
         };
         self.store().forget_failures(&keys[0]).await?;
-        self.start_session(issuer, &grant, now).await
+        self.start_session(issuer, &grant, confirmation, now).await
     }
 
     /// Issues the tokens of a login: an access token, and a session with a
     /// refresh token when they are enabled.
-    async fn start_session(&self, issuer: &LocalIssuer, grant: &Grant, now: u64) -> Result<IssuedTokens, SessionError> {
+    async fn start_session(
+        &self,
+        issuer: &LocalIssuer,
+        grant: &Grant,
+        confirmation: Option<Confirmation>,
+        now: u64,
+    ) -> Result<IssuedTokens, SessionError> {
         // A login right after its subject was revoked, in the same second,
         // must not fall under the revocation: it starts at the cutoff.
         let issued_at = self.revocations().subject_revoked_before(&grant.subject).map_or(now, |before| before.max(now));
         let Some(lifetime) = issuer.settings().refresh_expires_in else {
-            return Ok(issuer.access_tokens(grant, None, issued_at, None)?);
+            return Ok(issuer.access_tokens(grant, None, issued_at, None, confirmation.as_ref())?);
         };
+        let stored = SessionGrant { grant: grant.clone(), cnf: confirmation };
         let family = FamilyRecord {
             id: random_token(16)?,
             subject: grant.subject.clone(),
-            grant: serde_json::to_string(grant).map_err(|error| StoreError(error.to_string()))?,
+            grant: stored.to_json()?,
             created_at: issued_at,
             expires_at: issued_at + lifetime.as_secs(),
         };
         let refresh = refresh_token()?;
         self.store().start_family(&family, &digest(&refresh)).await?;
-        Ok(issuer.access_tokens(grant, Some(&family.id), issued_at, Some(refresh))?)
+        Ok(issuer.access_tokens(grant, Some(&family.id), issued_at, Some(refresh), stored.cnf.as_ref())?)
     }
 
     /// Exchanges a refresh token for a new access token and a new refresh
@@ -212,6 +264,23 @@ impl JwtGuard {
     /// [`SessionError::Refused`] with the reason, and the errors of the
     /// store, the issuer and the configuration.
     pub async fn refresh(&self, refresh_token: &str) -> Result<IssuedTokens, SessionError> {
+        self.refresh_bound(refresh_token, None).await
+    }
+
+    /// Refreshes as [`JwtGuard::refresh`] does, for a request that
+    /// presented `confirmation` (a DPoP proof's key, or a client
+    /// certificate): a bound session's refresh must present the one it is
+    /// bound to, or the session ends.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`JwtGuard::refresh`], and
+    /// [`RefreshRefusal::WrongSender`].
+    pub async fn refresh_bound(
+        &self,
+        refresh_token: &str,
+        confirmation: Option<Confirmation>,
+    ) -> Result<IssuedTokens, SessionError> {
         let (issuer, authenticator) = self.login_parts()?;
         let settings = issuer.settings();
         let (now, next) = (clock::unix_now_secs(), self::refresh_token()?);
@@ -232,13 +301,18 @@ impl JwtGuard {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::Ended.into());
         }
-        let login: Grant = serde_json::from_str(&family.grant).map_err(|error| StoreError(error.to_string()))?;
+        let SessionGrant { grant: login, cnf } = SessionGrant::from_json(&family.grant)?;
+        if cnf.is_some() && cnf != confirmation {
+            log::warn!("jwt-guard: a bound refresh token came without its key or certificate; its session is ended");
+            self.end_session(&family.id).await?;
+            return Err(RefreshRefusal::WrongSender.into());
+        }
         let Some(mut grant) = authenticator.refresh(login).await else {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::UserRefused.into());
         };
         grant.subject = family.subject;
-        Ok(issuer.access_tokens(&grant, Some(&family.id), now, Some(next))?)
+        Ok(issuer.access_tokens(&grant, Some(&family.id), now, Some(next), cnf.as_ref())?)
     }
 
     /// Revokes a token of the built-in issuer, as RFC 7009 does: a refresh

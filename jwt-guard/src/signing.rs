@@ -172,6 +172,17 @@ impl SigningKey {
         self.sign_with_kid(typ, &self.kid, claims)
     }
 
+    /// Signs `claims` under `header`, as given: a DPoP proof's, whose
+    /// header carries the public key.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn sign_with_header(&self, header: &Value, claims: &Value) -> Result<String, SigningKeyError> {
+        let encode = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+        let input = format!("{}.{}", encode(header), encode(claims));
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, self.alg.to_jsonwebtoken())
+            .map_err(|_| SigningKeyError::Generation(self.alg))?;
+        Ok(format!("{input}.{signature}"))
+    }
+
     /// Signs `claims` under another `kid`, for tests of unknown keys.
     pub(crate) fn sign_with_kid(
         &self,

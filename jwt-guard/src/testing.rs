@@ -44,8 +44,10 @@ use rocket::http::Header;
 use rocket::{Build, Rocket};
 use serde_json::{Map, Value, json};
 
+mod dpop;
 mod store;
 
+pub use dpop::{DpopKey, ProofBuilder};
 pub use store::check_token_store;
 
 use crate::algorithm::Algorithm;
@@ -186,6 +188,12 @@ impl TokenBuilder<'_> {
     /// Sets `iss`, to test a token of an untrusted issuer.
     pub fn issuer(self, issuer: &str) -> Self {
         self.claim("iss", issuer)
+    }
+
+    /// Binds the token to `key` (`cnf.jkt`): it is then accepted only with
+    /// the `DPoP` scheme and a proof of that key.
+    pub fn bound_to(self, key: &DpopKey) -> Self {
+        self.claim("cnf", json!({ "jkt": key.thumbprint() }))
     }
 
     /// Sets the header's `kid`, to test an unknown key.

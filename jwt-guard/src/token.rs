@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
+use crate::config::DpopMode;
 use crate::error::TokenProblem;
 
 mod fit;
@@ -44,6 +45,29 @@ struct TokenParts {
     claims: Map<String, Value>,
     scopes: Vec<String>,
     expires_at: f64,
+    /// Whether its issuer's tokens may, or must, be DPoP-bound.
+    dpop: DpopMode,
+}
+
+/// How a token is bound to its sender (its `cnf` claim): what a thief
+/// would need besides the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Binding<'t> {
+    /// Not bound: whoever holds the token may use it.
+    Bearer,
+    /// Bound to a DPoP key (`cnf.jkt`, RFC 9449): it came with a proof
+    /// signed by that key.
+    Dpop {
+        /// The RFC 7638 thumbprint of the key.
+        thumbprint: &'t str,
+    },
+    /// Bound to a client certificate (`cnf["x5t#S256"]`, RFC 8705): it
+    /// came over a connection that presented that certificate.
+    Certificate {
+        /// The SHA-256 thumbprint of the certificate, base64url.
+        thumbprint: &'t str,
+    },
 }
 
 /// The JOSE header fields of a verified token.
@@ -66,9 +90,50 @@ impl Token {
         claims: Map<String, Value>,
         scopes: Vec<String>,
         expires_at: f64,
+        dpop: DpopMode,
     ) -> Self {
-        let parts = TokenParts { raw: raw.into(), issuer, header, claims, scopes, expires_at };
+        let parts = TokenParts { raw: raw.into(), issuer, header, claims, scopes, expires_at, dpop };
         Self { inner: Arc::new(parts) }
+    }
+
+    /// How the token is bound to its sender. A bound token is accepted only
+    /// with its proof of possession, so a handler that sees `Dpop` or
+    /// `Certificate` knows the caller holds the key.
+    ///
+    /// ```
+    /// # use jwt_guard::{Binding, Token};
+    /// fn sender_constrained(token: &Token) -> bool {
+    ///     !matches!(token.binding(), Binding::Bearer)
+    /// }
+    /// ```
+    pub fn binding(&self) -> Binding<'_> {
+        if let Some(thumbprint) = self.dpop_thumbprint() {
+            return Binding::Dpop { thumbprint };
+        }
+        match self.certificate_thumbprint() {
+            Some(thumbprint) => Binding::Certificate { thumbprint },
+            None => Binding::Bearer,
+        }
+    }
+
+    /// `cnf.jkt`: the thumbprint of the DPoP key the token is bound to.
+    pub(crate) fn dpop_thumbprint(&self) -> Option<&str> {
+        self.confirmation("jkt")
+    }
+
+    /// `cnf["x5t#S256"]`: the thumbprint of the certificate the token is
+    /// bound to.
+    pub(crate) fn certificate_thumbprint(&self) -> Option<&str> {
+        self.confirmation("x5t#S256")
+    }
+
+    fn confirmation(&self, method: &str) -> Option<&str> {
+        self.inner.claims.get("cnf")?.get(method)?.as_str()
+    }
+
+    /// Whether its issuer's tokens may, or must, be DPoP-bound.
+    pub(crate) fn dpop_mode(&self) -> DpopMode {
+        self.inner.dpop
     }
 
     /// The configured name of the issuer that signed the token, such as

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use jwt_guard::{Config, IssuerConfig, JwtGuard, LocalIssuerConfig, StaticUsers};
-use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
+use jwt_guard_tests::{AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
 use rocket::local::asynchronous::Client;
 use serde_json::json;
 
@@ -126,5 +126,6 @@ async fn the_builder_configures_in_code() {
     let ok = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
     assert_eq!((ok.status, ok.body["issuer"].clone()), (200, json!("built")));
     let missing = call(&client, "/token", &[]).await;
-    assert_eq!(missing.challenge.as_deref(), Some(r#"Bearer realm="reports""#));
+    let dpop = DPOP_CHALLENGE.replace(r#"realm="api""#, r#"realm="reports""#);
+    assert_eq!(missing.challenge, Some(format!(r#"Bearer realm="reports", {dpop}"#)));
 }

@@ -7,7 +7,8 @@
 
 use jwt_guard::{JwtGuard, Token, policy, protect, protected};
 use jwt_guard_tests::{
-    KeyServer, OidcProvider, RunningApp, TestKey, call, claims_for, free_port, mint, quiet_figment, run_node_script,
+    DPOP_CHALLENGE, KeyServer, OidcProvider, RunningApp, TestKey, call, claims_for, free_port, mint, quiet_figment,
+    run_node_script,
 };
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Rocket, get, routes};
@@ -111,6 +112,7 @@ async fn the_metadata_lists_the_issuers_and_every_scope_that_the_mounted_policie
 async fn challenges_point_to_the_metadata_and_a_401_names_the_scopes_of_the_route() {
     let (server, client) = setup().await;
     let metadata = "https://api.test/.well-known/oauth-protected-resource/v1";
+    let dpop = format!(r#"{DPOP_CHALLENGE}, resource_metadata="{metadata}""#);
     let challenge = |path: &'static str, authorization: Vec<String>| {
         let client = &client;
         async move {
@@ -121,21 +123,21 @@ async fn challenges_point_to_the_metadata_and_a_401_names_the_scopes_of_the_rout
     };
     assert_eq!(
         challenge("/reports", vec![]).await,
-        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", scope="read""#))
+        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", scope="read", {dpop}"#))
     );
     assert_eq!(
         challenge("/reports/edit", vec![]).await,
-        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", scope="write""#)),
+        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", scope="write", {dpop}"#)),
         "of alternative scopes, the first"
     );
     assert_eq!(
         challenge("/audit", vec![]).await,
-        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", scope="audit""#)),
+        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", scope="audit", {dpop}"#)),
         "a group's policy"
     );
     assert_eq!(
         challenge("/whoami", vec![]).await,
-        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}""#)),
+        (401, format!(r#"Bearer realm="api", resource_metadata="{metadata}", {dpop}"#)),
         "no policy, no scope"
     );
     let expired = {
@@ -150,7 +152,7 @@ async fn challenges_point_to_the_metadata_and_a_401_names_the_scopes_of_the_rout
         invalid.starts_with(&format!(r#"Bearer realm="api", resource_metadata="{metadata}", error="invalid_token""#)),
         "{invalid}"
     );
-    assert!(invalid.ends_with(r#", scope="read""#), "{invalid}");
+    assert!(invalid.ends_with(&format!(r#", scope="read", {dpop}"#)), "{invalid}");
     let (status, forbidden) = challenge("/reports/edit", vec![token_for(&server, RESOURCE, "read")]).await;
     assert_eq!(status, 403);
     assert!(
@@ -158,7 +160,7 @@ async fn challenges_point_to_the_metadata_and_a_401_names_the_scopes_of_the_rout
             .starts_with(&format!(r#"Bearer realm="api", resource_metadata="{metadata}", error="insufficient_scope""#)),
         "{forbidden}"
     );
-    assert!(forbidden.ends_with(r#", scope="write""#), "{forbidden}");
+    assert!(forbidden.ends_with(&format!(r#", scope="write", {dpop}"#)), "{forbidden}");
 }
 
 #[rocket::async_test]
@@ -181,7 +183,7 @@ async fn without_a_resource_nothing_is_served_and_challenges_are_as_before() {
     let client = Client::tracked(rocket).await.expect("the app ignites");
     assert_eq!(client.get("/.well-known/oauth-protected-resource").dispatch().await.status().code, 404);
     let refused = call(&client, "/reports", &[]).await;
-    assert_eq!(refused.challenge.as_deref(), Some(r#"Bearer realm="api", scope="read""#));
+    assert_eq!(refused.challenge, Some(format!(r#"Bearer realm="api", scope="read", {DPOP_CHALLENGE}"#)));
 }
 
 /// The described app on 127.0.0.1, trusting panva's oidc-provider, as
@@ -216,7 +218,7 @@ async fn real_clients_discover_the_metadata_from_a_401() {
         })
     );
     let o4w = &seen["oauth4webapi"];
-    assert_eq!(o4w["schemes"], json!(["bearer"]));
+    assert_eq!(o4w["schemes"], json!(["bearer", "dpop"]));
     assert_eq!(o4w["parameters"]["resource_metadata"], json!(metadata_url));
     assert_eq!(o4w["parameters"]["error"], "invalid_token");
     assert_eq!(o4w["parameters"]["scope"], "read");

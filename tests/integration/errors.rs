@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use jwt_guard::testing::TestIssuer;
 use jwt_guard::{AuthError, Claims, JwtGuard};
-use jwt_guard_tests::{TestKey, call, claims_for, mint, quiet_figment};
+use jwt_guard_tests::{DPOP_CHALLENGE, TestKey, call, claims_for, mint, quiet_figment};
 use rocket::local::asynchronous::Client;
 use serde::Deserialize;
 use serde_json::json;
@@ -31,7 +31,7 @@ async fn no_token_is_a_401_with_a_bare_challenge() {
     for authorization in [&[][..], &["Basic dXNlcjpwYXNz"][..]] {
         let response = call(&client, "/token", authorization).await;
         assert_eq!(response.status, 401);
-        assert_eq!(response.challenge.as_deref(), Some(r#"Bearer realm="api""#));
+        assert_eq!(response.challenge, Some(format!(r#"Bearer realm="api", {DPOP_CHALLENGE}"#)));
         assert_eq!(response.body["error"], "missing_token");
     }
 }
@@ -51,7 +51,9 @@ async fn malformed_requests_are_400_invalid_request() {
         assert_eq!(response.status, 400, "{authorization:?}");
         assert_eq!(
             response.challenge.unwrap(),
-            format!(r#"Bearer realm="api", error="invalid_request", error_description="{description}""#)
+            format!(
+                r#"Bearer realm="api", error="invalid_request", error_description="{description}", {DPOP_CHALLENGE}"#
+            )
         );
         assert_eq!(response.body, json!({"error": "invalid_request", "error_description": description}));
     }
@@ -89,7 +91,9 @@ async fn invalid_tokens_are_401_invalid_token_without_echoing_the_token() {
         assert_eq!(response.status, 401, "{description}");
         assert_eq!(
             response.challenge.unwrap(),
-            format!(r#"Bearer realm="api", error="invalid_token", error_description="{description}""#)
+            format!(
+                r#"Bearer realm="api", error="invalid_token", error_description="{description}", {DPOP_CHALLENGE}"#
+            )
         );
         assert_eq!(response.body, json!({"error": "invalid_token", "error_description": description}));
         assert!(!response.body.to_string().contains(&token));
@@ -144,10 +148,10 @@ async fn nothing_from_the_token_reaches_a_header_or_body() {
     let response = call(&client, "/attrs", &[&bearer(&token)]).await;
     assert_eq!(response.status, 401);
     assert_eq!(
-        response.challenge.as_deref(),
-        Some(
-            r#"Bearer realm="api", error="invalid_token", error_description="the token's claims do not fit: the claim `attrs` has the wrong type or value""#
-        )
+        response.challenge,
+        Some(format!(
+            r#"Bearer realm="api", error="invalid_token", error_description="the token's claims do not fit: the claim `attrs` has the wrong type or value", {DPOP_CHALLENGE}"#
+        ))
     );
     assert_eq!(
         response.body,
@@ -197,8 +201,10 @@ async fn an_apps_own_catcher_reads_the_error_and_keeps_the_challenge() {
     assert_eq!(response.status, 401);
     assert_eq!(response.body, json!("denied (invalid_token): the token has expired"));
     assert_eq!(
-        response.challenge.as_deref(),
-        Some(r#"Bearer realm="api", error="invalid_token", error_description="the token has expired""#)
+        response.challenge,
+        Some(format!(
+            r#"Bearer realm="api", error="invalid_token", error_description="the token has expired", {DPOP_CHALLENGE}"#
+        ))
     );
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use jwt_guard::InMemoryRevocations;
 use jwt_guard::testing::TestIssuer;
 use jwt_guard::{Claims, CurrentUser, JwtGuard, LoadIdentity, RevocationList, Token, protected};
-use jwt_guard_tests::{RunningApp, StoreFile, call, free_port, quiet_figment};
+use jwt_guard_tests::{DPOP_CHALLENGE, RunningApp, StoreFile, call, free_port, quiet_figment};
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Request, Rocket, Route, get, routes};
@@ -233,8 +233,10 @@ async fn identity_loading_turns_tokens_into_users() {
     let gone = client.get("/profile").header(issuer.token().subject("user9").bearer()).dispatch().await;
     assert_eq!(gone.status().code, 401);
     assert_eq!(
-        gone.headers().get_one("WWW-Authenticate"),
-        Some(r#"Bearer realm="api", error="invalid_token", error_description="the token's subject no longer exists""#)
+        gone.headers().get_one("WWW-Authenticate").map(str::to_owned),
+        Some(format!(
+            r#"Bearer realm="api", error="invalid_token", error_description="the token's subject no longer exists", {DPOP_CHALLENGE}"#
+        ))
     );
 }
 
@@ -287,7 +289,8 @@ async fn the_quickstart_serves_its_four_routes_to_the_demo_users() {
     assert_eq!(call(&client, "/read", &[&bearer(&user1)]).await.status, 200);
     let denied = call(&client, "/admin", &[&bearer(&user1)]).await;
     assert_eq!(denied.status, 403);
-    assert!(denied.challenge.unwrap().ends_with(r#"scope="admin""#));
+    let challenge = denied.challenge.unwrap();
+    assert!(challenge.contains(&format!(r#"scope="admin", {DPOP_CHALLENGE}"#)), "{challenge}");
 
     let protected = call(&client, "/protected", &[&bearer(&user2)]).await;
     assert_eq!(protected.body, json!({"subject": "user2", "scopes": ["read", "admin"]}));

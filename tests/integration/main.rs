@@ -6,6 +6,7 @@ mod attacks;
 mod config;
 mod crash;
 mod discovery;
+mod dpop;
 mod errors;
 mod fleet;
 mod key_fetching;

@@ -3,7 +3,7 @@
 //! checks of policies.
 
 use jwt_guard::{Claims, JwtGuard, Token, policy, protect, protected};
-use jwt_guard_tests::{KeyServer, TestKey, call, claims_for, mint, quiet_figment, single_issuer};
+use jwt_guard_tests::{DPOP_CHALLENGE, KeyServer, TestKey, call, claims_for, mint, quiet_figment, single_issuer};
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
 use rocket::{Build, Rocket, get, post, routes};
@@ -240,10 +240,10 @@ async fn scope_policies_pass_with_the_scopes_and_answer_403_without() {
     claims["scope"] = json!("read");
     let denied = call(&client, "/read-write", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
     assert_eq!(
-        denied.challenge.as_deref(),
-        Some(
-            r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks the scope this resource needs", scope="read write""#
-        )
+        denied.challenge,
+        Some(format!(
+            r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks the scope this resource needs", scope="read write", {DPOP_CHALLENGE}"#
+        ))
     );
     assert_eq!(
         denied.body,
@@ -251,8 +251,8 @@ async fn scope_policies_pass_with_the_scopes_and_answer_403_without() {
     );
     let no_token = call(&client, "/read", &[]).await;
     assert_eq!(
-        (no_token.status, no_token.challenge.as_deref()),
-        (401, Some(r#"Bearer realm="api", scope="read""#)),
+        (no_token.status, no_token.challenge),
+        (401, Some(format!(r#"Bearer realm="api", scope="read", {DPOP_CHALLENGE}"#))),
         "a 401 names the scopes that the route needs"
     );
 }
@@ -283,10 +283,10 @@ async fn claim_policies_compare_strings_arrays_booleans_and_integers() {
     let denied = call(&client, "/role", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
     assert_eq!(denied.body["error_description"], "the token's `role` claim does not permit this");
     assert_eq!(
-        denied.challenge.as_deref(),
-        Some(
-            r#"Bearer realm="api", error="insufficient_scope", error_description="the token's `role` claim does not permit this""#
-        )
+        denied.challenge,
+        Some(format!(
+            r#"Bearer realm="api", error="insufficient_scope", error_description="the token's `role` claim does not permit this", {DPOP_CHALLENGE}"#
+        ))
     );
     assert!(!denied.body.to_string().contains("admin"), "the expected value is not revealed");
 }
@@ -386,7 +386,7 @@ async fn a_group_policy_covers_every_route_and_adds_to_their_own() {
     assert_eq!(status(&client, &server, "/group/plain", |_| {}).await, 403);
     let group_denied =
         call(&client, "/group/plain", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
-    assert!(group_denied.challenge.unwrap().ends_with(r#"scope="admin""#));
+    assert!(group_denied.challenge.unwrap().ends_with(&format!(r#"scope="admin", {DPOP_CHALLENGE}"#)));
     assert_eq!(call(&client, "/group/plain", &[]).await.status, 401);
     let admin = |c: &mut Value| {
         c["scope"] = json!("admin");
@@ -422,7 +422,7 @@ async fn declared_scopes_are_enforced_like_strings() {
     claims["scope"] = json!("admin");
     let denied = call(&client, "/declared", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
     assert_eq!(denied.status, 403);
-    assert!(denied.challenge.unwrap().ends_with(r#"scope="read:reports""#));
+    assert!(denied.challenge.unwrap().ends_with(&format!(r#"scope="read:reports", {DPOP_CHALLENGE}"#)));
 }
 
 #[get("/group/unknown-issuer")]

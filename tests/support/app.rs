@@ -42,6 +42,10 @@ fn optional(token: Option<Token>, claims: Option<Claims<AppClaims>>) -> String {
     format!("token: {}, claims: {}", token.is_some(), claims.is_some())
 }
 
+/// The `DPoP` challenge that follows the `Bearer` one of the app under
+/// test, whose issuers accept DPoP-bound tokens (the default).
+pub const DPOP_CHALLENGE: &str = r#"DPoP realm="api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA""#;
+
 /// The audience of the app under test.
 pub const AUDIENCE: &str = "https://api.test";
 

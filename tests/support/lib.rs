@@ -13,8 +13,8 @@ mod serve;
 mod store_file;
 
 pub use app::{
-    AUDIENCE, AppClaims, ResponseParts, app, app_with_config, call, claims_for, issuer_table, quiet_figment,
-    remote_verifier, single_issuer,
+    AUDIENCE, AppClaims, DPOP_CHALLENGE, ResponseParts, app, app_with_config, call, claims_for, issuer_table,
+    quiet_figment, remote_verifier, single_issuer,
 };
 pub use key_server::{Behaviour, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};

@@ -46,17 +46,30 @@ impl OidcProvider {
 
     /// An access token from the client-credentials grant.
     pub async fn token(&self, scope: &str, resource: &str) -> String {
+        self.token_request(scope, resource, None).await
+    }
+
+    /// An access token from the client-credentials grant, bound to the
+    /// DPoP key that signed `proof` (a proof for `POST {issuer}/token`).
+    pub async fn dpop_token(&self, scope: &str, resource: &str, proof: &str) -> String {
+        self.token_request(scope, resource, Some(proof)).await
+    }
+
+    /// The token endpoint's access token, for a request with `proof` as
+    /// its `DPoP` header, if any.
+    async fn token_request(&self, scope: &str, resource: &str, proof: Option<&str>) -> String {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs([("grant_type", "client_credentials"), ("scope", scope), ("resource", resource)])
             .finish();
-        let response = reqwest::Client::new()
+        let mut request = reqwest::Client::new()
             .post(format!("{}/token", self.issuer()))
             .basic_auth("reports-client", Some("reports-secret"))
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("the token endpoint answers");
+            .body(body);
+        if let Some(proof) = proof {
+            request = request.header("DPoP", proof);
+        }
+        let response = request.send().await.expect("the token endpoint answers");
         let status = response.status();
         let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.expect("a body")).expect("JSON");
         assert!(status.is_success(), "the token request failed: {status} {body}");

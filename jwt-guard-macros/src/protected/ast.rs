@@ -24,6 +24,15 @@ pub(crate) struct Settings {
     /// `vocabulary = S`: the `#[derive(Scopes)]` enum that the policy's
     /// string scopes must belong to.
     pub(crate) vocabulary: Option<Path>,
+    /// `bound`, or `bound = "dpop"` / `"mtls"`: the token must be
+    /// sender-constrained, of that kind if named.
+    pub(crate) bound: Option<Bound>,
+}
+
+/// `bound` as written.
+pub(crate) struct Bound {
+    /// The kind named after `=`, if any.
+    pub(crate) kind: Option<LitStr>,
 }
 
 /// One requirement that a token must meet.

@@ -9,14 +9,19 @@ use quote::ToTokens;
 use syn::{LitStr, Path, Type};
 
 use super::ast::{self, ClaimName, ScopeItem};
-use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Vocabulary};
+use super::model::{BoundKind, Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Vocabulary};
 use crate::ctxt::{Ctxt, FirstSeen};
+use crate::suggest::closest;
 
 /// Checks `policy` and resolves it. `handler_claims` is `T` of the route
 /// handler's `Claims<T>` parameter, which `claims = T` overrides.
 pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>) -> ResolvedPolicy {
-    let description = describe_all(&policy.requirements);
     let ast::Policy { settings, requirements } = policy;
+    let bound = settings.bound.and_then(|bound| bound_kind(cx, &bound));
+    let mut description = describe_all(&requirements);
+    if let Some(kind) = bound {
+        description = format!("{} and {description}", kind.describe());
+    }
     let claims = settings.claims.or(handler_claims);
     let mut walk = Walk {
         cx,
@@ -34,7 +39,24 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         vocabulary,
         issuers: walk.issuers,
         requirements,
+        bound,
         description,
+    }
+}
+
+/// The kind of binding that `bound` names, or an error.
+fn bound_kind(cx: &Ctxt, bound: &ast::Bound) -> Option<BoundKind> {
+    let Some(kind) = &bound.kind else { return Some(BoundKind::Either) };
+    match kind.value().as_str() {
+        "dpop" => Some(BoundKind::Dpop),
+        "mtls" => Some(BoundKind::Mtls),
+        other => {
+            let hint = closest(other, ["dpop", "mtls"])
+                .map(|near| format!("; did you mean `\"{near}\"`?"))
+                .unwrap_or_default();
+            cx.error(kind.span(), format!("unknown binding `\"{other}\"`{hint}\nexpected `\"dpop\"` or `\"mtls\"`, or a bare `bound` for either"));
+            None
+        }
     }
 }
 

@@ -18,10 +18,10 @@ use super::ast::ClaimValue;
 use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Way};
 use super::route::DeclaredRoute;
 use crate::exports::{
-    _AsyncCheck, _AuthError, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial, _Err,
-    _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
+    _AsyncCheck, _AuthError, _Bound, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial,
+    _Err, _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
     _all_scopes, _any_scope, _check, _check_issuer_name, _claim, _claim_by_name, _claim_name_hash, _issuer,
-    _json_claim, _panic, Export,
+    _json_claim, _panic, _require_binding, Export,
 };
 
 /// The items of `policy` for the route `handler`, which `declared`
@@ -82,6 +82,10 @@ fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: 
         let scopes = scopes.into_iter().map(scope_name);
         quote!(#_PolicyWay { issuer: #issuer, scopes: &[#(#scopes),*] })
     });
+    let binding = policy.bound.map(|kind| {
+        let variant = Ident::new(kind.variant(), Span::call_site());
+        quote!(#_require_binding(#token, #_Bound::#variant)?;)
+    });
     let typed_claims = policy
         .claims
         .as_ref()
@@ -109,6 +113,7 @@ fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: 
                 use #_ClaimContains as _;
                 use #_ClaimEquals as _;
                 use #_SyncCheck as _;
+                #binding
                 #typed_claims
                 let #outcome: #_Result<(), #_Denial> = #body;
                 #outcome.map_err(#_AuthError::Forbidden)

@@ -23,8 +23,41 @@ pub(crate) struct ResolvedPolicy {
     pub(crate) issuers: Vec<LitStr>,
     /// The top-level requirements, all of which must hold.
     pub(crate) requirements: Vec<Requirement>,
+    /// The sender-constraint that the token must have, if any.
+    pub(crate) bound: Option<BoundKind>,
     /// The policy in words, for log lines.
     pub(crate) description: String,
+}
+
+/// How a token must be bound to its sender.
+#[derive(Clone, Copy)]
+pub(crate) enum BoundKind {
+    /// `bound`: by DPoP or a client certificate.
+    Either,
+    /// `bound = "dpop"`.
+    Dpop,
+    /// `bound = "mtls"`.
+    Mtls,
+}
+
+impl BoundKind {
+    /// The kind as the runtime's `Bound` enum names it.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            Self::Either => "Either",
+            Self::Dpop => "Dpop",
+            Self::Mtls => "Mtls",
+        }
+    }
+
+    /// The kind in words.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Self::Either => "a sender-constrained token",
+            Self::Dpop => "a DPoP-bound token",
+            Self::Mtls => "a certificate-bound token",
+        }
+    }
 }
 
 /// A policy's scope vocabulary.

@@ -9,13 +9,13 @@ use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseBuffer, ParseStream, Parser};
 use syn::{Ident, LitBool, LitInt, LitStr, Token, bracketed, parenthesized};
 
-use super::ast::{ClaimName, ClaimRequirement, ClaimValue, Policy, Requirement, ScopeItem, Settings};
+use super::ast::{Bound, ClaimName, ClaimRequirement, ClaimValue, Policy, Requirement, ScopeItem, Settings};
 use crate::ctxt::{Ctxt, FirstSeen};
 use crate::suggest::closest;
 
 /// The options a policy may hold, for error messages.
-const OPTIONS: [&str; 10] =
-    ["scope", "scopes", "any_scope", "claim", "issuer", "check", "any", "all", "claims", "vocabulary"];
+const OPTIONS: [&str; 11] =
+    ["scope", "scopes", "any_scope", "claim", "issuer", "check", "any", "all", "bound", "claims", "vocabulary"];
 
 /// Parses `tokens` as a policy; its mistakes go to `cx`.
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
@@ -29,7 +29,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
 }
 
 /// The comma-separated options up to the end of `input`. `settings`
-/// receives `claims = T` and `vocabulary = S`; it is `None` inside `any(...)`
+/// receives `claims = T`, `vocabulary = S` and `bound`; it is `None` inside `any(...)`
 /// and `all(...)`, where they are refused.
 fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings>) -> Vec<Requirement> {
     let mut seen = FirstSeen::default();
@@ -53,6 +53,18 @@ fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings
                     settings.vocabulary = Some(vocabulary);
                 }
             }
+            "bound" => {
+                let kind = if input.peek(Token![=]) {
+                    equals(input, &keyword, "bound = \"dpop\"")?;
+                    let what = "the kind of binding: `\"dpop\"` or `\"mtls\"`, or a bare `bound` for either";
+                    Some(input.parse::<LitStr>().map_err(|error| expected(&error, what))?)
+                } else {
+                    None
+                };
+                if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
+                    settings.bound = Some(Bound { kind });
+                }
+            }
             _ => requirements.push(requirement(cx, input, &keyword)?),
         }
         Ok(())
@@ -73,6 +85,7 @@ fn duplicate_option(cx: &Ctxt, first: Span, keyword: &Ident) {
     let hint = match keyword.to_string().as_str() {
         "scope" => "; several scopes go in one `scope = \"a b\"` or `scopes(\"a\", \"b\")`",
         "claim" => "; several claims go in one `claim(a = 1, b = 2)`",
+        "bound" => "; a policy names one binding: `bound`, `bound = \"dpop\"` or `bound = \"mtls\"`",
         _ => "; use `all(...)` or `any(...)` to combine options of one kind",
     };
     cx.duplicate(

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
 
 /// The longest duration any setting takes: a year. Longer ones are surely
@@ -34,4 +35,25 @@ pub(super) fn is_route_base(path: &str) -> bool {
                 && segment != ".."
                 && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
         })
+}
+
+/// An allow-list of public-key algorithms, from their names; a name that
+/// needs a shared secret is refused, saying `why_public`.
+pub(super) fn asymmetric_algorithms(names: &[String], why_public: &str) -> Result<AlgorithmSet, String> {
+    if names.is_empty() {
+        return Err("list at least one algorithm, or leave `algorithms` out".into());
+    }
+    names.iter().try_fold(AlgorithmSet::default(), |set, name| {
+        if name.eq_ignore_ascii_case("none") {
+            return Err("`none` is never accepted: tokens must be signed".into());
+        }
+        let alg: Algorithm = name.parse().map_err(|_| {
+            let known: Vec<_> = AlgorithmSet::ASYMMETRIC.iter().map(Algorithm::name).collect();
+            format!("unknown algorithm `{name}`; expected one of {}", known.join(", "))
+        })?;
+        if AlgorithmSet::SYMMETRIC.contains(alg) {
+            return Err(format!("`{name}` needs a shared secret, but {why_public}"));
+        }
+        Ok(set.with(alg))
+    })
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::checks::{check, check_duration, is_route_base};
 use super::settings::{Defaults, IssuerSettings};
-use super::{Audience, ScopeClaim, TokenType, optional_seconds, seconds};
+use super::{Audience, DpopMode, ScopeClaim, TokenType, optional_seconds, seconds};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
 use crate::keys::{KeyLocation, KeySet, RedirectPolicy};
@@ -242,6 +242,7 @@ impl LocalIssuerSettings {
             redirects: RedirectPolicy { hosts: Vec::new(), allow_http: false },
             token_type: Some(TokenType::AtJwt),
             max_lifetime: None,
+            dpop: DpopMode::Allowed,
         }
     }
 }

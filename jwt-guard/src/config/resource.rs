@@ -20,6 +20,8 @@ pub(crate) struct ResourceSettings {
     pub(crate) metadata_path: String,
     /// The metadata's URL: the identifier's origin and `metadata_path`.
     pub(crate) metadata_url: String,
+    /// The identifier's `scheme://authority`.
+    pub(crate) origin: String,
     /// `resource_name`.
     pub(crate) name: Option<String>,
     /// `resource_documentation`.
@@ -70,6 +72,7 @@ impl Config {
             identifier: identifier.clone(),
             metadata_url: format!("{origin}{metadata_path}"),
             metadata_path,
+            origin,
             name: self.resource_name.clone(),
             documentation: self.resource_documentation.clone(),
             scopes: self.resource_scopes.clone(),

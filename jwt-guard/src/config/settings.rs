@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::checks::{check, check_duration};
+use super::checks::{asymmetric_algorithms, check, check_duration};
 use super::local::LocalIssuerSettings;
 use super::resource::ResourceSettings;
-use super::{Audience, Config, IssuerConfig, LOCAL_ISSUER, ScopeClaim, StoreSettings, TokenType};
-use crate::algorithm::{Algorithm, AlgorithmSet};
+use super::{
+    Audience, Config, DpopMode, DpopSettings, IssuerConfig, LOCAL_ISSUER, ScopeClaim, StoreSettings, TokenType,
+};
+use crate::algorithm::AlgorithmSet;
 use crate::error::{ConfigError, QuotedText};
 use crate::keys::{FetchLimits, KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, is_host, parse_jwks};
 
@@ -28,6 +30,10 @@ pub(crate) struct Settings {
     pub(crate) store: StoreSettings,
     /// The API as a protected resource, when `resource` is set.
     pub(crate) resource: Option<ResourceSettings>,
+    /// How DPoP proofs are checked.
+    pub(crate) dpop: DpopSettings,
+    /// The request header that carries client certificates, if trusted.
+    pub(crate) certificate_header: Option<String>,
     /// The realm named in challenges.
     pub(crate) realm: String,
     /// The `Authorization` scheme accepted.
@@ -68,6 +74,8 @@ pub(crate) struct IssuerSettings {
     pub(crate) token_type: Option<TokenType>,
     /// The longest `exp - iat` accepted, if bounded.
     pub(crate) max_lifetime: Option<Duration>,
+    /// Whether its tokens may, or must, be DPoP-bound.
+    pub(crate) dpop: DpopMode,
 }
 
 /// What settings fall back on where the configuration is silent, and the
@@ -173,6 +181,8 @@ impl Config {
             };
             check(seen.insert(&issuer.issuer), &key, "another issuer has the same `issuer` value")?;
         }
+        let default_origin = resource.as_ref().map_or(local_defaults.own_address, |resource| resource.origin.as_str());
+        let dpop = self.dpop.settings(default_origin)?;
         Ok(Settings {
             verifier: VerifierSettings {
                 leeway: self.leeway,
@@ -190,6 +200,8 @@ impl Config {
             local,
             store: self.store.settings(self.local.as_ref())?,
             resource,
+            dpop,
+            certificate_header: self.mtls.settings()?,
             realm: self.realm.clone(),
             header_prefix: self.header_prefix.clone(),
         })
@@ -239,9 +251,8 @@ impl IssuerConfig {
         }
         let algorithms = match &self.algorithms {
             None => AlgorithmSet::ASYMMETRIC,
-            Some(names) => {
-                remote_algorithms(names).map_err(|problem| ConfigError { key: key("algorithms"), problem })?
-            }
+            Some(names) => asymmetric_algorithms(names, "remote issuers publish public keys only")
+                .map_err(|problem| ConfigError { key: key("algorithms"), problem })?,
         };
         if let Some(lifetime) = self.max_lifetime {
             check_duration(lifetime, &key("max_lifetime"), true)?;
@@ -256,28 +267,9 @@ impl IssuerConfig {
             redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
             token_type: self.token_type,
             max_lifetime: self.max_lifetime,
+            dpop: self.dpop,
         })
     }
-}
-
-/// The allow-list of a remote issuer: asymmetric algorithms only.
-fn remote_algorithms(names: &[String]) -> Result<AlgorithmSet, String> {
-    if names.is_empty() {
-        return Err("list at least one algorithm, or leave `algorithms` out".into());
-    }
-    names.iter().try_fold(AlgorithmSet::default(), |set, name| {
-        if name.eq_ignore_ascii_case("none") {
-            return Err("`none` is never accepted: tokens must be signed".into());
-        }
-        let alg: Algorithm = name.parse().map_err(|_| {
-            let known: Vec<_> = AlgorithmSet::ASYMMETRIC.iter().map(Algorithm::name).collect();
-            format!("unknown algorithm `{name}`; expected one of {}", known.join(", "))
-        })?;
-        if AlgorithmSet::SYMMETRIC.contains(alg) {
-            return Err(format!("`{name}` needs a shared secret, but remote issuers publish public keys only"));
-        }
-        Ok(set.with(alg))
-    })
 }
 
 /// Parses a URL that keys are fetched from.

@@ -45,7 +45,9 @@ pub(crate) fn parse_jwks(body: &[u8], issuer: &str) -> Result<KeySet, String> {
     Ok(KeySet::new(keys))
 }
 
-fn ready_key(value: serde_json::Value) -> Result<VerifyingKey, String> {
+/// A public key of a JWK, bound to the algorithms of its type (and its
+/// `alg`, if it names one); why it cannot be one, if not.
+pub(crate) fn ready_key(value: serde_json::Value) -> Result<VerifyingKey, String> {
     let jwk: Jwk = serde_json::from_value(value).map_err(|_| "not a JWK this library reads")?;
     let common = &jwk.common;
     if common.public_key_use.as_ref().is_some_and(|usage| *usage != PublicKeyUse::Signature) {

@@ -8,7 +8,7 @@ mod location;
 mod remote;
 
 pub(crate) use fetch::{FetchLimits, Fetcher};
-pub(crate) use jwks::parse_jwks;
+pub(crate) use jwks::{parse_jwks, ready_key};
 pub(crate) use location::{KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, is_host};
 pub(crate) use remote::{KeyLookupError, RemoteKeys};
 
@@ -49,6 +49,11 @@ impl VerifyingKey {
         static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
         let serial = KeySerial(NEXT_SERIAL.fetch_add(1, Ordering::Relaxed));
         Self { kid, algorithms, key, fingerprint, serial }
+    }
+
+    /// Its RFC 7638 SHA-256 thumbprint, for a public key.
+    pub(crate) fn thumbprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Its serial number.

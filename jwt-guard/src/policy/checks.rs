@@ -6,9 +6,9 @@ use std::future::{Future, Ready, ready};
 
 use serde_json::Value;
 
-use super::ClaimLiteral;
-use crate::error::Denial;
-use crate::token::Token;
+use super::{Bound, ClaimLiteral};
+use crate::error::{AuthError, CERTIFICATE_BINDING, Denial, TokenProblem};
+use crate::token::{Binding, Token};
 
 /// Every one of `scopes`.
 pub fn all_scopes(token: &Token, scopes: &'static [&'static str]) -> Result<(), Denial> {
@@ -183,6 +183,22 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
         index += 1;
     }
     true
+}
+
+/// A 401 unless `token` is bound to its sender as `bound` says; the
+/// verification has checked the binding itself.
+pub fn require_binding(token: &Token, bound: Bound) -> Result<(), AuthError> {
+    let met = match (bound, token.binding()) {
+        (_, Binding::Bearer) => false,
+        (Bound::Either, _) | (Bound::Dpop, Binding::Dpop { .. }) | (Bound::Mtls, Binding::Certificate { .. }) => true,
+        _ => false,
+    };
+    let kind = match bound {
+        Bound::Either => "DPoP or a client certificate",
+        Bound::Dpop => "DPoP",
+        Bound::Mtls => CERTIFICATE_BINDING,
+    };
+    if met { Ok(()) } else { Err(TokenProblem::BindingRequired(kind).into()) }
 }
 
 /// `Ok` when `passed`, else a denial naming the check.

@@ -10,8 +10,10 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
+use super::guards::PresentedScheme;
 use super::route_policies::{RoutePolicies, group_policies_usable};
 use super::{issuer_routes, resource};
+use crate::bearer::Scheme;
 use crate::config::{Config, Defaults, IssuerConfig, LocalIssuerConfig};
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
@@ -232,6 +234,7 @@ impl Fairing for JwtGuardFairing {
         if !group_policies_usable(guard.verifier(), rocket.routes()) {
             return Err(rocket);
         }
+        log::info!("jwt-guard: DPoP proofs must name URLs of `{}`", guard.dpop().origin());
         if let Err(error) = guard.load_revocations().await {
             log::error!("jwt-guard: {error}; the revocations it holds apply once it answers");
         }
@@ -261,25 +264,35 @@ impl Fairing for JwtGuardFairing {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        let Some(guard) = request.rocket().state::<JwtGuard>() else { return };
+        // A client that sends DPoP proofs gets a fresh nonce on every
+        // answer, when nonces are demanded (RFC 9449 section 8.2).
+        if request.headers().contains("DPoP")
+            && let Some(nonce) = guard.dpop_nonce()
+        {
+            response.set_header(Header::new("DPoP-Nonce", nonce));
+        }
         // Every refusal is a 4xx or 5xx; other responses leave the request's
         // local cache untouched.
         if response.status().code < 400 {
             return;
         }
-        let (Some((error, route_scopes)), Some(guard)) =
-            (AuthError::with_route_scopes(request), request.rocket().state::<JwtGuard>())
-        else {
-            return;
-        };
+        let Some((error, route_scopes)) = AuthError::with_route_scopes(request) else { return };
         if response.status().code != error.status_code() {
             return;
         }
-        if let Some(challenge) = guard.route_challenge(error, route_scopes)
+        let scheme = request.local_cache(|| PresentedScheme(Scheme::Bearer)).0;
+        if let Some(challenge) = guard.route_challenge(error, route_scopes, scheme)
             && !response.headers().contains("WWW-Authenticate")
         {
             response.set_header(Header::new("WWW-Authenticate", challenge));
         }
-        if let AuthError::KeysUnavailable { retry_after } = error {
+        let retry_after = match error {
+            AuthError::KeysUnavailable { retry_after } => Some(*retry_after),
+            AuthError::StoreUnavailable => Some(Duration::from_secs(1)),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             response.set_header(Header::new("Retry-After", seconds.to_string()));
         }

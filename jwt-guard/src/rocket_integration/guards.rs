@@ -11,11 +11,12 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
-use crate::bearer;
+use crate::bearer::{self, Scheme};
+use crate::binding::{self, RequestLine};
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
 use crate::policy::RoutePolicy;
-use crate::token::Token;
+use crate::token::{Binding, Token};
 use crate::verify::Verifier;
 
 /// The outcome of verifying a request's token, cached in the request.
@@ -78,26 +79,87 @@ impl AuthError {
     }
 }
 
-/// Verifies the request's token.
+/// Verifies the request's token, and that it comes with whatever binds it
+/// to its sender.
 ///
 /// However many guards of a route ask, the work is done once: a fresh
-/// verification, or a cache hit that consults the revocation list, is kept
-/// in the request. A plain hit of the cache of verified tokens is not: it
-/// costs less to look up again than to keep (Rocket's request-local cache
-/// allocates a map in each request).
+/// verification, a cache hit that consults the revocation list, or any
+/// token whose binding must be checked (a DPoP proof is good for one
+/// check) is kept in the request. A plain hit of the cache of verified
+/// tokens, sent as a bearer token, is not: it costs less to look up again
+/// than to keep (Rocket's request-local cache allocates a map in each
+/// request).
 pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
     let Some(guard) = request.rocket().state::<JwtGuard>() else {
         log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
         return Err(AuthError::NotConfigured);
     };
     let token_in_uri = request.query_value::<&str>("access_token").is_some();
-    let token = guard.locate_token(request.headers().get("Authorization"), token_in_uri)?;
+    let (scheme, token) = guard.locate_token(request.headers().get("Authorization"), token_in_uri)?;
     let verifier = guard.verifier();
-    if let Some(hit) = verifier.cached_unless_revocable(token) {
-        return Ok(hit);
+    if scheme == Scheme::Bearer
+        && let Some(hit) = verifier.cached_unless_revocable(token)
+        && matches!(hit.binding(), Binding::Bearer)
+    {
+        return binding::check_dpop(&hit, scheme, std::iter::empty(), NO_LINE, guard.dpop(), guard.store())
+            .await
+            .map(|()| hit);
     }
-    let verified = request.local_cache_async(async { Verified(verify_bearer(verifier, token).await) });
+    if scheme == Scheme::Dpop {
+        // For the challenge of a refusal.
+        request.local_cache(|| PresentedScheme(Scheme::Dpop));
+    }
+    let verified = request.local_cache_async(async { Verified(verify_and_bind(request, guard, scheme, token).await) });
     verified.await.0.clone()
+}
+
+/// No request line: a bearer token that is bound to nothing needs none.
+const NO_LINE: RequestLine<'static> = RequestLine { method: "", path: "" };
+
+/// The scheme that the request's token came with, kept only when it is
+/// not the bearer scheme.
+pub(crate) struct PresentedScheme(pub(crate) Scheme);
+
+/// Verifies `token`, presented with `scheme`, and its binding.
+async fn verify_and_bind(
+    request: &Request<'_>,
+    guard: &JwtGuard,
+    scheme: Scheme,
+    token: &str,
+) -> Result<Token, AuthError> {
+    let verified = verify_bearer(guard.verifier(), token).await?;
+    let line = RequestLine { method: request.method().as_str(), path: request.uri().path().as_str() };
+    let proofs = request.headers().get("DPoP");
+    binding::check_dpop(&verified, scheme, proofs, line, guard.dpop(), guard.store()).await?;
+    if verified.certificate_thumbprint().is_some() {
+        let presented = client_certificate(request, guard).await.map(|der| binding::certificate_thumbprint(&der));
+        binding::check_certificate(&verified, presented.as_deref())?;
+    }
+    Ok(verified)
+}
+
+/// The DER client certificate of the request: from the header that the
+/// configuration trusts (a TLS-terminating proxy's), or else from the
+/// connection (Rocket's `mtls` feature).
+pub(super) async fn client_certificate(request: &Request<'_>, guard: &JwtGuard) -> Option<Vec<u8>> {
+    if let Some(header) = guard.certificate_header() {
+        return request.headers().get_one(header).and_then(binding::certificate_from_header);
+    }
+    connection_certificate(request).await
+}
+
+#[cfg(feature = "mtls")]
+async fn connection_certificate(request: &Request<'_>) -> Option<Vec<u8>> {
+    request
+        .guard::<rocket::mtls::Certificate<'_>>()
+        .await
+        .succeeded()
+        .map(|certificate| certificate.as_bytes().to_vec())
+}
+
+#[cfg(not(feature = "mtls"))]
+async fn connection_certificate(_request: &Request<'_>) -> Option<Vec<u8>> {
+    None
 }
 
 /// Verifies the request's token and evaluates the policy `P` on it.
@@ -113,9 +175,7 @@ pub(super) async fn enforce<P: RoutePolicy>(request: &Request<'_>) -> Result<(),
 /// signature: it passed both before. Others are checked, so that a
 /// malformed header is a 400.
 async fn verify_bearer(verifier: &Verifier, token: &str) -> Result<Token, AuthError> {
-    if verifier.consults_revocations()
-        && let Some(verified) = verifier.cached(token).await
-    {
+    if let Some(verified) = verifier.cached(token).await {
         return Ok(verified);
     }
     bearer::check_syntax(token)?;

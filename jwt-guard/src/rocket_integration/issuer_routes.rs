@@ -1,19 +1,26 @@
 //! The built-in issuer's routes: `POST {auth_path}` (login, as Flask-JWT's
 //! `/auth`), `POST {auth_path}/refresh` (RFC 6749 section 6, with
-//! rotation), `POST {auth_path}/revoke` (RFC 7009), and its public keys at
+//! rotation), both binding their tokens to a DPoP proof's key or a client
+//! certificate when the request presents one, `POST {auth_path}/revoke` (RFC 7009), and its public keys at
 //! `/.well-known/jwks.json` and `/.well-known/openid-configuration`.
 
 use std::net::IpAddr;
 
 use rocket::data::{Data, ToByteUnit};
 use rocket::http::{ContentType, Header, Status};
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest};
 use rocket::response::{self, Responder};
 use rocket::serde::json::Json;
 use rocket::{Request, Response, Route, State};
 use serde_json::{Map, Value, json};
 
+use super::guards::client_certificate;
+use crate::binding;
+use crate::dpop::ProofTarget;
+use crate::error::AuthError;
 use crate::guard::JwtGuard;
-use crate::issuing::IssuedTokens;
+use crate::issuing::{Confirmation, IssuedTokens};
 use crate::sessions::SessionError;
 
 /// The largest request body read.
@@ -63,6 +70,41 @@ impl<'r> Responder<'r, 'static> for Refusal {
     }
 }
 
+impl From<AuthError> for Refusal {
+    /// A DPoP proof refused at the token endpoint: 400 (RFC 9449 section
+    /// 5), or 503 when the store is down.
+    fn from(error: AuthError) -> Self {
+        let status = if error.status_code() == 503 { Status::ServiceUnavailable } else { Status::BadRequest };
+        let retry_after = (status == Status::ServiceUnavailable).then_some(1);
+        Self { status, error: error.code(), description: error.to_string(), retry_after }
+    }
+}
+
+/// What a login or refresh presents to bind its tokens to: the key of a
+/// valid DPoP proof for it (which takes precedence), or else the client
+/// certificate of its connection. A request guard that never fails: a bad
+/// proof is the handler's to refuse.
+struct Presented(Result<Option<Confirmation>, AuthError>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Presented {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let Some(guard) = request.rocket().state::<JwtGuard>() else { return Outcome::Success(Self(Ok(None))) };
+        let mut proofs = request.headers().get("DPoP").peekable();
+        if proofs.peek().is_some() {
+            let path = request.uri().path();
+            let target = ProofTarget { method: "POST", path: path.as_str(), access_token: None, bound_to: None };
+            let checked = guard.dpop().check(proofs, &target, guard.store()).await;
+            return Outcome::Success(Self(checked.map(|thumbprint| Some(Confirmation::Dpop(thumbprint)))));
+        }
+        let certificate = client_certificate(request, guard).await;
+        let confirmation = certificate.map(|der| Confirmation::Certificate(binding::certificate_thumbprint(&der)));
+        Outcome::Success(Self(Ok(confirmation)))
+    }
+}
+
 /// The body's members: a JSON object, or a form (`application/x-www-form-urlencoded`)
 /// where `form` allows it, as RFC 6749 and RFC 7009 send them.
 async fn body(content_type: Option<&ContentType>, data: Data<'_>, form: bool) -> Result<Map<String, Value>, Refusal> {
@@ -108,23 +150,27 @@ async fn login(
     content_type: Option<&ContentType>,
     data: Data<'_>,
     client: Option<IpAddr>,
+    presented: Presented,
     guard: &State<JwtGuard>,
 ) -> Result<Json<IssuedTokens>, Refusal> {
     let issuer = guard.local_issuer().ok_or_else(not_found)?;
+    let confirmation = presented.0?;
     let body = body(content_type, data, false).await?;
     let (username, password) =
         issuer.credentials(&body).map_err(|key| Refusal::bad_request(format!("the body needs a string `{key}`")))?;
-    Ok(Json(guard.login(username, password, client).await?))
+    Ok(Json(guard.login_bound(username, password, client, confirmation).await?))
 }
 
 #[rocket::post("/refresh", data = "<data>")]
 async fn refresh(
     content_type: Option<&ContentType>,
     data: Data<'_>,
+    presented: Presented,
     guard: &State<JwtGuard>,
 ) -> Result<Json<IssuedTokens>, Refusal> {
+    let confirmation = presented.0?;
     let body = body(content_type, data, true).await?;
-    Ok(Json(guard.refresh(member(&body, "refresh_token")?).await?))
+    Ok(Json(guard.refresh_bound(member(&body, "refresh_token")?, confirmation).await?))
 }
 
 /// RFC 7009: 200 whether or not the token was valid; its body is empty.

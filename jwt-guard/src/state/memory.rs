@@ -35,6 +35,8 @@ struct Memory {
     tokens: HashMap<String, String>,
     /// Failed logins by key, with when they are forgotten.
     failures: HashMap<String, (LoginFailures, u64)>,
+    /// Keys used once, with when they expire.
+    used: HashMap<String, u64>,
 }
 
 impl MemoryStore {
@@ -132,9 +134,20 @@ impl TokenStore for MemoryStore {
         Ok(())
     }
 
+    async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
+        let mut memory = self.memory();
+        let held = memory.used.entry(key.to_owned()).or_insert(0);
+        let unused = *held <= now;
+        if unused {
+            *held = expires_at;
+        }
+        Ok(unused)
+    }
+
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
         let mut memory = self.memory();
-        let Memory { revocations, families, tokens, failures } = &mut *memory;
+        let Memory { revocations, families, tokens, failures, used } = &mut *memory;
+        used.retain(|_, expires_at| *expires_at > now);
         revocations.retain(|_, revocation| revocation.is_live(now));
         families.retain(|_, (record, _)| record.expires_at > now);
         tokens.retain(|_, id| families.contains_key(id));

@@ -104,6 +104,12 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Forgets the failed logins under `key`, after a successful login.
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError>;
 
+    /// Marks `key` used until `expires_at`, in one atomic step, and
+    /// answers whether it was unused at `now`: of any number of calls with
+    /// one key before it expires, in any processes, exactly one gets
+    /// `true`. What makes a DPoP proof good for one request only.
+    async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError>;
+
     /// Drops every entry that expired by `now`. The default does nothing:
     /// for stores whose entries expire by themselves (Redis).
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {

@@ -350,6 +350,23 @@ impl TokenStore for RedisStore {
         connection.del::<_, ()>(failures_key(key)).await.map_err(|error| failed("forgetting failed logins", &error))
     }
 
+    async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
+        let mut connection = self.connection().await?;
+        // `SET NX` keeps the first; `EXAT` lets Redis forget it. A key
+        // that expires by `now` is used already, for all Redis knows.
+        let expires_at = expires_at.max(now + 1);
+        let first: Option<String> = redis::cmd("SET")
+            .arg(format!("{PREFIX}once:{key}"))
+            .arg(1)
+            .arg("NX")
+            .arg("EXAT")
+            .arg(expires_at)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| failed("marking a key used", &error))?;
+        Ok(first.is_some())
+    }
+
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
         let mut connection = self.connection().await?;
         connection

@@ -27,6 +27,7 @@ const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS login_failures (
         key TEXT PRIMARY KEY, count INTEGER NOT NULL, last INTEGER NOT NULL, forget_at INTEGER NOT NULL)
         WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS used_once (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 ";
 
 /// A [`TokenStore`] in an SQLite file.
@@ -306,12 +307,27 @@ impl TokenStore for SqliteStore {
         .await
     }
 
+    async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.transaction(move |transaction| {
+            let changed = transaction
+                .prepare_cached(
+                    "INSERT INTO used_once (key, expires_at) VALUES (?1, ?3)
+                     ON CONFLICT (key) DO UPDATE SET expires_at = ?3 WHERE expires_at <= ?2",
+                )?
+                .execute(params![key, int(now), int(expires_at)])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
         self.transaction(move |transaction| {
             for table in ["revocations WHERE until", "families WHERE expires_at", "refresh_tokens WHERE expires_at"] {
                 transaction.execute(&format!("DELETE FROM {table} <= ?1"), [int(now)])?;
             }
             transaction.execute("DELETE FROM login_failures WHERE forget_at <= ?1", [int(now)])?;
+            transaction.execute("DELETE FROM used_once WHERE expires_at <= ?1", [int(now)])?;
             Ok(())
         })
         .await

@@ -30,3 +30,28 @@ async fn the_sqlite_store_keeps_the_promises_and_its_file_outlives_it() {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
+
+#[rocket::async_test]
+async fn a_used_key_is_free_again_once_it_expires() {
+    let memory = MemoryStore::new();
+    #[cfg(feature = "sqlite")]
+    let path = std::env::temp_dir().join(format!("jwt-guard-once-{}.db", std::process::id()));
+    #[cfg(feature = "sqlite")]
+    let sqlite = SqliteStore::open(&path).unwrap();
+    let stores: Vec<&dyn TokenStore> = vec![
+        &memory,
+        #[cfg(feature = "sqlite")]
+        &sqlite,
+    ];
+    for store in stores {
+        assert!(store.use_once("proof", 1_000, 1_060).await.unwrap());
+        assert!(!store.use_once("proof", 1_059, 1_119).await.unwrap(), "used until it expires");
+        assert!(store.use_once("proof", 1_060, 1_120).await.unwrap(), "free once it expired");
+        store.sweep(2_000).await.unwrap();
+        assert!(store.use_once("proof", 1_100, 1_160).await.unwrap(), "swept, it is forgotten");
+    }
+    #[cfg(feature = "sqlite")]
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}

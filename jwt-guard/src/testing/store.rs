@@ -11,7 +11,7 @@ use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, R
 /// subject's applying; rotations that detect
 /// reuse, honour a grace period and, of 16 concurrent rotations of one
 /// token, let exactly one through; ended and expired families; failed
-/// logins counted and forgotten. It panics, naming the broken promise.
+/// logins counted and forgotten; keys used once, of 16 concurrent uses. It panics, naming the broken promise.
 ///
 /// Every id it uses is random, so it can run against a store that holds
 /// other data, such as a shared Redis.
@@ -30,6 +30,7 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     one_of_many_concurrent_rotations_wins(store, now, &run).await;
     families_end_and_expire(store, now, &run).await;
     failed_logins_are_counted_then_forgotten(store, now, &run).await;
+    a_key_is_used_once(store, now, &run).await;
 }
 
 fn random_id() -> String {
@@ -145,4 +146,13 @@ async fn failed_logins_are_counted_then_forgotten(store: &dyn TokenStore, now: u
     assert_eq!(counted.count, 1, "counting starts again once forgotten");
     store.forget_failures(&key).await.expect("forgotten");
     assert_eq!(store.failures(&key, now + 14).await.expect("answered"), None);
+}
+
+async fn a_key_is_used_once(store: &dyn TokenStore, now: u64, run: &str) {
+    let key = format!("{run}-proof");
+    let uses = join_all((0..16).map(|_| store.use_once(&key, now, now + 60))).await;
+    let firsts = uses.into_iter().map(|used| used.expect("answered")).filter(|first| *first).count();
+    assert_eq!(firsts, 1, "of 16 concurrent uses of one key, exactly one is the first");
+    assert!(!store.use_once(&key, now + 1, now + 61).await.expect("answered"), "a used key stays used");
+    assert!(store.use_once(&format!("{run}-other"), now, now + 60).await.expect("answered"), "keys are apart");
 }

@@ -152,7 +152,7 @@ mod tests {
 
     fn token(text: &str, expires_at: f64) -> Token {
         let header = TokenHeader { alg: Algorithm::EdDSA, kid: None, typ: None };
-        Token::new(text, Arc::from("test"), header, Map::new(), Vec::new(), expires_at)
+        Token::new(text, Arc::from("test"), header, Map::new(), Vec::new(), expires_at, Default::default())
     }
 
     /// Caches `token` of the issuer at `issuer`, verified by some key.

@@ -126,7 +126,7 @@ pub(crate) fn decode_claims(encoded: &str) -> Result<Map<String, Value>, TokenPr
 
 /// Decodes a part that must be a JSON object with unique members;
 /// `not_an_object` says what is wrong when it is not one.
-fn decode_object(encoded: &str, not_an_object: &'static str) -> Result<Map<String, Value>, TokenProblem> {
+pub(crate) fn decode_object(encoded: &str, not_an_object: &'static str) -> Result<Map<String, Value>, TokenProblem> {
     let bytes =
         URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenProblem::Malformed("a part is not unpadded base64url"))?;
     serde_json::from_slice::<UniqueMembers>(&bytes)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::config::{Audience, IssuerSettings, ScopeClaim, TokenType};
+use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
 use crate::error::ConfigError;
 use crate::keys::{Fetcher, KeyLocation, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
 
@@ -26,6 +26,8 @@ pub(super) struct Issuer {
     pub(super) token_type: Option<TokenType>,
     /// The longest `exp - iat` accepted, in seconds, if bounded.
     pub(super) max_lifetime: Option<f64>,
+    /// Whether its tokens may, or must, be DPoP-bound.
+    pub(super) dpop: DpopMode,
     /// Where its keys are looked up.
     pub(super) keys: IssuerKeys,
 }
@@ -102,6 +104,7 @@ impl Issuer {
             scope_claim: settings.scope_claim,
             token_type: settings.token_type,
             max_lifetime: settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
+            dpop: settings.dpop,
             keys,
         })
     }

@@ -4,7 +4,7 @@
 
 mod cache;
 mod claims;
-mod compact;
+pub(crate) mod compact;
 mod issuers;
 
 use std::collections::HashMap;
@@ -260,7 +260,7 @@ impl Verifier {
             return Err(TokenProblem::Revoked.into());
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;
-        let token = Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at);
+        let token = Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at, issuer.dpop);
         Ok(Verified { token, issuer: index, key })
     }
 

@@ -33,8 +33,21 @@ fn c(body: String, claims: Claims<AppClaims>) -> String {
 #[rocket::route(GET, uri = "/d")]
 pub fn d() {}
 
+#[protected(bound, scope = "read")]
+#[get("/e")]
+fn e() {}
+
+#[protected(bound = "dpop")]
+#[get("/f")]
+fn f() {}
+
+#[protected(bound = "mtls", claims = AppClaims)]
+#[get("/g")]
+fn g() {}
+
 fn main() {
-    let _ = routes![a, b, c, d];
+    let _ = routes![a, b, c, d, e, f, g];
+    let _ = protect(policy!(bound = "dpop"), routes![a]);
     let _ = protect(policy!(scope = "read"), routes![a]);
     let _ = protect(policy!(claims = AppClaims, claim(role = "admin")), routes![a]);
 }

@@ -1,0 +1,201 @@
+//! Sender-constrained tokens: `[jwt_guard.dpop]` (RFC 9449), each
+//! issuer's `dpop` mode, and `[jwt_guard.mtls]` (RFC 8705), with their
+//! checks.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::checks::{asymmetric_algorithms, check, check_duration};
+use super::seconds;
+use crate::algorithm::AlgorithmSet;
+use crate::error::ConfigError;
+
+/// Whether an issuer's tokens may, or must, be DPoP-bound: its `dpop`.
+///
+/// Whatever the mode, a token bound by `cnf.jkt` is accepted only with the
+/// `DPoP` scheme and a valid proof, and a token bound to a certificate
+/// only over a connection that presents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DpopMode {
+    /// `"off"`: its tokens are refused with the `DPoP` scheme.
+    Off,
+    /// `"allowed"` (the default): bearer tokens, and DPoP-bound ones with
+    /// their proofs.
+    #[default]
+    Allowed,
+    /// `"required"`: DPoP-bound tokens only.
+    Required,
+}
+
+/// DPoP proofs: `[jwt_guard.dpop]`.
+///
+/// ```toml
+/// [default.jwt_guard.dpop]
+/// origin = "https://api.example.com"   # what proofs' `htu` start with
+/// max_age = 60                         # seconds a proof is good for
+/// algorithms = ["ES256", "EdDSA"]      # optional allow-list
+/// nonce = false                        # true: demand server nonces
+/// # nonce_secret = "..."               # shared by a fleet, 32 bytes or more
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct DpopConfig {
+    /// The scheme and authority that clients see (`https://api.example.com`):
+    /// a proof's `htu` must be it and the request's path. Rocket behind a
+    /// proxy cannot know them. Default: the origin of `resource`, else the
+    /// app's own address (`http://127.0.0.1:8000`).
+    pub origin: Option<String>,
+    /// How long after its `iat` a proof is accepted, and how long its `jti`
+    /// is remembered against replays. Default: `60`.
+    #[serde(deserialize_with = "seconds")]
+    pub max_age: Duration,
+    /// The algorithms proofs may be signed with. Default: every asymmetric
+    /// one.
+    pub algorithms: Option<Vec<String>>,
+    /// Whether proofs must carry a nonce that the server gave out
+    /// (`DPoP-Nonce`, RFC 9449 section 9). Default: `false`.
+    pub nonce: bool,
+    /// The secret that nonces are derived from, at least 32 bytes; the
+    /// instances of a fleet must share it. Default: random per process.
+    pub nonce_secret: Option<String>,
+}
+
+impl Default for DpopConfig {
+    fn default() -> Self {
+        Self { origin: None, max_age: Duration::from_secs(60), algorithms: None, nonce: false, nonce_secret: None }
+    }
+}
+
+/// Certificate-bound tokens: `[jwt_guard.mtls]`.
+///
+/// Rocket's TLS listener (feature `mtls`) gives the client certificate of
+/// the connection. Behind a proxy that terminates TLS, it can come from a
+/// request header instead, which the proxy must set from the connection
+/// and strip from what clients send: otherwise any client could claim any
+/// certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct MtlsConfig {
+    /// The header that carries the client certificate, as a URL-encoded
+    /// PEM (nginx's `$ssl_client_escaped_cert`, AWS ALB's
+    /// `X-Amzn-Mtls-Clientcert`). Default: none, trust the connection only.
+    pub certificate_header: Option<String>,
+}
+
+/// DPoP, after checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DpopSettings {
+    /// `scheme://authority`, without a slash.
+    pub(crate) origin: String,
+    pub(crate) max_age: Duration,
+    pub(crate) algorithms: AlgorithmSet,
+    /// The key of server nonces, when they are demanded.
+    pub(crate) nonce_key: Option<Vec<u8>>,
+}
+
+/// The shortest nonce secret.
+const NONCE_SECRET_BYTES: usize = 32;
+
+impl DpopConfig {
+    /// Checks every value; `default_origin` is the origin of `resource`,
+    /// or the app's own address.
+    pub(crate) fn settings(&self, default_origin: &str) -> Result<DpopSettings, ConfigError> {
+        let origin = match &self.origin {
+            Some(origin) => checked_origin(origin)?,
+            None => default_origin.trim_end_matches('/').to_owned(),
+        };
+        check_duration(self.max_age, "dpop.max_age", true)?;
+        let algorithms = match &self.algorithms {
+            Some(names) => asymmetric_algorithms(names, "DPoP proofs are signed with a client's private key")
+                .map_err(|problem| ConfigError { key: "dpop.algorithms".into(), problem })?,
+            None => AlgorithmSet::ASYMMETRIC,
+        };
+        let nonce_key = match (&self.nonce, &self.nonce_secret) {
+            (false, _) => None,
+            (true, Some(secret)) => {
+                check(
+                    secret.len() >= NONCE_SECRET_BYTES,
+                    "dpop.nonce_secret",
+                    "needs at least 32 bytes; generate one with `openssl rand -base64 32`",
+                )?;
+                Some(secret.as_bytes().to_vec())
+            }
+            (true, None) => {
+                let mut random = vec![0; NONCE_SECRET_BYTES];
+                aws_lc_rs::rand::fill(&mut random).map_err(|_| ConfigError {
+                    key: "dpop.nonce_secret".into(),
+                    problem: "no random bits could be had to generate one; configure it".into(),
+                })?;
+                Some(random)
+            }
+        };
+        Ok(DpopSettings { origin, max_age: self.max_age, algorithms, nonce_key })
+    }
+}
+
+/// `origin` as `scheme://authority`: an `http` or `https` URL with nothing
+/// after its authority.
+fn checked_origin(origin: &str) -> Result<String, ConfigError> {
+    let problem = |problem: &str| ConfigError { key: "dpop.origin".into(), problem: problem.into() };
+    let url = Url::parse(origin).map_err(|_| problem("is not a URL"))?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none() && url.username().is_empty();
+    if !matches!(url.scheme(), "https" | "http") || !bare || url.password().is_some() {
+        return Err(problem("must be `https://host` or `https://host:port`, with nothing after it"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+impl MtlsConfig {
+    /// Checks the header's name.
+    pub(crate) fn settings(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(header) = &self.certificate_header {
+            check(
+                !header.is_empty() && header.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'),
+                "mtls.certificate_header",
+                "must be a header name: letters, digits and `-`",
+            )?;
+        }
+        Ok(self.certificate_header.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_defaults_and_must_be_bare() {
+        let settings = DpopConfig::default().settings("http://127.0.0.1:8000").unwrap();
+        assert_eq!(settings.origin, "http://127.0.0.1:8000");
+        let configured = DpopConfig { origin: Some("https://API.example.com:443/".into()), ..DpopConfig::default() };
+        assert_eq!(configured.settings("unused").unwrap().origin, "https://api.example.com");
+        for bad in ["https://api.example.com/v1", "ftp://api.example.com", "https://a.example?x=1", "api.example.com"] {
+            let config = DpopConfig { origin: Some(bad.into()), ..DpopConfig::default() };
+            assert_eq!(config.settings("unused").unwrap_err().key, "dpop.origin", "{bad}");
+        }
+    }
+
+    #[test]
+    fn nonces_need_a_long_secret_or_generate_one() {
+        let short = DpopConfig { nonce: true, nonce_secret: Some("short".into()), ..DpopConfig::default() };
+        assert_eq!(short.settings("http://127.0.0.1").unwrap_err().key, "dpop.nonce_secret");
+        let generated = DpopConfig { nonce: true, ..DpopConfig::default() };
+        assert_eq!(generated.settings("http://127.0.0.1").unwrap().nonce_key.map(|key| key.len()), Some(32));
+        assert_eq!(DpopConfig::default().settings("http://127.0.0.1").unwrap().nonce_key, None);
+    }
+
+    #[test]
+    fn proof_algorithms_are_public_key_ones() {
+        let hmac = DpopConfig { algorithms: Some(vec!["HS256".into()]), ..DpopConfig::default() };
+        let error = hmac.settings("http://127.0.0.1").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bad `jwt_guard.dpop.algorithms`: `HS256` needs a shared secret, but DPoP proofs are signed with a client's private key"
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! One DPoP proof (RFC 9449 section 4.3): a JWS whose header carries the
+//! client's public key, made for one request. Every check that costs no
+//! signature runs first, so a flood of made-up proofs costs no signature
+//! verification; [`ParsedProof::verify_signature`] comes last.
+
+use reqwest::Url;
+use serde_json::{Map, Value};
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::digest::sha256_base64url;
+use crate::error::ProofProblem;
+use crate::keys::{VerifyingKey, ready_key};
+use crate::verify::compact::{self, CompactParts};
+
+/// The longest proof accepted: room for an RSA key of 8192 bits and its
+/// signature.
+const MAX_PROOF_BYTES: usize = 8192;
+
+/// The longest `jti` accepted.
+const MAX_JTI_BYTES: usize = 256;
+
+/// JWK members that only a private key has (RFC 7518 section 6).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// The request a proof must be made for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProofTarget<'a> {
+    /// The request's method, upper case.
+    pub(crate) method: &'a str,
+    /// The request's path, without its query.
+    pub(crate) path: &'a str,
+    /// The access token the proof comes with, whose hash `ath` must be.
+    pub(crate) access_token: Option<&'a str>,
+    /// The thumbprint the access token is bound to (`cnf.jkt`), which the
+    /// proof's key must have.
+    pub(crate) bound_to: Option<&'a str>,
+}
+
+/// What an app accepts of proofs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ProofRules<'a> {
+    pub(super) algorithms: AlgorithmSet,
+    /// `scheme://authority` of the URLs that clients call.
+    pub(super) origin: &'a str,
+    /// How old a proof may be, in seconds.
+    pub(super) max_age: f64,
+    /// The clock skew allowed, in seconds.
+    pub(super) leeway: f64,
+}
+
+/// A proof that passed every check but its signature's.
+pub(super) struct ParsedProof<'p> {
+    parts: CompactParts<'p>,
+    alg: Algorithm,
+    key: VerifyingKey,
+    pub(super) jti: String,
+    pub(super) iat: f64,
+    pub(super) nonce: Option<String>,
+}
+
+impl ParsedProof<'_> {
+    /// The thumbprint of the proof's key: what binds a token to it.
+    pub(super) fn thumbprint(&self) -> &str {
+        self.key.thumbprint()
+    }
+
+    /// Verifies the signature with the proof's own key.
+    pub(super) fn verify_signature(&self) -> Result<(), ProofProblem> {
+        if self.parts.signed_by(&self.key, self.alg) { Ok(()) } else { Err(ProofProblem::BadSignature) }
+    }
+}
+
+/// Checks everything of `proof` that costs no signature, for `target`
+/// under `rules` at `now`.
+pub(super) fn parse<'p>(
+    proof: &'p str,
+    target: &ProofTarget<'_>,
+    rules: &ProofRules<'_>,
+    now: f64,
+) -> Result<ParsedProof<'p>, ProofProblem> {
+    if proof.len() > MAX_PROOF_BYTES {
+        return Err(ProofProblem::TooLarge);
+    }
+    let parts = compact::split(proof).map_err(|_| ProofProblem::Malformed("a JWS has three dot-separated parts"))?;
+    let header = compact::decode_object(parts.header, "the header is not a JSON object")
+        .map_err(|_| ProofProblem::Malformed("the header is not a JSON object"))?;
+    if !header.get("typ").and_then(Value::as_str).is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt")) {
+        return Err(ProofProblem::WrongType);
+    }
+    if header.contains_key("crit") {
+        return Err(ProofProblem::Malformed("critical header parameters are not supported"));
+    }
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(|alg| alg.parse::<Algorithm>().ok())
+        .filter(|alg| rules.algorithms.contains(*alg))
+        .ok_or(ProofProblem::AlgorithmNotAllowed)?;
+    let key = public_key(header.get("jwk"), alg)?;
+    let claims = compact::decode_claims(parts.payload)
+        .map_err(|_| ProofProblem::Malformed("the payload is not a JSON object with unique members"))?;
+    let text = |name: &'static str| claims.get(name).and_then(Value::as_str).ok_or(ProofProblem::MissingClaim(name));
+    let jti = text("jti")?;
+    if jti.is_empty() || jti.len() > MAX_JTI_BYTES {
+        return Err(ProofProblem::MissingClaim("jti"));
+    }
+    if text("htm")? != target.method {
+        return Err(ProofProblem::WrongMethod);
+    }
+    if !is_target_url(text("htu")?, rules.origin, target.path) {
+        return Err(ProofProblem::WrongUrl);
+    }
+    let iat = claims.get("iat").and_then(Value::as_f64).ok_or(ProofProblem::MissingClaim("iat"))?;
+    if iat < now - rules.max_age - rules.leeway || iat > now + rules.leeway {
+        return Err(ProofProblem::Stale);
+    }
+    if let Some(access_token) = target.access_token {
+        check_token_hash(&claims, access_token)?;
+    }
+    if target.bound_to.is_some_and(|jkt| jkt != key.thumbprint()) {
+        return Err(ProofProblem::WrongKey);
+    }
+    let nonce = claims.get("nonce").and_then(Value::as_str).map(str::to_owned);
+    Ok(ParsedProof { parts, alg, key, jti: jti.to_owned(), iat, nonce })
+}
+
+/// The public key of the proof's `jwk`, which must fit `alg`.
+fn public_key(jwk: Option<&Value>, alg: Algorithm) -> Result<VerifyingKey, ProofProblem> {
+    let Some(Value::Object(members)) = jwk else { return Err(ProofProblem::BadKey("it has no `jwk` object")) };
+    if PRIVATE_MEMBERS.iter().any(|member| members.contains_key(*member)) {
+        return Err(ProofProblem::BadKey("it holds private key material"));
+    }
+    let key = ready_key(Value::Object(members.clone())).map_err(|_| ProofProblem::BadKey("it is not a usable key"))?;
+    if !key.algorithms.contains(alg) {
+        return Err(ProofProblem::BadKey("its type does not fit `alg`"));
+    }
+    Ok(key)
+}
+
+/// Whether `htu` is `origin` and `path`, ignoring a query and a fragment,
+/// as URLs compare after RFC 3986 normalization.
+fn is_target_url(htu: &str, origin: &str, path: &str) -> bool {
+    let (Ok(mut sent), Ok(expected)) = (Url::parse(htu), Url::parse(&format!("{origin}{path}"))) else {
+        return false;
+    };
+    sent.set_query(None);
+    sent.set_fragment(None);
+    sent == expected
+}
+
+/// Checks that `ath` is the base64url SHA-256 of `access_token`.
+fn check_token_hash(claims: &Map<String, Value>, access_token: &str) -> Result<(), ProofProblem> {
+    let ath = claims.get("ath").and_then(Value::as_str).ok_or(ProofProblem::MissingClaim("ath"))?;
+    let expected = sha256_base64url(access_token.as_bytes());
+    if aws_lc_rs::constant_time::verify_slices_are_equal(ath.as_bytes(), expected.as_bytes()).is_err() {
+        return Err(ProofProblem::WrongTokenHash);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! Each check of RFC 9449 section 4.3, on proofs made by a real key.
+
+use serde_json::json;
+
+use super::*;
+use crate::clock;
+use crate::testing::DpopKey;
+
+const URL: &str = "https://api.test/reports";
+
+const RULES: ProofRules<'static> =
+    ProofRules { algorithms: AlgorithmSet::ASYMMETRIC, origin: "https://api.test", max_age: 60.0, leeway: 5.0 };
+
+fn target<'a>(key: &'a DpopKey, token: &'a str) -> ProofTarget<'a> {
+    ProofTarget { method: "GET", path: "/reports", access_token: Some(token), bound_to: Some(key.thumbprint()) }
+}
+
+/// What `parse` and then the signature check make of `proof`.
+fn outcome(proof: &str, target: &ProofTarget<'_>) -> Result<(), ProofProblem> {
+    let parsed = parse(proof, target, &RULES, clock::unix_now())?;
+    parsed.verify_signature()
+}
+
+#[test]
+fn a_proof_for_the_request_and_the_token_passes() {
+    let key = DpopKey::new();
+    let proof = key.proof("GET", URL).access_token("the-token").sign();
+    let parsed = parse(&proof, &target(&key, "the-token"), &RULES, clock::unix_now()).unwrap();
+    parsed.verify_signature().unwrap();
+    assert_eq!(parsed.thumbprint(), key.thumbprint());
+    let with_query = key.proof("GET", "https://API.test:443/reports?page=2#top").access_token("the-token").sign();
+    assert_eq!(outcome(&with_query, &target(&key, "the-token")), Ok(()), "query, fragment, case and port aside");
+}
+
+#[test]
+fn each_claim_must_fit_the_request() {
+    let key = DpopKey::new();
+    let target = target(&key, "the-token");
+    let proof = || key.proof("GET", URL).access_token("the-token");
+    let now = clock::unix_now_secs();
+    for (proof, problem) in [
+        (key.proof("POST", URL).access_token("the-token"), ProofProblem::WrongMethod),
+        (key.proof("GET", "https://api.test/other"), ProofProblem::WrongUrl),
+        (key.proof("GET", "https://evil.test/reports"), ProofProblem::WrongUrl),
+        (proof().claim("iat", now - 120), ProofProblem::Stale),
+        (proof().claim("iat", now + 60), ProofProblem::Stale),
+        (proof().claim("ath", Value::Null), ProofProblem::MissingClaim("ath")),
+        (key.proof("GET", URL).access_token("another-token"), ProofProblem::WrongTokenHash),
+        (proof().claim("jti", Value::Null), ProofProblem::MissingClaim("jti")),
+        (proof().claim("jti", "x".repeat(257)), ProofProblem::MissingClaim("jti")),
+        (proof().claim("htu", Value::Null), ProofProblem::MissingClaim("htu")),
+        (proof().claim("iat", "now"), ProofProblem::MissingClaim("iat")),
+    ] {
+        assert_eq!(outcome(&proof.sign(), &target), Err(problem));
+    }
+}
+
+#[test]
+fn the_header_must_carry_a_public_key_of_the_algorithm() {
+    let key = DpopKey::new();
+    let target = target(&key, "the-token");
+    let proof = || key.proof("GET", URL).access_token("the-token");
+    let mut private = key.public_jwk();
+    private["d"] = json!("c2VjcmV0");
+    for (proof, problem) in [
+        (proof().header("typ", "JWT"), ProofProblem::WrongType),
+        (proof().header("typ", Value::Null), ProofProblem::WrongType),
+        (proof().header("alg", "none"), ProofProblem::AlgorithmNotAllowed),
+        (proof().header("alg", "HS256"), ProofProblem::AlgorithmNotAllowed),
+        (proof().header("alg", "RS256"), ProofProblem::BadKey("its type does not fit `alg`")),
+        (proof().header("jwk", Value::Null), ProofProblem::BadKey("it has no `jwk` object")),
+        (proof().header("jwk", private), ProofProblem::BadKey("it holds private key material")),
+        (
+            proof().header("crit", json!(["exp"])),
+            ProofProblem::Malformed("critical header parameters are not supported"),
+        ),
+    ] {
+        assert_eq!(outcome(&proof.sign(), &target), Err(problem));
+    }
+}
+
+#[test]
+fn the_key_must_be_the_bound_one_and_must_have_signed() {
+    let (key, other) = (DpopKey::new(), DpopKey::new());
+    let target = target(&key, "the-token");
+    let by_other = other.proof("GET", URL).access_token("the-token").sign();
+    assert_eq!(outcome(&by_other, &target), Err(ProofProblem::WrongKey));
+    // The header names `key`, but `other` signed.
+    let forged = other.proof("GET", URL).access_token("the-token").header("jwk", key.public_jwk()).sign();
+    assert_eq!(outcome(&forged, &target), Err(ProofProblem::BadSignature));
+}
+
+#[test]
+fn garbage_is_refused_before_any_signature_is_checked() {
+    let key = DpopKey::new();
+    let target = target(&key, "the-token");
+    for (garbage, problem) in [
+        ("x".repeat(9000), ProofProblem::TooLarge),
+        ("not a proof".to_owned(), ProofProblem::Malformed("a JWS has three dot-separated parts")),
+        ("e30.e30.c2ln".to_owned(), ProofProblem::WrongType),
+        ("%%%.e30.c2ln".to_owned(), ProofProblem::Malformed("the header is not a JSON object")),
+    ] {
+        assert_eq!(parse(&garbage, &target, &RULES, clock::unix_now()).err(), Some(problem));
+    }
+}

@@ -1,0 +1,396 @@
+//! DPoP (RFC 9449) at the resource and at the built-in issuer: tokens
+//! bound to a client's key are served only with a fresh proof of that key
+//! for the very request; every way a proof can be wrong is refused with
+//! its challenge; issuers' `dpop` modes, server nonces, the `bound` policy
+//! option, a login whose tokens and refreshes are bound, a replayed
+//! proof refused by another instance of a fleet on Redis; and tokens of
+//! panva's oidc-provider, bound to the key of a real DPoP client
+//! (oauth4webapi) or of a test's.
+
+use jwt_guard::testing::{DpopKey, TestIssuer};
+use jwt_guard::{Binding, Grant, JwtGuard, StaticUsers, Token, protected};
+use jwt_guard_tests::{
+    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, free_port, quiet_figment,
+    run_node_script,
+};
+use rocket::http::{ContentType, Header};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::{get, routes};
+use serde_json::{Value, json};
+
+/// How the handler sees the token's binding.
+#[get("/reports")]
+fn reports(token: Token) -> String {
+    match token.binding() {
+        Binding::Dpop { thumbprint } => format!("dpop {thumbprint}"),
+        Binding::Certificate { .. } => "certificate".into(),
+        Binding::Bearer => "bearer".into(),
+        _ => "other".into(),
+    }
+}
+
+#[protected(bound)]
+#[get("/bound")]
+fn bound() -> &'static str {
+    "bound"
+}
+
+#[protected(bound = "mtls")]
+#[get("/mtls-only")]
+fn mtls_only() -> &'static str {
+    "mtls"
+}
+
+/// The origin that the apps under test are called at, by default.
+const ORIGIN: &str = "http://127.0.0.1:8000";
+
+/// A client of an app that trusts `issuer`, with `jwt_guard` settings
+/// merged in (`issuers.test.dpop`, `dpop.nonce`, ...).
+async fn client(issuer: &TestIssuer, settings: &[(&str, Value)]) -> Client {
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports, bound, mtls_only]);
+    let mut rocket = issuer.attach_to(rocket);
+    for (key, value) in settings {
+        let figment = rocket.figment().clone().merge((format!("jwt_guard.{key}"), value.clone()));
+        rocket = rocket.configure(figment);
+    }
+    Client::tracked(rocket).await.expect("the app ignites")
+}
+
+/// What a client sees of a response.
+async fn seen(response: LocalResponse<'_>) -> (u16, String, Value) {
+    let status = response.status().code;
+    let challenge = response.headers().get_one("WWW-Authenticate").unwrap_or_default().to_owned();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, challenge, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// GETs `path` with `Authorization: {scheme} {token}` and these proofs.
+async fn get(client: &Client, path: &str, scheme: &str, token: &str, proofs: &[&str]) -> (u16, String, Value) {
+    let mut request = client.get(path).header(Header::new("Authorization", format!("{scheme} {token}")));
+    for proof in proofs {
+        request.add_header(Header::new("DPoP", proof.to_string()));
+    }
+    seen(request.dispatch().await).await
+}
+
+/// The `DPoP` challenge with this error, after a bare `Bearer` one.
+fn dpop_error(code: &str, description: &str) -> String {
+    format!(r#"Bearer realm="api", {DPOP_CHALLENGE}, error="{code}", error_description="{description}""#)
+}
+
+#[rocket::async_test]
+async fn a_bound_token_is_served_with_a_fresh_proof_of_its_key_only() {
+    let issuer = TestIssuer::new();
+    let client = client(&issuer, &[]).await;
+    let key = DpopKey::new();
+    let token = issuer.token().bound_to(&key).sign();
+    let url = format!("{ORIGIN}/reports");
+    let proof = key.proof("GET", &url).access_token(&token).sign();
+    let served = get(&client, "/reports", "DPoP", &token, &[&proof]).await;
+    assert_eq!((served.0, served.2), (200, json!(format!("dpop {}", key.thumbprint()))));
+
+    let refused = |description: &str| (401, dpop_error("invalid_dpop_proof", description));
+    let cases: Vec<(&str, Vec<String>, (u16, String))> = vec![
+        ("the same proof again", vec![proof.clone()], refused("the DPoP proof was used before")),
+        (
+            "a proof for another URL",
+            vec![key.proof("GET", &format!("{ORIGIN}/other")).access_token(&token).sign()],
+            refused("the DPoP proof's `htu` is not this request's URL"),
+        ),
+        (
+            "a proof for another method",
+            vec![key.proof("POST", &url).access_token(&token).sign()],
+            refused("the DPoP proof's `htm` is not this request's method"),
+        ),
+        (
+            "a proof of another key",
+            vec![DpopKey::new().proof("GET", &url).access_token(&token).sign()],
+            refused("the DPoP proof's key is not the one the token is bound to"),
+        ),
+        (
+            "an old proof",
+            vec![key.proof("GET", &url).access_token(&token).claim("iat", jwt_guard_tests::now() - 600).sign()],
+            refused("the DPoP proof's `iat` is outside the accepted window"),
+        ),
+        (
+            "a proof without `ath`",
+            vec![key.proof("GET", &url).sign()],
+            refused("the DPoP proof lacks a valid `ath` claim"),
+        ),
+        (
+            "two proofs",
+            vec![
+                key.proof("GET", &url).access_token(&token).sign(),
+                key.proof("GET", &url).access_token(&token).sign(),
+            ],
+            refused("the request has more than one DPoP proof"),
+        ),
+        ("no proof", vec![], refused("the request has no DPoP proof")),
+    ];
+    for (case, proofs, expected) in cases {
+        let proofs: Vec<&str> = proofs.iter().map(String::as_str).collect();
+        let (status, challenge, body) = get(&client, "/reports", "DPoP", &token, &proofs).await;
+        assert_eq!((status, challenge), expected, "{case}");
+        assert_eq!(body["error"], "invalid_dpop_proof", "{case}");
+    }
+    let as_bearer =
+        get(&client, "/reports", "Bearer", &token, &[&key.proof("GET", &url).access_token(&token).sign()]).await;
+    assert_eq!(
+        (as_bearer.0, as_bearer.1),
+        (401, dpop_error("invalid_token", "the token is DPoP-bound: send it with the `DPoP` scheme and a proof"))
+    );
+}
+
+#[rocket::async_test]
+async fn an_unbound_token_is_a_bearer_token_and_issuers_say_what_they_accept() {
+    let issuer = TestIssuer::new();
+    let key = DpopKey::new();
+    let unbound = issuer.token().sign();
+    let proof = || key.proof("GET", &format!("{ORIGIN}/reports")).access_token(&unbound).sign();
+
+    let allowed = client(&issuer, &[]).await;
+    assert_eq!(get(&allowed, "/reports", "Bearer", &unbound, &[]).await.2, json!("bearer"));
+    let with_dpop = get(&allowed, "/reports", "DPoP", &unbound, &[&proof()]).await;
+    assert_eq!(
+        (with_dpop.0, with_dpop.1),
+        (401, dpop_error("invalid_token", "the token is not DPoP-bound: send it with the `Bearer` scheme"))
+    );
+
+    let required = client(&issuer, &[("issuers.test.dpop", json!("required"))]).await;
+    let refused = get(&required, "/reports", "Bearer", &unbound, &[]).await;
+    assert_eq!(
+        (refused.0, refused.1),
+        (
+            401,
+            format!(
+                r#"{DPOP_CHALLENGE}, error="invalid_token", error_description="this issuer's tokens must be DPoP-bound""#
+            )
+        ),
+        "only the DPoP scheme is offered"
+    );
+
+    let off = client(&issuer, &[("issuers.test.dpop", json!("off"))]).await;
+    let bound = issuer.token().bound_to(&key).sign();
+    let bound_proof = key.proof("GET", &format!("{ORIGIN}/reports")).access_token(&bound).sign();
+    let refused = get(&off, "/reports", "DPoP", &bound, &[&bound_proof]).await;
+    assert_eq!(
+        (refused.0, refused.1),
+        (
+            401,
+            r#"Bearer realm="api", error="invalid_token", error_description="this issuer's tokens are not accepted with DPoP""#
+                .to_owned()
+        ),
+        "only the Bearer scheme is offered"
+    );
+}
+
+#[rocket::async_test]
+async fn with_nonces_a_proof_must_carry_a_fresh_one_from_the_server() {
+    let issuer = TestIssuer::new();
+    let secret = "a secret that every instance of the fleet shares";
+    let client = client(&issuer, &[("dpop.nonce", json!(true)), ("dpop.nonce_secret", json!(secret))]).await;
+    let key = DpopKey::new();
+    let token = issuer.token().bound_to(&key).sign();
+    let url = format!("{ORIGIN}/reports");
+    let request = |proof: String| {
+        client
+            .get("/reports")
+            .header(Header::new("Authorization", format!("DPoP {token}")))
+            .header(Header::new("DPoP", proof))
+    };
+    let first = request(key.proof("GET", &url).access_token(&token).sign()).dispatch().await;
+    let nonce = first.headers().get_one("DPoP-Nonce").expect("a nonce to use").to_owned();
+    let (status, challenge, body) = seen(first).await;
+    assert_eq!((status, body["error"].clone()), (401, json!("use_dpop_nonce")));
+    assert!(challenge.contains(r#"error="use_dpop_nonce""#), "{challenge}");
+    let second = request(key.proof("GET", &url).access_token(&token).nonce(&nonce).sign()).dispatch().await;
+    assert!(second.headers().get_one("DPoP-Nonce").is_some(), "a fresh nonce with every answer");
+    assert_eq!(second.status().code, 200);
+    let forged = request(key.proof("GET", &url).access_token(&token).nonce("AAAAAAAAAAA").sign()).dispatch().await;
+    assert_eq!(forged.status().code, 401);
+}
+
+#[rocket::async_test]
+async fn a_bound_policy_refuses_bearer_tokens_with_the_dpop_challenge() {
+    let issuer = TestIssuer::new();
+    let client = client(&issuer, &[]).await;
+    let key = DpopKey::new();
+    let unbound = issuer.token().sign();
+    let refused = get(&client, "/bound", "Bearer", &unbound, &[]).await;
+    let description = "this resource needs a sender-constrained token (DPoP or a client certificate)";
+    assert_eq!((refused.0, refused.1), (401, dpop_error("invalid_token", description)));
+    let token = issuer.token().bound_to(&key).sign();
+    let proof = key.proof("GET", &format!("{ORIGIN}/bound")).access_token(&token).sign();
+    assert_eq!(get(&client, "/bound", "DPoP", &token, &[&proof]).await.0, 200);
+    let proof = key.proof("GET", &format!("{ORIGIN}/mtls-only")).access_token(&token).sign();
+    let refused = get(&client, "/mtls-only", "DPoP", &token, &[&proof]).await;
+    assert_eq!(refused.0, 401);
+    assert_eq!(refused.2["error_description"], "this resource needs a sender-constrained token (a client certificate)");
+}
+
+/// An app with the built-in issuer, its sessions in memory, at `origin`.
+fn issuing_app(origin: &str, store: Value) -> rocket::Rocket<rocket::Build> {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
+    let config = json!({
+        "local": { "issuer": "https://api.dpop.test", "key_file": format!("{keys}/ed-a.pem"), "refresh_expires_in": 3600 },
+        "dpop": { "origin": origin },
+        "store": store,
+    });
+    let users = StaticUsers::new().user("ada", "secret", Grant::new("ada"));
+    rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(users))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports])
+}
+
+/// POSTs JSON `body` to `path` with these `DPoP` headers.
+async fn post(client: &Client, path: &str, body: Value, proofs: &[&str]) -> (u16, Value) {
+    let mut request = client.post(path).header(ContentType::JSON).body(body.to_string());
+    for proof in proofs {
+        request.add_header(Header::new("DPoP", proof.to_string()));
+    }
+    let (status, _, body) = seen(request.dispatch().await).await;
+    (status, body)
+}
+
+#[rocket::async_test]
+async fn a_login_with_a_proof_binds_its_tokens_and_its_refreshes_to_the_key() {
+    let origin = "https://api.dpop.test";
+    let client = Client::tracked(issuing_app(origin, json!({}))).await.expect("the app ignites");
+    let key = DpopKey::new();
+    let credentials = json!({ "username": "ada", "password": "secret" });
+    let login_proof = key.proof("POST", &format!("{origin}/auth")).sign();
+    let (status, tokens) = post(&client, "/auth", credentials.clone(), &[&login_proof]).await;
+    assert_eq!((status, tokens["token_type"].clone()), (200, json!("DPoP")));
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let proof = key.proof("GET", &format!("{origin}/reports")).access_token(&access).sign();
+    assert_eq!(
+        get(&client, "/reports", "DPoP", &access, &[&proof]).await.2,
+        json!(format!("dpop {}", key.thumbprint()))
+    );
+    assert_eq!(get(&client, "/reports", "Bearer", &access, &[]).await.0, 401, "bound: not a bearer token");
+
+    let refresh = |token: &Value| json!({ "refresh_token": token.as_str().unwrap() });
+    let refresh_proof = || key.proof("POST", &format!("{origin}/auth/refresh")).sign();
+    let (status, refreshed) =
+        post(&client, "/auth/refresh", refresh(&tokens["refresh_token"]), &[&refresh_proof()]).await;
+    assert_eq!((status, refreshed["token_type"].clone()), (200, json!("DPoP")));
+    let thief = DpopKey::new().proof("POST", &format!("{origin}/auth/refresh")).sign();
+    let (status, refused) = post(&client, "/auth/refresh", refresh(&refreshed["refresh_token"]), &[&thief]).await;
+    assert_eq!(
+        (status, refused["error_description"].clone()),
+        (401, json!("the refresh token is bound to a key or certificate that this request did not present"))
+    );
+    let (status, _) = post(&client, "/auth/refresh", refresh(&refreshed["refresh_token"]), &[&refresh_proof()]).await;
+    assert_eq!(status, 401, "the session ended with the thief's attempt");
+
+    let bad_login = key.proof("POST", &format!("{origin}/elsewhere")).sign();
+    let (status, refused) = post(&client, "/auth", credentials.clone(), &[&bad_login]).await;
+    assert_eq!((status, refused["error"].clone()), (400, json!("invalid_dpop_proof")), "RFC 9449 section 5");
+    let (status, plain) = post(&client, "/auth", credentials, &[]).await;
+    assert_eq!((status, plain["token_type"].clone()), (200, json!("Bearer")), "no proof, a bearer token");
+}
+
+#[rocket::async_test]
+async fn a_proof_used_on_one_instance_is_refused_by_another_on_the_same_redis() {
+    let redis = RedisServer::start().await;
+    let origin = "https://api.fleet.test";
+    let store = json!({ "url": redis.url() });
+    let (a, b) = (
+        RunningApp::launch(issuing_app(origin, store.clone()), free_port()).await,
+        RunningApp::launch(issuing_app(origin, store), free_port()).await,
+    );
+    let http = reqwest::Client::new();
+    let key = DpopKey::new();
+    let login = http
+        .post(format!("http://127.0.0.1:{}/auth", a.port()))
+        .header("DPoP", key.proof("POST", &format!("{origin}/auth")).sign())
+        .header("Content-Type", "application/json")
+        .body(json!({ "username": "ada", "password": "secret" }).to_string())
+        .send()
+        .await
+        .expect("it answers");
+    let tokens: Value = serde_json::from_slice(&login.bytes().await.expect("a body")).expect("JSON");
+    let access = tokens["access_token"].as_str().expect("a token").to_owned();
+    let proof = key.proof("GET", &format!("{origin}/reports")).access_token(&access).sign();
+    let call = |port: u16| {
+        http.get(format!("http://127.0.0.1:{port}/reports"))
+            .header("Authorization", format!("DPoP {access}"))
+            .header("DPoP", proof.clone())
+            .send()
+    };
+    assert_eq!(call(a.port()).await.expect("it answers").status().as_u16(), 200);
+    let replayed = call(b.port()).await.expect("it answers");
+    assert_eq!(replayed.status().as_u16(), 401);
+    let body: Value = serde_json::from_slice(&replayed.bytes().await.expect("a body")).expect("JSON");
+    assert_eq!(body["error_description"], "the DPoP proof was used before");
+    a.stop().await;
+    b.stop().await;
+}
+
+/// An app that trusts panva's oidc-provider by its issuer URL alone.
+fn provider_app(provider: &OidcProvider) -> rocket::Rocket<rocket::Build> {
+    let config = json!({ "issuers": { "provider": { "issuer": provider.issuer(), "audience": OIDC_AUDIENCE } } });
+    rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports, bound])
+}
+
+#[rocket::async_test]
+async fn a_real_dpop_client_gets_a_bound_token_from_a_real_provider_and_is_served() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let port = free_port();
+    let app = RunningApp::launch(provider_app(&provider), port).await;
+    let route = format!("http://127.0.0.1:{port}/reports");
+    let issuer = provider.issuer();
+    let args = [issuer.as_str(), &route, OIDC_AUDIENCE, "reports-client", "reports-secret", "read"];
+    let run = run_node_script("discovery-clients", "dpop-client.mjs", &args).await;
+    let thumbprint = run["thumbprint"].as_str().expect("the client's key thumbprint");
+    let served = json!({ "status": 200, "body": format!("dpop {thumbprint}") });
+    assert_eq!(run["token_type"], "dpop");
+    assert_eq!(run["bound_to_the_key"], true);
+    assert_eq!(run["calls"], json!([served, served]), "each call with its own proof");
+    app.stop().await;
+}
+
+#[rocket::async_test]
+async fn a_real_providers_bound_token_is_refused_without_its_proof() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let client = Client::tracked(provider_app(&provider)).await.expect("the app ignites");
+    let key = DpopKey::new();
+    let token_proof = key.proof("POST", &format!("{}/token", provider.issuer())).sign();
+    let token = provider.dpop_token("read", OIDC_AUDIENCE, &token_proof).await;
+    let url = format!("{ORIGIN}/reports");
+    let proof = key.proof("GET", &url).access_token(&token).sign();
+    assert_eq!(get(&client, "/reports", "DPoP", &token, &[&proof]).await.0, 200);
+    let cases = [
+        ("as a bearer token", "Bearer", String::new(), "invalid_token"),
+        ("a replayed proof", "DPoP", proof, "invalid_dpop_proof"),
+        (
+            "another URL",
+            "DPoP",
+            key.proof("GET", &format!("{ORIGIN}/bound")).access_token(&token).sign(),
+            "invalid_dpop_proof",
+        ),
+        ("another method", "DPoP", key.proof("DELETE", &url).access_token(&token).sign(), "invalid_dpop_proof"),
+        ("another key", "DPoP", DpopKey::new().proof("GET", &url).access_token(&token).sign(), "invalid_dpop_proof"),
+        (
+            "an old `iat`",
+            "DPoP",
+            key.proof("GET", &url).access_token(&token).claim("iat", jwt_guard_tests::now() - 3600).sign(),
+            "invalid_dpop_proof",
+        ),
+        ("no `ath`", "DPoP", key.proof("GET", &url).sign(), "invalid_dpop_proof"),
+    ];
+    for (case, scheme, proof, error) in cases {
+        let proofs: Vec<&str> = [proof.as_str()].into_iter().filter(|proof| !proof.is_empty()).collect();
+        let (status, challenge, body) = get(&client, "/reports", scheme, &token, &proofs).await;
+        assert_eq!((status, body["error"].as_str()), (401, Some(error)), "{case}");
+        assert!(challenge.contains(r#"DPoP realm="api", algs="#), "{case}: {challenge}");
+        assert!(challenge.contains(&format!(r#"error="{error}""#)), "{case}: {challenge}");
+    }
+}
