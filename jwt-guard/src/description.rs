@@ -21,6 +21,22 @@ pub(crate) struct ApiDescription {
     pub(crate) issuers: Vec<DescribedIssuer>,
     /// The algorithms accepted from any issuer.
     algorithms: AlgorithmSet,
+    /// What the API says of sender-constrained tokens.
+    binding: BindingDescription,
+}
+
+/// What the protected-resource metadata says of sender-constrained
+/// tokens (RFC 9728 section 2).
+#[derive(Debug, Clone)]
+pub(crate) struct BindingDescription {
+    /// The algorithms of DPoP proofs, when some issuer's tokens may be
+    /// DPoP-bound.
+    pub(crate) dpop_algorithms: Option<AlgorithmSet>,
+    /// Whether every issuer's tokens must be DPoP-bound.
+    pub(crate) dpop_required: bool,
+    /// Whether certificate-bound tokens can be checked: a TLS listener
+    /// with client certificates, or a trusted header.
+    pub(crate) certificates: bool,
 }
 
 /// A trusted issuer, as the API's descriptions name it.
@@ -39,9 +55,14 @@ pub(crate) struct DescribedIssuer {
 impl ApiDescription {
     /// The description of an API that is `resource` (if set) and trusts
     /// `issuers`.
-    pub(crate) fn new(resource: Option<ResourceSettings>, issuers: &[IssuerSettings]) -> Self {
+    pub(crate) fn new(
+        resource: Option<ResourceSettings>,
+        issuers: &[IssuerSettings],
+        binding: BindingDescription,
+    ) -> Self {
         Self {
             resource,
+            binding,
             issuers: issuers.iter().map(DescribedIssuer::new).collect(),
             algorithms: issuers.iter().fold(AlgorithmSet::default(), |all, issuer| all.union(issuer.algorithms)),
         }
@@ -82,6 +103,15 @@ impl ApiDescription {
         put("bearer_methods_supported", json!(["header"]));
         // Not a registered member: the algorithms accepted on access tokens.
         put("token_signing_alg_values_supported", json!(algorithms));
+        let binding = &self.binding;
+        if let Some(dpop) = binding.dpop_algorithms {
+            let algorithms: Vec<&str> = dpop.iter().map(|alg| alg.name()).collect();
+            put("dpop_signing_alg_values_supported", json!(algorithms));
+            put("dpop_bound_access_tokens_required", json!(binding.dpop_required));
+        }
+        if binding.certificates {
+            put("tls_client_certificate_bound_access_tokens", json!(true));
+        }
         if let Some(name) = &resource.name {
             put("resource_name", json!(name));
         }

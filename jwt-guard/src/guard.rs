@@ -16,7 +16,7 @@ use crate::binding::{self, RequestCredentials, RequestLine};
 use crate::challenge::Challenge;
 use crate::clock;
 use crate::config::{Config, Defaults, DpopMode, Settings};
-use crate::description::ApiDescription;
+use crate::description::{ApiDescription, BindingDescription};
 use crate::dpop::DpopVerifier;
 use crate::error::{AuthError, ConfigError};
 use crate::issuing::LocalIssuer;
@@ -123,12 +123,17 @@ impl JwtGuard {
         let local = settings.local.map(LocalIssuer::new);
         let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
         let leeway = settings.verifier.leeway;
-        let description = ApiDescription::new(settings.resource, &settings.verifier.issuers);
         let modes = || settings.verifier.issuers.iter().map(|issuer| issuer.dpop);
         let schemes = AcceptedSchemes {
             bearer: modes().any(|mode| mode != DpopMode::Required),
             dpop: modes().any(|mode| mode != DpopMode::Off),
         };
+        let binding = BindingDescription {
+            dpop_algorithms: schemes.dpop.then_some(settings.dpop.algorithms),
+            dpop_required: !schemes.bearer,
+            certificates: settings.client_certificates,
+        };
+        let description = ApiDescription::new(settings.resource, &settings.verifier.issuers, binding);
         let dpop = DpopVerifier::new(&settings.dpop, leeway.as_secs_f64());
         let verifier = Verifier::from_settings(settings.verifier, Arc::clone(&revocations))?;
         let verifier = match list {

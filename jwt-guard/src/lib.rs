@@ -144,12 +144,14 @@ pub mod __bench {
     }
 }
 
-/// The `Authorization` header parser, for the fuzz targets in `fuzz/`
+/// The `Authorization` header parser and the DPoP proof checks, for the
+/// fuzz targets in `fuzz/`
 /// (cargo-fuzz builds with `--cfg fuzzing`). Not public API.
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::bearer::{check_syntax, locate};
+    pub use crate::dpop::check_proof;
 }
 
 /// The README's examples, compiled as doctests (they use the test helpers

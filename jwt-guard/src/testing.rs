@@ -196,6 +196,13 @@ impl TokenBuilder<'_> {
         self.claim("cnf", json!({ "jkt": key.thumbprint() }))
     }
 
+    /// Binds the token to the client certificate `der` (`cnf["x5t#S256"]`,
+    /// RFC 8705): it is then accepted only over a connection that presents
+    /// that certificate.
+    pub fn bound_to_certificate(self, der: &[u8]) -> Self {
+        self.claim("cnf", json!({ "x5t#S256": crate::digest::sha256_base64url(der) }))
+    }
+
     /// Sets the header's `kid`, to test an unknown key.
     pub fn kid(mut self, kid: &str) -> Self {
         self.kid = Some(kid.into());

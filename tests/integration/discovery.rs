@@ -100,6 +100,8 @@ async fn the_metadata_lists_the_issuers_and_every_scope_that_the_mounted_policie
             "scopes_supported": ["admin", "audit", "offline_access", "read", "write"],
             "bearer_methods_supported": ["header"],
             "token_signing_alg_values_supported": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"],
+            "dpop_signing_alg_values_supported": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"],
+            "dpop_bound_access_tokens_required": false,
             "resource_name": "Reports API",
             "resource_documentation": "https://docs.api.test/reports",
         })

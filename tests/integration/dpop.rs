@@ -11,7 +11,7 @@ use jwt_guard::testing::{DpopKey, TestIssuer};
 use jwt_guard::{Binding, Grant, JwtGuard, StaticUsers, Token, protected};
 use jwt_guard_tests::{
     DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, free_port, quiet_figment,
-    run_node_script,
+    run_node_script, send_json,
 };
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::{Client, LocalResponse};
@@ -307,13 +307,8 @@ async fn a_proof_used_on_one_instance_is_refused_by_another_on_the_same_redis() 
     let key = DpopKey::new();
     let login = http
         .post(format!("http://127.0.0.1:{}/auth", a.port()))
-        .header("DPoP", key.proof("POST", &format!("{origin}/auth")).sign())
-        .header("Content-Type", "application/json")
-        .body(json!({ "username": "ada", "password": "secret" }).to_string())
-        .send()
-        .await
-        .expect("it answers");
-    let tokens: Value = serde_json::from_slice(&login.bytes().await.expect("a body")).expect("JSON");
+        .header("DPoP", key.proof("POST", &format!("{origin}/auth")).sign());
+    let (_, tokens) = send_json(login, &json!({ "username": "ada", "password": "secret" })).await;
     let access = tokens["access_token"].as_str().expect("a token").to_owned();
     let proof = key.proof("GET", &format!("{origin}/reports")).access_token(&access).sign();
     let call = |port: u16| {

@@ -12,6 +12,7 @@ mod fleet;
 mod key_fetching;
 mod local_issuer;
 mod mcp;
+mod mtls;
 mod oidc_interop;
 mod openapi;
 mod policies;

@@ -11,6 +11,7 @@ mod process;
 mod redis_server;
 mod serve;
 mod store_file;
+mod tls;
 
 pub use app::{
     AUDIENCE, AppClaims, DPOP_CHALLENGE, ResponseParts, app, app_with_config, call, claims_for, issuer_table,
@@ -22,5 +23,6 @@ pub use node::run_node_script;
 pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits};
 pub use process::ServerProcess;
 pub use redis_server::RedisServer;
-pub use serve::{RunningApp, free_port};
+pub use serve::{RunningApp, free_port, send_json};
 pub use store_file::StoreFile;
+pub use tls::{ClientCertificate, TestPki};

@@ -52,3 +52,13 @@ impl RunningApp {
         let _ = self.task.await;
     }
 }
+
+/// Sends `request` with the JSON `body`; the status and the JSON answer
+/// (`null` when the answer is not JSON).
+pub async fn send_json(request: reqwest::RequestBuilder, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let request = request.header("Content-Type", "application/json").body(body.to_string());
+    let response = request.send().await.expect("it answers");
+    let status = response.status().as_u16();
+    let answer = response.bytes().await.expect("a body");
+    (status, serde_json::from_slice(&answer).unwrap_or(serde_json::Value::Null))
+}

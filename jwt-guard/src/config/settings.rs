@@ -34,6 +34,9 @@ pub(crate) struct Settings {
     pub(crate) dpop: DpopSettings,
     /// The request header that carries client certificates, if trusted.
     pub(crate) certificate_header: Option<String>,
+    /// Whether certificate-bound tokens can be checked: the TLS listener
+    /// asks for client certificates, or a header carries them.
+    pub(crate) client_certificates: bool,
     /// The realm named in challenges.
     pub(crate) realm: String,
     /// The `Authorization` scheme accepted.
@@ -87,13 +90,16 @@ pub(crate) struct Defaults<'a> {
     /// Whether this is a debug build, where the built-in issuer may
     /// generate a key, and `resource` may be a loopback `http` URL.
     pub(crate) debug_build: bool,
+    /// Whether the server's own TLS listener asks clients for
+    /// certificates (Rocket's `tls.mutual`, with the `mtls` feature).
+    pub(crate) client_certificates: bool,
 }
 
 impl Defaults<'static> {
     /// The defaults of a verifier built outside Rocket: `iss` is
     /// `http://127.0.0.1:8000`, and a debug build may generate a key.
     pub(crate) const STANDALONE: Self =
-        Self { own_address: "http://127.0.0.1:8000", debug_build: cfg!(debug_assertions) };
+        Self { own_address: "http://127.0.0.1:8000", debug_build: cfg!(debug_assertions), client_certificates: false };
 }
 
 /// Why `name` cannot name an issuer, if it cannot: an issuer is named as
@@ -202,6 +208,7 @@ impl Config {
             resource,
             dpop,
             certificate_header: self.mtls.settings()?,
+            client_certificates: local_defaults.client_certificates || self.mtls.certificate_header.is_some(),
             realm: self.realm.clone(),
             header_prefix: self.header_prefix.clone(),
         })

@@ -109,3 +109,14 @@ impl DpopVerifier {
         }
     }
 }
+
+/// Every check of `proof` that costs no signature, then the signature,
+/// for a `GET https://api.fuzz/` with an access token bound to whatever
+/// key the proof names: what the fuzz target drives. Not public API.
+#[cfg(fuzzing)]
+pub fn check_proof(proof: &str) -> Result<(), ProofProblem> {
+    let target = ProofTarget { method: "GET", path: "/", access_token: Some("token"), bound_to: None };
+    let rules =
+        ProofRules { algorithms: AlgorithmSet::ASYMMETRIC, origin: "https://api.fuzz", max_age: 60.0, leeway: 5.0 };
+    proof::parse(proof, &target, &rules, clock::unix_now())?.verify_signature()
+}

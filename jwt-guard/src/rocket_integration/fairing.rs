@@ -216,8 +216,10 @@ impl Fairing for JwtGuardFairing {
         let figment = rocket.figment();
         let address = figment.extract_inner::<std::net::IpAddr>("address").unwrap_or([127, 0, 0, 1].into());
         let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
-        let own_address = format!("http://{}", std::net::SocketAddr::new(address, port));
-        let defaults = Defaults { own_address: &own_address, debug_build: cfg!(debug_assertions) };
+        let scheme = if figment.contains("tls.certs") { "https" } else { "http" };
+        let own_address = format!("{scheme}://{}", std::net::SocketAddr::new(address, port));
+        let client_certificates = cfg!(feature = "mtls") && figment.contains("tls.mutual");
+        let defaults = Defaults { own_address: &own_address, debug_build: cfg!(debug_assertions), client_certificates };
         let built =
             config.settings(defaults).and_then(|settings| JwtGuard::from_settings(settings, self.revocations.clone()));
         let built = built.map(|guard| match &self.authenticator {
