@@ -167,6 +167,31 @@ fn policy_evaluation(c: &mut Criterion) {
     c.bench_function("policy/3 scopes and 2 claims", |b| b.iter(|| evaluate(&policy, black_box(&token))));
 }
 
+/// A remembered introspection of an opaque token, with `--features
+/// __bench`, which can prime the cache of answers; nothing without it.
+fn introspection_hit(c: &mut Criterion) {
+    #[cfg(feature = "__bench")]
+    {
+        let mut config = Config::default();
+        let mut issuer = IssuerConfig::new(ISSUER, AUDIENCE)
+            .introspection("rs-client", "rs-secret")
+            .jwks_uri("http://127.0.0.1:9/jwks");
+        issuer.introspection_endpoint = Some("http://127.0.0.1:9/introspect".into());
+        config.issuers.insert("bench".into(), issuer);
+        let opaque = "Qx4o4d7cVfGdSZr9pC0pX3lC1Y6pzB8a2n0W1dJm3kE";
+        let answer = claims();
+        let verifier = jwt_guard::__bench::verifier_with_introspected(&config, opaque, answer)
+            .now_or_never()
+            .expect("priming waits for nothing");
+        verify(&verifier, opaque);
+        c.bench_function("introspection/remembered answer, opaque token", |b| {
+            b.iter(|| verify(&verifier, black_box(opaque)))
+        });
+    }
+    #[cfg(not(feature = "__bench"))]
+    let _ = c;
+}
+
 /// Parsing a JWKS of 10 keys into ready keys, with `--features __bench`,
 /// which exposes the parser; nothing without it.
 fn jwks_parsing(c: &mut Criterion) {
@@ -192,6 +217,7 @@ mod groups {
         super::verification,
         super::policy_evaluation,
         super::jwks_parsing,
+        super::introspection_hit,
         super::oversized_tokens,
         super::whole_requests
     );

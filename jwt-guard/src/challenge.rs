@@ -43,7 +43,10 @@ impl<'a> Challenge<'a> {
     pub(crate) fn write(&self, error: &AuthError) -> Option<String> {
         let code = match error {
             AuthError::MissingToken => None,
-            AuthError::KeysUnavailable { .. } | AuthError::StoreUnavailable | AuthError::NotConfigured => return None,
+            AuthError::KeysUnavailable { .. }
+            | AuthError::IntrospectionUnavailable { .. }
+            | AuthError::StoreUnavailable
+            | AuthError::NotConfigured => return None,
             _ => Some(error.code()),
         };
         let proof_error = match error {

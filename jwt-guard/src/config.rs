@@ -12,13 +12,19 @@ use serde::de::{self, Deserializer};
 
 mod binding;
 mod checks;
+mod introspection;
+mod issuer;
 mod local;
 mod resource;
 mod settings;
 mod store;
+mod tenants;
 
 pub(crate) use binding::DpopSettings;
 pub use binding::{DpopConfig, DpopMode, MtlsConfig};
+pub use introspection::IntrospectMode;
+pub(crate) use introspection::IntrospectionSettings;
+pub use issuer::IssuerConfig;
 pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
 pub(crate) use resource::ResourceSettings;
@@ -26,6 +32,8 @@ pub use settings::check_issuer_name;
 pub(crate) use settings::{Defaults, IssuerSettings, Settings, VerifierSettings};
 pub(crate) use store::StoreSettings;
 pub use store::{DEFAULT_STORE_PATH, StoreConfig};
+pub(crate) use tenants::TenantSettings;
+pub use tenants::Tenants;
 
 /// The whole `jwt_guard` table.
 ///
@@ -87,6 +95,21 @@ pub struct Config {
     /// skips its signature check; `0` turns the cache off, and at most
     /// 1,000,000 are allowed. Default: `4096`.
     pub token_cache_size: u64,
+    /// How long an introspection's answer is kept, at most: an active
+    /// token's never past its `exp`, an inactive one's 5 s at most. `0`
+    /// asks the issuer about every request. Default: `60`.
+    #[serde(deserialize_with = "seconds")]
+    pub introspection_cache_ttl: Duration,
+    /// How many introspection answers are kept, at most 1,000,000.
+    /// Default: `10000`.
+    pub introspection_cache_size: u64,
+    /// How many tenants of issuer templates (or of an app's resolver) are
+    /// kept with their keys, at most 100,000. Default: `1000`.
+    pub tenant_cache_size: u64,
+    /// How many unknown tenants may be discovered per
+    /// `refetch_cooldown`; tokens of further new tenants are refused
+    /// until it passes. Default: `10`.
+    pub tenant_discoveries: u32,
     /// The API's identifier (RFC 8707, RFC 9728): an `https` URL, or a
     /// loopback `http` one in debug builds. When set, the app serves its
     /// protected-resource metadata at `/.well-known/oauth-protected-resource`
@@ -128,6 +151,10 @@ impl Default for Config {
             min_refresh: Duration::from_secs(60),
             max_refresh: Duration::from_secs(3600),
             token_cache_size: 4096,
+            introspection_cache_ttl: Duration::from_secs(60),
+            introspection_cache_size: 10_000,
+            tenant_cache_size: 1000,
+            tenant_discoveries: 10,
             resource: None,
             resource_name: None,
             resource_documentation: None,
@@ -138,176 +165,6 @@ impl Default for Config {
             dpop: DpopConfig::default(),
             mtls: MtlsConfig::default(),
         }
-    }
-}
-
-/// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
-///
-/// ```
-/// use jwt_guard::IssuerConfig;
-///
-/// let auth0 = IssuerConfig::new("https://tenant.example.com/", "https://api.example.com")
-///     .algorithms(["RS256"]);
-/// assert_eq!(auth0.issuer, "https://tenant.example.com/");
-/// ```
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct IssuerConfig {
-    /// The exact `iss` value of its tokens.
-    pub issuer: String,
-    /// The audiences this API answers to; the token's `aud` must hold one.
-    /// Required, unless `resource` is set: it is then the audience.
-    /// `audience = false` turns the check off, which is only safe when the
-    /// issuer mints tokens for this API alone.
-    #[serde(default)]
-    pub audience: Audience,
-    /// Where the issuer publishes its keys. Without it, OIDC discovery at
-    /// `{issuer}/.well-known/openid-configuration` finds it.
-    #[serde(default)]
-    pub jwks_uri: Option<String>,
-    /// The algorithms accepted from this issuer. Default: every asymmetric
-    /// algorithm, each only with a key of its own type.
-    #[serde(default)]
-    pub algorithms: Option<Vec<String>>,
-    /// The claim that carries the token's scopes. Default: `scope`.
-    #[serde(default)]
-    pub scope_claim: ScopeClaim,
-    /// Allow plain `http://` key URLs on hosts other than loopback.
-    /// Default: `false`.
-    #[serde(default)]
-    pub allow_http: bool,
-    /// Hosts that the discovery document and the JWKS may redirect to:
-    /// `keys.example.com` (any port) or `keys.example.com:8443`. Other
-    /// redirects are refused. Default: none, so no redirect is followed.
-    #[serde(default)]
-    pub follow_redirects_to: Vec<String>,
-    /// The issuer's keys as an inline JWKS (`{"keys": [...]}`), for keys
-    /// that are fixed: nothing is fetched. Test helpers use it.
-    #[serde(default)]
-    pub jwks: Option<serde_json::Value>,
-    /// `"at+jwt"` turns on RFC 9068's strict mode: a token's `typ` header
-    /// must then say it is a JWT access token (`at+jwt` or
-    /// `application/at+jwt`), so that an ID token whose `aud` happens to be
-    /// this API is refused. Default: off, since many providers send `JWT`.
-    #[serde(default)]
-    pub token_type: Option<TokenType>,
-    /// The longest lifetime accepted, in seconds: a token whose `exp - iat`
-    /// is longer, or that has no `iat`, is refused. It bounds what a leaked
-    /// signing key can mint. Default: off.
-    #[serde(default, deserialize_with = "optional_seconds")]
-    pub max_lifetime: Option<Duration>,
-    /// Whether its tokens may, or must, be DPoP-bound. Default:
-    /// [`DpopMode::Allowed`].
-    #[serde(default)]
-    pub dpop: DpopMode,
-}
-
-impl IssuerConfig {
-    /// An issuer whose tokens carry `iss = issuer` and an `aud` that holds
-    /// one of `audience`, with keys found by OIDC discovery.
-    pub fn new(issuer: impl Into<String>, audience: impl Into<Audience>) -> Self {
-        Self {
-            issuer: issuer.into(),
-            audience: audience.into(),
-            jwks_uri: None,
-            algorithms: None,
-            scope_claim: ScopeClaim::default(),
-            allow_http: false,
-            follow_redirects_to: Vec::new(),
-            jwks: None,
-            token_type: None,
-            max_lifetime: None,
-            dpop: DpopMode::default(),
-        }
-    }
-
-    /// Says whether its tokens may, or must, be DPoP-bound.
-    ///
-    /// ```
-    /// use jwt_guard::{DpopMode, IssuerConfig};
-    ///
-    /// let issuer = IssuerConfig::new("https://idp.example.com/", "https://api.example.com").dpop(DpopMode::Required);
-    /// assert_eq!(issuer.dpop, DpopMode::Required);
-    /// ```
-    pub fn dpop(mut self, mode: DpopMode) -> Self {
-        self.dpop = mode;
-        self
-    }
-
-    /// Requires tokens to say they are of this type in their `typ` header.
-    ///
-    /// ```
-    /// use jwt_guard::{IssuerConfig, TokenType};
-    ///
-    /// let strict = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
-    ///     .token_type(TokenType::AtJwt);
-    /// assert_eq!(strict.token_type, Some(TokenType::AtJwt));
-    /// ```
-    pub fn token_type(mut self, token_type: TokenType) -> Self {
-        self.token_type = Some(token_type);
-        self
-    }
-
-    /// Refuses tokens whose `exp - iat` is longer than `lifetime`, and
-    /// tokens without `iat`.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use jwt_guard::IssuerConfig;
-    ///
-    /// let bounded = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
-    ///     .max_lifetime(Duration::from_secs(3600));
-    /// assert_eq!(bounded.max_lifetime, Some(Duration::from_secs(3600)));
-    /// ```
-    pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
-        self.max_lifetime = Some(lifetime);
-        self
-    }
-
-    /// Uses these keys instead of fetching any.
-    pub fn inline_jwks(mut self, jwks: serde_json::Value) -> Self {
-        self.jwks = Some(jwks);
-        self
-    }
-
-    /// Fetches keys from `uri` instead of discovering where they are.
-    pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
-        self.jwks_uri = Some(uri.into());
-        self
-    }
-
-    /// Accepts only these algorithms (`"RS256"`, `"ES256"`, `"EdDSA"`, ...).
-    pub fn algorithms<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.algorithms = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Reads scopes from `claim`.
-    pub fn scope_claim(mut self, claim: ScopeClaim) -> Self {
-        self.scope_claim = claim;
-        self
-    }
-
-    /// Allows plain `http://` key URLs on any host.
-    pub fn allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
-        self
-    }
-
-    /// Follows redirects of the key URLs to these hosts (`host` or
-    /// `host:port`), and to no others.
-    ///
-    /// ```
-    /// use jwt_guard::IssuerConfig;
-    ///
-    /// let issuer = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
-    ///     .follow_redirects_to(["keys.example-cdn.net"]);
-    /// assert_eq!(issuer.follow_redirects_to, ["keys.example-cdn.net"]);
-    /// ```
-    pub fn follow_redirects_to<S: Into<String>>(mut self, hosts: impl IntoIterator<Item = S>) -> Self {
-        self.follow_redirects_to = hosts.into_iter().map(Into::into).collect();
-        self
     }
 }
 

@@ -64,6 +64,13 @@ pub enum AuthError {
         /// How long the client should wait before trying again.
         retry_after: Duration,
     },
+    /// The token's issuer cannot be asked whether the token is active
+    /// (introspection, RFC 7662): 503 with `Retry-After`.
+    #[error("the token's issuer cannot be asked about the token right now; retry later")]
+    IntrospectionUnavailable {
+        /// How long the client should wait before trying again.
+        retry_after: Duration,
+    },
     /// The token store, which DPoP proofs are checked against for replays,
     /// cannot be reached: 503 with `Retry-After`.
     #[error("the server cannot check the request right now; retry later")]
@@ -80,7 +87,7 @@ impl AuthError {
             Self::MissingToken | Self::InvalidToken(_) | Self::InvalidProof(_) | Self::UseDpopNonce => 401,
             Self::InvalidRequest(_) => 400,
             Self::Forbidden(_) => 403,
-            Self::KeysUnavailable { .. } | Self::StoreUnavailable => 503,
+            Self::KeysUnavailable { .. } | Self::IntrospectionUnavailable { .. } | Self::StoreUnavailable => 503,
             Self::NotConfigured => 500,
         }
     }
@@ -95,7 +102,9 @@ impl AuthError {
             Self::InvalidProof(_) => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
             Self::Forbidden(_) => "insufficient_scope",
-            Self::KeysUnavailable { .. } | Self::StoreUnavailable => "temporarily_unavailable",
+            Self::KeysUnavailable { .. } | Self::IntrospectionUnavailable { .. } | Self::StoreUnavailable => {
+                "temporarily_unavailable"
+            }
             Self::NotConfigured => "server_error",
         }
     }
@@ -251,6 +260,10 @@ pub enum TokenProblem {
     /// The token's `jti` has been revoked.
     #[error("the token has been revoked")]
     Revoked,
+    /// Its issuer says the token is not active (introspection, RFC 7662):
+    /// unknown, expired or revoked there.
+    #[error("the token is not active")]
+    Inactive,
     /// The token is DPoP-bound (`cnf.jkt`), but came without the `DPoP`
     /// scheme and a proof.
     #[error("the token is DPoP-bound: send it with the `DPoP` scheme and a proof")]

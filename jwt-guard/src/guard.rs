@@ -25,7 +25,7 @@ use crate::revocation::RevocationList;
 use crate::state::revocations::Revocations;
 use crate::state::{RevocationFeed, StoreError, TokenStore};
 use crate::token::Token;
-use crate::verify::Verifier;
+use crate::verify::{IssuerResolver, Verifier};
 
 /// What an app holds to authenticate requests: the verifier, the built-in
 /// issuer, and how challenges are written. Rocket apps never build one:
@@ -80,6 +80,14 @@ pub struct JwtGuard {
     header_prefix: String,
 }
 
+/// What an app plugs into its guard: its own revocation list, and a
+/// resolver of issuers.
+#[derive(Default)]
+pub(crate) struct AppHooks {
+    pub(crate) revocations: Option<Arc<dyn RevocationList>>,
+    pub(crate) resolver: Option<Arc<dyn IssuerResolver>>,
+}
+
 /// Which schemes some issuer's tokens may come with, for challenges.
 #[derive(Debug, Clone, Copy)]
 struct AcceptedSchemes {
@@ -110,15 +118,12 @@ impl JwtGuard {
     ///
     /// The first bad value of `config`, by its key.
     pub fn from_config(config: Config) -> Result<Self, ConfigError> {
-        Self::from_settings(config.settings(Defaults::STANDALONE)?, None)
+        Self::from_settings(config.settings(Defaults::STANDALONE)?, AppHooks::default())
     }
 
     /// A `JwtGuard` for checked settings, consulting an app's revocation
     /// `list` beside the store's revocations; opens the store.
-    pub(crate) fn from_settings(
-        settings: Settings,
-        list: Option<Arc<dyn RevocationList>>,
-    ) -> Result<Self, ConfigError> {
+    pub(crate) fn from_settings(settings: Settings, hooks: AppHooks) -> Result<Self, ConfigError> {
         let store = settings.store.open()?;
         let local = settings.local.map(LocalIssuer::new);
         let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
@@ -136,8 +141,12 @@ impl JwtGuard {
         let description = ApiDescription::new(settings.resource, &settings.verifier.issuers, binding);
         let dpop = DpopVerifier::new(&settings.dpop, leeway.as_secs_f64());
         let verifier = Verifier::from_settings(settings.verifier, Arc::clone(&revocations))?;
-        let verifier = match list {
+        let verifier = match hooks.revocations {
             Some(list) => verifier.with_revocations(list),
+            None => verifier,
+        };
+        let verifier = match hooks.resolver {
+            Some(resolver) => verifier.with_resolver(resolver),
             None => verifier,
         };
         Ok(Self {

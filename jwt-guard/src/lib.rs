@@ -58,6 +58,7 @@
 //! [Rocket]: https://rocket.rs
 
 mod algorithm;
+mod backoff;
 mod bearer;
 mod binding;
 mod challenge;
@@ -68,6 +69,7 @@ mod digest;
 mod dpop;
 mod error;
 mod guard;
+mod introspection;
 mod issuing;
 mod keys;
 mod login;
@@ -86,8 +88,8 @@ mod verify;
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use binding::RequestCredentials;
 pub use config::{
-    Audience, Config, DEFAULT_STORE_PATH, DpopConfig, DpopMode, IssuerConfig, LOCAL_ISSUER, LocalIssuerConfig,
-    MtlsConfig, ScopeClaim, StoreConfig, TokenType,
+    Audience, Config, DEFAULT_STORE_PATH, DpopConfig, DpopMode, IntrospectMode, IssuerConfig, LOCAL_ISSUER,
+    LocalIssuerConfig, MtlsConfig, ScopeClaim, StoreConfig, Tenants, TokenType,
 };
 pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, ProofProblem, RequestProblem, TokenProblem};
 pub use guard::JwtGuard;
@@ -117,7 +119,7 @@ pub use rocket_integration::{
     Claims, CurrentUser, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
 };
 pub use token::{Binding, Token, TokenHeader};
-pub use verify::Verifier;
+pub use verify::{IssuerResolver, ResolvedIssuer, Verifier};
 
 pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 
@@ -141,6 +143,18 @@ pub mod __bench {
     /// Parses a JWKS into ready keys and counts them.
     pub fn count_jwks_keys(body: &[u8]) -> Result<usize, String> {
         crate::keys::parse_jwks(body, "benchmark").map(|keys| keys.len())
+    }
+
+    /// A verifier whose issuer introspects, which remembers that the
+    /// opaque `token` is active with `claims`.
+    pub async fn verifier_with_introspected(
+        config: &crate::Config,
+        token: &str,
+        claims: serde_json::Map<String, serde_json::Value>,
+    ) -> crate::Verifier {
+        let verifier = crate::Verifier::new(config).expect("a valid configuration");
+        verifier.prime_introspection(token, claims).await;
+        verifier
     }
 }
 

@@ -40,13 +40,23 @@ pub struct Token {
 #[derive(Debug)]
 struct TokenParts {
     raw: Box<str>,
-    issuer: Arc<str>,
-    header: TokenHeader,
+    source: TokenSource,
+    /// `None` for an opaque token, which its issuer vouched for.
+    header: Option<TokenHeader>,
     claims: Map<String, Value>,
     scopes: Vec<String>,
     expires_at: f64,
+}
+
+/// Who vouches for a token: its issuer, as configured.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenSource {
+    /// The configured name of the issuer (or of its template).
+    pub(crate) issuer: Arc<str>,
+    /// The tenant, for an issuer resolved per request.
+    pub(crate) tenant: Option<Arc<str>>,
     /// Whether its issuer's tokens may, or must, be DPoP-bound.
-    dpop: DpopMode,
+    pub(crate) dpop: DpopMode,
 }
 
 /// How a token is bound to its sender (its `cnf` claim): what a thief
@@ -85,14 +95,13 @@ pub struct TokenHeader {
 impl Token {
     pub(crate) fn new(
         raw: &str,
-        issuer: Arc<str>,
-        header: TokenHeader,
+        source: TokenSource,
+        header: Option<TokenHeader>,
         claims: Map<String, Value>,
         scopes: Vec<String>,
         expires_at: f64,
-        dpop: DpopMode,
     ) -> Self {
-        let parts = TokenParts { raw: raw.into(), issuer, header, claims, scopes, expires_at, dpop };
+        let parts = TokenParts { raw: raw.into(), source, header, claims, scopes, expires_at };
         Self { inner: Arc::new(parts) }
     }
 
@@ -133,18 +142,32 @@ impl Token {
 
     /// Whether its issuer's tokens may, or must, be DPoP-bound.
     pub(crate) fn dpop_mode(&self) -> DpopMode {
-        self.inner.dpop
+        self.inner.source.dpop
+    }
+
+    /// The tenant, for a token of an issuer resolved per request (an
+    /// issuer template, or an app's resolver): the `{tenant}` part of its
+    /// `iss`. [`Token::issuer`] names the template.
+    pub fn tenant(&self) -> Option<&str> {
+        self.inner.source.tenant.as_deref()
+    }
+
+    /// Whether the token is opaque (not a JWT), so that its issuer vouched
+    /// for it by introspection (RFC 7662): it then has no
+    /// [`header`](Self::header).
+    pub fn is_opaque(&self) -> bool {
+        self.inner.header.is_none()
     }
 
     /// The configured name of the issuer that signed the token, such as
     /// `auth0` for `[jwt_guard.issuers.auth0]`.
     pub fn issuer(&self) -> &str {
-        &self.inner.issuer
+        &self.inner.source.issuer
     }
 
-    /// The JOSE header.
-    pub fn header(&self) -> &TokenHeader {
-        &self.inner.header
+    /// The JOSE header; `None` for an opaque token.
+    pub fn header(&self) -> Option<&TokenHeader> {
+        self.inner.header.as_ref()
     }
 
     /// The `sub` claim.

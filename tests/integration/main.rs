@@ -9,6 +9,7 @@ mod discovery;
 mod dpop;
 mod errors;
 mod fleet;
+mod introspection;
 mod key_fetching;
 mod local_issuer;
 mod mcp;
@@ -19,6 +20,7 @@ mod policies;
 mod recovery;
 mod rotation;
 mod sessions;
+mod tenants;
 mod token_cache;
 mod validation;
 

@@ -92,7 +92,11 @@ async fn a_key_rotation_at_the_provider_needs_no_restart() {
     assert_eq!(call(&client, "/reports", &[&bearer(&after)]).await.status, 200, "the new key is fetched");
     assert_eq!(call(&client, "/reports", &[&bearer(&after)]).await.status, 200);
     let hits = rotated.hits().await;
-    assert_eq!(hits, ProviderHits { jwks: 1, discovery: 0 }, "exactly one JWKS refetch, no new discovery");
+    assert_eq!(
+        hits,
+        ProviderHits { jwks: 1, discovery: 0, introspection: 0 },
+        "exactly one JWKS refetch, no new discovery"
+    );
 }
 
 #[rocket::async_test]

@@ -1,14 +1,18 @@
 // A real OpenID provider for jwt-guard's interop tests: panva's
-// oidc-provider on 127.0.0.1, issuing JWT access tokens to a
-// client-credentials client for the resources it asks for.
+// oidc-provider on 127.0.0.1, issuing access tokens to a
+// client-credentials client for the resources it asks for: JWTs, but
+// opaque tokens for the resource https://opaque.test, which the API's own
+// client `rs-client` introspects (RFC 7662, plain or signed as RFC 9701)
+// and the issuing client revokes (RFC 7009).
 //
 // Environment:
 //   PORT       the port to listen on (127.0.0.1 only)
 //   KEY_FILES  comma-separated PKCS#8 PEM private keys; the first signs
 //   ALG        the access tokens' signing algorithm (default RS256)
 //
-// GET /test/hits answers how often the JWKS and the discovery document
-// were fetched, so that tests can assert how often the app asked.
+// GET /test/hits answers how often the JWKS, the discovery document and
+// the introspection endpoint were asked, so that tests can assert how
+// often the app asked.
 
 import { createPrivateKey, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,9 +38,24 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       response_types: [],
       scope: 'read write',
-      id_token_signed_response_alg: alg,
+    },
+    {
+      // The API itself, which only introspects.
+      client_id: 'rs-client',
+      client_secret: 'rs-secret',
+      grant_types: [],
+      redirect_uris: [],
+      response_types: [],
     },
   ],
+  // Every client signs with an algorithm that the key set has.
+  clientDefaults: {
+    grant_types: ['client_credentials'],
+    response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: alg,
+    introspection_signed_response_alg: alg,
+  },
   jwks: { keys },
   scopes: ['read', 'write'],
   features: {
@@ -46,18 +65,19 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => 'https://api.test',
       useGrantedResource: () => true,
-      getResourceServerInfo: (ctx, resource) => ({
-        scope: 'read write',
-        audience: resource,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg } },
-      }),
+      getResourceServerInfo: (ctx, resource) =>
+        resource === 'https://opaque.test'
+          ? { scope: 'read write', audience: resource, accessTokenFormat: 'opaque' }
+          : { scope: 'read write', audience: resource, accessTokenFormat: 'jwt', jwt: { sign: { alg } } },
     },
+    introspection: { enabled: true },
+    jwtIntrospection: { enabled: true },
+    revocation: { enabled: true },
   },
   extraTokenClaims: () => ({ tenant: 'acme' }),
 });
 
-const hits = { jwks: 0, discovery: 0 };
+const hits = { jwks: 0, discovery: 0, introspection: 0 };
 provider.use(async (ctx, next) => {
   if (ctx.path === '/test/hits') {
     ctx.body = hits;
@@ -65,6 +85,7 @@ provider.use(async (ctx, next) => {
   }
   if (ctx.path === '/jwks') hits.jwks += 1;
   if (ctx.path === '/.well-known/openid-configuration') hits.discovery += 1;
+  if (ctx.path === '/token/introspection') hits.introspection += 1;
   await next();
 });
 

@@ -27,8 +27,8 @@ fn token(token: Token) -> Json<Value> {
         "issuer": token.issuer(),
         "sub": token.subject(),
         "scopes": token.scopes(),
-        "kid": token.header().kid,
-        "alg": token.header().alg.name(),
+        "kid": token.header().and_then(|header| header.kid.clone()),
+        "alg": token.header().map(|header| header.alg.name()),
     }))
 }
 

@@ -1,6 +1,8 @@
-//! A real JWKS and OpenID discovery server on 127.0.0.1, built with Rocket.
-//! It counts the requests it serves and can be told to misbehave.
+//! A real JWKS and OpenID discovery server on 127.0.0.1, built with Rocket,
+//! with an introspection endpoint (RFC 7662) that answers as told. It
+//! counts the requests it serves and can be told to misbehave.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -40,8 +42,16 @@ struct ServerState {
     discovery_issuer: Mutex<Option<String>>,
     jwks_hits: AtomicUsize,
     discovery_hits: AtomicUsize,
+    /// Requests for any other path.
+    other_hits: AtomicUsize,
+    /// The introspection answers, by token; others are inactive.
+    introspection: Mutex<HashMap<String, Value>>,
     base: String,
 }
+
+/// The credentials of the API's client at the key server, for
+/// introspection.
+pub const INTROSPECTION_CLIENT: (&str, &str) = ("rs-client", "rs-secret");
 
 /// A running key server.
 #[derive(Debug)]
@@ -65,11 +75,13 @@ impl KeyServer {
             discovery_issuer: Mutex::new(None),
             jwks_hits: AtomicUsize::new(0),
             discovery_hits: AtomicUsize::new(0),
+            other_hits: AtomicUsize::new(0),
+            introspection: Mutex::new(HashMap::new()),
             base: format!("http://127.0.0.1:{port}"),
         });
         let rocket = rocket::custom(Figment::from(rocket::Config::debug_default()))
             .manage(Arc::clone(&state))
-            .mount("/", rocket::routes![jwks, discovery]);
+            .mount("/", rocket::routes![jwks, discovery, introspect, anything]);
         Self { state, app: RunningApp::launch(rocket, port).await }
     }
 
@@ -101,6 +113,21 @@ impl KeyServer {
     /// How many discovery requests it received.
     pub fn discovery_hits(&self) -> usize {
         self.state.discovery_hits.load(Ordering::SeqCst)
+    }
+
+    /// How many requests for other paths it received.
+    pub fn other_hits(&self) -> usize {
+        self.state.other_hits.load(Ordering::SeqCst)
+    }
+
+    /// Makes its introspection endpoint answer `answer` about `token`.
+    pub fn set_introspection(&self, token: &str, answer: Value) {
+        self.state.introspection.lock().expect("lock").insert(token.to_owned(), answer);
+    }
+
+    /// Its introspection endpoint.
+    pub fn introspection_endpoint(&self) -> String {
+        format!("{}/introspect", self.state.base)
     }
 
     /// Replaces the served keys.
@@ -188,4 +215,55 @@ async fn discovery(state: &State<Arc<ServerState>>) -> KeyAnswer {
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
     });
     answer(state, document).await
+}
+
+/// The introspection endpoint: the answer set for the form's `token`, for
+/// the client `rs-client` with its secret in HTTP Basic.
+#[rocket::post("/introspect", data = "<form>")]
+fn introspect(
+    form: rocket::form::Form<std::collections::HashMap<String, String>>,
+    authorization: BasicCredentials,
+    state: &State<Arc<ServerState>>,
+) -> (Status, rocket::serde::json::Json<Value>) {
+    let (client_id, secret) = &authorization.0;
+    if (client_id.as_str(), secret.as_str()) != INTROSPECTION_CLIENT {
+        return (Status::Unauthorized, rocket::serde::json::Json(json!({ "error": "invalid_client" })));
+    }
+    let token = form.get("token").cloned().unwrap_or_default();
+    let answer = state.introspection.lock().expect("lock").get(&token).cloned();
+    (Status::Ok, rocket::serde::json::Json(answer.unwrap_or_else(|| json!({ "active": false }))))
+}
+
+/// Any other path: counted, and not found.
+#[rocket::get("/<_path..>", rank = 100)]
+fn anything(
+    _path: rocket::http::uri::Segments<'_, rocket::http::uri::fmt::Path>,
+    state: &State<Arc<ServerState>>,
+) -> Status {
+    state.other_hits.fetch_add(1, Ordering::SeqCst);
+    Status::NotFound
+}
+
+/// The client id and secret of an `Authorization: Basic` header, each
+/// form-decoded (RFC 6749 section 2.3.1); empty when there is none.
+struct BasicCredentials((String, String));
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for BasicCredentials {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        use base64::Engine as _;
+        let header = request.headers().get_one("Authorization").unwrap_or_default();
+        let decoded = header
+            .strip_prefix("Basic ")
+            .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default();
+        let (id, secret) = decoded.split_once(':').unwrap_or_default();
+        let decode =
+            |text: &str| form_urlencoded::parse(format!("x={text}").as_bytes()).next().map(|(_, v)| v.into_owned());
+        let credentials = (decode(id).unwrap_or_default(), decode(secret).unwrap_or_default());
+        rocket::outcome::Outcome::Success(Self(credentials))
+    }
 }

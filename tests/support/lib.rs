@@ -17,7 +17,7 @@ pub use app::{
     AUDIENCE, AppClaims, DPOP_CHALLENGE, ResponseParts, app, app_with_config, call, claims_for, issuer_table,
     quiet_figment, remote_verifier, single_issuer,
 };
-pub use key_server::{Behaviour, KeyServer};
+pub use key_server::{Behaviour, INTROSPECTION_CLIENT, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
 pub use node::run_node_script;
 pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits};

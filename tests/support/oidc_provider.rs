@@ -17,6 +17,8 @@ pub struct ProviderHits {
     pub jwks: u32,
     /// Fetches of the OpenID discovery document.
     pub discovery: u32,
+    /// Requests to the introspection endpoint.
+    pub introspection: u32,
 }
 
 /// A running provider; stopped when dropped.
@@ -74,6 +76,23 @@ impl OidcProvider {
         let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.expect("a body")).expect("JSON");
         assert!(status.is_success(), "the token request failed: {status} {body}");
         body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// Revokes `token` at the provider (RFC 7009), as the client it was
+    /// issued to.
+    pub async fn revoke(&self, token: &str) {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("token", token), ("token_type_hint", "access_token")])
+            .finish();
+        let response = reqwest::Client::new()
+            .post(format!("{}/token/revocation", self.issuer()))
+            .basic_auth("reports-client", Some("reports-secret"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the revocation endpoint answers");
+        assert!(response.status().is_success(), "revocation failed: {}", response.status());
     }
 
     /// How often this process served its JWKS and its discovery document.

@@ -243,6 +243,9 @@ impl LocalIssuerSettings {
             token_type: Some(TokenType::AtJwt),
             max_lifetime: None,
             dpop: DpopMode::Allowed,
+            introspection: None,
+            tenants: None,
+            jwks_uri_template: None,
         }
     }
 }

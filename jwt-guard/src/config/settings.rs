@@ -12,12 +12,16 @@ use reqwest::Url;
 use super::checks::{asymmetric_algorithms, check, check_duration};
 use super::local::LocalIssuerSettings;
 use super::resource::ResourceSettings;
+use super::tenants::TENANT;
 use super::{
-    Audience, Config, DpopMode, DpopSettings, IssuerConfig, LOCAL_ISSUER, ScopeClaim, StoreSettings, TokenType,
+    Audience, Config, DpopMode, DpopSettings, IntrospectionSettings, IssuerConfig, LOCAL_ISSUER, ScopeClaim,
+    StoreSettings, TenantSettings, TokenType,
 };
 use crate::algorithm::AlgorithmSet;
 use crate::error::{ConfigError, QuotedText};
-use crate::keys::{FetchLimits, KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, is_host, parse_jwks};
+use crate::keys::{
+    FetchLimits, KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, discovery_url, is_host, parse_jwks,
+};
 
 /// A configuration after every check.
 #[derive(Debug)]
@@ -56,6 +60,13 @@ pub(crate) struct VerifierSettings {
     pub(crate) refetch_cooldown: Duration,
     /// How many verified tokens to remember; `0` for none.
     pub(crate) token_cache_size: u64,
+    /// How long, and how many, introspection answers are kept.
+    pub(crate) introspection_cache_ttl: Duration,
+    pub(crate) introspection_cache_size: u64,
+    /// How many tenants are kept, and how many new ones may be
+    /// discovered per `refetch_cooldown`.
+    pub(crate) tenant_cache_size: u64,
+    pub(crate) tenant_discoveries: u32,
     /// Every trusted issuer, the built-in one included.
     pub(crate) issuers: Vec<IssuerSettings>,
 }
@@ -79,6 +90,42 @@ pub(crate) struct IssuerSettings {
     pub(crate) max_lifetime: Option<Duration>,
     /// Whether its tokens may, or must, be DPoP-bound.
     pub(crate) dpop: DpopMode,
+    /// How its tokens are introspected, if they are.
+    pub(crate) introspection: Option<IntrospectionSettings>,
+    /// The tenants it admits, when it is a template.
+    pub(crate) tenants: Option<TenantSettings>,
+    /// A template's `jwks_uri`, with `{tenant}`.
+    pub(crate) jwks_uri_template: Option<String>,
+}
+
+impl IssuerSettings {
+    /// The settings of the tenant of a template whose tokens say
+    /// `iss = issuer`: its keys at `jwks_uri` with the tenant, or found
+    /// by discovery from `issuer`, as its introspection endpoint is.
+    pub(crate) fn for_tenant(&self, issuer: &str, tenant: &str) -> Result<Self, String> {
+        let issuer_url = Url::parse(issuer).map_err(|error| format!("`{issuer}` is not a URL: {error}"))?;
+        check_scheme(&issuer_url, self.redirects.allow_http)?;
+        let keys = match &self.jwks_uri_template {
+            Some(template) => {
+                let url = Url::parse(&template.replace(TENANT, tenant)).map_err(|error| error.to_string())?;
+                check_scheme(&url, self.redirects.allow_http)?;
+                RemoteLocation::Jwks(url)
+            }
+            None => RemoteLocation::discovered(&issuer_url, self.redirects.allow_http),
+        };
+        let introspection = self
+            .introspection
+            .clone()
+            .map(|introspection| IntrospectionSettings { discovery: discovery_url(&issuer_url), ..introspection });
+        Ok(Self {
+            issuer: issuer.to_owned(),
+            keys: KeyLocation::Remote(keys),
+            introspection,
+            tenants: None,
+            jwks_uri_template: None,
+            ..self.clone()
+        })
+    }
 }
 
 /// What settings fall back on where the configuration is silent, and the
@@ -149,6 +196,14 @@ impl Config {
             "token_cache_size",
             "must be at most 1000000 (or 0, to turn the cache off)",
         )?;
+        check(
+            self.introspection_cache_size <= MOST_CACHED_TOKENS,
+            "introspection_cache_size",
+            "must be at most 1000000 (or 0, to turn the cache off)",
+        )?;
+        check_duration(self.introspection_cache_ttl, "introspection_cache_ttl", false)?;
+        check((1..=100_000).contains(&self.tenant_cache_size), "tenant_cache_size", "must be from 1 to 100000")?;
+        check(self.tenant_discoveries > 0, "tenant_discoveries", "must be above 0")?;
         check_duration(self.leeway, "leeway", false)?;
         check_duration(self.fetch_timeout, "fetch_timeout", true)?;
         check_duration(self.refetch_cooldown, "refetch_cooldown", false)?;
@@ -201,6 +256,10 @@ impl Config {
                 },
                 refetch_cooldown: self.refetch_cooldown,
                 token_cache_size: self.token_cache_size,
+                introspection_cache_ttl: self.introspection_cache_ttl,
+                introspection_cache_size: self.introspection_cache_size,
+                tenant_cache_size: self.tenant_cache_size,
+                tenant_discoveries: self.tenant_discoveries,
                 issuers,
             },
             local,
@@ -218,12 +277,20 @@ impl Config {
 impl IssuerConfig {
     /// Checks the issuer `name`; without an `audience`, the API's
     /// `resource` is its audience.
-    fn settings(&self, name: &str, resource: Option<&str>) -> Result<IssuerSettings, ConfigError> {
+    pub(crate) fn settings(&self, name: &str, resource: Option<&str>) -> Result<IssuerSettings, ConfigError> {
         let key = |field: &str| format!("issuers.{name}.{field}");
         check_issuer_name(name)
             .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
         check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
-        let issuer_url = parse_url(&self.issuer, self.allow_http, &key("issuer"))?;
+        let tenants =
+            self.tenants.as_ref().map(|tenants| TenantSettings::new(name, &self.issuer, tenants)).transpose()?;
+        check(
+            tenants.is_some() || !self.issuer.contains(TENANT),
+            &key("tenants"),
+            "an issuer with `{tenant}` is a template: list its `tenants`, or say \"any\"",
+        )?;
+        // A template is checked as the URL of a tenant would be.
+        let issuer_url = parse_url(&self.issuer.replace(TENANT, "1"), self.allow_http, &key("issuer"))?;
         let audience = match (&self.audience, resource) {
             (Audience::OneOf(audiences), Some(resource)) if audiences.is_empty() => {
                 Audience::OneOf(vec![resource.to_owned()])
@@ -238,15 +305,21 @@ impl IssuerConfig {
             )?;
         }
         let keys = match (&self.jwks, &self.jwks_uri) {
+            (Some(_), _) if tenants.is_some() => {
+                let problem = "a template's keys are found per tenant: give `jwks_uri` with `{tenant}`, or neither";
+                return Err(ConfigError { key: key("jwks"), problem: problem.into() });
+            }
             (Some(jwks), _) => {
                 let keys = parse_jwks(jwks.to_string().as_bytes(), name)
                     .map_err(|problem| ConfigError { key: key("jwks"), problem })?;
                 check(!keys.is_empty(), &key("jwks"), "holds no usable signing key")?;
                 KeyLocation::Inline(keys)
             }
-            (None, Some(uri)) => {
-                KeyLocation::Remote(RemoteLocation::Jwks(parse_url(uri, self.allow_http, &key("jwks_uri"))?))
-            }
+            (None, Some(uri)) => KeyLocation::Remote(RemoteLocation::Jwks(parse_url(
+                &uri.replace(TENANT, "1"),
+                self.allow_http,
+                &key("jwks_uri"),
+            )?)),
             (None, None) => KeyLocation::Remote(RemoteLocation::discovered(&issuer_url, self.allow_http)),
         };
         for host in &self.follow_redirects_to {
@@ -264,6 +337,8 @@ impl IssuerConfig {
         if let Some(lifetime) = self.max_lifetime {
             check_duration(lifetime, &key("max_lifetime"), true)?;
         }
+        let discovery = discovery_url(&issuer_url);
+        let introspection = self.introspection_settings(name, discovery)?;
         Ok(IssuerSettings {
             name: name.to_owned(),
             issuer: self.issuer.clone(),
@@ -275,6 +350,9 @@ impl IssuerConfig {
             token_type: self.token_type,
             max_lifetime: self.max_lifetime,
             dpop: self.dpop,
+            introspection,
+            tenants,
+            jwks_uri_template: self.jwks_uri.clone().filter(|uri| uri.contains(TENANT)),
         })
     }
 }

@@ -1,6 +1,7 @@
-//! Fetching key documents over HTTP: one timeout and one size limit for
-//! every request, redirects followed only where an issuer's configuration
-//! allows, and the refresh interval from the response's `Cache-Control`.
+//! Talking to issuers over HTTP: fetching key and discovery documents,
+//! and posting introspection requests, with one timeout and one size limit
+//! for every request, redirects followed only where an issuer's
+//! configuration allows, and the refresh interval from `Cache-Control`.
 
 use std::time::Duration;
 
@@ -95,11 +96,55 @@ impl Fetcher {
         if !status.is_success() {
             return Err(format!("{url} answered {status}"));
         }
+        let max_age = self.max_age(response.headers().get(CACHE_CONTROL));
+        let body = self.body(&mut response, url).await?;
+        Ok(Fetched { body, max_age })
+    }
+
+    /// POSTs `form` to `url` as the client `client_id` with `secret`
+    /// (HTTP Basic, each form-encoded first, as RFC 6749 section 2.3.1
+    /// says), accepting the media types of `accept`; answers the media
+    /// type and the body of a 200, and refuses any other status.
+    pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        (client_id, secret): (&str, &str),
+        accept: &str,
+    ) -> Result<(String, Vec<u8>), String> {
+        let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let mut response = self
+            .client
+            .post(url.clone())
+            .basic_auth(encode(client_id), Some(encode(secret)))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(reqwest::header::ACCEPT, accept)
+            .body(body)
+            .send()
+            .await
+            .map_err(describe)?;
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("{url} answered {status}"));
+        }
+        let media_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        Ok((media_type, self.body(&mut response, url).await?))
+    }
+
+    /// The body of `response`, refused over the size limit.
+    async fn body(&self, response: &mut reqwest::Response, url: &Url) -> Result<Vec<u8>, String> {
         let too_large = || format!("{url} sent more than {} bytes", self.limits.max_bytes);
         if response.content_length().is_some_and(|len| len > self.limits.max_bytes as u64) {
             return Err(too_large());
         }
-        let max_age = self.max_age(response.headers().get(CACHE_CONTROL));
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(describe)? {
             if body.len() + chunk.len() > self.limits.max_bytes {
@@ -107,7 +152,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { body, max_age })
+        Ok(body)
     }
 
     /// The refresh interval that `Cache-Control` asks for, within bounds.

@@ -88,7 +88,7 @@ fn is_loopback(url: &Url) -> bool {
 
 /// `{issuer}/.well-known/openid-configuration`, as OIDC Discovery 1.0
 /// section 4 builds it (a trailing `/` of the issuer is not doubled).
-fn discovery_url(issuer: &Url) -> Url {
+pub(crate) fn discovery_url(issuer: &Url) -> Url {
     let mut url = issuer.clone();
     let path = format!("{}/.well-known/openid-configuration", issuer.path().trim_end_matches('/'));
     url.set_path(&path);

@@ -14,12 +14,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::{Fetcher, KeyMatch, KeySerial, KeySet, RemoteLocation, VerifyingKey, check_scheme, parse_jwks};
-
-/// The wait after a first failed fetch; it doubles with each failure in a
-/// row, up to [`LONGEST_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-/// The longest wait between two fetches while the issuer fails.
-const LONGEST_BACKOFF: Duration = Duration::from_secs(8);
+use crate::backoff::Backoff;
 
 /// Why no key could be found for a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +48,8 @@ struct RefreshState {
     jwks_uri: Option<Url>,
     /// When a fetch last succeeded.
     last_success: Option<Instant>,
-    /// How many fetches in a row have failed.
-    failures: u32,
-    /// After a failed fetch, when the next one may start.
-    retry_at: Option<Instant>,
+    /// The failed fetches in a row, and when the next may start.
+    backoff: Backoff,
     /// How long the last fetched key set may be kept.
     max_age: Duration,
 }
@@ -66,7 +59,7 @@ impl RefreshState {
     /// backoff after a failure has elapsed, and otherwise once `cooldown`
     /// has passed since the last successful fetch.
     fn may_fetch(&self, now: Instant, cooldown: Duration) -> bool {
-        match (self.retry_at, self.last_success) {
+        match (self.backoff.retry_at(), self.last_success) {
             (Some(retry_at), _) => now >= retry_at,
             (None, Some(success)) => now.saturating_duration_since(success) >= cooldown,
             (None, None) => true,
@@ -76,7 +69,7 @@ impl RefreshState {
     /// When the background refresh is due: at the end of the backoff after
     /// a failure, when the key set ages out, or now if never fetched.
     fn refresh_due(&self, now: Instant) -> Instant {
-        match (self.retry_at, self.last_success) {
+        match (self.backoff.retry_at(), self.last_success) {
             (Some(retry_at), _) => retry_at,
             (None, Some(success)) => success + self.max_age,
             (None, None) => now,
@@ -85,30 +78,17 @@ impl RefreshState {
 
     /// How long a request that cannot have keys should wait, after a failure.
     fn retry_after(&self, now: Instant) -> Duration {
-        self.retry_at.map_or(FIRST_BACKOFF, |retry_at| retry_at.saturating_duration_since(now))
+        self.backoff.retry_after(now)
     }
 
     fn succeeded(&mut self, now: Instant, max_age: Duration) {
         *self = Self { jwks_uri: self.jwks_uri.take(), last_success: Some(now), max_age, ..Self::default() };
     }
 
-    /// Records a failure and backs off: 1, 2, 4, 8 s, then every 8 s, each
-    /// shortened by up to a tenth at random so that a fleet of instances
-    /// does not retry in step.
+    /// Records a failure and backs off.
     fn failed(&mut self, now: Instant) {
-        self.failures = self.failures.saturating_add(1);
-        let doublings = self.failures.saturating_sub(1).min(3);
-        let backoff = (FIRST_BACKOFF * 2u32.pow(doublings)).min(LONGEST_BACKOFF);
-        self.retry_at = Some(now + backoff.mul_f64(1.0 - 0.1 * random_fraction()));
+        self.backoff.failed(now);
     }
-}
-
-/// A number in `[0, 1)`, for jitter.
-fn random_fraction() -> f64 {
-    let mut bytes = [0u8; 2];
-    // A failing random source only takes the jitter away.
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    f64::from(u16::from_le_bytes(bytes)) / 65536.0
 }
 
 #[derive(Deserialize)]
@@ -153,6 +133,11 @@ impl RemoteKeys {
         }
     }
 
+    /// Whether any key is held: none before the first successful fetch.
+    pub(crate) fn holds_keys(&self) -> bool {
+        !self.snapshot().is_empty()
+    }
+
     /// Whether the key with serial number `serial` is still the current
     /// key for `kid` and `alg`.
     pub(crate) fn still_uses(&self, kid: Option<&str>, alg: Algorithm, serial: KeySerial) -> bool {
@@ -181,7 +166,7 @@ impl RemoteKeys {
         if let Some(found) = self.find(kid, alg) {
             return found;
         }
-        match state.retry_at {
+        match state.backoff.retry_at() {
             Some(_) => Err(KeyLookupError::Unavailable(state.retry_after(Instant::now()))),
             None => Err(KeyLookupError::Unknown),
         }

@@ -16,9 +16,10 @@ use super::{issuer_routes, resource};
 use crate::bearer::Scheme;
 use crate::config::{Config, Defaults, IssuerConfig, LocalIssuerConfig};
 use crate::error::AuthError;
-use crate::guard::JwtGuard;
+use crate::guard::{AppHooks, JwtGuard};
 use crate::login::Authenticator;
 use crate::revocation::RevocationList;
+use crate::verify::IssuerResolver;
 
 impl JwtGuard {
     /// The fairing that reads the `jwt_guard` table of Rocket's
@@ -27,7 +28,7 @@ impl JwtGuard {
     ///
     /// A bad value aborts ignite with a message that names its key.
     pub fn fairing() -> JwtGuardFairing {
-        JwtGuardFairing { config: None, authenticator: None, revocations: None }
+        JwtGuardFairing { config: None, authenticator: None, revocations: None, resolver: None }
     }
 
     /// A builder that configures jwt-guard in code instead.
@@ -144,6 +145,7 @@ pub struct JwtGuardFairing {
     config: Option<Config>,
     authenticator: Option<Arc<dyn Authenticator>>,
     revocations: Option<Arc<dyn RevocationList>>,
+    resolver: Option<Arc<dyn IssuerResolver>>,
 }
 
 impl JwtGuardFairing {
@@ -187,6 +189,33 @@ impl JwtGuardFairing {
         self
     }
 
+    /// Asks `resolver` for the issuers of tokens whose `iss` no configured
+    /// issuer or template names: for tenants that live in the app's own
+    /// database. New issuers are admitted at most `tenant_discoveries` per
+    /// `refetch_cooldown`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwt_guard::{IssuerConfig, IssuerResolver, JwtGuard, ResolvedIssuer};
+    ///
+    /// struct Customers;
+    ///
+    /// #[jwt_guard::async_trait]
+    /// impl IssuerResolver for Customers {
+    ///     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+    ///         let tenant = iss.strip_prefix("https://auth.example.com/")?;
+    ///         let config = IssuerConfig::new(iss, "https://api.example.com");
+    ///         Some(ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+    ///     }
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(JwtGuard::fairing().issuer_resolver(Arc::new(Customers)));
+    /// ```
+    pub fn issuer_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
     /// The configuration: the builder's, or the `jwt_guard` table of
     /// Rocket's, with the built-in issuer enabled by `login`.
     fn config(&self, rocket: &Rocket<Build>) -> Result<Config, ()> {
@@ -220,8 +249,10 @@ impl Fairing for JwtGuardFairing {
         let own_address = format!("{scheme}://{}", std::net::SocketAddr::new(address, port));
         let client_certificates = cfg!(feature = "mtls") && figment.contains("tls.mutual");
         let defaults = Defaults { own_address: &own_address, debug_build: cfg!(debug_assertions), client_certificates };
-        let built =
-            config.settings(defaults).and_then(|settings| JwtGuard::from_settings(settings, self.revocations.clone()));
+        let built = config.settings(defaults).and_then(|settings| {
+            let hooks = AppHooks { revocations: self.revocations.clone(), resolver: self.resolver.clone() };
+            JwtGuard::from_settings(settings, hooks)
+        });
         let built = built.map(|guard| match &self.authenticator {
             Some(authenticator) => guard.with_authenticator(Arc::clone(authenticator)),
             None => guard,
@@ -290,7 +321,9 @@ impl Fairing for JwtGuardFairing {
             response.set_header(Header::new("WWW-Authenticate", challenge));
         }
         let retry_after = match error {
-            AuthError::KeysUnavailable { retry_after } => Some(*retry_after),
+            AuthError::KeysUnavailable { retry_after } | AuthError::IntrospectionUnavailable { retry_after } => {
+                Some(*retry_after)
+            }
             AuthError::StoreUnavailable => Some(Duration::from_secs(1)),
             _ => None,
         };

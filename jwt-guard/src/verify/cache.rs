@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use quick_cache::Equivalent;
 use quick_cache::sync::Cache;
 
+use super::issuers::IssuerRef;
 use crate::keys::KeySerial;
 use crate::token::Token;
 
@@ -39,8 +40,8 @@ pub(crate) struct TokenCache {
 pub(crate) struct Hit {
     /// The verified token.
     pub(crate) token: Token,
-    /// The index of its issuer.
-    pub(crate) issuer: usize,
+    /// Its issuer.
+    pub(crate) issuer: IssuerRef,
     /// The serial number of the key that verified its signature.
     pub(crate) key: KeySerial,
 }
@@ -112,7 +113,7 @@ impl TokenCache {
 
     /// Remembers a token of the issuer at `issuer` that `key` verified;
     /// sweeps out expired entries first if the last sweep is a minute old.
-    pub(crate) fn insert(&self, token: &Token, issuer: usize, key: KeySerial, now: f64) {
+    pub(crate) fn insert(&self, token: &Token, issuer: IssuerRef, key: KeySerial, now: f64) {
         self.sweep_if_due(now);
         self.entries.insert(CachedToken(token.clone()), Hit { token: token.clone(), issuer, key });
     }
@@ -148,23 +149,28 @@ mod tests {
     use super::*;
     use crate::algorithm::Algorithm;
     use crate::signing::SigningKey;
-    use crate::token::TokenHeader;
+    use crate::token::{TokenHeader, TokenSource};
 
     fn token(text: &str, expires_at: f64) -> Token {
         let header = TokenHeader { alg: Algorithm::EdDSA, kid: None, typ: None };
-        Token::new(text, Arc::from("test"), header, Map::new(), Vec::new(), expires_at, Default::default())
+        let source = TokenSource { issuer: Arc::from("test"), tenant: None, dpop: Default::default() };
+        Token::new(text, source, Some(header), Map::new(), Vec::new(), expires_at)
     }
 
-    /// Caches `token` of the issuer at `issuer`, verified by some key.
+    /// Caches `token` of the configured issuer at `issuer`, verified by
+    /// some key.
     fn insert(cache: &TokenCache, token: &Token, issuer: usize, now: f64) {
         let key = SigningKey::generate(Algorithm::HS256).unwrap().verifying_key();
-        cache.insert(token, issuer, key.serial(), now);
+        cache.insert(token, IssuerRef::Configured(issuer), key.serial(), now);
     }
 
     use crate::clock;
 
     fn cached(cache: &TokenCache, text: &str, now: f64) -> Option<(String, usize)> {
-        cache.get(text, now).map(|hit| (hit.token.as_str().to_owned(), hit.issuer))
+        cache.get(text, now).map(|hit| match hit.issuer {
+            IssuerRef::Configured(index) => (hit.token.as_str().to_owned(), index),
+            IssuerRef::Resolved(_) => unreachable!("only configured issuers here"),
+        })
     }
 
     #[test]

@@ -42,6 +42,12 @@ impl CompactParts<'_> {
     }
 }
 
+/// Whether `token` has the shape of a compact JWS (or JWE): dot-separated
+/// parts. Anything else is an opaque token, for introspection.
+pub(crate) fn is_jws(token: &str) -> bool {
+    token.contains('.')
+}
+
 /// Splits a token into its parts.
 pub(crate) fn split(token: &str) -> Result<CompactParts<'_>, TokenProblem> {
     let dots = token.bytes().filter(|byte| *byte == b'.').count();

@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
 use crate::error::ConfigError;
+use crate::introspection::Introspector;
 use crate::keys::{Fetcher, KeyLocation, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
+use crate::token::TokenSource;
 
 /// A trusted issuer.
 #[derive(Debug)]
@@ -28,8 +30,32 @@ pub(super) struct Issuer {
     pub(super) max_lifetime: Option<f64>,
     /// Whether its tokens may, or must, be DPoP-bound.
     pub(super) dpop: DpopMode,
+    /// The tenant, for an issuer resolved per request.
+    pub(super) tenant: Option<Arc<str>>,
     /// Where its keys are looked up.
     pub(super) keys: IssuerKeys,
+    /// How its tokens are introspected, if they are.
+    pub(super) introspector: Option<Introspector>,
+}
+
+/// An issuer that a token was routed to: configured, or resolved per
+/// request (and shared with the cache of tenants).
+#[derive(Debug, Clone)]
+pub(crate) enum IssuerRef {
+    /// The configured issuer at this index.
+    Configured(usize),
+    /// An issuer resolved per request.
+    Resolved(Arc<Issuer>),
+}
+
+impl IssuerRef {
+    /// The issuer, among the configured `issuers`.
+    pub(super) fn get<'a>(&'a self, issuers: &'a [Issuer]) -> &'a Issuer {
+        match self {
+            Self::Configured(index) => &issuers[*index],
+            Self::Resolved(issuer) => issuer,
+        }
+    }
 }
 
 /// Where an issuer's keys are looked up.
@@ -67,6 +93,15 @@ impl IssuerKeys {
         }
     }
 
+    /// Whether any key is held: fixed keys always are; remote ones once
+    /// fetched.
+    pub(super) fn hold_any(&self) -> bool {
+        match self {
+            Self::Fixed(_) => true,
+            Self::Remote(keys) => keys.holds_keys(),
+        }
+    }
+
     /// Whether the key with serial number `serial` is still the key for
     /// `kid` and `alg`, without fetching.
     pub(super) fn still_uses(&self, kid: Option<&str>, alg: Algorithm, serial: KeySerial) -> bool {
@@ -84,7 +119,10 @@ impl Issuer {
         settings: IssuerSettings,
         fetcher: &Fetcher,
         refetch_cooldown: Duration,
+        tenant: Option<Arc<str>>,
     ) -> Result<Self, ConfigError> {
+        let introspector =
+            settings.introspection.clone().map(|introspection| Introspector::new(introspection, fetcher));
         let keys = match settings.keys {
             KeyLocation::Inline(keys) => IssuerKeys::Fixed(keys),
             KeyLocation::Remote(location) => {
@@ -105,7 +143,14 @@ impl Issuer {
             token_type: settings.token_type,
             max_lifetime: settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
             dpop: settings.dpop,
+            tenant,
             keys,
+            introspector,
         })
+    }
+
+    /// Who vouches for its tokens, for them to tell.
+    pub(super) fn source(&self) -> TokenSource {
+        TokenSource { issuer: Arc::clone(&self.name), tenant: self.tenant.clone(), dpop: self.dpop }
     }
 }

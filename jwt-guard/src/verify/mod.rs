@@ -1,11 +1,16 @@
 //! Verifying a bearer token, free of any web framework: split and decode
-//! it, route it to its issuer by `iss`, find the key, check the signature,
-//! then the claims (RFC 7519, RFC 8725).
+//! it, route it to its issuer by `iss` (configured, or resolved per
+//! request), find the key, check the signature, then the claims (RFC 7519,
+//! RFC 8725); or, for an opaque token, ask its issuer (RFC 7662).
 
 mod cache;
 mod claims;
 pub(crate) mod compact;
+mod introspected;
 mod issuers;
+mod tenants;
+
+pub use tenants::{IssuerResolver, ResolvedIssuer};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,14 +19,17 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::clock;
+use crate::config::IntrospectMode;
 use crate::config::{Config, Defaults, VerifierSettings};
 use crate::error::{AuthError, ConfigError, TokenProblem};
+use crate::introspection::IntrospectionCache;
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
 use crate::revocation::RevocationList;
 use crate::state::revocations::Revocations;
 use crate::token::Token;
 use cache::TokenCache;
-use issuers::{Issuer, IssuerKeys};
+use issuers::{Issuer, IssuerKeys, IssuerRef};
+use tenants::Tenants;
 
 /// Verifies tokens against the configured issuers.
 ///
@@ -53,6 +61,10 @@ pub struct Verifier {
     /// An app's own revocation list, asked about every token's `jti`.
     list: Option<Arc<dyn RevocationList>>,
     cache: Option<TokenCache>,
+    /// The issuers resolved per request.
+    tenants: Tenants,
+    /// The answers of introspection.
+    introspected: IntrospectionCache,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -69,8 +81,8 @@ impl std::fmt::Debug for Verifier {
 /// A token that verified, with what verified it.
 struct Verified {
     token: Token,
-    /// The index of its issuer.
-    issuer: usize,
+    /// Its issuer.
+    issuer: IssuerRef,
     /// The key its signature verified with.
     key: Arc<VerifyingKey>,
 }
@@ -93,14 +105,25 @@ impl Verifier {
     pub(crate) fn from_settings(settings: VerifierSettings, revoked: Arc<Revocations>) -> Result<Self, ConfigError> {
         let fetcher =
             Fetcher::new(settings.fetch).map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
-        let issuers = settings
-            .issuers
+        let (templates, configured): (Vec<_>, Vec<_>) =
+            settings.issuers.into_iter().partition(|issuer| issuer.tenants.is_some());
+        let issuers = configured
             .into_iter()
-            .map(|issuer| Issuer::new(issuer, &fetcher, settings.refetch_cooldown))
+            .map(|issuer| Issuer::new(issuer, &fetcher, settings.refetch_cooldown, None))
             .collect::<Result<Vec<_>, _>>()?;
         let issuer_index = issuers.iter().enumerate().map(|(index, issuer)| (issuer.iss.clone(), index)).collect();
         let leeway = settings.leeway.as_secs_f64();
+        let tenants = Tenants::new(
+            templates,
+            settings.tenant_cache_size,
+            settings.tenant_discoveries,
+            fetcher,
+            settings.refetch_cooldown,
+        );
+        let ttl = settings.introspection_cache_ttl.as_secs_f64();
         Ok(Self {
+            tenants,
+            introspected: IntrospectionCache::new(settings.introspection_cache_size, ttl),
             leeway,
             max_token_bytes: settings.max_token_bytes,
             issuers,
@@ -118,9 +141,16 @@ impl Verifier {
         self
     }
 
-    /// The configured names of the issuers.
+    /// Asks `resolver` for the issuers of tokens whose `iss` no configured
+    /// issuer or template names.
+    pub fn with_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Self {
+        self.tenants = self.tenants.with_resolver(resolver);
+        self
+    }
+
+    /// The configured names of the issuers, templates included.
     pub fn issuer_names(&self) -> impl Iterator<Item = &str> {
-        self.issuers.iter().map(|issuer| &*issuer.name)
+        self.issuers.iter().map(|issuer| &*issuer.name).chain(self.tenants.template_names())
     }
 
     /// Fetches every remote issuer's keys now, then again whenever they are
@@ -185,8 +215,8 @@ impl Verifier {
     fn cached_with_key_held(&self, token: &str) -> Option<Token> {
         let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
         let hit = cache.get(token, clock::unix_now())?;
-        let header = hit.token.header();
-        if self.issuers[hit.issuer].keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
+        let header = hit.token.header()?;
+        if hit.issuer.get(&self.issuers).keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
             && !self.revoked.revokes(hit.token.claims())
         {
             return Some(hit.token);
@@ -203,7 +233,17 @@ impl Verifier {
     /// included, would otherwise be that large and moved as it is polled.
     pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
         Box::pin(async move {
+            if !compact::is_jws(token) && self.introspects_opaque_tokens() {
+                return self.verify_opaque(token).await;
+            }
             let verified = self.verify_as(token).await?;
+            let issuer = verified.issuer.get(&self.issuers);
+            if let Some(introspector) = issuer.introspector.as_ref().filter(|it| it.mode() == IntrospectMode::Always) {
+                // Asked on every request (through the cache of answers):
+                // such tokens skip the cache of verified tokens.
+                self.check_still_active(issuer, introspector, &verified.token).await?;
+                return Ok(verified.token);
+            }
             if let Some(cache) = &self.cache {
                 cache.insert(&verified.token, verified.issuer, verified.key.serial(), clock::unix_now());
             }
@@ -229,8 +269,8 @@ impl Verifier {
         let header = compact::decode_header(parts.header)?;
         let claims = compact::decode_claims(parts.payload)?;
         claims::check_types(&claims)?;
-        let index = self.issuer_of(&claims)?;
-        let issuer = &self.issuers[index];
+        let issuer_ref = self.issuer_of(&claims).await?;
+        let issuer = issuer_ref.get(&self.issuers);
         if !issuer.algorithms.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
         }
@@ -241,6 +281,10 @@ impl Verifier {
         let mut key = issuer.keys.key_for(kid, header.alg).await.map_err(|error| match error {
             KeyLookupError::WrongAlgorithm => AuthError::from(TokenProblem::AlgorithmNotAllowed),
             KeyLookupError::Unknown => TokenProblem::UnknownKey.into(),
+            // A tenant whose keys were never had is as good as made up.
+            KeyLookupError::Unavailable(_) if issuer.tenant.is_some() && !issuer.keys.hold_any() => {
+                TokenProblem::UntrustedIssuer.into()
+            }
             KeyLookupError::Unavailable(retry_after) => AuthError::KeysUnavailable { retry_after },
         })?;
         if !parts.signed_by(&key, header.alg) {
@@ -260,14 +304,21 @@ impl Verifier {
             return Err(TokenProblem::Revoked.into());
         }
         let scopes = claims::scopes(&claims, issuer.scope_claim)?;
-        let token = Token::new(token, Arc::clone(&issuer.name), header, claims, scopes, expires_at, issuer.dpop);
-        Ok(Verified { token, issuer: index, key })
+        let token = Token::new(token, issuer.source(), Some(header), claims, scopes, expires_at);
+        Ok(Verified { token, issuer: issuer_ref, key })
     }
 
-    /// The index of the issuer that `iss` names.
-    fn issuer_of(&self, claims: &Map<String, Value>) -> Result<usize, TokenProblem> {
+    /// The issuer that `iss` names: a configured one, or one resolved for
+    /// it.
+    async fn issuer_of(&self, claims: &Map<String, Value>) -> Result<IssuerRef, TokenProblem> {
         let iss = claims.get("iss").and_then(Value::as_str).ok_or(TokenProblem::MissingClaim("iss"))?;
-        self.issuer_index.get(iss).copied().ok_or(TokenProblem::UntrustedIssuer)
+        if let Some(index) = self.issuer_index.get(iss) {
+            return Ok(IssuerRef::Configured(*index));
+        }
+        if !self.tenants.any() {
+            return Err(TokenProblem::UntrustedIssuer);
+        }
+        self.tenants.resolve(iss).await.map(IssuerRef::Resolved).ok_or(TokenProblem::UntrustedIssuer)
     }
 }
 

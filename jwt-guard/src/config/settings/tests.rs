@@ -156,3 +156,34 @@ fn without_an_audience_an_issuer_takes_the_resource() {
     };
     assert_eq!(explicit.validate().unwrap()[0].audience, Audience::from("legacy"), "a configured audience stays");
 }
+
+#[test]
+fn templates_and_introspection_name_what_is_missing() {
+    let template = IssuerConfig::new("https://login.example.com/{tenant}/v2.0", "api");
+    assert_eq!(
+        problem(&with_issuer(template.clone())),
+        (
+            "issuers.idp.tenants".into(),
+            "an issuer with `{tenant}` is a template: list its `tenants`, or say \"any\"".into()
+        )
+    );
+    let settings = with_issuer(template.tenants(crate::config::Tenants::Any)).validate().unwrap();
+    assert!(settings[0].tenants.is_some());
+    let not_a_template = IssuerConfig::new("https://idp.test/", "api").tenants(crate::config::Tenants::Any);
+    assert_eq!(problem(&with_issuer(not_a_template)).0, "issuers.idp.issuer");
+
+    let mut half = IssuerConfig::new("https://idp.test/", "api");
+    half.client_id = Some("rs".into());
+    assert_eq!(
+        problem(&with_issuer(half)),
+        ("issuers.idp.client_secret".into(), "give both `client_id` and `client_secret`, neither empty".into())
+    );
+    let mut endpoint_only = IssuerConfig::new("https://idp.test/", "api");
+    endpoint_only.introspection_endpoint = Some("https://idp.test/introspect".into());
+    assert_eq!(problem(&with_issuer(endpoint_only)).0, "issuers.idp.introspection_endpoint");
+    let introspecting = IssuerConfig::new("https://idp.test/", "api").introspection("rs", "secret");
+    let settings = with_issuer(introspecting).validate().unwrap();
+    let introspection = settings[0].introspection.as_ref().unwrap();
+    assert_eq!(introspection.endpoint, None, "found by discovery");
+    assert_eq!(introspection.discovery.as_str(), "https://idp.test/.well-known/openid-configuration");
+}

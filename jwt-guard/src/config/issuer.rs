@@ -1,0 +1,239 @@
+//! One trusted issuer as configured: a `[jwt_guard.issuers.<name>]`
+//! table, and the builder methods that configure one in code.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Audience, DpopMode, IntrospectMode, ScopeClaim, Tenants, TokenType, optional_seconds};
+
+/// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
+///
+/// ```
+/// use jwt_guard::IssuerConfig;
+///
+/// let auth0 = IssuerConfig::new("https://tenant.example.com/", "https://api.example.com")
+///     .algorithms(["RS256"]);
+/// assert_eq!(auth0.issuer, "https://tenant.example.com/");
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IssuerConfig {
+    /// The exact `iss` value of its tokens.
+    pub issuer: String,
+    /// The audiences this API answers to; the token's `aud` must hold one.
+    /// Required, unless `resource` is set: it is then the audience.
+    /// `audience = false` turns the check off, which is only safe when the
+    /// issuer mints tokens for this API alone.
+    #[serde(default)]
+    pub audience: Audience,
+    /// Where the issuer publishes its keys. Without it, OIDC discovery at
+    /// `{issuer}/.well-known/openid-configuration` finds it.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// The algorithms accepted from this issuer. Default: every asymmetric
+    /// algorithm, each only with a key of its own type.
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// The claim that carries the token's scopes. Default: `scope`.
+    #[serde(default)]
+    pub scope_claim: ScopeClaim,
+    /// Allow plain `http://` key URLs on hosts other than loopback.
+    /// Default: `false`.
+    #[serde(default)]
+    pub allow_http: bool,
+    /// Hosts that the discovery document and the JWKS may redirect to:
+    /// `keys.example.com` (any port) or `keys.example.com:8443`. Other
+    /// redirects are refused. Default: none, so no redirect is followed.
+    #[serde(default)]
+    pub follow_redirects_to: Vec<String>,
+    /// The issuer's keys as an inline JWKS (`{"keys": [...]}`), for keys
+    /// that are fixed: nothing is fetched. Test helpers use it.
+    #[serde(default)]
+    pub jwks: Option<serde_json::Value>,
+    /// `"at+jwt"` turns on RFC 9068's strict mode: a token's `typ` header
+    /// must then say it is a JWT access token (`at+jwt` or
+    /// `application/at+jwt`), so that an ID token whose `aud` happens to be
+    /// this API is refused. Default: off, since many providers send `JWT`.
+    #[serde(default)]
+    pub token_type: Option<TokenType>,
+    /// The longest lifetime accepted, in seconds: a token whose `exp - iat`
+    /// is longer, or that has no `iat`, is refused. It bounds what a leaked
+    /// signing key can mint. Default: off.
+    #[serde(default, deserialize_with = "optional_seconds")]
+    pub max_lifetime: Option<Duration>,
+    /// Whether its tokens may, or must, be DPoP-bound. Default:
+    /// [`DpopMode::Allowed`].
+    #[serde(default)]
+    pub dpop: DpopMode,
+    /// The API's client id at this issuer: with `client_secret`, it turns
+    /// on introspection (RFC 7662) of the issuer's opaque tokens.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The API's client secret at this issuer, sent with HTTP Basic
+    /// (`client_secret_basic`).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Where to introspect tokens. Default: the `introspection_endpoint`
+    /// of the issuer's discovery document.
+    #[serde(default)]
+    pub introspection_endpoint: Option<String>,
+    /// Which tokens to introspect. Default: [`IntrospectMode::Opaque`].
+    #[serde(default)]
+    pub introspect: IntrospectMode,
+    /// Ask for signed introspection responses (RFC 9701,
+    /// `application/token-introspection+jwt`), verified with the issuer's
+    /// keys. Default: `false`; a signed response is verified whenever one
+    /// comes.
+    #[serde(default)]
+    pub signed_introspection: bool,
+    /// For an issuer template (an `issuer` with `{tenant}`): the tenants
+    /// admitted, a list or `"any"`.
+    #[serde(default)]
+    pub tenants: Option<Tenants>,
+}
+
+impl IssuerConfig {
+    /// An issuer whose tokens carry `iss = issuer` and an `aud` that holds
+    /// one of `audience`, with keys found by OIDC discovery.
+    pub fn new(issuer: impl Into<String>, audience: impl Into<Audience>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            jwks_uri: None,
+            algorithms: None,
+            scope_claim: ScopeClaim::default(),
+            allow_http: false,
+            follow_redirects_to: Vec::new(),
+            jwks: None,
+            token_type: None,
+            max_lifetime: None,
+            dpop: DpopMode::default(),
+            client_id: None,
+            client_secret: None,
+            introspection_endpoint: None,
+            introspect: IntrospectMode::default(),
+            signed_introspection: false,
+            tenants: None,
+        }
+    }
+
+    /// Introspects the issuer's opaque tokens (RFC 7662) as the client
+    /// `client_id` with `client_secret`.
+    ///
+    /// ```
+    /// use jwt_guard::{IntrospectMode, IssuerConfig};
+    ///
+    /// let curity = IssuerConfig::new("https://idsvr.example.com/oauth/v2/oauth-anonymous", "api")
+    ///     .introspection("api-gateway", "secret-from-the-vault");
+    /// assert_eq!(curity.introspect, IntrospectMode::Opaque);
+    /// ```
+    pub fn introspection(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// Makes the issuer a template: its `issuer` holds `{tenant}`, and
+    /// `tenants` are admitted.
+    ///
+    /// ```
+    /// use jwt_guard::{IssuerConfig, Tenants};
+    ///
+    /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports")
+    ///     .tenants(Tenants::Only(vec!["contoso-tenant-id".into()]));
+    /// ```
+    pub fn tenants(mut self, tenants: Tenants) -> Self {
+        self.tenants = Some(tenants);
+        self
+    }
+
+    /// Says whether its tokens may, or must, be DPoP-bound.
+    ///
+    /// ```
+    /// use jwt_guard::{DpopMode, IssuerConfig};
+    ///
+    /// let issuer = IssuerConfig::new("https://idp.example.com/", "https://api.example.com").dpop(DpopMode::Required);
+    /// assert_eq!(issuer.dpop, DpopMode::Required);
+    /// ```
+    pub fn dpop(mut self, mode: DpopMode) -> Self {
+        self.dpop = mode;
+        self
+    }
+
+    /// Requires tokens to say they are of this type in their `typ` header.
+    ///
+    /// ```
+    /// use jwt_guard::{IssuerConfig, TokenType};
+    ///
+    /// let strict = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
+    ///     .token_type(TokenType::AtJwt);
+    /// assert_eq!(strict.token_type, Some(TokenType::AtJwt));
+    /// ```
+    pub fn token_type(mut self, token_type: TokenType) -> Self {
+        self.token_type = Some(token_type);
+        self
+    }
+
+    /// Refuses tokens whose `exp - iat` is longer than `lifetime`, and
+    /// tokens without `iat`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::IssuerConfig;
+    ///
+    /// let bounded = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
+    ///     .max_lifetime(Duration::from_secs(3600));
+    /// assert_eq!(bounded.max_lifetime, Some(Duration::from_secs(3600)));
+    /// ```
+    pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Uses these keys instead of fetching any.
+    pub fn inline_jwks(mut self, jwks: serde_json::Value) -> Self {
+        self.jwks = Some(jwks);
+        self
+    }
+
+    /// Fetches keys from `uri` instead of discovering where they are.
+    pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
+        self.jwks_uri = Some(uri.into());
+        self
+    }
+
+    /// Accepts only these algorithms (`"RS256"`, `"ES256"`, `"EdDSA"`, ...).
+    pub fn algorithms<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.algorithms = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Reads scopes from `claim`.
+    pub fn scope_claim(mut self, claim: ScopeClaim) -> Self {
+        self.scope_claim = claim;
+        self
+    }
+
+    /// Allows plain `http://` key URLs on any host.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Follows redirects of the key URLs to these hosts (`host` or
+    /// `host:port`), and to no others.
+    ///
+    /// ```
+    /// use jwt_guard::IssuerConfig;
+    ///
+    /// let issuer = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
+    ///     .follow_redirects_to(["keys.example-cdn.net"]);
+    /// assert_eq!(issuer.follow_redirects_to, ["keys.example-cdn.net"]);
+    /// ```
+    pub fn follow_redirects_to<S: Into<String>>(mut self, hosts: impl IntoIterator<Item = S>) -> Self {
+        self.follow_redirects_to = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+}

@@ -1,0 +1,130 @@
+//! Introspection (RFC 7662), free of any web framework: asking an issuer
+//! whether a token is active, for opaque tokens and for the JWTs of
+//! issuers that say `introspect = "always"`, and remembering the answers
+//! ([`IntrospectionCache`]). The verifier turns an active answer into the
+//! same `Token` that a verified JWT becomes.
+
+mod cache;
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use reqwest::Url;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tokio::sync::OnceCell;
+
+pub(crate) use cache::IntrospectionCache;
+
+use crate::backoff::Backoff;
+use crate::config::{IntrospectMode, IntrospectionSettings};
+use crate::error::AuthError;
+use crate::keys::{Fetcher, check_scheme};
+
+/// The media type of a signed introspection response (RFC 9701).
+pub(crate) const SIGNED_RESPONSE: &str = "application/token-introspection+jwt";
+
+/// What an issuer answered about a token.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// A JSON object: `active`, and the token's claims when active.
+    Json(Map<String, Value>),
+    /// A signed response (RFC 9701), for the verifier to verify with the
+    /// issuer's keys.
+    Signed(String),
+}
+
+/// Asks one issuer about its tokens.
+#[derive(Debug)]
+pub(crate) struct Introspector {
+    settings: IntrospectionSettings,
+    fetcher: Fetcher,
+    /// The endpoint: configured, or found in the discovery document once.
+    endpoint: OnceCell<Url>,
+    /// Failures in a row, after which requests get a 503 until the wait
+    /// is over rather than each asking a server that is down.
+    backoff: Mutex<Backoff>,
+}
+
+#[derive(Deserialize)]
+struct DiscoveryDocument {
+    introspection_endpoint: Option<String>,
+}
+
+impl Introspector {
+    /// An introspector of `settings` that talks to the issuer with
+    /// `fetcher`'s limits (and no redirects).
+    pub(crate) fn new(settings: IntrospectionSettings, fetcher: &Fetcher) -> Self {
+        let endpoint = OnceCell::new_with(settings.endpoint.clone());
+        Self { settings, fetcher: fetcher.clone(), endpoint, backoff: Mutex::default() }
+    }
+
+    /// Which of the issuer's tokens are introspected.
+    pub(crate) fn mode(&self) -> IntrospectMode {
+        self.settings.mode
+    }
+
+    /// The API's client id at the issuer: the `aud` of a signed response.
+    pub(crate) fn client_id(&self) -> &str {
+        &self.settings.client_id
+    }
+
+    /// Asks the issuer about `token`.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::IntrospectionUnavailable`] when the issuer cannot be
+    /// asked, or did not answer in the last back-off period.
+    pub(crate) async fn ask(&self, token: &str, issuer: &str) -> Result<Answer, AuthError> {
+        let now = Instant::now();
+        {
+            let backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+            if !backoff.allows(now) {
+                return Err(AuthError::IntrospectionUnavailable { retry_after: backoff.retry_after(now) });
+            }
+        }
+        match self.post(token).await {
+            Ok(answer) => {
+                self.backoff.lock().unwrap_or_else(PoisonError::into_inner).succeeded();
+                Ok(answer)
+            }
+            Err(problem) => {
+                log::error!("jwt-guard: introspecting a token of `{issuer}`: {problem}");
+                let mut backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+                backoff.failed(Instant::now());
+                Err(AuthError::IntrospectionUnavailable { retry_after: backoff.retry_after(Instant::now()) })
+            }
+        }
+    }
+
+    /// POSTs `token` to the endpoint and reads the answer.
+    async fn post(&self, token: &str) -> Result<Answer, String> {
+        let endpoint = self.endpoint.get_or_try_init(|| self.discover()).await?;
+        let accept = if self.settings.signed { SIGNED_RESPONSE } else { "application/json" };
+        let credentials = (self.settings.client_id.as_str(), self.settings.client_secret.as_str());
+        let form = [("token", token), ("token_type_hint", "access_token")];
+        let (media_type, body) = self.fetcher.post_form(endpoint, &form, credentials, accept).await?;
+        if media_type == SIGNED_RESPONSE {
+            let text =
+                String::from_utf8(body).map_err(|_| format!("{endpoint} sent a signed answer that is not text"))?;
+            return Ok(Answer::Signed(text.trim().to_owned()));
+        }
+        serde_json::from_slice::<Map<String, Value>>(&body)
+            .map(Answer::Json)
+            .map_err(|_| format!("{endpoint} did not answer with a JSON object"))
+    }
+
+    /// The endpoint that the discovery document names.
+    async fn discover(&self) -> Result<Url, String> {
+        let document = &self.settings.discovery;
+        let fetched = self.fetcher.get(document).await?;
+        let parsed: DiscoveryDocument =
+            serde_json::from_slice(&fetched.body).map_err(|_| format!("{document} is not a discovery document"))?;
+        let text =
+            parsed.introspection_endpoint.ok_or_else(|| format!("{document} names no `introspection_endpoint`"))?;
+        let url =
+            Url::parse(&text).map_err(|error| format!("{document}: `introspection_endpoint` is not a URL: {error}"))?;
+        check_scheme(&url, self.settings.allow_http).map_err(|problem| format!("{document}: {problem}"))?;
+        Ok(url)
+    }
+}

@@ -1,0 +1,164 @@
+//! Tokens that an issuer vouches for by introspection (RFC 7662): opaque
+//! tokens, asked of the issuers that introspect (in the configuration's
+//! order, the first that says active wins), and JWTs of issuers that say
+//! `introspect = "always"`. An active answer becomes the same `Token` as a
+//! verified JWT, after the same checks of `iss`, `aud`, `exp` and
+//! revocations; a signed answer (RFC 9701) is verified with the issuer's
+//! keys first.
+
+use serde_json::{Map, Value};
+
+use super::Verifier;
+use super::claims;
+use super::compact;
+use super::issuers::Issuer;
+use crate::clock;
+use crate::error::{AuthError, TokenProblem};
+use crate::introspection::{Answer, Introspector};
+use crate::token::Token;
+
+/// The `typ` of a signed introspection answer (RFC 9701 section 5).
+const SIGNED_ANSWER_TYPE: &str = "token-introspection+jwt";
+
+impl Verifier {
+    /// Whether some issuer introspects opaque tokens.
+    pub(super) fn introspects_opaque_tokens(&self) -> bool {
+        self.issuers.iter().any(|issuer| issuer.introspector.is_some())
+    }
+
+    /// An opaque token, as its issuer vouches for it.
+    pub(super) async fn verify_opaque(&self, token: &str) -> Result<Token, AuthError> {
+        if token.len() > self.max_token_bytes {
+            return Err(TokenProblem::TooLarge.into());
+        }
+        let answer = self.introspected.get_or_introspect(token, self.ask_every_issuer(token)).await?;
+        answer.ok_or_else(|| TokenProblem::Inactive.into())
+    }
+
+    /// The first active answer about `token` of the issuers that
+    /// introspect, as a token; `None` if none says it is active.
+    async fn ask_every_issuer(&self, token: &str) -> Result<Option<Token>, AuthError> {
+        for issuer in self.issuers.iter() {
+            let Some(introspector) = &issuer.introspector else { continue };
+            if let Some(claims) = self.ask(issuer, introspector, token).await? {
+                return self.introspected_token(issuer, token, claims).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Refuses `token`, a JWT of `issuer` that verified, unless the issuer
+    /// still says it is active.
+    pub(super) async fn check_still_active(
+        &self,
+        issuer: &Issuer,
+        introspector: &Introspector,
+        token: &Token,
+    ) -> Result<(), AuthError> {
+        let raw = token.as_str();
+        let answer = self
+            .introspected
+            .get_or_introspect(raw, async {
+                let active = self.ask(issuer, introspector, raw).await?;
+                Ok(active.map(|_| token.clone()))
+            })
+            .await?;
+        answer.map(drop).ok_or_else(|| TokenProblem::Inactive.into())
+    }
+
+    /// What `issuer` says of `token`: its claims when active.
+    async fn ask(
+        &self,
+        issuer: &Issuer,
+        introspector: &Introspector,
+        token: &str,
+    ) -> Result<Option<Map<String, Value>>, AuthError> {
+        let mut answer = match introspector.ask(token, &issuer.name).await? {
+            Answer::Json(answer) => answer,
+            Answer::Signed(jwt) => self.verify_signed_answer(issuer, introspector, &jwt).await?,
+        };
+        let active = answer.remove("active") == Some(Value::Bool(true));
+        Ok(active.then_some(answer))
+    }
+
+    /// The answer inside a signed answer (RFC 9701), verified with the
+    /// issuer's keys: its `typ`, `iss`, `aud` (this API's client id) and
+    /// signature. A bad one is a refusal of the token.
+    async fn verify_signed_answer(
+        &self,
+        issuer: &Issuer,
+        introspector: &Introspector,
+        jwt: &str,
+    ) -> Result<Map<String, Value>, AuthError> {
+        let bad = |problem: &'static str| {
+            log::error!("jwt-guard: a signed introspection answer of `{}` is refused: {problem}", issuer.name);
+            AuthError::from(TokenProblem::Inactive)
+        };
+        let parts = compact::split(jwt).map_err(|_| bad("it is not a JWS"))?;
+        let header = compact::decode_object(parts.header, "not an object").map_err(|_| bad("its header"))?;
+        let typ = header.get("typ").and_then(Value::as_str).unwrap_or_default();
+        let typ = typ.strip_prefix("application/").unwrap_or(typ);
+        if !typ.eq_ignore_ascii_case(SIGNED_ANSWER_TYPE) {
+            return Err(bad("its `typ` is not `token-introspection+jwt`"));
+        }
+        let alg = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(|alg| alg.parse().ok())
+            .filter(|alg| issuer.algorithms.contains(*alg))
+            .ok_or_else(|| bad("its `alg` is not accepted"))?;
+        let kid = header.get("kid").and_then(Value::as_str);
+        let key = issuer.keys.key_for(kid, alg).await.map_err(|_| bad("its key is not the issuer's"))?;
+        if !parts.signed_by(&key, alg) {
+            return Err(bad("its signature is invalid"));
+        }
+        let mut claims = compact::decode_claims(parts.payload).map_err(|_| bad("its payload"))?;
+        if claims.get("iss").and_then(Value::as_str) != Some(issuer.iss.as_str()) {
+            return Err(bad("its `iss` is not the issuer"));
+        }
+        let for_us = match claims.get("aud") {
+            Some(Value::String(aud)) => aud == introspector.client_id(),
+            Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(introspector.client_id())),
+            _ => false,
+        };
+        if !for_us {
+            return Err(bad("its `aud` is not this API's client id"));
+        }
+        match claims.remove("token_introspection") {
+            Some(Value::Object(answer)) => Ok(answer),
+            _ => Err(bad("it has no `token_introspection` object")),
+        }
+    }
+
+    /// The token that an active answer describes, after the checks that a
+    /// JWT's claims pass.
+    fn introspected_token(&self, issuer: &Issuer, raw: &str, claims: Map<String, Value>) -> Result<Token, AuthError> {
+        claims::check_types(&claims)?;
+        if claims.get("iss").is_some_and(|iss| iss.as_str() != Some(issuer.iss.as_str())) {
+            return Err(TokenProblem::UntrustedIssuer.into());
+        }
+        let now = clock::unix_now();
+        let expires_at = match claims.get("exp") {
+            Some(_) => claims::check_times(&claims, now, self.leeway)?,
+            // No `exp`: the answer is kept for the cache's lifetime only.
+            None => f64::MAX,
+        };
+        claims::check_audience(&claims, &issuer.audience)?;
+        if self.revoked.revokes(&claims) {
+            return Err(TokenProblem::Revoked.into());
+        }
+        let scopes = claims::scopes(&claims, issuer.scope_claim)?;
+        Ok(Token::new(raw, issuer.source(), None, claims, scopes, expires_at))
+    }
+}
+
+#[cfg(feature = "__bench")]
+impl Verifier {
+    /// Remembers that the first issuer that introspects said `claims` of
+    /// `token`, as if it had been asked: for the benchmarks of hits.
+    pub(crate) async fn prime_introspection(&self, token: &str, claims: Map<String, Value>) {
+        let issuer = self.issuers.iter().find(|issuer| issuer.introspector.is_some()).expect("an issuer introspects");
+        let answer = self.introspected_token(issuer, token, claims).map(Some);
+        let _ = self.introspected.get_or_introspect(token, async { answer }).await;
+    }
+}

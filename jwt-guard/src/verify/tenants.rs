@@ -1,0 +1,186 @@
+//! Issuers resolved per request: the tenants of issuer templates
+//! (`issuer = "https://login.microsoftonline.com/{tenant}/v2.0"`), and those
+//! an app's [`IssuerResolver`] names. Each gets keys of its own, found by
+//! discovery; they are kept in a bounded cache, and new ones are admitted
+//! at most `tenant_discoveries` per `refetch_cooldown`, so that a flood of
+//! made-up `iss` values costs at most that many fetches.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use quick_cache::sync::Cache;
+
+use super::issuers::Issuer;
+use crate::config::{IssuerConfig, IssuerSettings, check_issuer_name};
+use crate::keys::Fetcher;
+
+/// Finds the issuers of tokens whose `iss` no configured issuer or
+/// template names: for apps whose tenants live in their own database.
+///
+/// It is asked before anything of the token is trusted, with the token's
+/// `iss` as written; the answer is kept (with the tenant's keys) in the
+/// cache of tenants.
+///
+/// ```
+/// use jwt_guard::{IssuerConfig, IssuerResolver, ResolvedIssuer};
+///
+/// /// The tenants that signed up, by their issuer URL.
+/// struct SignedUpTenants;
+///
+/// #[jwt_guard::async_trait]
+/// impl IssuerResolver for SignedUpTenants {
+///     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+///         let tenant = iss.strip_prefix("https://auth.example.com/")?; // look it up in the database
+///         let config = IssuerConfig::new(iss, "https://api.example.com");
+///         Some(ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
+pub trait IssuerResolver: Send + Sync + 'static {
+    /// The issuer whose tokens say `iss`, or `None` to refuse them.
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer>;
+}
+
+/// An issuer that an [`IssuerResolver`] found.
+#[derive(Debug, Clone)]
+pub struct ResolvedIssuer {
+    /// The name that policies use (`issuer = "customers"`), shared by
+    /// every tenant the resolver finds, as a template's is.
+    pub name: String,
+    /// The tenant, which [`Token::tenant`](crate::Token::tenant) tells.
+    pub tenant: String,
+    /// Its configuration; its `issuer` must be the `iss` asked about.
+    pub config: IssuerConfig,
+}
+
+/// The issuers resolved per request, and how to find new ones.
+pub(super) struct Tenants {
+    templates: Vec<IssuerSettings>,
+    resolver: Option<Arc<dyn IssuerResolver>>,
+    known: Cache<String, Arc<Issuer>>,
+    budget: Mutex<Budget>,
+    fetcher: Fetcher,
+    refetch_cooldown: Duration,
+}
+
+/// How many new issuers may still be admitted in the current window.
+#[derive(Debug)]
+struct Budget {
+    started: Instant,
+    used: u32,
+    limit: u32,
+    window: Duration,
+}
+
+impl Budget {
+    /// Takes one admission, if any is left at `now`.
+    fn take(&mut self, now: Instant) -> bool {
+        if now.saturating_duration_since(self.started) >= self.window {
+            self.started = now;
+            self.used = 0;
+        }
+        let left = self.used < self.limit;
+        self.used += u32::from(left);
+        left
+    }
+}
+
+impl std::fmt::Debug for Tenants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenants")
+            .field("templates", &self.templates.len())
+            .field("resolver", &self.resolver.is_some())
+            .field("known", &self.known.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tenants {
+    /// The tenants of `templates`, at most `capacity` kept, `discoveries`
+    /// new ones per `refetch_cooldown`.
+    pub(super) fn new(
+        templates: Vec<IssuerSettings>,
+        capacity: u64,
+        discoveries: u32,
+        fetcher: Fetcher,
+        refetch_cooldown: Duration,
+    ) -> Self {
+        let window = refetch_cooldown.max(Duration::from_secs(1));
+        Self {
+            templates,
+            resolver: None,
+            known: Cache::new(usize::try_from(capacity).unwrap_or(usize::MAX)),
+            budget: Mutex::new(Budget { started: Instant::now(), used: 0, limit: discoveries, window }),
+            fetcher,
+            refetch_cooldown,
+        }
+    }
+
+    /// Asks `resolver` about `iss` values that no template names.
+    pub(super) fn with_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// The names of the templates.
+    pub(super) fn template_names(&self) -> impl Iterator<Item = &str> {
+        self.templates.iter().map(|template| template.name.as_str())
+    }
+
+    /// Whether any issuer may be resolved per request.
+    pub(super) fn any(&self) -> bool {
+        !self.templates.is_empty() || self.resolver.is_some()
+    }
+
+    /// The issuer of tokens that say `iss`, if a template admits it or the
+    /// resolver names it, and, for a new one, the budget allows.
+    pub(super) async fn resolve(&self, iss: &str) -> Option<Arc<Issuer>> {
+        if let Some(known) = self.known.get(iss) {
+            return Some(known);
+        }
+        let guard = match self.known.get_value_or_guard_async(iss).await {
+            Ok(known) => return Some(known),
+            Err(guard) => guard,
+        };
+        let (settings, tenant) = self.settings_for(iss).await?;
+        if !self.budget.lock().unwrap_or_else(PoisonError::into_inner).take(Instant::now()) {
+            log::warn!("jwt-guard: refusing the new issuer `{iss}`: `tenant_discoveries` are used up for now");
+            return None;
+        }
+        let issuer = Issuer::new(settings, &self.fetcher, self.refetch_cooldown, Some(tenant.into()))
+            .inspect_err(|error| log::error!("jwt-guard: resolving `{iss}`: {error}"))
+            .ok()?;
+        let issuer = Arc::new(issuer);
+        let _ = guard.insert(Arc::clone(&issuer));
+        Some(issuer)
+    }
+
+    /// The settings and tenant of the issuer `iss`, from a template that
+    /// admits it, or from the resolver.
+    async fn settings_for(&self, iss: &str) -> Option<(IssuerSettings, String)> {
+        for template in &self.templates {
+            let Some(tenant) = template.tenants.as_ref().and_then(|tenants| tenants.tenant_of(iss)) else { continue };
+            return template
+                .for_tenant(iss, tenant)
+                .inspect_err(|problem| log::info!("jwt-guard: refusing the issuer `{iss}`: {problem}"))
+                .ok()
+                .map(|settings| (settings, tenant.to_owned()));
+        }
+        let resolved = self.resolver.as_ref()?.resolve(iss).await?;
+        let ResolvedIssuer { name, tenant, config } = resolved;
+        if config.issuer != iss || check_issuer_name(&name).is_err() || config.tenants.is_some() {
+            log::error!(
+                "jwt-guard: the issuer resolver answered for `{iss}` with another `issuer`, a bad name or a template"
+            );
+            return None;
+        }
+        match config.settings(&name, None) {
+            Ok(settings) => Some((settings, tenant)),
+            Err(error) => {
+                log::error!("jwt-guard: the issuer resolver's configuration for `{iss}`: {error}");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Opaque tokens and introspection (RFC 7662): panva's oidc-provider
+//! issues opaque tokens and answers introspection, plain and signed (RFC
+//! 9701); the key server answers as told, for JWTs introspected with
+//! `introspect = "always"`. Tokens are accepted and policies enforced as
+//! for JWTs, a token revoked at the provider is refused once the cache
+//! forgets it, concurrent requests share one introspection, and an
+//! unreachable endpoint is a 503 until it answers again.
+
+use std::time::Duration;
+
+use jwt_guard::{JwtGuard, Token, protected};
+use jwt_guard_tests::{
+    INTROSPECTION_CLIENT, KeyServer, OidcProvider, TestKey, call, claims_for, free_port, mint, quiet_figment,
+};
+use rocket::local::asynchronous::Client;
+use rocket::tokio::time::sleep;
+use rocket::{get, routes};
+use serde_json::{Value, json};
+
+use crate::bearer;
+
+/// The resource whose tokens oidc-provider makes opaque.
+const OPAQUE_RESOURCE: &str = "https://opaque.test";
+
+#[protected(scope = "read")]
+#[get("/reports")]
+fn reports(token: Token) -> Value {
+    json!({ "opaque": token.is_opaque(), "client_id": token.claim("client_id"), "tenant": token.claim("tenant") })
+}
+
+#[protected(scope = "write")]
+#[get("/edit")]
+fn edit() -> &'static str {
+    "editing"
+}
+
+/// A client of an app that introspects the provider's tokens, with these
+/// settings of the issuer and of the app merged in.
+async fn app(issuer: Value, settings: Value) -> Client {
+    let mut config = json!({ "issuers": { "provider": issuer } });
+    if let (Value::Object(config), Value::Object(settings)) = (&mut config, settings) {
+        config.extend(settings);
+    }
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports, edit]);
+    Client::tracked(rocket).await.expect("the app ignites")
+}
+
+/// The provider's issuer table, introspecting with the API's client.
+fn provider_issuer(provider: &OidcProvider, extra: Value) -> Value {
+    let mut issuer = json!({
+        "issuer": provider.issuer(),
+        "audience": OPAQUE_RESOURCE,
+        "client_id": "rs-client",
+        "client_secret": "rs-secret",
+    });
+    if let (Value::Object(issuer), Value::Object(extra)) = (&mut issuer, extra) {
+        issuer.extend(extra);
+    }
+    issuer
+}
+
+#[rocket::async_test]
+async fn opaque_tokens_are_introspected_and_policies_apply_to_them() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let client = app(provider_issuer(&provider, json!({})), json!({})).await;
+    let token = provider.token("read", OPAQUE_RESOURCE).await;
+    assert!(!token.contains('.'), "an opaque token");
+    let served = call(&client, "/reports", &[&bearer(&token)]).await;
+    assert_eq!(
+        (served.status, served.body),
+        (200, json!({ "opaque": true, "client_id": "reports-client", "tenant": "acme" })),
+        "the introspected claims, as a token"
+    );
+    let denied = call(&client, "/edit", &[&bearer(&token)]).await;
+    assert_eq!((denied.status, denied.body["error"].clone()), (403, json!("insufficient_scope")));
+    let unknown = call(&client, "/reports", &[&bearer("made-up-opaque-token")]).await;
+    assert_eq!((unknown.status, unknown.body["error_description"].clone()), (401, json!("the token is not active")));
+    assert_eq!(provider.hits().await.introspection, 2, "one question per token: the answers are kept");
+
+    let signed = app(provider_issuer(&provider, json!({ "signed_introspection": true })), json!({})).await;
+    let served = call(&signed, "/reports", &[&bearer(&token)]).await;
+    assert_eq!(served.status, 200, "an RFC 9701 signed answer, verified with the provider's keys: {}", served.body);
+}
+
+#[rocket::async_test]
+async fn a_token_revoked_at_the_provider_is_refused_once_the_cache_forgets_it() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let client = app(provider_issuer(&provider, json!({})), json!({ "introspection_cache_ttl": 0.5 })).await;
+    let token = provider.token("read", OPAQUE_RESOURCE).await;
+    assert_eq!(call(&client, "/reports", &[&bearer(&token)]).await.status, 200);
+    provider.revoke(&token).await;
+    assert_eq!(call(&client, "/reports", &[&bearer(&token)]).await.status, 200, "the kept answer, for now");
+    sleep(Duration::from_millis(600)).await;
+    let refused = call(&client, "/reports", &[&bearer(&token)]).await;
+    assert_eq!((refused.status, refused.body["error_description"].clone()), (401, json!("the token is not active")));
+}
+
+#[rocket::async_test]
+async fn a_thousand_concurrent_requests_with_a_new_token_make_one_introspection() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let client = app(provider_issuer(&provider, json!({})), json!({})).await;
+    let token = bearer(&provider.token("read", OPAQUE_RESOURCE).await);
+    let authorization = [token.as_str()];
+    let requests = (0..1000).map(|_| call(&client, "/reports", &authorization));
+    let statuses: Vec<u16> = futures_util::future::join_all(requests).await.into_iter().map(|r| r.status).collect();
+    assert!(statuses.iter().all(|status| *status == 200), "{:?}", statuses.iter().find(|status| **status != 200));
+    assert_eq!(provider.hits().await.introspection, 1);
+}
+
+#[rocket::async_test]
+async fn an_unreachable_endpoint_is_a_503_until_it_answers_again() {
+    let port = free_port();
+    let provider = OidcProvider::start(port, &[TestKey::RsaA], "RS256").await;
+    let client = app(provider_issuer(&provider, json!({})), json!({})).await;
+    assert_eq!(call(&client, "/reports", &[&bearer(&provider.token("read", OPAQUE_RESOURCE).await)]).await.status, 200);
+    provider.stop();
+    let down = call(&client, "/reports", &[&bearer("a-new-opaque-token")]).await;
+    assert_eq!((down.status, down.body["error"].clone()), (503, json!("temporarily_unavailable")));
+    assert!(down.retry_after.is_some(), "with Retry-After");
+    let restarted = OidcProvider::start(port, &[TestKey::RsaA], "RS256").await;
+    let token = bearer(&restarted.token("read", OPAQUE_RESOURCE).await);
+    let mut status = 0;
+    for _ in 0..40 {
+        status = call(&client, "/reports", &[&token]).await.status;
+        if status == 200 {
+            break;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "served again once the back-off allows a new question");
+}
+
+#[rocket::async_test]
+async fn jwts_of_an_issuer_that_always_introspects_need_its_word_too() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let (client_id, client_secret) = INTROSPECTION_CLIENT;
+    let issuer = json!({
+        "issuer": server.base(),
+        "audience": jwt_guard_tests::AUDIENCE,
+        "jwks_uri": server.jwks_uri(),
+        "introspection_endpoint": server.introspection_endpoint(),
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "introspect": "always",
+    });
+    let client = app(issuer, json!({ "introspection_cache_ttl": 0.3 })).await;
+    let jwt = mint(TestKey::RsaA, &claims_for(server.base()));
+    assert_eq!(call(&client, "/reports", &[&bearer(&jwt)]).await.status, 401, "verified, but not active");
+    server.set_introspection(&jwt, json!({ "active": true }));
+    sleep(Duration::from_millis(400)).await;
+    let served = call(&client, "/reports", &[&bearer(&jwt)]).await;
+    assert_eq!((served.status, served.body["opaque"].clone()), (200, json!(false)), "the JWT's own claims");
+}

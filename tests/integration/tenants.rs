@@ -1,0 +1,113 @@
+//! Issuers resolved per request: three tenants, each a real key server on
+//! 127.0.0.1 with keys of its own, served through one issuer template; a
+//! tenant outside the allow-list refused without a fetch; 10,000 made-up
+//! tenants costing at most `tenant_discoveries` fetches; and tenants that
+//! an app's resolver finds.
+
+use std::sync::Arc;
+
+use jwt_guard::{IssuerConfig, IssuerResolver, JwtGuard, ResolvedIssuer, Token, protected};
+use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, call, claims_for, mint, quiet_figment};
+use rocket::local::asynchronous::Client;
+use rocket::{Build, Rocket, get, routes};
+use serde_json::{Value, json};
+
+use crate::bearer;
+
+#[protected(issuer = "tenants")]
+#[get("/whoami")]
+fn whoami(token: Token) -> Value {
+    json!({ "issuer": token.issuer(), "tenant": token.tenant() })
+}
+
+/// An app with the issuer template `tenants` of `issuer`, admitting
+/// `tenants`.
+fn app(issuer: &str, tenants: Value, resolver: Option<Arc<dyn IssuerResolver>>) -> Rocket<Build> {
+    let config = json!({
+        "tenant_discoveries": 5,
+        "refetch_cooldown": 3600,
+        "issuers": { "tenants": { "issuer": issuer, "audience": AUDIENCE, "tenants": tenants } },
+    });
+    let fairing = match resolver {
+        Some(resolver) => JwtGuard::fairing().issuer_resolver(resolver),
+        None => JwtGuard::fairing(),
+    };
+    rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(fairing)
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![whoami])
+}
+
+#[rocket::async_test]
+async fn one_template_serves_each_tenant_with_its_own_keys_and_refuses_the_others() {
+    let servers = [
+        KeyServer::start(&[TestKey::RsaA]).await,
+        KeyServer::start(&[TestKey::RsaB]).await,
+        KeyServer::start(&[TestKey::EcA]).await,
+    ];
+    let keys = [TestKey::RsaA, TestKey::RsaB, TestKey::EcA];
+    let outsider = KeyServer::start(&[TestKey::EdA]).await;
+    let admitted: Vec<String> = servers.iter().map(|server| server.port().to_string()).collect();
+    let client = Client::tracked(app("http://127.0.0.1:{tenant}", json!(admitted), None)).await.unwrap();
+    for (server, key) in servers.iter().zip(keys) {
+        let served = call(&client, "/whoami", &[&bearer(&mint(key, &claims_for(server.base())))]).await;
+        assert_eq!(
+            (served.status, served.body),
+            (200, json!({ "issuer": "tenants", "tenant": server.port().to_string() })),
+            "the template's name, and the tenant"
+        );
+    }
+    let a_with_b_key = mint(TestKey::RsaB, &claims_for(servers[0].base()));
+    let refused = call(&client, "/whoami", &[&bearer(&a_with_b_key)]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token's signing key is not known")),
+        "tenant A's token under tenant B's key"
+    );
+    let not_admitted = call(&client, "/whoami", &[&bearer(&mint(TestKey::EdA, &claims_for(outsider.base())))]).await;
+    assert_eq!(
+        (not_admitted.status, not_admitted.body["error_description"].clone()),
+        (401, json!("the token's issuer is not trusted"))
+    );
+    assert_eq!((outsider.discovery_hits(), outsider.jwks_hits()), (0, 0), "nothing fetched for it");
+}
+
+#[rocket::async_test]
+async fn ten_thousand_made_up_tenants_cost_at_most_the_configured_discoveries() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let template = format!("{}/{{tenant}}", server.base());
+    let client = Client::tracked(app(&template, json!("any"), None)).await.unwrap();
+    // Ed25519 signs fast: the test's cost is the app's.
+    for n in 0..10_000 {
+        let claims = claims_for(&format!("{}/made-up-{n}", server.base()));
+        let refused = call(&client, "/whoami", &[&bearer(&mint(TestKey::EdA, &claims))]).await;
+        assert_eq!(refused.status, 401, "made-up tenant {n}: {}", refused.body);
+    }
+    assert!(server.other_hits() <= 5, "{} discoveries for 10,000 made-up tenants", server.other_hits());
+}
+
+/// Finds the tenants that signed up: here, key servers by their URL.
+struct SignedUp(Vec<String>);
+
+#[jwt_guard::async_trait]
+impl IssuerResolver for SignedUp {
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+        let tenant = self.0.iter().position(|base| base == iss)?;
+        let config = IssuerConfig::new(iss, AUDIENCE);
+        Some(ResolvedIssuer { name: "tenants".into(), tenant: format!("customer-{tenant}"), config })
+    }
+}
+
+#[rocket::async_test]
+async fn an_apps_resolver_finds_the_tenants_that_no_template_names() {
+    let signed_up = KeyServer::start(&[TestKey::EcA]).await;
+    let stranger = KeyServer::start(&[TestKey::EcA]).await;
+    let resolver = Arc::new(SignedUp(vec![signed_up.base().to_owned()]));
+    let rocket = app("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver));
+    let client = Client::tracked(rocket).await.unwrap();
+    let served = call(&client, "/whoami", &[&bearer(&mint(TestKey::EcA, &claims_for(signed_up.base())))]).await;
+    assert_eq!((served.status, served.body), (200, json!({ "issuer": "tenants", "tenant": "customer-0" })));
+    let refused = call(&client, "/whoami", &[&bearer(&mint(TestKey::EcA, &claims_for(stranger.base())))]).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(stranger.discovery_hits(), 0);
+}
