@@ -57,4 +57,19 @@ fn a_passing_policy_and_a_cached_token_allocate_nothing() {
     let (passed, evaluated) = blocks_allocated_by(|| passes(&policy, &verified));
     assert!(passed);
     assert_eq!(evaluated, 0, "a policy that passes allocates nothing");
+
+    let implied = jwt_guard::policy!(scope = Scope::Read, claim(role = "admin"));
+    let (passed, evaluated) = blocks_allocated_by(|| passes(&implied, &verified));
+    assert!(passed, "`admin` implies `reports:read`");
+    assert_eq!(evaluated, 0, "a scope met through an implication allocates nothing");
+}
+
+/// A vocabulary in which `admin` implies every other scope.
+#[derive(jwt_guard::Scopes)]
+#[allow(dead_code, reason = "the test's policy names one scope; `admin` implies it")]
+enum Scope {
+    #[scope("reports:read")]
+    Read,
+    #[scope("admin", implies = "*")]
+    Admin,
 }

@@ -38,6 +38,11 @@ use proc_macro::TokenStream;
 /// | `claim(role = "admin")` | have the claim equal to the value; an array claim must hold it |
 /// | `claim(role = ["admin", "owner"])` | have one of the values |
 /// | `claim(email_verified = true, level = 3)` | meet every claim; booleans and integers compare as such |
+/// | `claim(realm_access.roles = "admin")` | have the nested claim: a path of names, dots between them |
+/// | `claim(resource_access."my-api".roles = "reader")` | a path with a member whose name is no Rust name, as a string |
+/// | `role = "admin"`, `any_role("admin", "owner")` | grant the role, or one of them, wherever the issuer keeps roles (its `roles_claim`) |
+/// | `acr = "urn:example:mfa"`, `acr("a", "b")` | come from a login of that authentication context class (RFC 9470); a 401 `insufficient_user_authentication` otherwise |
+/// | `max_age = 300` | come from a login at most that many seconds ago (`auth_time`); a 401 otherwise |
 /// | `issuer = "auth0"` | come from the issuer configured under that name |
 /// | `check = tenant_matches` | pass the app's `fn(&Token) -> bool`, or `async fn(&Token) -> bool` |
 /// | `any(...)`, `all(...)` | meet one, or all, of the nested options |
@@ -255,6 +260,32 @@ pub fn policy(input: TokenStream) -> TokenStream {
 /// fn index() {}
 /// // error: evaluation panicked: this scope is not declared by `Scope`
 /// //        declared scopes: `read:reports`
+/// ```
+///
+/// A scope may imply others: a token that grants it meets every policy
+/// that needs one of them. `implies = "*"` implies every other scope of
+/// the vocabulary. The implications are closed over at compile time (an
+/// implied scope that is not declared, and a cycle, are errors), so a
+/// policy checks each needed scope against a const list of the scopes
+/// that meet it, allocating nothing:
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// # use jwt_guard::{Scopes, protected};
+/// #[derive(Scopes)]
+/// enum FileScope {
+///     #[scope("files:read")]
+///     Read,
+///     #[scope("files:write", implies = "files:read")]
+///     Write,
+///     #[scope("files:admin", implies = "*")]
+///     Admin,
+/// }
+///
+/// // Met by `files:read`, `files:write` or `files:admin`.
+/// #[protected(scope = FileScope::Read)]
+/// #[get("/files")]
+/// fn files() {}
 /// ```
 ///
 /// The derive adds `as_str()`, `ALL` and `Display`. Each scope must be an

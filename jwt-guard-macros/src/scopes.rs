@@ -1,16 +1,22 @@
 //! `#[derive(Scopes)]`: an app's scope vocabulary, declared once as an enum
-//! whose variants name their scopes. Policies name scopes by variant
-//! (checked by rustc); string scopes in a policy that names the enum are
-//! checked against it at compile time, and an undeclared one is shown the
-//! declared scopes.
+//! whose variants name their scopes, and the scopes each implies
+//! (`#[scope("files:write", implies = "files:read")]`, or `implies = "*"`
+//! for every other). Policies name scopes by variant (checked by rustc);
+//! string scopes in a policy that names the enum are checked against it at
+//! compile time, and an undeclared one is shown the declared scopes. The
+//! implications are closed over at compile time: a scope is met by every
+//! scope that implies it, directly or not; an implied scope that is not
+//! declared, and a cycle, are errors.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Data, DeriveInput, Fields, Ident, LitStr};
+use syn::parse::{Parse, ParseStream};
+use syn::{Data, DeriveInput, Fields, Ident, LitStr, Token};
 
 use crate::ctxt::{self, Ctxt, FirstSeen};
-use crate::exports::{_Display, _FmtResult, _Formatter, _Result, _check_declared_scope};
+use crate::exports::{_Display, _FmtResult, _Formatter, _Result, _check_declared_scope, _satisfiers};
 use crate::protected::scope_token_problem;
+use crate::suggest::closest;
 
 /// Expands the derive, or the errors that make it impossible.
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
@@ -20,9 +26,10 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
     let scopes = declared_scopes(cx, input);
     let name = &input.ident;
-    let listed: Vec<String> = scopes.iter().map(|(_, scope)| format!("`{}`", scope.value())).collect();
+    let listed: Vec<String> = scopes.iter().map(|scope| format!("`{}`", scope.name.value())).collect();
     let undeclared = format!("this scope is not declared by `{name}`\ndeclared scopes: {}", listed.join(", "));
-    let (idents, literals): (Vec<_>, Vec<_>) = scopes.into_iter().unzip();
+    let table = satisfier_table(cx, &scopes);
+    let (idents, literals): (Vec<_>, Vec<_>) = scopes.into_iter().map(|scope| (scope.variant, scope.name)).unzip();
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let (scope, formatter) = (Ident::new("scope", Span::mixed_site()), Ident::new("f", Span::mixed_site()));
     quote! {
@@ -42,6 +49,13 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
             pub const fn __jwt_guard_check_scope(#scope: &str) -> #_Result<(), &'static str> {
                 #_check_declared_scope(#scope, &[#(#literals),*], #undeclared)
             }
+
+            /// The scopes that meet `scope`: itself, and every scope that
+            /// implies it.
+            #[doc(hidden)]
+            pub const fn __jwt_guard_satisfiers(#scope: &str) -> &'static [&'static str] {
+                #_satisfiers(#scope, &[#table])
+            }
         }
 
         #[automatically_derived]
@@ -53,8 +67,128 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
     }
 }
 
+/// A declared scope.
+struct Declared {
+    variant: Ident,
+    name: LitStr,
+    /// The scopes it implies, as written; `*` for every other.
+    implies: Vec<LitStr>,
+}
+
+/// What `#[scope(...)]` holds: the scope, then `implies = "..."` or
+/// `implies("...", ...)`.
+struct ScopeAttribute {
+    name: LitStr,
+    implies: Vec<LitStr>,
+}
+
+impl Parse for ScopeAttribute {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name = input.parse()?;
+        let mut implies = Vec::new();
+        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let keyword: Ident = input.parse()?;
+            if keyword != "implies" {
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    "expected `implies = \"scope\"` or `implies(\"a\", \"b\")`",
+                ));
+            }
+            if input.parse::<Option<Token![=]>>()?.is_some() {
+                implies.push(input.parse()?);
+            } else {
+                let content;
+                syn::parenthesized!(content in input);
+                implies.extend(content.parse_terminated(<LitStr as Parse>::parse, Token![,])?);
+            }
+        }
+        Ok(Self { name, implies })
+    }
+}
+
+/// The table of each scope with the scopes that meet it, as tokens:
+/// `("files:read", &["files:read", "files:write"]), ...`. An implied scope
+/// that is not declared, and a cycle of implications, are errors.
+fn satisfier_table(cx: &Ctxt, scopes: &[Declared]) -> TokenStream {
+    let names: Vec<String> = scopes.iter().map(|scope| scope.name.value()).collect();
+    let index_of = |name: &str| names.iter().position(|declared| declared == name);
+    // `edges[a]` holds the scopes that `a` implies directly.
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); scopes.len()];
+    for (from, scope) in scopes.iter().enumerate() {
+        for implied in &scope.implies {
+            match implied.value().as_str() {
+                "*" => edges[from].extend((0..scopes.len()).filter(|to| *to != from)),
+                name => match index_of(name) {
+                    Some(to) => edges[from].push(to),
+                    None => {
+                        let hint = closest(name, names.iter().map(String::as_str))
+                            .map(|near| format!("; did you mean {near:?}?"))
+                            .unwrap_or_default();
+                        cx.error(implied.span(), format!("{name:?} is implied but not declared{hint}"));
+                    }
+                },
+            }
+        }
+    }
+    let wildcards: Vec<bool> =
+        scopes.iter().map(|scope| scope.implies.iter().any(|implied| implied.value() == "*")).collect();
+    // A cycle among explicit implications (a wildcard implies every other
+    // scope by design, and is left out).
+    for (start, scope) in scopes.iter().enumerate().filter(|(index, _)| !wildcards[*index]) {
+        let mut stack = vec![start];
+        let mut seen = vec![false; scopes.len()];
+        while let Some(at) = stack.pop() {
+            for &next in &edges[at] {
+                if wildcards[next] {
+                    continue;
+                }
+                if next == start {
+                    cx.error(
+                        scope.name.span(),
+                        format!(
+                            "the scopes that `{}` implies imply it again: implications cannot form a cycle",
+                            scope.variant
+                        ),
+                    );
+                    stack.clear();
+                    break;
+                }
+                if !seen[next] {
+                    seen[next] = true;
+                    stack.push(next);
+                }
+            }
+        }
+    }
+    let rows = scopes.iter().enumerate().map(|(target, scope)| {
+        let satisfiers = (0..scopes.len()).filter(|from| *from == target || reaches(&edges, *from, target));
+        let names = satisfiers.map(|from| &scopes[from].name);
+        let name = &scope.name;
+        quote!((#name, &[#(#names),*]))
+    });
+    quote!(#(#rows),*)
+}
+
+/// Whether `from` implies `to`, directly or not.
+fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        for &next in &edges[at] {
+            if next == to {
+                return true;
+            }
+            if !seen[next] {
+                seen[next] = true;
+                stack.push(next);
+            }
+        }
+    }
+    false
+}
+
 /// Each variant with the scope it declares; every problem goes to `cx`.
-fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<(Ident, LitStr)> {
+fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<Declared> {
     let Data::Enum(data) = &input.data else {
         cx.error_spanned_by(&input.ident, "`Scopes` is derived on an enum whose variants name scopes");
         return Vec::new();
@@ -69,8 +203,8 @@ fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<(Ident, LitStr)> {
             cx.error_spanned_by(&variant.ident, "name the variant's scope: `#[scope(\"read:reports\")]`");
             continue;
         };
-        let scope: LitStr = match attr.parse_args() {
-            Ok(scope) => scope,
+        let ScopeAttribute { name: scope, implies } = match attr.parse_args() {
+            Ok(parsed) => parsed,
             Err(error) => {
                 cx.push(error);
                 continue;
@@ -85,7 +219,7 @@ fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<(Ident, LitStr)> {
             let message = format!("scope {value:?} is declared more than once");
             cx.duplicate(first, scope.span(), message, format!("scope {value:?} first declared here"));
         }
-        scopes.push((variant.ident.clone(), scope));
+        scopes.push(Declared { variant: variant.ident.clone(), name: scope, implies });
     }
     scopes
 }

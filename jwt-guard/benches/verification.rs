@@ -165,6 +165,26 @@ fn policy_evaluation(c: &mut Criterion) {
     let policy = jwt_guard::policy!(scopes("read", "write", "admin"), claim(role = "admin", tenant = "acme"));
     assert!(evaluate(&policy, &token));
     c.bench_function("policy/3 scopes and 2 claims", |b| b.iter(|| evaluate(&policy, black_box(&token))));
+    let implied = jwt_guard::policy!(
+        scopes(BenchScope::Read, BenchScope::Write, BenchScope::Export),
+        claim(role = "admin", tenant = "acme")
+    );
+    assert!(evaluate(&implied, &token), "`admin` implies the three scopes");
+    c.bench_function("policy/3 implied scopes and 2 claims", |b| b.iter(|| evaluate(&implied, black_box(&token))));
+}
+
+/// A vocabulary in which the token's `admin` implies the other scopes.
+#[derive(jwt_guard::Scopes)]
+enum BenchScope {
+    #[scope("reports:read")]
+    Read,
+    #[scope("reports:write")]
+    Write,
+    #[scope("reports:export", implies = "reports:read")]
+    Export,
+    #[scope("admin", implies = "*")]
+    #[allow(dead_code, reason = "the token grants it; no policy names it")]
+    Admin,
 }
 
 /// A remembered introspection of an opaque token, with `--features

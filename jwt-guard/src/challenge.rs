@@ -102,6 +102,14 @@ impl<'a> Challenge<'a> {
         if let Some(scope) = details.scope {
             add("scope", &scope);
         }
+        if let AuthError::InsufficientAuthentication { acr_values, max_age } = details.error {
+            if !acr_values.is_empty() {
+                add("acr_values", &acr_values.join(" "));
+            }
+            if let Some(max_age) = max_age {
+                add("max_age", max_age);
+            }
+        }
         challenge
     }
 }

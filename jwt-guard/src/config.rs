@@ -217,13 +217,11 @@ impl<'de> Deserialize<'de> for Audience {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Raw {
-            One(String),
-            Many(Vec<String>),
+            Names(OneOrMany),
             Flag(bool),
         }
         match Raw::deserialize(deserializer) {
-            Ok(Raw::One(one)) => Ok(Self::OneOf(vec![one])),
-            Ok(Raw::Many(many)) => Ok(Self::OneOf(many)),
+            Ok(Raw::Names(names)) => Ok(Self::OneOf(names.into())),
             Ok(Raw::Flag(false)) => Ok(Self::Unchecked),
             Ok(Raw::Flag(true)) | Err(_) => Err(de::Error::custom("expected a string, a list of strings, or `false`")),
         }
@@ -272,6 +270,60 @@ impl ScopeClaim {
 impl fmt::Display for ScopeClaim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Where an issuer keeps roles: its `roles_claim`, one place or a list.
+///
+/// Each place is a top-level claim by name (`roles`, `groups`,
+/// `https://example.com/roles`), or, starting with `/`, a JSON Pointer
+/// (RFC 6901) into nested claims: Keycloak's `/realm_access/roles` and
+/// `/resource_access/<client>/roles`. Default: `roles`.
+///
+/// ```
+/// use jwt_guard::RolesClaim;
+///
+/// let keycloak = RolesClaim::from(["/realm_access/roles", "/resource_access/reports-api/roles"]);
+/// let okta = RolesClaim::from(["groups"]);
+/// # let _ = (keycloak, okta);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolesClaim(pub Vec<String>);
+
+impl Default for RolesClaim {
+    fn default() -> Self {
+        Self(vec!["roles".into()])
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for RolesClaim {
+    fn from(places: [&str; N]) -> Self {
+        Self(places.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for RolesClaim {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        OneOrMany::deserialize(deserializer)
+            .map(|places| Self(places.into()))
+            .map_err(|_| de::Error::custom("expected a claim name or JSON Pointer, or a list of them"))
+    }
+}
+
+/// A string or a list of them, as several settings may be given.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for Vec<String> {
+    fn from(names: OneOrMany) -> Self {
+        match names {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
     }
 }
 

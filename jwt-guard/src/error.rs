@@ -53,6 +53,18 @@ pub enum AuthError {
     /// old one: 401 `use_dpop_nonce`, with a fresh one in `DPoP-Nonce`.
     #[error("the DPoP proof must carry the nonce of the `DPoP-Nonce` header")]
     UseDpopNonce,
+    /// The token is valid, but the route needs a stronger or more recent
+    /// authentication of the user (RFC 9470): 401
+    /// `insufficient_user_authentication`, with `acr_values` and
+    /// `max_age` in the challenge.
+    #[error("the route needs a stronger or more recent authentication")]
+    InsufficientAuthentication {
+        /// The authentication context classes that would do (`acr`).
+        acr_values: &'static [&'static str],
+        /// The longest time since the user authenticated (`auth_time`),
+        /// in seconds.
+        max_age: Option<u64>,
+    },
     /// The token is valid, but the route's policy denies it: 403
     /// `insufficient_scope`.
     #[error(transparent)]
@@ -84,7 +96,11 @@ impl AuthError {
     /// The HTTP status code of the response.
     pub fn status_code(&self) -> u16 {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidProof(_) | Self::UseDpopNonce => 401,
+            Self::MissingToken
+            | Self::InvalidToken(_)
+            | Self::InvalidProof(_)
+            | Self::UseDpopNonce
+            | Self::InsufficientAuthentication { .. } => 401,
             Self::InvalidRequest(_) => 400,
             Self::Forbidden(_) => 403,
             Self::KeysUnavailable { .. } | Self::IntrospectionUnavailable { .. } | Self::StoreUnavailable => 503,
@@ -101,6 +117,7 @@ impl AuthError {
             Self::InvalidToken(_) => "invalid_token",
             Self::InvalidProof(_) => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
+            Self::InsufficientAuthentication { .. } => "insufficient_user_authentication",
             Self::Forbidden(_) => "insufficient_scope",
             Self::KeysUnavailable { .. } | Self::IntrospectionUnavailable { .. } | Self::StoreUnavailable => {
                 "temporarily_unavailable"
@@ -117,6 +134,9 @@ pub enum Denial {
     /// The token lacks scopes the resource needs.
     #[error("the token lacks the scope this resource needs")]
     MissingScopes(&'static [&'static str]),
+    /// The token lacks roles the resource needs.
+    #[error("the token lacks a role this resource needs")]
+    MissingRoles,
     /// A claim does not have a value the resource accepts.
     #[error("the token's `{0}` claim does not permit this")]
     Claim(&'static str),

@@ -14,7 +14,7 @@ use crate::signing::{SigningKey, SigningKeyError};
 use crate::token::ACCESS_TYPE;
 
 /// Claims that the issuer sets itself and that a grant cannot override.
-const REGISTERED: [&str; 10] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid", "cnf"];
+const REGISTERED: [&str; 11] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid", "cnf", "auth_time"];
 
 /// The claims of `claims` that the issuer does not set itself.
 fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
@@ -57,11 +57,33 @@ impl Grant {
         self
     }
 
+    /// States how the user authenticated (`acr`, RFC 9470): after a second
+    /// factor, say. Policies can require it with `acr = "..."`.
+    ///
+    /// ```
+    /// use jwt_guard::Grant;
+    ///
+    /// let grant = Grant::new("user2").acr("urn:example:mfa");
+    /// assert_eq!(grant.claims["acr"], "urn:example:mfa");
+    /// ```
+    pub fn acr(self, acr: impl Into<String>) -> Self {
+        self.claim("acr", acr.into())
+    }
+
     /// Adds a claim.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self
     }
+}
+
+/// When an access token is issued, and when its user logged in (the
+/// `auth_time` that RFC 9470's `max_age` checks): a refreshed token is
+/// not a fresh login.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Issuance {
+    pub(crate) issued_at: u64,
+    pub(crate) auth_time: u64,
 }
 
 /// What a token is bound to (its `cnf` claim, RFC 7800): the key of a
@@ -145,17 +167,17 @@ impl LocalIssuer {
     ///
     /// The key cannot sign, or no random bits could be had.
     pub fn issue(&self, grant: &Grant) -> Result<IssuedTokens, SigningKeyError> {
-        self.access_tokens(grant, None, clock::unix_now_secs(), None, None)
+        let now = clock::unix_now_secs();
+        self.access_tokens(grant, None, Issuance { issued_at: now, auth_time: now }, None, None)
     }
 
-    /// Signs an access token for `grant` issued at `issued_at`, of the
-    /// session `sid` if any, bound to `confirmation` if any, beside
-    /// `refresh_token`.
+    /// Signs an access token for `grant`, of the session `sid` if any,
+    /// bound to `confirmation` if any, beside `refresh_token`.
     pub(crate) fn access_tokens(
         &self,
         grant: &Grant,
         sid: Option<&str>,
-        issued_at: u64,
+        Issuance { issued_at, auth_time }: Issuance,
         refresh_token: Option<String>,
         confirmation: Option<&Confirmation>,
     ) -> Result<IssuedTokens, SigningKeyError> {
@@ -173,6 +195,7 @@ impl LocalIssuer {
             ("exp", json!(issued_at + settings.expires_in.as_secs())),
             ("jti", json!(URL_SAFE_NO_PAD.encode(jti))),
             ("scope", json!(grant.scopes.join(" "))),
+            ("auth_time", json!(auth_time)),
         ] {
             claims.insert(name.into(), value);
         }
@@ -229,7 +252,15 @@ mod tests {
             .claim("role", "admin")
             .claim("iss", "https://evil.test")
             .claim("sid", "forged");
-        let tokens = issuer.access_tokens(&grant, Some("session-1"), 1_900_000_000, None, None).unwrap();
+        let tokens = issuer
+            .access_tokens(
+                &grant,
+                Some("session-1"),
+                Issuance { issued_at: 1_900_000_000, auth_time: 1_899_999_000 },
+                None,
+                None,
+            )
+            .unwrap();
         let payload = tokens.access_token.split('.').nth(1).unwrap();
         let claims: Map<String, Value> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         assert_eq!(claims["iss"], "https://api.test");

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::clock;
 use crate::digest::sha256_base64url;
 use crate::guard::JwtGuard;
-use crate::issuing::{Confirmation, Grant, IssuedTokens, LocalIssuer};
+use crate::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
 use crate::login::Authenticator;
 use crate::signing::SigningKeyError;
 use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError};
@@ -135,6 +135,9 @@ struct SessionGrant {
     grant: Grant,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cnf: Option<Confirmation>,
+    /// When the user logged in, which every token of the session states.
+    #[serde(default)]
+    auth_time: u64,
 }
 
 impl SessionGrant {
@@ -235,9 +238,10 @@ impl JwtGuard {
         // must not fall under the revocation: it starts at the cutoff.
         let issued_at = self.revocations().subject_revoked_before(&grant.subject).map_or(now, |before| before.max(now));
         let Some(lifetime) = issuer.settings().refresh_expires_in else {
-            return Ok(issuer.access_tokens(grant, None, issued_at, None, confirmation.as_ref())?);
+            let issuance = Issuance { issued_at, auth_time: issued_at };
+            return Ok(issuer.access_tokens(grant, None, issuance, None, confirmation.as_ref())?);
         };
-        let stored = SessionGrant { grant: grant.clone(), cnf: confirmation };
+        let stored = SessionGrant { grant: grant.clone(), cnf: confirmation, auth_time: issued_at };
         let family = FamilyRecord {
             id: random_token(16)?,
             subject: grant.subject.clone(),
@@ -247,7 +251,8 @@ impl JwtGuard {
         };
         let refresh = refresh_token()?;
         self.store().start_family(&family, &digest(&refresh)).await?;
-        Ok(issuer.access_tokens(grant, Some(&family.id), issued_at, Some(refresh), stored.cnf.as_ref())?)
+        let issuance = Issuance { issued_at, auth_time: issued_at };
+        Ok(issuer.access_tokens(grant, Some(&family.id), issuance, Some(refresh), stored.cnf.as_ref())?)
     }
 
     /// Exchanges a refresh token for a new access token and a new refresh
@@ -301,7 +306,7 @@ impl JwtGuard {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::Ended.into());
         }
-        let SessionGrant { grant: login, cnf } = SessionGrant::from_json(&family.grant)?;
+        let SessionGrant { grant: login, cnf, auth_time } = SessionGrant::from_json(&family.grant)?;
         if cnf.is_some() && cnf != confirmation {
             log::warn!("jwt-guard: a bound refresh token came without its key or certificate; its session is ended");
             self.end_session(&family.id).await?;
@@ -312,7 +317,15 @@ impl JwtGuard {
             return Err(RefreshRefusal::UserRefused.into());
         };
         grant.subject = family.subject;
-        Ok(issuer.access_tokens(&grant, Some(&family.id), now, Some(next), cnf.as_ref())?)
+        // A session stored before `auth_time` was kept dates from its login.
+        let auth_time = if auth_time == 0 { family.created_at } else { auth_time };
+        Ok(issuer.access_tokens(
+            &grant,
+            Some(&family.id),
+            Issuance { issued_at: now, auth_time },
+            Some(next),
+            cnf.as_ref(),
+        )?)
     }
 
     /// Revokes a token of the built-in issuer, as RFC 7009 does: a refresh

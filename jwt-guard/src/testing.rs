@@ -76,18 +76,21 @@ impl Default for TestIssuer {
 }
 
 impl TestIssuer {
-    /// The issuer `test`: `iss` `https://issuer.jwt-guard.test/`, audience
-    /// `https://api.jwt-guard.test`, an Ed25519 key.
+    /// The issuer `test`: `iss` `https://issuer.jwt-guard.test/test/`,
+    /// audience `https://api.jwt-guard.test`, an Ed25519 key.
     pub fn new() -> Self {
         Self::named("test")
     }
 
-    /// A test issuer trusted under `name`.
+    /// A test issuer trusted under `name`, whose `iss` is
+    /// `https://issuer.jwt-guard.test/{name}/`: several can stand in for
+    /// several issuers of one app.
     pub fn named(name: impl Into<String>) -> Self {
+        let name = name.into();
         let key = SigningKey::generate(Algorithm::EdDSA).unwrap_or_else(|error| panic!("jwt-guard testing: {error}"));
         Self {
-            name: name.into(),
-            issuer: "https://issuer.jwt-guard.test/".into(),
+            issuer: format!("https://issuer.jwt-guard.test/{name}/"),
+            name,
             audience: "https://api.jwt-guard.test".into(),
             key,
         }
@@ -188,6 +191,18 @@ impl TokenBuilder<'_> {
     /// Sets `iss`, to test a token of an untrusted issuer.
     pub fn issuer(self, issuer: &str) -> Self {
         self.claim("iss", issuer)
+    }
+
+    /// Sets `auth_time`, when the user logged in: `ago` before now (for
+    /// `max_age` policies, RFC 9470).
+    pub fn authenticated_ago(self, ago: Duration) -> Self {
+        let auth_time = self.now.saturating_sub(ago.as_secs());
+        self.claim("auth_time", auth_time)
+    }
+
+    /// Sets `acr`, how the user authenticated (for `acr` policies).
+    pub fn acr(self, acr: &str) -> Self {
+        self.claim("acr", acr)
     }
 
     /// Binds the token to `key` (`cnf.jkt`): it is then accepted only with

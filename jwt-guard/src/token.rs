@@ -44,8 +44,17 @@ struct TokenParts {
     /// `None` for an opaque token, which its issuer vouched for.
     header: Option<TokenHeader>,
     claims: Map<String, Value>,
-    scopes: Vec<String>,
+    grants: Grants,
     expires_at: f64,
+}
+
+/// What a token grants, read from its claims as its issuer places them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grants {
+    /// From the issuer's `scope_claim`.
+    pub(crate) scopes: Vec<String>,
+    /// From the issuer's `roles_claim`.
+    pub(crate) roles: Vec<String>,
 }
 
 /// Who vouches for a token: its issuer, as configured.
@@ -98,10 +107,10 @@ impl Token {
         source: TokenSource,
         header: Option<TokenHeader>,
         claims: Map<String, Value>,
-        scopes: Vec<String>,
+        grants: Grants,
         expires_at: f64,
     ) -> Self {
-        let parts = TokenParts { raw: raw.into(), source, header, claims, scopes, expires_at };
+        let parts = TokenParts { raw: raw.into(), source, header, claims, grants, expires_at };
         Self { inner: Arc::new(parts) }
     }
 
@@ -187,12 +196,24 @@ impl Token {
 
     /// The scopes, read from the issuer's `scope_claim`, in token order.
     pub fn scopes(&self) -> &[String] {
-        &self.inner.scopes
+        &self.inner.grants.scopes
     }
 
     /// Whether the token grants `scope`, compared exactly (RFC 6749).
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.inner.scopes.iter().any(|granted| granted == scope)
+        self.inner.grants.scopes.iter().any(|granted| granted == scope)
+    }
+
+    /// The roles the token grants, wherever its issuer keeps them (its
+    /// `roles_claim`: Keycloak's `realm_access.roles`, Entra ID's
+    /// `roles`, Okta's `groups`, a namespaced claim of Auth0).
+    pub fn roles(&self) -> &[String] {
+        &self.inner.grants.roles
+    }
+
+    /// Whether the token grants `role`, compared exactly.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.inner.grants.roles.iter().any(|granted| granted == role)
     }
 
     /// Every claim of the token.

@@ -10,7 +10,7 @@
 use jwt_guard::testing::{DpopKey, TestIssuer};
 use jwt_guard::{Binding, Grant, JwtGuard, StaticUsers, Token, protected};
 use jwt_guard_tests::{
-    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, free_port, quiet_figment,
+    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, StoreFile, TestKey, free_port, quiet_figment,
     run_node_script, send_json,
 };
 use rocket::http::{ContentType, Header};
@@ -231,7 +231,7 @@ async fn a_bound_policy_refuses_bearer_tokens_with_the_dpop_challenge() {
     assert_eq!(refused.2["error_description"], "this resource needs a sender-constrained token (a client certificate)");
 }
 
-/// An app with the built-in issuer, its sessions in memory, at `origin`.
+/// An app with the built-in issuer at `origin`, its state kept in `store`.
 fn issuing_app(origin: &str, store: Value) -> rocket::Rocket<rocket::Build> {
     let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
     let config = json!({
@@ -259,7 +259,8 @@ async fn post(client: &Client, path: &str, body: Value, proofs: &[&str]) -> (u16
 #[rocket::async_test]
 async fn a_login_with_a_proof_binds_its_tokens_and_its_refreshes_to_the_key() {
     let origin = "https://api.dpop.test";
-    let client = Client::tracked(issuing_app(origin, json!({}))).await.expect("the app ignites");
+    let store = StoreFile::new();
+    let client = Client::tracked(issuing_app(origin, json!({ "path": store.value() }))).await.expect("the app ignites");
     let key = DpopKey::new();
     let credentials = json!({ "username": "ada", "password": "secret" });
     let login_proof = key.proof("POST", &format!("{origin}/auth")).sign();

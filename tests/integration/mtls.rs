@@ -6,7 +6,7 @@
 
 use jwt_guard::testing::TestIssuer;
 use jwt_guard::{Binding, Grant, JwtGuard, StaticUsers, Token, protected};
-use jwt_guard_tests::{RunningApp, TestPki, free_port, quiet_figment, send_json};
+use jwt_guard_tests::{RunningApp, StoreFile, TestPki, free_port, quiet_figment, send_json};
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
@@ -66,7 +66,11 @@ async fn a_login_over_mtls_binds_the_tokens_to_the_certificate() {
     let pki = TestPki::new();
     let (alice, mallory) = (pki.client("alice"), pki.client("mallory"));
     let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
-    let config = json!({ "local": { "issuer": "https://api.mtls.test", "key_file": format!("{keys}/ed-a.pem") } });
+    let store = StoreFile::new();
+    let config = json!({
+        "local": { "issuer": "https://api.mtls.test", "key_file": format!("{keys}/ed-a.pem") },
+        "store": { "path": store.value() },
+    });
     let users = StaticUsers::new().user("ada", "secret", Grant::new("ada"));
     let rocket = rocket::custom(pki.rocket_tls(quiet_figment()).merge(("jwt_guard", config)))
         .attach(JwtGuard::fairing().login(users))

@@ -74,7 +74,12 @@ const provider = new Provider(issuer, {
     jwtIntrospection: { enabled: true },
     revocation: { enabled: true },
   },
-  extraTokenClaims: () => ({ tenant: 'acme' }),
+  // How the client authenticated, and when: what step-up policies read.
+  extraTokenClaims: () => ({
+    tenant: 'acme',
+    acr: 'urn:example:acr:client-secret',
+    auth_time: Math.floor(Date.now() / 1000),
+  }),
 });
 
 const hits = { jwks: 0, discovery: 0, introspection: 0 };

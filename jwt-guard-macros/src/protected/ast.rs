@@ -27,6 +27,11 @@ pub(crate) struct Settings {
     /// `bound`, or `bound = "dpop"` / `"mtls"`: the token must be
     /// sender-constrained, of that kind if named.
     pub(crate) bound: Option<Bound>,
+    /// `acr = "..."` or `acr("...", "...")`: the authentication context
+    /// classes that will do (RFC 9470).
+    pub(crate) acr: Option<Vec<LitStr>>,
+    /// `max_age = 300`: the most seconds since the user authenticated.
+    pub(crate) max_age: Option<LitInt>,
 }
 
 /// `bound` as written.
@@ -47,6 +52,10 @@ pub(crate) enum Requirement {
     Claim(Vec<ClaimRequirement>),
     /// `issuer = "name"`: the configured issuer of that name.
     Issuer(LitStr),
+    /// `role = "admin"`: the role.
+    Role(LitStr),
+    /// `any_role("admin", "owner")`: at least one role.
+    AnyRole(Vec<LitStr>),
     /// `check = path`: the app's function accepts the token.
     Check(Path),
     /// `any(...)`: at least one nested requirement.
@@ -71,12 +80,34 @@ pub(crate) struct ClaimRequirement {
     pub(crate) values: Vec<ClaimValue>,
 }
 
-/// A claim named by a Rust field or by a JSON member name.
+/// A claim named by a Rust field or by a JSON member name, or nested
+/// claims by a path of them.
 pub(crate) enum ClaimName {
     /// `role`: a field of the typed claims, or else a JSON member.
     Field(Ident),
     /// `"https://example.com/roles"`: a JSON member name.
     Json(LitStr),
+    /// `realm_access.roles`, `resource_access."my-api".roles`: members of
+    /// members, separated by dots outside any string (two or more).
+    Path(Vec<PathSegment>),
+}
+
+/// One member of a claim path.
+pub(crate) enum PathSegment {
+    /// `realm_access`: a field, or else a JSON member.
+    Field(Ident),
+    /// `"my-api"`: a JSON member name.
+    Json(LitStr),
+}
+
+impl PathSegment {
+    /// The member's name, as a label.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Self::Field(field) => field.unraw().to_string(),
+            Self::Json(name) => name.value(),
+        }
+    }
 }
 
 impl ClaimName {
@@ -86,6 +117,7 @@ impl ClaimName {
         match self {
             Self::Field(field) => field.unraw().to_string(),
             Self::Json(name) => name.value(),
+            Self::Path(segments) => segments.iter().map(PathSegment::label).collect::<Vec<_>>().join("."),
         }
     }
 }

@@ -8,7 +8,7 @@
 use quote::ToTokens;
 use syn::{LitStr, Path, Type};
 
-use super::ast::{self, ClaimName, ScopeItem};
+use super::ast::{self, ClaimName, PathSegment, ScopeItem};
 use super::model::{BoundKind, Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Vocabulary};
 use crate::ctxt::{Ctxt, FirstSeen};
 use crate::suggest::closest;
@@ -18,9 +18,27 @@ use crate::suggest::closest;
 pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>) -> ResolvedPolicy {
     let ast::Policy { settings, requirements } = policy;
     let bound = settings.bound.and_then(|bound| bound_kind(cx, &bound));
+    let acr = settings.acr.unwrap_or_default();
+    for value in &acr {
+        check_quoted_value(cx, value, "an `acr` value");
+    }
+    let max_age = settings.max_age.and_then(|seconds| match seconds.base10_parse::<u64>() {
+        Ok(seconds) => Some(seconds),
+        Err(_) => {
+            cx.error(seconds.span(), "`max_age` is a whole number of seconds");
+            None
+        }
+    });
     let mut description = describe_all(&requirements);
     if let Some(kind) = bound {
         description = format!("{} and {description}", kind.describe());
+    }
+    if !acr.is_empty() {
+        let values: Vec<String> = acr.iter().map(|value| format!("`{}`", value.value())).collect();
+        description = format!("an authentication of {} and {description}", values.join(" or "));
+    }
+    if let Some(seconds) = max_age {
+        description = format!("an authentication at most {seconds} s old and {description}");
     }
     let claims = settings.claims.or(handler_claims);
     let mut walk = Walk {
@@ -40,6 +58,8 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         issuers: walk.issuers,
         requirements,
         bound,
+        acr,
+        max_age,
         description,
     }
 }
@@ -101,6 +121,16 @@ impl Walk<'_> {
                 Requirement::Issuer(name)
             }
             ast::Requirement::Check(path) => Requirement::Check(path),
+            ast::Requirement::Role(role) => {
+                check_quoted_value(self.cx, &role, "a role");
+                Requirement::AllRoles(vec![role])
+            }
+            ast::Requirement::AnyRole(roles) => {
+                for role in &roles {
+                    check_quoted_value(self.cx, role, "a role");
+                }
+                Requirement::AnyRole(roles)
+            }
             ast::Requirement::Any(nested) => Requirement::Any(self.all(nested)),
             ast::Requirement::All(nested) => Requirement::All(self.all(nested)),
         }
@@ -144,22 +174,70 @@ impl Walk<'_> {
             let (span, shown) = match &requirement.name {
                 ClaimName::Field(field) => (field.span(), format!("`{field}`")),
                 ClaimName::Json(name) => (name.span(), format!("{label:?}")),
+                ClaimName::Path(segments) => (segment_span(&segments[0]), format!("`{label}`")),
             };
             if let Some(first) = seen.earlier(label.clone(), span) {
                 let message = format!("claim {shown} specified more than once");
                 self.cx.duplicate(first, span, message, format!("claim {shown} first specified here"));
             }
-            if let ClaimName::Json(name) = &requirement.name {
-                check_json_name(self.cx, name);
+            match &requirement.name {
+                ClaimName::Json(name) => check_json_name(self.cx, name),
+                ClaimName::Path(segments) => {
+                    for segment in segments {
+                        if let PathSegment::Json(name) = segment {
+                            check_json_name(self.cx, name);
+                        }
+                    }
+                }
+                ClaimName::Field(_) => {}
             }
             let access = match (requirement.name, self.typed) {
                 (ClaimName::Field(field), true) => ClaimAccess::Field(field),
                 (ClaimName::Json(name), true) => ClaimAccess::FieldByJsonName(name),
+                (ClaimName::Path(segments), true) => ClaimAccess::FieldPath(self.field_path(segments)),
+                (ClaimName::Path(segments), false) => {
+                    ClaimAccess::JsonPath(segments.iter().map(PathSegment::label).collect())
+                }
                 (_, false) => ClaimAccess::Json(label.clone()),
             };
             Claim { access, label, values: requirement.values }
         };
         requirements.into_iter().map(claim).collect()
+    }
+}
+
+impl Walk<'_> {
+    /// The fields of a path through typed claims; a JSON name there is an
+    /// error, since rustc checks each field.
+    fn field_path(&self, segments: Vec<PathSegment>) -> Vec<syn::Ident> {
+        segments
+            .into_iter()
+            .filter_map(|segment| match segment {
+                PathSegment::Field(field) => Some(field),
+                PathSegment::Json(name) => {
+                    let message = "with typed claims, a claim path names fields: nest structs, and name this field";
+                    self.cx.error(name.span(), message);
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where a path segment is written.
+fn segment_span(segment: &PathSegment) -> proc_macro2::Span {
+    match segment {
+        PathSegment::Field(field) => field.span(),
+        PathSegment::Json(name) => name.span(),
+    }
+}
+
+/// A role or `acr` value: not empty, and free of what a
+/// `WWW-Authenticate` header cannot carry (`"`, `\`, control characters).
+fn check_quoted_value(cx: &Ctxt, value: &LitStr, what: &str) {
+    let text = value.value();
+    if text.is_empty() || text.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
+        cx.error(value.span(), format!("{what} is not empty and holds no `\"`, `\\` or control characters"));
     }
 }
 
@@ -242,6 +320,11 @@ fn describe(requirement: &ast::Requirement) -> String {
             names.join(" and ")
         }
         ast::Requirement::Issuer(name) => format!("issuer `{}`", name.value()),
+        ast::Requirement::Role(role) => format!("role `{}`", role.value()),
+        ast::Requirement::AnyRole(roles) => {
+            let names: Vec<String> = roles.iter().map(|role| format!("`{}`", role.value())).collect();
+            format!("one of the roles {}", names.join(", "))
+        }
         ast::Requirement::Check(path) => format!("check `{}`", written(path)),
         ast::Requirement::Any(nested) => {
             format!("any of ({})", nested.iter().map(describe).collect::<Vec<_>>().join(", "))

@@ -20,8 +20,9 @@ use super::route::DeclaredRoute;
 use crate::exports::{
     _AsyncCheck, _AuthError, _Bound, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial,
     _Err, _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
-    _all_scopes, _any_scope, _check, _check_issuer_name, _claim, _claim_by_name, _claim_name_hash, _issuer,
-    _json_claim, _panic, _require_binding, Export,
+    _all_roles, _all_scope_sets, _all_scopes, _any_role, _any_scope, _any_scope_set, _check, _check_issuer_name,
+    _claim, _claim_by_name, _claim_name_hash, _issuer, _json_claim, _json_claim_path, _panic, _require_authentication,
+    _require_binding,
 };
 
 /// The items of `policy` for the route `handler`, which `declared`
@@ -68,7 +69,7 @@ fn scope_name(scope: &Scope) -> TokenStream {
 
 /// The const checks, the policy's struct `name` and its `RoutePolicy` impl.
 fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: &RouteNames<'_>) -> TokenStream {
-    let locals = Locals::new();
+    let locals = Locals::new(policy.vocabulary.as_ref().map(|vocabulary| vocabulary.path.clone()));
     let Locals { token, claims, outcome, .. } = &locals;
     let body = locals.every(locals.requirements(&policy.requirements));
     let const_checks = const_checks(policy);
@@ -85,6 +86,14 @@ fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: 
     let binding = policy.bound.map(|kind| {
         let variant = Ident::new(kind.variant(), Span::call_site());
         quote!(#_require_binding(#token, #_Bound::#variant)?;)
+    });
+    let step_up = (!policy.acr.is_empty() || policy.max_age.is_some()).then(|| {
+        let acr = &policy.acr;
+        let max_age = match policy.max_age {
+            Some(seconds) => quote!(#_Some(#seconds)),
+            None => quote!(#_None),
+        };
+        quote!(#_require_authentication(#token, &[#(#acr),*], #max_age)?;)
     });
     let typed_claims = policy
         .claims
@@ -114,6 +123,7 @@ fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: 
                 use #_ClaimEquals as _;
                 use #_SyncCheck as _;
                 #binding
+                #step_up
                 #typed_claims
                 let #outcome: #_Result<(), #_Denial> = #body;
                 #outcome.map_err(#_AuthError::Forbidden)
@@ -165,14 +175,20 @@ struct Locals {
     first: Ident,
     /// The const slice of a scope requirement's scopes.
     scopes: Ident,
+    /// The const slice of the scopes that meet each of them.
+    sets: Ident,
+    /// The policy's scope vocabulary, whose implications apply.
+    vocabulary: Option<Path>,
     /// How many block labels are taken.
     labels: Cell<usize>,
 }
 
 impl Locals {
-    fn new() -> Self {
+    fn new(vocabulary: Option<Path>) -> Self {
         let local = |name| Ident::new(name, Span::mixed_site());
         Self {
+            sets: local("SETS"),
+            vocabulary,
             token: local("token"),
             claims: local("claims"),
             outcome: local("outcome"),
@@ -197,8 +213,10 @@ impl Locals {
     fn requirement(&self, requirement: &Requirement) -> TokenStream {
         let token = &self.token;
         match requirement {
-            Requirement::AllScopes(scopes) => self.scopes(scopes, _all_scopes),
-            Requirement::AnyScope(scopes) => self.scopes(scopes, _any_scope),
+            Requirement::AllScopes(scopes) => self.scopes(scopes, false),
+            Requirement::AnyScope(scopes) => self.scopes(scopes, true),
+            Requirement::AllRoles(roles) => quote!(#_all_roles(#token, &[#(#roles),*])),
+            Requirement::AnyRole(roles) => quote!(#_any_role(#token, &[#(#roles),*])),
             Requirement::Claims(claims) => self.every(claims.iter().map(|claim| self.claim(claim)).collect()),
             Requirement::Issuer(name) => quote!(#_issuer(#token, #name)),
             Requirement::Check(path) => self.check(path),
@@ -244,14 +262,23 @@ impl Locals {
         }
     }
 
-    /// `function` (`all_scopes` or `any_scope`) over a const slice of the
-    /// scopes' names.
-    fn scopes(&self, scopes: &[Scope], function: Export) -> TokenStream {
-        let names = scopes.iter().map(scope_name);
-        let Self { token, scopes: slice, .. } = self;
+    /// Every one of `scopes`, or `any` one, over a const slice of their
+    /// names; with a vocabulary, each met by the scopes that imply it too.
+    fn scopes(&self, scopes: &[Scope], any: bool) -> TokenStream {
+        let names: Vec<TokenStream> = scopes.iter().map(scope_name).collect();
+        let Self { token, scopes: slice, sets, .. } = self;
+        let Some(vocabulary) = &self.vocabulary else {
+            let function = if any { _any_scope } else { _all_scopes };
+            return quote!({
+                const #slice: &[&str] = &[#(#names),*];
+                #function(#token, #slice)
+            });
+        };
+        let function = if any { _any_scope_set } else { _all_scope_sets };
         quote!({
             const #slice: &[&str] = &[#(#names),*];
-            #function(#token, #slice)
+            const #sets: &[&[&str]] = &[#(#vocabulary::__jwt_guard_satisfiers(#names)),*];
+            #function(#token, #slice, #sets)
         })
     }
 
@@ -282,19 +309,32 @@ impl Locals {
                 let (by_name, hash) = (_claim_by_name.at(name.span()), _claim_name_hash.at(name.span()));
                 typed(quote_spanned!(name.span()=> #by_name::<_, { #hash(#name) }>(&#claims)))
             }
+            ClaimAccess::FieldPath(fields) => typed(quote!(&#claims #(.#fields)*)),
             ClaimAccess::Json(name) => {
-                let literals = values.iter().map(|value| {
-                    let literal = value.tokens();
-                    match value {
-                        ClaimValue::Str(_) => quote!(#_ClaimLiteral::Str(#literal)),
-                        ClaimValue::Bool(_) => quote!(#_ClaimLiteral::Bool(#literal)),
-                        ClaimValue::Int { .. } => quote!(#_ClaimLiteral::Int(#literal)),
-                    }
-                });
+                let literals = json_literals(values);
                 quote!(#_json_claim(#token, #name, &[#(#literals),*]))
+            }
+            ClaimAccess::JsonPath(path) => {
+                let literals = json_literals(values);
+                quote!(#_json_claim_path(#token, &[#(#path),*], #label, &[#(#literals),*]))
             }
         }
     }
+}
+
+/// Each of `values` as a `ClaimLiteral`, for claims read from JSON.
+fn json_literals(values: &[ClaimValue]) -> Vec<TokenStream> {
+    values
+        .iter()
+        .map(|value| {
+            let literal = value.tokens();
+            match value {
+                ClaimValue::Str(_) => quote!(#_ClaimLiteral::Str(#literal)),
+                ClaimValue::Bool(_) => quote!(#_ClaimLiteral::Bool(#literal)),
+                ClaimValue::Int { .. } => quote!(#_ClaimLiteral::Int(#literal)),
+            }
+        })
+        .collect()
 }
 
 /// Where `path` starts, for the code that stands for it.

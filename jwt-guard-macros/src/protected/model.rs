@@ -25,6 +25,10 @@ pub(crate) struct ResolvedPolicy {
     pub(crate) requirements: Vec<Requirement>,
     /// The sender-constraint that the token must have, if any.
     pub(crate) bound: Option<BoundKind>,
+    /// The authentication context classes that will do (none: any).
+    pub(crate) acr: Vec<LitStr>,
+    /// The most seconds since the user authenticated, if bounded.
+    pub(crate) max_age: Option<u64>,
     /// The policy in words, for log lines.
     pub(crate) description: String,
 }
@@ -78,6 +82,10 @@ pub(crate) enum Requirement {
     Claims(Vec<Claim>),
     /// The token comes from the configured issuer of this name.
     Issuer(LitStr),
+    /// The token grants every role.
+    AllRoles(Vec<LitStr>),
+    /// The token grants at least one role.
+    AnyRole(Vec<LitStr>),
     /// The app's function, `fn(&Token) -> bool` or an async one, accepts
     /// the token.
     Check(Path),
@@ -113,6 +121,10 @@ pub(crate) enum ClaimAccess {
     FieldByJsonName(LitStr),
     /// A member of the token's JSON claims, by name.
     Json(String),
+    /// Fields of fields of the typed claims.
+    FieldPath(Vec<Ident>),
+    /// Members of members of the token's JSON claims, by name.
+    JsonPath(Vec<String>),
 }
 
 /// One way to meet a policy: a token from the issuer `issuer` (any issuer
@@ -163,6 +175,8 @@ fn ways_of(requirement: &Requirement) -> Vec<Way<'_>> {
         Requirement::Issuer(name) => vec![Way { issuer: Some(name), scopes: Vec::new() }],
         Requirement::Any(requirements) => requirements.iter().flat_map(ways_of).collect(),
         Requirement::All(requirements) => every_of(requirements),
-        Requirement::Claims(_) | Requirement::Check(_) => vec![Way::default()],
+        Requirement::Claims(_) | Requirement::Check(_) | Requirement::AllRoles(_) | Requirement::AnyRole(_) => {
+            vec![Way::default()]
+        }
     }
 }

@@ -9,13 +9,30 @@ use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseBuffer, ParseStream, Parser};
 use syn::{Ident, LitBool, LitInt, LitStr, Token, bracketed, parenthesized};
 
-use super::ast::{Bound, ClaimName, ClaimRequirement, ClaimValue, Policy, Requirement, ScopeItem, Settings};
+use super::ast::{
+    Bound, ClaimName, ClaimRequirement, ClaimValue, PathSegment, Policy, Requirement, ScopeItem, Settings,
+};
 use crate::ctxt::{Ctxt, FirstSeen};
 use crate::suggest::closest;
 
 /// The options a policy may hold, for error messages.
-const OPTIONS: [&str; 11] =
-    ["scope", "scopes", "any_scope", "claim", "issuer", "check", "any", "all", "bound", "claims", "vocabulary"];
+const OPTIONS: [&str; 15] = [
+    "scope",
+    "scopes",
+    "any_scope",
+    "claim",
+    "role",
+    "any_role",
+    "issuer",
+    "check",
+    "any",
+    "all",
+    "bound",
+    "acr",
+    "max_age",
+    "claims",
+    "vocabulary",
+];
 
 /// Parses `tokens` as a policy; its mistakes go to `cx`.
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
@@ -51,6 +68,26 @@ fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings
                 let vocabulary = value(input, &keyword, "vocabulary = Scope")?;
                 if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
                     settings.vocabulary = Some(vocabulary);
+                }
+            }
+            "acr" => {
+                let values = if input.peek(Token![=]) {
+                    vec![value(input, &keyword, "acr = \"urn:example:mfa\"")?]
+                } else {
+                    let example = "acr(\"urn:example:mfa\", \"urn:example:hwk\")";
+                    let content = parenthesized_after(cx, input, &keyword, example, "at least one `acr` value")?;
+                    comma_separated(cx, &content, |input| input.parse::<LitStr>())
+                };
+                if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
+                    settings.acr = Some(values);
+                }
+            }
+            "max_age" => {
+                equals(input, &keyword, "max_age = 300")?;
+                let what = "a whole number of seconds, such as `max_age = 300`";
+                let seconds = input.parse::<LitInt>().map_err(|error| expected(&error, what))?;
+                if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
+                    settings.max_age = Some(seconds);
                 }
             }
             "bound" => {
@@ -114,6 +151,12 @@ fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Resul
             let content = parenthesized_after(cx, input, keyword, example, "at least one `name = value`")?;
             Requirement::Claim(comma_separated(cx, &content, |input| claim_requirement(cx, input)))
         }
+        "role" => Requirement::Role(value(input, keyword, "role = \"admin\"")?),
+        "any_role" => {
+            let content =
+                parenthesized_after(cx, input, keyword, "any_role(\"admin\", \"owner\")", "at least one role")?;
+            Requirement::AnyRole(comma_separated(cx, &content, |input| input.parse::<LitStr>()))
+        }
         "issuer" => {
             equals(input, keyword, "issuer = \"auth0\"")?;
             let what = "the name of a configured issuer, such as `issuer = \"auth0\"`";
@@ -153,14 +196,15 @@ impl Parse for ScopeItem {
 
 /// `name = value` or `name = [values]`, inside `claim(...)`.
 fn claim_requirement(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<ClaimRequirement> {
-    let name = if input.peek(LitStr) {
-        ClaimName::Json(input.parse()?)
-    } else {
-        ClaimName::Field(
-            input
-                .parse()
-                .map_err(|error| expected(&error, "a claim name, such as `role` or `\"https://example.com/roles\"`"))?,
-        )
+    let mut segments = vec![path_segment(input)?];
+    while input.peek(Token![.]) {
+        input.parse::<Token![.]>()?;
+        segments.push(path_segment(input)?);
+    }
+    let name = match (segments.pop(), segments.is_empty()) {
+        (Some(PathSegment::Field(field)), true) => ClaimName::Field(field),
+        (Some(PathSegment::Json(name)), true) => ClaimName::Json(name),
+        (last, _) => ClaimName::Path(segments.into_iter().chain(last).collect()),
     };
     input
         .parse::<Token![=]>()
@@ -174,6 +218,15 @@ fn claim_requirement(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<ClaimRequ
         cx.error(brackets.span.join(), "list at least one accepted value inside `[...]`");
     }
     Ok(ClaimRequirement { name, values: comma_separated(cx, &content, ClaimValue::parse) })
+}
+
+/// One member of a claim path: a name, or a string for a JSON name.
+fn path_segment(input: ParseStream<'_>) -> syn::Result<PathSegment> {
+    if input.peek(LitStr) {
+        return Ok(PathSegment::Json(input.parse()?));
+    }
+    let what = "a claim name, such as `role`, `realm_access.roles` or `\"https://example.com/roles\"`";
+    Ok(PathSegment::Field(input.parse().map_err(|error| expected(&error, what))?))
 }
 
 impl Parse for ClaimValue {

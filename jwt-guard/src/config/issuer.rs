@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Audience, DpopMode, IntrospectMode, ScopeClaim, Tenants, TokenType, optional_seconds};
+use super::{Audience, DpopMode, IntrospectMode, RolesClaim, ScopeClaim, Tenants, TokenType, optional_seconds};
 
 /// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
 ///
@@ -36,6 +36,10 @@ pub struct IssuerConfig {
     /// algorithm, each only with a key of its own type.
     #[serde(default)]
     pub algorithms: Option<Vec<String>>,
+    /// Where the issuer keeps roles, for `role = "..."` policies and
+    /// `Token::roles()`. Default: `roles`.
+    #[serde(default)]
+    pub roles_claim: RolesClaim,
     /// The claim that carries the token's scopes. Default: `scope`.
     #[serde(default)]
     pub scope_claim: ScopeClaim,
@@ -104,6 +108,7 @@ impl IssuerConfig {
             jwks_uri: None,
             algorithms: None,
             scope_claim: ScopeClaim::default(),
+            roles_claim: RolesClaim::default(),
             allow_http: false,
             follow_redirects_to: Vec::new(),
             jwks: None,
@@ -207,6 +212,19 @@ impl IssuerConfig {
     /// Accepts only these algorithms (`"RS256"`, `"ES256"`, `"EdDSA"`, ...).
     pub fn algorithms<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.algorithms = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Reads roles from these places: claim names, or JSON Pointers.
+    ///
+    /// ```
+    /// use jwt_guard::IssuerConfig;
+    ///
+    /// let keycloak = IssuerConfig::new("https://sso.example.com/realms/acme", "reports-api")
+    ///     .roles_claim(["/realm_access/roles", "/resource_access/reports-api/roles"]);
+    /// ```
+    pub fn roles_claim(mut self, places: impl Into<RolesClaim>) -> Self {
+        self.roles_claim = places.into();
         self
     }
 

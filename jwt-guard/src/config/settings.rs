@@ -82,6 +82,8 @@ pub(crate) struct IssuerSettings {
     pub(crate) keys: KeyLocation,
     pub(crate) algorithms: AlgorithmSet,
     pub(crate) scope_claim: ScopeClaim,
+    /// Where roles are kept: claim names, or JSON Pointers.
+    pub(crate) roles: Vec<String>,
     /// Where redirects of remote key URLs may lead.
     pub(crate) redirects: RedirectPolicy,
     /// The `typ` its tokens must declare, if any.
@@ -337,6 +339,13 @@ impl IssuerConfig {
         if let Some(lifetime) = self.max_lifetime {
             check_duration(lifetime, &key("max_lifetime"), true)?;
         }
+        for place in &self.roles_claim.0 {
+            check(
+                !place.is_empty() && (!place.starts_with('/') || is_json_pointer(place)),
+                &key("roles_claim"),
+                "each place is a claim name, or a JSON Pointer such as `/realm_access/roles` (`~0` for `~`, `~1` for `/`)",
+            )?;
+        }
         let discovery = discovery_url(&issuer_url);
         let introspection = self.introspection_settings(name, discovery)?;
         Ok(IssuerSettings {
@@ -346,6 +355,7 @@ impl IssuerConfig {
             keys,
             algorithms,
             scope_claim: self.scope_claim,
+            roles: self.roles_claim.0.clone(),
             redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
             token_type: self.token_type,
             max_lifetime: self.max_lifetime,
@@ -355,6 +365,12 @@ impl IssuerConfig {
             jwks_uri_template: self.jwks_uri.clone().filter(|uri| uri.contains(TENANT)),
         })
     }
+}
+
+/// Whether `text` is a JSON Pointer (RFC 6901): each `~` escapes `0` or
+/// `1`.
+fn is_json_pointer(text: &str) -> bool {
+    text.split('~').skip(1).all(|after| after.starts_with(['0', '1']))
 }
 
 /// Parses a URL that keys are fetched from.

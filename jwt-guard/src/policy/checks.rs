@@ -24,6 +24,78 @@ pub fn any_scope(token: &Token, scopes: &'static [&'static str]) -> Result<(), D
     }
 }
 
+/// Every one of `scopes`, each met by any scope of its set in `sets` (the
+/// scope itself, and those of the vocabulary that imply it).
+pub fn all_scope_sets(
+    token: &Token,
+    scopes: &'static [&'static str],
+    sets: &'static [&'static [&'static str]],
+) -> Result<(), Denial> {
+    let met = |set: &&[&str]| set.iter().any(|scope| token.has_scope(scope));
+    if sets.iter().all(met) { Ok(()) } else { Err(Denial::MissingScopes(scopes)) }
+}
+
+/// At least one of `scopes`, each met by any scope of its set in `sets`;
+/// the challenge names the first.
+pub fn any_scope_set(
+    token: &Token,
+    scopes: &'static [&'static str],
+    sets: &'static [&'static [&'static str]],
+) -> Result<(), Denial> {
+    let met = |set: &&[&str]| set.iter().any(|scope| token.has_scope(scope));
+    if sets.iter().any(met) { Ok(()) } else { Err(Denial::MissingScopes(&scopes[..scopes.len().min(1)])) }
+}
+
+/// Every one of `roles`.
+pub fn all_roles(token: &Token, roles: &'static [&'static str]) -> Result<(), Denial> {
+    if roles.iter().all(|role| token.has_role(role)) { Ok(()) } else { Err(Denial::MissingRoles) }
+}
+
+/// At least one of `roles`.
+pub fn any_role(token: &Token, roles: &'static [&'static str]) -> Result<(), Denial> {
+    if roles.iter().any(|role| token.has_role(role)) { Ok(()) } else { Err(Denial::MissingRoles) }
+}
+
+/// A 401 asking for a stronger or more recent authentication (RFC 9470)
+/// unless the token's `acr` is one of `acr_values` (when any is named) and
+/// its `auth_time` at most `max_age` seconds old (when set), with the
+/// leeway of a clock.
+pub fn require_authentication(
+    token: &Token,
+    acr_values: &'static [&'static str],
+    max_age: Option<u64>,
+) -> Result<(), AuthError> {
+    let acr = token.claim("acr").and_then(Value::as_str);
+    let acr_met = acr_values.is_empty() || acr.is_some_and(|acr| acr_values.contains(&acr));
+    let fresh = max_age.is_none_or(|max_age| {
+        let auth_time = token.claim("auth_time").and_then(Value::as_f64);
+        auth_time.is_some_and(|auth_time| crate::clock::unix_now() - auth_time <= max_age as f64)
+    });
+    if acr_met && fresh { Ok(()) } else { Err(AuthError::InsufficientAuthentication { acr_values, max_age }) }
+}
+
+/// The JSON claim at `path` (nested members, by name) equals one of
+/// `accepted`, or, for an array, holds one of them; a denial names it
+/// `label`.
+pub fn json_claim_path(
+    token: &Token,
+    path: &'static [&'static str],
+    label: &'static str,
+    accepted: &[ClaimLiteral],
+) -> Result<(), Denial> {
+    let matches = |value: &Value| accepted.iter().any(|literal| literal.equals(value));
+    let mut found = path.first().and_then(|first| token.claim(first));
+    for member in path.iter().skip(1) {
+        found = found.and_then(|value| value.get(member));
+    }
+    let ok = match found {
+        Some(Value::Array(items)) => items.iter().any(matches),
+        Some(value) => matches(value),
+        None => false,
+    };
+    if ok { Ok(()) } else { Err(Denial::Claim(label)) }
+}
+
 /// The JSON claim `name` equals one of `accepted`, or, for an array
 /// claim, holds one of them.
 pub fn json_claim(token: &Token, name: &'static str, accepted: &[ClaimLiteral]) -> Result<(), Denial> {
@@ -167,6 +239,23 @@ pub const fn check_declared_scope(
         index += 1;
     }
     Err(undeclared)
+}
+
+/// The scopes that meet `scope` in a vocabulary whose `table` lists each
+/// declared scope with them; none for an undeclared one (which the
+/// declared-scope check has refused at compile time).
+pub const fn satisfiers(
+    scope: &str,
+    table: &'static [(&'static str, &'static [&'static str])],
+) -> &'static [&'static str] {
+    let mut index = 0;
+    while index < table.len() {
+        if const_str_eq(scope, table[index].0) {
+            return table[index].1;
+        }
+        index += 1;
+    }
+    &[]
 }
 
 /// Whether two strings are equal, in const evaluation.

@@ -154,7 +154,7 @@ mod tests {
     fn token(text: &str, expires_at: f64) -> Token {
         let header = TokenHeader { alg: Algorithm::EdDSA, kid: None, typ: None };
         let source = TokenSource { issuer: Arc::from("test"), tenant: None, dpop: Default::default() };
-        Token::new(text, source, Some(header), Map::new(), Vec::new(), expires_at)
+        Token::new(text, source, Some(header), Map::new(), Default::default(), expires_at)
     }
 
     /// Caches `token` of the configured issuer at `issuer`, verified by

@@ -99,3 +99,26 @@ pub(crate) fn scopes(claims: &Map<String, Value>, claim: ScopeClaim) -> Result<V
 
 #[cfg(test)]
 mod tests;
+
+/// The roles in the places `roles` names: claim names, or JSON Pointers
+/// (RFC 6901). A string is one role; an array, a role per string.
+pub(crate) fn roles(claims: &Map<String, Value>, places: &[String]) -> Vec<String> {
+    let mut roles = Vec::new();
+    for place in places {
+        let found = match place.strip_prefix('/') {
+            None => claims.get(place),
+            Some(pointer) => {
+                let (first, rest) = pointer.split_once('/').map_or((pointer, ""), |(first, rest)| (first, rest));
+                let first = first.replace("~1", "/").replace("~0", "~");
+                let member = claims.get(&first);
+                if rest.is_empty() { member } else { member.and_then(|value| value.pointer(&format!("/{rest}"))) }
+            }
+        };
+        match found {
+            Some(Value::String(role)) => roles.push(role.clone()),
+            Some(Value::Array(items)) => roles.extend(items.iter().filter_map(Value::as_str).map(str::to_owned)),
+            _ => {}
+        }
+    }
+    roles
+}

@@ -147,8 +147,8 @@ impl Verifier {
         if self.revoked.revokes(&claims) {
             return Err(TokenProblem::Revoked.into());
         }
-        let scopes = claims::scopes(&claims, issuer.scope_claim)?;
-        Ok(Token::new(raw, issuer.source(), None, claims, scopes, expires_at))
+        let grants = issuer.grants(&claims)?;
+        Ok(Token::new(raw, issuer.source(), None, claims, grants, expires_at))
     }
 }
 

@@ -9,7 +9,11 @@ use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
 use crate::error::ConfigError;
 use crate::introspection::Introspector;
 use crate::keys::{Fetcher, KeyLocation, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
-use crate::token::TokenSource;
+use serde_json::{Map, Value};
+
+use super::claims;
+use crate::error::TokenProblem;
+use crate::token::{Grants, TokenSource};
 
 /// A trusted issuer.
 #[derive(Debug)]
@@ -24,6 +28,8 @@ pub(super) struct Issuer {
     pub(super) algorithms: AlgorithmSet,
     /// The claim that carries scopes.
     pub(super) scope_claim: ScopeClaim,
+    /// Where roles are kept.
+    pub(super) roles: Vec<String>,
     /// The `typ` its access tokens must declare, if any.
     pub(super) token_type: Option<TokenType>,
     /// The longest `exp - iat` accepted, in seconds, if bounded.
@@ -140,6 +146,7 @@ impl Issuer {
             audience: settings.audience,
             algorithms: settings.algorithms,
             scope_claim: settings.scope_claim,
+            roles: settings.roles,
             token_type: settings.token_type,
             max_lifetime: settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
             dpop: settings.dpop,
@@ -147,6 +154,11 @@ impl Issuer {
             keys,
             introspector,
         })
+    }
+
+    /// What a token of this issuer with `claims` grants.
+    pub(super) fn grants(&self, claims: &Map<String, Value>) -> Result<Grants, TokenProblem> {
+        Ok(Grants { scopes: claims::scopes(claims, self.scope_claim)?, roles: claims::roles(claims, &self.roles) })
     }
 
     /// Who vouches for its tokens, for them to tell.

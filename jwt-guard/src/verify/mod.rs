@@ -303,8 +303,8 @@ impl Verifier {
         if self.revoked.revokes(&claims) || self.is_listed(&claims).await {
             return Err(TokenProblem::Revoked.into());
         }
-        let scopes = claims::scopes(&claims, issuer.scope_claim)?;
-        let token = Token::new(token, issuer.source(), Some(header), claims, scopes, expires_at);
+        let grants = issuer.grants(&claims)?;
+        let token = Token::new(token, issuer.source(), Some(header), claims, grants, expires_at);
         Ok(Verified { token, issuer: issuer_ref, key })
     }
 

@@ -5,7 +5,7 @@ use rocket::get;
 #[get("/a")]
 fn misspelt() {}
 
-#[protected(role = "admin")]
+#[protected(permission = "admin")]
 #[get("/b")]
 fn unknown() {}
 

@@ -45,8 +45,32 @@ fn f() {}
 #[get("/g")]
 fn g() {}
 
+#[protected(role = "admin", any_role("a", "b"), claim(realm_access.roles = "x", resource_access."my-api".roles = "y"))]
+#[get("/h")]
+fn h() {}
+
+#[protected(acr("urn:a", "urn:b"), max_age = 300, scope = "read")]
+#[get("/i")]
+fn i() {}
+
+#[derive(jwt_guard::Scopes)]
+enum FileScope {
+    #[scope("files:read")]
+    Read,
+    #[scope("files:write", implies = "files:read")]
+    Write,
+    #[scope("files:admin", implies("files:write", "files:read"))]
+    Admin,
+    #[scope("root", implies = "*")]
+    Root,
+}
+
+#[protected(scope = FileScope::Read, any_scope(FileScope::Write, FileScope::Admin, FileScope::Root))]
+#[get("/j")]
+fn j() {}
+
 fn main() {
-    let _ = routes![a, b, c, d, e, f, g];
+    let _ = routes![a, b, c, d, e, f, g, h, i, j];
     let _ = protect(policy!(bound = "dpop"), routes![a]);
     let _ = protect(policy!(scope = "read"), routes![a]);
     let _ = protect(policy!(claims = AppClaims, claim(role = "admin")), routes![a]);
