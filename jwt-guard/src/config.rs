@@ -23,7 +23,7 @@ mod tenants;
 pub(crate) use binding::DpopSettings;
 pub use binding::{DpopConfig, DpopMode, MtlsConfig};
 pub use introspection::IntrospectMode;
-pub(crate) use introspection::IntrospectionSettings;
+pub(crate) use introspection::{ClientCredential, IntrospectionSettings};
 pub use issuer::IssuerConfig;
 pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};

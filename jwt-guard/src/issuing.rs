@@ -3,14 +3,12 @@
 //! them. Sessions (logins, their refresh tokens, logout) are
 //! [`JwtGuard`](crate::JwtGuard)'s, which keeps them in the token store.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::clock;
 use crate::config::LocalIssuerSettings;
-use crate::signing::{SigningKey, SigningKeyError};
+use crate::signing::{SigningKey, SigningKeyError, random_id};
 use crate::token::ACCESS_TYPE;
 
 /// Claims that the issuer sets itself and that a grant cannot override.
@@ -183,9 +181,7 @@ impl LocalIssuer {
     ) -> Result<IssuedTokens, SigningKeyError> {
         let settings = &self.settings;
         let mut claims = unregistered(&grant.claims);
-        let mut jti = [0u8; 16];
         let signing = &settings.signing;
-        aws_lc_rs::rand::fill(&mut jti).map_err(|_| SigningKeyError::Randomness)?;
         for (name, value) in [
             ("iss", json!(settings.issuer)),
             ("sub", json!(grant.subject)),
@@ -193,7 +189,7 @@ impl LocalIssuer {
             ("iat", json!(issued_at)),
             ("nbf", json!(issued_at + settings.not_before.as_secs())),
             ("exp", json!(issued_at + settings.expires_in.as_secs())),
-            ("jti", json!(URL_SAFE_NO_PAD.encode(jti))),
+            ("jti", json!(random_id(16)?)),
             ("scope", json!(grant.scopes.join(" "))),
             ("auth_time", json!(auth_time)),
         ] {
@@ -240,6 +236,9 @@ impl LocalIssuer {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
     use crate::config::{Defaults, LocalIssuerConfig};
 

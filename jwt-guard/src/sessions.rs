@@ -8,15 +8,12 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::clock;
 use crate::digest::sha256_base64url;
 use crate::guard::JwtGuard;
 use crate::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
 use crate::login::Authenticator;
-use crate::signing::SigningKeyError;
+use crate::signing::{SigningKeyError, random_id};
 use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError};
 use crate::token::Token;
 
@@ -113,13 +110,6 @@ pub enum RefreshRefusal {
     WrongSender,
 }
 
-/// Random bits, base64url.
-fn random_token(bytes: usize) -> Result<String, SigningKeyError> {
-    let mut random = vec![0u8; bytes];
-    aws_lc_rs::rand::fill(&mut random).map_err(|_| SigningKeyError::Randomness)?;
-    Ok(URL_SAFE_NO_PAD.encode(random))
-}
-
 /// The SHA-256 digest of `text`, base64url: how refresh tokens are stored,
 /// and usernames counted.
 fn digest(text: &str) -> String {
@@ -152,7 +142,7 @@ impl SessionGrant {
 
 /// A refresh token: 256 random bits.
 fn refresh_token() -> Result<String, SigningKeyError> {
-    random_token(32)
+    random_id(32)
 }
 
 impl JwtGuard {
@@ -243,7 +233,7 @@ impl JwtGuard {
         };
         let stored = SessionGrant { grant: grant.clone(), cnf: confirmation, auth_time: issued_at };
         let family = FamilyRecord {
-            id: random_token(16)?,
+            id: random_id(16)?,
             subject: grant.subject.clone(),
             grant: stored.to_json()?,
             created_at: issued_at,

@@ -15,6 +15,13 @@ use serde_json::{Map, Value};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::keys::VerifyingKey;
 
+/// `bytes` random bytes, base64url: a `jti`, a session id, a refresh token.
+pub(crate) fn random_id(bytes: usize) -> Result<String, SigningKeyError> {
+    let mut random = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut random).map_err(|_| SigningKeyError::Randomness)?;
+    Ok(URL_SAFE_NO_PAD.encode(random))
+}
+
 /// A private key that signs tokens.
 #[derive(Clone)]
 pub struct SigningKey {

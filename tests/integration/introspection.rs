@@ -3,8 +3,9 @@
 //! 9701); the key server answers as told, for JWTs introspected with
 //! `introspect = "always"`. Tokens are accepted and policies enforced as
 //! for JWTs, a token revoked at the provider is refused once the cache
-//! forgets it, concurrent requests share one introspection, and an
-//! unreachable endpoint is a 503 until it answers again.
+//! forgets it, concurrent requests share one introspection, an
+//! unreachable endpoint is a 503 until it answers again, and the API
+//! proves itself with a secret or with a private key (`private_key_jwt`).
 
 use std::time::Duration;
 
@@ -83,6 +84,31 @@ async fn opaque_tokens_are_introspected_and_policies_apply_to_them() {
     let signed = app(provider_issuer(&provider, json!({ "signed_introspection": true })), json!({})).await;
     let served = call(&signed, "/reports", &[&bearer(&token)]).await;
     assert_eq!(served.status, 200, "an RFC 9701 signed answer, verified with the provider's keys: {}", served.body);
+}
+
+#[rocket::async_test]
+async fn the_api_may_prove_itself_with_a_private_key_instead_of_a_secret() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let with_key = |key: TestKey| {
+        json!({
+            "issuer": provider.issuer(),
+            "audience": OPAQUE_RESOURCE,
+            "client_id": "rs-key-client",
+            "client_key_file": key.pem_path(),
+        })
+    };
+    let token = bearer(&provider.token("read", OPAQUE_RESOURCE).await);
+    let client = app(with_key(OidcProvider::CLIENT_KEY), json!({})).await;
+    let served = call(&client, "/reports", &[&token]).await;
+    assert_eq!(served.status, 200, "the provider knew the client by its signed assertion: {}", served.body);
+    let stranger = app(with_key(TestKey::RsaOther), json!({})).await;
+    let refused = call(&stranger, "/reports", &[&token]).await;
+    assert_eq!(
+        (refused.status, refused.body["error"].clone()),
+        (503, json!("temporarily_unavailable")),
+        "the provider refuses an assertion signed by a key it does not know"
+    );
+    assert_eq!(provider.hits().await.introspection, 2);
 }
 
 #[rocket::async_test]

@@ -3,20 +3,24 @@
 // client-credentials client for the resources it asks for: JWTs, but
 // opaque tokens for the resource https://opaque.test, which the API's own
 // client `rs-client` introspects (RFC 7662, plain or signed as RFC 9701)
-// and the issuing client revokes (RFC 7009).
+// and the issuing client revokes (RFC 7009). The API may introspect as
+// `rs-key-client` too, proving itself with a private key (`private_key_jwt`,
+// RFC 7523) whose public JWK is registered under its RFC 7638 thumbprint.
 //
 // Environment:
-//   PORT       the port to listen on (127.0.0.1 only)
-//   KEY_FILES  comma-separated PKCS#8 PEM private keys; the first signs
-//   ALG        the access tokens' signing algorithm (default RS256)
+//   PORT             the port to listen on (127.0.0.1 only)
+//   KEY_FILES        comma-separated PKCS#8 PEM private keys; the first signs
+//   ALG              the access tokens' signing algorithm (default RS256)
+//   CLIENT_KEY_FILE  the PKCS#8 PEM private key of `rs-key-client`
 //
 // GET /test/hits answers how often the JWKS, the discovery document and
 // the introspection endpoint were asked, so that tests can assert how
 // often the app asked.
 
-import { createPrivateKey, createHash } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
+import { calculateJwkThumbprint } from 'jose';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
@@ -28,6 +32,9 @@ const keys = process.env.KEY_FILES.split(',').map((file) => {
   const kid = createHash('sha256').update(readFileSync(file)).digest('base64url').slice(0, 16);
   return { ...jwk, kid, use: 'sig' };
 });
+
+const clientKey = createPublicKey(readFileSync(process.env.CLIENT_KEY_FILE)).export({ format: 'jwk' });
+clientKey.kid = await calculateJwkThumbprint(clientKey);
 
 const provider = new Provider(issuer, {
   clients: [
@@ -43,6 +50,15 @@ const provider = new Provider(issuer, {
       // The API itself, which only introspects.
       client_id: 'rs-client',
       client_secret: 'rs-secret',
+      grant_types: [],
+      redirect_uris: [],
+      response_types: [],
+    },
+    {
+      // The API again, proving itself with its private key.
+      client_id: 'rs-key-client',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [clientKey] },
       grant_types: [],
       redirect_uris: [],
       response_types: [],

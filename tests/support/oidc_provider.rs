@@ -26,6 +26,10 @@ pub struct ProviderHits {
 pub struct OidcProvider(ServerProcess);
 
 impl OidcProvider {
+    /// The private key of the provider's client `rs-key-client`, which
+    /// authenticates with `private_key_jwt`.
+    pub const CLIENT_KEY: TestKey = TestKey::RsaB;
+
     /// Starts the provider on `port`, signing access tokens with `alg` and
     /// the first of `keys` (the others are published too).
     pub async fn start(port: u16, keys: &[TestKey], alg: &str) -> Self {
@@ -37,7 +41,8 @@ impl OidcProvider {
             .current_dir(&directory)
             .env("PORT", port.to_string())
             .env("KEY_FILES", key_files.join(","))
-            .env("ALG", alg);
+            .env("ALG", alg)
+            .env("CLIENT_KEY_FILE", Self::CLIENT_KEY.pem_path());
         Self(ServerProcess::start(command, port, "the interop tests need Node.js: install it").await)
     }
 

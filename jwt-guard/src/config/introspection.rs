@@ -1,13 +1,16 @@
 //! Introspection (RFC 7662): an issuer's `introspect` mode and client
 //! credentials, checked into the settings of its introspector.
 
+use std::fmt;
+
 use reqwest::Url;
 use serde::Deserialize;
 
 use super::IssuerConfig;
-use super::checks::check;
+use super::checks::{asymmetric_algorithms, check};
 use crate::error::ConfigError;
 use crate::keys::check_scheme;
+use crate::signing::SigningKey;
 
 /// Which of an issuer's tokens are introspected: its `introspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -29,13 +32,53 @@ pub(crate) struct IntrospectionSettings {
     pub(crate) endpoint: Option<Url>,
     /// The discovery document to take it from.
     pub(crate) discovery: Url,
+    /// The issuer identifier: the audience of client assertions.
+    pub(crate) issuer: String,
     pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    pub(crate) credential: ClientCredential,
     pub(crate) mode: IntrospectMode,
     /// Whether to ask for RFC 9701 signed responses.
     pub(crate) signed: bool,
     /// Whether plain `http://` is allowed beyond loopback.
     pub(crate) allow_http: bool,
+}
+
+/// How the API proves to an issuer that it is the client `client_id`.
+#[derive(Clone)]
+pub(crate) enum ClientCredential {
+    /// A shared secret, sent with HTTP Basic (`client_secret_basic`).
+    Secret(String),
+    /// A private key that signs an assertion for each request
+    /// (`private_key_jwt`, RFC 7523), under the `kid` the issuer knows.
+    PrivateKey { key: Box<SigningKey>, kid: String },
+}
+
+/// Two credentials are the same if their secrets are, or their keys have
+/// the same thumbprint and `kid`.
+impl PartialEq for ClientCredential {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Secret(a), Self::Secret(b)) => a == b,
+            (Self::PrivateKey { key: a, kid: a_kid }, Self::PrivateKey { key: b, kid: b_kid }) => {
+                a.kid() == b.kid() && a_kid == b_kid
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ClientCredential {}
+
+/// Never shows the secret.
+impl fmt::Debug for ClientCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Secret(_) => f.write_str("Secret(..)"),
+            Self::PrivateKey { key, kid } => {
+                f.debug_struct("PrivateKey").field("algorithm", &key.algorithm()).field("kid", kid).finish()
+            }
+        }
+    }
 }
 
 impl IssuerConfig {
@@ -47,14 +90,24 @@ impl IssuerConfig {
         discovery: Url,
     ) -> Result<Option<IntrospectionSettings>, ConfigError> {
         let key = |field: &str| format!("issuers.{name}.{field}");
-        let (client_id, client_secret) = match (&self.client_id, &self.client_secret) {
-            (None, None) => {
-                check(self.introspection_endpoint.is_none(), &key("introspection_endpoint"), NEEDS_CREDENTIALS)?;
-                check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
-                return Ok(None);
+        if self.client_id.is_none() && self.client_secret.is_none() && self.client_key_file.is_none() {
+            check(self.introspection_endpoint.is_none(), &key("introspection_endpoint"), NEEDS_CREDENTIALS)?;
+            check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
+            check(self.client_key_algorithm.is_none(), &key("client_key_algorithm"), NEEDS_KEY_FILE)?;
+            check(self.client_key_id.is_none(), &key("client_key_id"), NEEDS_KEY_FILE)?;
+            return Ok(None);
+        }
+        let client_id = self.client_id.clone().filter(|id| !id.is_empty());
+        let client_id =
+            client_id.ok_or_else(|| ConfigError { key: key("client_id"), problem: NEEDS_CLIENT_ID.into() })?;
+        let credential = match (&self.client_secret, &self.client_key_file) {
+            (Some(secret), None) if !secret.is_empty() => {
+                check(self.client_key_algorithm.is_none(), &key("client_key_algorithm"), NEEDS_KEY_FILE)?;
+                check(self.client_key_id.is_none(), &key("client_key_id"), NEEDS_KEY_FILE)?;
+                ClientCredential::Secret(secret.clone())
             }
-            (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => (id.clone(), secret.clone()),
-            _ => return Err(ConfigError { key: key("client_secret"), problem: BOTH_CREDENTIALS.into() }),
+            (None, Some(path)) => self.client_key(path, &key)?,
+            _ => return Err(ConfigError { key: key("client_secret"), problem: ONE_CREDENTIAL.into() }),
         };
         let endpoint = self
             .introspection_endpoint
@@ -72,14 +125,44 @@ impl IssuerConfig {
         Ok(Some(IntrospectionSettings {
             endpoint,
             discovery,
+            issuer: self.issuer.clone(),
             client_id,
-            client_secret,
+            credential,
             mode: self.introspect,
             signed: self.signed_introspection,
             allow_http: self.allow_http,
         }))
     }
+
+    /// The private key of `client_key_file` at `path`, with its `kid`.
+    fn client_key(
+        &self,
+        path: &std::path::Path,
+        key: &dyn Fn(&str) -> String,
+    ) -> Result<ClientCredential, ConfigError> {
+        let name = self.client_key_algorithm.clone().unwrap_or_else(|| "RS256".into());
+        let alg = asymmetric_algorithms(&[name], "`private_key_jwt` signs with a private key")
+            .and_then(|algorithms| algorithms.iter().next().ok_or_else(|| "name one algorithm".to_owned()))
+            .map_err(|problem| ConfigError { key: key("client_key_algorithm"), problem })?;
+        let pem = std::fs::read(path).map_err(|io| ConfigError {
+            key: key("client_key_file"),
+            problem: format!("cannot read {}: {io}", path.display()),
+        })?;
+        let private = SigningKey::from_pem(alg, &pem)
+            .map_err(|problem| ConfigError { key: key("client_key_file"), problem: problem.to_string() })?;
+        let kid = match &self.client_key_id {
+            Some(kid) if kid.is_empty() => {
+                return Err(ConfigError { key: key("client_key_id"), problem: "must not be empty".into() });
+            }
+            Some(kid) => kid.clone(),
+            None => private.kid().to_owned(),
+        };
+        Ok(ClientCredential::PrivateKey { key: Box::new(private), kid })
+    }
 }
 
-const NEEDS_CREDENTIALS: &str = "introspection needs the API's `client_id` and `client_secret` at the issuer";
-const BOTH_CREDENTIALS: &str = "give both `client_id` and `client_secret`, neither empty";
+const NEEDS_CREDENTIALS: &str =
+    "introspection needs the API's `client_id` at the issuer, with `client_secret` or `client_key_file`";
+const NEEDS_CLIENT_ID: &str = "the API's client credentials need the `client_id` they belong to";
+const ONE_CREDENTIAL: &str = "give `client_secret` or `client_key_file` (one, not both, and not empty)";
+const NEEDS_KEY_FILE: &str = "goes with `client_key_file`";

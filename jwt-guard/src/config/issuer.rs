@@ -1,6 +1,7 @@
 //! One trusted issuer as configured: a `[jwt_guard.issuers.<name>]`
 //! table, and the builder methods that configure one in code.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -71,14 +72,28 @@ pub struct IssuerConfig {
     /// [`DpopMode::Allowed`].
     #[serde(default)]
     pub dpop: DpopMode,
-    /// The API's client id at this issuer: with `client_secret`, it turns
-    /// on introspection (RFC 7662) of the issuer's opaque tokens.
+    /// The API's client id at this issuer: with `client_secret` or
+    /// `client_key_file`, it turns on introspection (RFC 7662) of the
+    /// issuer's opaque tokens.
     #[serde(default)]
     pub client_id: Option<String>,
     /// The API's client secret at this issuer, sent with HTTP Basic
     /// (`client_secret_basic`).
     #[serde(default)]
     pub client_secret: Option<String>,
+    /// Instead of `client_secret`: a PKCS#8 PEM private key whose public
+    /// key is registered for the API at the issuer. Each introspection
+    /// then carries a fresh assertion signed with it (`private_key_jwt`,
+    /// RFC 7523), so no shared secret is ever sent.
+    #[serde(default)]
+    pub client_key_file: Option<PathBuf>,
+    /// The algorithm of `client_key_file`. Default: `"RS256"`.
+    #[serde(default)]
+    pub client_key_algorithm: Option<String>,
+    /// The `kid` the issuer knows that key by. Default: the key's RFC 7638
+    /// thumbprint.
+    #[serde(default)]
+    pub client_key_id: Option<String>,
     /// Where to introspect tokens. Default: the `introspection_endpoint`
     /// of the issuer's discovery document.
     #[serde(default)]
@@ -117,6 +132,9 @@ impl IssuerConfig {
             dpop: DpopMode::default(),
             client_id: None,
             client_secret: None,
+            client_key_file: None,
+            client_key_algorithm: None,
+            client_key_id: None,
             introspection_endpoint: None,
             introspect: IntrospectMode::default(),
             signed_introspection: false,
@@ -137,6 +155,25 @@ impl IssuerConfig {
     pub fn introspection(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
         self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// Introspects the issuer's opaque tokens (RFC 7662) as the client
+    /// `client_id`, proving it with assertions signed by the RS256 key in
+    /// `key_file` (`private_key_jwt`); set
+    /// [`client_key_algorithm`](Self::client_key_algorithm) for another
+    /// kind of key.
+    ///
+    /// ```
+    /// use jwt_guard::IssuerConfig;
+    ///
+    /// let keycloak = IssuerConfig::new("https://sso.example.com/realms/acme", "reports-api")
+    ///     .introspection_with_key("reports-api", "/run/secrets/reports-api.pem");
+    /// assert!(keycloak.client_secret.is_none());
+    /// ```
+    pub fn introspection_with_key(mut self, client_id: impl Into<String>, key_file: impl Into<PathBuf>) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_key_file = Some(key_file.into());
         self
     }
 

@@ -115,10 +115,11 @@ impl IssuerSettings {
             }
             None => RemoteLocation::discovered(&issuer_url, self.redirects.allow_http),
         };
-        let introspection = self
-            .introspection
-            .clone()
-            .map(|introspection| IntrospectionSettings { discovery: discovery_url(&issuer_url), ..introspection });
+        let introspection = self.introspection.clone().map(|introspection| IntrospectionSettings {
+            discovery: discovery_url(&issuer_url),
+            issuer: issuer.to_owned(),
+            ..introspection
+        });
         Ok(Self {
             issuer: issuer.to_owned(),
             keys: KeyLocation::Remote(keys),

@@ -5,6 +5,7 @@
 //! same `Token` that a verified JWT becomes.
 
 mod cache;
+mod client_auth;
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -15,6 +16,7 @@ use serde_json::{Map, Value};
 use tokio::sync::OnceCell;
 
 pub(crate) use cache::IntrospectionCache;
+use client_auth::ClientAuthentication;
 
 use crate::backoff::Backoff;
 use crate::config::{IntrospectMode, IntrospectionSettings};
@@ -101,9 +103,11 @@ impl Introspector {
     async fn post(&self, token: &str) -> Result<Answer, String> {
         let endpoint = self.endpoint.get_or_try_init(|| self.discover()).await?;
         let accept = if self.settings.signed { SIGNED_RESPONSE } else { "application/json" };
-        let credentials = (self.settings.client_id.as_str(), self.settings.client_secret.as_str());
-        let form = [("token", token), ("token_type_hint", "access_token")];
-        let (media_type, body) = self.fetcher.post_form(endpoint, &form, credentials, accept).await?;
+        let settings = &self.settings;
+        let client = ClientAuthentication::new(&settings.client_id, &settings.credential, &settings.issuer)?;
+        let mut form = vec![("token", token), ("token_type_hint", "access_token")];
+        form.extend(client.form_fields());
+        let (media_type, body) = self.fetcher.post_form(endpoint, &form, client.basic(), accept).await?;
         if media_type == SIGNED_RESPONSE {
             let text =
                 String::from_utf8(body).map_err(|_| format!("{endpoint} sent a signed answer that is not text"))?;

@@ -101,23 +101,25 @@ impl Fetcher {
         Ok(Fetched { body, max_age })
     }
 
-    /// POSTs `form` to `url` as the client `client_id` with `secret`
-    /// (HTTP Basic, each form-encoded first, as RFC 6749 section 2.3.1
-    /// says), accepting the media types of `accept`; answers the media
-    /// type and the body of a 200, and refuses any other status.
+    /// POSTs `form` to `url`, as the client `client_id` with `secret` when
+    /// `basic` is given (HTTP Basic, each form-encoded first, as RFC 6749
+    /// section 2.3.1 says), accepting the media types of `accept`;
+    /// answers the media type and the body of a 200, and refuses any other
+    /// status.
     pub(crate) async fn post_form(
         &self,
         url: &Url,
         form: &[(&str, &str)],
-        (client_id, secret): (&str, &str),
+        basic: Option<(&str, &str)>,
         accept: &str,
     ) -> Result<(String, Vec<u8>), String> {
         let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        let mut response = self
-            .client
-            .post(url.clone())
-            .basic_auth(encode(client_id), Some(encode(secret)))
+        let mut request = self.client.post(url.clone());
+        if let Some((client_id, secret)) = basic {
+            request = request.basic_auth(encode(client_id), Some(encode(secret)));
+        }
+        let mut response = request
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(reqwest::header::ACCEPT, accept)
             .body(body)

@@ -176,8 +176,39 @@ fn templates_and_introspection_name_what_is_missing() {
     half.client_id = Some("rs".into());
     assert_eq!(
         problem(&with_issuer(half)),
-        ("issuers.idp.client_secret".into(), "give both `client_id` and `client_secret`, neither empty".into())
+        (
+            "issuers.idp.client_secret".into(),
+            "give `client_secret` or `client_key_file` (one, not both, and not empty)".into()
+        )
     );
+    let mut both = IssuerConfig::new("https://idp.test/", "api").introspection("rs", "secret");
+    both.client_key_file = Some("rs.pem".into());
+    assert_eq!(problem(&with_issuer(both)).0, "issuers.idp.client_secret");
+    let mut secret_only = IssuerConfig::new("https://idp.test/", "api");
+    secret_only.client_secret = Some("secret".into());
+    assert_eq!(
+        problem(&with_issuer(secret_only)),
+        ("issuers.idp.client_id".into(), "the API's client credentials need the `client_id` they belong to".into())
+    );
+    let mut kid_only = IssuerConfig::new("https://idp.test/", "api").introspection("rs", "secret");
+    kid_only.client_key_id = Some("rs-key".into());
+    assert_eq!(
+        problem(&with_issuer(kid_only)),
+        ("issuers.idp.client_key_id".into(), "goes with `client_key_file`".into())
+    );
+    let mut hmac = IssuerConfig::new("https://idp.test/", "api").introspection_with_key("rs", "rs.pem");
+    hmac.client_key_algorithm = Some("HS256".into());
+    assert_eq!(
+        problem(&with_issuer(hmac)),
+        (
+            "issuers.idp.client_key_algorithm".into(),
+            "`HS256` needs a shared secret, but `private_key_jwt` signs with a private key".into()
+        )
+    );
+    let missing = IssuerConfig::new("https://idp.test/", "api").introspection_with_key("rs", "/nonexistent/rs.pem");
+    let (key, text) = problem(&with_issuer(missing));
+    assert_eq!(key, "issuers.idp.client_key_file");
+    assert!(text.starts_with("cannot read /nonexistent/rs.pem: "), "{text}");
     let mut endpoint_only = IssuerConfig::new("https://idp.test/", "api");
     endpoint_only.introspection_endpoint = Some("https://idp.test/introspect".into());
     assert_eq!(problem(&with_issuer(endpoint_only)).0, "issuers.idp.introspection_endpoint");
