@@ -21,13 +21,22 @@ fn whoami(token: Token) -> Value {
 }
 
 /// An app with the issuer template `tenants` of `issuer`, admitting
-/// `tenants`.
+/// `tenants`, that never fetches keys for an unknown `kid` (the cooldown
+/// is an hour).
 fn app(issuer: &str, tenants: Value, resolver: Option<Arc<dyn IssuerResolver>>) -> Rocket<Build> {
-    let config = json!({
+    app_with(issuer, tenants, resolver, json!({}))
+}
+
+/// [`app`] with more `settings` of `[jwt_guard]`.
+fn app_with(issuer: &str, tenants: Value, resolver: Option<Arc<dyn IssuerResolver>>, settings: Value) -> Rocket<Build> {
+    let mut config = json!({
         "tenant_discoveries": 5,
         "refetch_cooldown": 3600,
         "issuers": { "tenants": { "issuer": issuer, "audience": AUDIENCE, "tenants": tenants } },
     });
+    if let (Value::Object(config), Value::Object(settings)) = (&mut config, settings) {
+        config.extend(settings);
+    }
     let fairing = match resolver {
         Some(resolver) => JwtGuard::fairing().issuer_resolver(resolver),
         None => JwtGuard::fairing(),
@@ -70,6 +79,32 @@ async fn one_template_serves_each_tenant_with_its_own_keys_and_refuses_the_other
         (401, json!("the token's issuer is not trusted"))
     );
     assert_eq!((outsider.discovery_hits(), outsider.jwks_hits()), (0, 0), "nothing fetched for it");
+}
+
+#[rocket::async_test]
+async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let refreshing = json!({ "min_refresh": 0.1, "max_refresh": 0.3 });
+    let tenants = json!([server.port().to_string()]);
+    let client = Client::tracked(app_with("http://127.0.0.1:{tenant}", tenants, None, refreshing)).await.unwrap();
+    let withdrawn = bearer(&mint(TestKey::RsaA, &claims_for(server.base())));
+    assert_eq!(call(&client, "/whoami", &[&withdrawn]).await.status, 200, "verified, then cached");
+    server.set_keys(vec![TestKey::RsaB.jwk()]);
+    // Only a refresh in the background can bring key B and take key A away:
+    // an unknown `kid` fetches nothing for an hour.
+    let replacement = bearer(&mint(TestKey::RsaB, &claims_for(server.base())));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut seen = (call(&client, "/whoami", &[&withdrawn]).await, call(&client, "/whoami", &[&replacement]).await);
+    while (seen.0.status, seen.1.status) != (401, 200) && std::time::Instant::now() < deadline {
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        seen = (call(&client, "/whoami", &[&withdrawn]).await, call(&client, "/whoami", &[&replacement]).await);
+    }
+    assert_eq!(
+        (seen.0.status, seen.0.body["error_description"].clone()),
+        (401, json!("the token's signing key is not known")),
+        "the withdrawn key's token, cached before"
+    );
+    assert_eq!(seen.1.status, 200, "the new key's token");
 }
 
 #[rocket::async_test]

@@ -42,6 +42,11 @@ pub(crate) struct Fetcher {
 }
 
 impl Fetcher {
+    /// The shortest refresh interval honoured.
+    pub(crate) fn min_refresh(&self) -> Duration {
+        self.limits.min_refresh
+    }
+
     /// A client that keeps `limits` and follows no redirects.
     pub(crate) fn new(limits: FetchLimits) -> Result<Self, String> {
         Self::with_redirects(limits, redirect::Policy::none())

@@ -204,16 +204,20 @@ impl RemoteKeys {
     /// The first fetch happens at once, unless a request fetched already.
     pub(crate) async fn keep_fresh(&self) {
         loop {
-            let wait = {
-                let mut state = self.refresh.lock().await;
-                if state.refresh_due(Instant::now()) <= Instant::now() {
-                    self.refresh_locked(&mut state).await;
-                }
-                let now = Instant::now();
-                state.refresh_due(now).saturating_duration_since(now)
-            };
+            let wait = self.refresh_if_due().await;
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Fetches the keys if they are due, or were never fetched; answers how
+    /// long until they are due again.
+    pub(crate) async fn refresh_if_due(&self) -> Duration {
+        let mut state = self.refresh.lock().await;
+        if state.refresh_due(Instant::now()) <= Instant::now() {
+            self.refresh_locked(&mut state).await;
+        }
+        let now = Instant::now();
+        state.refresh_due(now).saturating_duration_since(now)
     }
 
     /// Fetches the key set; the caller holds the refresh lock.

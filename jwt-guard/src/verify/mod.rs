@@ -154,14 +154,15 @@ impl Verifier {
     }
 
     /// Fetches every remote issuer's keys now, then again whenever they are
-    /// due, for as long as the future runs. The Rocket fairing spawns it at
-    /// liftoff and stops it at shutdown.
+    /// due, for as long as the future runs; the keys of issuers resolved
+    /// per request too, once they were fetched. The Rocket fairing spawns
+    /// it at liftoff and stops it at shutdown.
     pub async fn keep_keys_fresh(&self) {
         let loops = self.issuers.iter().filter_map(|issuer| match &issuer.keys {
             IssuerKeys::Remote(keys) => Some(keys.keep_fresh()),
             IssuerKeys::Fixed(_) => None,
         });
-        futures_util::future::join_all(loops).await;
+        futures_util::future::join(futures_util::future::join_all(loops), self.tenants.keep_keys_fresh()).await;
     }
 
     /// Verifies `token`, the bare token without its `Bearer ` scheme.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 
-use super::issuers::Issuer;
+use super::issuers::{Issuer, IssuerKeys};
 use crate::config::{IssuerConfig, IssuerSettings, check_issuer_name};
 use crate::keys::Fetcher;
 
@@ -53,6 +53,10 @@ pub struct ResolvedIssuer {
     /// Its configuration; its `issuer` must be the `iss` asked about.
     pub config: IssuerConfig,
 }
+
+/// The shortest wait between two passes that refresh resolved issuers'
+/// keys.
+const SHORTEST_WAIT: Duration = Duration::from_millis(50);
 
 /// The issuers resolved per request, and how to find new ones.
 pub(super) struct Tenants {
@@ -131,6 +135,31 @@ impl Tenants {
     /// Whether any issuer may be resolved per request.
     pub(super) fn any(&self) -> bool {
         !self.templates.is_empty() || self.resolver.is_some()
+    }
+
+    /// Refreshes the keys of the issuers resolved so far whenever they are
+    /// due, as configured issuers' are, for as long as the future runs: a
+    /// key that a tenant's provider withdraws stops being trusted here.
+    /// Only issuers whose keys were fetched once are refreshed, so made-up
+    /// tenants cost no fetches beyond their first. Each pass waits for the
+    /// soonest due, and at most `min_refresh`, so that an issuer resolved
+    /// meanwhile is refreshed at most that late.
+    pub(super) async fn keep_keys_fresh(&self) {
+        if !self.any() {
+            return;
+        }
+        loop {
+            let resolved: Vec<Arc<Issuer>> = self.known.iter().map(|(_, issuer)| issuer).collect();
+            let mut wait = self.fetcher.min_refresh();
+            for issuer in resolved {
+                if let IssuerKeys::Remote(keys) = &issuer.keys
+                    && keys.holds_keys()
+                {
+                    wait = wait.min(keys.refresh_if_due().await);
+                }
+            }
+            tokio::time::sleep(wait.max(SHORTEST_WAIT)).await;
+        }
     }
 
     /// The issuer of tokens that say `iss`, if a template admits it or the
