@@ -56,6 +56,13 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
             pub const fn __jwt_guard_satisfiers(#scope: &str) -> &'static [&'static str] {
                 #_satisfiers(#scope, &[#table])
             }
+
+            /// The scopes that meet this one, whatever enum the policy's
+            /// other scopes come from.
+            #[doc(hidden)]
+            pub const fn __jwt_guard_met_by(&self) -> &'static [&'static str] {
+                Self::__jwt_guard_satisfiers(self.as_str())
+            }
         }
 
         #[automatically_derived]
@@ -133,14 +140,24 @@ fn satisfier_table(cx: &Ctxt, scopes: &[Declared]) -> TokenStream {
     let wildcards: Vec<bool> =
         scopes.iter().map(|scope| scope.implies.iter().any(|implied| implied.value() == "*")).collect();
     // A cycle among explicit implications (a wildcard implies every other
-    // scope by design, and is left out).
+    // scope by design, and is left out); and a scope that implies a
+    // wildcard scope, which implies it again.
     for (start, scope) in scopes.iter().enumerate().filter(|(index, _)| !wildcards[*index]) {
         let mut stack = vec![start];
         let mut seen = vec![false; scopes.len()];
         while let Some(at) = stack.pop() {
             for &next in &edges[at] {
                 if wildcards[next] {
-                    continue;
+                    cx.error(
+                        scope.name.span(),
+                        format!(
+                            "`{}` implies `{}`, which implies every scope, `{}` included: \
+                             implications cannot form a cycle",
+                            scope.variant, scopes[next].variant, scope.variant
+                        ),
+                    );
+                    stack.clear();
+                    break;
                 }
                 if next == start {
                     cx.error(

@@ -284,6 +284,10 @@ pub enum TokenProblem {
     /// unknown, expired or revoked there.
     #[error("the token is not active")]
     Inactive,
+    /// Its issuer says the token is active, but of a `token_type` other
+    /// than an access token's (`Bearer` or `DPoP`): a refresh token, say.
+    #[error("the token is not an access token")]
+    NotAnAccessToken,
     /// The token is DPoP-bound (`cnf.jkt`), but came without the `DPoP`
     /// scheme and a proof.
     #[error("the token is DPoP-bound: send it with the `DPoP` scheme and a proof")]

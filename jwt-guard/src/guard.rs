@@ -146,7 +146,7 @@ impl JwtGuard {
             None => verifier,
         };
         let verifier = match hooks.resolver {
-            Some(resolver) => verifier.with_resolver(resolver),
+            Some(resolver) => verifier.with_resolver(resolver)?,
             None => verifier,
         };
         Ok(Self {

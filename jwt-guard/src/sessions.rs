@@ -228,10 +228,10 @@ impl JwtGuard {
         // must not fall under the revocation: it starts at the cutoff.
         let issued_at = self.revocations().subject_revoked_before(&grant.subject).map_or(now, |before| before.max(now));
         let Some(lifetime) = issuer.settings().refresh_expires_in else {
-            let issuance = Issuance { issued_at, auth_time: issued_at };
+            let issuance = Issuance { issued_at, auth_time: now };
             return Ok(issuer.access_tokens(grant, None, issuance, None, confirmation.as_ref())?);
         };
-        let stored = SessionGrant { grant: grant.clone(), cnf: confirmation, auth_time: issued_at };
+        let stored = SessionGrant { grant: grant.clone(), cnf: confirmation, auth_time: now };
         let family = FamilyRecord {
             id: random_id(16)?,
             subject: grant.subject.clone(),
@@ -241,7 +241,7 @@ impl JwtGuard {
         };
         let refresh = refresh_token()?;
         self.store().start_family(&family, &digest(&refresh)).await?;
-        let issuance = Issuance { issued_at, auth_time: issued_at };
+        let issuance = Issuance { issued_at, auth_time: now };
         Ok(issuer.access_tokens(grant, Some(&family.id), issuance, Some(refresh), stored.cnf.as_ref())?)
     }
 
@@ -302,11 +302,18 @@ impl JwtGuard {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::WrongSender.into());
         }
+        // How the user logged in is a fact of the login, which no refresh
+        // changes (RFC 9470): the authenticator cannot raise it.
+        let login_acr = login.claims.get("acr").cloned();
         let Some(mut grant) = authenticator.refresh(login).await else {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::UserRefused.into());
         };
         grant.subject = family.subject;
+        match login_acr {
+            Some(acr) => grant.claims.insert("acr".into(), acr),
+            None => grant.claims.remove("acr"),
+        };
         // A session stored before `auth_time` was kept dates from its login.
         let auth_time = if auth_time == 0 { family.created_at } else { auth_time };
         Ok(issuer.access_tokens(

@@ -159,19 +159,71 @@ async fn an_unreachable_endpoint_is_a_503_until_it_answers_again() {
     assert_eq!(status, 200, "served again once the back-off allows a new question");
 }
 
-#[rocket::async_test]
-async fn jwts_of_an_issuer_that_always_introspects_need_its_word_too() {
-    let server = KeyServer::start(&[TestKey::RsaA]).await;
+/// The key server's issuer table, introspecting at its endpoint, with
+/// `extra` settings.
+fn key_server_issuer(server: &KeyServer, extra: Value) -> Value {
     let (client_id, client_secret) = INTROSPECTION_CLIENT;
-    let issuer = json!({
+    let mut issuer = json!({
         "issuer": server.base(),
         "audience": jwt_guard_tests::AUDIENCE,
         "jwks_uri": server.jwks_uri(),
         "introspection_endpoint": server.introspection_endpoint(),
         "client_id": client_id,
         "client_secret": client_secret,
-        "introspect": "always",
     });
+    if let (Value::Object(issuer), Value::Object(extra)) = (&mut issuer, extra) {
+        issuer.extend(extra);
+    }
+    issuer
+}
+
+#[rocket::async_test]
+async fn answers_that_are_not_what_was_asked_for_are_refused() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    let of_type = |token_type: &str| {
+        let mut answer = active.clone();
+        answer["token_type"] = json!(token_type);
+        answer
+    };
+    server.set_introspection("an-access-token", of_type("Bearer"));
+    server.set_introspection("a-refresh-token", of_type("refresh_token"));
+    let client = app(key_server_issuer(&server, json!({})), json!({})).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("an-access-token")]).await.status, 200);
+    let refused = call(&client, "/reports", &[&bearer("a-refresh-token")]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token is not an access token"))
+    );
+    let signed_only = app(key_server_issuer(&server, json!({ "signed_introspection": true })), json!({})).await;
+    let refused = call(&signed_only, "/reports", &[&bearer("an-access-token")]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token is not active")),
+        "a plain answer where a signed one was asked for"
+    );
+}
+
+#[rocket::async_test]
+async fn a_remembered_answer_yields_to_a_revocation_here() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let answer = json!({
+        "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read", "jti": "opaque-1"
+    });
+    server.set_introspection("revocable", answer);
+    let client = app(key_server_issuer(&server, json!({})), json!({})).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("revocable")]).await.status, 200, "asked, and remembered");
+    let guard = client.rocket().state::<JwtGuard>().expect("the guard");
+    let token = guard.verifier().verify("revocable").await.expect("still remembered");
+    guard.revoke_token(&token).await.expect("revoked");
+    let refused = call(&client, "/reports", &[&bearer("revocable")]).await;
+    assert_eq!((refused.status, refused.body["error_description"].clone()), (401, json!("the token has been revoked")));
+}
+
+#[rocket::async_test]
+async fn jwts_of_an_issuer_that_always_introspects_need_its_word_too() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let issuer = key_server_issuer(&server, json!({ "introspect": "always" }));
     let client = app(issuer, json!({ "introspection_cache_ttl": 0.3 })).await;
     let jwt = mint(TestKey::RsaA, &claims_for(server.base()));
     assert_eq!(call(&client, "/reports", &[&bearer(&jwt)]).await.status, 401, "verified, but not active");

@@ -4,7 +4,7 @@
 //! JSON and through typed claims; and scopes that imply others.
 
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{JwtGuard, Scopes, protected};
+use jwt_guard::{JwtGuard, Scopes, Token, protected};
 use jwt_guard_tests::{call, quiet_figment};
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
@@ -15,8 +15,8 @@ use crate::bearer;
 
 #[protected(issuer = "keycloak", role = "reports-admin")]
 #[get("/keycloak/admin")]
-fn keycloak_admin() -> &'static str {
-    "keycloak admin"
+fn keycloak_admin(token: Token) -> Value {
+    json!({ "roles": token.roles(), "reader": token.has_role("reports-reader") })
 }
 
 #[protected(issuer = "keycloak", claim(resource_access."reports-api".roles = "reports-reader"))]
@@ -77,6 +77,22 @@ fn edit_files() -> &'static str {
     "editing files"
 }
 
+/// Reports, a vocabulary of their own.
+#[derive(Scopes)]
+#[allow(dead_code, reason = "the policy names one scope; the other implies it")]
+enum ReportScope {
+    #[scope("reports:read")]
+    Read,
+    #[scope("reports:admin", implies = "*")]
+    Admin,
+}
+
+#[protected(scopes(FileScope::Read, ReportScope::Read))]
+#[get("/files/report")]
+fn report_on_files() -> &'static str {
+    "a report on files"
+}
+
 /// The three providers' test issuers, and a client of an app that trusts
 /// them with their `roles_claim`.
 async fn setup() -> ([TestIssuer; 3], Client) {
@@ -89,7 +105,16 @@ async fn setup() -> ([TestIssuer; 3], Client) {
     let rocket =
         rocket::custom(quiet_figment()).attach(JwtGuard::fairing()).register("/", jwt_guard::catchers()).mount(
             "/",
-            routes![keycloak_admin, keycloak_client_role, keycloak_typed, entra_admin, auth0_edit, files, edit_files],
+            routes![
+                keycloak_admin,
+                keycloak_client_role,
+                keycloak_typed,
+                entra_admin,
+                auth0_edit,
+                files,
+                edit_files,
+                report_on_files
+            ],
         );
     let mut rocket = rocket;
     for (issuer, roles) in issuers.iter().zip(roles) {
@@ -124,7 +149,18 @@ async fn roles_are_read_where_each_provider_keeps_them() {
         let client = &client;
         async move { call(client, path, &[&token]).await.status }
     };
-    assert_eq!(status("/keycloak/admin", shaped(&keycloak, "keycloak", |_| {})).await, 200);
+    let admin = call(&client, "/keycloak/admin", &[&shaped(&keycloak, "keycloak", |_| {})]).await;
+    assert_eq!(
+        (admin.status, admin.body),
+        (
+            200,
+            json!({
+                "roles": ["offline_access", "uma_authorization", "default-roles-acme", "reports-admin", "reports-reader"],
+                "reader": true,
+            })
+        ),
+        "the realm's roles, then the client's, as `roles_claim` lists them"
+    );
     assert_eq!(status("/keycloak/client-role", shaped(&keycloak, "keycloak", |_| {})).await, 200);
     assert_eq!(status("/keycloak/typed", shaped(&keycloak, "keycloak", |_| {})).await, 200);
     assert_eq!(status("/entra/admin", shaped(&entra, "entra", |_| {})).await, 200);
@@ -164,4 +200,14 @@ async fn a_scope_is_met_by_the_scopes_that_imply_it() {
     }
     let denied = call(&client, "/files/edit", &[&with_scope("files:read")]).await;
     assert!(denied.challenge.unwrap().contains(r#"scope="files:write""#), "the challenge names the scope itself");
+    // Each variant is met by the implications of its own enum.
+    for (scopes, status) in [
+        ("files:read reports:read", 200),
+        ("files:write reports:admin", 200),
+        ("files:admin", 403),
+        ("reports:admin", 403),
+        ("files:read", 403),
+    ] {
+        assert_eq!(call(&client, "/files/report", &[&with_scope(scopes)]).await.status, status, "{scopes}");
+    }
 }

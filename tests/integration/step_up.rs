@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{Grant, JwtGuard, StaticUsers, protected};
-use jwt_guard_tests::{OIDC_AUDIENCE, OidcProvider, StoreFile, TestKey, call, free_port, quiet_figment};
+use jwt_guard::{Authenticator, Grant, JwtGuard, StaticUsers, protected};
+use jwt_guard_tests::{OIDC_AUDIENCE, OidcProvider, StoreFile, TestKey, call, free_port, now, quiet_figment};
 use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
@@ -28,10 +28,22 @@ fn machines() -> &'static str {
     "machines"
 }
 
+#[protected(scope = "refunds", max_age = 60)]
+#[get("/refunds")]
+fn refunds() -> &'static str {
+    "refunds"
+}
+
 async fn client_of(rocket: rocket::Rocket<rocket::Build>) -> Client {
-    Client::tracked(rocket.register("/", jwt_guard::catchers()).mount("/", routes![payments, machines]))
+    Client::tracked(rocket.register("/", jwt_guard::catchers()).mount("/", routes![payments, machines, refunds]))
         .await
         .expect("the app ignites")
+}
+
+/// POSTs JSON `body` to `path`; answers the JSON body.
+async fn post(client: &Client, path: &str, body: Value) -> Value {
+    let response = client.post(path).header(ContentType::JSON).body(body.to_string()).dispatch().await;
+    serde_json::from_str::<Value>(&response.into_string().await.unwrap_or_default()).unwrap_or(Value::Null)
 }
 
 #[rocket::async_test]
@@ -45,6 +57,10 @@ async fn a_route_that_needs_a_recent_strong_login_says_so() {
         ("a password only", token("urn:example:pwd", 10)),
         ("an hour ago", token("urn:example:mfa", 3600)),
         ("no acr or auth_time", bearer(&issuer.token().sign())),
+        (
+            "an auth_time after the token's iat",
+            bearer(&issuer.token().acr("urn:example:mfa").claim("auth_time", now() + 3600).sign()),
+        ),
     ] {
         let refused = call(&client, "/payments", &[&token]).await;
         assert_eq!(refused.status, 401, "{case}");
@@ -55,6 +71,13 @@ async fn a_route_that_needs_a_recent_strong_login_says_so() {
             "{case}: {challenge}"
         );
     }
+    // The rest of the policy first: logging in again would not grant a scope.
+    let an_hour_ago =
+        |scope: &str| bearer(&issuer.token().scope(scope).authenticated_ago(Duration::from_secs(3600)).sign());
+    let refused = call(&client, "/refunds", &[&an_hour_ago("read")]).await;
+    assert_eq!((refused.status, refused.body["error"].clone()), (403, json!("insufficient_scope")));
+    let refused = call(&client, "/refunds", &[&an_hour_ago("refunds")]).await;
+    assert_eq!((refused.status, refused.body["error"].clone()), (401, json!("insufficient_user_authentication")));
 }
 
 #[rocket::async_test]
@@ -68,27 +91,53 @@ async fn the_built_in_issuer_keeps_auth_time_through_refreshes_and_states_the_ac
     });
     let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config))).attach(JwtGuard::fairing().login(users));
     let client = client_of(rocket).await;
-    let post = |path: &'static str, body: Value| {
-        let client = &client;
-        async move {
-            let response = client.post(path).header(ContentType::JSON).body(body.to_string()).dispatch().await;
-            serde_json::from_str::<Value>(&response.into_string().await.unwrap_or_default()).unwrap_or(Value::Null)
-        }
-    };
     let claims = |token: &Value| -> Value {
         use base64::Engine as _;
         let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
         serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
     };
-    let login = post("/auth", json!({ "username": "ada", "password": "secret" })).await;
+    let login = post(&client, "/auth", json!({ "username": "ada", "password": "secret" })).await;
     let logged_in = claims(&login["access_token"]);
     assert_eq!(logged_in["acr"], "urn:example:mfa");
     assert_eq!(call(&client, "/payments", &[&bearer(login["access_token"].as_str().unwrap())]).await.status, 200);
     rocket::tokio::time::sleep(Duration::from_millis(1100)).await;
-    let refreshed = post("/auth/refresh", json!({ "refresh_token": login["refresh_token"] })).await;
+    let refreshed = post(&client, "/auth/refresh", json!({ "refresh_token": login["refresh_token"] })).await;
     let refreshed = claims(&refreshed["access_token"]);
     assert_eq!(refreshed["auth_time"], logged_in["auth_time"], "a refresh is not a new login");
     assert!(refreshed["iat"].as_u64() > logged_in["iat"].as_u64());
+}
+
+/// Logs users in with a password only, and claims on refresh that they
+/// used a second factor: what no refresh may do.
+struct Boastful;
+
+#[jwt_guard::async_trait]
+impl Authenticator for Boastful {
+    async fn authenticate(&self, username: &str, _password: &str) -> Option<Grant> {
+        Some(Grant::new(username).acr("urn:example:pwd"))
+    }
+
+    async fn refresh(&self, login: Grant) -> Option<Grant> {
+        Some(login.acr("urn:example:mfa"))
+    }
+}
+
+#[rocket::async_test]
+async fn a_refresh_keeps_the_acr_of_the_login() {
+    let store = StoreFile::new();
+    let config = json!({ "local": { "refresh_expires_in": 3600 }, "store": { "path": store.value() } });
+    let rocket =
+        rocket::custom(quiet_figment().merge(("jwt_guard", config))).attach(JwtGuard::fairing().login(Boastful));
+    let client = client_of(rocket).await;
+    let login = post(&client, "/auth", json!({ "username": "ada", "password": "any" })).await;
+    let refreshed = post(&client, "/auth/refresh", json!({ "refresh_token": login["refresh_token"] })).await;
+    let access = refreshed["access_token"].as_str().expect("a refreshed token");
+    let refused = call(&client, "/machines", &[&bearer(access)]).await;
+    assert_eq!(
+        (refused.status, refused.body["error"].clone()),
+        (401, json!("insufficient_user_authentication")),
+        "still a password-only login"
+    );
 }
 
 #[rocket::async_test]

@@ -121,16 +121,59 @@ async fn ten_thousand_made_up_tenants_cost_at_most_the_configured_discoveries() 
     assert!(server.other_hits() <= 5, "{} discoveries for 10,000 made-up tenants", server.other_hits());
 }
 
+#[rocket::async_test]
+async fn made_up_tenants_cannot_retry_their_way_past_the_budget() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let template = format!("{}/{{tenant}}", server.base());
+    let client = Client::tracked(app(&template, json!("any"), None)).await.unwrap();
+    let tokens: Vec<String> =
+        (0..5).map(|n| bearer(&mint(TestKey::EdA, &claims_for(&format!("{}/made-up-{n}", server.base()))))).collect();
+    for round in 0..3 {
+        for token in &tokens {
+            let refused = call(&client, "/whoami", &[token]).await;
+            assert!(matches!(refused.status, 401 | 503), "round {round}: {}", refused.status);
+        }
+        // Past the back-off after a failed discovery (1 s at first).
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    assert_eq!(server.other_hits(), 5, "one discovery each, within the budget of 5 per cooldown");
+}
+
 /// Finds the tenants that signed up: here, key servers by their URL.
 struct SignedUp(Vec<String>);
 
 #[jwt_guard::async_trait]
 impl IssuerResolver for SignedUp {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        &["customers"]
+    }
+
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
         let tenant = self.0.iter().position(|base| base == iss)?;
         let config = IssuerConfig::new(iss, AUDIENCE);
-        Some(ResolvedIssuer { name: "tenants".into(), tenant: format!("customer-{tenant}"), config })
+        Some(ResolvedIssuer { name: "customers".into(), tenant: format!("customer-{tenant}"), config })
     }
+}
+
+/// A resolver that would pass its issuers off as the configured `tenants`.
+struct Impostor;
+
+#[jwt_guard::async_trait]
+impl IssuerResolver for Impostor {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        &["tenants"]
+    }
+
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+        let config = IssuerConfig::new(iss, AUDIENCE);
+        Some(ResolvedIssuer { name: "tenants".into(), tenant: "any".into(), config })
+    }
+}
+
+#[protected(issuer = "customers")]
+#[get("/customer")]
+fn customer(token: Token) -> Value {
+    json!({ "issuer": token.issuer(), "tenant": token.tenant() })
 }
 
 #[rocket::async_test]
@@ -139,10 +182,28 @@ async fn an_apps_resolver_finds_the_tenants_that_no_template_names() {
     let stranger = KeyServer::start(&[TestKey::EcA]).await;
     let resolver = Arc::new(SignedUp(vec![signed_up.base().to_owned()]));
     let rocket = app("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver));
-    let client = Client::tracked(rocket).await.unwrap();
-    let served = call(&client, "/whoami", &[&bearer(&mint(TestKey::EcA, &claims_for(signed_up.base())))]).await;
-    assert_eq!((served.status, served.body), (200, json!({ "issuer": "tenants", "tenant": "customer-0" })));
-    let refused = call(&client, "/whoami", &[&bearer(&mint(TestKey::EcA, &claims_for(stranger.base())))]).await;
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let token = bearer(&mint(TestKey::EcA, &claims_for(signed_up.base())));
+    let served = call(&client, "/customer", &[&token]).await;
+    assert_eq!((served.status, served.body), (200, json!({ "issuer": "customers", "tenant": "customer-0" })));
+    assert_eq!(call(&client, "/whoami", &[&token]).await.status, 403, "not the template's issuer");
+    let refused = call(&client, "/customer", &[&bearer(&mint(TestKey::EcA, &claims_for(stranger.base())))]).await;
     assert_eq!(refused.status, 401);
     assert_eq!(stranger.discovery_hits(), 0);
+}
+
+#[rocket::async_test]
+async fn a_resolver_cannot_name_its_issuers_as_a_configured_one() {
+    let template = "https://login.example.com/{tenant}/v2.0";
+    let rocket = app(template, json!(["nobody"]), Some(Arc::new(Impostor)));
+    let error = rocket.ignite().await.expect_err("the app does not ignite");
+    assert!(matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(failed) if failed[0].name == "jwt-guard"));
+    let mut config = jwt_guard::Config::default();
+    config.issuers.insert("tenants".into(), IssuerConfig::new(template, AUDIENCE).tenants(jwt_guard::Tenants::Any));
+    let verifier = jwt_guard::Verifier::new(&config).expect("a valid configuration");
+    let error = verifier.with_resolver(Arc::new(Impostor)).expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "bad `jwt_guard.issuer_resolver`: the resolver names its issuers `tenants`, as a configured issuer is named: a resolved issuer would pass for it; give them another name"
+    );
 }

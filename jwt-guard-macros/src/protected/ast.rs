@@ -120,6 +120,16 @@ impl ClaimName {
             Self::Path(segments) => segments.iter().map(PathSegment::label).collect::<Vec<_>>().join("."),
         }
     }
+
+    /// What tells claims apart: the label, but with the segments of a path
+    /// kept apart, so that `"a.b".c` and `a.b.c` (or the claim named
+    /// `"a.b"` and the path `a.b`) are different claims.
+    pub(crate) fn key(&self) -> String {
+        match self {
+            Self::Path(segments) => segments.iter().map(PathSegment::label).collect::<Vec<_>>().join("\0"),
+            _ => self.label(),
+        }
+    }
 }
 
 /// A literal that a claim is compared with.

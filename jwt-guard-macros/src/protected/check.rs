@@ -20,7 +20,14 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
     let bound = settings.bound.and_then(|bound| bound_kind(cx, &bound));
     let acr = settings.acr.unwrap_or_default();
     for value in &acr {
-        check_quoted_value(cx, value, "an `acr` value");
+        if value.value().contains(' ') {
+            cx.error(
+                value.span(),
+                "an `acr` value holds no spaces: the challenge's `acr_values` separates values by spaces",
+            );
+        } else {
+            check_quoted_value(cx, value, "an `acr` value");
+        }
     }
     let max_age = settings.max_age.and_then(|seconds| match seconds.base10_parse::<u64>() {
         Ok(seconds) => Some(seconds),
@@ -176,7 +183,7 @@ impl Walk<'_> {
                 ClaimName::Json(name) => (name.span(), format!("{label:?}")),
                 ClaimName::Path(segments) => (segment_span(&segments[0]), format!("`{label}`")),
             };
-            if let Some(first) = seen.earlier(label.clone(), span) {
+            if let Some(first) = seen.earlier(requirement.name.key(), span) {
                 let message = format!("claim {shown} specified more than once");
                 self.cx.duplicate(first, span, message, format!("claim {shown} first specified here"));
             }

@@ -123,10 +123,12 @@ fn policy_items(policy: &ResolvedPolicy, name: &Ident, vis: &Visibility, route: 
                 use #_ClaimEquals as _;
                 use #_SyncCheck as _;
                 #binding
-                #step_up
                 #typed_claims
                 let #outcome: #_Result<(), #_Denial> = #body;
-                #outcome.map_err(#_AuthError::Forbidden)
+                #outcome.map_err(#_AuthError::Forbidden)?;
+                // Last: a new login would not meet the rest of the policy.
+                #step_up
+                #_Ok(())
             }
         }
     }
@@ -263,7 +265,8 @@ impl Locals {
     }
 
     /// Every one of `scopes`, or `any` one, over a const slice of their
-    /// names; with a vocabulary, each met by the scopes that imply it too.
+    /// names; with a vocabulary, each met by the scopes that imply it too:
+    /// a variant by those of its own enum, a string by the vocabulary's.
     fn scopes(&self, scopes: &[Scope], any: bool) -> TokenStream {
         let names: Vec<TokenStream> = scopes.iter().map(scope_name).collect();
         let Self { token, scopes: slice, sets, .. } = self;
@@ -274,10 +277,14 @@ impl Locals {
                 #function(#token, #slice)
             });
         };
+        let met_by = scopes.iter().map(|scope| match scope {
+            Scope::Named(name) => quote!(#vocabulary::__jwt_guard_satisfiers(#name)),
+            Scope::Declared(path) => quote_spanned!(path_span(path)=> #path.__jwt_guard_met_by()),
+        });
         let function = if any { _any_scope_set } else { _all_scope_sets };
         quote!({
             const #slice: &[&str] = &[#(#names),*];
-            const #sets: &[&[&str]] = &[#(#vocabulary::__jwt_guard_satisfiers(#names)),*];
+            const #sets: &[&[&str]] = &[#(#met_by),*];
             #function(#token, #slice, #sets)
         })
     }

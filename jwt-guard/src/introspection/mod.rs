@@ -66,6 +66,12 @@ impl Introspector {
         self.settings.mode
     }
 
+    /// Whether the issuer was asked for signed answers (RFC 9701), so that
+    /// a plain one is refused.
+    pub(crate) fn wants_signed(&self) -> bool {
+        self.settings.signed
+    }
+
     /// The API's client id at the issuer: the `aud` of a signed response.
     pub(crate) fn client_id(&self) -> &str {
         &self.settings.client_id

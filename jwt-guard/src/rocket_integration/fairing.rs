@@ -202,6 +202,10 @@ impl JwtGuardFairing {
     ///
     /// #[jwt_guard::async_trait]
     /// impl IssuerResolver for Customers {
+    ///     fn issuer_names(&self) -> &'static [&'static str] {
+    ///         &["customers"]
+    ///     }
+    ///
     ///     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
     ///         let tenant = iss.strip_prefix("https://auth.example.com/")?;
     ///         let config = IssuerConfig::new(iss, "https://api.example.com");

@@ -1,6 +1,6 @@
 //! Checks of the registered claims (RFC 7519 section 4.1): their JSON
 //! types, the validity window with leeway, and the audience; and reading
-//! the scopes.
+//! the scopes and the roles.
 //!
 //! NumericDates may be fractional (RFC 7519 section 2), so times are
 //! compared as `f64` seconds.
@@ -97,9 +97,6 @@ pub(crate) fn scopes(claims: &Map<String, Value>, claim: ScopeClaim) -> Result<V
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 /// The roles in the places `roles` names: claim names, or JSON Pointers
 /// (RFC 6901). A string is one role; an array, a role per string.
 pub(crate) fn roles(claims: &Map<String, Value>, places: &[String]) -> Vec<String> {
@@ -122,3 +119,6 @@ pub(crate) fn roles(claims: &Map<String, Value>, places: &[String]) -> Vec<Strin
     }
     roles
 }
+
+#[cfg(test)]
+mod tests;

@@ -32,7 +32,12 @@ impl Verifier {
             return Err(TokenProblem::TooLarge.into());
         }
         let answer = self.introspected.get_or_introspect(token, self.ask_every_issuer(token)).await?;
-        answer.ok_or_else(|| TokenProblem::Inactive.into())
+        let token = answer.ok_or(TokenProblem::Inactive)?;
+        // Revocations apply to remembered answers too, as to cached JWTs.
+        if self.revoked.revokes(token.claims()) || self.is_listed(token.claims()).await {
+            return Err(TokenProblem::Revoked.into());
+        }
+        Ok(token)
     }
 
     /// The first active answer about `token` of the issuers that
@@ -66,7 +71,9 @@ impl Verifier {
         answer.map(drop).ok_or_else(|| TokenProblem::Inactive.into())
     }
 
-    /// What `issuer` says of `token`: its claims when active.
+    /// What `issuer` says of `token`: its claims when active. A plain
+    /// answer where a signed one was asked for is a refusal, as is an
+    /// active token whose `token_type` is not an access token's.
     async fn ask(
         &self,
         issuer: &Issuer,
@@ -74,10 +81,17 @@ impl Verifier {
         token: &str,
     ) -> Result<Option<Map<String, Value>>, AuthError> {
         let mut answer = match introspector.ask(token, &issuer.name).await? {
+            Answer::Json(_) if introspector.wants_signed() => {
+                log::error!("jwt-guard: `{}` answered an introspection unsigned, though asked to sign", issuer.name);
+                return Err(TokenProblem::Inactive.into());
+            }
             Answer::Json(answer) => answer,
             Answer::Signed(jwt) => self.verify_signed_answer(issuer, introspector, &jwt).await?,
         };
         let active = answer.remove("active") == Some(Value::Bool(true));
+        if active && !is_access_token_type(answer.get("token_type")) {
+            return Err(TokenProblem::NotAnAccessToken.into());
+        }
         Ok(active.then_some(answer))
     }
 
@@ -144,11 +158,19 @@ impl Verifier {
             None => f64::MAX,
         };
         claims::check_audience(&claims, &issuer.audience)?;
-        if self.revoked.revokes(&claims) {
-            return Err(TokenProblem::Revoked.into());
-        }
         let grants = issuer.grants(&claims)?;
         Ok(Token::new(raw, issuer.source(), None, claims, grants, expires_at))
+    }
+}
+
+/// Whether an introspection answer's `token_type` (RFC 7662 section 2.2)
+/// is an access token's: `Bearer` or `DPoP`, in any letter case, or not
+/// said at all, as many providers answer.
+fn is_access_token_type(token_type: Option<&Value>) -> bool {
+    match token_type {
+        None => true,
+        Some(Value::String(kind)) => kind.eq_ignore_ascii_case("bearer") || kind.eq_ignore_ascii_case("dpop"),
+        Some(_) => false,
     }
 }
 

@@ -4,15 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
-use crate::error::ConfigError;
-use crate::introspection::Introspector;
-use crate::keys::{Fetcher, KeyLocation, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
 use serde_json::{Map, Value};
 
 use super::claims;
-use crate::error::TokenProblem;
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
+use crate::error::{ConfigError, TokenProblem};
+use crate::introspection::Introspector;
+use crate::keys::{Fetcher, KeyLocation, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
 use crate::token::{Grants, TokenSource};
 
 /// A trusted issuer.

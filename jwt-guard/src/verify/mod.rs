@@ -143,14 +143,22 @@ impl Verifier {
 
     /// Asks `resolver` for the issuers of tokens whose `iss` no configured
     /// issuer or template names.
-    pub fn with_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] when a name that the resolver gives its issuers
+    /// is not an issuer name, or is a configured issuer's.
+    pub fn with_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Result<Self, ConfigError> {
+        let configured: Vec<&str> = self.issuer_names().collect();
+        tenants::check_resolver_names(&*resolver, &configured)?;
         self.tenants = self.tenants.with_resolver(resolver);
-        self
+        Ok(self)
     }
 
-    /// The configured names of the issuers, templates included.
+    /// The names of the issuers that policies may pin: the configured
+    /// ones, templates included, and those an [`IssuerResolver`] gives.
     pub fn issuer_names(&self) -> impl Iterator<Item = &str> {
-        self.issuers.iter().map(|issuer| &*issuer.name).chain(self.tenants.template_names())
+        self.issuers.iter().map(|issuer| &*issuer.name).chain(self.tenants.issuer_names())
     }
 
     /// Fetches every remote issuer's keys now, then again whenever they are

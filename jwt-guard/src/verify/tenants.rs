@@ -12,6 +12,7 @@ use quick_cache::sync::Cache;
 
 use super::issuers::{Issuer, IssuerKeys};
 use crate::config::{IssuerConfig, IssuerSettings, check_issuer_name};
+use crate::error::ConfigError;
 use crate::keys::Fetcher;
 
 /// Finds the issuers of tokens whose `iss` no configured issuer or
@@ -29,6 +30,10 @@ use crate::keys::Fetcher;
 ///
 /// #[jwt_guard::async_trait]
 /// impl IssuerResolver for SignedUpTenants {
+///     fn issuer_names(&self) -> &'static [&'static str] {
+///         &["customers"]
+///     }
+///
 ///     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
 ///         let tenant = iss.strip_prefix("https://auth.example.com/")?; // look it up in the database
 ///         let config = IssuerConfig::new(iss, "https://api.example.com");
@@ -38,6 +43,14 @@ use crate::keys::Fetcher;
 /// ```
 #[async_trait::async_trait]
 pub trait IssuerResolver: Send + Sync + 'static {
+    /// Every name that the resolver gives its issuers
+    /// ([`ResolvedIssuer::name`]): the names that policies may pin
+    /// (`issuer = "customers"`). None may be a configured issuer's, so
+    /// that a resolved issuer never passes for a configured one (the app
+    /// does not launch otherwise); an issuer resolved under a name not
+    /// listed here is refused.
+    fn issuer_names(&self) -> &'static [&'static str];
+
     /// The issuer whose tokens say `iss`, or `None` to refuse them.
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer>;
 }
@@ -52,6 +65,25 @@ pub struct ResolvedIssuer {
     pub tenant: String,
     /// Its configuration; its `issuer` must be the `iss` asked about.
     pub config: IssuerConfig,
+}
+
+/// Checks that every name `resolver` gives its issuers is a well-formed
+/// issuer name that none of `configured` has.
+pub(super) fn check_resolver_names(resolver: &dyn IssuerResolver, configured: &[&str]) -> Result<(), ConfigError> {
+    let error = |problem: String| ConfigError { key: "issuer_resolver".into(), problem };
+    for name in resolver.issuer_names() {
+        check_issuer_name(name).map_err(|problem| error(format!("`{name}`: {problem}")))?;
+        if configured.contains(name) {
+            return Err(error(format!(
+                "the resolver names its issuers `{name}`, as a configured issuer is named: \
+                 a resolved issuer would pass for it; give them another name"
+            )));
+        }
+    }
+    if resolver.issuer_names().is_empty() {
+        return Err(error("`issuer_names` lists no name: list the names that `resolve` gives".into()));
+    }
+    Ok(())
 }
 
 /// The shortest wait between two passes that refresh resolved issuers'
@@ -127,9 +159,10 @@ impl Tenants {
         self
     }
 
-    /// The names of the templates.
-    pub(super) fn template_names(&self) -> impl Iterator<Item = &str> {
-        self.templates.iter().map(|template| template.name.as_str())
+    /// The names of the templates, and those the resolver gives.
+    pub(super) fn issuer_names(&self) -> impl Iterator<Item = &str> {
+        let resolved = self.resolver.iter().flat_map(|resolver| resolver.issuer_names().iter().copied());
+        self.templates.iter().map(|template| template.name.as_str()).chain(resolved)
     }
 
     /// Whether any issuer may be resolved per request.
@@ -181,6 +214,14 @@ impl Tenants {
             .inspect_err(|error| log::error!("jwt-guard: resolving `{iss}`: {error}"))
             .ok()?;
         let issuer = Arc::new(issuer);
+        if let IssuerKeys::Remote(keys) = &issuer.keys {
+            keys.refresh_if_due().await;
+            if !keys.holds_keys() {
+                // Not remembered: asking again costs the budget again, so
+                // made-up tenants cannot retry their way past it.
+                return Some(issuer);
+            }
+        }
         let _ = guard.insert(Arc::clone(&issuer));
         Some(issuer)
     }
@@ -196,11 +237,12 @@ impl Tenants {
                 .ok()
                 .map(|settings| (settings, tenant.to_owned()));
         }
-        let resolved = self.resolver.as_ref()?.resolve(iss).await?;
-        let ResolvedIssuer { name, tenant, config } = resolved;
-        if config.issuer != iss || check_issuer_name(&name).is_err() || config.tenants.is_some() {
+        let resolver = self.resolver.as_ref()?;
+        let ResolvedIssuer { name, tenant, config } = resolver.resolve(iss).await?;
+        if config.issuer != iss || !resolver.issuer_names().contains(&name.as_str()) || config.tenants.is_some() {
             log::error!(
-                "jwt-guard: the issuer resolver answered for `{iss}` with another `issuer`, a bad name or a template"
+                "jwt-guard: the issuer resolver answered for `{iss}` with another `issuer`, a name that its \
+                 `issuer_names` does not list, or a template"
             );
             return None;
         }

@@ -21,4 +21,8 @@ fn quoted_max_age() {}
 #[get("/negative-max-age")]
 fn negative_max_age() {}
 
+#[protected(acr("urn:example:mfa", "two words"))]
+#[get("/spaced-acr")]
+fn spaced_acr() {}
+
 fn main() {}

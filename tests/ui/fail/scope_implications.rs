@@ -26,4 +26,12 @@ enum NotImplies {
     B,
 }
 
+#[derive(Scopes)]
+enum ThroughWildcard {
+    #[scope("files:read", implies = "files:admin")]
+    Read,
+    #[scope("files:admin", implies = "*")]
+    Admin,
+}
+
 fn main() {}

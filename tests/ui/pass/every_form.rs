@@ -53,6 +53,11 @@ fn h() {}
 #[get("/i")]
 fn i() {}
 
+// Three different claims: a member named with a dot is not a path.
+#[protected(claim(a."b.c" = "x", a.b.c = "y", "a.b" = "z"))]
+#[get("/k")]
+fn k() {}
+
 #[derive(jwt_guard::Scopes)]
 enum FileScope {
     #[scope("files:read")]
@@ -70,7 +75,7 @@ enum FileScope {
 fn j() {}
 
 fn main() {
-    let _ = routes![a, b, c, d, e, f, g, h, i, j];
+    let _ = routes![a, b, c, d, e, f, g, h, i, j, k];
     let _ = protect(policy!(bound = "dpop"), routes![a]);
     let _ = protect(policy!(scope = "read"), routes![a]);
     let _ = protect(policy!(claims = AppClaims, claim(role = "admin")), routes![a]);

@@ -50,3 +50,21 @@ fn scopes_are_split_on_spaces_or_read_from_an_array_exactly() {
     assert!(scopes_of(json!({"scope": "read"}), ScopeClaim::Scp).unwrap().is_empty());
     assert_eq!(scopes_of(json!({"scp": [1]}), ScopeClaim::Scp), Err(TokenProblem::MistypedClaim("scp")));
 }
+
+#[test]
+fn roles_are_read_by_claim_name_or_by_json_pointer() {
+    let claims = json!({
+        "roles": "admin",
+        "realm_access": { "roles": ["reader", "writer", 7] },
+        "https://x.test/roles": ["editor"],
+        "a/b": { "~k": "escaped" },
+        "level": 5,
+    });
+    let places = ["roles", "/realm_access/roles", "https://x.test/roles", "/a~1b/~0k", "/missing/roles", "level"];
+    let places: Vec<String> = places.into_iter().map(Into::into).collect();
+    assert_eq!(
+        roles(claims.as_object().unwrap(), &places),
+        ["admin", "reader", "writer", "editor", "escaped"],
+        "strings and arrays of strings; numbers and missing places give none"
+    );
+}
