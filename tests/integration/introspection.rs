@@ -9,9 +9,11 @@
 
 use std::time::Duration;
 
+use jsonwebtoken::Header;
 use jwt_guard::{JwtGuard, Token, protected};
 use jwt_guard_tests::{
-    INTROSPECTION_CLIENT, KeyServer, OidcProvider, TestKey, call, claims_for, free_port, mint, quiet_figment,
+    INTROSPECTION_CLIENT, KeyServer, OidcProvider, TestKey, call, claims_for, free_port, mint, mint_with_header, now,
+    quiet_figment,
 };
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
@@ -178,7 +180,7 @@ fn key_server_issuer(server: &KeyServer, extra: Value) -> Value {
 }
 
 #[rocket::async_test]
-async fn answers_that_are_not_what_was_asked_for_are_refused() {
+async fn answers_are_checked_and_dotted_opaque_tokens_asked_about() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
     let of_type = |token_type: &str| {
@@ -188,8 +190,11 @@ async fn answers_that_are_not_what_was_asked_for_are_refused() {
     };
     server.set_introspection("an-access-token", of_type("Bearer"));
     server.set_introspection("a-refresh-token", of_type("refresh_token"));
+    // Ory Hydra's opaque tokens have a dot: not a JWS for all that.
+    server.set_introspection("ory_at_hXs2t6Xq.bX1oUq3Rw", of_type("bearer"));
     let client = app(key_server_issuer(&server, json!({})), json!({})).await;
     assert_eq!(call(&client, "/reports", &[&bearer("an-access-token")]).await.status, 200);
+    assert_eq!(call(&client, "/reports", &[&bearer("ory_at_hXs2t6Xq.bX1oUq3Rw")]).await.status, 200);
     let refused = call(&client, "/reports", &[&bearer("a-refresh-token")]).await;
     assert_eq!(
         (refused.status, refused.body["error_description"].clone()),
@@ -202,6 +207,37 @@ async fn answers_that_are_not_what_was_asked_for_are_refused() {
         (401, json!("the token is not active")),
         "a plain answer where a signed one was asked for"
     );
+}
+
+#[rocket::async_test]
+async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    let signed = |key: TestKey, typ: &str, iss: &str, aud: &str| {
+        let mut header = Header::new(key.alg());
+        (header.kid, header.typ) = (Some(key.kid()), Some(typ.to_owned()));
+        let claims = json!({ "iss": iss, "aud": aud, "iat": now(), "token_introspection": active });
+        Value::String(mint_with_header(key, &header, &claims))
+    };
+    let (issuer, client_id) = (server.base(), INTROSPECTION_CLIENT.0);
+    let cases = [
+        ("good", signed(TestKey::RsaA, "token-introspection+jwt", issuer, client_id), 200),
+        ("media type", signed(TestKey::RsaA, "application/token-introspection+jwt", issuer, client_id), 200),
+        ("typ JWT", signed(TestKey::RsaA, "JWT", issuer, client_id), 401),
+        ("another iss", signed(TestKey::RsaA, "token-introspection+jwt", "https://evil.test", client_id), 401),
+        ("another aud", signed(TestKey::RsaA, "token-introspection+jwt", issuer, "another-client"), 401),
+        ("unknown key", signed(TestKey::RsaOther, "token-introspection+jwt", issuer, client_id), 401),
+        ("not a JWS", json!("not.a.jws"), 401),
+    ];
+    let token = |case: &str| format!("opaque-{}", case.replace(' ', "-"));
+    for (case, answer, _) in &cases {
+        server.set_introspection(&token(case), answer.clone());
+    }
+    let client = app(key_server_issuer(&server, json!({ "signed_introspection": true })), json!({})).await;
+    for (case, _, status) in cases {
+        let seen = call(&client, "/reports", &[&bearer(&token(case))]).await;
+        assert_eq!(seen.status, status, "{case}: {}", seen.body);
+    }
 }
 
 #[rocket::async_test]

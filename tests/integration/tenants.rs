@@ -108,6 +108,30 @@ async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
 }
 
 #[rocket::async_test]
+async fn a_tenant_that_left_the_cache_has_its_tokens_verified_afresh() {
+    let mut servers = Vec::new();
+    for _ in 0..5 {
+        servers.push(KeyServer::start(&[TestKey::RsaA]).await);
+    }
+    let tenants: Vec<String> = servers.iter().map(|server| server.port().to_string()).collect();
+    let small = json!({ "tenant_cache_size": 2, "tenant_discoveries": 10 });
+    let client = Client::tracked(app_with("http://127.0.0.1:{tenant}", json!(tenants), None, small)).await.unwrap();
+    let tokens: Vec<String> =
+        servers.iter().map(|server| bearer(&mint(TestKey::RsaA, &claims_for(server.base())))).collect();
+    for token in &tokens {
+        assert_eq!(call(&client, "/whoami", &[token]).await.status, 200, "verified, then cached");
+    }
+    // The second tenant has left the cache of two for the later ones; it
+    // withdraws its key meanwhile, and nothing refreshes its keys.
+    servers[1].set_keys(vec![TestKey::RsaOther.jwk()]);
+    let refused = call(&client, "/whoami", &[&tokens[1]]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token's signing key is not known"))
+    );
+}
+
+#[rocket::async_test]
 async fn ten_thousand_made_up_tenants_cost_at_most_the_configured_discoveries() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let template = format!("{}/{{tenant}}", server.base());

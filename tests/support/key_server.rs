@@ -218,20 +218,24 @@ async fn discovery(state: &State<Arc<ServerState>>) -> KeyAnswer {
 }
 
 /// The introspection endpoint: the answer set for the form's `token`, for
-/// the client `rs-client` with its secret in HTTP Basic.
+/// the client `rs-client` with its secret in HTTP Basic. An answer set as
+/// a JSON string is sent as a signed answer (RFC 9701), as it is.
 #[rocket::post("/introspect", data = "<form>")]
 fn introspect(
     form: rocket::form::Form<std::collections::HashMap<String, String>>,
     authorization: BasicCredentials,
     state: &State<Arc<ServerState>>,
-) -> (Status, rocket::serde::json::Json<Value>) {
+) -> (Status, (ContentType, String)) {
     let (client_id, secret) = &authorization.0;
     if (client_id.as_str(), secret.as_str()) != INTROSPECTION_CLIENT {
-        return (Status::Unauthorized, rocket::serde::json::Json(json!({ "error": "invalid_client" })));
+        return (Status::Unauthorized, (ContentType::JSON, json!({ "error": "invalid_client" }).to_string()));
     }
     let token = form.get("token").cloned().unwrap_or_default();
     let answer = state.introspection.lock().expect("lock").get(&token).cloned();
-    (Status::Ok, rocket::serde::json::Json(answer.unwrap_or_else(|| json!({ "active": false }))))
+    match answer.unwrap_or_else(|| json!({ "active": false })) {
+        Value::String(signed) => (Status::Ok, (ContentType::new("application", "token-introspection+jwt"), signed)),
+        plain => (Status::Ok, (ContentType::JSON, plain.to_string())),
+    }
 }
 
 /// Any other path: counted, and not found.

@@ -42,10 +42,17 @@ impl CompactParts<'_> {
     }
 }
 
-/// Whether `token` has the shape of a compact JWS (or JWE): dot-separated
-/// parts. Anything else is an opaque token, for introspection.
+/// Whether `token` has the shape of a compact JWS (or JWE): three (or
+/// five) dot-separated parts, the first a base64url JSON object. Anything
+/// else is an opaque token, for introspection, dots or not (Ory Hydra's
+/// `ory_at_...` tokens have one).
 pub(crate) fn is_jws(token: &str) -> bool {
-    token.contains('.')
+    let dots = token.bytes().filter(|byte| *byte == b'.').count();
+    let header = token.split('.').next().unwrap_or_default();
+    (dots == 2 || dots == 4)
+        && URL_SAFE_NO_PAD
+            .decode(header)
+            .is_ok_and(|bytes| bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{'))
 }
 
 /// Splits a token into its parts.

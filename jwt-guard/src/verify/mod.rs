@@ -225,7 +225,12 @@ impl Verifier {
         let cache = self.cache.as_ref().filter(|_| token.len() <= self.max_token_bytes)?;
         let hit = cache.get(token, clock::unix_now())?;
         let header = hit.token.header()?;
-        if hit.issuer.get(&self.issuers).keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
+        let kept = match &hit.issuer {
+            IssuerRef::Configured(_) => true,
+            IssuerRef::Resolved(issuer) => self.tenants.still_kept(issuer),
+        };
+        if kept
+            && hit.issuer.get(&self.issuers).keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
             && !self.revoked.revokes(hit.token.claims())
         {
             return Some(hit.token);

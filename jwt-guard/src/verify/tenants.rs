@@ -107,18 +107,33 @@ struct Budget {
     used: u32,
     limit: u32,
     window: Duration,
+    /// Whether a refusal was logged in this window: one line per window,
+    /// however long a flood lasts.
+    logged: bool,
+}
+
+/// What the budget says to a new issuer.
+#[derive(Debug, PartialEq, Eq)]
+enum Admission {
+    Admitted,
+    /// Refused; the first refusal of a window is to be logged.
+    Refused {
+        log: bool,
+    },
 }
 
 impl Budget {
     /// Takes one admission, if any is left at `now`.
-    fn take(&mut self, now: Instant) -> bool {
+    fn take(&mut self, now: Instant) -> Admission {
         if now.saturating_duration_since(self.started) >= self.window {
-            self.started = now;
-            self.used = 0;
+            *self = Self { started: now, used: 0, logged: false, ..*self };
         }
-        let left = self.used < self.limit;
-        self.used += u32::from(left);
-        left
+        if self.used < self.limit {
+            self.used += 1;
+            return Admission::Admitted;
+        }
+        let log = !std::mem::replace(&mut self.logged, true);
+        Admission::Refused { log }
     }
 }
 
@@ -147,7 +162,7 @@ impl Tenants {
             templates,
             resolver: None,
             known: Cache::new(usize::try_from(capacity).unwrap_or(usize::MAX)),
-            budget: Mutex::new(Budget { started: Instant::now(), used: 0, limit: discoveries, window }),
+            budget: Mutex::new(Budget { started: Instant::now(), used: 0, limit: discoveries, window, logged: false }),
             fetcher,
             refetch_cooldown,
         }
@@ -195,6 +210,13 @@ impl Tenants {
         }
     }
 
+    /// Whether `issuer` is still the one kept for its `iss`. One that left
+    /// the cache is no longer refreshed, so its tokens must not be served
+    /// from the cache of verified tokens.
+    pub(super) fn still_kept(&self, issuer: &Arc<Issuer>) -> bool {
+        self.known.peek(&issuer.iss).is_some_and(|kept| Arc::ptr_eq(&kept, issuer))
+    }
+
     /// The issuer of tokens that say `iss`, if a template admits it or the
     /// resolver names it, and, for a new one, the budget allows.
     pub(super) async fn resolve(&self, iss: &str) -> Option<Arc<Issuer>> {
@@ -206,8 +228,14 @@ impl Tenants {
             Err(guard) => guard,
         };
         let (settings, tenant) = self.settings_for(iss).await?;
-        if !self.budget.lock().unwrap_or_else(PoisonError::into_inner).take(Instant::now()) {
-            log::warn!("jwt-guard: refusing the new issuer `{iss}`: `tenant_discoveries` are used up for now");
+        let admission = self.budget.lock().unwrap_or_else(PoisonError::into_inner).take(Instant::now());
+        if let Admission::Refused { log } = admission {
+            if log {
+                log::warn!(
+                    "jwt-guard: refusing new issuers such as `{iss}`: `tenant_discoveries` are used up until the \
+                     `refetch_cooldown` ends (logged once per cooldown)"
+                );
+            }
             return None;
         }
         let issuer = Issuer::new(settings, &self.fetcher, self.refetch_cooldown, Some(tenant.into()))
@@ -253,5 +281,23 @@ impl Tenants {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_admits_its_limit_per_window_and_logs_one_refusal_each() {
+        let start = Instant::now();
+        let window = Duration::from_secs(10);
+        let mut budget = Budget { started: start, used: 0, limit: 2, window, logged: false };
+        assert_eq!([budget.take(start), budget.take(start)], [Admission::Admitted, Admission::Admitted]);
+        assert_eq!(budget.take(start), Admission::Refused { log: true });
+        assert_eq!(budget.take(start + Duration::from_secs(9)), Admission::Refused { log: false });
+        assert_eq!(budget.take(start + window), Admission::Admitted, "a new window");
+        budget.take(start + window);
+        assert_eq!(budget.take(start + window), Admission::Refused { log: true }, "logged again in the new window");
     }
 }

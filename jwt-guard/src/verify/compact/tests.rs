@@ -59,3 +59,13 @@ fn claims_must_be_one_object_with_unique_members() {
     let padded = format!("{}=", encode(&json!({"a": 1})));
     assert!(decode_claims(&padded).is_err());
 }
+
+#[test]
+fn only_jose_shaped_tokens_are_jws_and_the_rest_is_opaque() {
+    let header = encode(&serde_json::json!({ "alg": "ES256" }));
+    assert!(is_jws(&format!("{header}.e30.c2ln")));
+    assert!(is_jws(&format!("{header}.a.b.c.d")), "a JWE, to be refused as such");
+    for opaque in ["2YotnFZFEjr1zCsicMWpAA", "ory_at_hXs2t6.bX1oUq3", "a.b.c", "e30", ".."] {
+        assert!(!is_jws(opaque), "{opaque}");
+    }
+}
