@@ -143,35 +143,33 @@ fn satisfier_table(cx: &Ctxt, scopes: &[Declared]) -> TokenStream {
     // scope by design, and is left out); and a scope that implies a
     // wildcard scope, which implies it again.
     for (start, scope) in scopes.iter().enumerate().filter(|(index, _)| !wildcards[*index]) {
+        // `via[b] = Some(a)`: the search reached `b` from `a`.
+        let mut via: Vec<Option<usize>> = vec![None; scopes.len()];
         let mut stack = vec![start];
-        let mut seen = vec![false; scopes.len()];
-        while let Some(at) = stack.pop() {
+        'search: while let Some(at) = stack.pop() {
             for &next in &edges[at] {
-                if wildcards[next] {
-                    cx.error(
-                        scope.name.span(),
-                        format!(
-                            "`{}` implies `{}`, which implies every scope, `{}` included: \
-                             implications cannot form a cycle",
-                            scope.variant, scopes[next].variant, scope.variant
-                        ),
-                    );
-                    stack.clear();
-                    break;
+                let closing = if wildcards[next] {
+                    Some(format!(", which implies every scope, `{}` included", scope.variant))
+                } else {
+                    (next == start).then(String::new)
+                };
+                if let Some(closing) = closing {
+                    let mut path = vec![next, at];
+                    while let Some(before) = via[*path.last().unwrap_or(&start)] {
+                        path.push(before);
+                    }
+                    path.reverse();
+                    let mut chain = format!("`{}`", scopes[path[0]].variant);
+                    for (index, step) in path.iter().skip(1).enumerate() {
+                        let verb = if index == 0 { " implies" } else { ", which implies" };
+                        chain.push_str(&format!("{verb} `{}`", scopes[*step].variant));
+                    }
+                    let message = format!("{chain}{closing}: implications cannot form a cycle");
+                    cx.error(scope.name.span(), message);
+                    break 'search;
                 }
-                if next == start {
-                    cx.error(
-                        scope.name.span(),
-                        format!(
-                            "the scopes that `{}` implies imply it again: implications cannot form a cycle",
-                            scope.variant
-                        ),
-                    );
-                    stack.clear();
-                    break;
-                }
-                if !seen[next] {
-                    seen[next] = true;
+                if next != start && via[next].is_none() {
+                    via[next] = Some(at);
                     stack.push(next);
                 }
             }

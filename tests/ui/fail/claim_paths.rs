@@ -29,4 +29,8 @@ fn json_segment_in_typed_path() {}
 #[get("/quoted")]
 fn quote_in_a_segment() {}
 
+#[protected(claim(realm_access.1 = "admin"))]
+#[get("/number")]
+fn number_in_a_path() {}
+
 fn main() {}

@@ -9,4 +9,8 @@ fn empty_any() {}
 #[get("/b")]
 fn empty_all() {}
 
+#[protected(acr(), any_role())]
+#[get("/c")]
+fn empty_acr_and_roles() {}
+
 fn main() {}
