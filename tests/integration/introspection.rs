@@ -91,26 +91,34 @@ async fn opaque_tokens_are_introspected_and_policies_apply_to_them() {
 #[rocket::async_test]
 async fn the_api_may_prove_itself_with_a_private_key_instead_of_a_secret() {
     let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
-    let with_key = |key: TestKey| {
+    let with_key = |key: TestKey, audience: Option<String>| {
         json!({
             "issuer": provider.issuer(),
             "audience": OPAQUE_RESOURCE,
             "client_id": "rs-key-client",
             "client_key_file": key.pem_path(),
+            "client_assertion_audience": audience,
         })
     };
     let token = bearer(&provider.token("read", OPAQUE_RESOURCE).await);
-    let client = app(with_key(OidcProvider::CLIENT_KEY), json!({})).await;
+    let client = app(with_key(OidcProvider::CLIENT_KEY, None), json!({})).await;
     let served = call(&client, "/reports", &[&token]).await;
     assert_eq!(served.status, 200, "the provider knew the client by its signed assertion: {}", served.body);
-    let stranger = app(with_key(TestKey::RsaOther), json!({})).await;
-    let refused = call(&stranger, "/reports", &[&token]).await;
-    assert_eq!(
-        (refused.status, refused.body["error"].clone()),
-        (503, json!("temporarily_unavailable")),
-        "the provider refuses an assertion signed by a key it does not know"
-    );
-    assert_eq!(provider.hits().await.introspection, 2);
+    let endpoint = Some(format!("{}/token/introspection", provider.issuer()));
+    let for_the_endpoint = app(with_key(OidcProvider::CLIENT_KEY, endpoint), json!({})).await;
+    assert_eq!(call(&for_the_endpoint, "/reports", &[&token]).await.status, 200, "an assertion for the endpoint");
+    for (case, key, audience) in [
+        ("a key it does not know", TestKey::RsaOther, None),
+        ("an assertion for another audience", OidcProvider::CLIENT_KEY, Some("https://elsewhere.test".to_owned())),
+    ] {
+        let refused = call(&app(with_key(key, audience), json!({})).await, "/reports", &[&token]).await;
+        assert_eq!(
+            (refused.status, refused.body["error"].clone()),
+            (503, json!("temporarily_unavailable")),
+            "the provider refuses {case}"
+        );
+    }
+    assert_eq!(provider.hits().await.introspection, 4);
 }
 
 #[rocket::async_test]

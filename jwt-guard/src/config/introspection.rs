@@ -49,8 +49,9 @@ pub(crate) enum ClientCredential {
     /// A shared secret, sent with HTTP Basic (`client_secret_basic`).
     Secret(String),
     /// A private key that signs an assertion for each request
-    /// (`private_key_jwt`, RFC 7523), under the `kid` the issuer knows.
-    PrivateKey { key: Box<SigningKey>, kid: String },
+    /// (`private_key_jwt`, RFC 7523), under the `kid` the issuer knows,
+    /// for `audience` (`None`: the issuer identifier).
+    PrivateKey { key: Box<SigningKey>, kid: String, audience: Option<String> },
 }
 
 /// Two credentials are the same if their secrets are, or their keys have
@@ -59,9 +60,10 @@ impl PartialEq for ClientCredential {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Self::Secret(a), Self::Secret(b)) => a == b,
-            (Self::PrivateKey { key: a, kid: a_kid }, Self::PrivateKey { key: b, kid: b_kid }) => {
-                a.kid() == b.kid() && a_kid == b_kid
-            }
+            (
+                Self::PrivateKey { key: a, kid: a_kid, audience: a_audience },
+                Self::PrivateKey { key: b, kid: b_kid, audience: b_audience },
+            ) => a.kid() == b.kid() && a_kid == b_kid && a_audience == b_audience,
             _ => false,
         }
     }
@@ -74,9 +76,12 @@ impl fmt::Debug for ClientCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Secret(_) => f.write_str("Secret(..)"),
-            Self::PrivateKey { key, kid } => {
-                f.debug_struct("PrivateKey").field("algorithm", &key.algorithm()).field("kid", kid).finish()
-            }
+            Self::PrivateKey { key, kid, audience } => f
+                .debug_struct("PrivateKey")
+                .field("algorithm", &key.algorithm())
+                .field("kid", kid)
+                .field("audience", audience)
+                .finish(),
         }
     }
 }
@@ -95,6 +100,7 @@ impl IssuerConfig {
             check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
             check(self.client_key_algorithm.is_none(), &key("client_key_algorithm"), NEEDS_KEY_FILE)?;
             check(self.client_key_id.is_none(), &key("client_key_id"), NEEDS_KEY_FILE)?;
+            check(self.client_assertion_audience.is_none(), &key("client_assertion_audience"), NEEDS_KEY_FILE)?;
             return Ok(None);
         }
         let client_id = self.client_id.clone().filter(|id| !id.is_empty());
@@ -104,6 +110,7 @@ impl IssuerConfig {
             (Some(secret), None) if !secret.is_empty() => {
                 check(self.client_key_algorithm.is_none(), &key("client_key_algorithm"), NEEDS_KEY_FILE)?;
                 check(self.client_key_id.is_none(), &key("client_key_id"), NEEDS_KEY_FILE)?;
+                check(self.client_assertion_audience.is_none(), &key("client_assertion_audience"), NEEDS_KEY_FILE)?;
                 ClientCredential::Secret(secret.clone())
             }
             (None, Some(path)) => self.client_key(path, &key)?,
@@ -157,7 +164,13 @@ impl IssuerConfig {
             Some(kid) => kid.clone(),
             None => private.kid().to_owned(),
         };
-        Ok(ClientCredential::PrivateKey { key: Box::new(private), kid })
+        let audience = self.client_assertion_audience.clone();
+        check(
+            audience.as_ref().is_none_or(|audience| !audience.is_empty()),
+            &key("client_assertion_audience"),
+            "must not be empty",
+        )?;
+        Ok(ClientCredential::PrivateKey { key: Box::new(private), kid, audience })
     }
 }
 

@@ -94,6 +94,11 @@ pub struct IssuerConfig {
     /// thumbprint.
     #[serde(default)]
     pub client_key_id: Option<String>,
+    /// The `aud` of the assertions signed with `client_key_file`. Default:
+    /// the issuer identifier, as draft-ietf-oauth-rfc7523bis requires;
+    /// some providers (Okta) want the URL of the endpoint instead.
+    #[serde(default)]
+    pub client_assertion_audience: Option<String>,
     /// Where to introspect tokens. Default: the `introspection_endpoint`
     /// of the issuer's discovery document.
     #[serde(default)]
@@ -135,6 +140,7 @@ impl IssuerConfig {
             client_key_file: None,
             client_key_algorithm: None,
             client_key_id: None,
+            client_assertion_audience: None,
             introspection_endpoint: None,
             introspect: IntrospectMode::default(),
             signed_introspection: false,

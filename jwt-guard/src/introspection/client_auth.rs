@@ -29,12 +29,12 @@ pub(crate) enum ClientAuthentication<'a> {
 impl<'a> ClientAuthentication<'a> {
     /// The authentication of `client_id` with `credential` at the issuer
     /// whose identifier is `issuer`: the audience of an assertion, as
-    /// draft-ietf-oauth-rfc7523bis requires.
+    /// draft-ietf-oauth-rfc7523bis requires, unless configured otherwise.
     pub(crate) fn new(client_id: &'a str, credential: &'a ClientCredential, issuer: &str) -> Result<Self, String> {
         match credential {
             ClientCredential::Secret(secret) => Ok(Self::Basic { client_id, secret }),
-            ClientCredential::PrivateKey { key, kid } => {
-                let assertion = assertion(client_id, key, kid, issuer)?;
+            ClientCredential::PrivateKey { key, kid, audience } => {
+                let assertion = assertion(client_id, key, kid, audience.as_deref().unwrap_or(issuer))?;
                 Ok(Self::Form([
                     ("client_id", client_id.to_owned()),
                     ("client_assertion_type", JWT_BEARER.to_owned()),
@@ -100,7 +100,7 @@ mod tests {
             ClientAuthentication::Basic { client_id: "rs", secret: "s3cret" }
         ));
         let key = SigningKey::generate(Algorithm::ES256).unwrap();
-        let credential = ClientCredential::PrivateKey { key: Box::new(key), kid: "rs-key-1".into() };
+        let credential = ClientCredential::PrivateKey { key: Box::new(key), kid: "rs-key-1".into(), audience: None };
         let fields = |authentication| match authentication {
             ClientAuthentication::Form(fields) => fields,
             ClientAuthentication::Basic { .. } => panic!("a key is never sent as a secret"),
@@ -116,5 +116,11 @@ mod tests {
         assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), ASSERTION_LIFETIME);
         let second_claims = decoded(second[2].1.split('.').nth(1).unwrap());
         assert_ne!(claims["jti"], second_claims["jti"], "each assertion has its own jti");
+
+        let endpoint = "https://idp.test/oauth2/v1/introspect";
+        let key = Box::new(SigningKey::generate(Algorithm::ES256).unwrap());
+        let for_okta = ClientCredential::PrivateKey { key, kid: "rs-key-1".into(), audience: Some(endpoint.into()) };
+        let fields = fields(ClientAuthentication::new("rs", &for_okta, "https://idp.test").unwrap());
+        assert_eq!(decoded(fields[2].1.split('.').nth(1).unwrap())["aud"], endpoint, "the configured audience");
     }
 }

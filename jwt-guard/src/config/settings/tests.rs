@@ -196,6 +196,9 @@ fn templates_and_introspection_name_what_is_missing() {
         problem(&with_issuer(kid_only)),
         ("issuers.idp.client_key_id".into(), "goes with `client_key_file`".into())
     );
+    let mut audience_only = IssuerConfig::new("https://idp.test/", "api").introspection("rs", "secret");
+    audience_only.client_assertion_audience = Some("https://idp.test/introspect".into());
+    assert_eq!(problem(&with_issuer(audience_only)).0, "issuers.idp.client_assertion_audience");
     let mut hmac = IssuerConfig::new("https://idp.test/", "api").introspection_with_key("rs", "rs.pem");
     hmac.client_key_algorithm = Some("HS256".into());
     assert_eq!(
