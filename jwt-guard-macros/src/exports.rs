@@ -64,7 +64,6 @@ exports! {
         _Bound => Bound,
         _require_binding => require_binding,
         _require_authentication => require_authentication,
-        _all_roles => all_roles,
         _any_role => any_role,
         _all_scope_sets => all_scope_sets,
         _any_scope_set => any_scope_set,

@@ -227,8 +227,8 @@ impl JwtGuard {
         // A login right after its subject was revoked, in the same second,
         // must not fall under the revocation: it starts at the cutoff.
         let issued_at = self.revocations().subject_revoked_before(&grant.subject).map_or(now, |before| before.max(now));
+        let issuance = Issuance { issued_at, auth_time: now };
         let Some(lifetime) = issuer.settings().refresh_expires_in else {
-            let issuance = Issuance { issued_at, auth_time: now };
             return Ok(issuer.access_tokens(grant, None, issuance, None, confirmation.as_ref())?);
         };
         let stored = SessionGrant { grant: grant.clone(), cnf: confirmation, auth_time: now };
@@ -241,7 +241,6 @@ impl JwtGuard {
         };
         let refresh = refresh_token()?;
         self.store().start_family(&family, &digest(&refresh)).await?;
-        let issuance = Issuance { issued_at, auth_time: now };
         Ok(issuer.access_tokens(grant, Some(&family.id), issuance, Some(refresh), stored.cnf.as_ref())?)
     }
 

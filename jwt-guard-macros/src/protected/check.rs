@@ -130,7 +130,7 @@ impl Walk<'_> {
             ast::Requirement::Check(path) => Requirement::Check(path),
             ast::Requirement::Role(role) => {
                 check_quoted_value(self.cx, &role, "a role");
-                Requirement::AllRoles(vec![role])
+                Requirement::AnyRole(vec![role])
             }
             ast::Requirement::AnyRole(roles) => {
                 for role in &roles {

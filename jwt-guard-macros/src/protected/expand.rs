@@ -20,8 +20,8 @@ use super::route::DeclaredRoute;
 use crate::exports::{
     _AsyncCheck, _AuthError, _Bound, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial,
     _Err, _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
-    _all_roles, _all_scope_sets, _all_scopes, _any_role, _any_scope, _any_scope_set, _check, _check_issuer_name,
-    _claim, _claim_by_name, _claim_name_hash, _issuer, _json_claim, _json_claim_path, _panic, _require_authentication,
+    _all_scope_sets, _all_scopes, _any_role, _any_scope, _any_scope_set, _check, _check_issuer_name, _claim,
+    _claim_by_name, _claim_name_hash, _issuer, _json_claim, _json_claim_path, _panic, _require_authentication,
     _require_binding,
 };
 
@@ -217,7 +217,6 @@ impl Locals {
         match requirement {
             Requirement::AllScopes(scopes) => self.scopes(scopes, false),
             Requirement::AnyScope(scopes) => self.scopes(scopes, true),
-            Requirement::AllRoles(roles) => quote!(#_all_roles(#token, &[#(#roles),*])),
             Requirement::AnyRole(roles) => quote!(#_any_role(#token, &[#(#roles),*])),
             Requirement::Claims(claims) => self.every(claims.iter().map(|claim| self.claim(claim)).collect()),
             Requirement::Issuer(name) => quote!(#_issuer(#token, #name)),

@@ -82,8 +82,6 @@ pub(crate) enum Requirement {
     Claims(Vec<Claim>),
     /// The token comes from the configured issuer of this name.
     Issuer(LitStr),
-    /// The token grants every role.
-    AllRoles(Vec<LitStr>),
     /// The token grants at least one role.
     AnyRole(Vec<LitStr>),
     /// The app's function, `fn(&Token) -> bool` or an async one, accepts
@@ -175,7 +173,7 @@ fn ways_of(requirement: &Requirement) -> Vec<Way<'_>> {
         Requirement::Issuer(name) => vec![Way { issuer: Some(name), scopes: Vec::new() }],
         Requirement::Any(requirements) => requirements.iter().flat_map(ways_of).collect(),
         Requirement::All(requirements) => every_of(requirements),
-        Requirement::Claims(_) | Requirement::Check(_) | Requirement::AllRoles(_) | Requirement::AnyRole(_) => {
+        Requirement::Claims(_) | Requirement::Check(_) | Requirement::AnyRole(_) => {
             vec![Way::default()]
         }
     }

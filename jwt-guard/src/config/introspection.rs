@@ -95,24 +95,21 @@ impl IssuerConfig {
         discovery: Url,
     ) -> Result<Option<IntrospectionSettings>, ConfigError> {
         let key = |field: &str| format!("issuers.{name}.{field}");
-        if self.client_id.is_none() && self.client_secret.is_none() && self.client_key_file.is_none() {
-            check(self.introspection_endpoint.is_none(), &key("introspection_endpoint"), NEEDS_CREDENTIALS)?;
-            check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
+        if self.client_key_file.is_none() {
             check(self.client_key_algorithm.is_none(), &key("client_key_algorithm"), NEEDS_KEY_FILE)?;
             check(self.client_key_id.is_none(), &key("client_key_id"), NEEDS_KEY_FILE)?;
             check(self.client_assertion_audience.is_none(), &key("client_assertion_audience"), NEEDS_KEY_FILE)?;
+        }
+        if self.client_id.is_none() && self.client_secret.is_none() && self.client_key_file.is_none() {
+            check(self.introspection_endpoint.is_none(), &key("introspection_endpoint"), NEEDS_CREDENTIALS)?;
+            check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
             return Ok(None);
         }
         let client_id = self.client_id.clone().filter(|id| !id.is_empty());
         let client_id =
             client_id.ok_or_else(|| ConfigError { key: key("client_id"), problem: NEEDS_CLIENT_ID.into() })?;
         let credential = match (&self.client_secret, &self.client_key_file) {
-            (Some(secret), None) if !secret.is_empty() => {
-                check(self.client_key_algorithm.is_none(), &key("client_key_algorithm"), NEEDS_KEY_FILE)?;
-                check(self.client_key_id.is_none(), &key("client_key_id"), NEEDS_KEY_FILE)?;
-                check(self.client_assertion_audience.is_none(), &key("client_assertion_audience"), NEEDS_KEY_FILE)?;
-                ClientCredential::Secret(secret.clone())
-            }
+            (Some(secret), None) if !secret.is_empty() => ClientCredential::Secret(secret.clone()),
             (None, Some(path)) => self.client_key(path, &key)?,
             _ => return Err(ConfigError { key: key("client_secret"), problem: ONE_CREDENTIAL.into() }),
         };

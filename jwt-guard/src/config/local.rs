@@ -239,7 +239,7 @@ impl LocalIssuerSettings {
             keys: KeyLocation::Inline(KeySet::new(keys)),
             algorithms: AlgorithmSet::only(self.signing.algorithm()),
             scope_claim: ScopeClaim::Scope,
-            roles: vec!["roles".into()],
+            roles: vec![vec!["roles".into()]],
             redirects: RedirectPolicy { hosts: Vec::new(), allow_http: false },
             token_type: Some(TokenType::AtJwt),
             max_lifetime: None,

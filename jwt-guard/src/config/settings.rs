@@ -82,8 +82,9 @@ pub(crate) struct IssuerSettings {
     pub(crate) keys: KeyLocation,
     pub(crate) algorithms: AlgorithmSet,
     pub(crate) scope_claim: ScopeClaim,
-    /// Where roles are kept: claim names, or JSON Pointers.
-    pub(crate) roles: Vec<String>,
+    /// Where roles are kept: each place as the members to walk from the
+    /// claims (a claim name is a walk of one).
+    pub(crate) roles: Vec<Vec<String>>,
     /// Where redirects of remote key URLs may lead.
     pub(crate) redirects: RedirectPolicy,
     /// The `typ` its tokens must declare, if any.
@@ -340,13 +341,13 @@ impl IssuerConfig {
         if let Some(lifetime) = self.max_lifetime {
             check_duration(lifetime, &key("max_lifetime"), true)?;
         }
-        for place in &self.roles_claim.0 {
-            check(
-                !place.is_empty() && (!place.starts_with('/') || is_json_pointer(place)),
-                &key("roles_claim"),
-                "each place is a claim name, or a JSON Pointer such as `/realm_access/roles` (`~0` for `~`, `~1` for `/`)",
-            )?;
-        }
+        let roles = self.roles_claim.0.iter().map(|place| claim_place(place)).collect::<Option<Vec<_>>>();
+        let roles = roles.ok_or_else(|| ConfigError {
+            key: key("roles_claim"),
+            problem: "each place is a claim name, or a JSON Pointer such as `/realm_access/roles` \
+                      (`~0` for `~`, `~1` for `/`)"
+                .into(),
+        })?;
         let discovery = discovery_url(&issuer_url);
         let introspection = self.introspection_settings(name, discovery)?;
         Ok(IssuerSettings {
@@ -356,7 +357,7 @@ impl IssuerConfig {
             keys,
             algorithms,
             scope_claim: self.scope_claim,
-            roles: self.roles_claim.0.clone(),
+            roles,
             redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
             token_type: self.token_type,
             max_lifetime: self.max_lifetime,
@@ -368,10 +369,15 @@ impl IssuerConfig {
     }
 }
 
-/// Whether `text` is a JSON Pointer (RFC 6901): each `~` escapes `0` or
-/// `1`.
-fn is_json_pointer(text: &str) -> bool {
-    text.split('~').skip(1).all(|after| after.starts_with(['0', '1']))
+/// The members to walk from a token's claims to `place`: a claim name, or
+/// a JSON Pointer (RFC 6901: `/` before each member, `~0` for `~`, `~1`
+/// for `/`); `None` if it is neither.
+fn claim_place(place: &str) -> Option<Vec<String>> {
+    let Some(pointer) = place.strip_prefix('/') else {
+        return (!place.is_empty()).then(|| vec![place.to_owned()]);
+    };
+    let escapes_ok = pointer.split('~').skip(1).all(|after| after.starts_with(['0', '1']));
+    escapes_ok.then(|| pointer.split('/').map(|member| member.replace("~1", "/").replace("~0", "~")).collect())
 }
 
 /// Parses a URL that keys are fetched from.

@@ -97,20 +97,20 @@ pub(crate) fn scopes(claims: &Map<String, Value>, claim: ScopeClaim) -> Result<V
     }
 }
 
-/// The roles in the places `roles` names: claim names, or JSON Pointers
-/// (RFC 6901). A string is one role; an array, a role per string.
-pub(crate) fn roles(claims: &Map<String, Value>, places: &[String]) -> Vec<String> {
+/// The roles in `places`, each the members to walk from the claims (an
+/// array is walked by index). A string is one role; an array, a role per
+/// string.
+pub(crate) fn roles(claims: &Map<String, Value>, places: &[Vec<String>]) -> Vec<String> {
     let mut roles = Vec::new();
     for place in places {
-        let found = match place.strip_prefix('/') {
-            None => claims.get(place),
-            Some(pointer) => {
-                let (first, rest) = pointer.split_once('/').map_or((pointer, ""), |(first, rest)| (first, rest));
-                let first = first.replace("~1", "/").replace("~0", "~");
-                let member = claims.get(&first);
-                if rest.is_empty() { member } else { member.and_then(|value| value.pointer(&format!("/{rest}"))) }
-            }
-        };
+        let mut members = place.iter();
+        let mut found = members.next().and_then(|first| claims.get(first));
+        for member in members {
+            found = found.and_then(|value| match value {
+                Value::Array(items) => member.parse::<usize>().ok().and_then(|index| items.get(index)),
+                _ => value.get(member),
+            });
+        }
         match found {
             Some(Value::String(role)) => roles.push(role.clone()),
             Some(Value::Array(items)) => roles.extend(items.iter().filter_map(Value::as_str).map(str::to_owned)),

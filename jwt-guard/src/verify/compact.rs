@@ -43,16 +43,14 @@ impl CompactParts<'_> {
 }
 
 /// Whether `token` has the shape of a compact JWS (or JWE): three (or
-/// five) dot-separated parts, the first a base64url JSON object. Anything
-/// else is an opaque token, for introspection, dots or not (Ory Hydra's
-/// `ory_at_...` tokens have one).
+/// five) dot-separated parts, the first a base64url JSON object (its first
+/// four characters decode to a `{`). Anything else is an opaque token, for
+/// introspection, dots or not (Ory Hydra's `ory_at_...` tokens have one).
 pub(crate) fn is_jws(token: &str) -> bool {
     let dots = token.bytes().filter(|byte| *byte == b'.').count();
     let header = token.split('.').next().unwrap_or_default();
-    (dots == 2 || dots == 4)
-        && URL_SAFE_NO_PAD
-            .decode(header)
-            .is_ok_and(|bytes| bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{'))
+    let start = header.get(..4).unwrap_or(header);
+    (dots == 2 || dots == 4) && URL_SAFE_NO_PAD.decode(start).is_ok_and(|bytes| bytes.first() == Some(&b'{'))
 }
 
 /// Splits a token into its parts.

@@ -28,7 +28,7 @@ pub(super) struct Issuer {
     /// The claim that carries scopes.
     pub(super) scope_claim: ScopeClaim,
     /// Where roles are kept.
-    pub(super) roles: Vec<String>,
+    pub(super) roles: Vec<Vec<String>>,
     /// The `typ` its access tokens must declare, if any.
     pub(super) token_type: Option<TokenType>,
     /// The longest `exp - iat` accepted, in seconds, if bounded.

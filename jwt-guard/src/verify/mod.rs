@@ -247,7 +247,7 @@ impl Verifier {
     /// included, would otherwise be that large and moved as it is polled.
     pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
         Box::pin(async move {
-            if !compact::is_jws(token) && self.introspects_opaque_tokens() {
+            if self.introspects_opaque_tokens() && !compact::is_jws(token) {
                 return self.verify_opaque(token).await;
             }
             let verified = self.verify_as(token).await?;

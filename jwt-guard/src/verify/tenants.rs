@@ -1,9 +1,11 @@
 //! Issuers resolved per request: the tenants of issuer templates
 //! (`issuer = "https://login.microsoftonline.com/{tenant}/v2.0"`), and those
-//! an app's [`IssuerResolver`] names. Each gets keys of its own, found by
-//! discovery; they are kept in a bounded cache, and new ones are admitted
-//! at most `tenant_discoveries` per `refetch_cooldown`, so that a flood of
-//! made-up `iss` values costs at most that many fetches.
+//! an app's [`IssuerResolver`] finds, under the names its `issuer_names`
+//! lists. Each gets keys of its own, found by discovery and refreshed in
+//! the background once fetched; they are kept in a bounded cache, and new
+//! ones are admitted at most `tenant_discoveries` per `refetch_cooldown`
+//! (one whose first fetch fails is not kept, so it pays again), so that a
+//! flood of made-up `iss` values costs at most that many fetches.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -71,6 +73,9 @@ pub struct ResolvedIssuer {
 /// issuer name that none of `configured` has.
 pub(super) fn check_resolver_names(resolver: &dyn IssuerResolver, configured: &[&str]) -> Result<(), ConfigError> {
     let error = |problem: String| ConfigError { key: "issuer_resolver".into(), problem };
+    if resolver.issuer_names().is_empty() {
+        return Err(error("`issuer_names` lists no name: list the names that `resolve` gives".into()));
+    }
     for name in resolver.issuer_names() {
         check_issuer_name(name).map_err(|problem| error(format!("`{name}`: {problem}")))?;
         if configured.contains(name) {
@@ -79,9 +84,6 @@ pub(super) fn check_resolver_names(resolver: &dyn IssuerResolver, configured: &[
                  a resolved issuer would pass for it; give them another name"
             )));
         }
-    }
-    if resolver.issuer_names().is_empty() {
-        return Err(error("`issuer_names` lists no name: list the names that `resolve` gives".into()));
     }
     Ok(())
 }
@@ -232,14 +234,14 @@ impl Tenants {
         if let Admission::Refused { log } = admission {
             if log {
                 log::warn!(
-                    "jwt-guard: refusing new issuers such as `{iss}`: `tenant_discoveries` are used up until the \
+                    "jwt-guard: refusing new issuers such as {iss:?}: `tenant_discoveries` are used up until the \
                      `refetch_cooldown` ends (logged once per cooldown)"
                 );
             }
             return None;
         }
         let issuer = Issuer::new(settings, &self.fetcher, self.refetch_cooldown, Some(tenant.into()))
-            .inspect_err(|error| log::error!("jwt-guard: resolving `{iss}`: {error}"))
+            .inspect_err(|error| log::error!("jwt-guard: resolving {iss:?}: {error}"))
             .ok()?;
         let issuer = Arc::new(issuer);
         if let IssuerKeys::Remote(keys) = &issuer.keys {
@@ -261,7 +263,7 @@ impl Tenants {
             let Some(tenant) = template.tenants.as_ref().and_then(|tenants| tenants.tenant_of(iss)) else { continue };
             return template
                 .for_tenant(iss, tenant)
-                .inspect_err(|problem| log::info!("jwt-guard: refusing the issuer `{iss}`: {problem}"))
+                .inspect_err(|problem| log::info!("jwt-guard: refusing the issuer {iss:?}: {problem}"))
                 .ok()
                 .map(|settings| (settings, tenant.to_owned()));
         }
@@ -269,7 +271,7 @@ impl Tenants {
         let ResolvedIssuer { name, tenant, config } = resolver.resolve(iss).await?;
         if config.issuer != iss || !resolver.issuer_names().contains(&name.as_str()) || config.tenants.is_some() {
             log::error!(
-                "jwt-guard: the issuer resolver answered for `{iss}` with another `issuer`, a name that its \
+                "jwt-guard: the issuer resolver answered for {iss:?} with another `issuer`, a name that its \
                  `issuer_names` does not list, or a template"
             );
             return None;
@@ -277,7 +279,7 @@ impl Tenants {
         match config.settings(&name, None) {
             Ok(settings) => Some((settings, tenant)),
             Err(error) => {
-                log::error!("jwt-guard: the issuer resolver's configuration for `{iss}`: {error}");
+                log::error!("jwt-guard: the issuer resolver's configuration for {iss:?}: {error}");
                 None
             }
         }

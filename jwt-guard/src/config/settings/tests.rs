@@ -221,3 +221,18 @@ fn templates_and_introspection_name_what_is_missing() {
     assert_eq!(introspection.endpoint, None, "found by discovery");
     assert_eq!(introspection.discovery.as_str(), "https://idp.test/.well-known/openid-configuration");
 }
+
+#[test]
+fn roles_claim_places_are_names_or_json_pointers() {
+    let place = |text: &str| claim_place(text);
+    assert_eq!(place("roles"), Some(vec!["roles".to_owned()]));
+    assert_eq!(place("https://x.test/roles"), Some(vec!["https://x.test/roles".to_owned()]), "a name with slashes");
+    assert_eq!(place("/realm_access/roles"), Some(vec!["realm_access".to_owned(), "roles".to_owned()]));
+    assert_eq!(place("/a~1b/~0k"), Some(vec!["a/b".to_owned(), "~k".to_owned()]));
+    for bad in ["", "/a~2b", "/a~"] {
+        assert_eq!(place(bad), None, "{bad:?}");
+    }
+    let mut bad = IssuerConfig::new("https://idp.test/", "api");
+    bad.roles_claim = ["/realm_access/~roles"].into();
+    assert_eq!(problem(&with_issuer(bad)).0, "issuers.idp.roles_claim");
+}

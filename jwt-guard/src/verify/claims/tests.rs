@@ -52,19 +52,28 @@ fn scopes_are_split_on_spaces_or_read_from_an_array_exactly() {
 }
 
 #[test]
-fn roles_are_read_by_claim_name_or_by_json_pointer() {
+fn roles_are_read_where_the_places_lead() {
     let claims = json!({
         "roles": "admin",
         "realm_access": { "roles": ["reader", "writer", 7] },
         "https://x.test/roles": ["editor"],
-        "a/b": { "~k": "escaped" },
+        "groups": [{ "name": "ops" }, ["first", "second"]],
         "level": 5,
     });
-    let places = ["roles", "/realm_access/roles", "https://x.test/roles", "/a~1b/~0k", "/missing/roles", "level"];
-    let places: Vec<String> = places.into_iter().map(Into::into).collect();
+    let places = [
+        vec!["roles"],
+        vec!["realm_access", "roles"],
+        vec!["https://x.test/roles"],
+        vec!["groups", "1"],
+        vec!["groups", "x"],
+        vec!["missing", "roles"],
+        vec!["level"],
+    ];
+    let places: Vec<Vec<String>> =
+        places.into_iter().map(|place| place.into_iter().map(Into::into).collect()).collect();
     assert_eq!(
         roles(claims.as_object().unwrap(), &places),
-        ["admin", "reader", "writer", "editor", "escaped"],
-        "strings and arrays of strings; numbers and missing places give none"
+        ["admin", "reader", "writer", "editor", "first", "second"],
+        "strings and arrays of strings, arrays walked by index; numbers and missing places give none"
     );
 }
