@@ -117,15 +117,45 @@ impl Parse for ScopeAttribute {
 /// `("files:read", &["files:read", "files:write"]), ...`. An implied scope
 /// that is not declared, and a cycle of implications, are errors.
 fn satisfier_table(cx: &Ctxt, scopes: &[Declared]) -> TokenStream {
+    let edges = implications(cx, scopes);
+    let wildcards: Vec<bool> =
+        scopes.iter().map(|scope| scope.implies.iter().any(|implied| implied.value() == "*")).collect();
+    // A cycle among explicit implications (a wildcard implies every other
+    // scope by design, and is left out); and a scope that implies a
+    // wildcard scope, which implies it again.
+    for (start, scope) in scopes.iter().enumerate().filter(|(index, _)| !wildcards[*index]) {
+        if let Some(path) = cycle_from(&edges, &wildcards, start) {
+            let mut chain = format!("`{}`", scope.variant);
+            for (index, step) in path.iter().skip(1).enumerate() {
+                let verb = if index == 0 { " implies" } else { ", which implies" };
+                chain.push_str(&format!("{verb} `{}`", scopes[*step].variant));
+            }
+            let last = path.last().copied().unwrap_or(start);
+            if wildcards[last] {
+                chain.push_str(&format!(", which implies every scope, `{}` included", scope.variant));
+            }
+            cx.error(scope.name.span(), format!("{chain}: implications cannot form a cycle"));
+        }
+    }
+    let rows = scopes.iter().enumerate().map(|(target, scope)| {
+        let satisfiers = (0..scopes.len()).filter(|from| *from == target || reaches(&edges, *from, target));
+        let names = satisfiers.map(|from| &scopes[from].name);
+        let name = &scope.name;
+        quote!((#name, &[#(#names),*]))
+    });
+    quote!(#(#rows),*)
+}
+
+/// `edges[a]`: the scopes that `a` implies directly, `*` meaning every
+/// other one; an implied scope that is not declared is an error.
+fn implications(cx: &Ctxt, scopes: &[Declared]) -> Vec<Vec<usize>> {
     let names: Vec<String> = scopes.iter().map(|scope| scope.name.value()).collect();
-    let index_of = |name: &str| names.iter().position(|declared| declared == name);
-    // `edges[a]` holds the scopes that `a` implies directly.
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); scopes.len()];
     for (from, scope) in scopes.iter().enumerate() {
         for implied in &scope.implies {
             match implied.value().as_str() {
                 "*" => edges[from].extend((0..scopes.len()).filter(|to| *to != from)),
-                name => match index_of(name) {
+                name => match names.iter().position(|declared| declared == name) {
                     Some(to) => edges[from].push(to),
                     None => {
                         let hint = closest(name, names.iter().map(String::as_str))
@@ -137,51 +167,33 @@ fn satisfier_table(cx: &Ctxt, scopes: &[Declared]) -> TokenStream {
             }
         }
     }
-    let wildcards: Vec<bool> =
-        scopes.iter().map(|scope| scope.implies.iter().any(|implied| implied.value() == "*")).collect();
-    // A cycle among explicit implications (a wildcard implies every other
-    // scope by design, and is left out); and a scope that implies a
-    // wildcard scope, which implies it again.
-    for (start, scope) in scopes.iter().enumerate().filter(|(index, _)| !wildcards[*index]) {
-        // `via[b] = Some(a)`: the search reached `b` from `a`.
-        let mut via: Vec<Option<usize>> = vec![None; scopes.len()];
-        let mut stack = vec![start];
-        'search: while let Some(at) = stack.pop() {
-            for &next in &edges[at] {
-                let closing = if wildcards[next] {
-                    Some(format!(", which implies every scope, `{}` included", scope.variant))
-                } else {
-                    (next == start).then(String::new)
-                };
-                if let Some(closing) = closing {
-                    let mut path = vec![next, at];
-                    while let Some(before) = via[*path.last().unwrap_or(&start)] {
-                        path.push(before);
-                    }
-                    path.reverse();
-                    let mut chain = format!("`{}`", scopes[path[0]].variant);
-                    for (index, step) in path.iter().skip(1).enumerate() {
-                        let verb = if index == 0 { " implies" } else { ", which implies" };
-                        chain.push_str(&format!("{verb} `{}`", scopes[*step].variant));
-                    }
-                    let message = format!("{chain}{closing}: implications cannot form a cycle");
-                    cx.error(scope.name.span(), message);
-                    break 'search;
+    edges
+}
+
+/// A chain of implications from `start` back to it, or to a wildcard
+/// scope (which implies it again): `start`, each scope on the way, and the
+/// last one; `None` if there is none. Wildcards are not walked through.
+fn cycle_from(edges: &[Vec<usize>], wildcards: &[bool], start: usize) -> Option<Vec<usize>> {
+    // `via[b] = Some(a)`: the search reached `b` from `a`.
+    let mut via: Vec<Option<usize>> = vec![None; edges.len()];
+    let mut stack = vec![start];
+    while let Some(at) = stack.pop() {
+        for &next in &edges[at] {
+            if next == start || wildcards[next] {
+                let mut path = vec![next, at];
+                while let Some(before) = path.last().and_then(|last| via[*last]) {
+                    path.push(before);
                 }
-                if next != start && via[next].is_none() {
-                    via[next] = Some(at);
-                    stack.push(next);
-                }
+                path.reverse();
+                return Some(path);
+            }
+            if via[next].is_none() {
+                via[next] = Some(at);
+                stack.push(next);
             }
         }
     }
-    let rows = scopes.iter().enumerate().map(|(target, scope)| {
-        let satisfiers = (0..scopes.len()).filter(|from| *from == target || reaches(&edges, *from, target));
-        let names = satisfiers.map(|from| &scopes[from].name);
-        let name = &scope.name;
-        quote!((#name, &[#(#names),*]))
-    });
-    quote!(#(#rows),*)
+    None
 }
 
 /// Whether `from` implies `to`, directly or not.
