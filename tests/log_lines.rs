@@ -151,3 +151,16 @@ async fn a_bad_auth_path_is_refused_by_name() {
                     segments of letters, digits, `-`, `.`, `_` or `~` separated by single slashes, with no trailing slash";
     assert_eq!(lines(Level::Error, "auth_path"), [expected]);
 }
+
+#[test]
+fn dpop_with_a_store_of_one_process_is_warned_of_at_launch() {
+    capture();
+    let mut issuer = TestIssuer::named("dpop-only").issuer_config();
+    issuer.dpop = jwt_guard::DpopMode::Required;
+    JwtGuard::from_config(trusting("dpop-only", issuer)).expect("the guard builds");
+    assert_eq!(
+        lines(Level::Warn, "DPoP proofs are remembered"),
+        ["jwt-guard: DPoP proofs are remembered in this process's memory only: with more than one instance, a proof \
+          replayed at another is accepted there; set `store.url` to a Redis that every instance shares"]
+    );
+}

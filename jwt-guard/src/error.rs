@@ -305,6 +305,11 @@ pub enum TokenProblem {
     /// the request did not present.
     #[error("the token is bound to a client certificate that this request did not present")]
     CertificateMismatch,
+    /// The request has more than one header of the client certificate
+    /// that the configuration trusts (`mtls.certificate_header`): which
+    /// one the proxy set cannot be told.
+    #[error("the request has more than one client certificate header")]
+    SeveralCertificates,
     /// The route's policy needs a sender-constrained token (DPoP or a
     /// client certificate), of the kind it names.
     #[error("this resource needs a sender-constrained token ({0})")]

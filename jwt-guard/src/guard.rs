@@ -15,7 +15,7 @@ use crate::bearer::{self, Scheme};
 use crate::binding::{self, RequestCredentials, RequestLine};
 use crate::challenge::Challenge;
 use crate::clock;
-use crate::config::{Config, Defaults, DpopMode, Settings};
+use crate::config::{Config, Defaults, DpopMode, Settings, StoreSettings};
 use crate::description::{ApiDescription, BindingDescription};
 use crate::dpop::DpopVerifier;
 use crate::error::{AuthError, ConfigError};
@@ -133,6 +133,9 @@ impl JwtGuard {
             bearer: modes().any(|mode| mode != DpopMode::Required),
             dpop: modes().any(|mode| mode != DpopMode::Off),
         };
+        if schemes.dpop {
+            warn_of_local_replay_window(&settings.store, modes().any(|mode| mode == DpopMode::Required));
+        }
         let binding = BindingDescription {
             dpop_algorithms: schemes.dpop.then_some(settings.dpop.algorithms),
             dpop_required: !schemes.bearer,
@@ -392,4 +395,22 @@ impl JwtGuard {
     pub(crate) fn description(&self) -> &ApiDescription {
         &self.description
     }
+}
+
+/// Says at launch where DPoP proofs are remembered when no other instance
+/// can see them: a proof replayed at an instance that does not share the
+/// store is accepted there. A warning where some issuer requires DPoP
+/// (proofs are then surely in use), a note otherwise.
+fn warn_of_local_replay_window(store: &StoreSettings, dpop_required: bool) {
+    let kept = match store {
+        StoreSettings::Redis(_) => return,
+        StoreSettings::Memory => "in this process's memory".to_owned(),
+        StoreSettings::Sqlite(path) => format!("in the SQLite file `{}`, on this machine", path.display()),
+    };
+    let level = if dpop_required { log::Level::Warn } else { log::Level::Info };
+    log::log!(
+        level,
+        "jwt-guard: DPoP proofs are remembered {kept} only: with more than one instance, a proof replayed at \
+         another is accepted there; set `store.url` to a Redis that every instance shares"
+    );
 }

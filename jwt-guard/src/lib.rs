@@ -89,7 +89,7 @@ pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use binding::RequestCredentials;
 pub use config::{
     Audience, Config, DEFAULT_STORE_PATH, DpopConfig, DpopMode, IntrospectMode, IssuerConfig, LOCAL_ISSUER,
-    LocalIssuerConfig, MtlsConfig, RolesClaim, ScopeClaim, StoreConfig, Tenants, TokenType,
+    LocalIssuerConfig, MtlsConfig, RolesClaim, ScopeClaim, Secret, StoreConfig, Tenants, TokenType,
 };
 pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, ProofProblem, RequestProblem, TokenProblem};
 pub use guard::JwtGuard;

@@ -50,6 +50,38 @@ pub trait Authenticator: Send + Sync + 'static {
     async fn refresh(&self, login: Grant) -> Option<Grant> {
         Some(login)
     }
+
+    /// The account that `username` names, as failed logins are counted
+    /// under it: every spelling of one account must give the same key, or
+    /// each spelling would get its own allowance of guesses. The default
+    /// trims white space and lower-cases (Unicode): `" User1"` and
+    /// `"USER1"` are `"user1"`. An app whose usernames are case-sensitive,
+    /// or that accepts an e-mail address and a username for one account,
+    /// answers the account's own id.
+    ///
+    /// ```
+    /// use jwt_guard::{Authenticator, Grant};
+    ///
+    /// struct Accounts;
+    ///
+    /// #[jwt_guard::async_trait]
+    /// impl Authenticator for Accounts {
+    ///     async fn authenticate(&self, username: &str, password: &str) -> Option<Grant> {
+    ///         (self.throttle_key(username) == "ada" && password == "secret").then(|| Grant::new("ada"))
+    ///     }
+    ///
+    ///     fn throttle_key(&self, username: &str) -> String {
+    ///         // `ada@example.com` is Ada too.
+    ///         let name = username.trim().to_lowercase();
+    ///         name.strip_suffix("@example.com").map(str::to_owned).unwrap_or(name)
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(Accounts.throttle_key(" Ada@Example.com"), "ada");
+    /// ```
+    fn throttle_key(&self, username: &str) -> String {
+        username.trim().to_lowercase()
+    }
 }
 
 /// A fixed list of users with plain passwords. For demos and tests; a real

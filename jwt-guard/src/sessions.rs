@@ -195,7 +195,8 @@ impl JwtGuard {
     ) -> Result<IssuedTokens, SessionError> {
         let (issuer, authenticator) = self.login_parts()?;
         let throttle = Throttle::of(issuer);
-        let keys: Vec<String> = std::iter::once(format!("user:{}", digest(username)))
+        let account = authenticator.throttle_key(username);
+        let keys: Vec<String> = std::iter::once(format!("user:{}", digest(&account)))
             .chain(client.map(|ip| format!("addr:{ip}")))
             .collect();
         let now = clock::unix_now_secs();

@@ -41,6 +41,12 @@ fn mtls_only() -> &'static str {
     "mtls"
 }
 
+/// A route whose segments may be dot-segments, as received.
+#[get("/files/<_folder>/<_name>")]
+fn files(_folder: &str, _name: &str, token: Token) -> String {
+    reports(token)
+}
+
 /// The origin that the apps under test are called at, by default.
 const ORIGIN: &str = "http://127.0.0.1:8000";
 
@@ -50,7 +56,7 @@ async fn client(issuer: &TestIssuer, settings: &[(&str, Value)]) -> Client {
     let rocket = rocket::custom(quiet_figment())
         .attach(JwtGuard::fairing())
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![reports, bound, mtls_only]);
+        .mount("/", routes![reports, bound, mtls_only, files]);
     let mut rocket = issuer.attach_to(rocket);
     for (key, value) in settings {
         let figment = rocket.figment().clone().merge((format!("jwt_guard.{key}"), value.clone()));
@@ -142,6 +148,57 @@ async fn a_bound_token_is_served_with_a_fresh_proof_of_its_key_only() {
         (as_bearer.0, as_bearer.1),
         (401, dpop_error("invalid_token", "the token is DPoP-bound: send it with the `DPoP` scheme and a proof"))
     );
+}
+
+#[rocket::async_test]
+async fn a_proof_names_the_request_uri_as_received_and_normalized_without_dot_segments() {
+    let issuer = TestIssuer::new();
+    let key = DpopKey::new();
+    let app = client(&issuer, &[]).await;
+    let token = issuer.token().bound_to(&key).sign();
+    let served = format!("dpop {}", key.thumbprint());
+    let proof = |htu: &str| key.proof("GET", htu).access_token(&token).sign();
+    let wrong_url = dpop_error("invalid_dpop_proof", "the DPoP proof's `htu` is not this request's URL");
+    for (path, htu) in [("/files/%2e%2e/admin", "/admin"), ("/files/../admin", "/admin"), ("/files/a/%2e%2e", "/files")]
+    {
+        let refused = get(&app, path, "DPoP", &token, &[&proof(&format!("{ORIGIN}{htu}"))]).await;
+        assert_eq!((refused.0, refused.1), (401, wrong_url.clone()), "a proof for {htu} on {path}");
+    }
+    for (path, htu) in [
+        ("/files/%2e%2e/admin", "http://127.0.0.1:8000/files/%2E%2E/admin"),
+        ("/files/a/b", "HTTP://127.0.0.1:8000/files/%61/b"),
+        ("/files/a/%7e", "http://127.0.0.1:8000/files/a/~"),
+    ] {
+        let accepted = get(&app, path, "DPoP", &token, &[&proof(htu)]).await;
+        assert_eq!((accepted.0, accepted.2), (200, json!(served)), "a proof for {htu} on {path}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_token_with_a_malformed_binding_is_refused_on_every_route() {
+    let issuer = TestIssuer::new();
+    let key = DpopKey::new();
+    let app = client(&issuer, &[]).await;
+    for (cnf, claim) in [
+        (json!("a-thumbprint"), "cnf"),
+        (json!(["a-thumbprint"]), "cnf"),
+        (json!({ "jkt": 7 }), "cnf.jkt"),
+        (json!({ "jkt": ["a-thumbprint"] }), "cnf.jkt"),
+        (json!({ "x5t#S256": { "v": "a-thumbprint" } }), "cnf.x5t#S256"),
+    ] {
+        let token = issuer.token().claim("cnf", cnf.clone()).sign();
+        let description = format!("the token's `{claim}` claim has the wrong type");
+        for path in ["/reports", "/bound"] {
+            let error = format!(r#"error="invalid_token", error_description="{description}""#);
+            let refused = get(&app, path, "Bearer", &token, &[]).await;
+            assert_eq!(refused.0, 401, "{cnf} on {path}, as a Bearer token");
+            assert!(refused.1.contains(&error), "{cnf} on {path}, as a Bearer token: {}", refused.1);
+            let proof = key.proof("GET", &format!("{ORIGIN}{path}")).access_token(&token).sign();
+            let refused = get(&app, path, "DPoP", &token, &[&proof]).await;
+            assert_eq!(refused.0, 401, "{cnf} on {path}, with a proof");
+            assert!(refused.1.contains(&error), "{cnf} on {path}, with a proof: {}", refused.1);
+        }
+    }
 }
 
 #[rocket::async_test]

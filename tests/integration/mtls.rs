@@ -102,15 +102,28 @@ async fn behind_a_proxy_the_certificate_comes_from_the_header_it_sets() {
         let escaped = percent_encoding::utf8_percent_encode(pem, percent_encoding::NON_ALPHANUMERIC);
         Header::new("X-Client-Cert", escaped.to_string())
     };
-    let request = |header: Option<Header<'static>>| {
+    let request = |headers: Vec<Header<'static>>| {
         let mut request = client.get("/reports").header(Header::new("Authorization", format!("Bearer {bound}")));
-        if let Some(header) = header {
+        for header in headers {
             request.add_header(header);
         }
         request.dispatch()
     };
-    assert_eq!(request(Some(forwarded(&alice.pem))).await.status().code, 200);
-    assert_eq!(request(Some(forwarded(&mallory.pem))).await.status().code, 401);
-    assert_eq!(request(None).await.status().code, 401);
-    assert_eq!(request(Some(Header::new("X-Client-Cert", "garbage"))).await.status().code, 401);
+    assert_eq!(request(vec![forwarded(&alice.pem)]).await.status().code, 200);
+    assert_eq!(request(vec![forwarded(&mallory.pem)]).await.status().code, 401);
+    assert_eq!(request(vec![]).await.status().code, 401);
+    assert_eq!(request(vec![Header::new("X-Client-Cert", "garbage")]).await.status().code, 401);
+    // Which of two headers the proxy set cannot be told: both are refused,
+    // whichever comes first.
+    for pair in [[&alice.pem, &mallory.pem], [&mallory.pem, &alice.pem]] {
+        let refused = request(pair.map(|pem| forwarded(pem)).into()).await;
+        let challenge = refused.headers().get_one("WWW-Authenticate").unwrap_or_default();
+        assert_eq!(refused.status().code, 401);
+        assert!(
+            challenge.starts_with(
+                r#"Bearer realm="api", error="invalid_token", error_description="the request has more than one client certificate header""#
+            ),
+            "{challenge}"
+        );
+    }
 }

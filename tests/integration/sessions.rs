@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use jwt_guard::{Authenticator, Grant, JwtGuard, StaticUsers, Token};
 use jwt_guard_tests::{StoreFile, call, quiet_figment};
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Rocket, State, get, post as post_route, routes};
 use serde_json::{Value, json};
@@ -269,6 +269,68 @@ async fn failed_logins_are_throttled_per_username_and_per_address() {
     let body = json!({ "username": "user2", "password": "abcxyz" }).to_string();
     let elsewhere = client.post("/auth").header(ContentType::JSON).body(body).dispatch().await;
     assert_eq!(elsewhere.status().code, 200, "from elsewhere, user2 is not slowed down");
+}
+
+/// A login of `username` at `client`, over a connection from `peer`, with
+/// `X-Real-IP: real_ip` if given: its status and `Retry-After`.
+async fn login_from(
+    client: &Client,
+    username: &str,
+    password: &str,
+    peer: [u8; 4],
+    real_ip: Option<&str>,
+) -> (u16, Option<String>) {
+    let body = json!({ "username": username, "password": password }).to_string();
+    let mut request =
+        client.post("/auth").remote(SocketAddr::from((peer, 40_000))).header(ContentType::JSON).body(body);
+    if let Some(address) = real_ip {
+        request.add_header(Header::new("X-Real-IP", address.to_owned()));
+    }
+    let response = request.dispatch().await;
+    (response.status().code, response.headers().get_one("Retry-After").map(str::to_owned))
+}
+
+#[rocket::async_test]
+async fn a_client_cannot_choose_the_address_its_failures_are_counted_under() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({ "login_throttle_after": 3 }), users(), &store)).await.unwrap();
+    // Three guesses from one connection, each naming another address.
+    for (host, name) in [(11, "nobody"), (12, "user9"), (13, "admin")] {
+        let header = format!("198.51.100.{host}");
+        assert_eq!(login_from(&client, name, "guess", [192, 0, 2, 8], Some(&header)).await.0, 401);
+    }
+    let fourth = login_from(&client, "user2", "abcxyz", [192, 0, 2, 8], Some("198.51.100.14")).await;
+    assert_eq!(fourth, (429, Some("1".into())), "counted under the connection's address");
+    // A victim's address named in the header is not locked out.
+    for _ in 0..3 {
+        login_from(&client, "nobody", "guess", [192, 0, 2, 20], Some("192.0.2.21")).await;
+    }
+    assert_eq!(login_from(&client, "user2", "abcxyz", [192, 0, 2, 21], None).await.0, 200, "the victim logs in");
+}
+
+#[rocket::async_test]
+async fn behind_a_trusted_proxy_failures_are_counted_under_the_address_it_names() {
+    let store = StoreFile::new();
+    let local = json!({ "login_throttle_after": 3, "trusted_proxies": ["192.0.2.1", "10.0.0.0/8"] });
+    let client = Client::tracked(app(local, users(), &store)).await.unwrap();
+    for name in ["nobody", "user9", "admin"] {
+        assert_eq!(login_from(&client, name, "guess", [192, 0, 2, 1], Some("198.51.100.7")).await.0, 401);
+    }
+    let same = login_from(&client, "user2", "abcxyz", [10, 1, 2, 3], Some("198.51.100.7")).await;
+    assert_eq!(same, (429, Some("1".into())), "the client the proxies name, through either proxy");
+    let other = login_from(&client, "user2", "abcxyz", [192, 0, 2, 1], Some("198.51.100.8")).await;
+    assert_eq!(other.0, 200, "another client behind the same proxy");
+}
+
+#[rocket::async_test]
+async fn every_spelling_of_a_username_is_counted_as_one_account() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({ "login_throttle_after": 3 }), users(), &store)).await.unwrap();
+    for (host, spelling) in [(31, "USER1"), (32, " user1"), (33, "User1\t")] {
+        assert_eq!(login_from(&client, spelling, "wrong", [192, 0, 2, host], None).await.0, 401, "{spelling:?}");
+    }
+    let right = login_from(&client, "user1", "abcxyz", [192, 0, 2, 34], None).await;
+    assert_eq!(right, (429, Some("1".into())), "three failures of one account, from three addresses");
 }
 
 #[rocket::async_test]

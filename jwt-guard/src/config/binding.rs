@@ -2,13 +2,14 @@
 //! issuer's `dpop` mode, and `[jwt_guard.mtls]` (RFC 8705), with their
 //! checks.
 
+use std::fmt;
 use std::time::Duration;
 
 use reqwest::Url;
 use serde::Deserialize;
 
 use super::checks::{asymmetric_algorithms, check, check_duration};
-use super::seconds;
+use super::{Secret, seconds};
 use crate::algorithm::AlgorithmSet;
 use crate::error::ConfigError;
 
@@ -61,7 +62,7 @@ pub struct DpopConfig {
     pub nonce: bool,
     /// The secret that nonces are derived from, at least 32 bytes; the
     /// instances of a fleet must share it. Default: random per process.
-    pub nonce_secret: Option<String>,
+    pub nonce_secret: Option<Secret>,
 }
 
 impl Default for DpopConfig {
@@ -88,7 +89,7 @@ pub struct MtlsConfig {
 }
 
 /// DPoP, after checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct DpopSettings {
     /// `scheme://authority`, without a slash.
     pub(crate) origin: String,
@@ -96,6 +97,19 @@ pub(crate) struct DpopSettings {
     pub(crate) algorithms: AlgorithmSet,
     /// The key of server nonces, when they are demanded.
     pub(crate) nonce_key: Option<Vec<u8>>,
+}
+
+/// Never shows the nonce key, as [`Secret`] does not.
+impl fmt::Debug for DpopSettings {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("DpopSettings")
+            .field("origin", &self.origin)
+            .field("max_age", &self.max_age)
+            .field("algorithms", &self.algorithms)
+            .field("nonce_key", &self.nonce_key.as_ref().map(|_| Secret::new("")))
+            .finish()
+    }
 }
 
 /// The shortest nonce secret.
@@ -119,11 +133,11 @@ impl DpopConfig {
             (false, _) => None,
             (true, Some(secret)) => {
                 check(
-                    secret.len() >= NONCE_SECRET_BYTES,
+                    secret.expose().len() >= NONCE_SECRET_BYTES,
                     "dpop.nonce_secret",
                     "needs at least 32 bytes; generate one with `openssl rand -base64 32`",
                 )?;
-                Some(secret.as_bytes().to_vec())
+                Some(secret.expose().as_bytes().to_vec())
             }
             (true, None) => {
                 let mut random = vec![0; NONCE_SECRET_BYTES];

@@ -6,8 +6,8 @@ use std::fmt;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::IssuerConfig;
 use super::checks::{asymmetric_algorithms, check};
+use super::{IssuerConfig, Secret};
 use crate::error::ConfigError;
 use crate::keys::check_scheme;
 use crate::signing::SigningKey;
@@ -47,7 +47,7 @@ pub(crate) struct IntrospectionSettings {
 #[derive(Clone)]
 pub(crate) enum ClientCredential {
     /// A shared secret, sent with HTTP Basic (`client_secret_basic`).
-    Secret(String),
+    Secret(Secret),
     /// A private key that signs an assertion for each request
     /// (`private_key_jwt`, RFC 7523), under the `kid` the issuer knows,
     /// for `audience` (`None`: the issuer identifier).
@@ -75,7 +75,7 @@ impl Eq for ClientCredential {}
 impl fmt::Debug for ClientCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Secret(_) => f.write_str("Secret(..)"),
+            Self::Secret(secret) => f.debug_tuple("Secret").field(secret).finish(),
             Self::PrivateKey { key, kid, audience } => f
                 .debug_struct("PrivateKey")
                 .field("algorithm", &key.algorithm())
@@ -109,7 +109,7 @@ impl IssuerConfig {
         let client_id =
             client_id.ok_or_else(|| ConfigError { key: key("client_id"), problem: NEEDS_CLIENT_ID.into() })?;
         let credential = match (&self.client_secret, &self.client_key_file) {
-            (Some(secret), None) if !secret.is_empty() => ClientCredential::Secret(secret.clone()),
+            (Some(secret), None) if !secret.expose().is_empty() => ClientCredential::Secret(secret.clone()),
             (None, Some(path)) => self.client_key(path, &key)?,
             _ => return Err(ConfigError { key: key("client_secret"), problem: ONE_CREDENTIAL.into() }),
         };

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Audience, DpopMode, IntrospectMode, RolesClaim, ScopeClaim, Tenants, TokenType, optional_seconds};
+use super::{Audience, DpopMode, IntrospectMode, RolesClaim, ScopeClaim, Secret, Tenants, TokenType, optional_seconds};
 
 /// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
 ///
@@ -80,7 +80,7 @@ pub struct IssuerConfig {
     /// The API's client secret at this issuer, sent with HTTP Basic
     /// (`client_secret_basic`).
     #[serde(default)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// Instead of `client_secret`: a PKCS#8 PEM private key whose public
     /// key is registered for the API at the issuer. Each introspection
     /// then carries a fresh assertion signed with it (`private_key_jwt`,
@@ -160,7 +160,7 @@ impl IssuerConfig {
     /// ```
     pub fn introspection(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
-        self.client_secret = Some(client_secret.into());
+        self.client_secret = Some(Secret::new(client_secret));
         self
     }
 

@@ -1,11 +1,14 @@
 //! `[jwt_guard.local]`: the built-in issuer's configuration, and its
 //! settings once checked, with its signing keys read or generated.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
+use super::Secret;
 use super::checks::{check, check_duration, is_route_base};
 use super::settings::{Defaults, IssuerSettings};
 use super::{Audience, DpopMode, ScopeClaim, TokenType, optional_seconds, seconds};
@@ -30,6 +33,7 @@ pub const LOCAL_ISSUER: &str = "local";
 /// refresh_reuse_grace = 0        # seconds a retired refresh token may be retried
 /// login_throttle_after = 5       # failed logins before the next must wait (0: off)
 /// login_throttle_longest = 900   # the longest wait, in seconds
+/// trusted_proxies = []           # proxies whose `ip_header` names the client
 /// not_before = 0                 # seconds added to iat for nbf
 /// auth_path = "/auth"            # where the login route is mounted
 /// username_key = "username"
@@ -47,7 +51,7 @@ pub struct LocalIssuerConfig {
     /// A PKCS#8 PEM private key for an asymmetric algorithm.
     pub key_file: Option<PathBuf>,
     /// The shared secret of an HMAC algorithm, at least as long as its hash.
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// Older keys, still published and accepted while their tokens live,
     /// so that `key_file` can be rotated without downtime.
     pub retired_key_files: Vec<PathBuf>,
@@ -81,6 +85,13 @@ pub struct LocalIssuerConfig {
     /// forgotten this long after the last one. Default: `900`.
     #[serde(deserialize_with = "seconds")]
     pub login_throttle_longest: Duration,
+    /// The proxies whose word on the client's address is believed:
+    /// addresses (`"10.0.0.7"`) or networks (`"10.0.0.0/8"`). A login from
+    /// one of them is counted under the address in Rocket's `ip_header`
+    /// (`X-Real-IP` by default); any other is counted under the address
+    /// of its connection, whatever its headers say, so a client cannot
+    /// choose the address it is counted under. Default: none.
+    pub trusted_proxies: Vec<String>,
     /// Where the login route is mounted. Default: `"/auth"`.
     pub auth_path: String,
     /// The username's member in the login body. Default: `"username"`.
@@ -104,6 +115,7 @@ impl Default for LocalIssuerConfig {
             refresh_reuse_grace: Duration::ZERO,
             login_throttle_after: 5,
             login_throttle_longest: Duration::from_secs(900),
+            trusted_proxies: Vec::new(),
             auth_path: "/auth".into(),
             username_key: "username".into(),
             password_key: "password".into(),
@@ -130,6 +142,8 @@ pub(crate) struct LocalIssuerSettings {
     pub(crate) login_throttle_after: u32,
     /// The longest wait between two login attempts.
     pub(crate) login_throttle_longest: Duration,
+    /// The proxies whose `ip_header` names the client.
+    pub(crate) trusted_proxies: Vec<IpNet>,
     /// The key that signs.
     pub(crate) signing: SigningKey,
     /// Older keys, still published and accepted.
@@ -182,6 +196,15 @@ impl LocalIssuerConfig {
                     .map_err(|problem| error("retired_key_files", problem.to_string()))
             })
             .collect::<Result<_, _>>()?;
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|text| {
+                text.parse::<IpNet>().or_else(|_| text.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                    error("trusted_proxies", format!("`{text}` is not an IP address or network (`10.0.0.0/8`)"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
         let issuer = self.issuer.clone().unwrap_or_else(|| defaults.own_address.to_owned());
         Ok(LocalIssuerSettings {
             audience: self.audience.clone().or_else(|| resource.map(str::to_owned)).unwrap_or_else(|| issuer.clone()),
@@ -192,6 +215,7 @@ impl LocalIssuerConfig {
             refresh_reuse_grace: self.refresh_reuse_grace,
             login_throttle_after: self.login_throttle_after,
             login_throttle_longest: self.login_throttle_longest,
+            trusted_proxies,
             signing: self.signing_key(alg, defaults.debug_build)?,
             retired,
             auth_path: self.auth_path.clone(),
@@ -206,7 +230,7 @@ impl LocalIssuerConfig {
         let key = match (&self.key_file, &self.secret) {
             (Some(_), Some(_)) => return Err(error("secret", "give `key_file` or `secret`, not both".into())),
             (Some(path), None) => SigningKey::from_pem(alg, &read(path, "key_file")?),
-            (None, Some(secret)) => SigningKey::from_secret(alg, secret.as_bytes()),
+            (None, Some(secret)) => SigningKey::from_secret(alg, secret.expose().as_bytes()),
             (None, None) if allow_ephemeral => {
                 log::warn!(
                     "jwt-guard: ***** the local issuer has no key: using a fresh {alg} key for this run only; \

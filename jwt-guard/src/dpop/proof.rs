@@ -138,19 +138,63 @@ fn public_key(jwk: Option<Value>, alg: Algorithm) -> Result<VerifyingKey, ProofP
 }
 
 /// Whether `htu` is `origin` and `path`, ignoring a query and a fragment,
-/// as URLs compare after RFC 3986 normalization. The same text, as
-/// clients send it, needs no parsing.
+/// as RFC 9449 section 4.3 compares them: after the syntax-based
+/// normalization of RFC 3986 section 6.2.2 (the scheme and host in any
+/// case, a default port left out, percent-encoded unreserved characters
+/// decoded and other percent-encodings in upper case), but never with
+/// dot-segments resolved: `path` is the request's path as received, so a
+/// proof for `/admin` is not one for `/public/%2e%2e/admin`. The same text,
+/// as clients send it, needs no normalizing.
 fn is_target_url(htu: &str, origin: &str, path: &str) -> bool {
     let without_query = htu.split(['?', '#']).next().unwrap_or_default();
     if without_query.strip_prefix(origin) == Some(path) {
         return true;
     }
-    let (Ok(mut sent), Ok(expected)) = (Url::parse(htu), Url::parse(&format!("{origin}{path}"))) else {
+    let Some((scheme, rest)) = without_query.split_once("://") else { return false };
+    let (authority, sent_path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
+    if authority.contains('@') {
+        return false;
+    }
+    let (Ok(sent), Ok(expected)) = (Url::parse(&format!("{scheme}://{authority}/")), Url::parse(&format!("{origin}/")))
+    else {
         return false;
     };
-    sent.set_query(None);
-    sent.set_fragment(None);
-    sent == expected
+    sent.origin() == expected.origin() && normalized_path(sent_path) == normalized_path(path)
+}
+
+/// A URL path after RFC 3986 section 6.2.2.1 and 6.2.2.2: each
+/// percent-encoded unreserved character decoded, every other
+/// percent-encoding in upper case; an empty path is `/` (section 6.2.3).
+/// Dot-segments stay as they are.
+fn normalized_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut normalized = String::with_capacity(path.len().max(1));
+    let mut at = 0;
+    while at < bytes.len() {
+        let encoded = bytes
+            .get(at + 1..at + 3)
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match (bytes[at], encoded) {
+            (b'%', Some(byte)) if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) => {
+                normalized.push(char::from(byte));
+                at += 3;
+            }
+            (b'%', Some(byte)) => {
+                normalized.push_str(&format!("%{byte:02X}"));
+                at += 3;
+            }
+            _ => {
+                let width = path[at..].chars().next().map_or(1, char::len_utf8);
+                normalized.push_str(&path[at..at + width]);
+                at += width;
+            }
+        }
+    }
+    if normalized.is_empty() {
+        normalized.push('/');
+    }
+    normalized
 }
 
 /// Checks that `ath` is the base64url SHA-256 of `access_token`.

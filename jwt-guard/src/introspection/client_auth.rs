@@ -32,7 +32,7 @@ impl<'a> ClientAuthentication<'a> {
     /// draft-ietf-oauth-rfc7523bis requires, unless configured otherwise.
     pub(crate) fn new(client_id: &'a str, credential: &'a ClientCredential, issuer: &str) -> Result<Self, String> {
         match credential {
-            ClientCredential::Secret(secret) => Ok(Self::Basic { client_id, secret }),
+            ClientCredential::Secret(secret) => Ok(Self::Basic { client_id, secret: secret.expose() }),
             ClientCredential::PrivateKey { key, kid, audience } => {
                 let assertion = assertion(client_id, key, kid, audience.as_deref().unwrap_or(issuer))?;
                 Ok(Self::Form([

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::bearer::{self, Scheme};
 use crate::binding::{self, RequestLine};
-use crate::error::AuthError;
+use crate::error::{AuthError, TokenProblem};
 use crate::guard::JwtGuard;
 use crate::policy::RoutePolicy;
 use crate::token::{Binding, Token};
@@ -132,7 +132,7 @@ async fn verify_and_bind(
     let proofs = request.headers().get("DPoP");
     binding::check_dpop(&verified, scheme, proofs, line, guard.dpop(), guard.store()).await?;
     if verified.certificate_thumbprint().is_some() {
-        let presented = client_certificate(request, guard).await.map(|der| binding::certificate_thumbprint(&der));
+        let presented = client_certificate(request, guard).await?.map(|der| binding::certificate_thumbprint(&der));
         binding::check_certificate(&verified, presented.as_deref())?;
     }
     Ok(verified)
@@ -140,12 +140,19 @@ async fn verify_and_bind(
 
 /// The DER client certificate of the request: from the header that the
 /// configuration trusts (a TLS-terminating proxy's), or else from the
-/// connection (Rocket's `mtls` feature).
-pub(super) async fn client_certificate(request: &Request<'_>, guard: &JwtGuard) -> Option<Vec<u8>> {
+/// connection (Rocket's `mtls` feature). Several such headers are
+/// refused, as several DPoP proofs are: which one the proxy set cannot be
+/// told.
+pub(super) async fn client_certificate(request: &Request<'_>, guard: &JwtGuard) -> Result<Option<Vec<u8>>, AuthError> {
     if let Some(header) = guard.certificate_header() {
-        return request.headers().get_one(header).and_then(binding::certificate_from_header);
+        let mut values = request.headers().get(header);
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(TokenProblem::SeveralCertificates.into());
+        }
+        return Ok(first.and_then(binding::certificate_from_header));
     }
-    connection_certificate(request).await
+    Ok(connection_certificate(request).await)
 }
 
 #[cfg(feature = "mtls")]

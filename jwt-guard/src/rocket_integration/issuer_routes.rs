@@ -100,8 +100,31 @@ impl<'r> FromRequest<'r> for Presented {
             return Outcome::Success(Self(checked.map(|thumbprint| Some(Confirmation::Dpop(thumbprint)))));
         }
         let certificate = client_certificate(request, guard).await;
-        let confirmation = certificate.map(|der| Confirmation::Certificate(binding::certificate_thumbprint(&der)));
-        Outcome::Success(Self(Ok(confirmation)))
+        let confirmation = certificate
+            .map(|certificate| certificate.map(|der| Confirmation::Certificate(binding::certificate_thumbprint(&der))));
+        Outcome::Success(Self(confirmation))
+    }
+}
+
+/// The address a login is counted under: its connection's, unless the
+/// connection is from a proxy that `trusted_proxies` lists, whose
+/// `ip_header` (Rocket's setting, `X-Real-IP` by default) then names the
+/// client. Rocket's own `IpAddr` guard believes the header from anyone.
+struct ClientAddress(Option<IpAddr>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientAddress {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let peer = request.remote().map(|address| address.ip());
+        let proxies = request
+            .rocket()
+            .state::<JwtGuard>()
+            .and_then(JwtGuard::local_issuer)
+            .map_or(&[][..], |issuer| &issuer.settings().trusted_proxies[..]);
+        let from_proxy = peer.is_some_and(|peer| proxies.iter().any(|proxy| proxy.contains(&peer)));
+        Outcome::Success(Self(if from_proxy { request.real_ip().or(peer) } else { peer }))
     }
 }
 
@@ -149,7 +172,7 @@ fn not_found() -> Refusal {
 async fn login(
     content_type: Option<&ContentType>,
     data: Data<'_>,
-    client: Option<IpAddr>,
+    client: ClientAddress,
     presented: Presented,
     guard: &State<JwtGuard>,
 ) -> Result<Json<IssuedTokens>, Refusal> {
@@ -158,7 +181,7 @@ async fn login(
     let body = body(content_type, data, false).await?;
     let (username, password) =
         issuer.credentials(&body).map_err(|key| Refusal::bad_request(format!("the body needs a string `{key}`")))?;
-    Ok(Json(guard.login_bound(username, password, client, confirmation).await?))
+    Ok(Json(guard.login_bound(username, password, client.0, confirmation).await?))
 }
 
 #[rocket::post("/refresh", data = "<data>")]

@@ -10,15 +10,34 @@ use serde_json::{Map, Value};
 use crate::config::{Audience, ScopeClaim};
 use crate::error::TokenProblem;
 
-/// The registered claims that must be strings when present.
-const STRING_CLAIMS: [&str; 3] = ["iss", "sub", "jti"];
+/// The registered claims that must be strings when present: revocations
+/// are looked up by `jti`, `sid` and `sub`, so one of another type would
+/// escape them.
+const STRING_CLAIMS: [&str; 4] = ["iss", "sub", "jti", "sid"];
 
-/// Checks the JSON type of every registered claim present.
+/// The confirmation methods (`cnf` members) that bind a token, each a
+/// thumbprint string: RFC 9449 section 6.1 and RFC 8705 section 3.1.
+const CONFIRMATION_METHODS: [(&str, &str); 2] = [("jkt", "cnf.jkt"), ("x5t#S256", "cnf.x5t#S256")];
+
+/// Checks the JSON type of every registered claim present. A mistyped one
+/// refuses the token: read as absent, a mistyped `cnf` would make a bound
+/// token a bearer token, and a mistyped `sid` would escape a revocation.
 pub(crate) fn check_types(claims: &Map<String, Value>) -> Result<(), TokenProblem> {
     for name in STRING_CLAIMS {
         if claims.get(name).is_some_and(|value| !value.is_string()) {
             return Err(TokenProblem::MistypedClaim(name));
         }
+    }
+    match claims.get("cnf") {
+        None => {}
+        Some(Value::Object(cnf)) => {
+            for (member, name) in CONFIRMATION_METHODS {
+                if cnf.get(member).is_some_and(|value| !value.is_string()) {
+                    return Err(TokenProblem::MistypedClaim(name));
+                }
+            }
+        }
+        Some(_) => return Err(TokenProblem::MistypedClaim("cnf")),
     }
     match claims.get("aud") {
         None | Some(Value::String(_)) => Ok(()),

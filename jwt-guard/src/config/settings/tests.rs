@@ -1,7 +1,7 @@
 //! The checks of a configuration, and the settings they produce.
 
 use super::*;
-use crate::config::{IssuerConfig, LocalIssuerConfig};
+use crate::config::{IssuerConfig, LocalIssuerConfig, Secret};
 
 impl Config {
     /// The issuers' settings, or the first problem.
@@ -235,4 +235,35 @@ fn roles_claim_places_are_names_or_json_pointers() {
     let mut bad = IssuerConfig::new("https://idp.test/", "api");
     bad.roles_claim = ["/realm_access/~roles"].into();
     assert_eq!(problem(&with_issuer(bad)).0, "issuers.idp.roles_claim");
+}
+
+#[test]
+fn no_secret_of_a_configuration_is_printed_by_debug() {
+    let secrets =
+        ["local-hmac-secret-of-at-least-32-bytes", "introspection-client-secret", "nonce-secret-of-32-bytes-or-more!!"];
+    let config: Config = serde_json::from_value(serde_json::json!({
+        "local": { "algorithm": "HS256", "secret": secrets[0] },
+        "dpop": { "nonce": true, "nonce_secret": secrets[2] },
+        "issuers": { "idp": {
+            "issuer": "https://idp.example.com", "jwks_uri": "https://idp.example.com/jwks",
+            "audience": "api", "client_id": "api", "client_secret": secrets[1],
+        } },
+    }))
+    .expect("the configuration reads");
+    let printed = [
+        format!("{config:?}"),
+        format!("{:?}", config.issuers["idp"]),
+        format!("{:?}", config.local),
+        format!("{:?}", config.dpop),
+        format!("{:?}", config.settings(Defaults::STANDALONE).expect("the configuration is good")),
+    ];
+    for text in &printed {
+        for secret in secrets {
+            assert!(!text.contains(secret), "`{secret}` printed in {text}");
+        }
+    }
+    assert!(printed[0].contains(r#"secret: Some(Secret("***"))"#), "{}", printed[0]);
+    let nonce_bytes = format!("{:?}", secrets[2].as_bytes());
+    assert!(!printed[4].contains(&nonce_bytes[1..nonce_bytes.len() - 1]), "the nonce key's bytes in {}", printed[4]);
+    assert_eq!(config.issuers["idp"].client_secret.as_ref().map(Secret::expose), Some(secrets[1]));
 }

@@ -103,3 +103,39 @@ fn garbage_is_refused_before_any_signature_is_checked() {
         assert_eq!(parse(&garbage, &target, &RULES, clock::unix_now()).err(), Some(problem));
     }
 }
+
+#[test]
+fn htu_is_compared_after_rfc_3986_normalization_without_dot_segments() {
+    let origin = "https://api.test";
+    for (htu, path) in [
+        ("https://api.test/reports", "/reports"),
+        ("HTTPS://API.Test/reports", "/reports"),
+        ("https://api.test:443/reports", "/reports"),
+        ("https://api.test/%72eports", "/reports"),
+        ("https://api.test/reports", "/%72%65ports"),
+        ("https://api.test/a%2fb", "/a%2Fb"),
+        ("https://api.test/a%7E", "/a~"),
+        ("https://api.test", "/"),
+        ("https://api.test/reports?x=1#f", "/reports"),
+        ("https://api.test/public/%2e%2e/admin", "/public/%2E%2E/admin"),
+    ] {
+        assert!(is_target_url(htu, origin, path), "{htu} for {path}");
+    }
+    for (htu, path) in [
+        ("https://api.test/admin", "/public/%2e%2e/admin"),
+        ("https://api.test/admin", "/public/../admin"),
+        ("https://api.test/public/../admin", "/admin"),
+        ("https://api.test/public/%2e%2e/admin", "/admin"),
+        ("https://api.test/./reports", "/reports"),
+        ("https://api.test/a%2fb", "/a/b"),
+        ("https://api.test:8443/reports", "/reports"),
+        ("http://api.test/reports", "/reports"),
+        ("https://user@api.test/reports", "/reports"),
+        ("https://api.test.evil/reports", "/reports"),
+        ("https://api.test/Reports", "/reports"),
+        ("https://api.test/%+1", "/%01"),
+        ("/reports", "/reports"),
+    ] {
+        assert!(!is_target_url(htu, origin, path), "{htu} is not {path}");
+    }
+}

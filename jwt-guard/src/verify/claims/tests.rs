@@ -27,6 +27,15 @@ fn times_compare_as_fractional_seconds_with_leeway() {
 fn registered_claims_have_their_json_types() {
     assert_eq!(check_types(&object(json!({"iss": "i", "sub": "s", "jti": "j", "aud": ["a"]}))), Ok(()));
     assert_eq!(check_types(&object(json!({"jti": 5}))), Err(TokenProblem::MistypedClaim("jti")));
+    assert_eq!(check_types(&object(json!({"sid": 5}))), Err(TokenProblem::MistypedClaim("sid")));
+    assert_eq!(check_types(&object(json!({"cnf": {"jkt": "t", "x5t#S256": "c", "other": 1}}))), Ok(()));
+    assert_eq!(check_types(&object(json!({"cnf": "t"}))), Err(TokenProblem::MistypedClaim("cnf")));
+    assert_eq!(check_types(&object(json!({"cnf": ["t"]}))), Err(TokenProblem::MistypedClaim("cnf")));
+    assert_eq!(check_types(&object(json!({"cnf": {"jkt": 1}}))), Err(TokenProblem::MistypedClaim("cnf.jkt")));
+    assert_eq!(
+        check_types(&object(json!({"cnf": {"x5t#S256": {"v": "c"}}}))),
+        Err(TokenProblem::MistypedClaim("cnf.x5t#S256"))
+    );
     assert_eq!(check_types(&object(json!({"aud": ["a", 1]}))), Err(TokenProblem::MistypedClaim("aud")));
 }
 
