@@ -106,8 +106,8 @@ pub use state::RedisStore;
 #[cfg(feature = "sqlite")]
 pub use state::SqliteStore;
 pub use state::{
-    FamilyRecord, LoginFailures, MemoryStore, Revocation, RevocationFeed, Revoked, Rotation, RotationOutcome,
-    StoreError, TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, MemoryStore, Revocation, RevocationFeed, Revoked,
+    Rotation, RotationOutcome, StoreError, TokenStore,
 };
 
 /// Implements [`Authenticator`] and [`RevocationList`] with `async fn`s.

@@ -14,7 +14,9 @@ use crate::guard::JwtGuard;
 use crate::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
 use crate::login::Authenticator;
 use crate::signing::{SigningKeyError, random_id};
-use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError};
+use crate::state::{
+    FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
+};
 use crate::token::Token;
 
 /// Why a session operation of [`JwtGuard`] did not succeed.
@@ -194,25 +196,33 @@ impl JwtGuard {
         confirmation: Option<Confirmation>,
     ) -> Result<IssuedTokens, SessionError> {
         let (issuer, authenticator) = self.login_parts()?;
-        let throttle = Throttle::of(issuer);
-        let account = authenticator.throttle_key(username);
-        let keys: Vec<String> = std::iter::once(format!("user:{}", digest(&account)))
-            .chain(client.map(|ip| format!("addr:{ip}")))
-            .collect();
+        let throttle = throttle_of(issuer);
+        let account = format!("user:{}", digest(&authenticator.throttle_key(username)));
+        let address = client.map(|ip| format!("addr:{ip}"));
         let now = clock::unix_now_secs();
-        for key in &keys {
-            if let Some(retry_after) = throttle.wait(self.store().failures(key, now).await?, now) {
-                return Err(SessionError::Throttled { retry_after });
+        // Each attempt is counted as a failure before its password is
+        // checked, in one atomic step of the store, so that attempts that
+        // arrive together cannot all pass a count that none has raised
+        // yet. The address first: an address that must wait costs the
+        // account nothing.
+        for key in address.iter().chain([&account]) {
+            if let LoginAttempt::Wait(seconds) = self.store().reserve_attempt(key, now, throttle).await? {
+                if Some(key) != address.as_ref()
+                    && let Some(address) = &address
+                {
+                    self.store().release_attempt(address).await?;
+                }
+                return Err(SessionError::Throttled { retry_after: Duration::from_secs(seconds) });
             }
         }
         let Some(grant) = authenticator.authenticate(username, password).await else {
-            for key in &keys {
-                self.store().count_failure(key, now, throttle.forget_after).await?;
-            }
             log::debug!("jwt-guard: login refused");
             return Err(SessionError::InvalidCredentials);
         };
-        self.store().forget_failures(&keys[0]).await?;
+        self.store().forget_failures(&account).await?;
+        if let Some(address) = &address {
+            self.store().release_attempt(address).await?;
+        }
         self.start_session(issuer, &grant, confirmation, now).await
     }
 
@@ -425,52 +435,9 @@ impl JwtGuard {
     }
 }
 
-/// How failed logins slow the next ones down.
-#[derive(Debug, Clone, Copy)]
-struct Throttle {
-    /// Failures before the next attempt must wait; `0` for never.
-    after: u32,
-    /// The longest wait, in seconds.
-    longest: u64,
-    /// Failures are forgotten this long after the last, in seconds.
-    forget_after: u64,
-}
-
-impl Throttle {
-    fn of(issuer: &LocalIssuer) -> Self {
-        let settings = issuer.settings();
-        let longest = settings.login_throttle_longest.as_secs();
-        Self { after: settings.login_throttle_after, longest, forget_after: longest }
-    }
-
-    /// How long an attempt at `now` must still wait after `failures`, if
-    /// it must: 1 s once `after` failures are counted, doubling with each
-    /// further one, up to `longest`.
-    fn wait(self, failures: Option<LoginFailures>, now: u64) -> Option<Duration> {
-        let failures = failures.filter(|failures| self.after > 0 && failures.count >= self.after)?;
-        let doublings = (failures.count - self.after).min(63);
-        let wait = 1u64.checked_shl(doublings).unwrap_or(u64::MAX).min(self.longest);
-        let until = failures.last.saturating_add(wait);
-        (now < until).then(|| Duration::from_secs(until - now))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn waits_double_from_one_second_after_the_allowed_failures() {
-        let throttle = Throttle { after: 5, longest: 900, forget_after: 900 };
-        let wait = |count, last, now| throttle.wait(Some(LoginFailures { count, last }), now);
-        assert_eq!(wait(4, 100, 100), None, "four failures are allowed");
-        assert_eq!(wait(5, 100, 100), Some(Duration::from_secs(1)));
-        assert_eq!(wait(6, 100, 100), Some(Duration::from_secs(2)));
-        assert_eq!(wait(8, 100, 103), Some(Duration::from_secs(5)), "8 s after the last failure, 3 s passed");
-        assert_eq!(wait(8, 100, 108), None);
-        assert_eq!(wait(40, 100, 100), Some(Duration::from_secs(900)), "at most the longest");
-        assert_eq!(throttle.wait(None, 100), None);
-        let off = Throttle { after: 0, ..throttle };
-        assert_eq!(off.wait(Some(LoginFailures { count: 99, last: 100 }), 100), None, "`0` turns it off");
-    }
+/// The built-in issuer's throttle of failed logins.
+fn throttle_of(issuer: &LocalIssuer) -> LoginThrottle {
+    let settings = issuer.settings();
+    let longest = settings.login_throttle_longest.as_secs();
+    LoginThrottle { after: settings.login_throttle_after, longest, forget_after: longest }
 }

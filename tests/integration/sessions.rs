@@ -5,11 +5,11 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use jwt_guard::{Authenticator, Grant, JwtGuard, StaticUsers, Token};
-use jwt_guard_tests::{StoreFile, call, quiet_figment};
+use jwt_guard_tests::{RedisServer, StoreFile, call, quiet_figment};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Rocket, State, get, post as post_route, routes};
@@ -44,9 +44,14 @@ fn users() -> StaticUsers {
 /// these settings besides, logging users in with `authenticator`, and
 /// keeping its state in `store`.
 fn app(local: Value, authenticator: impl Authenticator, store: &StoreFile) -> Rocket<Build> {
+    app_in(local, authenticator, json!({ "path": store.value() }))
+}
+
+/// [`app`], with `[jwt_guard.store]` set to `store`.
+fn app_in(local: Value, authenticator: impl Authenticator, store: Value) -> Rocket<Build> {
     let mut settings = json!({ "refresh_expires_in": 3600 });
     settings.as_object_mut().unwrap().extend(local.as_object().unwrap().clone());
-    let config = json!({ "local": settings, "store": { "path": store.value() } });
+    let config = json!({ "local": settings, "store": store });
     rocket::custom(quiet_figment().merge(("jwt_guard", config)))
         .attach(JwtGuard::fairing().login(authenticator))
         .register("/", jwt_guard::catchers())
@@ -269,6 +274,40 @@ async fn failed_logins_are_throttled_per_username_and_per_address() {
     let body = json!({ "username": "user2", "password": "abcxyz" }).to_string();
     let elsewhere = client.post("/auth").header(ContentType::JSON).body(body).dispatch().await;
     assert_eq!(elsewhere.status().code, 200, "from elsewhere, user2 is not slowed down");
+}
+
+/// An authenticator that takes 200 ms to check a password, and counts the
+/// passwords it checked.
+struct Slow(Arc<AtomicUsize>);
+
+#[jwt_guard::async_trait]
+impl Authenticator for Slow {
+    async fn authenticate(&self, username: &str, password: &str) -> Option<Grant> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        rocket::tokio::time::sleep(Duration::from_millis(200)).await;
+        (username == "user1" && password == "abcxyz").then(|| Grant::new("user1"))
+    }
+}
+
+#[rocket::async_test]
+async fn guesses_that_arrive_at_once_get_no_more_checks_than_the_throttle_allows() {
+    let (file, redis) = (StoreFile::new(), RedisServer::start().await);
+    for store in [json!({}), json!({ "path": file.value() }), json!({ "url": redis.url() })] {
+        let checked = Arc::new(AtomicUsize::new(0));
+        let local = json!({ "login_throttle_after": 3 });
+        let client = Client::tracked(app_in(local, Slow(Arc::clone(&checked)), store.clone())).await.unwrap();
+        let guesses = (0..40u8).map(|guess| {
+            let password = format!("guess-{guess}");
+            let client = &client;
+            async move { login_from(client, "user1", &password, [192, 0, 2, 40 + guess], None).await }
+        });
+        let answers = futures_util::future::join_all(guesses).await;
+        let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+        assert_eq!(checked.load(Ordering::SeqCst), 3, "passwords checked, with the store {store}");
+        assert_eq!(statuses.iter().filter(|status| **status == 401).count(), 3, "{store}: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 37, "{store}: {statuses:?}");
+        assert!(answers.iter().all(|(status, retry)| *status != 429 || retry.as_deref() == Some("1")));
+    }
 }
 
 /// A login of `username` at `client`, over a connection from `peer`, with

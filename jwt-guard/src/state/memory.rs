@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use super::records::{FamilyState, Step};
-use super::{FamilyRecord, LoginFailures, Revocation, Rotation, RotationOutcome, StoreError, TokenStore};
+use super::{
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Revocation, Rotation, RotationOutcome, StoreError,
+    TokenStore,
+};
 
 /// A [`TokenStore`] in this process's memory: forgotten at restart, and
 /// not shared with other instances.
@@ -117,16 +120,23 @@ impl TokenStore for MemoryStore {
         Ok(self.memory().end(id))
     }
 
-    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError> {
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
         let mut memory = self.memory();
-        let entry = memory.failures.entry(key.to_owned()).or_insert((LoginFailures { count: 0, last: now }, 0));
-        let count = if entry.1 > now { entry.0.count.saturating_add(1) } else { 1 };
-        *entry = (LoginFailures { count, last: now }, now.saturating_add(forget_after));
-        Ok(entry.0)
+        let live = memory.failures.get(key).filter(|(_, forget_at)| *forget_at > now).map(|(failures, _)| *failures);
+        Ok(match throttle.reserve(live, now) {
+            Ok(counted) => {
+                memory.failures.insert(key.to_owned(), (counted, now.saturating_add(throttle.forget_after)));
+                LoginAttempt::Reserved
+            }
+            Err(wait) => LoginAttempt::Wait(wait),
+        })
     }
 
-    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError> {
-        Ok(self.memory().failures.get(key).filter(|(_, forget_at)| *forget_at > now).map(|(failures, _)| *failures))
+    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
+        if let Some((failures, _)) = self.memory().failures.get_mut(key) {
+            failures.count = failures.count.saturating_sub(1);
+        }
+        Ok(())
     }
 
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {

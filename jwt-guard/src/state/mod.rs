@@ -20,7 +20,9 @@ pub(crate) mod revocations;
 mod sqlite;
 
 pub use memory::MemoryStore;
-pub use records::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome};
+pub use records::{
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome,
+};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 pub use revocations::RevocationFeed;
@@ -93,13 +95,18 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Ends the family `id`; answers it, if it was known.
     async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError>;
 
-    /// Counts a failed login under `key` at `now`; the count is forgotten
-    /// `forget_after` seconds after the last failure.
-    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError>;
+    /// Reserves a login attempt under `key` at `now`, in one atomic step,
+    /// before its credentials are checked: if the failures counted under
+    /// `key` (and not forgotten by `now`) make it wait, per
+    /// [`LoginThrottle::reserve`], answers the wait and counts nothing;
+    /// otherwise counts it as a failure, forgotten `forget_after` seconds
+    /// later. So however many attempts arrive at once, at most `after`
+    /// are checked before the waits begin.
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError>;
 
-    /// The failed logins counted under `key`, if they are not forgotten by
-    /// `now`.
-    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError>;
+    /// Takes back one attempt reserved under `key`: the login succeeded,
+    /// and `key` (a client address) is not to be charged for it.
+    async fn release_attempt(&self, key: &str) -> Result<(), StoreError>;
 
     /// Forgets the failed logins under `key`, after a successful login.
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError>;

@@ -115,6 +115,62 @@ pub struct LoginFailures {
     pub last: u64,
 }
 
+/// How failed logins slow down the next attempt: the
+/// `login_throttle_after` and `login_throttle_longest` settings, as a
+/// store applies them in [`TokenStore::reserve_attempt`](super::TokenStore::reserve_attempt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    /// Failures before the next attempt must wait; `0` for never.
+    pub after: u32,
+    /// The longest wait, in seconds.
+    pub longest: u64,
+    /// Failures are forgotten this long after the last, in seconds.
+    pub forget_after: u64,
+}
+
+impl LoginThrottle {
+    /// How many seconds an attempt at `now` must still wait after
+    /// `failures`, if it must: 1 s once `after` failures are counted,
+    /// doubling with each further one, up to `longest`.
+    ///
+    /// ```
+    /// use jwt_guard::{LoginFailures, LoginThrottle};
+    ///
+    /// let throttle = LoginThrottle { after: 5, longest: 900, forget_after: 900 };
+    /// assert_eq!(throttle.wait(Some(LoginFailures { count: 4, last: 100 }), 100), None);
+    /// assert_eq!(throttle.wait(Some(LoginFailures { count: 6, last: 100 }), 100), Some(2));
+    /// ```
+    pub fn wait(self, failures: Option<LoginFailures>, now: u64) -> Option<u64> {
+        let failures = failures.filter(|failures| self.after > 0 && failures.count >= self.after)?;
+        let doublings = (failures.count - self.after).min(63);
+        let wait = 1u64.checked_shl(doublings).unwrap_or(u64::MAX).min(self.longest);
+        let until = failures.last.saturating_add(wait);
+        (now < until).then(|| until - now)
+    }
+
+    /// Counts an attempt at `now` after `failures`, unless it must wait:
+    /// the rule every store applies in one atomic step.
+    pub fn reserve(self, failures: Option<LoginFailures>, now: u64) -> Result<LoginFailures, u64> {
+        match self.wait(failures, now) {
+            Some(wait) => Err(wait),
+            None => {
+                Ok(LoginFailures { count: failures.map_or(0, |failures| failures.count).saturating_add(1), last: now })
+            }
+        }
+    }
+}
+
+/// What [`TokenStore::reserve_attempt`](super::TokenStore::reserve_attempt) answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginAttempt {
+    /// The attempt is counted: its credentials may be checked.
+    Reserved,
+    /// Too many failures: the attempt must wait this many seconds, and is
+    /// not counted.
+    Wait(u64),
+}
+
 /// Where a family's rotation stands, as a store keeps it beside its
 /// [`FamilyRecord`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,5 +221,29 @@ impl FamilyState {
             Step::Rotate => Self { current: next.to_owned(), ..self.clone() },
             Step::EndForReuse | Step::StayEnded => Self { ended: true, ..self.clone() },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_from_one_second_after_the_allowed_failures() {
+        let throttle = LoginThrottle { after: 5, longest: 900, forget_after: 900 };
+        let wait = |count, last, now| throttle.wait(Some(LoginFailures { count, last }), now);
+        assert_eq!(wait(4, 100, 100), None, "four failures are allowed");
+        assert_eq!(wait(5, 100, 100), Some(1));
+        assert_eq!(wait(6, 100, 100), Some(2));
+        assert_eq!(wait(8, 100, 103), Some(5), "8 s after the last failure, 3 s passed");
+        assert_eq!(wait(8, 100, 108), None);
+        assert_eq!(wait(40, 100, 100), Some(900), "at most the longest");
+        assert_eq!(throttle.wait(None, 100), None);
+        let off = LoginThrottle { after: 0, ..throttle };
+        assert_eq!(off.wait(Some(LoginFailures { count: 99, last: 100 }), 100), None, "`0` turns it off");
+        assert_eq!(throttle.reserve(None, 100), Ok(LoginFailures { count: 1, last: 100 }), "the first counted");
+        let fifth = throttle.reserve(Some(LoginFailures { count: 4, last: 90 }), 100);
+        assert_eq!(fifth, Ok(LoginFailures { count: 5, last: 100 }));
+        assert_eq!(throttle.reserve(Some(LoginFailures { count: 5, last: 100 }), 100), Err(1), "not counted");
     }
 }

@@ -19,7 +19,8 @@ use redis::{AsyncCommands as _, Script};
 use tokio::sync::OnceCell;
 
 use super::{
-    FamilyRecord, LoginFailures, Revocation, RevocationFeed, Rotation, RotationOutcome, StoreError, TokenStore,
+    FamilyRecord, LoginAttempt, LoginThrottle, Revocation, RevocationFeed, Rotation, RotationOutcome, StoreError,
+    TokenStore,
 };
 use crate::clock;
 
@@ -68,16 +69,28 @@ redis.call('HSET', KEYS[1], 'ended', '1')
 return {f[1], f[2], f[3], f[4]}
 ";
 
-/// Counts a failed login. KEYS: the key of the count. ARGV: now, the
-/// seconds after which it is forgotten.
-const COUNT_FAILURE: &str = r"
-local now, after = tonumber(ARGV[1]), tonumber(ARGV[2])
-local forget_at = tonumber(redis.call('HGET', KEYS[1], 'forget_at') or '0')
-local count = 1
-if forget_at > now then count = redis.call('HINCRBY', KEYS[1], 'count', 1) end
-redis.call('HSET', KEYS[1], 'count', count, 'last', now, 'forget_at', now + after)
-redis.call('EXPIREAT', KEYS[1], now + after)
-return count
+/// Reserves a login attempt: the twin of `LoginThrottle::reserve`. KEYS:
+/// the key of the count. ARGV: now, and the throttle's `after`, `longest`
+/// and `forget_after`. Answers the wait, or 0 when the attempt is counted.
+const RESERVE_ATTEMPT: &str = r"
+local now, after, longest, forget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local f = redis.call('HMGET', KEYS[1], 'count', 'last', 'forget_at')
+local count, last = tonumber(f[1] or '0'), tonumber(f[2] or '0')
+if tonumber(f[3] or '0') <= now then count = 0 end
+if after > 0 and count >= after then
+  local wait = math.min(2 ^ math.min(count - after, 63), longest)
+  if now < last + wait then return last + wait - now end
+end
+redis.call('HSET', KEYS[1], 'count', count + 1, 'last', now, 'forget_at', now + forget)
+redis.call('EXPIREAT', KEYS[1], now + forget)
+return 0
+";
+
+/// Takes back a reserved attempt. KEYS: the key of the count.
+const RELEASE_ATTEMPT: &str = r"
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+if count > 0 then redis.call('HSET', KEYS[1], 'count', count - 1) end
+return 0
 ";
 
 /// The scripts, hashed once; Redis runs them by hash, loading them when
@@ -85,13 +98,15 @@ return count
 struct Scripts {
     rotate: Script,
     end_family: Script,
-    count_failure: Script,
+    reserve_attempt: Script,
+    release_attempt: Script,
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     rotate: Script::new(ROTATE),
     end_family: Script::new(END_FAMILY),
-    count_failure: Script::new(COUNT_FAILURE),
+    reserve_attempt: Script::new(RESERVE_ATTEMPT),
+    release_attempt: Script::new(RELEASE_ATTEMPT),
 });
 
 /// A [`TokenStore`] in Redis, for a fleet of instances.
@@ -318,31 +333,29 @@ impl TokenStore for RedisStore {
         record(&fields).map(Some).ok_or_else(|| StoreError("Redis: a family's fields are malformed".into()))
     }
 
-    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError> {
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
         let mut connection = self.connection().await?;
-        let count: u32 = SCRIPTS
-            .count_failure
+        let wait: u64 = SCRIPTS
+            .reserve_attempt
             .key(failures_key(key))
             .arg(now)
-            .arg(forget_after)
+            .arg(throttle.after)
+            .arg(throttle.longest)
+            .arg(throttle.forget_after)
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| failed("counting a failed login", &error))?;
-        Ok(LoginFailures { count, last: now })
+            .map_err(|error| failed("reserving a login attempt", &error))?;
+        Ok(if wait == 0 { LoginAttempt::Reserved } else { LoginAttempt::Wait(wait) })
     }
 
-    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError> {
+    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
         let mut connection = self.connection().await?;
-        let (count, last, forget_at): (Option<u32>, Option<u64>, Option<u64>) = redis::cmd("HMGET")
-            .arg(failures_key(key))
-            .arg(&["count", "last", "forget_at"])
-            .query_async(&mut connection)
+        SCRIPTS
+            .release_attempt
+            .key(failures_key(key))
+            .invoke_async::<()>(&mut connection)
             .await
-            .map_err(|error| failed("reading failed logins", &error))?;
-        Ok(match (count, last, forget_at) {
-            (Some(count), Some(last), Some(forget_at)) if forget_at > now => Some(LoginFailures { count, last }),
-            _ => None,
-        })
+            .map_err(|error| failed("releasing a login attempt", &error))
     }
 
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {

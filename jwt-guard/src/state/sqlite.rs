@@ -10,7 +10,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::records::{FamilyState, Step};
-use super::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, StoreError, TokenStore};
+use super::{
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome,
+    StoreError, TokenStore,
+};
 
 /// The tables, created if missing. Times are seconds since the Unix epoch.
 const SCHEMA: &str = "
@@ -269,31 +272,42 @@ impl TokenStore for SqliteStore {
         self.transaction(move |transaction| end(transaction, &id)).await
     }
 
-    async fn count_failure(&self, key: &str, now: u64, forget_after: u64) -> Result<LoginFailures, StoreError> {
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
         let key = key.to_owned();
         self.transaction(move |transaction| {
-            let count: u32 = transaction
-                .prepare_cached(
-                    "INSERT INTO login_failures (key, count, last, forget_at) VALUES (?1, 1, ?2, ?3)
-                     ON CONFLICT (key) DO UPDATE SET
-                         count = CASE WHEN forget_at > ?2 THEN count + 1 ELSE 1 END, last = ?2, forget_at = ?3
-                     RETURNING count",
-                )?
-                .query_row(params![key, int(now), int(now.saturating_add(forget_after))], |row| row.get(0))?;
-            Ok(LoginFailures { count, last: now })
-        })
-        .await
-    }
-
-    async fn failures(&self, key: &str, now: u64) -> Result<Option<LoginFailures>, StoreError> {
-        let key = key.to_owned();
-        self.transaction(move |transaction| {
-            transaction
+            let live = transaction
                 .prepare_cached("SELECT count, last FROM login_failures WHERE key = ?1 AND forget_at > ?2")?
                 .query_row(params![key, int(now)], |row| {
                     Ok(LoginFailures { count: row.get(0)?, last: unsigned(row.get(1)?) })
                 })
-                .optional()
+                .optional()?;
+            let counted = match throttle.reserve(live, now) {
+                Ok(counted) => counted,
+                Err(wait) => return Ok(LoginAttempt::Wait(wait)),
+            };
+            transaction
+                .prepare_cached(
+                    "INSERT INTO login_failures (key, count, last, forget_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (key) DO UPDATE SET count = ?2, last = ?3, forget_at = ?4",
+                )?
+                .execute(params![
+                    key,
+                    counted.count,
+                    int(counted.last),
+                    int(now.saturating_add(throttle.forget_after))
+                ])?;
+            Ok(LoginAttempt::Reserved)
+        })
+        .await
+    }
+
+    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.transaction(move |transaction| {
+            transaction
+                .prepare_cached("UPDATE login_failures SET count = MAX(count - 1, 0) WHERE key = ?1")?
+                .execute([key])?;
+            Ok(())
         })
         .await
     }

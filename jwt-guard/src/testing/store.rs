@@ -4,7 +4,9 @@
 use futures_util::future::join_all;
 
 use crate::clock;
-use crate::state::{FamilyRecord, LoginFailures, Revocation, Revoked, Rotation, RotationOutcome, TokenStore};
+use crate::state::{
+    FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, TokenStore,
+};
 
 /// Checks that `store` keeps the promises of [`TokenStore`]: revocations
 /// kept until they expire, the latest of a token's, session's or
@@ -132,20 +134,23 @@ async fn families_end_and_expire(store: &dyn TokenStore, now: u64, run: &str) {
 
 async fn failed_logins_are_counted_then_forgotten(store: &dyn TokenStore, now: u64, run: &str) {
     let key = format!("{run}-login");
-    assert_eq!(store.failures(&key, now).await.expect("answered"), None);
-    for count in 1..=3 {
-        let counted = store.count_failure(&key, now + u64::from(count), 10).await.expect("counted");
-        assert_eq!(counted, LoginFailures { count, last: now + u64::from(count) });
-    }
-    assert_eq!(
-        store.failures(&key, now + 12).await.expect("answered"),
-        Some(LoginFailures { count: 3, last: now + 3 })
-    );
-    assert_eq!(store.failures(&key, now + 13).await.expect("answered"), None, "forgotten 10 s after the last");
-    let counted = store.count_failure(&key, now + 14, 10).await.expect("counted");
-    assert_eq!(counted.count, 1, "counting starts again once forgotten");
+    let throttle = LoginThrottle { after: 3, longest: 8, forget_after: 10 };
+    let attempts = join_all((0..12).map(|_| store.reserve_attempt(&key, now, throttle))).await;
+    let reserved = attempts.iter().filter(|attempt| matches!(attempt, Ok(LoginAttempt::Reserved))).count();
+    assert_eq!(reserved, 3, "of 12 attempts at once, `after` are reserved: {attempts:?}");
+    assert!(attempts.iter().all(|attempt| matches!(attempt, Ok(LoginAttempt::Reserved | LoginAttempt::Wait(1)))));
+    let reserve = |at: u64| store.reserve_attempt(&key, at, throttle);
+    assert_eq!(reserve(now + 1).await.expect("answered"), LoginAttempt::Reserved, "the wait of 1 s is over");
+    assert_eq!(reserve(now + 2).await.expect("answered"), LoginAttempt::Wait(1), "4 counted: 2 s after the last");
+    store.release_attempt(&key).await.expect("released");
+    assert_eq!(reserve(now + 2).await.expect("answered"), LoginAttempt::Reserved, "3 counted again: 1 s");
+    assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Reserved, "forgotten 10 s after the last");
+    assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Reserved, "counting starts again");
     store.forget_failures(&key).await.expect("forgotten");
-    assert_eq!(store.failures(&key, now + 14).await.expect("answered"), None);
+    for _ in 0..3 {
+        assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Reserved, "forgotten on success");
+    }
+    assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Wait(1));
 }
 
 async fn a_key_is_used_once(store: &dyn TokenStore, now: u64, run: &str) {
