@@ -184,7 +184,9 @@ impl Token {
         self.claim("sub").and_then(Value::as_str)
     }
 
-    /// The `exp` claim, as a point in time.
+    /// The `exp` claim, as a point in time. For an introspected token
+    /// whose issuer's answer has no `exp`: when that answer stops being
+    /// trusted (`introspection_cache_ttl` after it was given).
     pub fn expires_at(&self) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::try_from_secs_f64(self.inner.expires_at).unwrap_or_default()
     }

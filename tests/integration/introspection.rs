@@ -31,6 +31,12 @@ fn reports(token: Token) -> Value {
     json!({ "opaque": token.is_opaque(), "client_id": token.claim("client_id"), "tenant": token.claim("tenant") })
 }
 
+#[protected(scope = "read")]
+#[get("/expiry")]
+fn expiry(token: Token) -> Value {
+    json!(token.expires_at().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs()))
+}
+
 #[protected(scope = "write")]
 #[get("/edit")]
 fn edit() -> &'static str {
@@ -47,7 +53,7 @@ async fn app(issuer: Value, settings: Value) -> Client {
     let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
         .attach(JwtGuard::fairing())
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![reports, edit]);
+        .mount("/", routes![reports, edit, expiry]);
     Client::tracked(rocket).await.expect("the app ignites")
 }
 
@@ -246,6 +252,32 @@ async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
         let seen = call(&client, "/reports", &[&bearer(&token(case))]).await;
         assert_eq!(seen.status, status, "{case}: {}", seen.body);
     }
+}
+
+#[rocket::async_test]
+async fn an_answer_without_exp_still_has_its_nbf_and_iat_checked_and_expires_with_the_cache() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let now = u64::try_from(jwt_guard_tests::now()).expect("after 1970");
+    let answer = |times: Value| {
+        let mut answer =
+            json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+        answer.as_object_mut().unwrap().extend(times.as_object().unwrap().clone());
+        answer
+    };
+    server.set_introspection("not-yet", answer(json!({ "nbf": now + 600 })));
+    server.set_introspection("from-the-future", answer(json!({ "iat": now + 600 })));
+    server.set_introspection("timeless", answer(json!({ "iat": now - 5 })));
+    let client = app(key_server_issuer(&server, json!({})), json!({ "introspection_cache_ttl": 60 })).await;
+    for (token, description) in
+        [("not-yet", "the token is not valid yet"), ("from-the-future", "the token was issued in the future")]
+    {
+        let refused = call(&client, "/reports", &[&bearer(token)]).await;
+        assert_eq!((refused.status, refused.body["error_description"].clone()), (401, json!(description)), "{token}");
+    }
+    let served = call(&client, "/expiry", &[&bearer("timeless")]).await;
+    assert_eq!(served.status, 200);
+    let expires_at = served.body.as_u64().expect("a time");
+    assert!((now..=now + 62).contains(&expires_at), "expires with the cache, not in 1970 nor never: {expires_at}");
 }
 
 #[rocket::async_test]

@@ -65,6 +65,11 @@ impl IntrospectionCache {
         }
     }
 
+    /// How long an answer is kept at most, in seconds.
+    pub(crate) fn ttl(&self) -> f64 {
+        self.ttl
+    }
+
     /// When an answer about a token given now is forgotten: `ttl` from
     /// now, not past the token's `exp`, and soon for an inactive token.
     fn until(&self, token: Option<&Token>) -> f64 {

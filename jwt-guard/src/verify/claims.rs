@@ -60,18 +60,25 @@ fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Optio
 /// `leeway` seconds of clock skew; returns `exp`.
 pub(crate) fn check_times(claims: &Map<String, Value>, now: f64, leeway: f64) -> Result<f64, TokenProblem> {
     let expires_at = numeric_date(claims, "exp")?.ok_or(TokenProblem::MissingClaim("exp"))?;
-    let not_before = numeric_date(claims, "nbf")?;
-    let issued_at = numeric_date(claims, "iat")?;
     if now - leeway >= expires_at {
         return Err(TokenProblem::Expired);
     }
+    check_start(claims, now, leeway)?;
+    Ok(expires_at)
+}
+
+/// Checks `nbf` and `iat` against `now`, each with `leeway` seconds of
+/// clock skew: what an introspection answer without `exp` still gets.
+pub(crate) fn check_start(claims: &Map<String, Value>, now: f64, leeway: f64) -> Result<(), TokenProblem> {
+    let not_before = numeric_date(claims, "nbf")?;
+    let issued_at = numeric_date(claims, "iat")?;
     if not_before.is_some_and(|nbf| now + leeway < nbf) {
         return Err(TokenProblem::NotYetValid);
     }
     if issued_at.is_some_and(|iat| now + leeway < iat) {
         return Err(TokenProblem::IssuedInFuture);
     }
-    Ok(expires_at)
+    Ok(())
 }
 
 /// Checks that the token lives no longer than `max_lifetime` seconds from

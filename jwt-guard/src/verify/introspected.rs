@@ -154,8 +154,12 @@ impl Verifier {
         let now = clock::unix_now();
         let expires_at = match claims.get("exp") {
             Some(_) => claims::check_times(&claims, now, self.leeway)?,
-            // No `exp`: the answer is kept for the cache's lifetime only.
-            None => f64::MAX,
+            // No `exp`: the answer is trusted for the cache's lifetime
+            // only, which is then when the token is said to expire.
+            None => {
+                claims::check_start(&claims, now, self.leeway)?;
+                now + self.introspected.ttl()
+            }
         };
         claims::check_audience(&claims, &issuer.audience)?;
         let grants = issuer.grants(&claims)?;
