@@ -281,6 +281,39 @@ async fn an_answer_without_exp_still_has_its_nbf_and_iat_checked_and_expires_wit
 }
 
 #[rocket::async_test]
+async fn an_opaque_token_goes_to_the_one_issuer_that_claims_it() {
+    let (a, b) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaB]).await);
+    let active = |server: &KeyServer, client: &str| json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read", "client_id": client });
+    // A says every token is active, B's and nobody's too.
+    for token in ["a_token", "b_token", "c_token"] {
+        a.set_introspection(token, active(&a, "from-a"));
+    }
+    b.set_introspection("b_token", active(&b, "from-b"));
+    let issuers = json!({
+        "a": key_server_issuer(&a, json!({ "opaque_token_prefix": "a_" })),
+        "b": key_server_issuer(&b, json!({ "opaque_token_prefix": "b_" })),
+    });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard.issuers", issuers)))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports]);
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let served = |token: &'static str| {
+        let client = &client;
+        async move {
+            let seen = call(client, "/reports", &[&bearer(token)]).await;
+            (seen.status, seen.body.get("client_id").cloned().unwrap_or(seen.body["error_description"].clone()))
+        }
+    };
+    assert_eq!(served("a_token").await, (200, json!("from-a")));
+    assert_eq!(served("b_token").await, (200, json!("from-b")), "B's word, though A is asked first");
+    assert_eq!(served("c_token").await, (401, json!("the token's issuer is not trusted")), "sent to no issuer");
+    a.stop().await;
+    b.set_introspection("b_other", active(&b, "from-b"));
+    assert_eq!(served("b_other").await, (200, json!("from-b")), "A down costs B's tokens nothing");
+}
+
+#[rocket::async_test]
 async fn a_remembered_answer_yields_to_a_revocation_here() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let answer = json!({

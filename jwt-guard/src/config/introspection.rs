@@ -37,10 +37,41 @@ pub(crate) struct IntrospectionSettings {
     pub(crate) client_id: String,
     pub(crate) credential: ClientCredential,
     pub(crate) mode: IntrospectMode,
+    /// What the opaque tokens it claims start with; `None` for all.
+    pub(crate) opaque_prefix: Option<String>,
     /// Whether to ask for RFC 9701 signed responses.
     pub(crate) signed: bool,
     /// Whether plain `http://` is allowed beyond loopback.
     pub(crate) allow_http: bool,
+}
+
+/// Checks that each opaque token is claimed by one issuer at most: with
+/// several issuers that introspect, each names the prefix of its tokens,
+/// and no prefix starts another.
+pub(crate) fn check_opaque_claims<'i>(
+    introspecting: impl Iterator<Item = (&'i str, &'i IntrospectionSettings)>,
+) -> Result<(), ConfigError> {
+    let claims: Vec<(&str, Option<&str>)> =
+        introspecting.map(|(name, settings)| (name, settings.opaque_prefix.as_deref())).collect();
+    if claims.len() < 2 {
+        return Ok(());
+    }
+    let key = |name: &str| format!("issuers.{name}.opaque_token_prefix");
+    for (name, prefix) in &claims {
+        let Some(prefix) = prefix else {
+            let problem = "several issuers introspect: each needs the prefix of its opaque tokens, so that a \
+                           token is sent to its own issuer only";
+            return Err(ConfigError { key: key(name), problem: problem.into() });
+        };
+        for (other, other_prefix) in &claims {
+            if other != name && other_prefix.is_some_and(|other_prefix| other_prefix.starts_with(prefix)) {
+                let problem =
+                    format!("`{prefix}` also starts the opaque tokens of `{other}`: a token would be claimed twice");
+                return Err(ConfigError { key: key(name), problem });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How the API proves to an issuer that it is the client `client_id`.
@@ -103,8 +134,14 @@ impl IssuerConfig {
         if self.client_id.is_none() && self.client_secret.is_none() && self.client_key_file.is_none() {
             check(self.introspection_endpoint.is_none(), &key("introspection_endpoint"), NEEDS_CREDENTIALS)?;
             check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
+            check(self.opaque_token_prefix.is_none(), &key("opaque_token_prefix"), NEEDS_CREDENTIALS)?;
             return Ok(None);
         }
+        check(
+            self.opaque_token_prefix.as_ref().is_none_or(|prefix| !prefix.is_empty()),
+            &key("opaque_token_prefix"),
+            "must not be empty; leave it out to claim every opaque token",
+        )?;
         let client_id = self.client_id.clone().filter(|id| !id.is_empty());
         let client_id =
             client_id.ok_or_else(|| ConfigError { key: key("client_id"), problem: NEEDS_CLIENT_ID.into() })?;
@@ -133,6 +170,7 @@ impl IssuerConfig {
             client_id,
             credential,
             mode: self.introspect,
+            opaque_prefix: self.opaque_token_prefix.clone(),
             signed: self.signed_introspection,
             allow_http: self.allow_http,
         }))

@@ -106,6 +106,13 @@ pub struct IssuerConfig {
     /// Which tokens to introspect. Default: [`IntrospectMode::Opaque`].
     #[serde(default)]
     pub introspect: IntrospectMode,
+    /// What this issuer's opaque tokens start with (Ory Hydra's `ory_at_`,
+    /// GitHub's `gho_`): only those are sent to it. Needed by each issuer
+    /// when several introspect, and no two may claim one token; launch
+    /// fails otherwise. Default: none, every opaque token, for an only
+    /// introspecting issuer.
+    #[serde(default)]
+    pub opaque_token_prefix: Option<String>,
     /// Ask for signed introspection responses (RFC 9701,
     /// `application/token-introspection+jwt`), verified with the issuer's
     /// keys. Default: `false`; a signed response is verified whenever one
@@ -143,6 +150,7 @@ impl IssuerConfig {
             client_assertion_audience: None,
             introspection_endpoint: None,
             introspect: IntrospectMode::default(),
+            opaque_token_prefix: None,
             signed_introspection: false,
             tenants: None,
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::checks::{asymmetric_algorithms, check, check_duration};
+use super::introspection::check_opaque_claims;
 use super::local::LocalIssuerSettings;
 use super::resource::ResourceSettings;
 use super::tenants::TENANT;
@@ -246,6 +247,9 @@ impl Config {
             };
             check(seen.insert(&issuer.issuer), &key, "another issuer has the same `issuer` value")?;
         }
+        check_opaque_claims(issuers.iter().filter_map(|issuer| {
+            issuer.introspection.as_ref().map(|introspection| (issuer.name.as_str(), introspection))
+        }))?;
         let default_origin = resource.as_ref().map_or(local_defaults.own_address, |resource| resource.origin.as_str());
         let dpop = self.dpop.settings(default_origin)?;
         Ok(Settings {

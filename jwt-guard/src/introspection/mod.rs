@@ -66,6 +66,12 @@ impl Introspector {
         self.settings.mode
     }
 
+    /// Whether the issuer claims the opaque `token`: it starts with the
+    /// issuer's `opaque_token_prefix`, or the issuer has none.
+    pub(crate) fn claims(&self, token: &str) -> bool {
+        self.settings.opaque_prefix.as_deref().is_none_or(|prefix| token.starts_with(prefix))
+    }
+
     /// Whether the issuer was asked for signed answers (RFC 9701), so that
     /// a plain one is refused.
     pub(crate) fn wants_signed(&self) -> bool {

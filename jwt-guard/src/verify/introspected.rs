@@ -1,6 +1,6 @@
 //! Tokens that an issuer vouches for by introspection (RFC 7662): opaque
-//! tokens, asked of the issuers that introspect (in the configuration's
-//! order, the first that says active wins), and JWTs of issuers that say
+//! tokens, asked of the one issuer that claims them (by its
+//! `opaque_token_prefix`, or as the only issuer that introspects), and JWTs of issuers that say
 //! `introspect = "always"`. An active answer becomes the same `Token` as a
 //! verified JWT, after the same checks of `iss`, `aud`, `exp` and
 //! revocations; a signed answer (RFC 9701) is verified with the issuer's
@@ -31,7 +31,7 @@ impl Verifier {
         if token.len() > self.max_token_bytes {
             return Err(TokenProblem::TooLarge.into());
         }
-        let answer = self.introspected.get_or_introspect(token, self.ask_every_issuer(token)).await?;
+        let answer = self.introspected.get_or_introspect(token, self.ask_its_issuer(token)).await?;
         let token = answer.ok_or(TokenProblem::Inactive)?;
         // Revocations apply to remembered answers too, as to cached JWTs.
         if self.revoked.revokes(token.claims()) || self.is_listed(token.claims()).await {
@@ -40,16 +40,18 @@ impl Verifier {
         Ok(token)
     }
 
-    /// The first active answer about `token` of the issuers that
-    /// introspect, as a token; `None` if none says it is active.
-    async fn ask_every_issuer(&self, token: &str) -> Result<Option<Token>, AuthError> {
-        for issuer in self.issuers.iter() {
-            let Some(introspector) = &issuer.introspector else { continue };
-            if let Some(claims) = self.ask(issuer, introspector, token).await? {
-                return self.introspected_token(issuer, token, claims).map(Some);
-            }
+    /// The answer about `token` of the one issuer that claims it, as a
+    /// token; `None` if it says the token is not active. A token that no
+    /// issuer claims is sent to none.
+    async fn ask_its_issuer(&self, token: &str) -> Result<Option<Token>, AuthError> {
+        let claimed = self.issuers.iter().find_map(|issuer| {
+            issuer.introspector.as_ref().filter(|introspector| introspector.claims(token)).map(|found| (issuer, found))
+        });
+        let Some((issuer, introspector)) = claimed else { return Err(TokenProblem::UntrustedIssuer.into()) };
+        match self.ask(issuer, introspector, token).await? {
+            Some(claims) => self.introspected_token(issuer, token, claims).map(Some),
+            None => Ok(None),
         }
-        Ok(None)
     }
 
     /// Refuses `token`, a JWT of `issuer` that verified, unless the issuer

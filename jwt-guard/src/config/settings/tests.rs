@@ -267,3 +267,35 @@ fn no_secret_of_a_configuration_is_printed_by_debug() {
     assert!(!printed[4].contains(&nonce_bytes[1..nonce_bytes.len() - 1]), "the nonce key's bytes in {}", printed[4]);
     assert_eq!(config.issuers["idp"].client_secret.as_ref().map(Secret::expose), Some(secrets[1]));
 }
+
+#[test]
+fn each_opaque_token_is_claimed_by_one_issuer_at_most() {
+    let introspecting = |issuer: &str, prefix: Option<&str>| {
+        let mut config = IssuerConfig::new(issuer, "api").introspection("api", "secret");
+        config.opaque_token_prefix = prefix.map(str::to_owned);
+        config
+    };
+    let config = |a: Option<&str>, b: Option<&str>| {
+        let mut config = Config::default();
+        config.issuers.insert("a".into(), introspecting("https://a.example.com", a));
+        config.issuers.insert("b".into(), introspecting("https://b.example.com", b));
+        config
+    };
+    assert!(config(Some("a_"), Some("b_")).validate().is_ok());
+    let (key, text) = problem(&config(Some("a_"), None));
+    assert_eq!(key, "issuers.b.opaque_token_prefix");
+    assert!(text.starts_with("several issuers introspect: each needs the prefix"), "{text}");
+    let (key, text) = problem(&config(Some("ory_"), Some("ory_at_")));
+    assert_eq!(
+        (key.as_str(), text.as_str()),
+        (
+            "issuers.a.opaque_token_prefix",
+            "`ory_` also starts the opaque tokens of `b`: a token would be claimed twice"
+        )
+    );
+    let (key, _) = problem(&config(Some(""), Some("b_")));
+    assert_eq!(key, "issuers.a.opaque_token_prefix", "an empty prefix");
+    let mut alone = Config::default();
+    alone.issuers.insert("a".into(), introspecting("https://a.example.com", None));
+    assert!(alone.validate().is_ok(), "an only issuer that introspects claims every opaque token");
+}
