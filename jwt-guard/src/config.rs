@@ -109,7 +109,8 @@ pub struct Config {
     /// kept with their keys, at most 100,000. Default: `1000`.
     pub tenant_cache_size: u64,
     /// How many unknown tenants may be discovered per
-    /// `refetch_cooldown`; tokens of further new tenants are refused
+    /// `refetch_cooldown`, and how many more of those refused for want of
+    /// budget that come back; tokens of further new tenants are refused
     /// until it passes. Default: `10`.
     pub tenant_discoveries: u32,
     /// The API's identifier (RFC 8707, RFC 9728): an `https` URL, or a

@@ -57,6 +57,12 @@ fn errors_name_the_bad_key_and_say_the_fix() {
         JwtGuard::from_config(with_issuer(IssuerConfig::new("http://idp.example.com/", AUDIENCE).allow_http(true)))
             .is_ok()
     );
+    assert_eq!(
+        check(with_issuer(IssuerConfig::new("http://127.0.0.1:{tenant}", AUDIENCE).tenants(jwt_guard::Tenants::Any))),
+        "bad `jwt_guard.issuers.idp.issuer`: `{tenant}` may stand in the path, or be the first label of the host \
+         under a fixed domain (`https://{tenant}.auth.example.com/`), nowhere else",
+        "a token's tenant must not choose the host or port that keys are fetched from"
+    );
 }
 
 #[rocket::async_test]

@@ -5,6 +5,8 @@
 //! an app's resolver finds.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use jwt_guard::{IssuerConfig, IssuerResolver, JwtGuard, ResolvedIssuer, Token, protected};
 use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, call, claims_for, mint, quiet_figment};
@@ -49,50 +51,52 @@ fn app_with(issuer: &str, tenants: Value, resolver: Option<Arc<dyn IssuerResolve
 
 #[rocket::async_test]
 async fn one_template_serves_each_tenant_with_its_own_keys_and_refuses_the_others() {
-    let servers = [
-        KeyServer::start(&[TestKey::RsaA]).await,
-        KeyServer::start(&[TestKey::RsaB]).await,
-        KeyServer::start(&[TestKey::EcA]).await,
-    ];
-    let keys = [TestKey::RsaA, TestKey::RsaB, TestKey::EcA];
-    let outsider = KeyServer::start(&[TestKey::EdA]).await;
-    let admitted: Vec<String> = servers.iter().map(|server| server.port().to_string()).collect();
-    let client = Client::tracked(app("http://127.0.0.1:{tenant}", json!(admitted), None)).await.unwrap();
-    for (server, key) in servers.iter().zip(keys) {
-        let served = call(&client, "/whoami", &[&bearer(&mint(key, &claims_for(server.base())))]).await;
+    let server = KeyServer::start(&[]).await;
+    let tenants = [("contoso", TestKey::RsaA), ("fabrikam", TestKey::RsaB), ("northwind", TestKey::EcA)];
+    for (tenant, key) in tenants {
+        server.set_tenant_keys(tenant, &[key]);
+    }
+    server.set_tenant_keys("outsider", &[TestKey::EdA]);
+    let admitted = json!(["contoso", "fabrikam", "northwind"]);
+    let client = Client::tracked(app(&server.tenant_template(), admitted, None)).await.unwrap();
+    for (tenant, key) in tenants {
+        let served = call(&client, "/whoami", &[&bearer(&mint(key, &claims_for(&server.tenant_issuer(tenant))))]).await;
         assert_eq!(
             (served.status, served.body),
-            (200, json!({ "issuer": "tenants", "tenant": server.port().to_string() })),
+            (200, json!({ "issuer": "tenants", "tenant": tenant })),
             "the template's name, and the tenant"
         );
     }
-    let a_with_b_key = mint(TestKey::RsaB, &claims_for(servers[0].base()));
+    let a_with_b_key = mint(TestKey::RsaB, &claims_for(&server.tenant_issuer("contoso")));
     let refused = call(&client, "/whoami", &[&bearer(&a_with_b_key)]).await;
     assert_eq!(
         (refused.status, refused.body["error_description"].clone()),
         (401, json!("the token's signing key is not known")),
         "tenant A's token under tenant B's key"
     );
-    let not_admitted = call(&client, "/whoami", &[&bearer(&mint(TestKey::EdA, &claims_for(outsider.base())))]).await;
+    let outsiders_token = mint(TestKey::EdA, &claims_for(&server.tenant_issuer("outsider")));
+    let not_admitted = call(&client, "/whoami", &[&bearer(&outsiders_token)]).await;
     assert_eq!(
         (not_admitted.status, not_admitted.body["error_description"].clone()),
         (401, json!("the token's issuer is not trusted"))
     );
-    assert_eq!((outsider.discovery_hits(), outsider.jwks_hits()), (0, 0), "nothing fetched for it");
+    assert_eq!(server.tenant_hits("outsider"), 0, "nothing fetched for it");
 }
 
 #[rocket::async_test]
 async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
-    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let server = KeyServer::start(&[]).await;
+    server.set_tenant_keys("contoso", &[TestKey::RsaA]);
     let refreshing = json!({ "min_refresh": 0.1, "max_refresh": 0.3 });
-    let tenants = json!([server.port().to_string()]);
-    let client = Client::tracked(app_with("http://127.0.0.1:{tenant}", tenants, None, refreshing)).await.unwrap();
-    let withdrawn = bearer(&mint(TestKey::RsaA, &claims_for(server.base())));
+    let client =
+        Client::tracked(app_with(&server.tenant_template(), json!(["contoso"]), None, refreshing)).await.unwrap();
+    let claims = claims_for(&server.tenant_issuer("contoso"));
+    let withdrawn = bearer(&mint(TestKey::RsaA, &claims));
     assert_eq!(call(&client, "/whoami", &[&withdrawn]).await.status, 200, "verified, then cached");
-    server.set_keys(vec![TestKey::RsaB.jwk()]);
+    server.set_tenant_keys("contoso", &[TestKey::RsaB]);
     // Only a refresh in the background can bring key B and take key A away:
     // an unknown `kid` fetches nothing for an hour.
-    let replacement = bearer(&mint(TestKey::RsaB, &claims_for(server.base())));
+    let replacement = bearer(&mint(TestKey::RsaB, &claims));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let mut seen = (call(&client, "/whoami", &[&withdrawn]).await, call(&client, "/whoami", &[&replacement]).await);
     while (seen.0.status, seen.1.status) != (401, 200) && std::time::Instant::now() < deadline {
@@ -109,21 +113,21 @@ async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
 
 #[rocket::async_test]
 async fn a_tenant_that_left_the_cache_has_its_tokens_verified_afresh() {
-    let mut servers = Vec::new();
-    for _ in 0..5 {
-        servers.push(KeyServer::start(&[TestKey::RsaA]).await);
+    let server = KeyServer::start(&[]).await;
+    let tenants: Vec<String> = (0..5).map(|n| format!("tenant-{n}")).collect();
+    for tenant in &tenants {
+        server.set_tenant_keys(tenant, &[TestKey::RsaA]);
     }
-    let tenants: Vec<String> = servers.iter().map(|server| server.port().to_string()).collect();
     let small = json!({ "tenant_cache_size": 2, "tenant_discoveries": 10 });
-    let client = Client::tracked(app_with("http://127.0.0.1:{tenant}", json!(tenants), None, small)).await.unwrap();
+    let client = Client::tracked(app_with(&server.tenant_template(), json!(tenants), None, small)).await.unwrap();
     let tokens: Vec<String> =
-        servers.iter().map(|server| bearer(&mint(TestKey::RsaA, &claims_for(server.base())))).collect();
+        tenants.iter().map(|tenant| bearer(&mint(TestKey::RsaA, &claims_for(&server.tenant_issuer(tenant))))).collect();
     for token in &tokens {
         assert_eq!(call(&client, "/whoami", &[token]).await.status, 200, "verified, then cached");
     }
     // The second tenant has left the cache of two for the later ones; it
     // withdraws its key meanwhile, and nothing refreshes its keys.
-    servers[1].set_keys(vec![TestKey::RsaOther.jwk()]);
+    server.set_tenant_keys(&tenants[1], &[TestKey::RsaOther]);
     let refused = call(&client, "/whoami", &[&tokens[1]]).await;
     assert_eq!(
         (refused.status, refused.body["error_description"].clone()),
@@ -131,27 +135,29 @@ async fn a_tenant_that_left_the_cache_has_its_tokens_verified_afresh() {
     );
 }
 
-#[rocket::async_test]
-async fn ten_thousand_made_up_tenants_cost_at_most_the_configured_discoveries() {
-    let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let template = format!("{}/{{tenant}}", server.base());
-    let client = Client::tracked(app(&template, json!("any"), None)).await.unwrap();
-    // Ed25519 signs fast: the test's cost is the app's.
-    for n in 0..10_000 {
-        let claims = claims_for(&format!("{}/made-up-{n}", server.base()));
-        let refused = call(&client, "/whoami", &[&bearer(&mint(TestKey::EdA, &claims))]).await;
-        assert_eq!(refused.status, 401, "made-up tenant {n}: {}", refused.body);
-    }
-    assert!(server.other_hits() <= 5, "{} discoveries for 10,000 made-up tenants", server.other_hits());
+/// Tokens of `count` made-up tenants of `server`'s template, signed with
+/// Ed25519 (fast: the test's cost is the app's).
+fn made_up_tokens(server: &KeyServer, count: usize) -> Vec<String> {
+    let claims = |n| claims_for(&server.tenant_issuer(&format!("made-up-{n}")));
+    (0..count).map(|n| bearer(&mint(TestKey::EdA, &claims(n)))).collect()
 }
 
 #[rocket::async_test]
-async fn made_up_tenants_cannot_retry_their_way_past_the_budget() {
-    let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let template = format!("{}/{{tenant}}", server.base());
-    let client = Client::tracked(app(&template, json!("any"), None)).await.unwrap();
-    let tokens: Vec<String> =
-        (0..5).map(|n| bearer(&mint(TestKey::EdA, &claims_for(&format!("{}/made-up-{n}", server.base()))))).collect();
+async fn ten_thousand_made_up_tenants_cost_at_most_the_configured_discoveries() {
+    let server = KeyServer::start(&[]).await;
+    let client = Client::tracked(app(&server.tenant_template(), json!("any"), None)).await.unwrap();
+    for (n, token) in made_up_tokens(&server, 10_000).iter().enumerate() {
+        let refused = call(&client, "/whoami", &[token]).await;
+        assert_eq!(refused.status, 401, "made-up tenant {n}: {}", refused.body);
+    }
+    assert_eq!(server.all_tenant_hits(), 5, "discoveries for 10,000 made-up tenants, each sent once");
+}
+
+#[rocket::async_test]
+async fn made_up_tenants_cannot_retry_their_way_past_the_budgets() {
+    let server = KeyServer::start(&[]).await;
+    let client = Client::tracked(app(&server.tenant_template(), json!("any"), None)).await.unwrap();
+    let tokens = made_up_tokens(&server, 20);
     for round in 0..3 {
         for token in &tokens {
             let refused = call(&client, "/whoami", &[token]).await;
@@ -160,7 +166,70 @@ async fn made_up_tenants_cannot_retry_their_way_past_the_budget() {
         // Past the back-off after a failed discovery (1 s at first).
         rocket::tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
-    assert_eq!(server.other_hits(), 5, "one discovery each, within the budget of 5 per cooldown");
+    assert_eq!(
+        server.all_tenant_hits(),
+        10,
+        "one discovery each for 5 first-time and 5 returning tenants: twice the budget of 5 per cooldown"
+    );
+}
+
+#[rocket::async_test]
+async fn a_made_up_tenant_costs_one_discovery_however_often_it_comes_back() {
+    let server = KeyServer::start(&[]).await;
+    let client = Client::tracked(app(&server.tenant_template(), json!("any"), None)).await.unwrap();
+    let tokens = made_up_tokens(&server, 5);
+    for _ in 0..10 {
+        assert_eq!(call(&client, "/whoami", &[&tokens[0]]).await.status, 401);
+    }
+    assert_eq!(server.tenant_hits("made-up-0"), 1, "refused without a fetch after its failed discovery");
+    for token in &tokens[1..] {
+        assert_eq!(call(&client, "/whoami", &[token]).await.status, 401);
+    }
+    assert_eq!(server.all_tenant_hits(), 5, "the budget of 5 was left for the others");
+}
+
+#[rocket::async_test]
+async fn a_flood_of_made_up_tenants_does_not_keep_a_real_new_one_out() {
+    let server = KeyServer::start(&[]).await;
+    server.set_tenant_keys("newcomer", &[TestKey::RsaA]);
+    let client = Client::tracked(app(&server.tenant_template(), json!("any"), None)).await.unwrap();
+    let made_up = made_up_tokens(&server, 12_000);
+    let sent = AtomicUsize::new(0);
+    let started = Instant::now();
+    let flood = async {
+        for token in &made_up {
+            assert_eq!(call(&client, "/whoami", &[token]).await.status, 401);
+            sent.fetch_add(1, Ordering::SeqCst);
+            rocket::tokio::task::yield_now().await;
+        }
+    };
+    let newcomer = async {
+        while sent.load(Ordering::SeqCst) < 1_000 {
+            rocket::tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let token = bearer(&mint(TestKey::RsaA, &claims_for(&server.tenant_issuer("newcomer"))));
+        let first_request = Instant::now();
+        let mut answer = call(&client, "/whoami", &[&token]).await;
+        assert_eq!(answer.status, 401, "the first budget is used up by the flood");
+        while answer.status != 200 && first_request.elapsed() < Duration::from_secs(2) {
+            rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+            answer = call(&client, "/whoami", &[&token]).await;
+        }
+        (answer, first_request.elapsed(), sent.load(Ordering::SeqCst))
+    };
+    let ((), (answer, waited, flooded)) = rocket::tokio::join!(flood, newcomer);
+    let rate = made_up.len() as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "{flooded} made-up tenants sent until the newcomer's last answer, {waited:?} after its first; {rate:.0}/s"
+    );
+    assert_eq!(
+        (answer.status, answer.body),
+        (200, json!({ "issuer": "tenants", "tenant": "newcomer" })),
+        "admitted {waited:?} after its first request"
+    );
+    assert!(flooded < made_up.len(), "the flood lasted until the newcomer was admitted");
+    assert_eq!(server.tenant_hits("newcomer"), 2, "its discovery and keys");
+    assert_eq!(server.all_tenant_hits(), 5 + 2, "5 made-up tenants' discoveries, and the newcomer's");
 }
 
 /// Finds the tenants that signed up: here, key servers by their URL.

@@ -1,5 +1,6 @@
 //! A real JWKS and OpenID discovery server on 127.0.0.1, built with Rocket,
-//! with an introspection endpoint (RFC 7662) that answers as told. It
+//! with an introspection endpoint (RFC 7662) that answers as told, and
+//! tenants of its own under `/tenants/{tenant}`, each with its keys. It
 //! counts the requests it serves and can be told to misbehave.
 
 use std::collections::HashMap;
@@ -46,6 +47,10 @@ struct ServerState {
     other_hits: AtomicUsize,
     /// The introspection answers, by token; others are inactive.
     introspection: Mutex<HashMap<String, Value>>,
+    /// The keys of each tenant served under `/tenants/{tenant}`.
+    tenants: Mutex<HashMap<String, Vec<Value>>>,
+    /// The discovery and JWKS requests for each tenant's path, known or not.
+    tenant_hits: Mutex<HashMap<String, usize>>,
     base: String,
 }
 
@@ -77,11 +82,13 @@ impl KeyServer {
             discovery_hits: AtomicUsize::new(0),
             other_hits: AtomicUsize::new(0),
             introspection: Mutex::new(HashMap::new()),
+            tenants: Mutex::new(HashMap::new()),
+            tenant_hits: Mutex::new(HashMap::new()),
             base: format!("http://127.0.0.1:{port}"),
         });
         let rocket = rocket::custom(Figment::from(rocket::Config::debug_default()))
             .manage(Arc::clone(&state))
-            .mount("/", rocket::routes![jwks, discovery, introspect, anything]);
+            .mount("/", rocket::routes![jwks, discovery, tenant_jwks, tenant_discovery, introspect, anything]);
         Self { state, app: RunningApp::launch(rocket, port).await }
     }
 
@@ -118,6 +125,37 @@ impl KeyServer {
     /// How many requests for other paths it received.
     pub fn other_hits(&self) -> usize {
         self.state.other_hits.load(Ordering::SeqCst)
+    }
+
+    /// Serves the tenant `tenant` with these keys, under
+    /// [`tenant_issuer`](Self::tenant_issuer); replaces its keys if it is
+    /// served already.
+    pub fn set_tenant_keys(&self, tenant: &str, keys: &[TestKey]) {
+        let keys = keys.iter().map(|key| key.jwk()).collect();
+        self.state.tenants.lock().expect("lock").insert(tenant.to_owned(), keys);
+    }
+
+    /// `{base}/tenants/{tenant}`: the issuer of `tenant`, whether served
+    /// or not.
+    pub fn tenant_issuer(&self, tenant: &str) -> String {
+        format!("{}/tenants/{tenant}", self.state.base)
+    }
+
+    /// The issuer template of its tenants: `{base}/tenants/{tenant}`.
+    pub fn tenant_template(&self) -> String {
+        self.tenant_issuer("{tenant}")
+    }
+
+    /// How many discovery and JWKS requests it received for `tenant`,
+    /// served or not.
+    pub fn tenant_hits(&self, tenant: &str) -> usize {
+        self.state.tenant_hits.lock().expect("lock").get(tenant).copied().unwrap_or(0)
+    }
+
+    /// How many discovery and JWKS requests it received for all tenants,
+    /// served or not.
+    pub fn all_tenant_hits(&self) -> usize {
+        self.state.tenant_hits.lock().expect("lock").values().sum()
     }
 
     /// Makes its introspection endpoint answer `answer` about `token`.
@@ -215,6 +253,27 @@ async fn discovery(state: &State<Arc<ServerState>>) -> KeyAnswer {
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
     });
     answer(state, document).await
+}
+
+/// Counts a request for `tenant`'s path, and answers with its keys, or
+/// `None` (404) for a tenant that is not served.
+fn tenant_keys(state: &ServerState, tenant: &str) -> Option<Vec<Value>> {
+    *state.tenant_hits.lock().expect("lock").entry(tenant.to_owned()).or_default() += 1;
+    state.tenants.lock().expect("lock").get(tenant).cloned()
+}
+
+#[rocket::get("/tenants/<tenant>/jwks.json")]
+async fn tenant_jwks(tenant: &str, state: &State<Arc<ServerState>>) -> Option<KeyAnswer> {
+    let keys = tenant_keys(state, tenant)?;
+    Some(answer(state, json!({ "keys": keys })).await)
+}
+
+#[rocket::get("/tenants/<tenant>/.well-known/openid-configuration")]
+async fn tenant_discovery(tenant: &str, state: &State<Arc<ServerState>>) -> Option<KeyAnswer> {
+    tenant_keys(state, tenant)?;
+    let issuer = format!("{}/tenants/{tenant}", state.base);
+    let document = json!({ "issuer": issuer, "jwks_uri": format!("{issuer}/jwks.json") });
+    Some(answer(state, document).await)
 }
 
 /// The introspection endpoint: the answer set for the form's `token`, for

@@ -119,8 +119,9 @@ pub struct IssuerConfig {
     /// comes.
     #[serde(default)]
     pub signed_introspection: bool,
-    /// For an issuer template (an `issuer` with `{tenant}`): the tenants
-    /// admitted, a list or `"any"`.
+    /// For an issuer template (an `issuer` with `{tenant}` in its path,
+    /// or as the first label of its host under a fixed domain): the
+    /// tenants admitted, a list or `"any"`.
     #[serde(default)]
     pub tenants: Option<Tenants>,
 }

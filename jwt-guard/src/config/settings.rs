@@ -290,8 +290,11 @@ impl IssuerConfig {
         check_issuer_name(name)
             .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
         check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
-        let tenants =
-            self.tenants.as_ref().map(|tenants| TenantSettings::new(name, &self.issuer, tenants)).transpose()?;
+        let tenants = self
+            .tenants
+            .as_ref()
+            .map(|tenants| TenantSettings::new(name, &self.issuer, self.jwks_uri.as_deref(), tenants))
+            .transpose()?;
         check(
             tenants.is_some() || !self.issuer.contains(TENANT),
             &key("tenants"),

@@ -2,16 +2,20 @@
 //! (`issuer = "https://login.microsoftonline.com/{tenant}/v2.0"`), and those
 //! an app's [`IssuerResolver`] finds, under the names its `issuer_names`
 //! lists. Each gets keys of its own, found by discovery and refreshed in
-//! the background once fetched; they are kept in a bounded cache, and new
-//! ones are admitted at most `tenant_discoveries` per `refetch_cooldown`
-//! (one whose first fetch fails is not kept, so it pays again), so that a
-//! flood of made-up `iss` values costs at most that many fetches.
+//! the background once fetched; they are kept in a bounded cache. New ones
+//! are admitted as [`admissions`] allows, so that a flood of made-up `iss`
+//! values costs at most twice `tenant_discoveries` fetches per
+//! `refetch_cooldown`; one whose discovery fails is refused without a
+//! fetch for a `refetch_cooldown`.
+
+mod admissions;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 
+use self::admissions::{Admission, Admissions};
 use super::issuers::{Issuer, IssuerKeys};
 use crate::config::{IssuerConfig, IssuerSettings, check_issuer_name};
 use crate::error::ConfigError;
@@ -97,46 +101,11 @@ pub(super) struct Tenants {
     templates: Vec<IssuerSettings>,
     resolver: Option<Arc<dyn IssuerResolver>>,
     known: Cache<String, Arc<Issuer>>,
-    budget: Mutex<Budget>,
+    /// The issuers whose discovery failed, and when.
+    failed: Cache<String, Instant>,
+    admissions: Mutex<Admissions>,
     fetcher: Fetcher,
     refetch_cooldown: Duration,
-}
-
-/// How many new issuers may still be admitted in the current window.
-#[derive(Debug)]
-struct Budget {
-    started: Instant,
-    used: u32,
-    limit: u32,
-    window: Duration,
-    /// Whether a refusal was logged in this window: one line per window,
-    /// however long a flood lasts.
-    logged: bool,
-}
-
-/// What the budget says to a new issuer.
-#[derive(Debug, PartialEq, Eq)]
-enum Admission {
-    Admitted,
-    /// Refused; the first refusal of a window is to be logged.
-    Refused {
-        log: bool,
-    },
-}
-
-impl Budget {
-    /// Takes one admission, if any is left at `now`.
-    fn take(&mut self, now: Instant) -> Admission {
-        if now.saturating_duration_since(self.started) >= self.window {
-            *self = Self { started: now, used: 0, logged: false, ..*self };
-        }
-        if self.used < self.limit {
-            self.used += 1;
-            return Admission::Admitted;
-        }
-        let log = !std::mem::replace(&mut self.logged, true);
-        Admission::Refused { log }
-    }
 }
 
 impl std::fmt::Debug for Tenants {
@@ -160,11 +129,13 @@ impl Tenants {
         refetch_cooldown: Duration,
     ) -> Self {
         let window = refetch_cooldown.max(Duration::from_secs(1));
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Self {
             templates,
             resolver: None,
-            known: Cache::new(usize::try_from(capacity).unwrap_or(usize::MAX)),
-            budget: Mutex::new(Budget { started: Instant::now(), used: 0, limit: discoveries, window, logged: false }),
+            known: Cache::new(capacity),
+            failed: Cache::new(capacity),
+            admissions: Mutex::new(Admissions::new(discoveries, window, Instant::now())),
             fetcher,
             refetch_cooldown,
         }
@@ -220,22 +191,27 @@ impl Tenants {
     }
 
     /// The issuer of tokens that say `iss`, if a template admits it or the
-    /// resolver names it, and, for a new one, the budget allows.
+    /// resolver names it, and, for a new one, the admissions allow and no
+    /// discovery of it failed within a `refetch_cooldown`.
     pub(super) async fn resolve(&self, iss: &str) -> Option<Arc<Issuer>> {
         if let Some(known) = self.known.get(iss) {
             return Some(known);
+        }
+        let now = Instant::now();
+        if self.failed.get(iss).is_some_and(|failed| now.saturating_duration_since(failed) < self.refetch_cooldown) {
+            return None;
         }
         let guard = match self.known.get_value_or_guard_async(iss).await {
             Ok(known) => return Some(known),
             Err(guard) => guard,
         };
         let (settings, tenant) = self.settings_for(iss).await?;
-        let admission = self.budget.lock().unwrap_or_else(PoisonError::into_inner).take(Instant::now());
+        let admission = self.admissions.lock().unwrap_or_else(PoisonError::into_inner).take(iss, now);
         if let Admission::Refused { log } = admission {
             if log {
                 log::warn!(
                     "jwt-guard: refusing new issuers such as {iss:?}: `tenant_discoveries` are used up until the \
-                     `refetch_cooldown` ends (logged once per cooldown)"
+                     `refetch_cooldown` ends (logged once per cooldown and budget)"
                 );
             }
             return None;
@@ -247,8 +223,9 @@ impl Tenants {
         if let IssuerKeys::Remote(keys) = &issuer.keys {
             keys.refresh_if_due().await;
             if !keys.holds_keys() {
-                // Not remembered: asking again costs the budget again, so
-                // made-up tenants cannot retry their way past it.
+                // Refused without a fetch until the cooldown ends, so that
+                // made-up tenants cannot retry their way past the budgets.
+                self.failed.insert(iss.to_owned(), Instant::now());
                 return Some(issuer);
             }
         }
@@ -283,23 +260,5 @@ impl Tenants {
                 None
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_budget_admits_its_limit_per_window_and_logs_one_refusal_each() {
-        let start = Instant::now();
-        let window = Duration::from_secs(10);
-        let mut budget = Budget { started: start, used: 0, limit: 2, window, logged: false };
-        assert_eq!([budget.take(start), budget.take(start)], [Admission::Admitted, Admission::Admitted]);
-        assert_eq!(budget.take(start), Admission::Refused { log: true });
-        assert_eq!(budget.take(start + Duration::from_secs(9)), Admission::Refused { log: false });
-        assert_eq!(budget.take(start + window), Admission::Admitted, "a new window");
-        budget.take(start + window);
-        assert_eq!(budget.take(start + window), Admission::Refused { log: true }, "logged again in the new window");
     }
 }
