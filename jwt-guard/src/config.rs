@@ -105,6 +105,12 @@ pub struct Config {
     /// How many introspection answers are kept, at most 1,000,000.
     /// Default: `10000`.
     pub introspection_cache_size: u64,
+    /// The most introspections a second that each issuer is asked, of
+    /// tokens whose answers are not remembered, from 1 to 100,000; past
+    /// it, such tokens get a 503 with `Retry-After`, while remembered
+    /// answers keep serving. A provider's `429` halves it for a while.
+    /// Default: `100`.
+    pub introspection_rate: u32,
     /// How many tenants of issuer templates (or of an app's resolver) are
     /// kept with their keys, at most 100,000. Default: `1000`.
     pub tenant_cache_size: u64,
@@ -156,6 +162,7 @@ impl Default for Config {
             token_cache_size: 4096,
             introspection_cache_ttl: Duration::from_secs(60),
             introspection_cache_size: 10_000,
+            introspection_rate: 100,
             tenant_cache_size: 1000,
             tenant_discoveries: 10,
             resource: None,

@@ -100,6 +100,11 @@ fn values_that_would_overflow_a_clock_or_memory_are_refused() {
     let mut config = with_local(|_| {});
     config.token_cache_size = u64::MAX;
     assert_eq!(key(config), "token_cache_size");
+    for rate in [0, 100_001] {
+        let mut config = with_local(|_| {});
+        config.introspection_rate = rate;
+        assert_eq!(key(config), "introspection_rate", "{rate} a second");
+    }
     let mut config = Config::default();
     config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.test/", AUDIENCE).max_lifetime(centuries));
     assert_eq!(key(config), "issuers.idp.max_lifetime");

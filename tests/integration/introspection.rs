@@ -341,3 +341,51 @@ async fn jwts_of_an_issuer_that_always_introspects_need_its_word_too() {
     let served = call(&client, "/reports", &[&bearer(&jwt)]).await;
     assert_eq!((served.status, served.body["opaque"].clone()), (200, json!(false)), "the JWT's own claims");
 }
+
+#[rocket::async_test]
+async fn unknown_tokens_are_asked_about_at_the_rate_while_remembered_ones_keep_serving() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    server.set_introspection("known", active);
+    let client = app(key_server_issuer(&server, json!({})), json!({ "introspection_rate": 5 })).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("known")]).await.status, 200, "remembered from now on");
+    let started = std::time::Instant::now();
+    let mut answers = Vec::new();
+    for n in 0..200 {
+        let made_up = call(&client, "/reports", &[&bearer(&format!("made-up-{n}"))]).await;
+        answers.push((made_up.status, made_up.body["error"].clone(), made_up.retry_after));
+        assert_eq!(call(&client, "/reports", &[&bearer("known")]).await.status, 200, "a remembered answer serves");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let asked = server.introspection_hits();
+    assert!(asked as f64 <= 5.0 + (5.0 * elapsed).ceil(), "{asked} questions in {elapsed:.2} s at 5 a second");
+    let inactive = answers.iter().filter(|(status, ..)| *status == 401).count();
+    assert_eq!(inactive, asked - 1, "each made-up token asked about is inactive");
+    let over_the_rate: Vec<_> = answers.iter().filter(|(status, ..)| *status != 401).collect();
+    assert_eq!(over_the_rate.len(), 200 - inactive);
+    for (status, error, retry_after) in over_the_rate {
+        assert_eq!((*status, error), (503, &json!("temporarily_unavailable")), "not asked about");
+        assert_eq!(retry_after.as_deref(), Some("1"), "the next question is within a second");
+    }
+}
+
+#[rocket::async_test]
+async fn a_providers_429_refuses_that_token_only_and_others_are_still_asked_about() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    server.set_introspection("known", active.clone());
+    server.set_introspection("newcomer", active);
+    server.set_introspection("throttled", json!(429));
+    let client = app(key_server_issuer(&server, json!({})), json!({})).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("known")]).await.status, 200);
+    let throttled = call(&client, "/reports", &[&bearer("throttled")]).await;
+    assert_eq!(
+        (throttled.status, throttled.body["error"].clone(), throttled.retry_after.as_deref()),
+        (503, json!("temporarily_unavailable"), Some("30")),
+        "the provider's Retry-After, passed on"
+    );
+    let newcomer = call(&client, "/reports", &[&bearer("newcomer")]).await;
+    assert_eq!(newcomer.status, 200, "a 429 is no outage: the next new token is asked about: {}", newcomer.body);
+    assert_eq!(call(&client, "/reports", &[&bearer("known")]).await.status, 200);
+    assert_eq!(server.introspection_hits(), 3);
+}

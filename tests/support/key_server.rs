@@ -45,6 +45,7 @@ struct ServerState {
     discovery_hits: AtomicUsize,
     /// Requests for any other path.
     other_hits: AtomicUsize,
+    introspection_hits: AtomicUsize,
     /// The introspection answers, by token; others are inactive.
     introspection: Mutex<HashMap<String, Value>>,
     /// The keys of each tenant served under `/tenants/{tenant}`.
@@ -81,6 +82,7 @@ impl KeyServer {
             jwks_hits: AtomicUsize::new(0),
             discovery_hits: AtomicUsize::new(0),
             other_hits: AtomicUsize::new(0),
+            introspection_hits: AtomicUsize::new(0),
             introspection: Mutex::new(HashMap::new()),
             tenants: Mutex::new(HashMap::new()),
             tenant_hits: Mutex::new(HashMap::new()),
@@ -158,7 +160,14 @@ impl KeyServer {
         self.state.tenant_hits.lock().expect("lock").values().sum()
     }
 
-    /// Makes its introspection endpoint answer `answer` about `token`.
+    /// How many introspection requests it received.
+    pub fn introspection_hits(&self) -> usize {
+        self.state.introspection_hits.load(Ordering::SeqCst)
+    }
+
+    /// Makes its introspection endpoint answer `answer` about `token`: a
+    /// JSON object, a JSON string (sent as a signed answer), or the number
+    /// 429 (`429 Too Many Requests` with `Retry-After: 30`).
     pub fn set_introspection(&self, token: &str, answer: Value) {
         self.state.introspection.lock().expect("lock").insert(token.to_owned(), answer);
     }
@@ -278,22 +287,50 @@ async fn tenant_discovery(tenant: &str, state: &State<Arc<ServerState>>) -> Opti
 
 /// The introspection endpoint: the answer set for the form's `token`, for
 /// the client `rs-client` with its secret in HTTP Basic. An answer set as
-/// a JSON string is sent as a signed answer (RFC 9701), as it is.
+/// a JSON string is sent as a signed answer (RFC 9701), as it is; one set
+/// as the number 429 is a `429 Too Many Requests`.
 #[rocket::post("/introspect", data = "<form>")]
 fn introspect(
     form: rocket::form::Form<std::collections::HashMap<String, String>>,
     authorization: BasicCredentials,
     state: &State<Arc<ServerState>>,
-) -> (Status, (ContentType, String)) {
+) -> Introspected {
+    state.introspection_hits.fetch_add(1, Ordering::SeqCst);
     let (client_id, secret) = &authorization.0;
     if (client_id.as_str(), secret.as_str()) != INTROSPECTION_CLIENT {
-        return (Status::Unauthorized, (ContentType::JSON, json!({ "error": "invalid_client" }).to_string()));
+        return Introspected(
+            Status::Unauthorized,
+            None,
+            ContentType::JSON,
+            json!({ "error": "invalid_client" }).to_string(),
+        );
     }
     let token = form.get("token").cloned().unwrap_or_default();
     let answer = state.introspection.lock().expect("lock").get(&token).cloned();
     match answer.unwrap_or_else(|| json!({ "active": false })) {
-        Value::String(signed) => (Status::Ok, (ContentType::new("application", "token-introspection+jwt"), signed)),
-        plain => (Status::Ok, (ContentType::JSON, plain.to_string())),
+        Value::String(signed) => {
+            Introspected(Status::Ok, None, ContentType::new("application", "token-introspection+jwt"), signed)
+        }
+        Value::Number(status) if status.as_u64() == Some(429) => {
+            Introspected(Status::TooManyRequests, Some(30), ContentType::JSON, "{}".into())
+        }
+        plain => Introspected(Status::Ok, None, ContentType::JSON, plain.to_string()),
+    }
+}
+
+/// An answer of the introspection endpoint: its status, `Retry-After` in
+/// seconds, media type and body.
+struct Introspected(Status, Option<u64>, ContentType, String);
+
+impl<'r> Responder<'r, 'static> for Introspected {
+    fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let Self(status, retry_after, content_type, body) = self;
+        let mut response = Response::build();
+        response.status(status).header(content_type).sized_body(body.len(), std::io::Cursor::new(body));
+        if let Some(seconds) = retry_after {
+            response.header(Header::new("Retry-After", seconds.to_string()));
+        }
+        Ok(response.finalize())
     }
 }
 

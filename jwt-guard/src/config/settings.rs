@@ -64,6 +64,9 @@ pub(crate) struct VerifierSettings {
     /// How long, and how many, introspection answers are kept.
     pub(crate) introspection_cache_ttl: Duration,
     pub(crate) introspection_cache_size: u64,
+    /// The most introspections a second, per issuer, of tokens not
+    /// remembered.
+    pub(crate) introspection_rate: u32,
     /// How many tenants are kept, and how many new ones may be
     /// discovered per `refetch_cooldown`.
     pub(crate) tenant_cache_size: u64,
@@ -207,6 +210,7 @@ impl Config {
             "must be at most 1000000 (or 0, to turn the cache off)",
         )?;
         check_duration(self.introspection_cache_ttl, "introspection_cache_ttl", false)?;
+        check((1..=100_000).contains(&self.introspection_rate), "introspection_rate", "must be from 1 to 100000")?;
         check((1..=100_000).contains(&self.tenant_cache_size), "tenant_cache_size", "must be from 1 to 100000")?;
         check(self.tenant_discoveries > 0, "tenant_discoveries", "must be above 0")?;
         check_duration(self.leeway, "leeway", false)?;
@@ -266,6 +270,7 @@ impl Config {
                 token_cache_size: self.token_cache_size,
                 introspection_cache_ttl: self.introspection_cache_ttl,
                 introspection_cache_size: self.introspection_cache_size,
+                introspection_rate: self.introspection_rate,
                 tenant_cache_size: self.tenant_cache_size,
                 tenant_discoveries: self.tenant_discoveries,
                 issuers,

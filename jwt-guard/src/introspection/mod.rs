@@ -2,13 +2,15 @@
 //! whether a token is active, for opaque tokens and for the JWTs of
 //! issuers that say `introspect = "always"`, and remembering the answers
 //! ([`IntrospectionCache`]). The verifier turns an active answer into the
-//! same `Token` that a verified JWT becomes.
+//! same `Token` that a verified JWT becomes. Each issuer is asked at most
+//! `introspection_rate` questions per second ([`rate`]).
 
 mod cache;
 mod client_auth;
+mod rate;
 
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use serde::Deserialize;
@@ -17,11 +19,12 @@ use tokio::sync::OnceCell;
 
 pub(crate) use cache::IntrospectionCache;
 use client_auth::ClientAuthentication;
+use rate::{Allowance, QuestionRate};
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, FIRST_BACKOFF};
 use crate::config::{IntrospectMode, IntrospectionSettings};
 use crate::error::AuthError;
-use crate::keys::{Fetcher, check_scheme};
+use crate::keys::{Fetcher, FormAnswer, check_scheme};
 
 /// The media type of a signed introspection response (RFC 9701).
 pub(crate) const SIGNED_RESPONSE: &str = "application/token-introspection+jwt";
@@ -46,6 +49,15 @@ pub(crate) struct Introspector {
     /// Failures in a row, after which requests get a 503 until the wait
     /// is over rather than each asking a server that is down.
     backoff: Mutex<Backoff>,
+    /// How many questions it may be asked now.
+    rate: Mutex<QuestionRate>,
+}
+
+/// What came of a question.
+enum Outcome {
+    Answer(Answer),
+    /// The provider answered 429, asking for this wait if it named one.
+    SlowDown(Option<Duration>),
 }
 
 #[derive(Deserialize)]
@@ -55,10 +67,12 @@ struct DiscoveryDocument {
 
 impl Introspector {
     /// An introspector of `settings` that talks to the issuer with
-    /// `fetcher`'s limits (and no redirects).
-    pub(crate) fn new(settings: IntrospectionSettings, fetcher: &Fetcher) -> Self {
+    /// `fetcher`'s limits (and no redirects), at most `per_second`
+    /// questions a second.
+    pub(crate) fn new(settings: IntrospectionSettings, fetcher: &Fetcher, per_second: u32) -> Self {
         let endpoint = OnceCell::new_with(settings.endpoint.clone());
-        Self { settings, fetcher: fetcher.clone(), endpoint, backoff: Mutex::default() }
+        let rate = Mutex::new(QuestionRate::new(per_second, Instant::now()));
+        Self { settings, fetcher: fetcher.clone(), endpoint, backoff: Mutex::default(), rate }
     }
 
     /// Which of the issuer's tokens are introspected.
@@ -83,12 +97,14 @@ impl Introspector {
         &self.settings.client_id
     }
 
-    /// Asks the issuer about `token`.
+    /// Asks the issuer about `token`, if its rate allows.
     ///
     /// # Errors
     ///
     /// [`AuthError::IntrospectionUnavailable`] when the issuer cannot be
-    /// asked, or did not answer in the last back-off period.
+    /// asked, did not answer in the last back-off period, or was asked as
+    /// many questions as its rate allows; and for this question only, when
+    /// it answers `429 Too Many Requests`.
     pub(crate) async fn ask(&self, token: &str, issuer: &str) -> Result<Answer, AuthError> {
         let now = Instant::now();
         {
@@ -97,10 +113,31 @@ impl Introspector {
                 return Err(AuthError::IntrospectionUnavailable { retry_after: backoff.retry_after(now) });
             }
         }
+        let allowance = self.rate.lock().unwrap_or_else(PoisonError::into_inner).take(now);
+        if let Allowance::Wait { wait, log } = allowance {
+            if log {
+                log::warn!(
+                    "jwt-guard: `{issuer}` was asked about as many tokens as `introspection_rate` allows; tokens \
+                     not remembered get a 503 until it allows more (logged once per episode)"
+                );
+            }
+            return Err(AuthError::IntrospectionUnavailable { retry_after: wait });
+        }
         match self.post(token).await {
-            Ok(answer) => {
+            Ok(Outcome::Answer(answer)) => {
                 self.backoff.lock().unwrap_or_else(PoisonError::into_inner).succeeded();
+                self.rate.lock().unwrap_or_else(PoisonError::into_inner).answered();
                 Ok(answer)
+            }
+            Ok(Outcome::SlowDown(retry_after)) => {
+                // Not a failure of the server: the others asking meanwhile
+                // are served at the rate it bears.
+                if let Some(rate) = self.rate.lock().unwrap_or_else(PoisonError::into_inner).slow_down() {
+                    log::warn!(
+                        "jwt-guard: `{issuer}` answered 429 to an introspection: asking {rate} a second at most"
+                    );
+                }
+                Err(AuthError::IntrospectionUnavailable { retry_after: retry_after.unwrap_or(FIRST_BACKOFF) })
             }
             Err(problem) => {
                 log::error!("jwt-guard: introspecting a token of `{issuer}`: {problem}");
@@ -112,21 +149,24 @@ impl Introspector {
     }
 
     /// POSTs `token` to the endpoint and reads the answer.
-    async fn post(&self, token: &str) -> Result<Answer, String> {
+    async fn post(&self, token: &str) -> Result<Outcome, String> {
         let endpoint = self.endpoint.get_or_try_init(|| self.discover()).await?;
         let accept = if self.settings.signed { SIGNED_RESPONSE } else { "application/json" };
         let settings = &self.settings;
         let client = ClientAuthentication::new(&settings.client_id, &settings.credential, &settings.issuer)?;
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         form.extend(client.form_fields());
-        let (media_type, body) = self.fetcher.post_form(endpoint, &form, client.basic(), accept).await?;
+        let (media_type, body) = match self.fetcher.post_form(endpoint, &form, client.basic(), accept).await? {
+            FormAnswer::Answered { media_type, body } => (media_type, body),
+            FormAnswer::TooManyRequests { retry_after } => return Ok(Outcome::SlowDown(retry_after)),
+        };
         if media_type == SIGNED_RESPONSE {
             let text =
                 String::from_utf8(body).map_err(|_| format!("{endpoint} sent a signed answer that is not text"))?;
-            return Ok(Answer::Signed(text.trim().to_owned()));
+            return Ok(Outcome::Answer(Answer::Signed(text.trim().to_owned())));
         }
         serde_json::from_slice::<Map<String, Value>>(&body)
-            .map(Answer::Json)
+            .map(|answer| Outcome::Answer(Answer::Json(answer)))
             .map_err(|_| format!("{endpoint} did not answer with a JSON object"))
     }
 

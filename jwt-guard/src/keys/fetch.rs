@@ -33,6 +33,17 @@ pub(crate) struct Fetched {
     pub(crate) max_age: Duration,
 }
 
+/// What an endpoint answered to a form.
+#[derive(Debug)]
+pub(crate) enum FormAnswer {
+    /// `200 OK`: the media type (lower-cased, without parameters) and the
+    /// body.
+    Answered { media_type: String, body: Vec<u8> },
+    /// `429 Too Many Requests`, with the wait it asks for, when it names
+    /// one in seconds (at most an hour).
+    TooManyRequests { retry_after: Option<Duration> },
+}
+
 /// An HTTP client for key documents, shared by the issuers of an app that
 /// follow no redirects.
 #[derive(Debug, Clone)]
@@ -109,15 +120,15 @@ impl Fetcher {
     /// POSTs `form` to `url`, as the client `client_id` with `secret` when
     /// `basic` is given (HTTP Basic, each form-encoded first, as RFC 6749
     /// section 2.3.1 says), accepting the media types of `accept`;
-    /// answers the media type and the body of a 200, and refuses any other
-    /// status.
+    /// answers the media type and the body of a 200, or the wait that a
+    /// 429 asks for, and refuses any other status.
     pub(crate) async fn post_form(
         &self,
         url: &Url,
         form: &[(&str, &str)],
         basic: Option<(&str, &str)>,
         accept: &str,
-    ) -> Result<(String, Vec<u8>), String> {
+    ) -> Result<FormAnswer, String> {
         let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let mut request = self.client.post(url.clone());
@@ -132,6 +143,12 @@ impl Fetcher {
             .await
             .map_err(describe)?;
         let status = response.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|value| {
+                value.to_str().ok()?.trim().parse::<u64>().ok().map(|seconds| Duration::from_secs(seconds.min(3600)))
+            });
+            return Ok(FormAnswer::TooManyRequests { retry_after });
+        }
         if status != reqwest::StatusCode::OK {
             return Err(format!("{url} answered {status}"));
         }
@@ -143,7 +160,7 @@ impl Fetcher {
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        Ok((media_type, self.body(&mut response, url).await?))
+        Ok(FormAnswer::Answered { media_type, body: self.body(&mut response, url).await? })
     }
 
     /// The body of `response`, refused over the size limit.

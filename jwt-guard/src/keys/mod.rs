@@ -7,7 +7,7 @@ mod jwks;
 mod location;
 mod remote;
 
-pub(crate) use fetch::{FetchLimits, Fetcher};
+pub(crate) use fetch::{FetchLimits, Fetcher, FormAnswer};
 pub(crate) use jwks::{parse_jwks, ready_key};
 pub(crate) use location::{KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, discovery_url, is_host};
 pub(crate) use remote::{KeyLookupError, RemoteKeys};

@@ -117,17 +117,29 @@ impl IssuerKeys {
     }
 }
 
+/// The limits that every issuer is held to.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct IssuerLimits {
+    /// The shortest time from a successful key fetch to one a token
+    /// causes.
+    pub(super) refetch_cooldown: Duration,
+    /// The most introspections a second of tokens not remembered.
+    pub(super) introspection_rate: u32,
+}
+
 impl Issuer {
     /// The issuer of `settings`, fetching remote keys with `fetcher`'s
-    /// limits at most once per `refetch_cooldown` for a token.
+    /// limits, and held to `limits`.
     pub(super) fn new(
         settings: IssuerSettings,
         fetcher: &Fetcher,
-        refetch_cooldown: Duration,
+        limits: IssuerLimits,
         tenant: Option<Arc<str>>,
     ) -> Result<Self, ConfigError> {
-        let introspector =
-            settings.introspection.clone().map(|introspection| Introspector::new(introspection, fetcher));
+        let introspector = settings
+            .introspection
+            .clone()
+            .map(|introspection| Introspector::new(introspection, fetcher, limits.introspection_rate));
         let keys = match settings.keys {
             KeyLocation::Inline(keys) => IssuerKeys::Fixed(keys),
             KeyLocation::Remote(location) => {
@@ -135,7 +147,8 @@ impl Issuer {
                     key: format!("issuers.{}.follow_redirects_to", settings.name),
                     problem,
                 })?;
-                let keys = RemoteKeys::new(&settings.name, &settings.issuer, location, fetcher, refetch_cooldown);
+                let keys =
+                    RemoteKeys::new(&settings.name, &settings.issuer, location, fetcher, limits.refetch_cooldown);
                 IssuerKeys::Remote(Box::new(keys))
             }
         };

@@ -28,7 +28,7 @@ use crate::revocation::RevocationList;
 use crate::state::revocations::Revocations;
 use crate::token::Token;
 use cache::TokenCache;
-use issuers::{Issuer, IssuerKeys, IssuerRef};
+use issuers::{Issuer, IssuerKeys, IssuerLimits, IssuerRef};
 use tenants::Tenants;
 
 /// Verifies tokens against the configured issuers.
@@ -105,21 +105,19 @@ impl Verifier {
     pub(crate) fn from_settings(settings: VerifierSettings, revoked: Arc<Revocations>) -> Result<Self, ConfigError> {
         let fetcher =
             Fetcher::new(settings.fetch).map_err(|problem| ConfigError { key: "fetch_timeout".into(), problem })?;
+        let limits = IssuerLimits {
+            refetch_cooldown: settings.refetch_cooldown,
+            introspection_rate: settings.introspection_rate,
+        };
         let (templates, configured): (Vec<_>, Vec<_>) =
             settings.issuers.into_iter().partition(|issuer| issuer.tenants.is_some());
         let issuers = configured
             .into_iter()
-            .map(|issuer| Issuer::new(issuer, &fetcher, settings.refetch_cooldown, None))
+            .map(|issuer| Issuer::new(issuer, &fetcher, limits, None))
             .collect::<Result<Vec<_>, _>>()?;
         let issuer_index = issuers.iter().enumerate().map(|(index, issuer)| (issuer.iss.clone(), index)).collect();
         let leeway = settings.leeway.as_secs_f64();
-        let tenants = Tenants::new(
-            templates,
-            settings.tenant_cache_size,
-            settings.tenant_discoveries,
-            fetcher,
-            settings.refetch_cooldown,
-        );
+        let tenants = Tenants::new(templates, settings.tenant_cache_size, settings.tenant_discoveries, fetcher, limits);
         let ttl = settings.introspection_cache_ttl.as_secs_f64();
         Ok(Self {
             tenants,

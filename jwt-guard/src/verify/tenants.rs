@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use quick_cache::sync::Cache;
 
 use self::admissions::{Admission, Admissions};
-use super::issuers::{Issuer, IssuerKeys};
+use super::issuers::{Issuer, IssuerKeys, IssuerLimits};
 use crate::config::{IssuerConfig, IssuerSettings, check_issuer_name};
 use crate::error::ConfigError;
 use crate::keys::Fetcher;
@@ -105,7 +105,7 @@ pub(super) struct Tenants {
     failed: Cache<String, Instant>,
     admissions: Mutex<Admissions>,
     fetcher: Fetcher,
-    refetch_cooldown: Duration,
+    limits: IssuerLimits,
 }
 
 impl std::fmt::Debug for Tenants {
@@ -120,15 +120,15 @@ impl std::fmt::Debug for Tenants {
 
 impl Tenants {
     /// The tenants of `templates`, at most `capacity` kept, `discoveries`
-    /// new ones per `refetch_cooldown`.
+    /// new ones per `refetch_cooldown`, each held to `limits`.
     pub(super) fn new(
         templates: Vec<IssuerSettings>,
         capacity: u64,
         discoveries: u32,
         fetcher: Fetcher,
-        refetch_cooldown: Duration,
+        limits: IssuerLimits,
     ) -> Self {
-        let window = refetch_cooldown.max(Duration::from_secs(1));
+        let window = limits.refetch_cooldown.max(Duration::from_secs(1));
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Self {
             templates,
@@ -137,7 +137,7 @@ impl Tenants {
             failed: Cache::new(capacity),
             admissions: Mutex::new(Admissions::new(discoveries, window, Instant::now())),
             fetcher,
-            refetch_cooldown,
+            limits,
         }
     }
 
@@ -198,7 +198,11 @@ impl Tenants {
             return Some(known);
         }
         let now = Instant::now();
-        if self.failed.get(iss).is_some_and(|failed| now.saturating_duration_since(failed) < self.refetch_cooldown) {
+        if self
+            .failed
+            .get(iss)
+            .is_some_and(|failed| now.saturating_duration_since(failed) < self.limits.refetch_cooldown)
+        {
             return None;
         }
         let guard = match self.known.get_value_or_guard_async(iss).await {
@@ -216,7 +220,7 @@ impl Tenants {
             }
             return None;
         }
-        let issuer = Issuer::new(settings, &self.fetcher, self.refetch_cooldown, Some(tenant.into()))
+        let issuer = Issuer::new(settings, &self.fetcher, self.limits, Some(tenant.into()))
             .inspect_err(|error| log::error!("jwt-guard: resolving {iss:?}: {error}"))
             .ok()?;
         let issuer = Arc::new(issuer);
