@@ -204,16 +204,16 @@ impl JwtGuard {
         // checked, in one atomic step of the store, so that attempts that
         // arrive together cannot all pass a count that none has raised
         // yet. The address first: an address that must wait costs the
-        // account nothing.
-        for key in address.iter().chain([&account]) {
-            if let LoginAttempt::Wait(seconds) = self.store().reserve_attempt(key, now, throttle).await? {
-                if Some(key) != address.as_ref()
-                    && let Some(address) = &address
-                {
-                    self.store().release_attempt(address).await?;
-                }
-                return Err(SessionError::Throttled { retry_after: Duration::from_secs(seconds) });
+        // account nothing, and an account that must wait gives the
+        // address its attempt back.
+        if let Some(address) = &address {
+            self.reserve_attempt(address, now, throttle).await?;
+        }
+        if let Err(refused) = self.reserve_attempt(&account, now, throttle).await {
+            if let Some(address) = &address {
+                self.store().release_attempt(address).await?;
             }
+            return Err(refused);
         }
         let Some(grant) = authenticator.authenticate(username, password).await else {
             log::debug!("jwt-guard: login refused");
@@ -224,6 +224,14 @@ impl JwtGuard {
             self.store().release_attempt(address).await?;
         }
         self.start_session(issuer, &grant, confirmation, now).await
+    }
+
+    /// Reserves one login attempt under `key`, or says how long to wait.
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<(), SessionError> {
+        match self.store().reserve_attempt(key, now, throttle).await? {
+            LoginAttempt::Reserved => Ok(()),
+            LoginAttempt::Wait(seconds) => Err(SessionError::Throttled { retry_after: Duration::from_secs(seconds) }),
+        }
     }
 
     /// Issues the tokens of a login: an access token, and a session with a

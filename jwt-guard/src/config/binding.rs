@@ -2,7 +2,6 @@
 //! issuer's `dpop` mode, and `[jwt_guard.mtls]` (RFC 8705), with their
 //! checks.
 
-use std::fmt;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -89,27 +88,15 @@ pub struct MtlsConfig {
 }
 
 /// DPoP, after checks.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DpopSettings {
     /// `scheme://authority`, without a slash.
     pub(crate) origin: String,
     pub(crate) max_age: Duration,
     pub(crate) algorithms: AlgorithmSet,
-    /// The key of server nonces, when they are demanded.
-    pub(crate) nonce_key: Option<Vec<u8>>,
-}
-
-/// Never shows the nonce key, as [`Secret`] does not.
-impl fmt::Debug for DpopSettings {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .debug_struct("DpopSettings")
-            .field("origin", &self.origin)
-            .field("max_age", &self.max_age)
-            .field("algorithms", &self.algorithms)
-            .field("nonce_key", &self.nonce_key.as_ref().map(|_| Secret::new("")))
-            .finish()
-    }
+    /// The key of server nonces, when they are demanded: the configured
+    /// `nonce_secret`, or 32 random bytes in base64url.
+    pub(crate) nonce_key: Option<Secret>,
 }
 
 /// The shortest nonce secret.
@@ -137,15 +124,16 @@ impl DpopConfig {
                     "dpop.nonce_secret",
                     "needs at least 32 bytes; generate one with `openssl rand -base64 32`",
                 )?;
-                Some(secret.expose().as_bytes().to_vec())
+                Some(secret.clone())
             }
             (true, None) => {
-                let mut random = vec![0; NONCE_SECRET_BYTES];
+                use base64::Engine as _;
+                let mut random = [0; NONCE_SECRET_BYTES];
                 aws_lc_rs::rand::fill(&mut random).map_err(|_| ConfigError {
                     key: "dpop.nonce_secret".into(),
                     problem: "no random bits could be had to generate one; configure it".into(),
                 })?;
-                Some(random)
+                Some(Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random)))
             }
         };
         Ok(DpopSettings { origin, max_age: self.max_age, algorithms, nonce_key })
@@ -199,7 +187,8 @@ mod tests {
         let short = DpopConfig { nonce: true, nonce_secret: Some("short".into()), ..DpopConfig::default() };
         assert_eq!(short.settings("http://127.0.0.1").unwrap_err().key, "dpop.nonce_secret");
         let generated = DpopConfig { nonce: true, ..DpopConfig::default() };
-        assert_eq!(generated.settings("http://127.0.0.1").unwrap().nonce_key.map(|key| key.len()), Some(32));
+        let generated = generated.settings("http://127.0.0.1").unwrap().nonce_key.expect("generated");
+        assert_eq!(generated.expose().len(), 43, "32 random bytes in base64url");
         assert_eq!(DpopConfig::default().settings("http://127.0.0.1").unwrap().nonce_key, None);
     }
 

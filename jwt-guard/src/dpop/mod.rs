@@ -43,7 +43,7 @@ impl DpopVerifier {
             algs: algs.join(" "),
             max_age,
             leeway,
-            nonces: settings.nonce_key.as_deref().map(|key| Nonces::new(key, lifetime)),
+            nonces: settings.nonce_key.as_ref().map(|key| Nonces::new(key.expose().as_bytes(), lifetime)),
         }
     }
 
