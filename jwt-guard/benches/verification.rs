@@ -48,7 +48,7 @@ fn setup(alg: Algorithm, cache_size: u64) -> (Verifier, String, DecodingKey) {
     };
     let decoding = match key.public_jwk() {
         Some(jwk) => DecodingKey::from_jwk(&serde_json::from_value(jwk).unwrap()).unwrap(),
-        None => DecodingKey::from_secret(b"a shared secret of at least 32 bytes!"),
+        None => DecodingKey::from_secret(b"a shared secret of at least 32 bytes!").expect("a secret"),
     };
     let token = key.sign("at+jwt", &claims()).unwrap();
     (Verifier::new(&config).unwrap(), token, decoding)

@@ -102,12 +102,16 @@ impl SigningKey {
             Algorithm::HS512 => 64,
             _ => return Err(SigningKeyError::WrongKind(alg, "a private key file, not a `secret`")),
         };
+        let short = || SigningKeyError::ShortSecret { alg, min, len: secret.len() };
         if secret.len() < min {
-            return Err(SigningKeyError::ShortSecret { alg, min, len: secret.len() });
+            return Err(short());
         }
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret);
         let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]);
-        Ok(Self::assemble(alg, kid, EncodingKey::from_secret(secret), None, DecodingKey::from_secret(secret)))
+        // jsonwebtoken refuses empty secrets only, which are short here.
+        let encoding = EncodingKey::from_secret(secret).map_err(|_| short())?;
+        let decoding = DecodingKey::from_secret(secret).map_err(|_| short())?;
+        Ok(Self::assemble(alg, kid, encoding, None, decoding))
     }
 
     /// A new random key for `alg`.

@@ -75,8 +75,12 @@ async fn unsigned_and_symmetric_tokens_are_refused() {
     }
     let mut hs256 = Header::new(Algorithm::HS256);
     hs256.kid = Some(TestKey::RsaA.kid());
-    let with_public_key_as_secret =
-        jsonwebtoken::encode(&hs256, &claims, &EncodingKey::from_secret(&TestKey::RsaA.public_pem())).unwrap();
+    let with_public_key_as_secret = jsonwebtoken::encode(
+        &hs256,
+        &claims,
+        &EncodingKey::from_secret(&TestKey::RsaA.public_pem()).expect("a secret"),
+    )
+    .unwrap();
     let response = call(&client, "/token", &[&bearer(&with_public_key_as_secret)]).await;
     assert_eq!(response.status, 401);
     assert_eq!(response.body["error_description"], "the token's signing algorithm is not accepted");
@@ -119,8 +123,12 @@ async fn weak_and_symmetric_keys_in_a_jwks_are_never_used() {
     assert_eq!(weak.body["error_description"], "the token's signing key is not known");
     let mut hs256 = Header::new(Algorithm::HS256);
     hs256.kid = Some("shared".into());
-    let symmetric =
-        jsonwebtoken::encode(&hs256, &claims, &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef")).unwrap();
+    let symmetric = jsonwebtoken::encode(
+        &hs256,
+        &claims,
+        &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef").expect("a secret"),
+    )
+    .unwrap();
     assert_eq!(call(&client, "/token", &[&bearer(&symmetric)]).await.status, 401);
     assert_eq!(call(&client, "/token", &[&bearer(&mint(TestKey::EcA, &claims))]).await.status, 200);
 }

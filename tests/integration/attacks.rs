@@ -69,7 +69,8 @@ async fn forged_algorithms_and_keys_are_refused() {
     for (form, secret) in [("PEM", public_pem), ("DER", public_der)] {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(TestKey::RsaA.kid());
-        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret)).unwrap();
+        let token =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret).expect("a secret")).unwrap();
         cases.push((format!("HS256 with the RSA public key ({form}) as secret"), token));
     }
     cases.push(("ES256, outside the issuer's allow-list".into(), mint(TestKey::EcA, &claims)));
