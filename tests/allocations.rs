@@ -3,7 +3,13 @@
 //! mode. dhat is this binary's global allocator and counts the whole
 //! process, so the checks run in their own test binary, as one test.
 
-use jwt_guard::{Algorithm, Config, IssuerConfig, Policy, RoutePolicy, SigningKey, Token, Verifier};
+use jwt_guard::{
+    Policy, Token,
+    config::{Config, IssuerConfig},
+    issuer::SigningKey,
+    policy::RoutePolicy,
+    verify::{Algorithm, Verifier},
+};
 use rocket::futures::FutureExt as _;
 use serde_json::{Map, Value, json};
 

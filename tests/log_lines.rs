@@ -8,7 +8,13 @@
 use std::sync::{Mutex, Once, PoisonError};
 
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{AuthError, Config, IssuerConfig, JwtGuard, StaticUsers, Verifier, policy, protect};
+use jwt_guard::{
+    AuthError, JwtGuard,
+    config::{Config, IssuerConfig},
+    issuer::StaticUsers,
+    policy, protect,
+    verify::Verifier,
+};
 use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, claims_for, mint, quiet_figment};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
@@ -156,7 +162,7 @@ async fn a_bad_auth_path_is_refused_by_name() {
 fn dpop_with_a_store_of_one_process_is_warned_of_at_launch() {
     capture();
     let mut issuer = TestIssuer::named("dpop-only").issuer_config();
-    issuer.dpop = jwt_guard::DpopMode::Required;
+    issuer.dpop = jwt_guard::config::DpopMode::Required;
     JwtGuard::from_config(trusting("dpop-only", issuer)).expect("the guard builds");
     assert_eq!(
         lines(Level::Warn, "DPoP proofs are remembered"),

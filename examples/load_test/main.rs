@@ -22,7 +22,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{get, launch, routes};
 use serde_json::{Map, Value, json};
 
-use jwt_guard::{Algorithm, IssuerConfig, JwtGuard, SigningKey, protected};
+use jwt_guard::{JwtGuard, config::IssuerConfig, issuer::SigningKey, protected, verify::Algorithm};
 
 const AUDIENCE: &str = "https://api.load.test";
 

@@ -14,7 +14,10 @@
 
 mod api;
 
-use jwt_guard::{Grant, JwtGuard, StaticUsers};
+use jwt_guard::{
+    JwtGuard,
+    issuer::{Grant, StaticUsers},
+};
 use rocket::launch;
 
 #[launch]

@@ -21,7 +21,11 @@ use rocket::serde::json::Json;
 use rocket::{Build, Rocket, get, launch, routes};
 use serde_json::{Value, json};
 
-use jwt_guard::{Grant, JwtGuard, StaticUsers, Token, protected};
+use jwt_guard::{
+    JwtGuard, Token,
+    issuer::{Grant, StaticUsers},
+    protected,
+};
 
 /// The demo users of Flask-JWT's quickstart.
 pub(crate) fn demo_users() -> StaticUsers {

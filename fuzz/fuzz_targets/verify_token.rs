@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use jwt_guard::{Algorithm, Config, IssuerConfig, SigningKey, Verifier};
+use jwt_guard::{verify::{Algorithm, Verifier}, config::{Config, IssuerConfig}, issuer::SigningKey};
 use libfuzzer_sys::fuzz_target;
 
 fn verifier() -> &'static (Verifier, tokio::runtime::Runtime) {

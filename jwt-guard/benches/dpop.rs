@@ -14,7 +14,13 @@ use criterion::{BatchSize, Criterion, criterion_main};
 use futures_util::FutureExt as _;
 use jsonwebtoken::{DecodingKey, Validation};
 use jwt_guard::testing::DpopKey;
-use jwt_guard::{Algorithm, AuthError, Config, IssuerConfig, JwtGuard, RequestCredentials, SigningKey, Token};
+use jwt_guard::{
+    AuthError, JwtGuard, Token,
+    binding::RequestCredentials,
+    config::{Config, IssuerConfig},
+    issuer::SigningKey,
+    verify::Algorithm,
+};
 use serde_json::{Map, Value, json};
 
 const ISSUER: &str = "https://issuer.bench/";

@@ -9,7 +9,13 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_main};
 use futures_util::FutureExt as _;
 use jsonwebtoken::{DecodingKey, Validation};
-use jwt_guard::{Algorithm, Config, IssuerConfig, LocalIssuerConfig, Policy, RoutePolicy, SigningKey, Token, Verifier};
+use jwt_guard::{
+    Policy, Token,
+    config::{Config, IssuerConfig, LocalIssuerConfig},
+    issuer::SigningKey,
+    policy::RoutePolicy,
+    verify::{Algorithm, Verifier},
+};
 use serde_json::{Map, Value, json};
 
 const ISSUER: &str = "https://issuer.bench/";

@@ -9,7 +9,7 @@ use std::str::FromStr;
 /// `none` is not one: unsigned tokens are never accepted.
 ///
 /// ```
-/// use jwt_guard::Algorithm;
+/// use jwt_guard::verify::Algorithm;
 ///
 /// assert_eq!("ES256".parse::<Algorithm>(), Ok(Algorithm::ES256));
 /// assert!("none".parse::<Algorithm>().is_err());

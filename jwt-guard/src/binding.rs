@@ -4,13 +4,19 @@
 //! (RFC 8705), and an issuer's `dpop` mode says what its other tokens may
 //! do. Free of any web framework: the Rocket wing hands in what the
 //! request presents.
+//!
+#![doc = include_str!("../docs/sender-constrained.md")]
 
-use crate::bearer::Scheme;
+pub(crate) mod dpop;
+
+pub use crate::token::Binding;
+
+use crate::binding::dpop::{DpopVerifier, ProofTarget};
 use crate::config::DpopMode;
 use crate::digest::sha256_base64url;
-use crate::dpop::{DpopVerifier, ProofTarget};
 use crate::error::{AuthError, TokenProblem};
-use crate::state::TokenStore;
+use crate::request::bearer::Scheme;
+use crate::store::TokenStore;
 use crate::token::Token;
 
 /// What a request presents to authenticate, for
@@ -20,7 +26,7 @@ use crate::token::Token;
 /// certificate of its connection.
 ///
 /// ```
-/// use jwt_guard::RequestCredentials;
+/// use jwt_guard::binding::RequestCredentials;
 ///
 /// let request = RequestCredentials {
 ///     authorization: &["DPoP eyJ..."],

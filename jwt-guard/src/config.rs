@@ -2,6 +2,9 @@
 //! or a builder say ([`Config`] and its parts), and the checks that turn it
 //! into settings the verifier, the built-in issuer and the Rocket wing are
 //! built from (`settings`).
+//!
+#![doc = include_str!("../docs/configuration.md")]
+#![doc = include_str!("../docs/discovery.md")]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,19 +13,19 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
-mod binding;
+mod checked;
 mod checks;
 mod introspection;
 mod issuer;
 mod local;
 mod resource;
 mod secret;
+mod sender;
 mod settings;
 mod store;
 mod tenants;
 
-pub(crate) use binding::DpopSettings;
-pub use binding::{DpopConfig, DpopMode, MtlsConfig};
+pub(crate) use checked::{Defaults, IssuerSettings};
 pub use introspection::IntrospectMode;
 pub(crate) use introspection::{ClientCredential, IntrospectionSettings};
 pub use issuer::IssuerConfig;
@@ -30,8 +33,10 @@ pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
 pub(crate) use resource::ResourceSettings;
 pub use secret::Secret;
+pub(crate) use sender::DpopSettings;
+pub use sender::{DpopConfig, DpopMode, MtlsConfig};
 pub use settings::check_issuer_name;
-pub(crate) use settings::{Defaults, IssuerSettings, Settings, VerifierSettings};
+pub(crate) use settings::{Settings, VerifierSettings};
 pub(crate) use store::StoreSettings;
 pub use store::{DEFAULT_STORE_PATH, StoreConfig};
 pub(crate) use tenants::TenantSettings;
@@ -184,7 +189,7 @@ impl Default for Config {
 /// list, stands for the API's `resource`.
 ///
 /// ```
-/// use jwt_guard::Audience;
+/// use jwt_guard::config::Audience;
 ///
 /// assert_eq!(Audience::from("api"), Audience::OneOf(vec!["api".into()]));
 /// assert_eq!(Audience::from(["a", "b"]), Audience::OneOf(vec!["a".into(), "b".into()]));
@@ -291,7 +296,7 @@ impl fmt::Display for ScopeClaim {
 /// `/resource_access/<client>/roles`. Default: `roles`.
 ///
 /// ```
-/// use jwt_guard::RolesClaim;
+/// use jwt_guard::config::RolesClaim;
 ///
 /// let keycloak = RolesClaim::from(["/realm_access/roles", "/resource_access/reports-api/roles"]);
 /// let okta = RolesClaim::from(["groups"]);

@@ -3,6 +3,8 @@
 //!
 //! Every message is lowercase, names no internals and never holds a token
 //! or any text taken from one.
+//!
+#![doc = include_str!("../docs/errors.md")]
 
 use std::fmt;
 use std::time::Duration;
@@ -10,7 +12,7 @@ use std::time::Duration;
 /// A configuration value that cannot be used; ignite is aborted with it.
 ///
 /// ```
-/// use jwt_guard::{Config, JwtGuard};
+/// use jwt_guard::{JwtGuard, config::Config};
 ///
 /// let mut config = Config::default();
 /// config.header_prefix = "Bearer token".into();

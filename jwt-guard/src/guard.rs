@@ -11,20 +11,20 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::bearer::{self, Scheme};
+use crate::binding::dpop::DpopVerifier;
 use crate::binding::{self, RequestCredentials, RequestLine};
-use crate::challenge::Challenge;
 use crate::clock;
 use crate::config::{Config, Defaults, DpopMode, Settings, StoreSettings};
 use crate::description::{ApiDescription, BindingDescription};
-use crate::dpop::DpopVerifier;
 use crate::error::{AuthError, ConfigError};
-use crate::issuing::LocalIssuer;
-use crate::login::Authenticator;
-use crate::revocation::RevocationList;
-use crate::state::revocations::Revocations;
-use crate::state::{RevocationFeed, StoreError, TokenStore};
+use crate::issuer::issuing::LocalIssuer;
+use crate::issuer::login::Authenticator;
+use crate::request::bearer::{self, Scheme};
+use crate::request::challenge::Challenge;
+use crate::store::revocations::Revocations;
+use crate::store::{RevocationFeed, StoreError, TokenStore};
 use crate::token::Token;
+use crate::verify::revocation::RevocationList;
 use crate::verify::{IssuerResolver, Verifier};
 
 /// What an app holds to authenticate requests: the verifier, the built-in
@@ -266,7 +266,7 @@ impl JwtGuard {
     /// is given, and are refused here.
     ///
     /// ```
-    /// # use jwt_guard::{AuthError, Config, IssuerConfig, JwtGuard};
+    /// # use jwt_guard::{AuthError, JwtGuard, config::{Config, IssuerConfig}};
     /// # let mut config = Config::default();
     /// # config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "api"));
     /// let guard = JwtGuard::from_config(config)?;
@@ -275,7 +275,7 @@ impl JwtGuard {
     /// assert_eq!(refused.unwrap_err(), AuthError::MissingToken);
     /// assert!(guard.challenge(&AuthError::MissingToken).unwrap().starts_with(r#"Bearer realm="api""#));
     /// # }).unwrap();
-    /// # Ok::<(), jwt_guard::ConfigError>(())
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
     /// ```
     ///
     /// # Errors
@@ -366,7 +366,7 @@ impl JwtGuard {
     /// set.
     ///
     /// ```
-    /// use jwt_guard::{Config, IssuerConfig, JwtGuard};
+    /// use jwt_guard::{JwtGuard, config::{Config, IssuerConfig}};
     ///
     /// let mut config = Config::default();
     /// config.resource = Some("https://api.example.com/v1".into());
@@ -376,7 +376,7 @@ impl JwtGuard {
     ///     guard.resource_metadata_url(),
     ///     Some("https://api.example.com/.well-known/oauth-protected-resource/v1")
     /// );
-    /// # Ok::<(), jwt_guard::ConfigError>(())
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
     /// ```
     pub fn resource_metadata_url(&self) -> Option<&str> {
         self.description.metadata_url()

@@ -43,83 +43,87 @@
 //! Keys come from the issuer's JWKS, found by OpenID discovery, cached by
 //! `kid` and refreshed on rotation. Refusals follow RFC 6750: see
 //! [`AuthError`] for the statuses and [`catchers()`] for the JSON bodies.
-//! [`Config`] documents every setting.
+//!
+//! # The guide, by module
+//!
+//! - [`policy`](mod@policy): what `#[protected]` checks (scopes, claims, roles, issuers,
+//!   step-up), typed scopes, and [`protect()`] for groups of routes.
+//! - [`config`]: every setting of the `jwt_guard` table, and the API's
+//!   protected-resource metadata (RFC 9728).
+//! - [`issuer`]: the built-in issuer (Flask-JWT's `POST /auth`), its
+//!   sessions, refresh tokens and logout.
+//! - [`store`]: where sessions and revocations are kept, and a fleet on
+//!   Redis.
+//! - [`verify`]: opaque tokens and introspection, issuers per tenant, and
+//!   verifying outside Rocket.
+//! - [`binding`]: sender-constrained tokens, DPoP and mTLS.
+//! - [`error`]: every refusal, its status and its body.
+//! - [`testing`]: test helpers for an app's own tests (feature `testing`).
+//! - `openapi`: an OpenAPI document's security from the compiled policies
+//!   (feature `openapi`).
 //!
 //! # Features
 //!
 //! - `rocket` (default): the Rocket wing: [`JwtGuard::fairing()`], the
 //!   request guards, [`catchers()`], the built-in issuer's routes, and the
-//!   enforcement of `#[protected]`. Without it, the core ([`Verifier`],
-//!   [`JwtGuard::authenticate`], [`LocalIssuer`]) stands alone.
+//!   enforcement of `#[protected]`. Without it, the core
+//!   ([`verify::Verifier`], [`JwtGuard::authenticate`],
+//!   [`issuer::LocalIssuer`]) stands alone.
+//! - `sqlite` (default): the token store in an SQLite file
+//!   ([`store::SqliteStore`]), the default store of a built-in issuer with a
+//!   persistent key.
+//! - `redis`: the token store in Redis, for a fleet of instances
+//!   (`store::RedisStore`).
+//! - `mtls`: certificate-bound tokens (RFC 8705) over Rocket's own TLS
+//!   listener. Behind a TLS-terminating proxy,
+//!   `[jwt_guard.mtls] certificate_header` needs no feature.
 //! - `testing`: test helpers for apps' own tests, in [`testing`].
 //! - `openapi`: the security of an OpenAPI document written with utoipa,
 //!   from the compiled policies, in `openapi`.
 //!
 //! [Rocket]: https://rocket.rs
+//!
+#![doc = include_str!("../docs/security.md")]
 
 mod algorithm;
 mod backoff;
-mod bearer;
-mod binding;
-mod challenge;
+pub mod binding;
 mod clock;
-mod config;
+pub mod config;
 mod description;
 mod digest;
-mod dpop;
-mod error;
+pub mod error;
 mod guard;
 mod introspection;
-mod issuing;
+pub mod issuer;
 mod keys;
-mod login;
-mod policy;
-mod revocation;
+pub mod policy;
+mod request;
 #[cfg(feature = "rocket")]
 mod rocket_integration;
-mod sessions;
-mod signing;
-mod state;
+pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod token;
-mod verify;
+pub mod verify;
 
-pub use algorithm::{Algorithm, UnknownAlgorithm};
-pub use binding::RequestCredentials;
-pub use config::{
-    Audience, Config, DEFAULT_STORE_PATH, DpopConfig, DpopMode, IntrospectMode, IssuerConfig, LOCAL_ISSUER,
-    LocalIssuerConfig, MtlsConfig, RolesClaim, ScopeClaim, Secret, StoreConfig, Tenants, TokenType,
-};
-pub use error::{AuthError, ClaimsMismatch, ConfigError, Denial, ProofProblem, RequestProblem, TokenProblem};
+pub use error::AuthError;
 pub use guard::JwtGuard;
-pub use issuing::{Confirmation, Grant, IssuedTokens, LocalIssuer};
-pub use login::{Authenticator, StaticUsers};
-pub use policy::RoutePolicy;
-#[allow(deprecated, reason = "re-exported for the apps that still use it")]
-pub use revocation::InMemoryRevocations;
-pub use revocation::RevocationList;
-pub use sessions::{RefreshRefusal, SessionError};
-pub use signing::{SigningKey, SigningKeyError};
-#[cfg(feature = "redis")]
-pub use state::RedisStore;
-#[cfg(feature = "sqlite")]
-pub use state::SqliteStore;
-pub use state::{
-    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, MemoryStore, Revocation, RevocationFeed, Revoked,
-    Rotation, RotationOutcome, StoreError, TokenStore,
-};
+pub use token::Token;
 
-/// Implements [`Authenticator`] and [`RevocationList`] with `async fn`s.
+/// Implements the crate's traits ([`issuer::Authenticator`],
+/// [`verify::RevocationList`], [`verify::IssuerResolver`],
+/// [`store::TokenStore`]) with `async fn`s.
 pub use async_trait::async_trait;
 #[cfg(feature = "openapi")]
-pub use rocket_integration::openapi;
+pub mod openapi {
+    #![doc = include_str!("../docs/openapi.md")]
+    pub use crate::rocket_integration::openapi::*;
+}
 #[cfg(feature = "rocket")]
 pub use rocket_integration::{
     Claims, CurrentUser, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
 };
-pub use token::{Binding, Token, TokenHeader};
-pub use verify::{IssuerResolver, ResolvedIssuer, Verifier};
 
 pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 
@@ -128,12 +132,13 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::config::check_issuer_name;
+    pub use crate::error::Denial;
     pub use crate::policy::checks::*;
     pub use crate::policy::sealed::Sealed;
-    pub use crate::policy::{Bound, ClaimLiteral, PolicyWay};
+    pub use crate::policy::{Bound, ClaimLiteral, PolicyWay, RoutePolicy};
     #[cfg(feature = "rocket")]
     pub use crate::rocket_integration::{Policy, Protected};
-    pub use crate::{AuthError, Denial, RoutePolicy, Token};
+    pub use crate::{AuthError, Token};
 }
 
 /// What the benchmarks measure apart (feature `__bench`). Not public API.
@@ -148,11 +153,11 @@ pub mod __bench {
     /// A verifier whose issuer introspects, which remembers that the
     /// opaque `token` is active with `claims`.
     pub async fn verifier_with_introspected(
-        config: &crate::Config,
+        config: &crate::config::Config,
         token: &str,
         claims: serde_json::Map<String, serde_json::Value>,
-    ) -> crate::Verifier {
-        let verifier = crate::Verifier::new(config).expect("a valid configuration");
+    ) -> crate::verify::Verifier {
+        let verifier = crate::verify::Verifier::new(config).expect("a valid configuration");
         verifier.prime_introspection(token, claims).await;
         verifier
     }
@@ -164,8 +169,8 @@ pub mod __bench {
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::bearer::{check_syntax, locate};
-    pub use crate::dpop::check_proof;
+    pub use crate::binding::dpop::check_proof;
+    pub use crate::request::bearer::{check_syntax, locate};
 }
 
 /// The README's examples, compiled as doctests (they use the test helpers

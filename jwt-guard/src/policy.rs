@@ -4,6 +4,8 @@
 //! A policy is compiled into Rust code at build time: the scopes, claims,
 //! issuers and checks it names become direct comparisons, so nothing is
 //! parsed per request and nothing is allocated when a token passes.
+//!
+#![doc = include_str!("../docs/policies.md")]
 
 use std::future::Future;
 

@@ -1,7 +1,7 @@
 //! Test helpers for apps' own tests (feature `testing`): a [`TestIssuer`]
 //! that an app under test trusts, a [`TokenBuilder`] that mints really
 //! signed tokens for `rocket::local` clients, with no network, and
-//! [`check_token_store`] for an app's own [`TokenStore`](crate::TokenStore).
+//! [`check_token_store`] for an app's own [`TokenStore`](crate::store::TokenStore).
 //!
 //! ```
 //! # #[macro_use] extern crate rocket;
@@ -35,6 +35,8 @@
 //! assert_eq!(client.get("/reports").header(expired).dispatch().await.status(), Status::Unauthorized);
 //! # });
 //! ```
+//!
+#![doc = include_str!("../docs/testing.md")]
 
 use std::time::Duration;
 
@@ -53,7 +55,7 @@ pub use store::check_token_store;
 use crate::algorithm::Algorithm;
 use crate::clock;
 use crate::config::IssuerConfig;
-use crate::signing::SigningKey;
+use crate::keys::signing::SigningKey;
 
 /// An issuer for tests, with a key generated for it.
 ///

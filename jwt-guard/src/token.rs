@@ -119,7 +119,7 @@ impl Token {
     /// `Certificate` knows the caller holds the key.
     ///
     /// ```
-    /// # use jwt_guard::{Binding, Token};
+    /// # use jwt_guard::{Token, binding::Binding};
     /// fn sender_constrained(token: &Token) -> bool {
     ///     !matches!(token.binding(), Binding::Bearer)
     /// }
@@ -239,8 +239,8 @@ impl Token {
     /// declares for it, never by its value or any other text of the token.
     ///
     /// ```
-    /// # use jwt_guard::{Algorithm, Config, IssuerConfig, SigningKey, Verifier};
-    /// use jwt_guard::{ClaimsMismatch, TokenProblem};
+    /// # use jwt_guard::{verify::{Algorithm, Verifier}, config::{Config, IssuerConfig}, issuer::SigningKey};
+    /// use jwt_guard::error::{ClaimsMismatch, TokenProblem};
     /// use serde::Deserialize;
     ///
     /// #[derive(Deserialize)]

@@ -6,7 +6,10 @@
 //! `KEY_FILE` (the issuer's PKCS#8 key). Users `user0` to `user9`, each
 //! with the password `secret`.
 
-use jwt_guard::{Grant, JwtGuard, StaticUsers};
+use jwt_guard::{
+    JwtGuard,
+    issuer::{Grant, StaticUsers},
+};
 use serde_json::json;
 
 fn variable(name: &str) -> String {

@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use jwt_guard::{Config, IssuerConfig, JwtGuard, LocalIssuerConfig, StaticUsers};
+use jwt_guard::{
+    JwtGuard,
+    config::{Config, IssuerConfig, LocalIssuerConfig},
+    issuer::StaticUsers,
+};
 use jwt_guard_tests::{AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
 use rocket::local::asynchronous::Client;
 use serde_json::json;
@@ -58,7 +62,9 @@ fn errors_name_the_bad_key_and_say_the_fix() {
             .is_ok()
     );
     assert_eq!(
-        check(with_issuer(IssuerConfig::new("http://127.0.0.1:{tenant}", AUDIENCE).tenants(jwt_guard::Tenants::Any))),
+        check(with_issuer(
+            IssuerConfig::new("http://127.0.0.1:{tenant}", AUDIENCE).tenants(jwt_guard::config::Tenants::Any)
+        )),
         "bad `jwt_guard.issuers.idp.issuer`: `{tenant}` may stand in the path, or be the first label of the host \
          under a fixed domain (`https://{tenant}.auth.example.com/`), nowhere else",
         "a token's tenant must not choose the host or port that keys are fetched from"

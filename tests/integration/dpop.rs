@@ -8,7 +8,12 @@
 //! (oauth4webapi) or of a test's.
 
 use jwt_guard::testing::{DpopKey, TestIssuer};
-use jwt_guard::{Binding, Grant, JwtGuard, StaticUsers, Token, protected};
+use jwt_guard::{
+    JwtGuard, Token,
+    binding::Binding,
+    issuer::{Grant, StaticUsers},
+    protected,
+};
 use jwt_guard_tests::{
     DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, StoreFile, TestKey, free_port, quiet_figment,
     run_node_script, send_json,

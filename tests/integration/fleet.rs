@@ -7,7 +7,11 @@
 use std::time::{Duration, Instant};
 
 use jwt_guard::testing::check_token_store;
-use jwt_guard::{Grant, JwtGuard, RedisStore, StaticUsers, Token};
+use jwt_guard::{
+    JwtGuard, Token,
+    issuer::{Grant, StaticUsers},
+    store::RedisStore,
+};
 use jwt_guard_tests::{RedisServer, RunningApp, free_port, quiet_figment};
 use rocket::tokio::time::sleep;
 use rocket::{get, routes};

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Header};
-use jwt_guard::{AuthError, TokenProblem};
+use jwt_guard::{AuthError, error::TokenProblem};
 use jwt_guard_tests::{
     AUDIENCE, Behaviour, KeyServer, TestKey, app, call, claims_for, free_port, issuer_table, mint, mint_with_header,
     remote_verifier,

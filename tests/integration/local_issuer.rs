@@ -4,12 +4,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 #[allow(deprecated)]
-use jwt_guard::InMemoryRevocations;
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{Claims, CurrentUser, JwtGuard, LoadIdentity, RevocationList, Token, protected};
+use jwt_guard::{Claims, CurrentUser, JwtGuard, LoadIdentity, Token, protected, verify::RevocationList};
 use jwt_guard_tests::{DPOP_CHALLENGE, RunningApp, StoreFile, call, free_port, quiet_figment};
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::Client;
@@ -104,14 +103,24 @@ async fn revoking_app(list: Arc<impl RevocationList>, routes: Vec<Route>) -> (Cl
     (client, token)
 }
 
+/// An app's own revocation list: the token ids it was told of.
+#[derive(Default)]
+struct DenyList(std::sync::Mutex<Vec<String>>);
+
+#[rocket::async_trait]
+impl RevocationList for DenyList {
+    async fn is_revoked(&self, jti: &str) -> bool {
+        self.0.lock().unwrap().iter().any(|revoked| revoked == jti)
+    }
+}
+
 #[rocket::async_test]
-#[allow(deprecated, reason = "InMemoryRevocations keeps working for the apps that use it")]
-async fn revoked_tokens_are_refused() {
-    let revocations = Arc::new(InMemoryRevocations::new());
+async fn tokens_that_the_apps_revocation_list_names_are_refused() {
+    let revocations = Arc::new(DenyList::default());
     let (client, first) = revoking_app(Arc::clone(&revocations), routes![me]).await;
     let second = login(&client, "user1", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
     let jti = client.rocket().state::<JwtGuard>().unwrap().verifier().verify(&first).await.unwrap();
-    revocations.revoke(jti.claim("jti").unwrap().as_str().unwrap(), SystemTime::now() + Duration::from_secs(300));
+    revocations.0.lock().unwrap().push(jti.claim("jti").unwrap().as_str().unwrap().to_owned());
     let revoked = call(&client, "/me", &[&bearer(&first)]).await;
     assert_eq!((revoked.status, revoked.body["error_description"].clone()), (401, json!("the token has been revoked")));
     assert_eq!(call(&client, "/me", &[&bearer(&second)]).await.status, 200, "other tokens are unaffected");

@@ -5,7 +5,12 @@
 //! the tokens of a login made with a client certificate.
 
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{Binding, Grant, JwtGuard, StaticUsers, Token, protected};
+use jwt_guard::{
+    JwtGuard, Token,
+    binding::Binding,
+    issuer::{Grant, StaticUsers},
+    protected,
+};
 use jwt_guard_tests::{RunningApp, StoreFile, TestPki, free_port, quiet_figment, send_json};
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;

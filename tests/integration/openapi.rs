@@ -3,7 +3,7 @@
 //! (@apidevtools/swagger-parser), and its requirements equal to the
 //! policies, route by route.
 
-use jwt_guard::{JwtGuard, StaticUsers};
+use jwt_guard::{JwtGuard, issuer::StaticUsers};
 use jwt_guard_tests::{KeyServer, RunningApp, TestKey, free_port, quiet_figment, run_node_script};
 use serde_json::json;
 

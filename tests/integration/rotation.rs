@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use jsonwebtoken::Header;
-use jwt_guard::{AuthError, TokenProblem};
+use jwt_guard::{AuthError, error::TokenProblem};
 use jwt_guard_tests::{KeyServer, TestKey, app, call, claims_for, mint_with_header, remote_verifier, single_issuer};
 use rocket::futures::future::join_all;
 use rocket::local::asynchronous::Client;

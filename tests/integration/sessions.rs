@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jwt_guard::{Authenticator, Grant, JwtGuard, StaticUsers, Token};
+use jwt_guard::{
+    JwtGuard, Token,
+    issuer::{Authenticator, Grant, StaticUsers},
+};
 use jwt_guard_tests::{RedisServer, StoreFile, call, quiet_figment};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;

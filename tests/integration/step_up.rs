@@ -7,7 +7,11 @@
 use std::time::Duration;
 
 use jwt_guard::testing::TestIssuer;
-use jwt_guard::{Authenticator, Grant, JwtGuard, StaticUsers, protected};
+use jwt_guard::{
+    JwtGuard,
+    issuer::{Authenticator, Grant, StaticUsers},
+    protected,
+};
 use jwt_guard_tests::{OIDC_AUDIENCE, OidcProvider, StoreFile, TestKey, call, free_port, now, quiet_figment};
 use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;

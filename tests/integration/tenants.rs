@@ -8,7 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use jwt_guard::{IssuerConfig, IssuerResolver, JwtGuard, ResolvedIssuer, Token, protected};
+use jwt_guard::{
+    JwtGuard, Token,
+    config::IssuerConfig,
+    protected,
+    verify::{IssuerResolver, ResolvedIssuer},
+};
 use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, call, claims_for, mint, quiet_figment};
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Rocket, get, routes};
@@ -291,9 +296,11 @@ async fn a_resolver_cannot_name_its_issuers_as_a_configured_one() {
     let rocket = app(template, json!(["nobody"]), Some(Arc::new(Impostor)));
     let error = rocket.ignite().await.expect_err("the app does not ignite");
     assert!(matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(failed) if failed[0].name == "jwt-guard"));
-    let mut config = jwt_guard::Config::default();
-    config.issuers.insert("tenants".into(), IssuerConfig::new(template, AUDIENCE).tenants(jwt_guard::Tenants::Any));
-    let verifier = jwt_guard::Verifier::new(&config).expect("a valid configuration");
+    let mut config = jwt_guard::config::Config::default();
+    config
+        .issuers
+        .insert("tenants".into(), IssuerConfig::new(template, AUDIENCE).tenants(jwt_guard::config::Tenants::Any));
+    let verifier = jwt_guard::verify::Verifier::new(&config).expect("a valid configuration");
     let error = verifier.with_resolver(Arc::new(Impostor)).expect_err("refused");
     assert_eq!(
         error.to_string(),

@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 
 use std::time::Duration;
 
-use jwt_guard::{Claims, Config, IssuerConfig, JwtGuard, Token, Verifier};
+use jwt_guard::{
+    Claims, JwtGuard, Token,
+    config::{Config, IssuerConfig},
+    verify::Verifier,
+};
 
 /// The claims struct of the app.
 #[derive(Debug, Deserialize, Serialize)]

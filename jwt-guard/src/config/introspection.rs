@@ -10,7 +10,7 @@ use super::checks::{asymmetric_algorithms, check};
 use super::{IssuerConfig, Secret};
 use crate::error::ConfigError;
 use crate::keys::check_scheme;
-use crate::signing::SigningKey;
+use crate::keys::signing::SigningKey;
 
 /// Which of an issuer's tokens are introspected: its `introspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

@@ -11,7 +11,7 @@ use super::{Audience, DpopMode, IntrospectMode, RolesClaim, ScopeClaim, Secret, 
 /// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
 ///
 /// ```
-/// use jwt_guard::IssuerConfig;
+/// use jwt_guard::config::IssuerConfig;
 ///
 /// let auth0 = IssuerConfig::new("https://tenant.example.com/", "https://api.example.com")
 ///     .algorithms(["RS256"]);
@@ -161,7 +161,7 @@ impl IssuerConfig {
     /// `client_id` with `client_secret`.
     ///
     /// ```
-    /// use jwt_guard::{IntrospectMode, IssuerConfig};
+    /// use jwt_guard::config::{IntrospectMode, IssuerConfig};
     ///
     /// let curity = IssuerConfig::new("https://idsvr.example.com/oauth/v2/oauth-anonymous", "api")
     ///     .introspection("api-gateway", "secret-from-the-vault");
@@ -180,7 +180,7 @@ impl IssuerConfig {
     /// kind of key.
     ///
     /// ```
-    /// use jwt_guard::IssuerConfig;
+    /// use jwt_guard::config::IssuerConfig;
     ///
     /// let keycloak = IssuerConfig::new("https://sso.example.com/realms/acme", "reports-api")
     ///     .introspection_with_key("reports-api", "/run/secrets/reports-api.pem");
@@ -196,7 +196,7 @@ impl IssuerConfig {
     /// `tenants` are admitted.
     ///
     /// ```
-    /// use jwt_guard::{IssuerConfig, Tenants};
+    /// use jwt_guard::config::{IssuerConfig, Tenants};
     ///
     /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports")
     ///     .tenants(Tenants::Only(vec!["contoso-tenant-id".into()]));
@@ -209,7 +209,7 @@ impl IssuerConfig {
     /// Says whether its tokens may, or must, be DPoP-bound.
     ///
     /// ```
-    /// use jwt_guard::{DpopMode, IssuerConfig};
+    /// use jwt_guard::config::{DpopMode, IssuerConfig};
     ///
     /// let issuer = IssuerConfig::new("https://idp.example.com/", "https://api.example.com").dpop(DpopMode::Required);
     /// assert_eq!(issuer.dpop, DpopMode::Required);
@@ -222,7 +222,7 @@ impl IssuerConfig {
     /// Requires tokens to say they are of this type in their `typ` header.
     ///
     /// ```
-    /// use jwt_guard::{IssuerConfig, TokenType};
+    /// use jwt_guard::config::{IssuerConfig, TokenType};
     ///
     /// let strict = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
     ///     .token_type(TokenType::AtJwt);
@@ -238,7 +238,7 @@ impl IssuerConfig {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use jwt_guard::IssuerConfig;
+    /// use jwt_guard::config::IssuerConfig;
     ///
     /// let bounded = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
     ///     .max_lifetime(Duration::from_secs(3600));
@@ -270,7 +270,7 @@ impl IssuerConfig {
     /// Reads roles from these places: claim names, or JSON Pointers.
     ///
     /// ```
-    /// use jwt_guard::IssuerConfig;
+    /// use jwt_guard::config::IssuerConfig;
     ///
     /// let keycloak = IssuerConfig::new("https://sso.example.com/realms/acme", "reports-api")
     ///     .roles_claim(["/realm_access/roles", "/resource_access/reports-api/roles"]);
@@ -296,7 +296,7 @@ impl IssuerConfig {
     /// `host:port`), and to no others.
     ///
     /// ```
-    /// use jwt_guard::IssuerConfig;
+    /// use jwt_guard::config::IssuerConfig;
     ///
     /// let issuer = IssuerConfig::new("https://id.example.com/", "https://api.example.com")
     ///     .follow_redirects_to(["keys.example-cdn.net"]);

@@ -9,13 +9,13 @@ use ipnet::IpNet;
 use serde::Deserialize;
 
 use super::Secret;
+use super::checked::{Defaults, IssuerSettings};
 use super::checks::{check, check_duration, is_route_base};
-use super::settings::{Defaults, IssuerSettings};
 use super::{Audience, DpopMode, ScopeClaim, TokenType, optional_seconds, seconds};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
+use crate::keys::signing::SigningKey;
 use crate::keys::{KeyLocation, KeySet, RedirectPolicy};
-use crate::signing::SigningKey;
 
 /// The name of the built-in issuer.
 pub const LOCAL_ISSUER: &str = "local";
@@ -143,6 +143,7 @@ pub(crate) struct LocalIssuerSettings {
     /// The longest wait between two login attempts.
     pub(crate) login_throttle_longest: Duration,
     /// The proxies whose `ip_header` names the client.
+    #[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "read by the Rocket wing"))]
     pub(crate) trusted_proxies: Vec<IpNet>,
     /// The key that signs.
     pub(crate) signing: SigningKey,

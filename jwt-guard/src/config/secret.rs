@@ -11,7 +11,7 @@ use serde::Deserialize;
 /// line or a panic leaks nothing:
 ///
 /// ```
-/// use jwt_guard::Secret;
+/// use jwt_guard::config::Secret;
 ///
 /// let secret = Secret::new("correct horse battery staple, at length");
 /// assert_eq!(format!("{secret:?}"), r#"Secret("***")"#);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::LocalIssuerConfig;
 use super::checks::check;
 use crate::error::ConfigError;
-use crate::state::{MemoryStore, TokenStore};
+use crate::store::{MemoryStore, TokenStore};
 
 /// The file of the SQLite store when the configuration names none.
 pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
@@ -79,7 +79,7 @@ impl StoreConfig {
 
 /// The error of a store that cannot be opened, by its key.
 #[cfg(any(feature = "sqlite", feature = "redis"))]
-fn unopened(key: &str, error: crate::state::StoreError) -> ConfigError {
+fn unopened(key: &str, error: crate::store::StoreError) -> ConfigError {
     ConfigError { key: key.into(), problem: error.0 }
 }
 
@@ -90,11 +90,11 @@ impl StoreSettings {
             Self::Memory => Arc::new(MemoryStore::new()),
             #[cfg(feature = "sqlite")]
             Self::Sqlite(path) => {
-                Arc::new(crate::state::SqliteStore::open(path).map_err(|error| unopened("store.path", error))?)
+                Arc::new(crate::store::SqliteStore::open(path).map_err(|error| unopened("store.path", error))?)
             }
             #[cfg(feature = "redis")]
             Self::Redis(url) => {
-                Arc::new(crate::state::RedisStore::open(url).map_err(|error| unopened("store.url", error))?)
+                Arc::new(crate::store::RedisStore::open(url).map_err(|error| unopened("store.url", error))?)
             }
             #[allow(unreachable_patterns, reason = "a backend is missing only when its feature is")]
             _ => {

@@ -6,7 +6,7 @@ use serde_json::{Map, json};
 
 use crate::clock;
 use crate::config::ClientCredential;
-use crate::signing::{SigningKey, SigningKeyError, random_id};
+use crate::keys::signing::{SigningKey, SigningKeyError, random_id};
 
 /// The `client_assertion_type` of a signed assertion.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

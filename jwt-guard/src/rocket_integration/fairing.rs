@@ -10,16 +10,16 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
-use super::guards::PresentedScheme;
+use super::request_guards::PresentedScheme;
 use super::route_policies::{RoutePolicies, group_policies_usable};
 use super::{issuer_routes, resource};
-use crate::bearer::Scheme;
 use crate::config::{Config, Defaults, IssuerConfig, LocalIssuerConfig};
 use crate::error::AuthError;
 use crate::guard::{AppHooks, JwtGuard};
-use crate::login::Authenticator;
-use crate::revocation::RevocationList;
+use crate::issuer::login::Authenticator;
+use crate::request::bearer::Scheme;
 use crate::verify::IssuerResolver;
+use crate::verify::revocation::RevocationList;
 
 impl JwtGuard {
     /// The fairing that reads the `jwt_guard` table of Rocket's
@@ -35,7 +35,7 @@ impl JwtGuard {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use jwt_guard::{IssuerConfig, JwtGuard};
+    /// use jwt_guard::{JwtGuard, config::IssuerConfig};
     ///
     /// let fairing = JwtGuard::builder()
     ///     .leeway(Duration::from_secs(10))
@@ -79,7 +79,7 @@ impl JwtGuardBuilder {
     /// [`Config::resource`].
     ///
     /// ```
-    /// use jwt_guard::{IssuerConfig, JwtGuard};
+    /// use jwt_guard::{JwtGuard, config::IssuerConfig};
     ///
     /// let fairing = JwtGuard::builder()
     ///     .resource("https://api.example.com")
@@ -154,7 +154,7 @@ impl JwtGuardFairing {
     /// configuration has no `[jwt_guard.local]`.
     ///
     /// ```
-    /// use jwt_guard::{Grant, JwtGuard, StaticUsers};
+    /// use jwt_guard::{JwtGuard, issuer::{Grant, StaticUsers}};
     ///
     /// let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1").scopes(["read"]));
     /// let rocket = rocket::build().attach(JwtGuard::fairing().login(users));
@@ -170,7 +170,7 @@ impl JwtGuardFairing {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use jwt_guard::{JwtGuard, RevocationList};
+    /// use jwt_guard::{JwtGuard, verify::RevocationList};
     ///
     /// /// The revocations an older system of the app keeps.
     /// struct LegacyDenyList;
@@ -196,7 +196,7 @@ impl JwtGuardFairing {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use jwt_guard::{IssuerConfig, IssuerResolver, JwtGuard, ResolvedIssuer};
+    /// use jwt_guard::{JwtGuard, config::IssuerConfig, verify::{IssuerResolver, ResolvedIssuer}};
     ///
     /// struct Customers;
     ///

@@ -11,7 +11,7 @@ use rocket::request::Request;
 use rocket::route::{self, Handler};
 use rocket::{Data, Route};
 
-use super::guards::enforce;
+use super::request_guards::enforce;
 use crate::policy::{CompiledPolicy, RoutePolicy};
 
 /// A name that [`protect`] gave the routes it wrapped.

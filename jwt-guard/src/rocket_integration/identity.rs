@@ -6,7 +6,7 @@ use std::ops::Deref;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 
-use super::guards::verify;
+use super::request_guards::verify;
 use crate::error::{AuthError, TokenProblem};
 use crate::token::Token;
 

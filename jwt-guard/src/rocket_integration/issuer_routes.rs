@@ -15,13 +15,13 @@ use rocket::serde::json::Json;
 use rocket::{Request, Response, Route, State};
 use serde_json::{Map, Value, json};
 
-use super::guards::client_certificate;
+use super::request_guards::client_certificate;
 use crate::binding;
-use crate::dpop::ProofTarget;
+use crate::binding::dpop::ProofTarget;
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
-use crate::issuing::{Confirmation, IssuedTokens};
-use crate::sessions::SessionError;
+use crate::issuer::issuing::{Confirmation, IssuedTokens};
+use crate::issuer::sessions::SessionError;
 
 /// The largest request body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -181,7 +181,7 @@ async fn login(
     let body = body(content_type, data, false).await?;
     let (username, password) =
         issuer.credentials(&body).map_err(|key| Refusal::bad_request(format!("the body needs a string `{key}`")))?;
-    Ok(Json(guard.login_bound(username, password, client.0, confirmation).await?))
+    Ok(Json(guard.login_bound(username, password, client.0, Confirmation::binding_of(confirmation.as_ref())).await?))
 }
 
 #[rocket::post("/refresh", data = "<data>")]
@@ -193,7 +193,9 @@ async fn refresh(
 ) -> Result<Json<IssuedTokens>, Refusal> {
     let confirmation = presented.0?;
     let body = body(content_type, data, true).await?;
-    Ok(Json(guard.refresh_bound(member(&body, "refresh_token")?, confirmation).await?))
+    Ok(Json(
+        guard.refresh_bound(member(&body, "refresh_token")?, Confirmation::binding_of(confirmation.as_ref())).await?,
+    ))
 }
 
 /// RFC 7009: 200 whether or not the token was valid; its body is empty.

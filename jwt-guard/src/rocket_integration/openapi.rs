@@ -76,7 +76,7 @@ use crate::policy::{CompiledPolicy, PolicyWay};
 /// #[openapi(paths(delete_item))]
 /// struct ApiDoc;
 ///
-/// let issuer = jwt_guard::IssuerConfig::new("https://idp.example.com", "https://api.example.com");
+/// let issuer = jwt_guard::config::IssuerConfig::new("https://idp.example.com", "https://api.example.com");
 /// let app = rocket::build().attach(JwtGuard::builder().issuer("idp", issuer).fairing()).mount("/", routes![delete_item]);
 /// let client = Client::untracked(app)?;
 /// let mut openapi = ApiDoc::openapi();

@@ -7,7 +7,7 @@ use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use super::guards::{enforce, fairing_missing};
+use super::request_guards::{enforce, fairing_missing};
 use super::route_policies::{RoutePolicies, policy_usable};
 use crate::error::AuthError;
 use crate::guard::JwtGuard;

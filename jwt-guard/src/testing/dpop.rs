@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use crate::algorithm::Algorithm;
 use crate::clock;
 use crate::digest::sha256_base64url;
-use crate::signing::SigningKey;
+use crate::keys::signing::SigningKey;
 
 /// A DPoP key pair of a client, generated for a test.
 ///

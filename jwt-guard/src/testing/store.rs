@@ -4,7 +4,7 @@
 use futures_util::future::join_all;
 
 use crate::clock;
-use crate::state::{
+use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, TokenStore,
 };
 
@@ -20,7 +20,7 @@ use crate::state::{
 ///
 /// ```
 /// # futures_util::FutureExt::now_or_never(async {
-/// jwt_guard::testing::check_token_store(&jwt_guard::MemoryStore::new()).await;
+/// jwt_guard::testing::check_token_store(&jwt_guard::store::MemoryStore::new()).await;
 /// # }).unwrap();
 /// ```
 pub async fn check_token_store(store: &dyn TokenStore) {

@@ -148,7 +148,7 @@ mod tests {
 
     use super::*;
     use crate::algorithm::Algorithm;
-    use crate::signing::SigningKey;
+    use crate::keys::signing::SigningKey;
     use crate::token::{TokenHeader, TokenSource};
 
     fn token(text: &str, expires_at: f64) -> Token {

@@ -29,7 +29,7 @@ use crate::keys::Fetcher;
 /// cache of tenants.
 ///
 /// ```
-/// use jwt_guard::{IssuerConfig, IssuerResolver, ResolvedIssuer};
+/// use jwt_guard::{config::IssuerConfig, verify::{IssuerResolver, ResolvedIssuer}};
 ///
 /// /// The tenants that signed up, by their issuer URL.
 /// struct SignedUpTenants;
@@ -97,7 +97,7 @@ pub(super) fn check_resolver_names(resolver: &dyn IssuerResolver, configured: &[
 const SHORTEST_WAIT: Duration = Duration::from_millis(50);
 
 /// The issuers resolved per request, and how to find new ones.
-pub(super) struct Tenants {
+pub(super) struct TenantIssuers {
     templates: Vec<IssuerSettings>,
     resolver: Option<Arc<dyn IssuerResolver>>,
     known: Cache<String, Arc<Issuer>>,
@@ -108,9 +108,9 @@ pub(super) struct Tenants {
     limits: IssuerLimits,
 }
 
-impl std::fmt::Debug for Tenants {
+impl std::fmt::Debug for TenantIssuers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tenants")
+        f.debug_struct("TenantIssuers")
             .field("templates", &self.templates.len())
             .field("resolver", &self.resolver.is_some())
             .field("known", &self.known.len())
@@ -118,7 +118,7 @@ impl std::fmt::Debug for Tenants {
     }
 }
 
-impl Tenants {
+impl TenantIssuers {
     /// The tenants of `templates`, at most `capacity` kept, `discoveries`
     /// new ones per `refetch_cooldown`, each held to `limits`.
     pub(super) fn new(

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::algorithm::Algorithm;
 use crate::config::IssuerConfig;
-use crate::signing::SigningKey;
+use crate::keys::signing::SigningKey;
 
 const ISSUER: &str = "https://issuer.test/";
 const AUDIENCE: &str = "https://api.test";

@@ -1,7 +1,7 @@
 //! The checks of a configuration, and the settings they produce.
 
 use super::*;
-use crate::config::{IssuerConfig, LocalIssuerConfig, Secret};
+use crate::config::{IssuerConfig, LocalIssuerConfig, Secret, TokenType};
 
 impl Config {
     /// The issuers' settings, or the first problem.

@@ -1,12 +1,12 @@
 //! Checking credentials: the [`Authenticator`] an app gives the built-in
 //! issuer, and [`StaticUsers`], a fixed list for demos and tests.
 
-use crate::issuing::Grant;
+use crate::issuer::issuing::Grant;
 
 /// Checks a username and password, as Flask-JWT's `authentication_handler`.
 ///
 /// ```
-/// use jwt_guard::{Authenticator, Grant};
+/// use jwt_guard::issuer::{Authenticator, Grant};
 ///
 /// struct Database;
 ///
@@ -30,7 +30,7 @@ pub trait Authenticator: Send + Sync + 'static {
     /// user disabled since.
     ///
     /// ```
-    /// use jwt_guard::{Authenticator, Grant};
+    /// use jwt_guard::issuer::{Authenticator, Grant};
     ///
     /// struct Accounts;
     ///
@@ -60,7 +60,7 @@ pub trait Authenticator: Send + Sync + 'static {
     /// answers the account's own id.
     ///
     /// ```
-    /// use jwt_guard::{Authenticator, Grant};
+    /// use jwt_guard::issuer::{Authenticator, Grant};
     ///
     /// struct Accounts;
     ///
@@ -93,7 +93,7 @@ pub trait Authenticator: Send + Sync + 'static {
 /// name nor a password's length shows in the timing.
 ///
 /// ```
-/// use jwt_guard::{Grant, StaticUsers};
+/// use jwt_guard::issuer::{Grant, StaticUsers};
 ///
 /// let users = StaticUsers::new()
 ///     .user("user1", "abcxyz", Grant::new("user1").scopes(["read"]))

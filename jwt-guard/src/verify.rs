@@ -2,14 +2,22 @@
 //! it, route it to its issuer by `iss` (configured, or resolved per
 //! request), find the key, check the signature, then the claims (RFC 7519,
 //! RFC 8725); or, for an opaque token, ask its issuer (RFC 7662).
+//!
+#![doc = include_str!("../docs/introspection.md")]
+#![doc = include_str!("../docs/tenants.md")]
+#![doc = include_str!("../docs/outside-rocket.md")]
 
 mod cache;
 mod claims;
 pub(crate) mod compact;
 mod introspected;
 mod issuers;
+pub(crate) mod revocation;
 mod tenants;
 
+pub use crate::algorithm::{Algorithm, UnknownAlgorithm};
+pub use crate::token::TokenHeader;
+pub use revocation::RevocationList;
 pub use tenants::{IssuerResolver, ResolvedIssuer};
 
 use std::collections::HashMap;
@@ -24,12 +32,11 @@ use crate::config::{Config, Defaults, VerifierSettings};
 use crate::error::{AuthError, ConfigError, TokenProblem};
 use crate::introspection::IntrospectionCache;
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
-use crate::revocation::RevocationList;
-use crate::state::revocations::Revocations;
+use crate::store::revocations::Revocations;
 use crate::token::Token;
 use cache::TokenCache;
 use issuers::{Issuer, IssuerKeys, IssuerLimits, IssuerRef};
-use tenants::Tenants;
+use tenants::TenantIssuers;
 
 /// Verifies tokens against the configured issuers.
 ///
@@ -37,7 +44,7 @@ use tenants::Tenants;
 /// guards use it; it also works on its own, outside Rocket:
 ///
 /// ```no_run
-/// use jwt_guard::{Config, IssuerConfig, Verifier};
+/// use jwt_guard::{config::{Config, IssuerConfig}, verify::Verifier};
 ///
 /// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
 /// let mut config = Config::default();
@@ -62,7 +69,7 @@ pub struct Verifier {
     list: Option<Arc<dyn RevocationList>>,
     cache: Option<TokenCache>,
     /// The issuers resolved per request.
-    tenants: Tenants,
+    tenants: TenantIssuers,
     /// The answers of introspection.
     introspected: IntrospectionCache,
 }
@@ -117,7 +124,8 @@ impl Verifier {
             .collect::<Result<Vec<_>, _>>()?;
         let issuer_index = issuers.iter().enumerate().map(|(index, issuer)| (issuer.iss.clone(), index)).collect();
         let leeway = settings.leeway.as_secs_f64();
-        let tenants = Tenants::new(templates, settings.tenant_cache_size, settings.tenant_discoveries, fetcher, limits);
+        let tenants =
+            TenantIssuers::new(templates, settings.tenant_cache_size, settings.tenant_discoveries, fetcher, limits);
         let ttl = settings.introspection_cache_ttl.as_secs_f64();
         Ok(Self {
             tenants,

@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use crate::bearer::Scheme;
 use crate::error::{AuthError, QuotedText};
+use crate::request::bearer::Scheme;
 
 /// What the challenges of an app say besides the error.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +125,7 @@ impl AuthError {
     /// The `WWW-Authenticate` challenge for this error, if it has one.
     ///
     /// ```
-    /// use jwt_guard::{AuthError, TokenProblem};
+    /// use jwt_guard::{AuthError, error::TokenProblem};
     ///
     /// let error = AuthError::InvalidToken(TokenProblem::Expired);
     /// assert_eq!(

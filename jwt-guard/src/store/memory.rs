@@ -14,7 +14,7 @@ use super::{
 /// not shared with other instances.
 ///
 /// ```
-/// use jwt_guard::{MemoryStore, Revocation, Revoked, TokenStore};
+/// use jwt_guard::store::{MemoryStore, Revocation, Revoked, TokenStore};
 ///
 /// # futures_util::FutureExt::now_or_never(async {
 /// let store = MemoryStore::new();

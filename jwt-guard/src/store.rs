@@ -7,9 +7,11 @@
 //! subject was issued before some time), the built-in issuer's refresh-token
 //! families, and counts of failed logins. Every entry expires on its own:
 //! nothing grows without bound. Revocations are also mirrored in each
-//! process ([`revocations`]), so that checking one on every request costs
+//! process, so that checking one on every request costs
 //! no round trip; a store shared by a fleet feeds the mirror with the
 //! revocations other instances make ([`TokenStore::follow`]).
+//!
+#![doc = include_str!("../docs/stores.md")]
 
 mod memory;
 mod records;

@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::clock;
 use crate::config::LocalIssuerSettings;
-use crate::signing::{SigningKey, SigningKeyError, random_id};
-use crate::token::ACCESS_TYPE;
+use crate::keys::signing::{SigningKey, SigningKeyError, random_id};
+use crate::token::{ACCESS_TYPE, Binding};
 
 /// Claims that the issuer sets itself and that a grant cannot override.
 const REGISTERED: [&str; 11] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid", "cnf", "auth_time"];
@@ -27,7 +27,7 @@ fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
 /// claims to put in its tokens.
 ///
 /// ```
-/// use jwt_guard::Grant;
+/// use jwt_guard::issuer::Grant;
 ///
 /// let grant = Grant::new("user2").scopes(["read", "admin"]).claim("role", "admin");
 /// assert_eq!(grant.subject, "user2");
@@ -59,7 +59,7 @@ impl Grant {
     /// factor, say. Policies can require it with `acr = "..."`.
     ///
     /// ```
-    /// use jwt_guard::Grant;
+    /// use jwt_guard::issuer::Grant;
     ///
     /// let grant = Grant::new("user2").acr("urn:example:mfa");
     /// assert_eq!(grant.claims["acr"], "urn:example:mfa");
@@ -88,7 +88,7 @@ pub(crate) struct Issuance {
 /// DPoP proof, or a client certificate, that the login presented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Confirmation {
+pub(crate) enum Confirmation {
     /// `{"jkt": ...}`: the RFC 7638 thumbprint of a DPoP key (RFC 9449).
     #[serde(rename = "jkt")]
     Dpop(String),
@@ -96,6 +96,29 @@ pub enum Confirmation {
     /// certificate (RFC 8705).
     #[serde(rename = "x5t#S256")]
     Certificate(String),
+}
+
+impl Confirmation {
+    /// What a token bound as `binding` is confirmed by; `None` for a
+    /// bearer token.
+    pub(crate) fn of(binding: Binding<'_>) -> Option<Self> {
+        match binding {
+            Binding::Bearer => None,
+            Binding::Dpop { thumbprint } => Some(Self::Dpop(thumbprint.to_owned())),
+            Binding::Certificate { thumbprint } => Some(Self::Certificate(thumbprint.to_owned())),
+        }
+    }
+
+    /// How a token confirmed by `confirmation` is bound: the inverse of
+    /// [`Confirmation::of`].
+    #[cfg(feature = "rocket")]
+    pub(crate) fn binding_of(confirmation: Option<&Self>) -> Binding<'_> {
+        match confirmation {
+            None => Binding::Bearer,
+            Some(Self::Dpop(thumbprint)) => Binding::Dpop { thumbprint },
+            Some(Self::Certificate(thumbprint)) => Binding::Certificate { thumbprint },
+        }
+    }
 }
 
 /// Tokens issued at login or refresh: the body of a successful

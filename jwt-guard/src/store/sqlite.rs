@@ -36,7 +36,7 @@ const SCHEMA: &str = "
 /// A [`TokenStore`] in an SQLite file.
 ///
 /// ```
-/// use jwt_guard::{Revocation, Revoked, SqliteStore, TokenStore};
+/// use jwt_guard::store::{Revocation, Revoked, SqliteStore, TokenStore};
 ///
 /// # let path = std::env::temp_dir().join(format!("jwt-guard-doc-{}.db", std::process::id()));
 /// # rocket::async_test(async {

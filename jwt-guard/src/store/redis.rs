@@ -118,10 +118,10 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 /// others when they reconnect.
 ///
 /// ```no_run
-/// use jwt_guard::RedisStore;
+/// use jwt_guard::store::RedisStore;
 ///
 /// let store = RedisStore::open("redis://127.0.0.1:6379/")?;
-/// # Ok::<(), jwt_guard::StoreError>(())
+/// # Ok::<(), jwt_guard::store::StoreError>(())
 /// ```
 #[derive(Debug)]
 pub struct RedisStore {

@@ -6,6 +6,7 @@ mod fetch;
 mod jwks;
 mod location;
 mod remote;
+pub(crate) mod signing;
 
 pub(crate) use fetch::{FetchLimits, Fetcher, FormAnswer};
 pub(crate) use jwks::{parse_jwks, ready_key};

@@ -8,18 +8,18 @@
 mod catchers;
 mod fairing;
 mod groups;
-mod guards;
 mod identity;
 mod issuer_routes;
 #[cfg(feature = "openapi")]
-pub mod openapi;
+pub(crate) mod openapi;
 mod protected;
+mod request_guards;
 mod resource;
 mod route_policies;
 
 pub use catchers::catchers;
 pub use fairing::{JwtGuardBuilder, JwtGuardFairing};
 pub use groups::{Policy, protect};
-pub use guards::Claims;
 pub use identity::{CurrentUser, LoadIdentity};
 pub use protected::Protected;
+pub use request_guards::Claims;

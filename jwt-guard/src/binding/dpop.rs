@@ -14,7 +14,7 @@ use crate::clock;
 use crate::config::DpopSettings;
 use crate::digest::sha256_base64url;
 use crate::error::{AuthError, ProofProblem};
-use crate::state::TokenStore;
+use crate::store::TokenStore;
 use nonce::Nonces;
 use proof::ProofRules;
 

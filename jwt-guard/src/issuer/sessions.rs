@@ -11,13 +11,13 @@ use std::time::Duration;
 use crate::clock;
 use crate::digest::sha256_base64url;
 use crate::guard::JwtGuard;
-use crate::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
-use crate::login::Authenticator;
-use crate::signing::{SigningKeyError, random_id};
-use crate::state::{
+use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
+use crate::issuer::login::Authenticator;
+use crate::keys::signing::{SigningKeyError, random_id};
+use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
 };
-use crate::token::Token;
+use crate::token::{Binding, Token};
 
 /// Why a session operation of [`JwtGuard`] did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,7 +157,7 @@ impl JwtGuard {
         }
     }
 
-    /// Logs a user in with the app's [`Authenticator`](crate::Authenticator)
+    /// Logs a user in with the app's [`Authenticator`](crate::issuer::Authenticator)
     /// and issues an access token, and, when `refresh_expires_in` is
     /// configured, starts a session with a refresh token.
     ///
@@ -177,13 +177,14 @@ impl JwtGuard {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<IssuedTokens, SessionError> {
-        self.login_bound(username, password, client, None).await
+        self.login_bound(username, password, client, Binding::Bearer).await
     }
 
     /// Logs a user in as [`JwtGuard::login`] does, binding the session's
-    /// tokens to `confirmation`: the key of the DPoP proof, or the client
-    /// certificate, that the login presented (the built-in issuer's route
-    /// checks them). Its refreshes must present the same.
+    /// tokens as `binding` says: to the key of the DPoP proof, or the
+    /// client certificate, that the login presented (the built-in issuer's
+    /// route checks them), or to nothing ([`Binding::Bearer`]). Its
+    /// refreshes must present the same.
     ///
     /// # Errors
     ///
@@ -193,8 +194,9 @@ impl JwtGuard {
         username: &str,
         password: &str,
         client: Option<IpAddr>,
-        confirmation: Option<Confirmation>,
+        binding: Binding<'_>,
     ) -> Result<IssuedTokens, SessionError> {
+        let confirmation = Confirmation::of(binding);
         let (issuer, authenticator) = self.login_parts()?;
         let throttle = throttle_of(issuer);
         let account = format!("user:{}", digest(&authenticator.throttle_key(username)));
@@ -266,7 +268,7 @@ impl JwtGuard {
     /// Exchanges a refresh token for a new access token and a new refresh
     /// token, retiring the presented one. The app's authenticator is asked
     /// about the user again
-    /// ([`Authenticator::refresh`](crate::Authenticator::refresh)).
+    /// ([`Authenticator::refresh`](crate::issuer::Authenticator::refresh)).
     ///
     /// A retired refresh token that comes back (after
     /// `refresh_reuse_grace`) revokes its whole session, access tokens
@@ -277,23 +279,20 @@ impl JwtGuard {
     /// [`SessionError::Refused`] with the reason, and the errors of the
     /// store, the issuer and the configuration.
     pub async fn refresh(&self, refresh_token: &str) -> Result<IssuedTokens, SessionError> {
-        self.refresh_bound(refresh_token, None).await
+        self.refresh_bound(refresh_token, Binding::Bearer).await
     }
 
     /// Refreshes as [`JwtGuard::refresh`] does, for a request that
-    /// presented `confirmation` (a DPoP proof's key, or a client
-    /// certificate): a bound session's refresh must present the one it is
-    /// bound to, or the session ends.
+    /// presented `binding` (a DPoP proof's key, or a client certificate;
+    /// [`Binding::Bearer`] for neither): a bound session's refresh must
+    /// present the one it is bound to, or the session ends.
     ///
     /// # Errors
     ///
     /// Those of [`JwtGuard::refresh`], and
     /// [`RefreshRefusal::WrongSender`].
-    pub async fn refresh_bound(
-        &self,
-        refresh_token: &str,
-        confirmation: Option<Confirmation>,
-    ) -> Result<IssuedTokens, SessionError> {
+    pub async fn refresh_bound(&self, refresh_token: &str, binding: Binding<'_>) -> Result<IssuedTokens, SessionError> {
+        let confirmation = Confirmation::of(binding);
         let (issuer, authenticator) = self.login_parts()?;
         let settings = issuer.settings();
         let (now, next) = (clock::unix_now_secs(), self::refresh_token()?);
@@ -360,7 +359,7 @@ impl JwtGuard {
             return Ok(());
         }
         if let Ok(verified) = self.verifier().verify(token).await
-            && verified.issuer() == crate::LOCAL_ISSUER
+            && verified.issuer() == crate::config::LOCAL_ISSUER
         {
             return self.revoke_token(&verified).await;
         }

@@ -71,7 +71,7 @@ impl SigningKey {
     /// Loads a PKCS#8 PEM private key for an asymmetric `alg`.
     ///
     /// ```
-    /// use jwt_guard::{Algorithm, SigningKey};
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
     ///
     /// let key = SigningKey::generate(Algorithm::ES256).unwrap();
     /// assert_eq!(key.algorithm(), Algorithm::ES256);

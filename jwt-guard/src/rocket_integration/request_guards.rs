@@ -11,11 +11,11 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
-use crate::bearer::{self, Scheme};
 use crate::binding::{self, RequestLine};
 use crate::error::{AuthError, TokenProblem};
 use crate::guard::JwtGuard;
 use crate::policy::RoutePolicy;
+use crate::request::bearer::{self, Scheme};
 use crate::token::{Binding, Token};
 use crate::verify::Verifier;
 

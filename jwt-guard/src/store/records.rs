@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// revokes could still be accepted.
 ///
 /// ```
-/// use jwt_guard::{Revocation, Revoked};
+/// use jwt_guard::store::{Revocation, Revoked};
 ///
 /// let logout = Revocation { revoked: Revoked::Session("f3Kx...".into()), until: 1_900_000_300 };
 /// assert!(logout.is_live(1_900_000_000) && !logout.is_live(1_900_000_300));
@@ -134,7 +134,7 @@ impl LoginThrottle {
     /// doubling with each further one, up to `longest`.
     ///
     /// ```
-    /// use jwt_guard::{LoginFailures, LoginThrottle};
+    /// use jwt_guard::store::{LoginFailures, LoginThrottle};
     ///
     /// let throttle = LoginThrottle { after: 5, longest: 900, forget_after: 900 };
     /// assert_eq!(throttle.wait(Some(LoginFailures { count: 4, last: 100 }), 100), None);

@@ -1,0 +1,12 @@
+//! An app's own revocation list: a [`RevocationList`] is asked about the
+//! `jti` of every verified token, beside the token store's revocations.
+
+/// Says whether a token id has been revoked.
+///
+/// Consulted for every verified token that has a `jti`; a revoked token is
+/// refused with 401 `invalid_token`.
+#[async_trait::async_trait]
+pub trait RevocationList: Send + Sync + 'static {
+    /// Whether the token with this `jti` is revoked.
+    async fn is_revoked(&self, jti: &str) -> bool;
+}
