@@ -119,7 +119,7 @@ fn whole_requests(c: &mut Criterion) {
     let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     let app = || {
         let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
-        let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer).fairing();
+        let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer);
         let figment = rocket::Config::figment().merge(("log_level", "off"));
         let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read]);
         Client::untracked(rocket).unwrap()

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::binding::dpop::DpopVerifier;
 use crate::binding::{self, RequestCredentials, RequestLine};
 use crate::clock;
-use crate::config::{Config, Defaults, DpopMode, Settings, StoreSettings};
+use crate::config::{DpopMode, Settings, StoreSettings};
 use crate::description::{ApiDescription, BindingDescription};
 use crate::error::{AuthError, ConfigError};
 use crate::issuer::issuing::LocalIssuer;
@@ -80,10 +80,11 @@ pub struct JwtGuard {
     header_prefix: String,
 }
 
-/// What an app plugs into its guard: its own revocation list, and a
-/// resolver of issuers.
-#[derive(Default)]
+/// What an app plugs into its guard: the authenticator of the built-in
+/// issuer's logins, its own revocation list, and a resolver of issuers.
+#[derive(Default, Clone)]
 pub(crate) struct AppHooks {
+    pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
     pub(crate) revocations: Option<Arc<dyn RevocationList>>,
     pub(crate) resolver: Option<Arc<dyn IssuerResolver>>,
 }
@@ -110,19 +111,8 @@ impl std::fmt::Debug for JwtGuard {
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 impl JwtGuard {
-    /// A `JwtGuard` for `config`, checked; no key is fetched yet. A
-    /// built-in issuer without an `issuer` setting is
-    /// `http://127.0.0.1:8000`.
-    ///
-    /// # Errors
-    ///
-    /// The first bad value of `config`, by its key.
-    pub fn from_config(config: Config) -> Result<Self, ConfigError> {
-        Self::from_settings(config.settings(Defaults::STANDALONE)?, AppHooks::default())
-    }
-
-    /// A `JwtGuard` for checked settings, consulting an app's revocation
-    /// `list` beside the store's revocations; opens the store.
+    /// A `JwtGuard` for checked settings, with what the app plugs in
+    /// (`hooks`); opens the store.
     pub(crate) fn from_settings(settings: Settings, hooks: AppHooks) -> Result<Self, ConfigError> {
         let store = settings.store.open()?;
         let local = settings.local.map(LocalIssuer::new);
@@ -155,7 +145,7 @@ impl JwtGuard {
         Ok(Self {
             verifier: Arc::new(verifier),
             local,
-            authenticator: None,
+            authenticator: hooks.authenticator,
             store,
             revocations,
             leeway,
@@ -166,14 +156,6 @@ impl JwtGuard {
             realm: settings.realm,
             header_prefix: settings.header_prefix,
         })
-    }
-
-    /// Logs users of the built-in issuer in with `authenticator`
-    /// ([`JwtGuard::login`]).
-    #[must_use]
-    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
-        self.authenticator = Some(authenticator);
-        self
     }
 
     /// Loads the revocations that the token store holds, so that they
@@ -222,7 +204,7 @@ impl JwtGuard {
     }
 
     /// The built-in issuer, if `[jwt_guard.local]` is configured (or
-    /// [`JwtGuardFairing::login`](crate::JwtGuardFairing::login) enabled it).
+    /// [`JwtGuardBuilder::login`](crate::JwtGuardBuilder::login) enabled it).
     pub fn local_issuer(&self) -> Option<&LocalIssuer> {
         self.local.as_ref()
     }

@@ -88,6 +88,7 @@
 mod algorithm;
 mod backoff;
 pub mod binding;
+mod builder;
 mod clock;
 pub mod config;
 mod description;
@@ -107,6 +108,7 @@ pub mod testing;
 mod token;
 pub mod verify;
 
+pub use builder::JwtGuardBuilder;
 pub use error::AuthError;
 pub use guard::JwtGuard;
 pub use token::Token;
@@ -121,9 +123,7 @@ pub mod openapi {
     pub use crate::rocket_integration::openapi::*;
 }
 #[cfg(feature = "rocket")]
-pub use rocket_integration::{
-    Claims, CurrentUser, JwtGuardBuilder, JwtGuardFairing, LoadIdentity, Policy, catchers, protect,
-};
+pub use rocket_integration::{Claims, CurrentUser, LoadIdentity, Policy, catchers, protect};
 
 pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 

@@ -18,7 +18,6 @@ mod resource;
 mod route_policies;
 
 pub use catchers::catchers;
-pub use fairing::{JwtGuardBuilder, JwtGuardFairing};
 pub use groups::{Policy, protect};
 pub use identity::{CurrentUser, LoadIdentity};
 pub use protected::Protected;

@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use jwt_guard::{
-    JwtGuard,
-    config::{Config, IssuerConfig, LocalIssuerConfig},
-    issuer::StaticUsers,
-};
+use jwt_guard::JwtGuard;
+use jwt_guard::config::{Config, IssuerConfig, LocalIssuerConfig};
+use jwt_guard::issuer::StaticUsers;
+use jwt_guard::verify::{IssuerResolver, ResolvedIssuer, RevocationList};
 use jwt_guard_tests::{AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
 use rocket::local::asynchronous::Client;
 use serde_json::json;
@@ -145,4 +144,54 @@ async fn the_builder_configures_in_code() {
     let missing = call(&client, "/token", &[]).await;
     let dpop = DPOP_CHALLENGE.replace(r#"realm="api""#, r#"realm="reports""#);
     assert_eq!(missing.challenge, Some(format!(r#"Bearer realm="reports", {dpop}"#)));
+}
+
+/// The token ids an older system of the app revoked.
+struct LegacyDenyList;
+
+#[jwt_guard::async_trait]
+impl RevocationList for LegacyDenyList {
+    async fn is_revoked(&self, jti: &str) -> bool {
+        jti == "revoked-elsewhere"
+    }
+}
+
+/// Tenants that signed up: one key server, as the issuer `customers`.
+struct SignedUp(String);
+
+#[jwt_guard::async_trait]
+impl IssuerResolver for SignedUp {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        &["customers"]
+    }
+
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+        let config = IssuerConfig::new(iss, AUDIENCE);
+        (iss == self.0).then(|| ResolvedIssuer { name: "customers".into(), tenant: "acme".into(), config })
+    }
+}
+
+#[rocket::async_test]
+async fn outside_rocket_the_builder_takes_a_revocation_list_and_an_issuer_resolver() {
+    let (server, tenant) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::EcA]).await);
+    let guard = JwtGuard::builder()
+        .issuer("idp", IssuerConfig::new(server.base(), AUDIENCE))
+        .configure(|config| config.leeway = Duration::from_secs(5))
+        .revocations(LegacyDenyList)
+        .issuer_resolver(SignedUp(tenant.base().to_owned()))
+        .build()
+        .expect("a valid configuration");
+    let authenticate = |token: String| {
+        let guard = &guard;
+        async move { guard.authenticate([bearer(&token).as_str()].into_iter(), false).await }
+    };
+    let mut claims = claims_for(server.base());
+    claims["jti"] = json!("still-good");
+    let served = authenticate(mint(TestKey::RsaA, &claims)).await.expect("a valid token");
+    assert_eq!(served.issuer(), "idp");
+    claims["jti"] = json!("revoked-elsewhere");
+    let refused = authenticate(mint(TestKey::RsaA, &claims)).await.expect_err("revoked by the app's list");
+    assert_eq!(refused.to_string(), "the token has been revoked");
+    let resolved = authenticate(mint(TestKey::EcA, &claims_for(tenant.base()))).await.expect("a tenant's token");
+    assert_eq!((resolved.issuer(), resolved.tenant()), ("customers", Some("acme")));
 }

@@ -105,7 +105,7 @@ pub fn app(jwt_guard: Value) -> Rocket<Build> {
 /// The app, configured in code.
 pub fn app_with_config(config: Config) -> Rocket<Build> {
     rocket::custom(quiet_figment())
-        .attach(JwtGuard::builder().config(config).fairing())
+        .attach(JwtGuard::builder().config(config))
         .register("/", jwt_guard::catchers())
         .mount("/", rocket::routes![token, claims, optional])
 }

@@ -84,6 +84,22 @@ pub trait Authenticator: Send + Sync + 'static {
     }
 }
 
+/// A shared authenticator is an authenticator.
+#[async_trait::async_trait]
+impl<T: Authenticator + ?Sized> Authenticator for std::sync::Arc<T> {
+    async fn authenticate(&self, username: &str, password: &str) -> Option<Grant> {
+        (**self).authenticate(username, password).await
+    }
+
+    async fn refresh(&self, login: Grant) -> Option<Grant> {
+        (**self).refresh(login).await
+    }
+
+    fn throttle_key(&self, username: &str) -> String {
+        (**self).throttle_key(username)
+    }
+}
+
 /// A fixed list of users with plain passwords. For demos and tests; a real
 /// app stores password hashes.
 ///

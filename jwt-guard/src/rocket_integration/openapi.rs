@@ -77,7 +77,7 @@ use crate::policy::{CompiledPolicy, PolicyWay};
 /// struct ApiDoc;
 ///
 /// let issuer = jwt_guard::config::IssuerConfig::new("https://idp.example.com", "https://api.example.com");
-/// let app = rocket::build().attach(JwtGuard::builder().issuer("idp", issuer).fairing()).mount("/", routes![delete_item]);
+/// let app = rocket::build().attach(JwtGuard::builder().issuer("idp", issuer)).mount("/", routes![delete_item]);
 /// let client = Client::untracked(app)?;
 /// let mut openapi = ApiDoc::openapi();
 /// jwt_guard::openapi::secure(client.rocket(), &mut openapi);

@@ -10,3 +10,11 @@ pub trait RevocationList: Send + Sync + 'static {
     /// Whether the token with this `jti` is revoked.
     async fn is_revoked(&self, jti: &str) -> bool;
 }
+
+/// A shared list is a list: the app keeps an `Arc` to add to it.
+#[async_trait::async_trait]
+impl<T: RevocationList + ?Sized> RevocationList for std::sync::Arc<T> {
+    async fn is_revoked(&self, jti: &str) -> bool {
+        (**self).is_revoked(jti).await
+    }
+}

@@ -61,6 +61,18 @@ pub trait IssuerResolver: Send + Sync + 'static {
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer>;
 }
 
+/// A shared resolver is a resolver.
+#[async_trait::async_trait]
+impl<T: IssuerResolver + ?Sized> IssuerResolver for Arc<T> {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        (**self).issuer_names()
+    }
+
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+        (**self).resolve(iss).await
+    }
+}
+
 /// An issuer that an [`IssuerResolver`] found.
 #[derive(Debug, Clone)]
 pub struct ResolvedIssuer {
