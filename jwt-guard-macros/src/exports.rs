@@ -68,7 +68,6 @@ exports! {
         _all_scope_sets => all_scope_sets,
         _any_scope_set => any_scope_set,
         _json_claim_path => json_claim_path,
-        _satisfiers => satisfiers,
         _Sealed => Sealed,
         _Token => Token,
         _Protected => Protected,
@@ -88,7 +87,10 @@ exports! {
         _ClaimByName => ClaimByName,
         _claim_by_name => claim_by_name,
         _claim_name_hash => claim_name_hash,
-        _check_declared_scope => check_declared_scope,
+        _ScopeVocabulary => ScopeVocabulary,
+        _check_vocabulary_scope => check_vocabulary_scope,
+        _vocabulary_satisfiers => vocabulary_satisfiers,
+        _variant_satisfiers => variant_satisfiers,
         _check_issuer_name => check_issuer_name,
     }
     CORE {

@@ -14,7 +14,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, Token};
 
 use crate::ctxt::{self, Ctxt, FirstSeen};
-use crate::exports::{_Display, _FmtResult, _Formatter, _Result, _check_declared_scope, _satisfiers};
+use crate::exports::{_Display, _FmtResult, _Formatter, _ScopeVocabulary, _Sealed};
 use crate::protected::scope_token_problem;
 use crate::suggest::closest;
 
@@ -31,7 +31,7 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
     let table = satisfier_table(cx, &scopes);
     let (idents, literals): (Vec<_>, Vec<_>) = scopes.into_iter().map(|scope| (scope.variant, scope.name)).unzip();
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let (scope, formatter) = (Ident::new("scope", Span::mixed_site()), Ident::new("f", Span::mixed_site()));
+    let formatter = Ident::new("f", Span::mixed_site());
     quote! {
         #[automatically_derived]
         impl #impl_generics #name #type_generics #where_clause {
@@ -44,25 +44,16 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
                     #(Self::#idents => #literals,)*
                 }
             }
+        }
 
-            #[doc(hidden)]
-            pub const fn __jwt_guard_check_scope(#scope: &str) -> #_Result<(), &'static str> {
-                #_check_declared_scope(#scope, &[#(#literals),*], #undeclared)
-            }
+        #[automatically_derived]
+        impl #impl_generics #_Sealed for #name #type_generics #where_clause {}
 
-            /// The scopes that meet `scope`: itself, and every scope that
-            /// implies it.
-            #[doc(hidden)]
-            pub const fn __jwt_guard_satisfiers(#scope: &str) -> &'static [&'static str] {
-                #_satisfiers(#scope, &[#table])
-            }
-
-            /// The scopes that meet this one, whatever enum the policy's
-            /// other scopes come from.
-            #[doc(hidden)]
-            pub const fn __jwt_guard_met_by(&self) -> &'static [&'static str] {
-                Self::__jwt_guard_satisfiers(self.as_str())
-            }
+        #[automatically_derived]
+        impl #impl_generics #_ScopeVocabulary for #name #type_generics #where_clause {
+            const NAMES: &'static [&'static str] = &[#(#literals),*];
+            const SATISFIERS: &'static [(&'static str, &'static [&'static str])] = &[#table];
+            const UNDECLARED: &'static str = #undeclared;
         }
 
         #[automatically_derived]

@@ -89,10 +89,11 @@ impl CompiledPolicy {
     }
 }
 
-/// Seals [`RoutePolicy`]: only the code the macros generate implements
-/// `Sealed`, reaching it through `jwt_guard::__private`.
+/// Seals [`RoutePolicy`] and the scope vocabularies: only the code the
+/// macros generate implements `Sealed`, reaching it through
+/// `jwt_guard::__private`.
 pub(crate) mod sealed {
-    /// Implemented by the policies the macros compile.
+    /// Implemented by the policies and the scope enums the macros compile.
     pub trait Sealed {}
 }
 

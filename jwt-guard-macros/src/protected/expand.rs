@@ -20,9 +20,9 @@ use super::route::DeclaredRoute;
 use crate::exports::{
     _AsyncCheck, _AuthError, _Bound, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial,
     _Err, _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
-    _all_scope_sets, _all_scopes, _any_role, _any_scope, _any_scope_set, _check, _check_issuer_name, _claim,
-    _claim_by_name, _claim_name_hash, _issuer, _json_claim, _json_claim_path, _panic, _require_authentication,
-    _require_binding,
+    _all_scope_sets, _all_scopes, _any_role, _any_scope, _any_scope_set, _check, _check_issuer_name,
+    _check_vocabulary_scope, _claim, _claim_by_name, _claim_name_hash, _issuer, _json_claim, _json_claim_path, _panic,
+    _require_authentication, _require_binding, _variant_satisfiers, _vocabulary_satisfiers,
 };
 
 /// The items of `policy` for the route `handler`, which `declared`
@@ -144,7 +144,7 @@ fn const_checks(policy: &ResolvedPolicy) -> TokenStream {
         vocabulary
             .scopes
             .iter()
-            .map(move |scope| const_check(quote_spanned!(scope.span()=> #path::__jwt_guard_check_scope), scope))
+            .map(move |scope| const_check(quote_spanned!(scope.span()=> #_check_vocabulary_scope::<#path>), scope))
     });
     issuers.chain(scopes).collect()
 }
@@ -277,8 +277,8 @@ impl Locals {
             });
         };
         let met_by = scopes.iter().map(|scope| match scope {
-            Scope::Named(name) => quote!(#vocabulary::__jwt_guard_satisfiers(#name)),
-            Scope::Declared(path) => quote_spanned!(path_span(path)=> #path.__jwt_guard_met_by()),
+            Scope::Named(name) => quote!(#_vocabulary_satisfiers::<#vocabulary>(#name)),
+            Scope::Declared(path) => quote_spanned!(path_span(path)=> #_variant_satisfiers(&#path, #path.as_str())),
         });
         let function = if any { _any_scope_set } else { _all_scope_sets };
         quote!({

@@ -9,6 +9,7 @@ use std::future::{Future, Ready, ready};
 
 use serde_json::Value;
 
+use super::sealed::Sealed;
 use super::{Bound, ClaimLiteral};
 use crate::error::{AuthError, CERTIFICATE_BINDING, Denial, TokenProblem};
 use crate::token::{Binding, Token};
@@ -220,6 +221,39 @@ pub const fn claim_name_hash(name: &str) -> u64 {
         index += 1;
     }
     hash
+}
+
+/// A `#[derive(Scopes)]` enum, as `#[protected]` knows it: its declared
+/// scopes, the scopes that meet each, and the message for a scope it does
+/// not declare. The contract between the two macros: the derive implements
+/// it, the policies read it (through the `const fn`s below, in const
+/// evaluation). Sealed: only the derive implements it.
+pub trait ScopeVocabulary: Sealed {
+    /// Every declared scope, as tokens carry it.
+    const NAMES: &'static [&'static str];
+    /// Each declared scope, with the scopes that meet it: itself, and
+    /// every scope that implies it.
+    const SATISFIERS: &'static [(&'static str, &'static [&'static str])];
+    /// The message for a scope the vocabulary does not declare.
+    const UNDECLARED: &'static str;
+}
+
+/// Whether the vocabulary `V` declares `scope`: a policy's string scope,
+/// checked at compile time.
+pub const fn check_vocabulary_scope<V: ScopeVocabulary>(scope: &str) -> Result<(), &'static str> {
+    check_declared_scope(scope, V::NAMES, V::UNDECLARED)
+}
+
+/// The scopes that meet `scope`, a string scope of the vocabulary `V`.
+pub const fn vocabulary_satisfiers<V: ScopeVocabulary>(scope: &str) -> &'static [&'static str] {
+    satisfiers(scope, V::SATISFIERS)
+}
+
+/// The scopes that meet the variant `_variant` of `V`, whose name is
+/// `name`: the vocabulary is the variant's own enum, whatever enum the
+/// policy's other scopes come from.
+pub const fn variant_satisfiers<V: ScopeVocabulary>(_variant: &V, name: &str) -> &'static [&'static str] {
+    satisfiers(name, V::SATISFIERS)
 }
 
 /// Whether `scope` is one of `declared`; if not, `undeclared`, the
