@@ -195,3 +195,82 @@ async fn outside_rocket_the_builder_takes_a_revocation_list_and_an_issuer_resolv
     let resolved = authenticate(mint(TestKey::EcA, &claims_for(tenant.base()))).await.expect("a tenant's token");
     assert_eq!((resolved.issuer(), resolved.tenant()), ("customers", Some("acme")));
 }
+
+/// The rows of the tables of `chapter` whose defaults are literals: each
+/// key with its documented default, as JSON (`30`, `"Bearer"`, `[]`). A row
+/// of several keys pairs them with as many defaults; other defaults
+/// ("none", "discovered") are words, not values, and are left out.
+fn documented_defaults(chapter: &str) -> Vec<(String, serde_json::Value)> {
+    let mut defaults = Vec::new();
+    for row in chapter.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let unquote = |cell: &str| -> Vec<String> {
+            cell.trim_matches('|').split(", ").map(|part| part.trim().trim_matches('`').to_owned()).collect()
+        };
+        let (keys, values) = (unquote(cells[0]), unquote(cells[1]));
+        let parsed: Option<Vec<serde_json::Value>> =
+            values.iter().map(|value| serde_json::from_str(value).ok()).collect();
+        if let Some(parsed) = parsed.filter(|parsed| parsed.len() == keys.len()) {
+            defaults.extend(keys.into_iter().zip(parsed));
+        }
+    }
+    defaults
+}
+
+/// The fields of `source` whose doc comment ends a sentence with
+/// ``Default: `value`.`` and whose value is a JSON literal, with it. An
+/// `Option` field is left out: its documented default is what `None`
+/// means once checked, not a value it holds.
+fn rustdoc_defaults(source: &str) -> Vec<(String, serde_json::Value)> {
+    let mut defaults = Vec::new();
+    let mut documented = None;
+    for line in source.lines().map(str::trim) {
+        if let Some(doc) = line.strip_prefix("///") {
+            if let Some((_, rest)) = doc.split_once("Default: `") {
+                documented = rest.split_once('`').and_then(|(value, _)| serde_json::from_str(value).ok());
+            }
+        } else if let Some(field) = line.strip_prefix("pub ").and_then(|rest| rest.split_once(':')) {
+            let value = documented.take().filter(|_| !field.1.trim().starts_with("Option<"));
+            defaults.extend(value.map(|value| (field.0.to_owned(), value)));
+        } else if !line.starts_with("#[") {
+            documented = None;
+        }
+    }
+    defaults
+}
+
+#[test]
+fn every_default_the_configuration_chapter_documents_is_the_codes() {
+    // Defaults are set once, in the `Default` impls; the chapter's tables
+    // and the fields' docs say them again for readers, and must agree.
+    let chapter = include_str!("../../jwt-guard/docs/configuration.md");
+    let (app_table, issuer_table) = chapter.split_once("Each issuer is").expect("the chapter's two tables");
+    let app = documented_defaults(app_table)
+        .into_iter()
+        .chain(rustdoc_defaults(include_str!("../../jwt-guard/src/config.rs")))
+        .collect::<Vec<_>>();
+    for (key, default) in &app {
+        let set: Config = serde_json::from_value(json!({ key: default })).expect(key);
+        assert_eq!(set, Config::default(), "`{key}` documented as {default}, not the code's default");
+    }
+    let base = json!({ "issuer": "https://idp.example.com/", "audience": AUDIENCE });
+    let unset: IssuerConfig = serde_json::from_value(base.clone()).expect("an issuer table");
+    let issuer = documented_defaults(issuer_table)
+        .into_iter()
+        .chain(rustdoc_defaults(include_str!("../../jwt-guard/src/config/issuer.rs")))
+        .collect::<Vec<_>>();
+    for (key, default) in &issuer {
+        let mut table = base.clone();
+        table[key.as_str()] = default.clone();
+        let set: IssuerConfig = serde_json::from_value(table).expect(key);
+        assert_eq!(set, unset, "issuers' `{key}` documented as {default}, not the code's default");
+    }
+    let checked: Vec<&str> = app.iter().chain(&issuer).map(|(key, _)| key.as_str()).collect();
+    let from_rustdoc = rustdoc_defaults(include_str!("../../jwt-guard/src/config.rs"));
+    assert!(from_rustdoc.len() >= 15, "the fields' own docs are read too: {from_rustdoc:?}");
+    for key in
+        ["leeway", "fetch_timeout", "token_cache_size", "introspection_rate", "tenant_discoveries", "scope_claim"]
+    {
+        assert!(checked.contains(&key), "`{key}` is checked: {checked:?}");
+    }
+}
