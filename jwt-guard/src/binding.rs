@@ -2,8 +2,9 @@
 //! needs the `DPoP` scheme and a valid proof of its key (RFC 9449), one
 //! bound by `cnf["x5t#S256"]` a connection that presents its certificate
 //! (RFC 8705), and an issuer's `dpop` mode says what its other tokens may
-//! do. Free of any web framework: the Rocket wing hands in what the
-//! request presents.
+//! do. In Rocket the request guards check all this; outside Rocket, pass
+//! what a request presents as [`RequestCredentials`] to
+//! [`JwtGuard::authenticate_request`](crate::JwtGuard::authenticate_request).
 //!
 #![doc = include_str!("../docs/sender-constrained.md")]
 

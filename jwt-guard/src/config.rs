@@ -1,7 +1,9 @@
-//! The `jwt_guard` configuration table: what Rocket.toml, `ROCKET_JWT_GUARD`
-//! or a builder say ([`Config`] and its parts), and the checks that turn it
-//! into settings the verifier, the built-in issuer and the Rocket wing are
-//! built from (`settings`).
+//! Every setting of the `jwt_guard` table, as [`Config`] and its parts. The
+//! fairing reads it from Rocket.toml, `ROCKET_JWT_GUARD` or any Figment
+//! provider, or an app sets it in code with
+//! [`JwtGuardBuilder::configure`](crate::JwtGuardBuilder::configure). A bad
+//! value is refused, naming its key, when the guard is built. Below: every
+//! key, and the API's protected-resource metadata (RFC 9728).
 //!
 #![doc = include_str!("../docs/configuration.md")]
 #![doc = include_str!("../docs/discovery.md")]
@@ -21,7 +23,7 @@ mod local;
 mod resource;
 mod secret;
 mod sender;
-mod settings;
+pub(crate) mod settings;
 mod store;
 mod tenants;
 
@@ -35,7 +37,6 @@ pub(crate) use resource::ResourceSettings;
 pub use secret::Secret;
 pub(crate) use sender::DpopSettings;
 pub use sender::{DpopConfig, DpopMode, MtlsConfig};
-pub use settings::check_issuer_name;
 pub(crate) use settings::{Settings, VerifierSettings};
 pub(crate) use store::StoreSettings;
 pub use store::{DEFAULT_STORE_PATH, StoreConfig};

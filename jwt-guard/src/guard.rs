@@ -1,9 +1,9 @@
 //! [`JwtGuard`]: what an app holds to authenticate requests, whatever its
 //! web framework: the verifier, the built-in issuer and its authenticator,
 //! the token store and the revocations it holds, and the settings of its
-//! challenges, all built from one checked configuration. The Rocket wing
-//! manages it as state; its fairing and builder live there, and its
-//! session methods in `sessions`.
+//! challenges, all built from one checked configuration by the builder
+//! (`builder.rs`). The Rocket wing manages it as state; its session
+//! methods live in `issuer/sessions.rs`.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -64,7 +64,7 @@
 //!
 //! # Features
 //!
-//! - `rocket` (default): the Rocket wing: [`JwtGuard::fairing()`], the
+//! - `rocket` (default): the Rocket integration: [`JwtGuard::fairing()`], the
 //!   request guards, [`catchers()`], the built-in issuer's routes, and the
 //!   enforcement of `#[protected]`. Without it, the core
 //!   ([`verify::Verifier`], [`JwtGuard::authenticate`],
@@ -119,6 +119,9 @@ pub use token::Token;
 pub use async_trait::async_trait;
 #[cfg(feature = "openapi")]
 pub mod openapi {
+    //! The security of a utoipa OpenAPI document, written from the compiled
+    //! policies (feature `openapi`).
+    //!
     #![doc = include_str!("../docs/openapi.md")]
     pub use crate::rocket_integration::openapi::*;
 }
@@ -131,11 +134,12 @@ pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
 /// to: expansions name no other path of this crate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::config::check_issuer_name;
+    pub use crate::config::settings::check_issuer_name;
     pub use crate::error::Denial;
+    pub use crate::policy::RoutePolicy;
     pub use crate::policy::checks::*;
+    pub use crate::policy::expansion::{Bound, ClaimLiteral, PolicyWay};
     pub use crate::policy::sealed::Sealed;
-    pub use crate::policy::{Bound, ClaimLiteral, PolicyWay, RoutePolicy};
     #[cfg(feature = "rocket")]
     pub use crate::rocket_integration::{Policy, Protected};
     pub use crate::{AuthError, Token};

@@ -1,5 +1,7 @@
-//! Route policies, free of Rocket: what a policy that `#[protected]` or
-//! `policy!` compiled needs at run time, and why a token was denied.
+//! What [`#[protected]`](crate::protected), [`policy!`](crate::policy!) and
+//! [`protect`](crate::protect) check. [`RoutePolicy`] is the sealed trait
+//! the macros implement; the reason for a refusal is
+//! [`error::Denial`](crate::error::Denial).
 //!
 //! A policy is compiled into Rust code at build time: the scopes, claims,
 //! issuers and checks it names become direct comparisons, so nothing is
@@ -8,8 +10,6 @@
 #![doc = include_str!("../docs/policies.md")]
 
 use std::future::Future;
-
-use serde_json::Value;
 
 use crate::error::AuthError;
 use crate::token::Token;
@@ -50,16 +50,6 @@ pub trait RoutePolicy: sealed::Sealed + Send + Sync + 'static {
     fn evaluate(token: &Token) -> impl Future<Output = Result<(), AuthError>> + Send;
 }
 
-/// One way to meet a policy, as far as the token's issuer and scopes go.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PolicyWay {
-    /// The issuer the token must come from; any when `None`.
-    pub issuer: Option<&'static str>,
-    /// The scopes the token must grant, every one.
-    pub scopes: &'static [&'static str],
-}
-
 /// What launch checks and the API's descriptions need of a compiled
 /// policy, without its type. The Rocket wing alone needs it.
 #[cfg(feature = "rocket")]
@@ -97,45 +87,9 @@ pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-/// How a policy's `bound` option says a token must be bound to its
-/// sender.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bound {
-    /// `bound`: by DPoP or a client certificate.
-    Either,
-    /// `bound = "dpop"`.
-    Dpop,
-    /// `bound = "mtls"`.
-    Mtls,
-}
-
-/// A literal of a claim requirement, as `#[protected(claim(...))]` wrote it.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimLiteral {
-    /// A string.
-    Str(&'static str),
-    /// `true` or `false`.
-    Bool(bool),
-    /// An integer.
-    Int(i128),
-}
-
-impl ClaimLiteral {
-    /// Whether a JSON value equals the literal.
-    fn equals(self, value: &Value) -> bool {
-        match (self, value) {
-            (Self::Str(expected), Value::String(actual)) => expected == actual,
-            (Self::Bool(expected), Value::Bool(actual)) => expected == *actual,
-            (Self::Int(expected), Value::Number(actual)) => {
-                actual.as_i64().map(i128::from).or(actual.as_u64().map(i128::from)) == Some(expected)
-            }
-            _ => false,
-        }
-    }
-}
-
 /// The checks that compiled policies call.
-#[doc(hidden)]
 pub(crate) mod checks;
+/// The values that compiled policies are made of.
+pub(crate) mod expansion;
+
+pub(crate) use expansion::PolicyWay;

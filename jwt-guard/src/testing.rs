@@ -111,7 +111,10 @@ impl TestIssuer {
     }
 
     /// The issuer's configuration: its keys inline, nothing fetched. For
-    /// apps configured with `JwtGuard::builder()`.
+    /// apps that set their configuration in code:
+    /// `JwtGuard::builder().issuer(issuer.name(), issuer.issuer_config())`;
+    /// [`attach_to`](Self::attach_to) reaches only apps that read Rocket's
+    /// `jwt_guard` table.
     pub fn issuer_config(&self) -> IssuerConfig {
         IssuerConfig::new(self.issuer.clone(), self.audience.clone())
             .algorithms([self.key.algorithm().name()])

@@ -18,8 +18,8 @@ pub(crate) const ACCESS_TYPE: &str = "at+jwt";
 /// A bearer token whose signature, issuer, audience and validity window
 /// were verified.
 ///
-/// `Token` is also a Rocket request guard; see the guard's documentation in
-/// [`JwtGuard`](crate::JwtGuard). Cloning is cheap.
+/// `Token` is also a Rocket request guard; see its `FromRequest`
+/// implementation below for the outcomes. Cloning is cheap.
 ///
 /// ```
 /// # use jwt_guard::Token;

@@ -1,7 +1,9 @@
-//! Verifying a bearer token, free of any web framework: split and decode
-//! it, route it to its issuer by `iss` (configured, or resolved per
-//! request), find the key, check the signature, then the claims (RFC 7519,
-//! RFC 8725); or, for an opaque token, ask its issuer (RFC 7662).
+//! Verifying tokens yourself: [`Verifier`], and what an app plugs into
+//! verification: its own [`RevocationList`] and an [`IssuerResolver`] of
+//! tenants. A token is routed to its issuer by `iss`, its key found, its
+//! signature and claims checked (RFC 7519, RFC 8725); an opaque token is
+//! asked of its issuer (RFC 7662). Below: opaque tokens and introspection,
+//! issuers per tenant, and use outside Rocket.
 //!
 #![doc = include_str!("../docs/introspection.md")]
 #![doc = include_str!("../docs/tenants.md")]
@@ -142,8 +144,8 @@ impl Verifier {
 
     /// Consults `list` for the `jti` of every verified token, beside the
     /// revocations of the token store.
-    pub fn with_revocations(mut self, list: Arc<dyn RevocationList>) -> Self {
-        self.list = Some(list);
+    pub fn with_revocations(mut self, list: impl RevocationList) -> Self {
+        self.list = Some(Arc::new(list));
         self
     }
 
@@ -154,10 +156,10 @@ impl Verifier {
     ///
     /// A [`ConfigError`] when a name that the resolver gives its issuers
     /// is not an issuer name, or is a configured issuer's.
-    pub fn with_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Result<Self, ConfigError> {
+    pub fn with_resolver(mut self, resolver: impl IssuerResolver) -> Result<Self, ConfigError> {
         let configured: Vec<&str> = self.issuer_names().collect();
-        tenants::check_resolver_names(&*resolver, &configured)?;
-        self.tenants = self.tenants.with_resolver(resolver);
+        tenants::check_resolver_names(&resolver, &configured)?;
+        self.tenants = self.tenants.with_resolver(Arc::new(resolver));
         Ok(self)
     }
 

@@ -9,8 +9,8 @@ use std::future::{Future, Ready, ready};
 
 use serde_json::Value;
 
+use super::expansion::{Bound, ClaimLiteral};
 use super::sealed::Sealed;
-use super::{Bound, ClaimLiteral};
 use crate::error::{AuthError, CERTIFICATE_BINDING, Denial, TokenProblem};
 use crate::token::{Binding, Token};
 

@@ -17,7 +17,8 @@ use quick_cache::sync::Cache;
 
 use self::admissions::{Admission, Admissions};
 use super::issuers::{Issuer, IssuerKeys, IssuerLimits};
-use crate::config::{IssuerConfig, IssuerSettings, check_issuer_name};
+use crate::config::settings::check_issuer_name;
+use crate::config::{IssuerConfig, IssuerSettings};
 use crate::error::ConfigError;
 use crate::keys::Fetcher;
 
