@@ -1,6 +1,8 @@
-//! The cost of jwt-guard's verification, against the floor: a bare
-//! `jsonwebtoken::decode` with the same key, checks and claims type, in
-//! the same run. Also the cost of a policy, and of parsing a JWKS.
+//! The cost of jwt-guard's verification, against two floors measured in the
+//! same run: a bare `jsonwebtoken::decode` with the same key, checks and
+//! claims type, and the signature alone (aws-lc-rs with the key parsed
+//! once, the signature decoded once). Also the cost of a policy, and of
+//! parsing a JWKS.
 //!
 //! `cargo bench -p jwt-guard --bench verification`; see BENCHMARKS.md.
 
@@ -48,6 +50,7 @@ fn setup(alg: Algorithm, cache_size: u64) -> (Verifier, String, DecodingKey) {
         SigningKey::from_secret(alg, secret.as_bytes()).unwrap()
     } else {
         let key = SigningKey::generate(alg).unwrap();
+        PUBLIC_JWKS.with(|keys| keys.borrow_mut().push(key.public_jwk().unwrap()));
         let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
         config.issuers.insert("bench".into(), issuer);
         key
@@ -76,11 +79,78 @@ fn verification(c: &mut Criterion) {
         group.bench_function("jsonwebtoken::decode", |b| {
             b.iter(|| jsonwebtoken::decode::<Map<String, Value>>(black_box(&token), &decoding, &validation).unwrap())
         });
+        let signature = SignatureAlone::of(alg, &token);
+        assert!(signature.verifies(), "the signature alone verifies");
+        group.bench_function("signature alone", |b| b.iter(|| black_box(&signature).verifies()));
         group.bench_function("jwt-guard", |b| b.iter(|| verify(&verifier, black_box(&token))));
         let (cached, token, _) = setup(alg, 4096);
         group.bench_function("jwt-guard, cached", |b| b.iter(|| verify(&cached, black_box(&token))));
         group.finish();
     }
+}
+
+/// A token's signature over its signing input, with the key parsed
+/// once: what no verification can go below.
+struct SignatureAlone {
+    message: Vec<u8>,
+    signature: Vec<u8>,
+    key: ParsedKey,
+}
+
+/// A verification key, parsed once.
+enum ParsedKey {
+    Hmac(Box<aws_lc_rs::hmac::Key>),
+    Public(aws_lc_rs::signature::ParsedPublicKey),
+}
+
+impl SignatureAlone {
+    /// The signature of `token`, signed with `alg` by the key [`setup`]
+    /// made, whose public half its JWKS holds.
+    fn of(alg: Algorithm, token: &str) -> Self {
+        use base64::Engine as _;
+        let decode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap();
+        let (message, signature) = token.rsplit_once('.').unwrap();
+        let key = if alg == Algorithm::HS256 {
+            let secret = b"a shared secret of at least 32 bytes!";
+            ParsedKey::Hmac(Box::new(aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret)))
+        } else {
+            let header: Value = serde_json::from_slice(&decode(token.split('.').next().unwrap())).unwrap();
+            ParsedKey::Public(Self::public_key(alg, header["kid"].as_str().unwrap()))
+        };
+        Self { message: message.as_bytes().to_vec(), signature: decode(signature), key }
+    }
+
+    /// The parsed public key that [`setup`] published under `kid`.
+    fn public_key(alg: Algorithm, kid: &str) -> aws_lc_rs::signature::ParsedPublicKey {
+        use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+        use base64::Engine as _;
+        let jwk = PUBLIC_JWKS.with(|keys| keys.borrow().iter().find(|jwk| jwk["kid"] == kid).cloned()).unwrap();
+        let member =
+            |name: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
+        match alg {
+            Algorithm::RS256 => RsaPublicKeyComponents { n: member("n"), e: member("e") }
+                .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+                .unwrap(),
+            Algorithm::ES256 => {
+                let point = [&[4u8][..], &member("x"), &member("y")].concat();
+                ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).unwrap()
+            }
+            Algorithm::EdDSA => ParsedPublicKey::new(&signature::ED25519, member("x")).unwrap(),
+            other => unreachable!("{other} is not benchmarked"),
+        }
+    }
+
+    fn verifies(&self) -> bool {
+        match &self.key {
+            ParsedKey::Hmac(key) => aws_lc_rs::hmac::verify(key, &self.message, &self.signature).is_ok(),
+            ParsedKey::Public(key) => key.verify_sig(&self.message, &self.signature).is_ok(),
+        }
+    }
+}
+
+thread_local! {
+    /// The public keys [`setup`] generated, as JWKs.
+    static PUBLIC_JWKS: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// An oversized token is refused before any decoding: its cost beside a
