@@ -135,11 +135,11 @@ impl JwtGuard {
         let dpop = DpopVerifier::new(&settings.dpop, leeway.as_secs_f64());
         let verifier = Verifier::from_settings(settings.verifier, Arc::clone(&revocations))?;
         let verifier = match hooks.revocations {
-            Some(list) => verifier.with_revocations(list),
+            Some(list) => verifier.with_shared_revocations(list),
             None => verifier,
         };
         let verifier = match hooks.resolver {
-            Some(resolver) => verifier.with_resolver(resolver)?,
+            Some(resolver) => verifier.with_shared_resolver(resolver)?,
             None => verifier,
         };
         Ok(Self {

@@ -144,8 +144,14 @@ impl Verifier {
 
     /// Consults `list` for the `jti` of every verified token, beside the
     /// revocations of the token store.
-    pub fn with_revocations(mut self, list: impl RevocationList) -> Self {
-        self.list = Some(Arc::new(list));
+    pub fn with_revocations(self, list: impl RevocationList) -> Self {
+        self.with_shared_revocations(Arc::new(list))
+    }
+
+    /// [`Verifier::with_revocations`] for a list already shared, which is
+    /// then consulted without a second indirection on every request.
+    pub(crate) fn with_shared_revocations(mut self, list: Arc<dyn RevocationList>) -> Self {
+        self.list = Some(list);
         self
     }
 
@@ -156,10 +162,15 @@ impl Verifier {
     ///
     /// A [`ConfigError`] when a name that the resolver gives its issuers
     /// is not an issuer name, or is a configured issuer's.
-    pub fn with_resolver(mut self, resolver: impl IssuerResolver) -> Result<Self, ConfigError> {
+    pub fn with_resolver(self, resolver: impl IssuerResolver) -> Result<Self, ConfigError> {
+        self.with_shared_resolver(Arc::new(resolver))
+    }
+
+    /// [`Verifier::with_resolver`] for a resolver already shared.
+    pub(crate) fn with_shared_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Result<Self, ConfigError> {
         let configured: Vec<&str> = self.issuer_names().collect();
-        tenants::check_resolver_names(&resolver, &configured)?;
-        self.tenants = self.tenants.with_resolver(Arc::new(resolver));
+        tenants::check_resolver_names(&*resolver, &configured)?;
+        self.tenants = self.tenants.with_resolver(resolver);
         Ok(self)
     }
 
