@@ -5,12 +5,14 @@
 mod fetch;
 mod jwks;
 mod location;
+mod parsed;
 mod remote;
 pub(crate) mod signing;
 
 pub(crate) use fetch::{FetchLimits, Fetcher, FormAnswer};
 pub(crate) use jwks::{parse_jwks, ready_key};
 pub(crate) use location::{KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, discovery_url, is_host};
+pub(crate) use parsed::ParsedKey;
 pub(crate) use remote::{KeyLookupError, RemoteKeys};
 
 use std::sync::Arc;
@@ -28,8 +30,8 @@ pub(crate) struct VerifyingKey {
     /// The algorithms this key may verify: those of its type, narrowed by
     /// the JWK's own `alg`.
     pub(crate) algorithms: AlgorithmSet,
-    /// The parsed key.
-    pub(crate) key: DecodingKey,
+    /// The key material, parsed once for each algorithm it verifies.
+    pub(crate) key: ParsedKey,
     /// What tells this key apart from any other, whatever its `kid`: the
     /// RFC 7638 SHA-256 thumbprint of a public key, or a digest of a
     /// secret. A key replaced under the same `kid` has another one.
@@ -49,7 +51,7 @@ impl VerifyingKey {
     pub(crate) fn new(kid: Option<String>, algorithms: AlgorithmSet, key: DecodingKey, fingerprint: Box<str>) -> Self {
         static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
         let serial = KeySerial(NEXT_SERIAL.fetch_add(1, Ordering::Relaxed));
-        Self { kid, algorithms, key, fingerprint, serial }
+        Self { kid, algorithms, key: ParsedKey::new(key), fingerprint, serial }
     }
 
     /// Its RFC 7638 SHA-256 thumbprint, for a public key.

@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::config::TokenType;
@@ -30,15 +31,16 @@ pub(crate) struct CompactParts<'a> {
 }
 
 impl CompactParts<'_> {
-    /// Whether the signature verifies with `key` under `alg`.
+    /// Whether the signature verifies with `key` under `alg`. The
+    /// signature is decoded on the stack: none is longer than an RSA
+    /// signature of 8192 bits, the longest key accepted.
     pub(crate) fn signed_by(&self, key: &VerifyingKey, alg: Algorithm) -> bool {
-        let verified = jsonwebtoken::crypto::verify(
-            self.signature,
-            self.signing_input.as_bytes(),
-            &key.key,
-            alg.to_jsonwebtoken(),
-        );
-        matches!(verified, Ok(true))
+        const MAX_SIGNATURE_BYTES: usize = 8192 / 8;
+        let mut signature = [0u8; MAX_SIGNATURE_BYTES];
+        match URL_SAFE_NO_PAD.decode_slice(self.signature, &mut signature) {
+            Ok(len) => key.key.verifies(alg, self.signing_input.as_bytes(), &signature[..len]),
+            Err(_) => false,
+        }
     }
 }
 
@@ -115,8 +117,14 @@ pub(crate) fn declares(header: &TokenHeader, required: Option<TokenType>) -> boo
 /// Decodes and checks the header of an access token.
 pub(crate) fn decode_header(encoded: &str) -> Result<TokenHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
-    let members = decode_object(encoded, NOT_A_HEADER)?;
-    let raw = RawHeader::deserialize(&members).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
+    // Read straight into the fields it has: a field given twice is an
+    // error of the derived deserializer, and other members are ignored.
+    // That deserializer takes an array too, which is no header.
+    let bytes = decode_part(encoded)?;
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(TokenProblem::Malformed(NOT_A_HEADER));
+    }
+    let raw: RawHeader = serde_json::from_slice(&bytes).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
     if raw.enc.is_some() {
         return Err(TokenProblem::Encrypted);
     }
@@ -138,11 +146,14 @@ pub(crate) fn decode_claims(encoded: &str) -> Result<Map<String, Value>, TokenPr
 /// Decodes a part that must be a JSON object with unique members;
 /// `not_an_object` says what is wrong when it is not one.
 pub(crate) fn decode_object(encoded: &str, not_an_object: &'static str) -> Result<Map<String, Value>, TokenProblem> {
-    let bytes =
-        URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenProblem::Malformed("a part is not unpadded base64url"))?;
-    serde_json::from_slice::<UniqueMembers>(&bytes)
+    serde_json::from_slice::<UniqueMembers>(&decode_part(encoded)?)
         .map(|object| object.0)
         .map_err(|_| TokenProblem::Malformed(not_an_object))
+}
+
+/// The bytes of a base64url part.
+fn decode_part(encoded: &str) -> Result<Vec<u8>, TokenProblem> {
+    URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenProblem::Malformed("a part is not unpadded base64url"))
 }
 
 /// A JSON object whose members all have distinct names.
@@ -162,10 +173,10 @@ impl<'de> Deserialize<'de> for UniqueMembers {
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut members = Map::new();
                 while let Some((name, value)) = access.next_entry::<String, Value>()? {
-                    if members.contains_key(&name) {
-                        return Err(de::Error::custom("duplicate member"));
-                    }
-                    members.insert(name, value);
+                    match members.entry(name) {
+                        Entry::Vacant(vacant) => vacant.insert(value),
+                        Entry::Occupied(_) => return Err(de::Error::custom("duplicate member")),
+                    };
                 }
                 Ok(UniqueMembers(members))
             }
