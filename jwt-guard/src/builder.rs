@@ -12,6 +12,7 @@ use crate::config::{Config, Defaults, IssuerConfig, LocalIssuerConfig};
 use crate::error::ConfigError;
 use crate::guard::{AppHooks, JwtGuard};
 use crate::issuer::Authenticator;
+use crate::observe::AuthObserver;
 use crate::verify::{IssuerResolver, RevocationList};
 
 impl JwtGuard {
@@ -169,6 +170,28 @@ impl JwtGuardBuilder {
     /// ```
     pub fn issuer_resolver(mut self, resolver: impl IssuerResolver) -> Self {
         self.hooks.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Tells `observer` of each refusal, login, refresh, revocation and
+    /// refresh-token reuse: for audit logs. See [`AuthObserver`].
+    ///
+    /// ```
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::observe::{AuthEvent, AuthObserver};
+    ///
+    /// struct Audit;
+    ///
+    /// impl AuthObserver for Audit {
+    ///     fn observe(&self, event: &AuthEvent<'_>) {
+    ///         eprintln!("audit: {event:?}");
+    ///     }
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(JwtGuard::fairing().observer(Audit));
+    /// ```
+    pub fn observer(mut self, observer: impl AuthObserver) -> Self {
+        self.hooks.observer = Some(Arc::new(observer));
         self
     }
 

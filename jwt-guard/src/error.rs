@@ -127,6 +127,28 @@ impl AuthError {
             Self::NotConfigured => "server_error",
         }
     }
+
+    /// Why, as a fixed label of a few words in `snake_case` (`expired`,
+    /// `bad_signature`, `keys_unavailable`...): what metrics and audit logs
+    /// group refusals by. It never holds anything of the request.
+    ///
+    /// ```
+    /// use jwt_guard::AuthError;
+    /// use jwt_guard::error::TokenProblem;
+    ///
+    /// assert_eq!(AuthError::InvalidToken(TokenProblem::Expired).reason(), "expired");
+    /// assert_eq!(AuthError::MissingToken.reason(), "missing_token");
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::InvalidToken(problem) => problem.reason(),
+            Self::KeysUnavailable { .. } => "keys_unavailable",
+            Self::IntrospectionUnavailable { .. } => "introspection_unavailable",
+            Self::StoreUnavailable => "store_unavailable",
+            Self::NotConfigured => "not_configured",
+            other => other.code(),
+        }
+    }
 }
 
 /// Why a valid token may not use a resource (403 `insufficient_scope`).
@@ -319,6 +341,42 @@ pub enum TokenProblem {
     /// The claims do not fit the handler's claims type.
     #[error("the token's claims do not fit: {0}")]
     ClaimsMismatch(ClaimsMismatch),
+}
+
+impl TokenProblem {
+    /// The label of [`AuthError::reason`].
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "too_large",
+            Self::Malformed(_) => "malformed",
+            Self::Encrypted => "encrypted",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::UnsupportedCritical => "unsupported_critical",
+            Self::WrongType => "wrong_type",
+            Self::UntrustedIssuer => "untrusted_issuer",
+            Self::UnknownKey => "unknown_key",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::LifetimeTooLong => "lifetime_too_long",
+            Self::WrongAudience => "wrong_audience",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::MistypedClaim(_) => "mistyped_claim",
+            Self::UnknownSubject => "unknown_subject",
+            Self::Revoked => "revoked",
+            Self::Inactive => "inactive",
+            Self::NotAnAccessToken => "not_an_access_token",
+            Self::ProofRequired => "proof_required",
+            Self::NotDpopBound => "not_dpop_bound",
+            Self::DpopRequired => "dpop_required",
+            Self::DpopNotAccepted => "dpop_not_accepted",
+            Self::CertificateMismatch => "certificate_mismatch",
+            Self::SeveralCertificates => "several_certificates",
+            Self::BindingRequired(_) => "binding_required",
+            Self::ClaimsMismatch(_) => "claims_mismatch",
+        }
+    }
 }
 
 /// Why a DPoP proof is refused (401 `invalid_dpop_proof`, RFC 9449

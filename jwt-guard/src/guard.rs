@@ -19,6 +19,8 @@ use crate::description::{ApiDescription, BindingDescription};
 use crate::error::{AuthError, ConfigError};
 use crate::issuer::issuing::LocalIssuer;
 use crate::issuer::login::Authenticator;
+use crate::observe::metrics::{self, StoreOperation};
+use crate::observe::{AuthEvent, AuthObserver};
 use crate::request::bearer::{self, Scheme};
 use crate::request::challenge::Challenge;
 use crate::store::revocations::Revocations;
@@ -78,6 +80,8 @@ pub struct JwtGuard {
     certificate_header: Option<String>,
     realm: String,
     header_prefix: String,
+    /// The app's observer of events, if it plugged one in.
+    observer: Option<Arc<dyn AuthObserver>>,
 }
 
 /// What an app plugs into its guard: the authenticator of the built-in
@@ -87,6 +91,7 @@ pub(crate) struct AppHooks {
     pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
     pub(crate) revocations: Option<Arc<dyn RevocationList>>,
     pub(crate) resolver: Option<Arc<dyn IssuerResolver>>,
+    pub(crate) observer: Option<Arc<dyn AuthObserver>>,
 }
 
 /// Which schemes some issuer's tokens may come with, for challenges.
@@ -155,7 +160,15 @@ impl JwtGuard {
             certificate_header: settings.certificate_header,
             realm: settings.realm,
             header_prefix: settings.header_prefix,
+            observer: hooks.observer,
         })
+    }
+
+    /// Tells the app's observer of `event`, if it has one.
+    pub(crate) fn observe(&self, event: &AuthEvent<'_>) {
+        if let Some(observer) = &self.observer {
+            observer.observe(event);
+        }
     }
 
     /// Loads the revocations that the token store holds, so that they
@@ -167,7 +180,9 @@ impl JwtGuard {
     /// against the revocations held, and [`JwtGuard::upkeep`] loads them
     /// once the store answers (a Redis store; others answer at once).
     pub async fn load_revocations(&self) -> Result<(), StoreError> {
-        let live = self.store.revocations(clock::unix_now_secs()).await?;
+        let live = self.store.revocations(clock::unix_now_secs()).await.inspect_err(|_| {
+            metrics::store_error(StoreOperation::LoadRevocations);
+        })?;
         RevocationFeed::new(Arc::clone(&self.revocations)).reload(&live);
         Ok(())
     }

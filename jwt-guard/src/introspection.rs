@@ -25,6 +25,7 @@ use crate::backoff::{Backoff, FIRST_BACKOFF};
 use crate::config::{IntrospectMode, IntrospectionSettings};
 use crate::error::AuthError;
 use crate::keys::{Fetcher, FormAnswer, check_scheme};
+use crate::observe::metrics::Fetch;
 
 /// The media type of a signed introspection response (RFC 9701).
 pub(crate) const SIGNED_RESPONSE: &str = "application/token-introspection+jwt";
@@ -173,7 +174,7 @@ impl Introspector {
     /// The endpoint that the discovery document names.
     async fn discover(&self) -> Result<Url, String> {
         let document = &self.settings.discovery;
-        let fetched = self.fetcher.get(document).await?;
+        let fetched = self.fetcher.get(document, Fetch::Discovery).await?;
         let parsed: DiscoveryDocument =
             serde_json::from_slice(&fetched.body).map_err(|_| format!("{document} is not a discovery document"))?;
         let text =

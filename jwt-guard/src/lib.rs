@@ -58,6 +58,8 @@
 //!   verifying outside Rocket.
 //! - [`binding`]: sender-constrained tokens, DPoP and mTLS.
 //! - [`error`]: every refusal, its status and its body.
+//! - [`observe`]: audit events for an [`AuthObserver`](observe::AuthObserver),
+//!   and the metrics of the `metrics` feature.
 //! - [`testing`]: test helpers for an app's own tests (feature `testing`).
 //! - `openapi`: an OpenAPI document's security from the compiled policies
 //!   (feature `openapi`).
@@ -78,6 +80,9 @@
 //!   listener. Behind a TLS-terminating proxy,
 //!   `[jwt_guard.mtls] certificate_header` needs no feature.
 //! - `testing`: test helpers for apps' own tests, in [`testing`].
+//! - `metrics`: counters and histograms on the `metrics` facade (requests
+//!   by outcome and reason, fetches, cache lookups, store errors), listed
+//!   in [`observe`].
 //! - `openapi`: the security of an OpenAPI document written with utoipa,
 //!   from the compiled policies, in `openapi`.
 //!
@@ -98,6 +103,7 @@ mod guard;
 mod introspection;
 pub mod issuer;
 mod keys;
+pub mod observe;
 pub mod policy;
 mod request;
 #[cfg(feature = "rocket")]

@@ -22,6 +22,7 @@ pub use crate::token::TokenHeader;
 pub use revocation::RevocationList;
 pub use tenants::{IssuerResolver, ResolvedIssuer};
 
+use crate::observe::metrics;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -252,6 +253,7 @@ impl Verifier {
             && hit.issuer.get(&self.issuers).keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
             && !self.revoked.revokes(hit.token.claims())
         {
+            metrics::token_cache(true);
             return Some(hit.token);
         }
         cache.remove(token);
@@ -266,6 +268,9 @@ impl Verifier {
     /// included, would otherwise be that large and moved as it is polled.
     pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
         Box::pin(async move {
+            if self.cache.is_some() {
+                metrics::token_cache(false);
+            }
             if self.introspects_opaque_tokens() && !compact::is_jws(token) {
                 return self.verify_opaque(token).await;
             }

@@ -14,6 +14,7 @@ mod key_fetching;
 mod local_issuer;
 mod mcp;
 mod mtls;
+mod observe;
 mod oidc_interop;
 mod openapi;
 mod policies;

@@ -14,6 +14,7 @@ use crate::clock;
 use crate::config::DpopSettings;
 use crate::digest::sha256_base64url;
 use crate::error::{AuthError, ProofProblem};
+use crate::observe::metrics::{self, StoreOperation};
 use crate::store::TokenStore;
 use nonce::Nonces;
 use proof::ProofRules;
@@ -104,6 +105,7 @@ impl DpopVerifier {
             Ok(false) => Err(ProofProblem::Replayed.into()),
             Err(error) => {
                 log::error!("jwt-guard: checking a DPoP proof for replay: {error}");
+                metrics::store_error(StoreOperation::ProofReplay);
                 Err(AuthError::StoreUnavailable)
             }
         }

@@ -14,6 +14,8 @@ use crate::guard::JwtGuard;
 use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
 use crate::issuer::login::Authenticator;
 use crate::keys::signing::{SigningKeyError, random_id};
+use crate::observe::AuthEvent;
+use crate::observe::metrics::{self, StoreOperation};
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
 };
@@ -84,6 +86,7 @@ impl SessionError {
 impl From<StoreError> for SessionError {
     fn from(error: StoreError) -> Self {
         log::error!("jwt-guard: {error}");
+        metrics::store_error(StoreOperation::Sessions);
         Self::Unavailable(error)
     }
 }
@@ -225,7 +228,9 @@ impl JwtGuard {
         if let Some(address) = &address {
             self.store().release_attempt(address).await?;
         }
-        self.start_session(issuer, &grant, confirmation, now).await
+        let issued = self.start_session(issuer, &grant, confirmation, now).await?;
+        self.observe(&AuthEvent::Login { subject: &grant.subject });
+        Ok(issued)
     }
 
     /// Reserves one login attempt under `key`, or says how long to wait.
@@ -303,6 +308,7 @@ impl JwtGuard {
             RotationOutcome::Rotated(family) => family,
             RotationOutcome::Reused(family) => {
                 log::warn!("jwt-guard: a retired refresh token came back; its session is revoked");
+                self.observe(&AuthEvent::RefreshReused { subject: &family.subject });
                 self.revoke_session_tokens(&family.id).await?;
                 return Err(RefreshRefusal::Reused.into());
             }
@@ -333,13 +339,10 @@ impl JwtGuard {
         };
         // A session stored before `auth_time` was kept dates from its login.
         let auth_time = if auth_time == 0 { family.created_at } else { auth_time };
-        Ok(issuer.access_tokens(
-            &grant,
-            Some(&family.id),
-            Issuance { issued_at: now, auth_time },
-            Some(next),
-            cnf.as_ref(),
-        )?)
+        let issuance = Issuance { issued_at: now, auth_time };
+        let issued = issuer.access_tokens(&grant, Some(&family.id), issuance, Some(next), cnf.as_ref())?;
+        self.observe(&AuthEvent::Refreshed { subject: &grant.subject });
+        Ok(issued)
     }
 
     /// Revokes a token of the built-in issuer, as RFC 7009 does: a refresh
@@ -438,6 +441,7 @@ impl JwtGuard {
     async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
         self.store().revoke(&revocation).await?;
         self.revocations().apply(&revocation);
+        self.observe(&AuthEvent::Revoked(&revocation));
         Ok(())
     }
 }

@@ -3,12 +3,13 @@
 //! for every request, redirects followed only where an issuer's
 //! configuration allows, and the refresh interval from `Cache-Control`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{CACHE_CONTROL, LOCATION};
 use reqwest::{Client, Url, redirect};
 
 use super::RedirectPolicy;
+use crate::observe::metrics::{self, Fetch, FetchOutcome};
 
 /// The most redirects followed for one fetch.
 const MAX_REDIRECTS: usize = 5;
@@ -92,8 +93,18 @@ impl Fetcher {
         Ok(Self { client, limits })
     }
 
-    /// GETs `url`, refusing a non-2xx answer and a body over the size limit.
-    pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, String> {
+    /// GETs `url`, the document `what`, refusing a non-2xx answer and a
+    /// body over the size limit.
+    pub(crate) async fn get(&self, url: &Url, what: Fetch) -> Result<Fetched, String> {
+        let started = Instant::now();
+        let fetched = self.get_unmeasured(url).await;
+        let outcome = if fetched.is_ok() { FetchOutcome::Ok } else { FetchOutcome::Failed };
+        metrics::fetch(what, outcome, started.elapsed());
+        fetched
+    }
+
+    /// [`Fetcher::get`], without the metrics.
+    async fn get_unmeasured(&self, url: &Url) -> Result<Fetched, String> {
         let mut response = self
             .client
             .get(url.clone())
@@ -123,6 +134,25 @@ impl Fetcher {
     /// answers the media type and the body of a 200, or the wait that a
     /// 429 asks for, and refuses any other status.
     pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+        accept: &str,
+    ) -> Result<FormAnswer, String> {
+        let started = Instant::now();
+        let answer = self.post_form_unmeasured(url, form, basic, accept).await;
+        let outcome = match answer {
+            Ok(FormAnswer::Answered { .. }) => FetchOutcome::Ok,
+            Ok(FormAnswer::TooManyRequests { .. }) => FetchOutcome::Throttled,
+            Err(_) => FetchOutcome::Failed,
+        };
+        metrics::fetch(Fetch::Introspection, outcome, started.elapsed());
+        answer
+    }
+
+    /// [`Fetcher::post_form`], without the metrics.
+    async fn post_form_unmeasured(
         &self,
         url: &Url,
         form: &[(&str, &str)],

@@ -27,7 +27,8 @@ pub(crate) struct ParsedKey {
 /// A key ready to check signatures of one algorithm.
 #[derive(Clone)]
 enum Check {
-    Hmac(hmac::Key),
+    // Boxed: an HMAC key holds its hash states, over a kilobyte.
+    Hmac(Box<hmac::Key>),
     Public(ParsedPublicKey),
 }
 
@@ -65,7 +66,7 @@ fn parse(material: &DecodingKey, alg: Algorithm) -> Option<Check> {
         DecodingKeyKind::SecretOrDer(der) => ParsedPublicKey::new(params, der).ok().map(Check::Public),
     };
     let secret = |algorithm: hmac::Algorithm| match material.kind() {
-        DecodingKeyKind::SecretOrDer(secret) => Some(Check::Hmac(hmac::Key::new(algorithm, secret))),
+        DecodingKeyKind::SecretOrDer(secret) => Some(Check::Hmac(Box::new(hmac::Key::new(algorithm, secret)))),
         DecodingKeyKind::RsaModulusExponent { .. } => None,
     };
     match alg {

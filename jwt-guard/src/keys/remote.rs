@@ -10,6 +10,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::algorithm::Algorithm;
+use crate::observe::metrics::Fetch;
 use reqwest::Url;
 use serde::Deserialize;
 
@@ -245,7 +246,7 @@ impl RemoteKeys {
                 uri
             }
         };
-        let fetched = self.fetcher.get(&jwks_uri).await?;
+        let fetched = self.fetcher.get(&jwks_uri, Fetch::Jwks).await?;
         let keys = parse_jwks(&fetched.body, &self.name).map_err(|problem| format!("{jwks_uri}: {problem}"))?;
         if keys.is_empty() {
             return Err(format!("{jwks_uri} holds no usable signing key"));
@@ -258,7 +259,7 @@ impl RemoteKeys {
         let RemoteLocation::Discovery { document, allow_http } = &self.location else {
             return Err("no JWKS address is configured".into());
         };
-        let fetched = self.fetcher.get(document).await?;
+        let fetched = self.fetcher.get(document, Fetch::Discovery).await?;
         let discovered: DiscoveryDocument = serde_json::from_slice(&fetched.body)
             .map_err(|_| format!("{document} is not an OpenID discovery document with `issuer` and `jwks_uri`"))?;
         if discovered.issuer != self.issuer {

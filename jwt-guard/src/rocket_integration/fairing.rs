@@ -10,7 +10,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
-use super::request_guards::PresentedScheme;
+use super::request_guards::{self, PresentedScheme};
 use super::route_policies::{RoutePolicies, group_policies_usable};
 use super::{issuer_routes, resource};
 use crate::builder::JwtGuardBuilder;
@@ -108,6 +108,7 @@ impl Fairing for JwtGuardBuilder {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         let Some(guard) = request.rocket().state::<JwtGuard>() else { return };
+        request_guards::account(guard, request, response.status());
         // A client that sends DPoP proofs gets a fresh nonce on every
         // answer, when nonces are demanded (RFC 9449 section 8.2).
         if request.headers().contains("DPoP")

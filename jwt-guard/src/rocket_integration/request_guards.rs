@@ -14,6 +14,8 @@ use serde::de::DeserializeOwned;
 use crate::binding::{self, RequestLine};
 use crate::error::{AuthError, TokenProblem};
 use crate::guard::JwtGuard;
+use crate::observe::AuthEvent;
+use crate::observe::metrics;
 use crate::policy::RoutePolicy;
 use crate::request::bearer::{self, Scheme};
 use crate::token::{Binding, Token};
@@ -90,6 +92,39 @@ impl AuthError {
 /// than to keep (Rocket's request-local cache allocates a map in each
 /// request).
 pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
+    let verified = verify_once(request).await;
+    #[cfg(feature = "metrics")]
+    if verified.is_ok() {
+        request.local_cache(|| Accepted(true));
+    }
+    verified
+}
+
+/// Whether a guard accepted the request's token: kept, with the `metrics`
+/// feature, for the response hook to count the request once.
+pub(crate) struct Accepted(pub(crate) bool);
+
+/// Counts the request, accepted or refused, and tells the app's observer
+/// of a refusal: once per request, from the response hook. A request is
+/// refused when its response is the error a guard recorded.
+pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, status: Status) {
+    let refusal = match status.code {
+        400.. => AuthError::with_route_scopes(request).map(|(error, _)| error),
+        _ => None,
+    };
+    match refusal.filter(|error| error.status_code() == status.code) {
+        Some(error) => {
+            metrics::request(Some(error.reason()));
+            let (method, path) = (request.method().as_str(), request.uri().path().as_str());
+            guard.observe(&AuthEvent::Refused { error, method, path });
+        }
+        None if cfg!(feature = "metrics") && request.local_cache(|| Accepted(false)).0 => metrics::request(None),
+        None => {}
+    }
+}
+
+/// [`verify`], without the count.
+async fn verify_once(request: &Request<'_>) -> Result<Token, AuthError> {
     let Some(guard) = request.rocket().state::<JwtGuard>() else {
         log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
         return Err(AuthError::NotConfigured);

@@ -1,0 +1,86 @@
+//! What operators watch: an [`AuthObserver`] that receives each refusal
+//! and each login, refresh, revocation and refresh-token reuse, for audit
+//! logs; and, with the `metrics` feature, counters and histograms on the
+//! [`metrics`](https://docs.rs/metrics) facade, for whichever exporter the
+//! app installs.
+#![doc = include_str!("../docs/observe.md")]
+
+pub(crate) mod metrics;
+
+use crate::error::AuthError;
+use crate::store::Revocation;
+
+/// Receives the events of a [`JwtGuard`](crate::JwtGuard), as they happen:
+/// plug one in with
+/// [`JwtGuardBuilder::observer`](crate::JwtGuardBuilder::observer).
+///
+/// It is called on the request's task, before the response is sent: keep
+/// it quick (hand slow work to a channel).
+///
+/// ```
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::observe::{AuthEvent, AuthObserver};
+///
+/// /// Writes an audit line for each event.
+/// struct AuditLog;
+///
+/// impl AuthObserver for AuditLog {
+///     fn observe(&self, event: &AuthEvent<'_>) {
+///         match event {
+///             AuthEvent::Refused { error, method, path } => {
+///                 eprintln!("audit: {method} {path} refused: {}", error.reason())
+///             }
+///             AuthEvent::RefreshReused { subject } => eprintln!("audit: {subject}: refresh token reused"),
+///             other => eprintln!("audit: {other:?}"),
+///         }
+///     }
+/// }
+///
+/// let rocket = rocket::build().attach(JwtGuard::fairing().observer(AuditLog));
+/// ```
+pub trait AuthObserver: Send + Sync + 'static {
+    /// Called once for each event.
+    fn observe(&self, event: &AuthEvent<'_>);
+}
+
+impl<T: AuthObserver + ?Sized> AuthObserver for std::sync::Arc<T> {
+    fn observe(&self, event: &AuthEvent<'_>) {
+        (**self).observe(event);
+    }
+}
+
+/// Something that happened to a request's authentication or to a session
+/// of the built-in issuer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthEvent<'a> {
+    /// A request was refused: once per request, with the error its
+    /// response tells (its [`AuthError::reason`] is a fixed label).
+    Refused {
+        /// Why.
+        error: &'a AuthError,
+        /// The request's method.
+        method: &'a str,
+        /// The request's path, without its query.
+        path: &'a str,
+    },
+    /// A user logged in at the built-in issuer.
+    Login {
+        /// The `sub` of the session's tokens.
+        subject: &'a str,
+    },
+    /// A session of the built-in issuer was refreshed.
+    Refreshed {
+        /// The `sub` of the session's tokens.
+        subject: &'a str,
+    },
+    /// A refresh token that had been rotated away came back: its session
+    /// is revoked (RFC 9700 section 4.14.2).
+    RefreshReused {
+        /// The `sub` of the session's tokens.
+        subject: &'a str,
+    },
+    /// Tokens were revoked, on every instance that shares the store: by
+    /// `jti`, by session or by subject, as the record says.
+    Revoked(&'a Revocation),
+}

@@ -1,0 +1,218 @@
+//! What operators see: the `metrics` example, run as a process of its own,
+//! scraped after a known mix of requests and its text parsed by the real
+//! Prometheus parser (Python's `prometheus_client`): each count equals the
+//! requests sent, and 10,000 tokens of made-up issuers and key ids add no
+//! series. And an app's `AuthObserver`, told of each refusal and session
+//! event.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use futures_util::{StreamExt as _, stream};
+use jsonwebtoken::Header;
+use jwt_guard::{
+    JwtGuard, Token,
+    issuer::{Grant, StaticUsers},
+    observe::{AuthEvent, AuthObserver},
+    store::Revoked,
+};
+use jwt_guard_tests::{
+    KeyServer, RunningApp, ServerProcess, TestKey, claims_for, free_port, mint, mint_with_header, now, quiet_figment,
+    run_python_script, send_json, single_issuer,
+};
+use serde_json::{Value, json};
+
+/// The metrics app, trusting `server`'s keys.
+async fn metrics_app(server: &KeyServer) -> ServerProcess {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_metrics-app"));
+    command.env("PORT", port.to_string()).env("JWT_GUARD", single_issuer(server).to_string());
+    ServerProcess::start(command, port, "`cargo test` builds it").await
+}
+
+/// GETs `/reports` with each token (`None`: no token), `at_once` at a
+/// time, and the statuses.
+async fn reports(http: &reqwest::Client, port: u16, tokens: Vec<Option<String>>, at_once: usize) -> Vec<u16> {
+    let url = format!("http://127.0.0.1:{port}/reports");
+    stream::iter(tokens)
+        .map(|token| {
+            let request = http.get(&url);
+            let request = match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            };
+            async move { request.send().await.expect("it answers").status().as_u16() }
+        })
+        .buffered(at_once)
+        .collect()
+        .await
+}
+
+/// The samples of the scraped text as the real parser reads them.
+fn parse(exposition: &str) -> Vec<Value> {
+    serde_json::from_str(&run_python_script("prometheus", "parse.py", exposition)).expect("the parser prints JSON")
+}
+
+/// The value of each sample named `name`, by its labels.
+fn by_labels(samples: &[Value], name: &str) -> BTreeMap<String, f64> {
+    samples
+        .iter()
+        .filter(|sample| sample["name"] == name)
+        .map(|sample| (sample["labels"].to_string(), sample["value"].as_f64().expect("a number")))
+        .collect()
+}
+
+#[rocket::async_test]
+async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_series() {
+    let server = KeyServer::start(&[TestKey::EdA]).await;
+    let app = metrics_app(&server).await;
+    let http = reqwest::Client::new();
+    let valid = mint(TestKey::EdA, &claims_for(server.base()));
+    let mut expired = claims_for(server.base());
+    expired["exp"] = json!(now() - 3600);
+    let mut write_only = claims_for(server.base());
+    write_only["scope"] = json!("write");
+    let repeat = |token: &str, times: usize| vec![Some(token.to_owned()); times];
+    // One at a time: the first of each token is verified, the rest hit
+    // the cache.
+    let port = app.port();
+    assert_eq!(reports(&http, port, repeat(&valid, 7), 1).await, [200; 7]);
+    assert_eq!(reports(&http, port, vec![None; 3], 1).await, [401; 3]);
+    assert_eq!(reports(&http, port, repeat(&mint(TestKey::EdA, &expired), 4), 1).await, [401; 4]);
+    assert_eq!(reports(&http, port, repeat(&mint(TestKey::EdA, &write_only), 5), 1).await, [403; 5]);
+    // The valid token's header and signature over another payload.
+    let mut tampered = claims_for(server.base());
+    tampered["sub"] = json!("mallory");
+    let tampered = mint(TestKey::EdA, &tampered);
+    let [header, _, signature]: [&str; 3] = valid.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let bad_signature = format!("{header}.{}.{signature}", tampered.split('.').nth(1).unwrap());
+    assert_eq!(reports(&http, port, repeat(&bad_signature, 2), 1).await, [401; 2]);
+    // 10,000 made-up issuers and key ids, as many at once as the app
+    // takes.
+    let made_up: Vec<Option<String>> = (0..10_000)
+        .map(|n| {
+            let mut claims = claims_for(server.base());
+            let mut header = Header::new(TestKey::EdA.alg());
+            header.kid = Some(TestKey::EdA.kid());
+            if n % 2 == 0 {
+                claims["iss"] = json!(format!("https://made-up-{n}.example"));
+            } else {
+                header.kid = Some(format!("made-up-kid-{n}"));
+            }
+            Some(mint_with_header(TestKey::EdA, &header, &claims))
+        })
+        .collect();
+    assert!(reports(&http, port, made_up, 16).await.iter().all(|status| *status == 401));
+
+    let exposition = http.get(format!("http://127.0.0.1:{port}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(!exposition.contains("made-up"), "no label holds anything of a token:\n{exposition}");
+    let samples = parse(&exposition);
+    let requests = by_labels(&samples, "jwt_guard_requests_total");
+    let series = |outcome: &str, reason: Option<&str>| match reason {
+        Some(reason) => json!({ "outcome": outcome, "reason": reason }).to_string(),
+        None => json!({ "outcome": outcome }).to_string(),
+    };
+    let expected = BTreeMap::from([
+        (series("accepted", None), 7.0),
+        (series("refused", Some("missing_token")), 3.0),
+        (series("refused", Some("expired")), 4.0),
+        (series("refused", Some("insufficient_scope")), 5.0),
+        (series("refused", Some("bad_signature")), 2.0),
+        (series("refused", Some("untrusted_issuer")), 5_000.0),
+        (series("refused", Some("unknown_key")), 5_000.0),
+    ]);
+    assert_eq!(requests, expected, "one series per outcome and reason, counting each request once");
+    // Each token was verified once and then found in the cache, but the
+    // refused ones, which are never cached.
+    let lookups = by_labels(&samples, "jwt_guard_token_cache_lookups_total");
+    let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
+    assert_eq!((hit_or_miss("hit"), hit_or_miss("miss")), (6.0 + 4.0, 1.0 + 4.0 + 1.0 + 2.0 + 10_000.0));
+    // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
+    let fetches = by_labels(&samples, "jwt_guard_fetches_total");
+    let jwks_ok = fetches[&json!({ "kind": "jwks", "outcome": "ok" }).to_string()];
+    assert_eq!(jwks_ok, server.jwks_hits() as f64, "every fetch counted");
+    assert!((1.0..=40.0).contains(&jwks_ok), "refetches for unknown `kid`s are spaced: {jwks_ok}");
+    let timed = by_labels(&samples, "jwt_guard_fetch_duration_seconds_count");
+    assert_eq!(timed[&json!({ "kind": "jwks" }).to_string()], jwks_ok);
+    let all_series = samples.iter().filter(|sample| sample["name"].as_str().unwrap().starts_with("jwt_guard_"));
+    assert!(all_series.count() < 40, "a bounded number of series");
+}
+
+/// An observer that keeps a line per event.
+#[derive(Default, Clone)]
+struct Recorded(Arc<Mutex<Vec<String>>>);
+
+impl AuthObserver for Recorded {
+    fn observe(&self, event: &AuthEvent<'_>) {
+        let line = match event {
+            AuthEvent::Refused { error, method, path } => format!("refused {method} {path}: {}", error.reason()),
+            AuthEvent::Login { subject } => format!("login {subject}"),
+            AuthEvent::Refreshed { subject } => format!("refreshed {subject}"),
+            AuthEvent::RefreshReused { subject } => format!("reused {subject}"),
+            AuthEvent::Revoked(revocation) => match &revocation.revoked {
+                Revoked::Session(_) => "revoked a session".to_owned(),
+                Revoked::Token(_) => "revoked a token".to_owned(),
+                other => format!("revoked {other:?}"),
+            },
+            other => format!("{other:?}"),
+        };
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[rocket::get("/me")]
+fn me(token: Token) -> String {
+    token.subject().unwrap_or_default().to_owned()
+}
+
+#[rocket::async_test]
+async fn an_observer_is_told_of_each_refusal_login_refresh_reuse_and_revocation() {
+    let recorded = Recorded::default();
+    let users = StaticUsers::new().user("ada", "secret", Grant::new("ada"));
+    let config = json!({ "local": { "issuer": "https://api.audit.test", "refresh_expires_in": 3600 } });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(users).observer(recorded.clone()))
+        .register("/", jwt_guard::catchers())
+        .mount("/", rocket::routes![me]);
+    let app = RunningApp::launch(rocket, free_port()).await;
+    let (http, base) = (reqwest::Client::new(), format!("http://127.0.0.1:{}", app.port()));
+    let post = |path: &str, body: Value| {
+        let request = http.post(format!("{base}{path}"));
+        async move { send_json(request, &body).await }
+    };
+    let (status, login) = post("/auth", json!({ "username": "ada", "password": "secret" })).await;
+    assert_eq!(status, 200);
+    let (status, _) = post("/auth", json!({ "username": "ada", "password": "wrong" })).await;
+    assert_eq!(status, 401);
+    let me = |token: Option<&str>| {
+        let request = http.get(format!("{base}/me"));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(me(login["access_token"].as_str()).await, 200);
+    assert_eq!(me(None).await, 401);
+    let first_refresh = login["refresh_token"].as_str().unwrap();
+    let (status, _) = post("/auth/refresh", json!({ "refresh_token": first_refresh })).await;
+    assert_eq!(status, 200);
+    // The rotated-away refresh token, again: its session is revoked.
+    let (status, _) = post("/auth/refresh", json!({ "refresh_token": first_refresh })).await;
+    assert_eq!(status, 401);
+    assert_eq!(me(login["access_token"].as_str()).await, 401);
+    let events = recorded.0.lock().unwrap().clone();
+    assert_eq!(
+        events,
+        [
+            "login ada",
+            "refused GET /me: missing_token",
+            "refreshed ada",
+            "reused ada",
+            "revoked a session",
+            "refused GET /me: revoked",
+        ],
+        "each event once, in order; a refused password is the login route's own answer"
+    );
+}
