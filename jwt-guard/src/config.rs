@@ -151,6 +151,9 @@ pub struct Config {
     pub dpop: DpopConfig,
     /// Where client certificates come from: `[jwt_guard.mtls]`.
     pub mtls: MtlsConfig,
+    /// Where the `POST` receiver of back-channel logouts is mounted, when
+    /// some issuer has a `logout_client_id`. Default: `"/backchannel-logout"`.
+    pub logout_path: String,
 }
 
 impl Default for Config {
@@ -180,6 +183,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             dpop: DpopConfig::default(),
             mtls: MtlsConfig::default(),
+            logout_path: "/backchannel-logout".into(),
         }
     }
 }
