@@ -98,6 +98,8 @@ mod guard;
 mod introspection;
 pub mod issuer;
 mod keys;
+#[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "received by the Rocket wing"))]
+mod logout;
 pub mod policy;
 mod request;
 #[cfg(feature = "rocket")]
