@@ -60,6 +60,7 @@ pub use tenants::Tenants;
 /// scope_claim = "scope"                      # "scope", "scp" or "permissions"
 /// token_type = "at+jwt"                      # optional: RFC 9068 strict mode
 /// max_lifetime = 3600                        # optional: longest `exp - iat`
+/// logout_client_id = "web-app"               # optional: receive its back-channel logouts
 /// ```
 ///
 /// Every field has a safe default; only [`issuers`](Self::issuers) must be
