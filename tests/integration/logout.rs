@@ -55,7 +55,7 @@ async fn a_logout_at_the_provider_ends_the_session_on_every_instance_within_a_se
         "store": { "url": redis.url() },
     });
     let _a = RunningApp::launch(app(config.clone()), port_a).await;
-    let _b = RunningApp::launch(app(config), port_b).await;
+    let _b = RunningApp::launch(app(config.clone()), port_b).await;
     let bases = [format!("http://127.0.0.1:{port_a}"), format!("http://127.0.0.1:{port_b}")];
     let http = reqwest::Client::new();
     let (alice, bob) = (provider.login("alice").await, provider.login("bob").await);
@@ -86,6 +86,11 @@ async fn a_logout_at_the_provider_ends_the_session_on_every_instance_within_a_se
     for base in &bases {
         assert_eq!(me_at(&http, base, &bob.access_token).await.0, 200, "another session is untouched at {base}");
     }
+    let port_c = free_port();
+    let _c = RunningApp::launch(app(config), port_c).await;
+    let base_c = format!("http://127.0.0.1:{port_c}");
+    assert_eq!(me_at(&http, &base_c, &alice.access_token).await.0, 401, "an instance started later loads the logout");
+    assert_eq!(me_at(&http, &base_c, &bob.access_token).await.0, 200);
 }
 
 /// An app on a memory store that trusts `one` (which sends logouts to
@@ -288,4 +293,48 @@ async fn a_pushed_session_revoked_event_ends_the_session() {
     let (status, _, body) = push(&client, logout_typed).await;
     assert_eq!((status, &body["err"]), (400, &json!("invalid_request")), "a `logout+jwt` is no SET: {body}");
     assert_eq!(me_status(&client, &other_session).await, 200, "no refused event ended anything");
+}
+
+#[rocket::async_test]
+async fn a_logout_the_store_cannot_take_is_answered_503_for_the_provider_to_retry() {
+    let redis = RedisServer::start().await;
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({
+        "issuers": { "one": {
+            "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri(), "logout_client_id": "web-client",
+        } },
+        "store": { "url": redis.url() },
+    });
+    let client = Client::tracked(app(config)).await.expect("the app ignites");
+    redis.kill();
+    let token = logout_token(TestKey::RsaA, &logout_claims(one.base()));
+    let response = client
+        .post("/backchannel-logout")
+        .header(ContentType::Form)
+        .body(format!("logout_token={token}"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status().code, 503);
+    assert_eq!(response.headers().get_one("Retry-After"), Some("1"));
+    assert_eq!(response.headers().get_one("Cache-Control"), Some("no-store"));
+}
+
+#[rocket::async_test]
+async fn the_receiver_is_mounted_at_logout_path_only_when_an_issuer_sends_logouts() {
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let issuer = json!({ "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri() });
+    let token = logout_token(TestKey::RsaA, &logout_claims(one.base()));
+    let without = Client::tracked(app(json!({ "issuers": { "one": issuer.clone() } }))).await.unwrap();
+    assert_eq!(post_at(&without, "/backchannel-logout", &token).await, 404, "no issuer sends logouts");
+    let mut sending = issuer;
+    sending["logout_client_id"] = "web-client".into();
+    let config = json!({ "logout_path": "/idp/logout", "issuers": { "one": sending } });
+    let with = Client::tracked(app(config)).await.unwrap();
+    assert_eq!(post_at(&with, "/backchannel-logout", &token).await, 404);
+    assert_eq!(post_at(&with, "/idp/logout", &token).await, 200);
+}
+
+async fn post_at(client: &Client, path: &str, token: &str) -> u16 {
+    let request = client.post(path.to_owned()).header(ContentType::Form).body(format!("logout_token={token}"));
+    request.dispatch().await.status().code
 }
