@@ -39,7 +39,7 @@ impl Handler for LogoutHandler {
         let limit = guard.verifier().max_token_bytes() * 3 + BODY_SLACK;
         let delivery = match request.content_type() {
             Some(kind) if kind.top() == "application" && kind.sub() == "secevent+jwt" => Delivery::SecurityEvent,
-            Some(kind) if *kind == ContentType::Form => Delivery::LogoutToken,
+            Some(kind) if kind.is_form() => Delivery::LogoutToken,
             _ => {
                 return Outcome::Success(refusal(
                     Delivery::LogoutToken,
