@@ -60,6 +60,7 @@ pub use tenants::Tenants;
 /// scope_claim = "scope"                      # "scope", "scp" or "permissions"
 /// token_type = "at+jwt"                      # optional: RFC 9068 strict mode
 /// max_lifetime = 3600                        # optional: longest `exp - iat`
+/// logout_client_id = "web-app"               # optional: receive its back-channel logouts
 /// ```
 ///
 /// Every field has a safe default; only [`issuers`](Self::issuers) must be
@@ -151,6 +152,9 @@ pub struct Config {
     pub dpop: DpopConfig,
     /// Where client certificates come from: `[jwt_guard.mtls]`.
     pub mtls: MtlsConfig,
+    /// Where the `POST` receiver of back-channel logouts is mounted, when
+    /// some issuer has a `logout_client_id`. Default: `"/backchannel-logout"`.
+    pub logout_path: String,
 }
 
 impl Default for Config {
@@ -180,6 +184,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             dpop: DpopConfig::default(),
             mtls: MtlsConfig::default(),
+            logout_path: "/backchannel-logout".into(),
         }
     }
 }

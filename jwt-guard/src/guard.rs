@@ -19,6 +19,8 @@ use crate::description::{ApiDescription, BindingDescription};
 use crate::error::{AuthError, ConfigError};
 use crate::issuer::issuing::LocalIssuer;
 use crate::issuer::login::Authenticator;
+#[cfg(feature = "rocket")]
+use crate::logout::{Delivery, LogoutError, Receiver};
 use crate::observe::metrics::{self, StoreOperation};
 use crate::observe::{AuthEvent, AuthObserver};
 use crate::request::bearer::{self, Scheme};
@@ -82,6 +84,9 @@ pub struct JwtGuard {
     header_prefix: String,
     /// The app's observer of events, if it plugged one in.
     observer: Option<Arc<dyn AuthObserver>>,
+    /// Where back-channel logouts are received, if some issuer sends them.
+    #[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "read by the Rocket wing"))]
+    logout_path: Option<String>,
 }
 
 /// What an app plugs into its guard: the authenticator of the built-in
@@ -161,6 +166,7 @@ impl JwtGuard {
             realm: settings.realm,
             header_prefix: settings.header_prefix,
             observer: hooks.observer,
+            logout_path: settings.logout_path,
         })
     }
 
@@ -227,6 +233,23 @@ impl JwtGuard {
     /// The app's authenticator, if logins are enabled.
     pub(crate) fn authenticator(&self) -> Option<&dyn Authenticator> {
         self.authenticator.as_deref()
+    }
+
+    /// Where back-channel logouts are received, if some issuer sends them.
+    #[cfg(feature = "rocket")]
+    pub(crate) fn logout_path(&self) -> Option<&str> {
+        self.logout_path.as_deref()
+    }
+
+    /// Verifies a logout `token` delivered as `delivery`, and ends the
+    /// issuer's session or subject it names, here and (through the store)
+    /// on every instance that shares it.
+    #[cfg(feature = "rocket")]
+    pub(crate) async fn receive_logout(&self, token: &str, delivery: Delivery) -> Result<(), LogoutError> {
+        let receiver = Receiver { verifier: &self.verifier, store: &*self.store, revocations: &self.revocations };
+        let revocation = receiver.receive(token, delivery).await?;
+        self.observe(&AuthEvent::Revoked(&revocation));
+        Ok(())
     }
 
     /// The token store.

@@ -103,6 +103,8 @@ mod guard;
 mod introspection;
 pub mod issuer;
 mod keys;
+#[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "received by the Rocket wing"))]
+mod logout;
 pub mod observe;
 pub mod policy;
 mod request;

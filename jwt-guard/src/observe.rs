@@ -81,6 +81,7 @@ pub enum AuthEvent<'a> {
         subject: &'a str,
     },
     /// Tokens were revoked, on every instance that shares the store: by
-    /// `jti`, by session or by subject, as the record says.
+    /// `jti`, by session or by subject, as the record says; by the app,
+    /// or by an identity provider's back-channel logout.
     Revoked(&'a Revocation),
 }

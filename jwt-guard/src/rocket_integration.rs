@@ -10,6 +10,7 @@ mod fairing;
 mod groups;
 mod identity;
 mod issuer_routes;
+mod logout_route;
 #[cfg(feature = "openapi")]
 pub(crate) mod openapi;
 mod protected;

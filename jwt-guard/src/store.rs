@@ -12,6 +12,7 @@
 //! revocations other instances make ([`TokenStore::follow`]).
 //!
 #![doc = include_str!("../docs/stores.md")]
+#![doc = include_str!("../docs/logout.md")]
 
 mod memory;
 mod records;

@@ -88,6 +88,17 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
+/// A configured issuer that sends logout tokens.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogoutIssuer<'a> {
+    /// Its exact `iss`.
+    pub(crate) iss: &'a str,
+    /// The client id its logout tokens are addressed to.
+    pub(crate) client_id: &'a str,
+    /// The longest lifetime of its access tokens, in seconds, if bounded.
+    pub(crate) max_lifetime: Option<f64>,
+}
+
 /// A token that verified, with what verified it.
 struct Verified {
     token: Token,
@@ -315,24 +326,7 @@ impl Verifier {
         if !compact::declares(&header, issuer.token_type) {
             return Err(TokenProblem::WrongType.into());
         }
-        let kid = header.kid.as_deref();
-        let mut key = issuer.keys.key_for(kid, header.alg).await.map_err(|error| match error {
-            KeyLookupError::WrongAlgorithm => AuthError::from(TokenProblem::AlgorithmNotAllowed),
-            KeyLookupError::Unknown => TokenProblem::UnknownKey.into(),
-            // A tenant whose keys were never had is as good as made up.
-            KeyLookupError::Unavailable(_) if issuer.tenant.is_some() && !issuer.keys.hold_any() => {
-                TokenProblem::UntrustedIssuer.into()
-            }
-            KeyLookupError::Unavailable(retry_after) => AuthError::KeysUnavailable { retry_after },
-        })?;
-        if !parts.signed_by(&key, header.alg) {
-            key = issuer
-                .keys
-                .replacement_for(kid, header.alg, &key)
-                .await
-                .filter(|replacement| parts.signed_by(replacement, header.alg))
-                .ok_or(TokenProblem::BadSignature)?;
-        }
+        let key = Self::signing_key(issuer, &parts, &header).await?;
         let expires_at = claims::check_times(&claims, clock::unix_now(), self.leeway)?;
         if let Some(max_lifetime) = issuer.max_lifetime {
             claims::check_lifetime(&claims, expires_at, max_lifetime)?;
@@ -344,6 +338,76 @@ impl Verifier {
         let grants = issuer.grants(&claims)?;
         let token = Token::new(token, issuer.source(), Some(header), claims, grants, expires_at);
         Ok(Verified { token, issuer: issuer_ref, key })
+    }
+
+    /// The key of `issuer` that `parts` are signed with, by the `kid` and
+    /// `alg` of `header`: the held key, or a replacement fetched when a
+    /// remote issuer's key under that `kid` fails.
+    async fn signing_key(
+        issuer: &Issuer,
+        parts: &compact::CompactParts<'_>,
+        header: &crate::token::TokenHeader,
+    ) -> Result<Arc<VerifyingKey>, AuthError> {
+        let kid = header.kid.as_deref();
+        let key = issuer.keys.key_for(kid, header.alg).await.map_err(|error| match error {
+            KeyLookupError::WrongAlgorithm => AuthError::from(TokenProblem::AlgorithmNotAllowed),
+            KeyLookupError::Unknown => TokenProblem::UnknownKey.into(),
+            // A tenant whose keys were never had is as good as made up.
+            KeyLookupError::Unavailable(_) if issuer.tenant.is_some() && !issuer.keys.hold_any() => {
+                TokenProblem::UntrustedIssuer.into()
+            }
+            KeyLookupError::Unavailable(retry_after) => AuthError::KeysUnavailable { retry_after },
+        })?;
+        if parts.signed_by(&key, header.alg) {
+            return Ok(key);
+        }
+        issuer
+            .keys
+            .replacement_for(kid, header.alg, &key)
+            .await
+            .filter(|replacement| parts.signed_by(replacement, header.alg))
+            .ok_or_else(|| TokenProblem::BadSignature.into())
+    }
+
+    /// The configured issuer whose tokens say `iss = iss`, if it sends
+    /// logout tokens: what the logout receiver holds them to.
+    pub(crate) fn logout_issuer(&self, iss: &str) -> Option<LogoutIssuer<'_>> {
+        let issuer = &self.issuers[*self.issuer_index.get(iss)?];
+        let client_id = issuer.logout_client_id.as_deref()?;
+        Some(LogoutIssuer { iss: &issuer.iss, client_id, max_lifetime: issuer.max_lifetime })
+    }
+
+    /// Checks that `parts`, with this `header`, are signed by the
+    /// configured issuer `iss` with an algorithm it allows: its keys, found
+    /// as an access token's are (a `kid` not held refetches them).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidToken`] when the issuer is not configured, the
+    /// algorithm not allowed or the signature bad;
+    /// [`AuthError::KeysUnavailable`] when the keys cannot be fetched.
+    pub(crate) async fn check_issuer_signature(
+        &self,
+        iss: &str,
+        parts: &compact::CompactParts<'_>,
+        header: &crate::token::TokenHeader,
+    ) -> Result<(), AuthError> {
+        let index = self.issuer_index.get(iss).ok_or(TokenProblem::UntrustedIssuer)?;
+        let issuer = &self.issuers[*index];
+        if !issuer.algorithms.contains(header.alg) {
+            return Err(TokenProblem::AlgorithmNotAllowed.into());
+        }
+        Self::signing_key(issuer, parts, header).await.map(drop)
+    }
+
+    /// Clock skew allowed, in seconds.
+    pub(crate) fn leeway(&self) -> f64 {
+        self.leeway
+    }
+
+    /// The longest token accepted, in bytes.
+    pub(crate) fn max_token_bytes(&self) -> usize {
+        self.max_token_bytes
     }
 
     /// The issuer that `iss` names: a configured one, or one resolved for

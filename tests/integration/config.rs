@@ -68,6 +68,30 @@ fn errors_name_the_bad_key_and_say_the_fix() {
          under a fixed domain (`https://{tenant}.auth.example.com/`), nowhere else",
         "a token's tenant must not choose the host or port that keys are fetched from"
     );
+    assert_eq!(
+        check(with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE).logout_client_id(""))),
+        "bad `jwt_guard.issuers.idp.logout_client_id`: must not be empty; give the client id that the issuer's \
+         logout tokens name as `aud`"
+    );
+    assert_eq!(
+        check(with_issuer(
+            IssuerConfig::new("https://{tenant}.idp.example.com/", AUDIENCE)
+                .tenants(jwt_guard::config::Tenants::Any)
+                .logout_client_id("web-client")
+        )),
+        "bad `jwt_guard.issuers.idp.logout_client_id`: back-channel logout is received from configured issuers, \
+         not templates; configure each tenant's issuer"
+    );
+    for logout_path in ["backchannel-logout", "/<x>", "/logout/", "/a b", "/logout?x=1"] {
+        let mut config = with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE).logout_client_id("web"));
+        config.logout_path = logout_path.into();
+        assert_eq!(
+            check(config),
+            "bad `jwt_guard.logout_path`: must be a path such as `/backchannel-logout`: a leading `/`, then segments \
+             of letters, digits, `-`, `.`, `_` or `~` separated by single slashes, with no trailing slash",
+            "{logout_path}"
+        );
+    }
 }
 
 #[rocket::async_test]

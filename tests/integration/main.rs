@@ -12,6 +12,7 @@ mod fleet;
 mod introspection;
 mod key_fetching;
 mod local_issuer;
+mod logout;
 mod mcp;
 mod mtls;
 mod observe;

@@ -21,7 +21,7 @@ pub use app::{
 pub use key_server::{Behaviour, INTROSPECTION_CLIENT, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};
 pub use node::run_node_script;
-pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits};
+pub use oidc_provider::{OIDC_AUDIENCE, OidcProvider, ProviderHits, UserLogin};
 pub use process::ServerProcess;
 pub use python::run_python_script;
 pub use redis_server::RedisServer;

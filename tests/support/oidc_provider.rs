@@ -21,6 +21,17 @@ pub struct ProviderHits {
     pub introspection: u32,
 }
 
+/// A user's login at the provider.
+#[derive(Debug, Clone)]
+pub struct UserLogin {
+    /// The access token, with the session's `sid`.
+    pub access_token: String,
+    /// The session's id at the provider.
+    pub sid: String,
+    /// The user.
+    pub sub: String,
+}
+
 /// A running provider; stopped when dropped.
 #[derive(Debug)]
 pub struct OidcProvider(ServerProcess);
@@ -33,6 +44,14 @@ impl OidcProvider {
     /// Starts the provider on `port`, signing access tokens with `alg` and
     /// the first of `keys` (the others are published too).
     pub async fn start(port: u16, keys: &[TestKey], alg: &str) -> Self {
+        Self::start_with_logout(port, keys, alg, &[]).await
+    }
+
+    /// As [`OidcProvider::start`], with a users' client per URL of
+    /// `logout_uris` that receives the provider's back-channel logouts
+    /// there: `web-client` for the first, `web-client-2`, ... for the
+    /// others.
+    pub async fn start_with_logout(port: u16, keys: &[TestKey], alg: &str, logout_uris: &[String]) -> Self {
         let directory = node_project("oidc-provider");
         let key_files: Vec<String> = keys.iter().map(|key| key.pem_path().display().to_string()).collect();
         let mut command = Command::new("node");
@@ -42,7 +61,8 @@ impl OidcProvider {
             .env("PORT", port.to_string())
             .env("KEY_FILES", key_files.join(","))
             .env("ALG", alg)
-            .env("CLIENT_KEY_FILE", Self::CLIENT_KEY.pem_path());
+            .env("CLIENT_KEY_FILE", Self::CLIENT_KEY.pem_path())
+            .env("BACKCHANNEL_LOGOUT_URIS", logout_uris.join(","));
         Self(ServerProcess::start(command, port, "the interop tests need Node.js: install it").await)
     }
 
@@ -98,6 +118,32 @@ impl OidcProvider {
             .await
             .expect("the revocation endpoint answers");
         assert!(response.status().is_success(), "revocation failed: {}", response.status());
+    }
+
+    /// Logs `sub` in to `web-client` by the authorization-code flow:
+    /// the token response, with the session's `sid`, `sub` and
+    /// `client_id`. Its access token is a JWT for [`OIDC_AUDIENCE`] that
+    /// carries the `sid`.
+    pub async fn login(&self, sub: &str) -> UserLogin {
+        let url = format!("{}/test/login?sub={sub}", self.issuer());
+        let response = reqwest::get(url).await.expect("the provider answers");
+        let status = response.status();
+        let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.expect("a body")).expect("JSON");
+        assert!(status.is_success(), "the login failed: {status} {body}");
+        let text = |name: &str| body[name].as_str().unwrap_or_else(|| panic!("no `{name}` in {body}")).to_owned();
+        UserLogin { access_token: text("access_token"), sid: text("sid"), sub: text("sub") }
+    }
+
+    /// Ends the session `sid` by an RP-initiated logout, so that the
+    /// provider sends its back-channel logouts; answers how each delivery
+    /// went (`{"sub", "backchannel": [{"client_id", "sid", "delivered"}]}`).
+    pub async fn logout(&self, sid: &str) -> serde_json::Value {
+        let url = format!("{}/test/logout?sid={sid}", self.issuer());
+        let response = reqwest::get(url).await.expect("the provider answers");
+        let status = response.status();
+        let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.expect("a body")).expect("JSON");
+        assert!(status.is_success(), "the logout failed: {status} {body}");
+        body
     }
 
     /// How often this process served its JWKS and its discovery document.

@@ -40,6 +40,8 @@ pub(crate) struct IssuerSettings {
     pub(crate) tenants: Option<TenantSettings>,
     /// A template's `jwks_uri`, with `{tenant}`.
     pub(crate) jwks_uri_template: Option<String>,
+    /// The client id its logout tokens are addressed to, if it sends them.
+    pub(crate) logout_client_id: Option<String>,
 }
 
 impl IssuerSettings {

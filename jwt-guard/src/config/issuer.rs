@@ -124,6 +124,14 @@ pub struct IssuerConfig {
     /// tenants admitted, a list or `"any"`.
     #[serde(default)]
     pub tenants: Option<Tenants>,
+    /// The client id that this issuer's logout tokens are addressed to
+    /// (their `aud`): with it, the issuer's OIDC back-channel logouts (and
+    /// RFC 8935 pushed CAEP session-revoked events) are received at
+    /// `logout_path`, and end its tokens of that session or subject on
+    /// every instance that shares the store. Default: none, so the
+    /// issuer's logout tokens are refused.
+    #[serde(default)]
+    pub logout_client_id: Option<String>,
 }
 
 impl IssuerConfig {
@@ -154,7 +162,22 @@ impl IssuerConfig {
             opaque_token_prefix: None,
             signed_introspection: false,
             tenants: None,
+            logout_client_id: None,
         }
+    }
+
+    /// Receives the issuer's back-channel logouts, addressed to the client
+    /// `client_id` (see [`IssuerConfig::logout_client_id`]).
+    ///
+    /// ```
+    /// use jwt_guard::config::IssuerConfig;
+    ///
+    /// let idp = IssuerConfig::new("https://idp.example.com", "https://api.example.com").logout_client_id("web-app");
+    /// assert_eq!(idp.logout_client_id.as_deref(), Some("web-app"));
+    /// ```
+    pub fn logout_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.logout_client_id = Some(client_id.into());
+        self
     }
 
     /// Introspects the issuer's opaque tokens (RFC 7662) as the client

@@ -272,6 +272,7 @@ impl LocalIssuerSettings {
             introspection: None,
             tenants: None,
             jwks_uri_template: None,
+            logout_client_id: None,
         }
     }
 }

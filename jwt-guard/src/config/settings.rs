@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::checked::{Defaults, IssuerSettings};
-use super::checks::{asymmetric_algorithms, check, check_duration};
+use super::checks::{asymmetric_algorithms, check, check_duration, is_route_base};
 use super::introspection::check_opaque_claims;
 use super::local::LocalIssuerSettings;
 use super::resource::ResourceSettings;
@@ -44,6 +44,9 @@ pub(crate) struct Settings {
     pub(crate) realm: String,
     /// The `Authorization` scheme accepted.
     pub(crate) header_prefix: String,
+    /// Where back-channel logouts are received, when some issuer sends
+    /// them.
+    pub(crate) logout_path: Option<String>,
 }
 
 /// What the verifier is built from.
@@ -170,6 +173,14 @@ impl Config {
         check_opaque_claims(issuers.iter().filter_map(|issuer| {
             issuer.introspection.as_ref().map(|introspection| (issuer.name.as_str(), introspection))
         }))?;
+        let logout_path =
+            issuers.iter().any(|issuer| issuer.logout_client_id.is_some()).then(|| self.logout_path.clone());
+        check(
+            is_route_base(&self.logout_path),
+            "logout_path",
+            "must be a path such as `/backchannel-logout`: a leading `/`, then segments of letters, digits, `-`, \
+             `.`, `_` or `~` separated by single slashes, with no trailing slash",
+        )?;
         let default_origin = resource.as_ref().map_or(local_defaults.own_address, |resource| resource.origin.as_str());
         let dpop = self.dpop.settings(default_origin)?;
         Ok(Settings {
@@ -199,6 +210,7 @@ impl Config {
             client_certificates: local_defaults.client_certificates || self.mtls.certificate_header.is_some(),
             realm: self.realm.clone(),
             header_prefix: self.header_prefix.clone(),
+            logout_path,
         })
     }
 }
@@ -276,6 +288,18 @@ impl IssuerConfig {
                       (`~0` for `~`, `~1` for `/`)"
                 .into(),
         })?;
+        if let Some(client_id) = &self.logout_client_id {
+            check(
+                !client_id.is_empty(),
+                &key("logout_client_id"),
+                "must not be empty; give the client id that the issuer's logout tokens name as `aud`",
+            )?;
+            check(
+                tenants.is_none(),
+                &key("logout_client_id"),
+                "back-channel logout is received from configured issuers, not templates; configure each tenant's issuer",
+            )?;
+        }
         let discovery = discovery_url(&issuer_url);
         let introspection = self.introspection_settings(name, discovery)?;
         Ok(IssuerSettings {
@@ -293,6 +317,7 @@ impl IssuerConfig {
             introspection,
             tenants,
             jwks_uri_template: self.jwks_uri.clone().filter(|uri| uri.contains(TENANT)),
+            logout_client_id: self.logout_client_id.clone(),
         })
     }
 }

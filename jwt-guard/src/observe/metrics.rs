@@ -68,6 +68,8 @@ pub(crate) enum StoreOperation {
     ProofReplay,
     /// Loading the revocations at start or after an outage.
     LoadRevocations,
+    /// Recording a logout of an identity provider.
+    Logouts,
 }
 
 /// Counts a request that needed a token: refused for the
@@ -116,6 +118,7 @@ pub(crate) fn store_error(operation: StoreOperation) {
             StoreOperation::Sessions => "sessions",
             StoreOperation::ProofReplay => "proof_replay",
             StoreOperation::LoadRevocations => "load_revocations",
+            StoreOperation::Logouts => "logouts",
         };
         metrics::counter!(STORE_ERRORS, "operation" => operation).increment(1);
     }

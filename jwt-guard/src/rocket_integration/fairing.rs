@@ -12,7 +12,7 @@ use rocket::{Build, Orbit, Request, Response, Rocket};
 
 use super::request_guards::{self, PresentedScheme};
 use super::route_policies::{RoutePolicies, group_policies_usable};
-use super::{issuer_routes, resource};
+use super::{issuer_routes, logout_route, resource};
 use crate::builder::JwtGuardBuilder;
 use crate::config::{Config, Defaults};
 use crate::error::AuthError;
@@ -87,6 +87,9 @@ impl Fairing for JwtGuardBuilder {
             if self.hooks.authenticator.is_some() {
                 rocket = rocket.mount(issuer.auth_path(), issuer_routes::session_routes());
             }
+        }
+        if let Some(path) = guard.logout_path() {
+            rocket = rocket.mount("/", vec![logout_route::logout_route(path)]);
         }
         if let Some(path) = guard.description().metadata_path() {
             rocket = rocket.mount("/", vec![resource::metadata_route(path)]);

@@ -72,7 +72,7 @@ impl TokenStore for MemoryStore {
     async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
         let (kind, id) = revocation.revoked.key();
         let mut memory = self.memory();
-        let held = memory.revocations.entry((kind, id.to_owned())).or_insert_with(|| revocation.clone());
+        let held = memory.revocations.entry((kind, id.into_owned())).or_insert_with(|| revocation.clone());
         if revocation.until >= held.until {
             *held = revocation.clone();
         }

@@ -1,6 +1,8 @@
 //! The entries a [`TokenStore`](super::TokenStore) keeps, and what a
 //! rotation of a refresh token can come to.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// A revocation, and how long it must be remembered: until no token it
@@ -45,16 +47,76 @@ pub enum Revoked {
         /// Unix epoch).
         before: u64,
     },
+    /// Every token of one session at an issuer, by its `iss` and the `sid`
+    /// its access tokens carry: what an OIDC back-channel logout (or a
+    /// CAEP session-revoked event) of that issuer ends.
+    IssuerSession {
+        /// The issuer's exact `iss`.
+        iss: String,
+        /// The session id.
+        sid: String,
+    },
+    /// Every token of a subject of one issuer issued before a time: a
+    /// logout of that issuer that names no session.
+    IssuerSubject {
+        /// The issuer's exact `iss`.
+        iss: String,
+        /// The `sub`.
+        sub: String,
+        /// Tokens whose `iat` is earlier are revoked (seconds since the
+        /// Unix epoch).
+        before: u64,
+    },
 }
 
 impl Revoked {
     /// The kind and the id, as a store keys them: a subject's `before` is
     /// not part of the key (a later revocation of it replaces an earlier).
-    pub fn key(&self) -> (&'static str, &str) {
+    /// An issuer-scoped id is the JSON array `[iss, id]`, which
+    /// [`Revoked::from_key`] reads back.
+    ///
+    /// ```
+    /// use jwt_guard::store::Revoked;
+    ///
+    /// let logout = Revoked::IssuerSession { iss: "https://idp.test".into(), sid: "s1".into() };
+    /// let (kind, id) = logout.key();
+    /// assert_eq!((kind, &*id), ("issuer_session", r#"["https://idp.test","s1"]"#));
+    /// assert_eq!(Revoked::from_key(kind, &id, None), Some(logout));
+    /// ```
+    pub fn key(&self) -> (&'static str, Cow<'_, str>) {
+        let scoped = |iss: &str, id: &str| Cow::Owned(serde_json::json!([iss, id]).to_string());
         match self {
-            Self::Token(jti) => ("token", jti),
-            Self::Session(sid) => ("session", sid),
-            Self::Subject { sub, .. } => ("subject", sub),
+            Self::Token(jti) => ("token", Cow::Borrowed(jti)),
+            Self::Session(sid) => ("session", Cow::Borrowed(sid)),
+            Self::Subject { sub, .. } => ("subject", Cow::Borrowed(sub)),
+            Self::IssuerSession { iss, sid } => ("issuer_session", scoped(iss, sid)),
+            Self::IssuerSubject { iss, sub, .. } => ("issuer_subject", scoped(iss, sub)),
+        }
+    }
+
+    /// The revocation a store keyed as [`Revoked::key`] says, with the
+    /// `before` it keeps beside a subject's; `None` for an unknown kind or
+    /// a malformed id.
+    pub fn from_key(kind: &str, id: &str, before: Option<u64>) -> Option<Self> {
+        let scoped = || serde_json::from_str::<(String, String)>(id).ok();
+        Some(match kind {
+            "token" => Self::Token(id.to_owned()),
+            "session" => Self::Session(id.to_owned()),
+            "subject" => Self::Subject { sub: id.to_owned(), before: before.unwrap_or_default() },
+            "issuer_session" => scoped().map(|(iss, sid)| Self::IssuerSession { iss, sid })?,
+            "issuer_subject" => {
+                scoped().map(|(iss, sub)| Self::IssuerSubject { iss, sub, before: before.unwrap_or_default() })?
+            }
+            _ => return None,
+        })
+    }
+
+    /// The `before` of a subject's revocation.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code, reason = "the SQLite store keeps it in a column"))]
+    pub(crate) fn before(&self) -> Option<u64> {
+        match self {
+            Self::Subject { before, .. } | Self::IssuerSubject { before, .. } => Some(*before),
+            _ => None,
         }
     }
 }

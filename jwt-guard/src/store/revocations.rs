@@ -38,6 +38,10 @@ struct Mirror {
     sessions: IdMap<u64>,
     /// `sub` to `before` and `until`.
     subjects: IdMap<(u64, u64)>,
+    /// `iss`, then `sid`, to `until`.
+    issuer_sessions: IdMap<IdMap<u64>>,
+    /// `iss`, then `sub`, to `before` and `until`.
+    issuer_subjects: IdMap<IdMap<(u64, u64)>>,
 }
 
 impl Mirror {
@@ -51,11 +55,22 @@ impl Mirror {
                 let held = self.subjects.entry(sub.clone()).or_default();
                 *held = (held.0.max(*before), held.1.max(until));
             }
+            Revoked::IssuerSession { iss, sid } => {
+                later(self.issuer_sessions.entry(iss.clone()).or_default().entry(sid.clone()).or_default());
+            }
+            Revoked::IssuerSubject { iss, sub, before } => {
+                let held = self.issuer_subjects.entry(iss.clone()).or_default().entry(sub.clone()).or_default();
+                *held = (held.0.max(*before), held.1.max(until));
+            }
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.tokens.is_empty() && self.sessions.is_empty() && self.subjects.is_empty()
+        self.tokens.is_empty()
+            && self.sessions.is_empty()
+            && self.subjects.is_empty()
+            && self.issuer_sessions.is_empty()
+            && self.issuer_subjects.is_empty()
     }
 }
 
@@ -67,7 +82,8 @@ impl Revocations {
     }
 
     /// Whether a token with these claims is revoked: by its `jti`, its
-    /// `sid`, or its `sub` and an `iat` before the subject's revocation.
+    /// `sid`, or its `sub` and an `iat` before the subject's revocation;
+    /// or by its `iss` with its `sid`, or with its `sub` and such an `iat`.
     pub(crate) fn revokes(&self, claims: &Map<String, Value>) -> bool {
         if !self.held.load(Ordering::Acquire) {
             return false;
@@ -76,12 +92,22 @@ impl Revocations {
         let text = |name: &str| claims.get(name).and_then(Value::as_str);
         let mirror = self.mirror.read().unwrap_or_else(PoisonError::into_inner);
         let held_in = |ids: &IdMap<u64>, claim| !ids.is_empty() && text(claim).is_some_and(|id| ids.contains_key(id));
+        let issued_before =
+            |before: u64| claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat < before as f64);
         held_in(&mirror.tokens, "jti")
             || held_in(&mirror.sessions, "sid")
             || (!mirror.subjects.is_empty()
                 && text("iss").is_some_and(|iss| self.subjects_of.as_deref() == Some(iss))
-                && text("sub").and_then(|sub| mirror.subjects.get(sub)).is_some_and(|&(before, _)| {
-                    claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat < before as f64)
+                && text("sub")
+                    .and_then(|sub| mirror.subjects.get(sub))
+                    .is_some_and(|&(before, _)| issued_before(before)))
+            || (!mirror.issuer_sessions.is_empty()
+                && text("iss")
+                    .and_then(|iss| mirror.issuer_sessions.get(iss))
+                    .is_some_and(|sessions| held_in(sessions, "sid")))
+            || (!mirror.issuer_subjects.is_empty()
+                && text("iss").and_then(|iss| mirror.issuer_subjects.get(iss)).is_some_and(|subjects| {
+                    text("sub").and_then(|sub| subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before))
                 }))
     }
 
@@ -112,6 +138,14 @@ impl Revocations {
         mirror.tokens.retain(|_, until| *until > now);
         mirror.sessions.retain(|_, until| *until > now);
         mirror.subjects.retain(|_, (_, until)| *until > now);
+        mirror.issuer_sessions.retain(|_, sessions| {
+            sessions.retain(|_, until| *until > now);
+            !sessions.is_empty()
+        });
+        mirror.issuer_subjects.retain(|_, subjects| {
+            subjects.retain(|_, (_, until)| *until > now);
+            !subjects.is_empty()
+        });
         self.held.store(!mirror.is_empty(), Ordering::Release);
     }
 }
@@ -171,6 +205,33 @@ mod tests {
         assert!(revocations.revokes(&token), "kept until the latest `until`");
         revocations.sweep(900);
         assert!(!revocations.revokes(&token));
+    }
+
+    #[test]
+    fn an_issuers_logout_revokes_its_own_tokens_only() {
+        let revocations = Revocations::default();
+        let idp = |iss: &str, sid: Option<&str>, iat: u64| {
+            let mut token = json!({ "iss": iss, "sub": "ada", "iat": iat });
+            if let Some(sid) = sid {
+                token["sid"] = sid.into();
+            }
+            claims(token)
+        };
+        let session = Revoked::IssuerSession { iss: "https://a.test".into(), sid: "s1".into() };
+        revocations.apply(&Revocation { revoked: session, until: 500 });
+        assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100)));
+        assert!(!revocations.revokes(&idp("https://b.test", Some("s1"), 100)), "another issuer's `s1`");
+        assert!(!revocations.revokes(&idp("https://a.test", Some("s2"), 100)), "another session");
+        let subject = Revoked::IssuerSubject { iss: "https://a.test".into(), sub: "ada".into(), before: 200 };
+        revocations.apply(&Revocation { revoked: subject, until: 600 });
+        assert!(revocations.revokes(&idp("https://a.test", None, 199)));
+        assert!(!revocations.revokes(&idp("https://a.test", None, 200)), "issued at the cutoff: not before it");
+        assert!(!revocations.revokes(&idp("https://b.test", None, 100)), "another issuer's `ada` is another user");
+        revocations.sweep(500);
+        assert!(!revocations.revokes(&idp("https://a.test", Some("s1"), 300)), "the session was forgotten");
+        assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100)), "the subject is still held");
+        revocations.sweep(600);
+        assert!(!revocations.revokes(&idp("https://a.test", None, 100)));
     }
 
     #[test]

@@ -170,10 +170,7 @@ impl TokenStore for SqliteStore {
         let revocation = revocation.clone();
         self.transaction(move |transaction| {
             let (kind, id) = revocation.revoked.key();
-            let before = match revocation.revoked {
-                Revoked::Subject { before, .. } => Some(int(before)),
-                _ => None,
-            };
+            let before = revocation.revoked.before().map(int);
             transaction
                 .prepare_cached(
                     "INSERT INTO revocations (kind, id, before, until) VALUES (?1, ?2, ?3, ?4)
@@ -192,14 +189,11 @@ impl TokenStore for SqliteStore {
                 transaction.prepare_cached("SELECT kind, id, before, until FROM revocations WHERE until > ?1")?;
             let rows = statement.query_map([int(now)], |row| {
                 let (kind, id, before): (String, String, Option<i64>) = (row.get(0)?, row.get(1)?, row.get(2)?);
-                let revoked = match (kind.as_str(), before) {
-                    ("token", _) => Revoked::Token(id),
-                    ("session", _) => Revoked::Session(id),
-                    (_, before) => Revoked::Subject { sub: id, before: unsigned(before.unwrap_or_default()) },
-                };
-                Ok(Revocation { revoked, until: unsigned(row.get(3)?) })
+                let until = unsigned(row.get(3)?);
+                Ok(Revoked::from_key(&kind, &id, before.map(unsigned)).map(|revoked| Revocation { revoked, until }))
             })?;
-            rows.collect()
+            // A row of a kind this version does not know is skipped.
+            rows.filter_map(Result::transpose).collect()
         })
         .await
     }

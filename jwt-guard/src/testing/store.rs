@@ -27,6 +27,7 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     let now = clock::unix_now_secs();
     let run = random_id();
     revocations_last_until_they_expire(store, now, &run).await;
+    issuer_scoped_revocations_are_kept_apart(store, now, &run).await;
     rotations_detect_reuse(store, now, &run).await;
     a_retry_within_the_grace_rotates_again(store, now, &run).await;
     one_of_many_concurrent_rotations_wins(store, now, &run).await;
@@ -68,6 +69,23 @@ async fn revocations_last_until_they_expire(store: &dyn TokenStore, now: u64, ru
     assert_eq!(live, [token.clone(), subject(now + 5, now + 90), session.clone()], "live revocations, the latest kept");
     let later = mine(store.revocations(now + 60).await.expect("revocations are listed"));
     assert_eq!(later, [subject(now + 5, now + 90), session], "a revocation is not listed once it expired");
+}
+
+async fn issuer_scoped_revocations_are_kept_apart(store: &dyn TokenStore, now: u64, run: &str) {
+    let iss = |n: u8| format!("https://{run}.idp{n}.test");
+    let session = |n| Revocation { revoked: Revoked::IssuerSession { iss: iss(n), sid: "s1".into() }, until: now + 60 };
+    let subject = |n| Revocation {
+        revoked: Revoked::IssuerSubject { iss: iss(n), sub: "ada".into(), before: now },
+        until: now + 70,
+    };
+    let all = [session(1), session(2), subject(1), subject(2)];
+    for revocation in &all {
+        store.revoke(revocation).await.expect("an issuer's revocation is stored");
+    }
+    let listed = store.revocations(now).await.expect("revocations are listed");
+    for revocation in &all {
+        assert!(listed.contains(revocation), "each issuer's session and subject is kept apart: {revocation:?}");
+    }
 }
 
 /// A family of `run` with this suffix, created at `now`, expiring a minute

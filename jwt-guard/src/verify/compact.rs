@@ -116,6 +116,19 @@ pub(crate) fn declares(header: &TokenHeader, required: Option<TokenType>) -> boo
 
 /// Decodes and checks the header of an access token.
 pub(crate) fn decode_header(encoded: &str) -> Result<TokenHeader, TokenProblem> {
+    decode_typed_header(encoded, |typ| typ.is_none_or(is_access_token_type))
+}
+
+/// Decodes and checks the header of a token whose `typ` must be
+/// `subtype` (such as `logout+jwt`), with or without `application/`, in
+/// any case: a logout token or a Security Event Token, which must never
+/// pass for another kind of JWT (RFC 8725 section 3.11).
+pub(crate) fn decode_explicitly_typed_header(encoded: &str, subtype: &str) -> Result<TokenHeader, TokenProblem> {
+    decode_typed_header(encoded, |typ| typ.is_some_and(|typ| media_subtype(typ).eq_ignore_ascii_case(subtype)))
+}
+
+/// Decodes and checks a header whose `typ` (if any) `typ_ok` accepts.
+fn decode_typed_header(encoded: &str, typ_ok: impl Fn(Option<&str>) -> bool) -> Result<TokenHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
     // Read straight into the fields it has: a field given twice is an
     // error of the derived deserializer, and other members are ignored.
@@ -131,7 +144,7 @@ pub(crate) fn decode_header(encoded: &str) -> Result<TokenHeader, TokenProblem> 
     if raw.crit.is_some() {
         return Err(TokenProblem::UnsupportedCritical);
     }
-    if !raw.typ.as_deref().is_none_or(is_access_token_type) {
+    if !typ_ok(raw.typ.as_deref()) {
         return Err(TokenProblem::WrongType);
     }
     let alg: Algorithm = raw.alg.parse().map_err(|_| TokenProblem::AlgorithmNotAllowed)?;

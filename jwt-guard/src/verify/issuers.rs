@@ -41,6 +41,8 @@ pub(super) struct Issuer {
     pub(super) keys: IssuerKeys,
     /// How its tokens are introspected, if they are.
     pub(super) introspector: Option<Introspector>,
+    /// The client id its logout tokens are addressed to, if it sends them.
+    pub(super) logout_client_id: Option<String>,
 }
 
 /// An issuer that a token was routed to: configured, or resolved per
@@ -165,6 +167,7 @@ impl Issuer {
             tenant,
             keys,
             introspector,
+            logout_client_id: settings.logout_client_id,
         })
     }
 

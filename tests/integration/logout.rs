@@ -1,0 +1,340 @@
+//! Back-channel logout: a logout at the identity provider ends the user's
+//! tokens. panva's oidc-provider sends real logout tokens (OIDC
+//! Back-Channel Logout 1.0) to one instance of a fleet on a real
+//! `redis-server`, and both instances refuse the session's cached token
+//! within a second; logout tokens and pushed Security Event Tokens (RFC
+//! 8935, CAEP session-revoked) signed here with a key server's keys are
+//! held to every rule, and used once.
+
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::Header;
+use jwt_guard::{JwtGuard, Token};
+use jwt_guard_tests::{
+    KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, claims_for, free_port, mint,
+    mint_with_header, now, quiet_figment,
+};
+use rocket::http::{ContentType, Header as HttpHeader};
+use rocket::local::asynchronous::Client;
+use rocket::tokio::time::sleep;
+use rocket::{get, routes};
+use serde_json::{Value, json};
+
+const LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+const SESSION_REVOKED: &str = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+
+#[get("/me")]
+fn me(token: Token) -> String {
+    token.subject().unwrap_or_default().to_owned()
+}
+
+fn app(jwt_guard: Value) -> rocket::Rocket<rocket::Build> {
+    rocket::custom(quiet_figment().merge(("jwt_guard", jwt_guard)))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![me])
+}
+
+/// The status and `WWW-Authenticate` of `GET {base}/me` with `token`.
+async fn me_at(http: &reqwest::Client, base: &str, token: &str) -> (u16, String) {
+    let response = http.get(format!("{base}/me")).bearer_auth(token).send().await.expect("it answers");
+    let challenge = response.headers().get("WWW-Authenticate").map(|value| value.to_str().unwrap().to_owned());
+    (response.status().as_u16(), challenge.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn a_logout_at_the_provider_ends_the_session_on_every_instance_within_a_second() {
+    let redis = RedisServer::start().await;
+    let (port_a, port_b) = (free_port(), free_port());
+    let logout_uri = format!("http://127.0.0.1:{port_a}/backchannel-logout");
+    let provider = OidcProvider::start_with_logout(free_port(), &[TestKey::RsaA], "RS256", &[logout_uri]).await;
+    let config = json!({
+        "issuers": { "idp": {
+            "issuer": provider.issuer(), "audience": OIDC_AUDIENCE, "logout_client_id": "web-client",
+        } },
+        "store": { "url": redis.url() },
+    });
+    let _a = RunningApp::launch(app(config.clone()), port_a).await;
+    let _b = RunningApp::launch(app(config.clone()), port_b).await;
+    let bases = [format!("http://127.0.0.1:{port_a}"), format!("http://127.0.0.1:{port_b}")];
+    let http = reqwest::Client::new();
+    let (alice, bob) = (provider.login("alice").await, provider.login("bob").await);
+    assert_ne!(alice.sid, bob.sid);
+    for base in &bases {
+        for login in [&alice, &bob] {
+            assert_eq!(me_at(&http, base, &login.access_token).await.0, 200, "{} at {base}, now cached", login.sub);
+        }
+    }
+
+    let logout = provider.logout(&alice.sid).await;
+    let logged_out = Instant::now();
+    assert_eq!(logout["backchannel"][0]["delivered"], true, "the provider delivered its logout token: {logout}");
+    assert_eq!(logout["backchannel"][0]["client_id"], "web-client", "{logout}");
+    for base in &bases {
+        loop {
+            let (status, challenge) = me_at(&http, base, &alice.access_token).await;
+            if status == 401 {
+                assert!(challenge.contains(r#"error="invalid_token""#), "{challenge}");
+                break;
+            }
+            assert_eq!(status, 200);
+            assert!(logged_out.elapsed() < Duration::from_secs(1), "{base} still accepts the session's token");
+            sleep(Duration::from_millis(10)).await;
+        }
+    }
+    assert!(logged_out.elapsed() < Duration::from_secs(1));
+    for base in &bases {
+        assert_eq!(me_at(&http, base, &bob.access_token).await.0, 200, "another session is untouched at {base}");
+    }
+    let port_c = free_port();
+    let _c = RunningApp::launch(app(config), port_c).await;
+    let base_c = format!("http://127.0.0.1:{port_c}");
+    assert_eq!(me_at(&http, &base_c, &alice.access_token).await.0, 401, "an instance started later loads the logout");
+    assert_eq!(me_at(&http, &base_c, &bob.access_token).await.0, 200);
+}
+
+/// An app on a memory store that trusts `one` (which sends logouts to
+/// `web-client`) and `two` (which sends none).
+async fn client_of(one: &KeyServer, two: &KeyServer) -> Client {
+    let config = json!({
+        "issuers": {
+            "one": {
+                "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri(),
+                "logout_client_id": "web-client",
+            },
+            "two": { "issuer": two.base(), "audience": OIDC_AUDIENCE, "jwks_uri": two.jwks_uri() },
+        },
+    });
+    Client::tracked(app(config)).await.expect("the app ignites")
+}
+
+/// A logout token of `iss` for `web-client`, session `sid-SECRET-1`.
+fn logout_claims(iss: &str) -> Value {
+    json!({
+        "iss": iss, "aud": "web-client", "iat": now(), "exp": now() + 120, "jti": format!("jti-SECRET-{}", free_port()),
+        "sub": "alice", "sid": "sid-SECRET-1", "events": { LOGOUT_EVENT: {} },
+    })
+}
+
+fn typed(key: TestKey, typ: &str) -> Header {
+    let mut header = Header::new(key.alg());
+    header.kid = Some(key.kid());
+    header.typ = Some(typ.into());
+    header
+}
+
+fn logout_token(key: TestKey, claims: &Value) -> String {
+    mint_with_header(key, &typed(key, "logout+jwt"), claims)
+}
+
+/// The status, `Cache-Control` and body of a back-channel logout POST.
+async fn post_logout(client: &Client, token: &str) -> (u16, String, Value) {
+    post(client, ContentType::Form, format!("logout_token={token}")).await
+}
+
+async fn post(client: &Client, kind: ContentType, body: String) -> (u16, String, Value) {
+    let response = client.post("/backchannel-logout").header(kind).body(body).dispatch().await;
+    let status = response.status().code;
+    let cache_control = response.headers().get_one("Cache-Control").unwrap_or_default().to_owned();
+    let body = response.into_string().await.unwrap_or_default();
+    (status, cache_control, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+async fn me_status(client: &Client, token: &str) -> u16 {
+    let request = client.get("/me").header(HttpHeader::new("Authorization", format!("Bearer {token}")));
+    request.dispatch().await.status().code
+}
+
+/// An access token of `server` (signed with `key`) with these claims
+/// besides the usual ones.
+fn access_token(server: &KeyServer, key: TestKey, extra: Value) -> String {
+    let mut claims = claims_for(server.base());
+    claims["aud"] = OIDC_AUDIENCE.into();
+    for (name, value) in extra.as_object().unwrap() {
+        claims[name] = value.clone();
+    }
+    mint(key, &claims)
+}
+
+#[rocket::async_test]
+async fn a_logout_token_is_used_once_and_held_to_every_rule() {
+    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
+    let client = client_of(&one, &two).await;
+    let session = access_token(&one, TestKey::RsaA, json!({ "sid": "sid-SECRET-1", "jti": "a1" }));
+    let other_issuers = access_token(&two, TestKey::RsaOther, json!({ "sid": "sid-SECRET-1", "jti": "a2" }));
+    assert_eq!(me_status(&client, &session).await, 200);
+    assert_eq!(me_status(&client, &other_issuers).await, 200);
+
+    let claims = logout_claims(one.base());
+    let token = logout_token(TestKey::RsaA, &claims);
+    let (status, cache_control, body) = post_logout(&client, &token).await;
+    assert_eq!((status, cache_control.as_str()), (200, "no-store"), "{body}");
+    assert_eq!(me_status(&client, &session).await, 401, "the session's cached token is refused");
+    assert_eq!(me_status(&client, &other_issuers).await, 200, "another issuer's session of the same id is not");
+    let (status, cache_control, body) = post_logout(&client, &token).await;
+    assert_eq!((status, cache_control.as_str()), (400, "no-store"), "a replay is refused: {body}");
+    assert_eq!(body["error"], "invalid_request");
+
+    let with = |name: &str, value: Value| {
+        let mut claims = logout_claims(one.base());
+        claims[name] = value;
+        claims
+    };
+    let without = |name: &str| {
+        let mut claims = logout_claims(one.base());
+        claims.as_object_mut().unwrap().remove(name);
+        claims
+    };
+    let mut wrong_kid = typed(TestKey::RsaOther, "logout+jwt");
+    wrong_kid.kid = Some(TestKey::RsaA.kid());
+    let refused = [
+        ("wrong aud", logout_token(TestKey::RsaA, &with("aud", json!("another-client")))),
+        ("a nonce", logout_token(TestKey::RsaA, &with("nonce", json!("n-SECRET")))),
+        ("no events", logout_token(TestKey::RsaA, &without("events"))),
+        ("another event", logout_token(TestKey::RsaA, &with("events", json!({ SESSION_REVOKED: {} })))),
+        ("typ JWT", mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "JWT"), &logout_claims(one.base()))),
+        ("no typ", {
+            let mut header = typed(TestKey::RsaA, "logout+jwt");
+            header.typ = None;
+            mint_with_header(TestKey::RsaA, &header, &logout_claims(one.base()))
+        }),
+        ("an hour old", logout_token(TestKey::RsaA, &with("iat", json!(now() - 3600)))),
+        ("no jti", logout_token(TestKey::RsaA, &without("jti"))),
+        ("neither sid nor sub", {
+            let mut claims = without("sid");
+            claims.as_object_mut().unwrap().remove("sub");
+            logout_token(TestKey::RsaA, &claims)
+        }),
+        ("an unknown issuer", logout_token(TestKey::RsaA, &with("iss", json!("https://unknown.test")))),
+        ("an issuer without logout", logout_token(TestKey::RsaOther, &logout_claims(two.base()))),
+        ("a bad signature", mint_with_header(TestKey::RsaOther, &wrong_kid, &logout_claims(one.base()))),
+        ("an access token", session.clone()),
+    ];
+    for (what, token) in &refused {
+        let (status, cache_control, body) = post_logout(&client, token).await;
+        assert_eq!((status, cache_control.as_str()), (400, "no-store"), "{what}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{what}: {body}");
+        assert!(body["error_description"].is_string(), "{what}: {body}");
+        for secret in ["SECRET", "alice", "unknown.test", "another-client"] {
+            assert!(!body.to_string().contains(secret), "{what}: nothing of the token is echoed: {body}");
+        }
+    }
+    for (kind, body) in [
+        (ContentType::JSON, json!({ "logout_token": token }).to_string()),
+        (ContentType::Form, format!("token={token}")),
+        (ContentType::Form, String::new()),
+        (ContentType::Form, format!("logout_token={token}&logout_token={token}")),
+    ] {
+        let (status, cache_control, answer) = post(&client, kind.clone(), body).await;
+        assert_eq!((status, cache_control.as_str()), (400, "no-store"), "{kind}: {answer}");
+        assert_eq!(answer["error"], "invalid_request", "{kind}: {answer}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_logout_without_a_session_ends_the_subjects_earlier_tokens_of_that_issuer_only() {
+    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
+    let client = client_of(&one, &two).await;
+    let earlier = access_token(&one, TestKey::RsaA, json!({ "iat": now() - 10, "sid": "s-a" }));
+    let elsewhere = access_token(&two, TestKey::RsaOther, json!({ "iat": now() - 10 }));
+    let someone_else = access_token(&one, TestKey::RsaA, json!({ "iat": now() - 10, "sub": "bob" }));
+    for token in [&earlier, &elsewhere, &someone_else] {
+        assert_eq!(me_status(&client, token).await, 200);
+    }
+    let mut claims = logout_claims(one.base());
+    claims.as_object_mut().unwrap().remove("sid");
+    assert_eq!(post_logout(&client, &logout_token(TestKey::RsaA, &claims)).await.0, 200);
+    assert_eq!(me_status(&client, &earlier).await, 401, "alice's token of `one`, issued before the logout");
+    assert_eq!(me_status(&client, &elsewhere).await, 200, "`two`'s alice is another user");
+    assert_eq!(me_status(&client, &someone_else).await, 200, "bob is not logged out");
+    let later = access_token(&one, TestKey::RsaA, json!({ "iat": now() + 2 }));
+    assert_eq!(me_status(&client, &later).await, 200, "a login after the logout");
+}
+
+fn security_event(iss: &str, jti: &str, subject: Value) -> Value {
+    json!({
+        "iss": iss, "aud": "web-client", "iat": now(), "jti": jti, "sub_id": subject,
+        "events": { SESSION_REVOKED: { "event_timestamp": now() } },
+    })
+}
+
+async fn push(client: &Client, set: String) -> (u16, String, Value) {
+    post(client, ContentType::new("application", "secevent+jwt"), set).await
+}
+
+#[rocket::async_test]
+async fn a_pushed_session_revoked_event_ends_the_session() {
+    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
+    let client = client_of(&one, &two).await;
+    let session = access_token(&one, TestKey::RsaA, json!({ "sid": "s-push" }));
+    let other_session = access_token(&one, TestKey::RsaA, json!({ "sid": "s-kept" }));
+    assert_eq!(me_status(&client, &session).await, 200);
+
+    let set = |claims: &Value| mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "secevent+jwt"), claims);
+    let event = set(&security_event(one.base(), "e1", json!({ "format": "opaque", "id": "s-push" })));
+    let (status, cache_control, body) = push(&client, event.clone()).await;
+    assert_eq!((status, cache_control.as_str()), (202, "no-store"), "{body}");
+    assert_eq!(me_status(&client, &session).await, 401);
+    assert_eq!(me_status(&client, &other_session).await, 200);
+    let (status, _, body) = push(&client, event).await;
+    assert_eq!(status, 400, "a replayed SET: {body}");
+    assert_eq!(body["err"], "invalid_request", "{body}");
+    assert!(body["description"].is_string(), "{body}");
+
+    let mut wrong_audience = security_event(one.base(), "e2", json!({ "format": "opaque", "id": "s-kept" }));
+    wrong_audience["aud"] = "another".into();
+    let (status, _, body) = push(&client, set(&wrong_audience)).await;
+    assert_eq!((status, &body["err"]), (400, &json!("invalid_audience")), "{body}");
+    let unknown = security_event("https://unknown.test", "e3", json!({ "format": "opaque", "id": "s-kept" }));
+    let (status, _, body) = push(&client, set(&unknown)).await;
+    assert_eq!((status, &body["err"]), (400, &json!("invalid_issuer")), "{body}");
+    let logout_typed =
+        logout_token(TestKey::RsaA, &security_event(one.base(), "e4", json!({ "format": "opaque", "id": "s-kept" })));
+    let (status, _, body) = push(&client, logout_typed).await;
+    assert_eq!((status, &body["err"]), (400, &json!("invalid_request")), "a `logout+jwt` is no SET: {body}");
+    assert_eq!(me_status(&client, &other_session).await, 200, "no refused event ended anything");
+}
+
+#[rocket::async_test]
+async fn a_logout_the_store_cannot_take_is_answered_503_for_the_provider_to_retry() {
+    let redis = RedisServer::start().await;
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({
+        "issuers": { "one": {
+            "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri(), "logout_client_id": "web-client",
+        } },
+        "store": { "url": redis.url() },
+    });
+    let client = Client::tracked(app(config)).await.expect("the app ignites");
+    redis.kill();
+    let token = logout_token(TestKey::RsaA, &logout_claims(one.base()));
+    let response = client
+        .post("/backchannel-logout")
+        .header(ContentType::Form)
+        .body(format!("logout_token={token}"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status().code, 503);
+    assert_eq!(response.headers().get_one("Retry-After"), Some("1"));
+    assert_eq!(response.headers().get_one("Cache-Control"), Some("no-store"));
+}
+
+#[rocket::async_test]
+async fn the_receiver_is_mounted_at_logout_path_only_when_an_issuer_sends_logouts() {
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let issuer = json!({ "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri() });
+    let token = logout_token(TestKey::RsaA, &logout_claims(one.base()));
+    let without = Client::tracked(app(json!({ "issuers": { "one": issuer.clone() } }))).await.unwrap();
+    assert_eq!(post_at(&without, "/backchannel-logout", &token).await, 404, "no issuer sends logouts");
+    let mut sending = issuer;
+    sending["logout_client_id"] = "web-client".into();
+    let config = json!({ "logout_path": "/idp/logout", "issuers": { "one": sending } });
+    let with = Client::tracked(app(config)).await.unwrap();
+    assert_eq!(post_at(&with, "/backchannel-logout", &token).await, 404);
+    assert_eq!(post_at(&with, "/idp/logout", &token).await, 200);
+}
+
+async fn post_at(client: &Client, path: &str, token: &str) -> u16 {
+    let request = client.post(path.to_owned()).header(ContentType::Form).body(format!("logout_token={token}"));
+    request.dispatch().await.status().code
+}
