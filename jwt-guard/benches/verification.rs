@@ -183,15 +183,11 @@ fn read() -> &'static str {
 /// cached, without and with revocations held; the differences are the cost
 /// of the guard path, and of checking revocations on a cache hit.
 ///
-/// Built with the `metrics` feature, the requests are recorded into a
-/// Prometheus recorder, as an app that exports them would: the cost of the
-/// metrics is the difference between the two builds' figures.
+/// Built with the `metrics` feature, everything is recorded into a
+/// Prometheus recorder (see [`metrics_recorder`]).
 fn whole_requests(c: &mut Criterion) {
     use rocket::http::Header;
     use rocket::local::blocking::Client;
-
-    #[cfg(feature = "metrics")]
-    metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().expect("the only recorder");
 
     let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     let app = || {
@@ -312,11 +308,20 @@ fn jwks_parsing(c: &mut Criterion) {
     let _ = c;
 }
 
+/// With the `metrics` feature, installs a Prometheus recorder before any
+/// benchmark runs, as an app that exports the metrics would: the cost of
+/// the metrics is the difference between the two builds' figures.
+fn metrics_recorder(_: &mut Criterion) {
+    #[cfg(feature = "metrics")]
+    metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().expect("the only recorder");
+}
+
 /// The groups that `criterion_main!` runs.
 #[allow(missing_docs)]
 mod groups {
     criterion::criterion_group!(
         benches,
+        super::metrics_recorder,
         super::verification,
         super::policy_evaluation,
         super::jwks_parsing,

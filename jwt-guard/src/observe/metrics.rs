@@ -2,10 +2,16 @@
 //! `metrics` feature; without it, each function here does nothing and
 //! compiles away.
 //!
+//! The counters of every request (accepted requests, cache lookups) are
+//! registered once, at their first use, so that the recorder is not
+//! searched on each request: install the recorder before the app serves.
+//!
 //! Every label value is one of a fixed set, written here or in
 //! [`AuthError::reason`](crate::AuthError::reason): never a token, a `kid`, an `iss` or a tenant
 //! taken from a request, so that no request can add a series.
 
+#[cfg(feature = "metrics")]
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Requests that needed a token: `outcome` `accepted` or `refused`, and
@@ -80,7 +86,10 @@ pub(crate) fn request(refusal: Option<&'static str>) {
     #[cfg(feature = "metrics")]
     match refusal {
         Some(reason) => metrics::counter!(REQUESTS, "outcome" => "refused", "reason" => reason).increment(1),
-        None => metrics::counter!(REQUESTS, "outcome" => "accepted").increment(1),
+        None => {
+            static ACCEPTED: OnceLock<metrics::Counter> = OnceLock::new();
+            ACCEPTED.get_or_init(|| metrics::counter!(REQUESTS, "outcome" => "accepted")).increment(1);
+        }
     }
     #[cfg(not(feature = "metrics"))]
     let _ = refusal;
@@ -105,7 +114,15 @@ pub(crate) fn fetch(what: Fetch, outcome: FetchOutcome, elapsed: Duration) {
 /// Counts a lookup in the cache of verified tokens.
 pub(crate) fn token_cache(hit: bool) {
     #[cfg(feature = "metrics")]
-    metrics::counter!(TOKEN_CACHE, "result" => if hit { "hit" } else { "miss" }).increment(1);
+    {
+        static HITS: OnceLock<metrics::Counter> = OnceLock::new();
+        static MISSES: OnceLock<metrics::Counter> = OnceLock::new();
+        let counter = match hit {
+            true => HITS.get_or_init(|| metrics::counter!(TOKEN_CACHE, "result" => "hit")),
+            false => MISSES.get_or_init(|| metrics::counter!(TOKEN_CACHE, "result" => "miss")),
+        };
+        counter.increment(1);
+    }
     #[cfg(not(feature = "metrics"))]
     let _ = hit;
 }

@@ -7,7 +7,7 @@
 use std::io::Cursor;
 
 use rocket::data::ToByteUnit;
-use rocket::http::{ContentType, Header, Method, RawStr, Status};
+use rocket::http::{ContentType, Header, Method, Status};
 use rocket::outcome::Outcome;
 use rocket::request::Request;
 use rocket::response::Response;
@@ -75,16 +75,9 @@ impl Handler for LogoutHandler {
 
 /// The one `logout_token` of a form body, decoded.
 fn logout_token(body: &str) -> Option<String> {
-    let mut tokens = body.split('&').filter_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        (name == "logout_token").then_some(value)
-    });
-    let token = tokens.next()?;
-    if tokens.next().is_some() {
-        return None;
-    }
-    let decoded = RawStr::new(token).url_decode().ok()?;
-    (!decoded.is_empty()).then(|| decoded.into_owned())
+    let mut tokens = form_urlencoded::parse(body.as_bytes()).filter(|(name, _)| name == "logout_token");
+    let (_, token) = tokens.next()?;
+    (tokens.next().is_none() && !token.is_empty()).then(|| token.into_owned())
 }
 
 fn bad_request(description: &'static str) -> LogoutError {

@@ -118,7 +118,14 @@ pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, status: Status) {
             let (method, path) = (request.method().as_str(), request.uri().path().as_str());
             guard.observe(&AuthEvent::Refused { error, method, path });
         }
-        None if cfg!(feature = "metrics") && request.local_cache(|| Accepted(false)).0 => metrics::request(None),
+        // Only a request with a token can have been accepted: others do
+        // not pay for a request-local cache.
+        None if cfg!(feature = "metrics")
+            && request.headers().contains("Authorization")
+            && request.local_cache(|| Accepted(false)).0 =>
+        {
+            metrics::request(None);
+        }
         None => {}
     }
 }
