@@ -111,7 +111,8 @@ impl Fairing for JwtGuardBuilder {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         let Some(guard) = request.rocket().state::<JwtGuard>() else { return };
-        request_guards::account(guard, request, response.status());
+        let refusal = request_guards::refusal(request, response.status());
+        request_guards::account(guard, request, refusal.map(|(error, _)| error));
         // A client that sends DPoP proofs gets a fresh nonce on every
         // answer, when nonces are demanded (RFC 9449 section 8.2).
         if request.headers().contains("DPoP")
@@ -119,15 +120,7 @@ impl Fairing for JwtGuardBuilder {
         {
             response.set_header(Header::new("DPoP-Nonce", nonce));
         }
-        // Every refusal is a 4xx or 5xx; other responses leave the request's
-        // local cache untouched.
-        if response.status().code < 400 {
-            return;
-        }
-        let Some((error, route_scopes)) = AuthError::with_route_scopes(request) else { return };
-        if response.status().code != error.status_code() {
-            return;
-        }
+        let Some((error, route_scopes)) = refusal else { return };
         let scheme = request.local_cache(|| PresentedScheme(Scheme::Bearer)).0;
         if let Some(challenge) = guard.route_challenge(error, route_scopes, scheme)
             && !response.headers().contains("WWW-Authenticate")

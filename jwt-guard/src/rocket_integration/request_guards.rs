@@ -104,15 +104,25 @@ pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
 /// feature, for the response hook to count the request once.
 pub(crate) struct Accepted(pub(crate) bool);
 
-/// Counts the request, accepted or refused, and tells the app's observer
-/// of a refusal: once per request, from the response hook. A request is
-/// refused when its response is the error a guard recorded.
-pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, status: Status) {
-    let refusal = match status.code {
-        400.. => AuthError::with_route_scopes(request).map(|(error, _)| error),
-        _ => None,
-    };
-    match refusal.filter(|error| error.status_code() == status.code) {
+/// The refusal that the response to `request` is: the error a guard
+/// recorded, with the route's scopes, when the response has its status.
+/// Every refusal is a 4xx or 5xx: other responses leave the request's
+/// local cache untouched.
+pub(crate) fn refusal<'r>(
+    request: &'r Request<'_>,
+    status: Status,
+) -> Option<&'r (AuthError, &'static [&'static str])> {
+    if status.code < 400 {
+        return None;
+    }
+    AuthError::with_route_scopes(request).filter(|(error, _)| error.status_code() == status.code)
+}
+
+/// Counts the request, accepted or `refused` (its [`refusal`]), and tells
+/// the app's observer of a refusal: once per request, from the response
+/// hook.
+pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, refused: Option<&AuthError>) {
+    match refused {
         Some(error) => {
             metrics::request(Some(error.reason()));
             let (method, path) = (request.method().as_str(), request.uri().path().as_str());
