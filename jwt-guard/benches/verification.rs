@@ -291,6 +291,29 @@ fn introspection_hit(c: &mut Criterion) {
     let _ = c;
 }
 
+/// Reading a typical token's claims, with `--features __bench`, which
+/// exposes the reader: beside serde_json's map of values (what
+/// verification built before) and serde_json skipping every value (the
+/// least any reading of the text costs).
+fn claims_reading(c: &mut Criterion) {
+    #[cfg(feature = "__bench")]
+    {
+        let json = Value::Object(claims()).to_string();
+        assert!(jwt_guard::__bench::read_claims(&json));
+        let mut group = c.benchmark_group("claims");
+        group.bench_function("serde::de::IgnoredAny", |b| {
+            b.iter(|| serde_json::from_str::<serde::de::IgnoredAny>(black_box(&json)).unwrap())
+        });
+        group.bench_function("Map<String, Value>", |b| {
+            b.iter(|| serde_json::from_str::<Map<String, Value>>(black_box(&json)).unwrap())
+        });
+        group.bench_function("jwt-guard", |b| b.iter(|| jwt_guard::__bench::read_claims(black_box(&json))));
+        group.finish();
+    }
+    #[cfg(not(feature = "__bench"))]
+    let _ = c;
+}
+
 /// Parsing a JWKS of 10 keys into ready keys, with `--features __bench`,
 /// which exposes the parser; nothing without it.
 fn jwks_parsing(c: &mut Criterion) {
@@ -325,6 +348,7 @@ mod groups {
         super::verification,
         super::policy_evaluation,
         super::jwks_parsing,
+        super::claims_reading,
         super::introspection_hit,
         super::oversized_tokens,
         super::whole_requests

@@ -107,6 +107,7 @@ mod keys;
 mod logout;
 pub mod observe;
 pub mod policy;
+mod registered;
 mod request;
 #[cfg(feature = "rocket")]
 mod rocket_integration;
@@ -160,6 +161,12 @@ pub mod __bench {
     /// Parses a JWKS into ready keys and counts them.
     pub fn count_jwks_keys(body: &[u8]) -> Result<usize, String> {
         crate::keys::parse_jwks(body, "benchmark").map(|keys| keys.len())
+    }
+
+    /// Reads a claims object as verification does: one pass, registered
+    /// claims as their types, the rest kept as text.
+    pub fn read_claims(json: &str) -> bool {
+        crate::verify::read_claims(json)
     }
 
     /// A verifier whose issuer introspects, which remembers that the

@@ -1,6 +1,6 @@
 //! A verified token: what a handler may rely on once every check passed.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
@@ -9,8 +9,12 @@ use serde_json::{Map, Value};
 use crate::algorithm::Algorithm;
 use crate::config::DpopMode;
 use crate::error::TokenProblem;
+use crate::registered::Registered;
 
 mod fit;
+pub(crate) mod payload;
+
+pub(crate) use payload::{KeptRegistered, KeptScopes, Payload};
 
 /// The `typ` of access tokens (RFC 9068).
 pub(crate) const ACCESS_TYPE: &str = "at+jwt";
@@ -39,20 +43,24 @@ pub struct Token {
 
 #[derive(Debug)]
 struct TokenParts {
-    raw: Box<str>,
     source: TokenSource,
-    /// `None` for an opaque token, which its issuer vouched for.
-    header: Option<TokenHeader>,
-    claims: Map<String, Value>,
+    /// `None` for an opaque token, which its issuer vouched for. Shared
+    /// with the tokens that carry the same header text.
+    header: Option<Arc<TokenHeader>>,
+    claims: Payload,
     grants: Grants,
     expires_at: f64,
 }
 
 /// What a token grants, read from its claims as its issuer places them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Grants {
-    /// From the issuer's `scope_claim`.
-    pub(crate) scopes: Vec<String>,
+    /// From the issuer's `scope_claim`, kept beside the claims' text:
+    /// policies compare them there, and no string is copied.
+    pub(crate) scopes: KeptScopes,
+    /// The scopes as strings, made on the first call of
+    /// [`Token::scopes`].
+    pub(crate) scope_list: OnceLock<Vec<String>>,
     /// From the issuer's `roles_claim`.
     pub(crate) roles: Vec<String>,
 }
@@ -103,14 +111,13 @@ pub struct TokenHeader {
 
 impl Token {
     pub(crate) fn new(
-        raw: &str,
         source: TokenSource,
-        header: Option<TokenHeader>,
-        claims: Map<String, Value>,
+        header: Option<Arc<TokenHeader>>,
+        claims: Payload,
         grants: Grants,
         expires_at: f64,
     ) -> Self {
-        let parts = TokenParts { raw: raw.into(), source, header, claims, grants, expires_at };
+        let parts = TokenParts { source, header, claims, grants, expires_at };
         Self { inner: Arc::new(parts) }
     }
 
@@ -136,17 +143,18 @@ impl Token {
 
     /// `cnf.jkt`: the thumbprint of the DPoP key the token is bound to.
     pub(crate) fn dpop_thumbprint(&self) -> Option<&str> {
-        self.confirmation("jkt")
+        self.registered().cnf_jkt
     }
 
     /// `cnf["x5t#S256"]`: the thumbprint of the certificate the token is
     /// bound to.
     pub(crate) fn certificate_thumbprint(&self) -> Option<&str> {
-        self.confirmation("x5t#S256")
+        self.registered().cnf_x5t_s256
     }
 
-    fn confirmation(&self, method: &str) -> Option<&str> {
-        self.inner.claims.get("cnf")?.get(method)?.as_str()
+    /// The registered claims that revocations and bindings read.
+    pub(crate) fn registered(&self) -> Registered<'_> {
+        self.inner.claims.registered()
     }
 
     /// Whether its issuer's tokens may, or must, be DPoP-bound.
@@ -176,12 +184,12 @@ impl Token {
 
     /// The JOSE header; `None` for an opaque token.
     pub fn header(&self) -> Option<&TokenHeader> {
-        self.inner.header.as_ref()
+        self.inner.header.as_deref()
     }
 
     /// The `sub` claim.
     pub fn subject(&self) -> Option<&str> {
-        self.claim("sub").and_then(Value::as_str)
+        self.registered().sub
     }
 
     /// The `exp` claim, as a point in time. For an introspected token
@@ -198,12 +206,13 @@ impl Token {
 
     /// The scopes, read from the issuer's `scope_claim`, in token order.
     pub fn scopes(&self) -> &[String] {
-        &self.inner.grants.scopes
+        let grants = &self.inner.grants;
+        grants.scope_list.get_or_init(|| grants.scopes.iter(self.inner.claims.json()).map(str::to_owned).collect())
     }
 
     /// Whether the token grants `scope`, compared exactly (RFC 6749).
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.inner.grants.scopes.iter().any(|granted| granted == scope)
+        self.inner.grants.scopes.iter(self.inner.claims.json()).any(|granted| granted == scope)
     }
 
     /// The roles the token grants, wherever its issuer keeps them (its
@@ -218,19 +227,21 @@ impl Token {
         self.inner.grants.roles.iter().any(|granted| granted == role)
     }
 
-    /// Every claim of the token.
+    /// Every claim of the token. The map is built on the first call: a
+    /// route that reads only the scopes, roles and registered claims never
+    /// builds it.
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.inner.claims
+        self.inner.claims.map()
     }
 
     /// One claim, by its JSON name.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.inner.claims.get(name)
+        self.claims().get(name)
     }
 
     /// The token as the client sent it, to pass on to a downstream API.
     pub fn as_str(&self) -> &str {
-        &self.inner.raw
+        self.inner.claims.token()
     }
 
     /// The claims as the caller's own type.
@@ -264,6 +275,6 @@ impl Token {
     /// # });
     /// ```
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, TokenProblem> {
-        fit::deserialize(&self.inner.claims).map_err(TokenProblem::ClaimsMismatch)
+        fit::deserialize(self.claims()).map_err(TokenProblem::ClaimsMismatch)
     }
 }

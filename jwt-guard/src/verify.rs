@@ -10,8 +10,10 @@
 #![doc = include_str!("../docs/outside-rocket.md")]
 
 mod cache;
+mod claim_set;
 mod claims;
 pub(crate) mod compact;
+mod headers;
 mod introspected;
 mod issuers;
 pub(crate) mod revocation;
@@ -27,7 +29,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use serde_json::{Map, Value};
 
 use crate::clock;
 use crate::config::IntrospectMode;
@@ -35,9 +36,12 @@ use crate::config::{Config, Defaults, VerifierSettings};
 use crate::error::{AuthError, ConfigError, TokenProblem};
 use crate::introspection::IntrospectionCache;
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
+use crate::registered::Registered;
 use crate::store::revocations::Revocations;
-use crate::token::Token;
+use crate::token::{KeptRegistered, Payload, Token};
 use cache::TokenCache;
+use claim_set::ClaimSet;
+use headers::HeaderCache;
 use issuers::{Issuer, IssuerKeys, IssuerLimits, IssuerRef};
 use tenants::TenantIssuers;
 
@@ -64,13 +68,17 @@ pub struct Verifier {
     leeway: f64,
     max_token_bytes: usize,
     issuers: Vec<Issuer>,
-    /// Indices into `issuers` by exact `iss`.
-    issuer_index: HashMap<String, usize>,
+    /// Indices into `issuers` by exact `iss`. foldhash, not SipHash: the
+    /// keys are configured, so a token's `iss` cannot flood the table, and
+    /// every verification hashes one.
+    issuer_index: HashMap<String, usize, foldhash::fast::RandomState>,
     /// The revocations held by this process, checked on every token.
     revoked: Arc<Revocations>,
     /// An app's own revocation list, asked about every token's `jti`.
     list: Option<Arc<dyn RevocationList>>,
     cache: Option<TokenCache>,
+    /// The headers of verified tokens.
+    headers: HeaderCache,
     /// The issuers resolved per request.
     tenants: TenantIssuers,
     /// The answers of introspection.
@@ -151,6 +159,7 @@ impl Verifier {
             revoked,
             list: None,
             cache: (settings.token_cache_size > 0).then(|| TokenCache::new(settings.token_cache_size, leeway)),
+            headers: HeaderCache::new(),
         })
     }
 
@@ -225,7 +234,7 @@ impl Verifier {
     /// form: base64url and dots, a subset of the `b64token` syntax.
     pub(crate) async fn cached(&self, token: &str) -> Option<Token> {
         let hit = self.cached_with_key_held(token)?;
-        if self.is_listed(hit.claims()).await {
+        if self.is_listed(&hit.registered()).await {
             self.cache.as_ref()?.remove(token);
             return None;
         }
@@ -262,7 +271,7 @@ impl Verifier {
         };
         if kept
             && hit.issuer.get(&self.issuers).keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
-            && !self.revoked.revokes(hit.token.claims())
+            && !self.revoked.revokes(&hit.token.registered())
         {
             metrics::token_cache(true);
             return Some(hit.token);
@@ -277,33 +286,38 @@ impl Verifier {
     /// The future, which can fetch keys, is boxed: it is many times the
     /// size of a cache hit's, and the future of every caller, hits
     /// included, would otherwise be that large and moved as it is polled.
+    /// An opaque token's, larger still, is boxed apart.
     pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
-        Box::pin(async move {
-            if self.cache.is_some() {
-                metrics::token_cache(false);
-            }
-            if self.introspects_opaque_tokens() && !compact::is_jws(token) {
-                return self.verify_opaque(token).await;
-            }
-            let verified = self.verify_as(token).await?;
-            let issuer = verified.issuer.get(&self.issuers);
-            if let Some(introspector) = issuer.introspector.as_ref().filter(|it| it.mode() == IntrospectMode::Always) {
-                // Asked on every request (through the cache of answers):
-                // such tokens skip the cache of verified tokens.
-                self.check_still_active(issuer, introspector, &verified.token).await?;
-                return Ok(verified.token);
-            }
-            if let Some(cache) = &self.cache {
-                cache.insert(&verified.token, verified.issuer, verified.key.serial(), clock::unix_now());
-            }
-            Ok(verified.token)
-        })
+        if self.cache.is_some() {
+            metrics::token_cache(false);
+        }
+        if self.introspects_opaque_tokens() && !compact::is_jws(token) {
+            return Box::pin(self.verify_opaque(token));
+        }
+        Box::pin(self.verify_jws(token))
+    }
+
+    /// Verifies a JWS, and caches it.
+    async fn verify_jws(&self, token: &str) -> Result<Token, AuthError> {
+        let verified = self.verify_as(token).await?;
+        let issuer = verified.issuer.get(&self.issuers);
+        if let Some(introspector) = issuer.introspector.as_ref().filter(|it| it.mode() == IntrospectMode::Always) {
+            // Asked on every request (through the cache of answers):
+            // such tokens skip the cache of verified tokens. Boxed, as
+            // an opaque token's verification is.
+            Box::pin(self.check_still_active(issuer, introspector, &verified.token)).await?;
+            return Ok(verified.token);
+        }
+        if let Some(cache) = &self.cache {
+            cache.insert(&verified.token, verified.issuer, verified.key.serial(), clock::unix_now());
+        }
+        Ok(verified.token)
     }
 
     /// Whether an app's revocation list revokes the token's `jti`.
-    async fn is_listed(&self, claims: &Map<String, Value>) -> bool {
+    async fn is_listed(&self, claims: &Registered<'_>) -> bool {
         let Some(list) = &self.list else { return false };
-        match claims.get("jti").and_then(Value::as_str) {
+        match claims.jti {
             Some(jti) => list.is_revoked(jti).await,
             None => false,
         }
@@ -315,10 +329,15 @@ impl Verifier {
             return Err(TokenProblem::TooLarge.into());
         }
         let parts = compact::split(token)?;
-        let header = compact::decode_header(parts.header)?;
-        let claims = compact::decode_claims(parts.payload)?;
-        claims::check_types(&claims)?;
-        let issuer_ref = self.issuer_of(&claims).await?;
+        let (header, header_known) = match self.headers.get(parts.header) {
+            Some(header) => (header, true),
+            None => (Arc::new(compact::decode_header(parts.header)?), false),
+        };
+        let text = compact::decode_text_after(token, parts.payload)?;
+        let json = text.get(token.len()..).unwrap_or_default();
+        let claims = ClaimSet::parse(json, compact::NOT_CLAIMS)?;
+        let registered = claims::registered(&claims)?;
+        let issuer_ref = self.issuer_of(&registered).await?;
         let issuer = issuer_ref.get(&self.issuers);
         if !issuer.algorithms.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
@@ -332,11 +351,17 @@ impl Verifier {
             claims::check_lifetime(&claims, expires_at, max_lifetime)?;
         }
         claims::check_audience(&claims, &issuer.audience)?;
-        if self.revoked.revokes(&claims) || self.is_listed(&claims).await {
+        if self.revoked.revokes(&registered) || self.is_listed(&registered).await {
             return Err(TokenProblem::Revoked.into());
         }
         let grants = issuer.grants(&claims)?;
-        let token = Token::new(token, issuer.source(), Some(header), claims, grants, expires_at);
+        let registered = KeptRegistered::of(json, &registered);
+        drop(claims);
+        let payload = Payload::new(text, token.len(), registered);
+        if !header_known {
+            self.headers.insert(parts.header, &header);
+        }
+        let token = Token::new(issuer.source(), Some(header), payload, grants, expires_at);
         Ok(Verified { token, issuer: issuer_ref, key })
     }
 
@@ -412,16 +437,25 @@ impl Verifier {
 
     /// The issuer that `iss` names: a configured one, or one resolved for
     /// it.
-    async fn issuer_of(&self, claims: &Map<String, Value>) -> Result<IssuerRef, TokenProblem> {
-        let iss = claims.get("iss").and_then(Value::as_str).ok_or(TokenProblem::MissingClaim("iss"))?;
+    async fn issuer_of(&self, claims: &Registered<'_>) -> Result<IssuerRef, TokenProblem> {
+        let iss = claims.iss.ok_or(TokenProblem::MissingClaim("iss"))?;
         if let Some(index) = self.issuer_index.get(iss) {
             return Ok(IssuerRef::Configured(*index));
         }
         if !self.tenants.any() {
             return Err(TokenProblem::UntrustedIssuer);
         }
-        self.tenants.resolve(iss).await.map(IssuerRef::Resolved).ok_or(TokenProblem::UntrustedIssuer)
+        // Boxed: a resolution is rare beside a configured issuer, and its
+        // future large.
+        Box::pin(self.tenants.resolve(iss)).await.map(IssuerRef::Resolved).ok_or(TokenProblem::UntrustedIssuer)
     }
+}
+
+/// Reads a claims object as [`Verifier::verify`] does, for the
+/// benchmarks.
+#[cfg(feature = "__bench")]
+pub(crate) fn read_claims(json: &str) -> bool {
+    ClaimSet::parse(json, compact::NOT_CLAIMS).is_ok_and(|claims| claims::registered(&claims).is_ok())
 }
 
 #[cfg(test)]

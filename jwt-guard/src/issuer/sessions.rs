@@ -391,7 +391,7 @@ impl JwtGuard {
     ///
     /// [`SessionError::Unavailable`] when the store cannot be reached.
     pub async fn revoke_token(&self, token: &Token) -> Result<(), SessionError> {
-        let Some(jti) = token.claim("jti").and_then(serde_json::Value::as_str) else { return Ok(()) };
+        let Some(jti) = token.registered().jti else { return Ok(()) };
         let until = (token.expires_at_seconds().max(0.0) as u64).saturating_add(self.leeway_secs() + 1);
         self.record(Revocation { revoked: Revoked::Token(jti.to_owned()), until }).await
     }

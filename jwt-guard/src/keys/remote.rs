@@ -127,7 +127,9 @@ impl RemoteKeys {
     }
 
     fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<Result<Arc<VerifyingKey>, KeyLookupError>> {
-        match self.snapshot().find(kid, alg) {
+        // Under the read lock, not on a snapshot: every verification finds
+        // a key, and the snapshot's count would cost two atomic writes more.
+        match self.keys.read().unwrap_or_else(PoisonError::into_inner).find(kid, alg) {
             KeyMatch::Found(key) => Some(Ok(Arc::clone(key))),
             KeyMatch::WrongAlgorithm => Some(Err(KeyLookupError::WrongAlgorithm)),
             KeyMatch::Missing => None,
@@ -152,9 +154,16 @@ impl RemoteKeys {
     /// Requests whose key is held never wait; requests that miss at once
     /// wait for one shared fetch.
     pub(crate) async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, KeyLookupError> {
-        if let Some(found) = self.find(kid, alg) {
-            return found;
+        match self.find(kid, alg) {
+            Some(found) => found,
+            // Boxed: the future of a fetch is many times the size of a
+            // hit's, which every verification's future would carry.
+            None => Box::pin(self.fetch_key_for(kid, alg)).await,
         }
+    }
+
+    /// [`RemoteKeys::key_for`] once the key was not found.
+    async fn fetch_key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, KeyLookupError> {
         let mut state = self.refresh.lock().await;
         if let Some(found) = self.find(kid, alg) {
             return found;
@@ -184,10 +193,26 @@ impl RemoteKeys {
         alg: Algorithm,
         rejected: &VerifyingKey,
     ) -> Option<Arc<VerifyingKey>> {
-        let replacement = || self.find(kid, alg)?.ok().filter(|key| key.serial() != rejected.serial());
-        if let Some(key) = replacement() {
-            return Some(key);
+        match self.replacement(kid, alg, rejected) {
+            Some(key) => Some(key),
+            // Boxed, as in `key_for`.
+            None => Box::pin(self.fetch_replacement_for(kid, alg, rejected)).await,
         }
+    }
+
+    /// The key held for `kid` and `alg`, if it is not `rejected`.
+    fn replacement(&self, kid: Option<&str>, alg: Algorithm, rejected: &VerifyingKey) -> Option<Arc<VerifyingKey>> {
+        self.find(kid, alg)?.ok().filter(|key| key.serial() != rejected.serial())
+    }
+
+    /// [`RemoteKeys::replacement_for`] once no replacement was held.
+    async fn fetch_replacement_for(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        rejected: &VerifyingKey,
+    ) -> Option<Arc<VerifyingKey>> {
+        let replacement = || self.replacement(kid, alg, rejected);
         let mut state = self.refresh.lock().await;
         if let Some(key) = replacement() {
             return Some(key);

@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use serde_json::{Map, Value};
-
 use super::records::{Revocation, Revoked};
+use crate::registered::Registered;
 
 /// The revocations held by this process.
 #[derive(Debug, Default)]
@@ -84,30 +83,27 @@ impl Revocations {
     /// Whether a token with these claims is revoked: by its `jti`, its
     /// `sid`, or its `sub` and an `iat` before the subject's revocation;
     /// or by its `iss` with its `sid`, or with its `sub` and such an `iat`.
-    pub(crate) fn revokes(&self, claims: &Map<String, Value>) -> bool {
+    pub(crate) fn revokes(&self, claims: &Registered<'_>) -> bool {
         if !self.held.load(Ordering::Acquire) {
             return false;
         }
         // Each claim is looked up only where something of its kind is held.
-        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        let (iss, sub) = (claims.iss, claims.sub);
         let mirror = self.mirror.read().unwrap_or_else(PoisonError::into_inner);
-        let held_in = |ids: &IdMap<u64>, claim| !ids.is_empty() && text(claim).is_some_and(|id| ids.contains_key(id));
-        let issued_before =
-            |before: u64| claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat < before as f64);
-        held_in(&mirror.tokens, "jti")
-            || held_in(&mirror.sessions, "sid")
+        let held_in = |ids: &IdMap<u64>, id: Option<&str>| !ids.is_empty() && id.is_some_and(|id| ids.contains_key(id));
+        let issued_before = |before: u64| claims.iat.is_none_or(|iat| iat < before as f64);
+        held_in(&mirror.tokens, claims.jti)
+            || held_in(&mirror.sessions, claims.sid)
             || (!mirror.subjects.is_empty()
-                && text("iss").is_some_and(|iss| self.subjects_of.as_deref() == Some(iss))
-                && text("sub")
-                    .and_then(|sub| mirror.subjects.get(sub))
-                    .is_some_and(|&(before, _)| issued_before(before)))
+                && iss.is_some_and(|iss| self.subjects_of.as_deref() == Some(iss))
+                && sub.and_then(|sub| mirror.subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before)))
             || (!mirror.issuer_sessions.is_empty()
-                && text("iss")
+                && iss
                     .and_then(|iss| mirror.issuer_sessions.get(iss))
-                    .is_some_and(|sessions| held_in(sessions, "sid")))
+                    .is_some_and(|sessions| held_in(sessions, claims.sid)))
             || (!mirror.issuer_subjects.is_empty()
-                && text("iss").and_then(|iss| mirror.issuer_subjects.get(iss)).is_some_and(|subjects| {
-                    text("sub").and_then(|sub| subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before))
+                && iss.and_then(|iss| mirror.issuer_subjects.get(iss)).is_some_and(|subjects| {
+                    sub.and_then(|sub| subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before))
                 }))
     }
 
@@ -175,25 +171,38 @@ impl RevocationFeed {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
-    fn claims(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().unwrap()
+    /// A token's `jti`.
+    fn with_jti(jti: &str) -> Registered<'_> {
+        Registered { jti: Some(jti), ..Default::default() }
+    }
+
+    /// A token's `sid`.
+    fn with_sid(sid: &str) -> Registered<'_> {
+        Registered { sid: Some(sid), ..Default::default() }
     }
 
     #[test]
     fn tokens_are_revoked_by_jti_sid_or_subject_before_a_time() {
         let revocations = Revocations::new(Some("https://api.test".into()));
-        let token = claims(json!({ "iss": "https://api.test", "jti": "j1", "sid": "s1", "sub": "ada", "iat": 100 }));
-        let elsewhere = claims(json!({ "iss": "https://idp.test/", "sub": "ada", "iat": 100 }));
+        let token = Registered {
+            iss: Some("https://api.test"),
+            jti: Some("j1"),
+            sid: Some("s1"),
+            sub: Some("ada"),
+            iat: Some(100.0),
+            ..Default::default()
+        };
+        let elsewhere =
+            Registered { iss: Some("https://idp.test/"), sub: Some("ada"), iat: Some(100.0), ..Default::default() };
         assert!(!revocations.revokes(&token), "nothing is revoked yet");
         for revoked in [Revoked::Token("j1".into()), Revoked::Session("s1".into())] {
             let revocations = Revocations::default();
             revocations.apply(&Revocation { revoked, until: 500 });
             assert!(revocations.revokes(&token));
-            assert!(!revocations.revokes(&claims(json!({ "jti": "j2", "sid": "s2", "sub": "ada" }))));
+            let other = Registered { jti: Some("j2"), sid: Some("s2"), sub: Some("ada"), ..Default::default() };
+            assert!(!revocations.revokes(&other));
         }
         revocations.apply(&Revocation { revoked: Revoked::Subject { sub: "ada".into(), before: 100 }, until: 900 });
         assert!(!revocations.revokes(&token), "issued at the cutoff: not before it");
@@ -210,28 +219,28 @@ mod tests {
     #[test]
     fn an_issuers_logout_revokes_its_own_tokens_only() {
         let revocations = Revocations::default();
-        let idp = |iss: &str, sid: Option<&str>, iat: u64| {
-            let mut token = json!({ "iss": iss, "sub": "ada", "iat": iat });
-            if let Some(sid) = sid {
-                token["sid"] = sid.into();
-            }
-            claims(token)
+        let idp = |iss: &'static str, sid: Option<&'static str>, iat: f64| Registered {
+            iss: Some(iss),
+            sub: Some("ada"),
+            sid,
+            iat: Some(iat),
+            ..Default::default()
         };
         let session = Revoked::IssuerSession { iss: "https://a.test".into(), sid: "s1".into() };
         revocations.apply(&Revocation { revoked: session, until: 500 });
-        assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100)));
-        assert!(!revocations.revokes(&idp("https://b.test", Some("s1"), 100)), "another issuer's `s1`");
-        assert!(!revocations.revokes(&idp("https://a.test", Some("s2"), 100)), "another session");
+        assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100.0)));
+        assert!(!revocations.revokes(&idp("https://b.test", Some("s1"), 100.0)), "another issuer's `s1`");
+        assert!(!revocations.revokes(&idp("https://a.test", Some("s2"), 100.0)), "another session");
         let subject = Revoked::IssuerSubject { iss: "https://a.test".into(), sub: "ada".into(), before: 200 };
         revocations.apply(&Revocation { revoked: subject, until: 600 });
-        assert!(revocations.revokes(&idp("https://a.test", None, 199)));
-        assert!(!revocations.revokes(&idp("https://a.test", None, 200)), "issued at the cutoff: not before it");
-        assert!(!revocations.revokes(&idp("https://b.test", None, 100)), "another issuer's `ada` is another user");
+        assert!(revocations.revokes(&idp("https://a.test", None, 199.0)));
+        assert!(!revocations.revokes(&idp("https://a.test", None, 200.0)), "issued at the cutoff: not before it");
+        assert!(!revocations.revokes(&idp("https://b.test", None, 100.0)), "another issuer's `ada` is another user");
         revocations.sweep(500);
-        assert!(!revocations.revokes(&idp("https://a.test", Some("s1"), 300)), "the session was forgotten");
-        assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100)), "the subject is still held");
+        assert!(!revocations.revokes(&idp("https://a.test", Some("s1"), 300.0)), "the session was forgotten");
+        assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100.0)), "the subject is still held");
         revocations.sweep(600);
-        assert!(!revocations.revokes(&idp("https://a.test", None, 100)));
+        assert!(!revocations.revokes(&idp("https://a.test", None, 100.0)));
     }
 
     #[test]
@@ -240,8 +249,8 @@ mod tests {
         let feed = RevocationFeed::new(Arc::clone(&revocations));
         feed.reload(&[Revocation { revoked: Revoked::Token("j1".into()), until: 10 }]);
         feed.revoked(&Revocation { revoked: Revoked::Session("s1".into()), until: 10 });
-        assert!(revocations.revokes(&claims(json!({ "jti": "j1" }))));
-        assert!(revocations.revokes(&claims(json!({ "sid": "s1" }))));
-        assert!(!revocations.revokes(&claims(json!({ "jti": "j2" }))));
+        assert!(revocations.revokes(&with_jti("j1")));
+        assert!(revocations.revokes(&with_sid("s1")));
+        assert!(!revocations.revokes(&with_jti("j2")));
     }
 }

@@ -144,17 +144,16 @@ impl TokenCache {
 mod tests {
     use std::sync::Arc;
 
-    use serde_json::Map;
-
     use super::*;
     use crate::algorithm::Algorithm;
     use crate::keys::signing::SigningKey;
-    use crate::token::{TokenHeader, TokenSource};
+    use crate::token::{KeptRegistered, Payload, TokenHeader, TokenSource};
 
     fn token(text: &str, expires_at: f64) -> Token {
         let header = TokenHeader { alg: Algorithm::EdDSA, kid: None, typ: None };
         let source = TokenSource { issuer: Arc::from("test"), tenant: None, dpop: Default::default() };
-        Token::new(text, source, Some(header), Map::new(), Default::default(), expires_at)
+        let payload = Payload::new(format!("{text}{{}}"), text.len(), KeptRegistered::default());
+        Token::new(source, Some(Arc::new(header)), payload, Default::default(), expires_at)
     }
 
     /// Caches `token` of the configured issuer at `issuer`, verified by

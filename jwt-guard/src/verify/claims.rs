@@ -5,61 +5,57 @@
 //! NumericDates may be fractional (RFC 7519 section 2), so times are
 //! compared as `f64` seconds.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
+use serde_json::Value;
+
+use super::claim_set::{Claim, ClaimSet, Strings};
 use crate::config::{Audience, ScopeClaim};
 use crate::error::TokenProblem;
+use crate::registered::Registered;
+use crate::token::KeptScopes;
 
-/// The registered claims that must be strings when present: revocations
-/// are looked up by `jti`, `sid` and `sub`, so one of another type would
-/// escape them.
-const STRING_CLAIMS: [&str; 4] = ["iss", "sub", "jti", "sid"];
-
-/// The confirmation methods (`cnf` members) that bind a token, each a
-/// thumbprint string: RFC 9449 section 6.1 and RFC 8705 section 3.1.
-const CONFIRMATION_METHODS: [(&str, &str); 2] = [("jkt", "cnf.jkt"), ("x5t#S256", "cnf.x5t#S256")];
-
-/// Checks the JSON type of every registered claim present. A mistyped one
-/// refuses the token: read as absent, a mistyped `cnf` would make a bound
-/// token a bearer token, and a mistyped `sid` would escape a revocation.
-pub(crate) fn check_types(claims: &Map<String, Value>) -> Result<(), TokenProblem> {
-    for name in STRING_CLAIMS {
-        if claims.get(name).is_some_and(|value| !value.is_string()) {
-            return Err(TokenProblem::MistypedClaim(name));
-        }
-    }
-    match claims.get("cnf") {
-        None => {}
-        Some(Value::Object(cnf)) => {
-            for (member, name) in CONFIRMATION_METHODS {
-                if cnf.get(member).is_some_and(|value| !value.is_string()) {
-                    return Err(TokenProblem::MistypedClaim(name));
-                }
-            }
-        }
-        Some(_) => return Err(TokenProblem::MistypedClaim("cnf")),
-    }
-    match claims.get("aud") {
-        None | Some(Value::String(_)) => Ok(()),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
-        Some(_) => Err(TokenProblem::MistypedClaim("aud")),
-    }
+/// Reads the registered claims that are read again after verification,
+/// and checks the JSON type of every registered claim present. A mistyped
+/// one refuses the token: read as absent, a mistyped `cnf` would make a
+/// bound token a bearer token, and a mistyped `sid` would escape a
+/// revocation.
+pub(crate) fn registered<'a>(claims: &'a ClaimSet<'_>) -> Result<Registered<'a>, TokenProblem> {
+    let (cnf_jkt, cnf_x5t_s256) = match claims.cnf.get("cnf")? {
+        None => (None, None),
+        Some(cnf) => (text(&cnf.jkt, "cnf.jkt")?, text(&cnf.x5t_s256, "cnf.x5t#S256")?),
+    };
+    claims.aud.get("aud")?;
+    claims.exp.get("exp")?;
+    claims.nbf.get("nbf")?;
+    Ok(Registered {
+        iss: text(&claims.iss, "iss")?,
+        sub: text(&claims.sub, "sub")?,
+        jti: text(&claims.jti, "jti")?,
+        sid: text(&claims.sid, "sid")?,
+        iat: numeric_date(&claims.iat, "iat")?,
+        cnf_jkt,
+        cnf_x5t_s256,
+    })
 }
 
-/// Reads a NumericDate claim.
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<f64>, TokenProblem> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(value) => {
-            value.as_f64().filter(|seconds| seconds.is_finite()).map(Some).ok_or(TokenProblem::MistypedClaim(name))
-        }
+/// A string claim.
+fn text<'a>(claim: &'a Claim<Cow<'_, str>>, name: &'static str) -> Result<Option<&'a str>, TokenProblem> {
+    Ok(claim.get(name)?.map(|text| &**text))
+}
+
+/// A NumericDate claim, which must be finite.
+fn numeric_date(claim: &Claim<f64>, name: &'static str) -> Result<Option<f64>, TokenProblem> {
+    match claim.get(name)? {
+        Some(seconds) if !seconds.is_finite() => Err(TokenProblem::MistypedClaim(name)),
+        seconds => Ok(seconds.copied()),
     }
 }
 
 /// Checks `exp` (required), `nbf` and `iat` against `now`, each with
 /// `leeway` seconds of clock skew; returns `exp`.
-pub(crate) fn check_times(claims: &Map<String, Value>, now: f64, leeway: f64) -> Result<f64, TokenProblem> {
-    let expires_at = numeric_date(claims, "exp")?.ok_or(TokenProblem::MissingClaim("exp"))?;
+pub(crate) fn check_times(claims: &ClaimSet<'_>, now: f64, leeway: f64) -> Result<f64, TokenProblem> {
+    let expires_at = numeric_date(&claims.exp, "exp")?.ok_or(TokenProblem::MissingClaim("exp"))?;
     if now - leeway >= expires_at {
         return Err(TokenProblem::Expired);
     }
@@ -69,9 +65,9 @@ pub(crate) fn check_times(claims: &Map<String, Value>, now: f64, leeway: f64) ->
 
 /// Checks `nbf` and `iat` against `now`, each with `leeway` seconds of
 /// clock skew: what an introspection answer without `exp` still gets.
-pub(crate) fn check_start(claims: &Map<String, Value>, now: f64, leeway: f64) -> Result<(), TokenProblem> {
-    let not_before = numeric_date(claims, "nbf")?;
-    let issued_at = numeric_date(claims, "iat")?;
+pub(crate) fn check_start(claims: &ClaimSet<'_>, now: f64, leeway: f64) -> Result<(), TokenProblem> {
+    let not_before = numeric_date(&claims.nbf, "nbf")?;
+    let issued_at = numeric_date(&claims.iat, "iat")?;
     if not_before.is_some_and(|nbf| now + leeway < nbf) {
         return Err(TokenProblem::NotYetValid);
     }
@@ -83,12 +79,8 @@ pub(crate) fn check_start(claims: &Map<String, Value>, now: f64, leeway: f64) ->
 
 /// Checks that the token lives no longer than `max_lifetime` seconds from
 /// its `iat`, which it must then have, to `expires_at`.
-pub(crate) fn check_lifetime(
-    claims: &Map<String, Value>,
-    expires_at: f64,
-    max_lifetime: f64,
-) -> Result<(), TokenProblem> {
-    let issued_at = numeric_date(claims, "iat")?.ok_or(TokenProblem::MissingClaim("iat"))?;
+pub(crate) fn check_lifetime(claims: &ClaimSet<'_>, expires_at: f64, max_lifetime: f64) -> Result<(), TokenProblem> {
+    let issued_at = numeric_date(&claims.iat, "iat")?.ok_or(TokenProblem::MissingClaim("iat"))?;
     if expires_at - issued_at > max_lifetime {
         return Err(TokenProblem::LifetimeTooLong);
     }
@@ -96,41 +88,37 @@ pub(crate) fn check_lifetime(
 }
 
 /// Checks that `aud` holds one of the accepted audiences.
-pub(crate) fn check_audience(claims: &Map<String, Value>, accepted: &Audience) -> Result<(), TokenProblem> {
+pub(crate) fn check_audience(claims: &ClaimSet<'_>, accepted: &Audience) -> Result<(), TokenProblem> {
     let Audience::OneOf(accepted) = accepted else {
         return Ok(());
     };
-    let holds = |aud: &str| accepted.iter().any(|one| one == aud);
-    match claims.get("aud") {
-        None => Err(TokenProblem::MissingClaim("aud")),
-        Some(Value::String(aud)) if holds(aud) => Ok(()),
-        Some(Value::Array(auds)) if auds.iter().filter_map(Value::as_str).any(holds) => Ok(()),
-        Some(_) => Err(TokenProblem::WrongAudience),
+    let audiences = claims.aud.get("aud")?.ok_or(TokenProblem::MissingClaim("aud"))?;
+    match audiences.iter().any(|aud| accepted.iter().any(|one| one == aud)) {
+        true => Ok(()),
+        false => Err(TokenProblem::WrongAudience),
     }
 }
 
-/// Reads the scopes from `claim`: a space-delimited string or an array of
-/// strings. A token without the claim has no scopes.
-pub(crate) fn scopes(claims: &Map<String, Value>, claim: ScopeClaim) -> Result<Vec<String>, TokenProblem> {
-    let mistyped = || TokenProblem::MistypedClaim(claim.name());
-    match claims.get(claim.name()) {
-        None => Ok(Vec::new()),
-        Some(Value::String(list)) => Ok(list.split(' ').filter(|scope| !scope.is_empty()).map(str::to_owned).collect()),
-        Some(Value::Array(items)) => {
-            items.iter().map(|item| item.as_str().map(str::to_owned).ok_or_else(mistyped)).collect()
-        }
-        Some(_) => Err(mistyped()),
-    }
+/// Reads the scopes from `claim`, a space-delimited string or an array
+/// of strings, kept beside the claims' text. A token without the claim
+/// has no scopes.
+pub(crate) fn scopes(claims: &ClaimSet<'_>, claim: ScopeClaim) -> Result<KeptScopes, TokenProblem> {
+    Ok(match claims.scopes(claim).get(claim.name())? {
+        None => KeptScopes::Absent,
+        Some(Strings::One(list)) => KeptScopes::delimited(claims.json(), list),
+        Some(Strings::Many(items)) => KeptScopes::listed(claims.json(), items.iter().map(|item| &**item)),
+    })
 }
 
 /// The roles in `places`, each the members to walk from the claims (an
 /// array is walked by index). A string is one role; an array, a role per
 /// string.
-pub(crate) fn roles(claims: &Map<String, Value>, places: &[Vec<String>]) -> Vec<String> {
+pub(crate) fn roles(claims: &ClaimSet<'_>, places: &[Vec<String>]) -> Vec<String> {
     let mut roles = Vec::new();
     for place in places {
         let mut members = place.iter();
-        let mut found = members.next().and_then(|first| claims.get(first));
+        let claim = members.next().and_then(|first| claims.value(first));
+        let mut found = claim.as_ref();
         for member in members {
             found = found.and_then(|value| match value {
                 Value::Array(items) => member.parse::<usize>().ok().and_then(|index| items.get(index)),

@@ -5,20 +5,22 @@
 //! the top level of the claims (RFC 7519 section 4 allows a parser to
 //! reject them, and they are a classic way to fool a second parser).
 
-use std::fmt;
+use std::borrow::Cow;
 
-use crate::algorithm::Algorithm;
+use base64::DecodeSliceError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::map::Entry;
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
+
+use super::claim_set::ClaimSet;
+use crate::algorithm::Algorithm;
 
 use crate::config::TokenType;
 use crate::error::TokenProblem;
 use crate::keys::VerifyingKey;
-use crate::token::{ACCESS_TYPE, TokenHeader};
+use crate::token::{ACCESS_TYPE, TokenHeader, payload};
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -49,37 +51,45 @@ impl CompactParts<'_> {
 /// four characters decode to a `{`). Anything else is an opaque token, for
 /// introspection, dots or not (Ory Hydra's `ory_at_...` tokens have one).
 pub(crate) fn is_jws(token: &str) -> bool {
-    let dots = token.bytes().filter(|byte| *byte == b'.').count();
+    let dots = memchr::memchr_iter(b'.', token.as_bytes()).count();
     let header = token.split('.').next().unwrap_or_default();
     let start = header.get(..4).unwrap_or(header);
     (dots == 2 || dots == 4) && URL_SAFE_NO_PAD.decode(start).is_ok_and(|bytes| bytes.first() == Some(&b'{'))
 }
 
-/// Splits a token into its parts.
+/// Splits a token into its parts. The dots are found with `memchr`'s
+/// vector search: a token is hundreds of bytes, and this runs on every
+/// verification.
 pub(crate) fn split(token: &str) -> Result<CompactParts<'_>, TokenProblem> {
-    let dots = token.bytes().filter(|byte| *byte == b'.').count();
-    match dots {
-        2 => {}
-        4 => return Err(TokenProblem::Encrypted),
-        _ => return Err(TokenProblem::Malformed("a JWS has three dot-separated parts")),
+    const NOT_THREE_PARTS: TokenProblem = TokenProblem::Malformed("a JWS has three dot-separated parts");
+    let mut dots = memchr::memchr_iter(b'.', token.as_bytes());
+    let (Some(first), Some(second)) = (dots.next(), dots.next()) else {
+        return Err(NOT_THREE_PARTS);
+    };
+    match dots.count() {
+        0 => {}
+        // A JWE has five parts.
+        2 => return Err(TokenProblem::Encrypted),
+        _ => return Err(NOT_THREE_PARTS),
     }
-    let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
-    let (header, payload) = signing_input.split_once('.').unwrap_or_default();
+    // The dots are ASCII, so each part starts and ends on a character.
+    let (header, payload, signature) = (&token[..first], &token[first + 1..second], &token[second + 1..]);
     if header.is_empty() || payload.is_empty() || signature.is_empty() {
         return Err(TokenProblem::Malformed("a part is empty"));
     }
-    Ok(CompactParts { header, payload, signature, signing_input })
+    Ok(CompactParts { header, payload, signature, signing_input: &token[..second] })
 }
 
 /// The header as sent. `jku`, `x5u`, `jwk` and `x5c` are never read: keys
 /// come from the issuer's configuration only (RFC 8725 section 3.10).
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    typ: Option<String>,
+struct RawHeader<'a> {
+    #[serde(borrow)]
+    alg: Cow<'a, str>,
+    #[serde(default, borrow)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    typ: Option<Cow<'a, str>>,
     #[serde(default)]
     crit: Option<IgnoredAny>,
     #[serde(default)]
@@ -130,14 +140,24 @@ pub(crate) fn decode_explicitly_typed_header(encoded: &str, subtype: &str) -> Re
 /// Decodes and checks a header whose `typ` (if any) `typ_ok` accepts.
 fn decode_typed_header(encoded: &str, typ_ok: impl Fn(Option<&str>) -> bool) -> Result<TokenHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
-    // Read straight into the fields it has: a field given twice is an
-    // error of the derived deserializer, and other members are ignored.
+    // Headers are short: decoded on the stack, as signatures are, and
+    // read straight into the fields they have (a field given twice is an
+    // error of the derived deserializer, and other members are ignored).
     // That deserializer takes an array too, which is no header.
-    let bytes = decode_part(encoded)?;
+    let mut buffer = [0u8; MAX_STACK_HEADER_BYTES];
+    let on_heap;
+    let bytes = match URL_SAFE_NO_PAD.decode_slice(encoded, &mut buffer) {
+        Ok(len) => &buffer[..len],
+        Err(DecodeSliceError::OutputSliceTooSmall) => {
+            on_heap = decode_part(encoded)?;
+            &on_heap[..]
+        }
+        Err(DecodeSliceError::DecodeError(_)) => return Err(NOT_BASE64URL),
+    };
     if bytes.trim_ascii_start().first() != Some(&b'{') {
         return Err(TokenProblem::Malformed(NOT_A_HEADER));
     }
-    let raw: RawHeader = serde_json::from_slice(&bytes).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
+    let raw: RawHeader<'_> = serde_json::from_slice(bytes).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
     if raw.enc.is_some() {
         return Err(TokenProblem::Encrypted);
     }
@@ -148,55 +168,52 @@ fn decode_typed_header(encoded: &str, typ_ok: impl Fn(Option<&str>) -> bool) -> 
         return Err(TokenProblem::WrongType);
     }
     let alg: Algorithm = raw.alg.parse().map_err(|_| TokenProblem::AlgorithmNotAllowed)?;
-    Ok(TokenHeader { alg, kid: raw.kid, typ: raw.typ })
+    Ok(TokenHeader { alg, kid: raw.kid.map(Cow::into_owned), typ: raw.typ.map(Cow::into_owned) })
 }
+
+/// The longest decoded header read on the stack; a longer one (a header
+/// with a long `kid`, say) is read on the heap.
+const MAX_STACK_HEADER_BYTES: usize = 256;
+
+/// What is wrong with a part that does not decode.
+const NOT_BASE64URL: TokenProblem = TokenProblem::Malformed("a part is not unpadded base64url");
 
 /// Decodes the claims object.
 pub(crate) fn decode_claims(encoded: &str) -> Result<Map<String, Value>, TokenProblem> {
-    decode_object(encoded, "the payload is not a JSON object with unique members")
+    decode_object(encoded, NOT_CLAIMS)
 }
+
+/// What is wrong with a payload that is not a claims object.
+pub(crate) const NOT_CLAIMS: &str = "the payload is not a JSON object with unique members";
 
 /// Decodes a part that must be a JSON object with unique members;
 /// `not_an_object` says what is wrong when it is not one.
 pub(crate) fn decode_object(encoded: &str, not_an_object: &'static str) -> Result<Map<String, Value>, TokenProblem> {
-    serde_json::from_slice::<UniqueMembers>(&decode_part(encoded)?)
-        .map(|object| object.0)
-        .map_err(|_| TokenProblem::Malformed(not_an_object))
+    let text = decode_text(encoded)?;
+    ClaimSet::parse(&text, not_an_object)?;
+    Ok(payload::map_of(&text))
+}
+
+/// `token`, then the text of its base64url part `encoded`, which must be
+/// UTF-8: a verified token keeps both in one buffer.
+pub(crate) fn decode_text_after(token: &str, encoded: &str) -> Result<String, TokenProblem> {
+    let mut bytes = Vec::with_capacity(token.len() + base64::decoded_len_estimate(encoded.len()));
+    bytes.extend_from_slice(token.as_bytes());
+    URL_SAFE_NO_PAD.decode_vec(encoded, &mut bytes).map_err(|_| NOT_BASE64URL)?;
+    String::from_utf8(bytes).map_err(|_| NOT_UTF8)
+}
+
+/// What is wrong with a part that is not text.
+const NOT_UTF8: TokenProblem = TokenProblem::Malformed("a part is not UTF-8");
+
+/// The text of a base64url part, which must be UTF-8.
+pub(crate) fn decode_text(encoded: &str) -> Result<String, TokenProblem> {
+    String::from_utf8(decode_part(encoded)?).map_err(|_| NOT_UTF8)
 }
 
 /// The bytes of a base64url part.
 fn decode_part(encoded: &str) -> Result<Vec<u8>, TokenProblem> {
-    URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenProblem::Malformed("a part is not unpadded base64url"))
-}
-
-/// A JSON object whose members all have distinct names.
-struct UniqueMembers(Map<String, Value>);
-
-impl<'de> Deserialize<'de> for UniqueMembers {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = UniqueMembers;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut members = Map::new();
-                while let Some((name, value)) = access.next_entry::<String, Value>()? {
-                    match members.entry(name) {
-                        Entry::Vacant(vacant) => vacant.insert(value),
-                        Entry::Occupied(_) => return Err(de::Error::custom("duplicate member")),
-                    };
-                }
-                Ok(UniqueMembers(members))
-            }
-        }
-
-        deserializer.deserialize_map(ObjectVisitor)
-    }
+    URL_SAFE_NO_PAD.decode(encoded).map_err(|_| NOT_BASE64URL)
 }
 
 #[cfg(test)]

@@ -9,13 +9,14 @@
 use serde_json::{Map, Value};
 
 use super::Verifier;
+use super::claim_set::{Claim, ClaimSet};
 use super::claims;
 use super::compact;
 use super::issuers::Issuer;
 use crate::clock;
 use crate::error::{AuthError, TokenProblem};
 use crate::introspection::{Answer, Introspector};
-use crate::token::Token;
+use crate::token::{KeptRegistered, Payload, Token};
 
 /// The `typ` of a signed introspection answer (RFC 9701 section 5).
 const SIGNED_ANSWER_TYPE: &str = "token-introspection+jwt";
@@ -34,7 +35,7 @@ impl Verifier {
         let answer = self.introspected.get_or_introspect(token, self.ask_its_issuer(token)).await?;
         let token = answer.ok_or(TokenProblem::Inactive)?;
         // Revocations apply to remembered answers too, as to cached JWTs.
-        if self.revoked.revokes(token.claims()) || self.is_listed(token.claims()).await {
+        if self.revoked.revokes(&token.registered()) || self.is_listed(&token.registered()).await {
             return Err(TokenProblem::Revoked.into());
         }
         Ok(token)
@@ -148,24 +149,31 @@ impl Verifier {
 
     /// The token that an active answer describes, after the checks that a
     /// JWT's claims pass.
-    fn introspected_token(&self, issuer: &Issuer, raw: &str, claims: Map<String, Value>) -> Result<Token, AuthError> {
-        claims::check_types(&claims)?;
-        if claims.get("iss").is_some_and(|iss| iss.as_str() != Some(issuer.iss.as_str())) {
+    fn introspected_token(&self, issuer: &Issuer, raw: &str, answer: Map<String, Value>) -> Result<Token, AuthError> {
+        // Read as a JWT's claims are: as JSON text, after the token.
+        let text = format!("{raw}{}", Value::Object(answer));
+        let json = text.get(raw.len()..).unwrap_or_default();
+        let claims = ClaimSet::parse(json, compact::NOT_CLAIMS)?;
+        let registered = claims::registered(&claims)?;
+        if registered.iss.is_some_and(|iss| iss != issuer.iss) {
             return Err(TokenProblem::UntrustedIssuer.into());
         }
         let now = clock::unix_now();
-        let expires_at = match claims.get("exp") {
-            Some(_) => claims::check_times(&claims, now, self.leeway)?,
+        let expires_at = match claims.exp {
+            Claim::Present(_) | Claim::Mistyped => claims::check_times(&claims, now, self.leeway)?,
             // No `exp`: the answer is trusted for the cache's lifetime
             // only, which is then when the token is said to expire.
-            None => {
+            Claim::Absent => {
                 claims::check_start(&claims, now, self.leeway)?;
                 now + self.introspected.ttl()
             }
         };
         claims::check_audience(&claims, &issuer.audience)?;
         let grants = issuer.grants(&claims)?;
-        Ok(Token::new(raw, issuer.source(), None, claims, grants, expires_at))
+        let registered = KeptRegistered::of(json, &registered);
+        drop(claims);
+        let payload = Payload::new(text, raw.len(), registered);
+        Ok(Token::new(issuer.source(), None, payload, grants, expires_at))
     }
 }
 

@@ -1,11 +1,10 @@
 //! The issuers a verifier trusts: each one's checks and where its keys
 //! are looked up, built from checked settings.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
+use super::claim_set::ClaimSet;
 use super::claims;
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
@@ -172,8 +171,9 @@ impl Issuer {
     }
 
     /// What a token of this issuer with `claims` grants.
-    pub(super) fn grants(&self, claims: &Map<String, Value>) -> Result<Grants, TokenProblem> {
-        Ok(Grants { scopes: claims::scopes(claims, self.scope_claim)?, roles: claims::roles(claims, &self.roles) })
+    pub(super) fn grants(&self, claims: &ClaimSet<'_>) -> Result<Grants, TokenProblem> {
+        let scopes = claims::scopes(claims, self.scope_claim)?;
+        Ok(Grants { scopes, scope_list: OnceLock::new(), roles: claims::roles(claims, &self.roles) })
     }
 
     /// Who vouches for its tokens, for them to tell.

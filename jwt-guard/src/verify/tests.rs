@@ -49,3 +49,19 @@ fn refused_tokens_are_never_cached() {
     assert_eq!(verify(&verifier, &forged).unwrap_err(), AuthError::from(TokenProblem::BadSignature));
     assert!(!is_cached(&verifier, &forged));
 }
+
+#[test]
+fn a_header_is_kept_once_a_token_carrying_it_verified_and_then_shared() {
+    let (verifier, token) = verifier_and_token(0);
+    let (signing_input, _) = token.rsplit_once('.').unwrap();
+    let header_text = signing_input.split_once('.').unwrap().0;
+    let forged = format!("{signing_input}.{}", "A".repeat(86));
+    assert!(verify(&verifier, &forged).is_err());
+    assert!(verifier.headers.get(header_text).is_none(), "a refused token's header is not kept");
+    let first = verify(&verifier, &token).unwrap();
+    let kept = verifier.headers.get(header_text).expect("a verified token's header is kept");
+    assert_eq!(first.header(), Some(&*kept));
+    let second = verify(&verifier, &token).unwrap();
+    assert!(std::ptr::eq(first.header().unwrap(), second.header().unwrap()), "shared, not decoded again");
+    assert_eq!(verify(&verifier, &forged).unwrap_err(), AuthError::from(TokenProblem::BadSignature));
+}

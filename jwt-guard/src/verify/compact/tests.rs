@@ -39,6 +39,21 @@ fn headers_are_checked_before_any_key_is_looked_up() {
 }
 
 #[test]
+fn headers_longer_than_the_stack_buffer_read_the_same() {
+    let header = |value: serde_json::Value| decode_header(&encode(&value));
+    for kid in ["k".repeat(MAX_STACK_HEADER_BYTES), "k".repeat(4 * MAX_STACK_HEADER_BYTES)] {
+        let read = header(json!({"alg": "ES256", "kid": kid, "typ": "JWT"}));
+        assert_eq!(read.unwrap(), TokenHeader { alg: Algorithm::ES256, kid: Some(kid), typ: Some("JWT".into()) });
+    }
+    let long = encode(&json!({"alg": "ES256", "kid": "k".repeat(MAX_STACK_HEADER_BYTES)}));
+    assert_eq!(decode_header(&format!("{long}!")).unwrap_err(), NOT_BASE64URL);
+    assert_eq!(decode_header("eyJhbGciOiJFUzI1NiJ9!").unwrap_err(), NOT_BASE64URL);
+    let escaped = URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","kid":"k\u0031","typ":"at\u002bjwt"}"#);
+    let read = decode_header(&escaped).unwrap();
+    assert_eq!((read.kid.as_deref(), read.typ.as_deref()), (Some("k1"), Some("at+jwt")), "escapes are read");
+}
+
+#[test]
 fn typ_accepts_access_token_media_types_only() {
     for typ in ["JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt", "Application/JWT"] {
         assert!(is_access_token_type(typ), "{typ}");
