@@ -6,9 +6,12 @@
 //! 8935, CAEP session-revoked) signed here with a key server's keys are
 //! held to every rule, and used once.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Header;
+use jwt_guard::observe::{AuthEvent, AuthObserver};
+use jwt_guard::store::Revoked;
 use jwt_guard::{JwtGuard, Token};
 use jwt_guard_tests::{
     KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, claims_for, free_port, mint,
@@ -29,10 +32,26 @@ fn me(token: Token) -> String {
 }
 
 fn app(jwt_guard: Value) -> rocket::Rocket<rocket::Build> {
+    app_observed_by(jwt_guard, Revocations::default())
+}
+
+fn app_observed_by(jwt_guard: Value, observer: Revocations) -> rocket::Rocket<rocket::Build> {
     rocket::custom(quiet_figment().merge(("jwt_guard", jwt_guard)))
-        .attach(JwtGuard::fairing())
+        .attach(JwtGuard::fairing().observer(observer))
         .register("/", jwt_guard::catchers())
         .mount("/", routes![me])
+}
+
+/// An observer that keeps what each revocation it is told of revokes.
+#[derive(Default, Clone)]
+struct Revocations(Arc<Mutex<Vec<Revoked>>>);
+
+impl AuthObserver for Revocations {
+    fn observe(&self, event: &AuthEvent<'_>) {
+        if let AuthEvent::Revoked(revocation) = event {
+            self.0.lock().unwrap().push(revocation.revoked.clone());
+        }
+    }
 }
 
 /// The status and `WWW-Authenticate` of `GET {base}/me` with `token`.
@@ -96,6 +115,11 @@ async fn a_logout_at_the_provider_ends_the_session_on_every_instance_within_a_se
 /// An app on a memory store that trusts `one` (which sends logouts to
 /// `web-client`) and `two` (which sends none).
 async fn client_of(one: &KeyServer, two: &KeyServer) -> Client {
+    observed_client_of(one, two, Revocations::default()).await
+}
+
+/// [`client_of`], whose revocations `observer` is told of.
+async fn observed_client_of(one: &KeyServer, two: &KeyServer, observer: Revocations) -> Client {
     let config = json!({
         "issuers": {
             "one": {
@@ -105,7 +129,7 @@ async fn client_of(one: &KeyServer, two: &KeyServer) -> Client {
             "two": { "issuer": two.base(), "audience": OIDC_AUDIENCE, "jwks_uri": two.jwks_uri() },
         },
     });
-    Client::tracked(app(config)).await.expect("the app ignites")
+    Client::tracked(app_observed_by(config, observer)).await.expect("the app ignites")
 }
 
 /// A logout token of `iss` for `web-client`, session `sid-SECRET-1`.
@@ -293,6 +317,32 @@ async fn a_pushed_session_revoked_event_ends_the_session() {
     let (status, _, body) = push(&client, logout_typed).await;
     assert_eq!((status, &body["err"]), (400, &json!("invalid_request")), "a `logout+jwt` is no SET: {body}");
     assert_eq!(me_status(&client, &other_session).await, 200, "no refused event ended anything");
+}
+
+#[rocket::async_test]
+async fn an_observer_is_told_of_the_revocation_each_accepted_logout_makes() {
+    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
+    let observer = Revocations::default();
+    let client = observed_client_of(&one, &two, observer.clone()).await;
+    let with_session = logout_token(TestKey::RsaA, &logout_claims(one.base()));
+    assert_eq!(post_logout(&client, &with_session).await.0, 200);
+    assert_eq!(post_logout(&client, &with_session).await.0, 400, "a replay revokes nothing");
+    let mut claims = logout_claims(one.base());
+    claims.as_object_mut().unwrap().remove("sid");
+    let logged_out_at = claims["iat"].as_u64().unwrap();
+    assert_eq!(post_logout(&client, &logout_token(TestKey::RsaA, &claims)).await.0, 200);
+    let set = security_event(one.base(), "e-observed", json!({ "format": "opaque", "id": "s-pushed" }));
+    let pushed = mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "secevent+jwt"), &set);
+    assert_eq!(push(&client, pushed).await.0, 202);
+    let iss = one.base().to_owned();
+    assert_eq!(
+        *observer.0.lock().unwrap(),
+        [
+            Revoked::IssuerSession { iss: iss.clone(), sid: "sid-SECRET-1".into() },
+            Revoked::IssuerSubject { iss: iss.clone(), sub: "alice".into(), before: logged_out_at + 1 },
+            Revoked::IssuerSession { iss, sid: "s-pushed".into() },
+        ]
+    );
 }
 
 #[rocket::async_test]
