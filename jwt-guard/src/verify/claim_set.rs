@@ -23,9 +23,44 @@ use crate::error::TokenProblem;
 use crate::token::payload;
 use shape::{AnyJson, Loose, Shape, next_name};
 
-/// The members read as their own types, not kept as text.
-const READ_AS_TYPES: [&str; 12] =
-    ["iss", "sub", "jti", "sid", "exp", "nbf", "iat", "aud", "cnf", "scope", "scp", "permissions"];
+/// A member read as its own type, by its name.
+#[derive(Clone, Copy)]
+enum Typed {
+    Iss,
+    Sub,
+    Jti,
+    Sid,
+    Exp,
+    Nbf,
+    Iat,
+    Aud,
+    Cnf,
+    Scope,
+    Scp,
+    Permissions,
+}
+
+impl Typed {
+    /// The member named `name`, if it is read as its own type; a member
+    /// of another name is kept as text.
+    fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "iss" => Typed::Iss,
+            "sub" => Typed::Sub,
+            "jti" => Typed::Jti,
+            "sid" => Typed::Sid,
+            "exp" => Typed::Exp,
+            "nbf" => Typed::Nbf,
+            "iat" => Typed::Iat,
+            "aud" => Typed::Aud,
+            "cnf" => Typed::Cnf,
+            "scope" => Typed::Scope,
+            "scp" => Typed::Scp,
+            "permissions" => Typed::Permissions,
+            _ => return None,
+        })
+    }
+}
 
 /// A claims object, read.
 #[derive(Debug, Default)]
@@ -109,7 +144,7 @@ impl<'a> ClaimSet<'a> {
             Some((_, raw)) => serde_json::from_str(raw.get()).ok(),
             // A claim read as its type: read again as a whole, as rarely
             // as a place of roles names one.
-            None if READ_AS_TYPES.contains(&name) => payload::map_of(self.json).remove(name),
+            None if Typed::named(name).is_some() => payload::map_of(self.json).remove(name),
             None => None,
         }
     }
@@ -191,20 +226,20 @@ impl<'de> Visitor<'de> for InPlace<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<(), A::Error> {
         let claims = self.0;
         while let Some(name) = next_name(&mut members)? {
-            match &*name {
-                "iss" => read_into(&mut claims.iss, &mut members)?,
-                "sub" => read_into(&mut claims.sub, &mut members)?,
-                "jti" => read_into(&mut claims.jti, &mut members)?,
-                "sid" => read_into(&mut claims.sid, &mut members)?,
-                "exp" => read_into(&mut claims.exp, &mut members)?,
-                "nbf" => read_into(&mut claims.nbf, &mut members)?,
-                "iat" => read_into(&mut claims.iat, &mut members)?,
-                "aud" => read_into(&mut claims.aud, &mut members)?,
-                "cnf" => read_into(&mut claims.cnf, &mut members)?,
-                "scope" => read_into(&mut claims.scope, &mut members)?,
-                "scp" => read_into(&mut claims.scp, &mut members)?,
-                "permissions" => read_into(&mut claims.permissions, &mut members)?,
-                _ => {
+            match Typed::named(&name) {
+                Some(Typed::Iss) => read_into(&mut claims.iss, &mut members)?,
+                Some(Typed::Sub) => read_into(&mut claims.sub, &mut members)?,
+                Some(Typed::Jti) => read_into(&mut claims.jti, &mut members)?,
+                Some(Typed::Sid) => read_into(&mut claims.sid, &mut members)?,
+                Some(Typed::Exp) => read_into(&mut claims.exp, &mut members)?,
+                Some(Typed::Nbf) => read_into(&mut claims.nbf, &mut members)?,
+                Some(Typed::Iat) => read_into(&mut claims.iat, &mut members)?,
+                Some(Typed::Aud) => read_into(&mut claims.aud, &mut members)?,
+                Some(Typed::Cnf) => read_into(&mut claims.cnf, &mut members)?,
+                Some(Typed::Scope) => read_into(&mut claims.scope, &mut members)?,
+                Some(Typed::Scp) => read_into(&mut claims.scp, &mut members)?,
+                Some(Typed::Permissions) => read_into(&mut claims.permissions, &mut members)?,
+                None => {
                     let value = members.next_value::<&'de RawValue>()?;
                     if !reads_as_value(value.get()) {
                         serde_json::from_str::<AnyJson>(value.get()).map_err(de::Error::custom)?;
