@@ -6,21 +6,21 @@
 //! reject them, and they are a classic way to fool a second parser).
 
 use std::borrow::Cow;
+use std::fmt;
 
 use base64::DecodeSliceError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
-use super::claim_set::ClaimSet;
 use crate::algorithm::{Algorithm, AlgorithmSet};
-
 use crate::config::TokenType;
 use crate::error::TokenProblem;
 use crate::keys::VerifyingKey;
-use crate::token::{ACCESS_TYPE, TokenHeader, payload};
+use crate::token::{ACCESS_TYPE, TokenHeader};
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -198,11 +198,13 @@ pub(crate) fn decode_claims(encoded: &str) -> Result<Map<String, Value>, TokenPr
 pub(crate) const NOT_CLAIMS: &str = "the payload is not a JSON object with unique members";
 
 /// Decodes a part that must be a JSON object with unique members;
-/// `not_an_object` says what is wrong when it is not one.
+/// `not_an_object` says what is wrong when it is not one. In one pass:
+/// a DPoP proof's header and claims, a logout token's claims and a signed
+/// introspection answer are read whole, as a map.
 pub(crate) fn decode_object(encoded: &str, not_an_object: &'static str) -> Result<Map<String, Value>, TokenProblem> {
-    let text = decode_text(encoded)?;
-    ClaimSet::parse(&text, not_an_object)?;
-    Ok(payload::map_of(&text))
+    serde_json::from_slice::<UniqueMembers>(&decode_part(encoded)?)
+        .map(|object| object.0)
+        .map_err(|_| TokenProblem::Malformed(not_an_object))
 }
 
 /// `token`, then the text of its base64url part `encoded`, which must be
@@ -211,20 +213,42 @@ pub(crate) fn decode_text_after(token: &str, encoded: &str) -> Result<String, To
     let mut bytes = Vec::with_capacity(token.len() + base64::decoded_len_estimate(encoded.len()));
     bytes.extend_from_slice(token.as_bytes());
     URL_SAFE_NO_PAD.decode_vec(encoded, &mut bytes).map_err(|_| NOT_BASE64URL)?;
-    String::from_utf8(bytes).map_err(|_| NOT_UTF8)
-}
-
-/// What is wrong with a part that is not text.
-const NOT_UTF8: TokenProblem = TokenProblem::Malformed("a part is not UTF-8");
-
-/// The text of a base64url part, which must be UTF-8.
-pub(crate) fn decode_text(encoded: &str) -> Result<String, TokenProblem> {
-    String::from_utf8(decode_part(encoded)?).map_err(|_| NOT_UTF8)
+    String::from_utf8(bytes).map_err(|_| TokenProblem::Malformed("a part is not UTF-8"))
 }
 
 /// The bytes of a base64url part.
 fn decode_part(encoded: &str) -> Result<Vec<u8>, TokenProblem> {
     URL_SAFE_NO_PAD.decode(encoded).map_err(|_| NOT_BASE64URL)
+}
+
+/// A JSON object whose members all have distinct names.
+struct UniqueMembers(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = UniqueMembers;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut members = Map::new();
+                while let Some((name, value)) = access.next_entry::<String, Value>()? {
+                    match members.entry(name) {
+                        Entry::Vacant(vacant) => vacant.insert(value),
+                        Entry::Occupied(_) => return Err(de::Error::custom("duplicate member")),
+                    };
+                }
+                Ok(UniqueMembers(members))
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor)
+    }
 }
 
 #[cfg(test)]
