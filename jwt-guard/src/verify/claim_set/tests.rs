@@ -115,6 +115,8 @@ fn every_member_read_as_a_type_is_still_a_value_and_an_absent_one_is_none() {
         assert_eq!(claims.value(name).as_ref(), whole.get(name), "{name} is still there as a whole");
     }
     assert_eq!(whole.len(), 12, "the text names each of them");
-    assert!(Typed::named("roles").is_none());
+    for other in ["roles", "", "is", "isss", "Iss", "ss", "sco", "scopes", "permission", "sub\0"] {
+        assert!(Typed::named(other).is_none(), "{other:?}");
+    }
     assert_eq!(claims.value("roles"), None);
 }

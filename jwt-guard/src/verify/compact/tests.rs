@@ -3,7 +3,7 @@ use serde_json::json;
 use super::*;
 
 fn encode(value: &serde_json::Value) -> String {
-    URL_SAFE_NO_PAD.encode(value.to_string())
+    URL_SAFE_NO_PAD.encode_to_string(value.to_string())
 }
 
 #[test]
@@ -33,7 +33,7 @@ fn headers_are_checked_before_any_key_is_looked_up() {
     assert!(header(json!({"alg": "RS256", "jku": "https://evil.test/jwks", "x5u": "https://evil.test/cert"})).is_ok());
     assert!(matches!(header(json!(["alg", "RS256"])), Err(TokenProblem::Malformed(_))));
     assert!(matches!(header(json!({"kid": "k"})), Err(TokenProblem::Malformed(_))));
-    let duplicate_alg = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","alg":"none"}"#);
+    let duplicate_alg = URL_SAFE_NO_PAD.encode_to_string(r#"{"alg":"RS256","alg":"none"}"#);
     assert!(matches!(decode_header(&duplicate_alg), Err(TokenProblem::Malformed(_))));
     assert_eq!(header(json!({"alg": "EdDSA", "typ": "id+jwt"})).unwrap_err(), TokenProblem::WrongType);
 }
@@ -48,7 +48,7 @@ fn headers_longer_than_the_stack_buffer_read_the_same() {
     let long = encode(&json!({"alg": "ES256", "kid": "k".repeat(MAX_STACK_HEADER_BYTES)}));
     assert_eq!(decode_header(&format!("{long}!")).unwrap_err(), NOT_BASE64URL);
     assert_eq!(decode_header("eyJhbGciOiJFUzI1NiJ9!").unwrap_err(), NOT_BASE64URL);
-    let escaped = URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","kid":"k\u0031","typ":"at\u002bjwt"}"#);
+    let escaped = URL_SAFE_NO_PAD.encode_to_string(r#"{"alg":"ES256","kid":"k\u0031","typ":"at\u002bjwt"}"#);
     let read = decode_header(&escaped).unwrap();
     assert_eq!((read.kid.as_deref(), read.typ.as_deref()), (Some("k1"), Some("at+jwt")), "escapes are read");
 }
@@ -66,7 +66,7 @@ fn typ_accepts_access_token_media_types_only() {
 #[test]
 fn claims_must_be_one_object_with_unique_members() {
     assert_eq!(decode_claims(&encode(&json!({"sub": "a"}))).unwrap()["sub"], "a");
-    let duplicate = URL_SAFE_NO_PAD.encode(r#"{"sub":"a","sub":"b"}"#);
+    let duplicate = URL_SAFE_NO_PAD.encode_to_string(r#"{"sub":"a","sub":"b"}"#);
     assert!(matches!(decode_claims(&duplicate), Err(TokenProblem::Malformed(_))));
     for not_an_object in [json!([1]), json!("sub"), json!(null), json!(3)] {
         assert!(decode_claims(&encode(&not_an_object)).is_err());
@@ -106,4 +106,53 @@ fn an_explicitly_typed_header_must_declare_its_type() {
         TokenProblem::WrongType,
         "a logout token is no access token"
     );
+}
+
+/// Parts that the `base64` crate's strict engine reads, of every length
+/// up to past several vector blocks, and parts one character away from
+/// them: stray bits in the last character, padding, the standard
+/// alphabet's `+` and `/`, whitespace, a dot, a NUL.
+fn parts_near_base64url() -> impl Iterator<Item = String> {
+    use base64::Engine as _;
+    const URL_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const STRAYS: &[u8] = b"=+/ \n.\0";
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % 1_000_003).expect("small")
+    };
+    (0..4000).map(move |round| {
+        let bytes: Vec<u8> = (0..round % 150).map(|_| (next() % 256) as u8).collect();
+        let mut part = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes).into_bytes();
+        let len = part.len();
+        match round % 4 {
+            0 if len > 0 => part[next() % len] = STRAYS[next() % STRAYS.len()],
+            1 if len > 0 => part[len - 1] = URL_ALPHABET[next() % 64],
+            _ => {}
+        }
+        String::from_utf8(part).expect("ASCII")
+    })
+}
+
+#[test]
+fn parts_decode_exactly_as_the_strict_base64_engine_decodes_them() {
+    use base64::Engine as _;
+    let strict = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (mut accepted, mut refused) = (0, 0);
+    for text in parts_near_base64url() {
+        let expected = strict.decode(&text).ok();
+        assert_eq!(decode_part(&text).ok(), expected, "{text:?}");
+        let mut buffer = [0u8; 160];
+        assert_eq!(decode_into(&text, &mut buffer).ok().map(<[u8]>::to_vec), expected, "{text:?}, on the stack");
+        let after = decode_text_after("a.b.", &text).ok();
+        let expected_text = expected.as_ref().and_then(|bytes| std::str::from_utf8(bytes).ok());
+        assert_eq!(after.as_deref().map(|all| &all[4..]), expected_text, "{text:?}, after the token");
+        match expected {
+            Some(_) => accepted += 1,
+            None => refused += 1,
+        }
+    }
+    assert!(accepted > 1000 && refused > 1000, "both kinds are tried: {accepted} accepted, {refused} refused");
 }
