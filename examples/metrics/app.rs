@@ -19,11 +19,21 @@ fn me(token: Token) -> String {
     token.subject().unwrap_or_default().to_owned()
 }
 
-/// Tokens with the `read` scope.
+/// Tokens with the `read` scope. The policy and the `Token` guard each
+/// verify the token; the request is counted once.
 #[protected(scope = "read")]
 #[get("/reports")]
-fn reports() -> &'static str {
-    "the reports"
+fn reports(token: Token) -> String {
+    format!("the reports of {}", token.subject().unwrap_or_default())
+}
+
+/// Anyone; a valid token's subject is greeted by name. A request whose
+/// token is refused here is greeted as a stranger, and counted neither as
+/// accepted nor as refused.
+#[get("/greeting")]
+fn greeting(token: Option<Token>) -> String {
+    let name = token.as_ref().and_then(Token::subject).unwrap_or("stranger");
+    format!("hello, {name}")
 }
 
 /// What Prometheus scrapes.
@@ -52,5 +62,5 @@ pub(crate) fn app(figment: Figment, handle: PrometheusHandle) -> Rocket<Build> {
         .attach(JwtGuard::fairing().login(users).observer(AuditLog))
         .manage(handle)
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![me, reports, metrics])
+        .mount("/", routes![me, reports, greeting, metrics])
 }

@@ -34,19 +34,19 @@ async fn metrics_app(server: &KeyServer) -> ServerProcess {
 /// GETs `/reports` with each token (`None`: no token), `at_once` at a
 /// time, and the statuses.
 async fn reports(http: &reqwest::Client, port: u16, tokens: Vec<Option<String>>, at_once: usize) -> Vec<u16> {
-    let url = format!("http://127.0.0.1:{port}/reports");
-    stream::iter(tokens)
-        .map(|token| {
-            let request = http.get(&url);
-            let request = match token {
-                Some(token) => request.bearer_auth(token),
-                None => request,
-            };
-            async move { request.send().await.expect("it answers").status().as_u16() }
-        })
-        .buffered(at_once)
-        .collect()
-        .await
+    let answers = stream::iter(tokens).map(|token| get(http, port, "/reports", token)).buffered(at_once);
+    answers.map(|(status, _)| status).collect().await
+}
+
+/// GETs `path` with `token` (`None`: no token): the status and the body.
+async fn get(http: &reqwest::Client, port: u16, path: &str, token: Option<String>) -> (u16, String) {
+    let request = http.get(format!("http://127.0.0.1:{port}{path}"));
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
+    let response = request.send().await.expect("it answers");
+    (response.status().as_u16(), response.text().await.expect("a body"))
 }
 
 /// The samples of the scraped text as the real parser reads them.
@@ -88,6 +88,23 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     let [header, _, signature]: [&str; 3] = valid.split('.').collect::<Vec<_>>().try_into().unwrap();
     let bad_signature = format!("{header}.{}.{signature}", tampered.split('.').nth(1).unwrap());
     assert_eq!(reports(&http, port, repeat(&bad_signature, 2), 1).await, [401; 2]);
+    // The `Token` guard alone; then a route whose token is optional: a
+    // refused one is greeted as a stranger and counted as nothing, as is a
+    // request without one, and a token sent to a route that asks for none.
+    let expired = mint(TestKey::EdA, &expired);
+    for (path, token, answer) in [
+        ("/me", Some(&valid), "alice"),
+        ("/me", Some(&valid), "alice"),
+        ("/greeting", Some(&valid), "hello, alice"),
+        ("/greeting", Some(&expired), "hello, stranger"),
+        ("/greeting", None, "hello, stranger"),
+        ("/greeting", Some(&valid), "hello, alice"),
+        ("/greeting", Some(&expired), "hello, stranger"),
+    ] {
+        assert_eq!(get(&http, port, path, token.cloned()).await, (200, answer.to_owned()), "{path}");
+    }
+    let (status, _) = get(&http, port, "/metrics", Some(valid.clone())).await;
+    assert_eq!(status, 200);
     // 10,000 made-up issuers and key ids, as many at once as the app
     // takes.
     let made_up: Vec<Option<String>> = (0..10_000)
@@ -114,7 +131,7 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
         None => json!({ "outcome": outcome }).to_string(),
     };
     let expected = BTreeMap::from([
-        (series("accepted", None), 7.0),
+        (series("accepted", None), 7.0 + 2.0 + 2.0),
         (series("refused", Some("missing_token")), 3.0),
         (series("refused", Some("expired")), 4.0),
         (series("refused", Some("insufficient_scope")), 5.0),
@@ -124,10 +141,16 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     ]);
     assert_eq!(requests, expected, "one series per outcome and reason, counting each request once");
     // Each token was verified once and then found in the cache, but the
-    // refused ones, which are never cached.
+    // refused ones, which are never cached. Each guard looks: on
+    // `/reports`, the policy's and the `Token` guard's, which finds the
+    // token the policy's verification cached (the one that is not too
+    // short of scopes for the policy to let it through).
     let lookups = by_labels(&samples, "jwt_guard_token_cache_lookups_total");
     let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
-    assert_eq!((hit_or_miss("hit"), hit_or_miss("miss")), (6.0 + 4.0, 1.0 + 4.0 + 1.0 + 2.0 + 10_000.0));
+    assert_eq!(
+        (hit_or_miss("hit"), hit_or_miss("miss")),
+        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0)
+    );
     // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
     let fetches = by_labels(&samples, "jwt_guard_fetches_total");
     let jwks_ok = fetches[&json!({ "kind": "jwks", "outcome": "ok" }).to_string()];

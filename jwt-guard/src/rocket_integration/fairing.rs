@@ -12,7 +12,7 @@ use rocket::{Build, Orbit, Request, Response, Rocket};
 
 use super::request_guards::{self, PresentedScheme};
 use super::route_policies::{RoutePolicies, group_policies_usable};
-use super::{issuer_routes, logout_route, resource};
+use super::{accounting, issuer_routes, logout_route, resource};
 use crate::builder::JwtGuardBuilder;
 use crate::config::{Config, Defaults};
 use crate::error::AuthError;
@@ -94,6 +94,8 @@ impl Fairing for JwtGuardBuilder {
         if let Some(path) = guard.description().metadata_path() {
             rocket = rocket.mount("/", vec![resource::metadata_route(path)]);
         }
+        #[cfg(feature = "metrics")]
+        let rocket = rocket.manage(accounting::AcceptingRoutes::default());
         Ok(rocket.manage(guard).manage(RoutePolicies::default()))
     }
 
@@ -112,7 +114,7 @@ impl Fairing for JwtGuardBuilder {
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         let Some(guard) = request.rocket().state::<JwtGuard>() else { return };
         let refusal = request_guards::refusal(request, response.status());
-        request_guards::account(guard, request, refusal.map(|(error, _)| error));
+        accounting::account(guard, request, refusal.map(|(error, _)| error));
         // A client that sends DPoP proofs gets a fresh nonce on every
         // answer, when nonces are demanded (RFC 9449 section 8.2).
         if request.headers().contains("DPoP")

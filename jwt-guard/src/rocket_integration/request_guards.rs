@@ -11,11 +11,10 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
+use super::accounting;
 use crate::binding::{self, RequestLine};
 use crate::error::{AuthError, TokenProblem};
 use crate::guard::JwtGuard;
-use crate::observe::AuthEvent;
-use crate::observe::metrics;
 use crate::policy::RoutePolicy;
 use crate::request::bearer::{self, Scheme};
 use crate::token::{Binding, Token};
@@ -93,16 +92,11 @@ impl AuthError {
 /// request).
 pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
     let verified = verify_once(request).await;
-    #[cfg(feature = "metrics")]
     if verified.is_ok() {
-        request.local_cache(|| Accepted(true));
+        accounting::note_accepted(request);
     }
     verified
 }
-
-/// Whether a guard accepted the request's token: kept, with the `metrics`
-/// feature, for the response hook to count the request once.
-pub(crate) struct Accepted(pub(crate) bool);
 
 /// The refusal that the response to `request` is: the error a guard
 /// recorded, with the route's scopes, when the response has its status.
@@ -116,28 +110,6 @@ pub(crate) fn refusal<'r>(
         return None;
     }
     AuthError::with_route_scopes(request).filter(|(error, _)| error.status_code() == status.code)
-}
-
-/// Counts the request, accepted or `refused` (its [`refusal`]), and tells
-/// the app's observer of a refusal: once per request, from the response
-/// hook.
-pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, refused: Option<&AuthError>) {
-    match refused {
-        Some(error) => {
-            metrics::request(Some(error.reason()));
-            let (method, path) = (request.method().as_str(), request.uri().path().as_str());
-            guard.observe(&AuthEvent::Refused { error, method, path });
-        }
-        // Only a request with a token can have been accepted: others do
-        // not pay for a request-local cache.
-        None if cfg!(feature = "metrics")
-            && request.headers().contains("Authorization")
-            && request.local_cache(|| Accepted(false)).0 =>
-        {
-            metrics::request(None);
-        }
-        None => {}
-    }
 }
 
 /// [`verify`], without the count.
