@@ -1,8 +1,9 @@
 //! The cost of jwt-guard's verification, against two floors measured in the
 //! same run: a bare `jsonwebtoken::decode` with the same key, checks and
 //! claims type, and the signature alone (aws-lc-rs with the key parsed
-//! once, the signature decoded once). Also the cost of a policy, and of
-//! parsing a JWKS.
+//! once, the signature decoded once), beside which the gap is also timed
+//! in pairs. Also the cost of a policy, of parsing a JWKS, and of whole
+//! requests.
 //!
 //! `cargo bench -p jwt-guard --bench verification`; see BENCHMARKS.md.
 
@@ -87,10 +88,9 @@ fn verification(c: &mut Criterion) {
         let (cached, cached_token, _) = setup(alg, 4096);
         group.bench_function("jwt-guard, cached", |b| b.iter(|| verify(&cached, black_box(&cached_token))));
         group.finish();
-        // Every sample the same length, and long: with criterion's
-        // samples of one iteration and up, the signature's own spread
-        // (a microsecond for ES256) can leave a short sample's gap
-        // below zero.
+        // Every sample the same length, and long: many blocks for its
+        // median, where criterion's linear sampling starts at one
+        // iteration.
         let mut gap = c.benchmark_group(format!("floor gap/{alg}"));
         gap.sampling_mode(SamplingMode::Flat);
         gap.bench_function("jwt-guard minus signature alone, paired", |b| {
@@ -104,26 +104,31 @@ fn verification(c: &mut Criterion) {
 /// `iterations` of each, run in alternating blocks: the machine's drift,
 /// which moves either row by more than the gap between them from one run
 /// to the next, moves the two blocks of a pair alike and cancels in the
-/// difference. Each block is long enough to run warm.
+/// difference. Each block is long enough to run warm. The sample is the
+/// median pair's difference, once per block: a preemption of the virtual
+/// machine inside one block (a millisecond, a thousand times the gap)
+/// would otherwise decide its whole sample, either way.
 fn paired_gap(iterations: u64, signature: &SignatureAlone, mut verification: impl FnMut() -> Token) -> Duration {
     const BLOCK: u64 = 32;
-    let mut gap: i128 = 0;
-    let mut left = iterations;
-    while left > 0 {
-        let block = left.min(BLOCK);
+    let blocks = iterations.div_ceil(BLOCK);
+    let mut differences = Vec::with_capacity(usize::try_from(blocks).expect("a sample fits in memory"));
+    for _ in 0..blocks {
         let start = Instant::now();
-        for _ in 0..block {
+        for _ in 0..BLOCK {
             black_box(black_box(signature).verifies());
         }
         let between = Instant::now();
-        for _ in 0..block {
+        for _ in 0..BLOCK {
             black_box(verification());
         }
         let end = Instant::now();
-        gap += (end - between).as_nanos() as i128 - (between - start).as_nanos() as i128;
-        left -= block;
+        differences.push((end - between).as_nanos() as i128 - (between - start).as_nanos() as i128);
     }
-    Duration::from_nanos(u64::try_from(gap).unwrap_or(0))
+    differences.sort_unstable();
+    let median = differences[differences.len() / 2];
+    // Per iteration of the sample, as criterion divides by `iterations`.
+    let per_iteration = median as f64 / BLOCK as f64;
+    Duration::from_secs_f64((per_iteration * iterations as f64).max(1.0) / 1e9)
 }
 
 /// A token's signature over its signing input, with the key parsed
