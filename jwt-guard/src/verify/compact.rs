@@ -72,10 +72,8 @@ enum PartError {
 fn decode_into<'b>(encoded: &str, buffer: &'b mut [u8]) -> Result<&'b [u8], PartError> {
     let len = URL_SAFE_NO_PAD.decoded_length(encoded.as_bytes()).map_err(|_| PartError::NotBase64Url)?;
     let buffer = buffer.get_mut(..len).ok_or(PartError::TooLong)?;
-    match URL_SAFE_NO_PAD.decode(encoded.as_bytes(), Out::from_slice(buffer)) {
-        Ok(decoded) => Ok(decoded),
-        Err(_) => Err(PartError::NotBase64Url),
-    }
+    let decoded = URL_SAFE_NO_PAD.decode(encoded.as_bytes(), Out::from_slice(buffer));
+    decoded.map(|bytes| &*bytes).map_err(|_| PartError::NotBase64Url)
 }
 
 /// Whether `token` has the shape of a compact JWS (or JWE): three (or
