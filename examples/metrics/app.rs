@@ -4,7 +4,11 @@
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use rocket::figment::Figment;
-use rocket::{Build, Rocket, State, get, routes};
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::serde::Deserialize;
+use rocket::serde::json::Json;
+use rocket::{Build, Rocket, State, get, post, routes};
 
 use jwt_guard::{
     JwtGuard, Token,
@@ -36,6 +40,34 @@ fn greeting(token: Option<Token>) -> String {
     format!("hello, {name}")
 }
 
+/// A new report.
+#[derive(FromForm, Deserialize)]
+#[serde(crate = "rocket::serde")]
+struct NewReport {
+    title: String,
+}
+
+/// A report sent as a form. One sent as JSON is forwarded to
+/// [`add_json_report`], after this route's guard accepted its token: it
+/// is counted once, on the route that answers it.
+#[post("/reports", data = "<report>")]
+fn add_form_report(token: Token, report: Form<NewReport>) -> String {
+    format!("{} filed {:?} as a form", token.subject().unwrap_or_default(), report.title)
+}
+
+/// A report sent as JSON.
+#[post("/reports", format = "json", data = "<report>", rank = 2)]
+fn add_json_report(token: Token, report: Json<NewReport>) -> String {
+    format!("{} filed {:?} as JSON", token.subject().unwrap_or_default(), report.title)
+}
+
+/// A report sent as anything else, after the form's route accepted its
+/// token and forwarded it: what the API takes.
+#[post("/reports", rank = 3)]
+fn unsupported_report() -> (Status, &'static str) {
+    (Status::UnsupportedMediaType, "send a report as a form or as JSON")
+}
+
 /// What Prometheus scrapes.
 #[get("/metrics")]
 fn metrics(handle: &State<PrometheusHandle>) -> String {
@@ -62,5 +94,5 @@ pub(crate) fn app(figment: Figment, handle: PrometheusHandle) -> Rocket<Build> {
         .attach(JwtGuard::fairing().login(users).observer(AuditLog))
         .manage(handle)
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![me, reports, greeting, metrics])
+        .mount("/", routes![me, reports, greeting, add_form_report, add_json_report, unsupported_report, metrics])
 }

@@ -105,6 +105,23 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     }
     let (status, _) = get(&http, port, "/metrics", Some(valid.clone())).await;
     assert_eq!(status, 200);
+    // Reports: the form's route accepts the token, and forwards JSON to
+    // the next route, which accepts it again, and anything else to a
+    // route that asks for no token. Each counts once, accepted: twice
+    // where a route with a guard answers, the text as well (before any
+    // route without a guard has answered with a token, and after).
+    let url = format!("http://127.0.0.1:{port}/reports");
+    for (content_type, body, answer) in [
+        ("text/plain", "q2", (415, "send a report as a form or as JSON")),
+        ("application/x-www-form-urlencoded", "title=q3", (200, r#"alice filed "q3" as a form"#)),
+        ("application/json", r#"{"title": "q4"}"#, (200, r#"alice filed "q4" as JSON"#)),
+        ("text/plain", "q5", (415, "send a report as a form or as JSON")),
+    ] {
+        let sent = http.post(&url).bearer_auth(&valid).header("Content-Type", content_type).body(body);
+        let response = sent.send().await.unwrap();
+        let status = response.status().as_u16();
+        assert_eq!((status, &*response.text().await.unwrap()), answer, "{content_type}");
+    }
     // 10,000 made-up issuers and key ids, as many at once as the app
     // takes.
     let made_up: Vec<Option<String>> = (0..10_000)
@@ -131,7 +148,7 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
         None => json!({ "outcome": outcome }).to_string(),
     };
     let expected = BTreeMap::from([
-        (series("accepted", None), 7.0 + 2.0 + 2.0),
+        (series("accepted", None), 7.0 + 2.0 + 2.0 + 4.0),
         (series("refused", Some("missing_token")), 3.0),
         (series("refused", Some("expired")), 4.0),
         (series("refused", Some("insufficient_scope")), 5.0),
@@ -144,12 +161,13 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     // refused ones, which are never cached. Each guard looks: on
     // `/reports`, the policy's and the `Token` guard's, which finds the
     // token the policy's verification cached (the one that is not too
-    // short of scopes for the policy to let it through).
+    // short of scopes for the policy to let it through); on the reports
+    // sent, each route's `Token` guard.
     let lookups = by_labels(&samples, "jwt_guard_token_cache_lookups_total");
     let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
     assert_eq!(
         (hit_or_miss("hit"), hit_or_miss("miss")),
-        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0)
+        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0)
     );
     // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
     let fetches = by_labels(&samples, "jwt_guard_fetches_total");

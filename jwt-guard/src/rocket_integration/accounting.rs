@@ -5,10 +5,12 @@
 //! policy and its `Claims<T>`, say), each verifying its token, and is
 //! counted once. With the `metrics` feature, the first guard to accept
 //! the token leaves a marker in the request for the response hook to
-//! find, and its route is remembered as one whose guards accept tokens.
-//! The hook looks for the marker on such routes only: Rocket's
-//! request-local cache keeps whatever it is asked for, so asking where no
-//! marker is allocates a map in the request.
+//! find. Rocket's request-local cache keeps whatever it is asked for, so
+//! asking where no marker is allocates a map in the request: the hook
+//! asks only on a route where some guard has accepted a token before, or
+//! for a request that carries an `Authorization` header (one accepted on
+//! a route, then forwarded to another). The first, flags of the routes
+//! set at liftoff, spares the usual request the header's lookup.
 
 use rocket::Request;
 
@@ -46,62 +48,69 @@ pub(crate) use counted::AcceptingRoutes;
 /// The marker and the routes, with the `metrics` feature.
 #[cfg(feature = "metrics")]
 mod counted {
-    use std::collections::HashSet;
-    use std::sync::{PoisonError, RwLock};
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
-    use rocket::Request;
+    use rocket::{Request, Route};
 
-    /// The routes on which a guard has accepted a token, each by the
-    /// address of its mounted route, which stays put while the app
-    /// serves: as many at most as the app mounts. Managed by the fairing.
+    /// Whether a guard has accepted a token on each of the app's routes,
+    /// by the address of the mounted route, which stays put while the app
+    /// serves. The routes are known at liftoff; after that, each flag is
+    /// read without a lock, and written once. Managed by the fairing.
     #[derive(Debug, Default)]
-    pub(crate) struct AcceptingRoutes(RwLock<HashSet<usize, foldhash::fast::RandomState>>);
+    pub(crate) struct AcceptingRoutes(OnceLock<HashMap<usize, AtomicBool, foldhash::fast::RandomState>>);
 
     impl AcceptingRoutes {
-        fn note(&self, route: usize) {
-            if !self.has(route) {
-                self.0.write().unwrap_or_else(PoisonError::into_inner).insert(route);
+        /// Knows the app's `routes`, all of them: at liftoff.
+        pub(crate) fn know<'r>(&self, routes: impl Iterator<Item = &'r Route>) {
+            let _known_once = self.0.set(routes.map(|route| (address(route), AtomicBool::new(false))).collect());
+        }
+
+        fn flag(&self, route: &Route) -> Option<&AtomicBool> {
+            self.0.get()?.get(&address(route))
+        }
+
+        fn note(&self, route: &Route) {
+            if let Some(flag) = self.flag(route)
+                && !flag.load(Ordering::Relaxed)
+            {
+                flag.store(true, Ordering::Relaxed);
             }
         }
 
-        fn has(&self, route: usize) -> bool {
-            self.0.read().unwrap_or_else(PoisonError::into_inner).contains(&route)
+        fn has(&self, route: &Route) -> bool {
+            self.flag(route).is_some_and(|flag| flag.load(Ordering::Relaxed))
         }
+    }
+
+    fn address(route: &Route) -> usize {
+        std::ptr::from_ref(route).addr()
     }
 
     /// That a guard accepted the request's token. Empty: keeping it
     /// allocates nothing of its own.
     struct Accepted;
 
-    /// The address of the route that `request` was routed to, if any.
-    fn route_of(request: &Request<'_>) -> Option<usize> {
-        request.route().map(|route| std::ptr::from_ref(route).addr())
+    /// The routes of `request`'s app, and the route it is at.
+    fn routes_and_route<'r>(request: &'r Request<'_>) -> Option<(&'r AcceptingRoutes, &'r Route)> {
+        Some((request.rocket().state::<AcceptingRoutes>()?, request.route()?))
     }
 
-    fn accepting_routes<'r>(request: &'r Request<'_>) -> Option<&'r AcceptingRoutes> {
-        request.rocket().state::<AcceptingRoutes>()
-    }
-
-    /// Leaves the marker in `request`, and notes its route, once per
-    /// request.
+    /// Flags the request's route, and leaves the marker, once per request.
     pub(super) fn note_accepted(request: &Request<'_>) {
-        request.local_cache(|| {
-            if let (Some(routes), Some(route)) = (accepting_routes(request), route_of(request)) {
-                routes.note(route);
-            }
-            Accepted
-        });
+        if let Some((routes, route)) = routes_and_route(request) {
+            routes.note(route);
+        }
+        request.local_cache(|| Accepted);
     }
 
-    /// Whether a guard accepted `request`'s token. The local cache is
-    /// asked on a route whose guards accept tokens only; there, a marker
-    /// that was not left is left now, and tells so by being made.
+    /// Whether a guard accepted `request`'s token: whether the marker is
+    /// there, asked for where it may be (see the module's doc). Asking
+    /// leaves one where none was, which the asking tells by making it.
     pub(super) fn was_accepted(request: &Request<'_>) -> bool {
-        let on_accepting_route = match (accepting_routes(request), route_of(request)) {
-            (Some(routes), Some(route)) => routes.has(route),
-            _ => false,
-        };
-        if !on_accepting_route {
+        let on_accepting_route = routes_and_route(request).is_some_and(|(routes, route)| routes.has(route));
+        if !on_accepting_route && !request.headers().contains("Authorization") {
             return false;
         }
         let mut made_now = false;

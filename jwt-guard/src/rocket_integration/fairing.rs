@@ -100,6 +100,10 @@ impl Fairing for JwtGuardBuilder {
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        #[cfg(feature = "metrics")]
+        if let Some(routes) = rocket.state::<accounting::AcceptingRoutes>() {
+            routes.know(rocket.routes());
+        }
         let Some(guard) = rocket.state::<JwtGuard>() else { return };
         let upkeep = guard.upkeep();
         let shutdown = rocket.shutdown();

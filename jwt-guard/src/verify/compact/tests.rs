@@ -146,6 +146,15 @@ fn parts_decode_exactly_as_the_strict_base64_engine_decodes_them() {
         assert_eq!(decode_part(&text).ok(), expected, "{text:?}");
         let mut buffer = [0u8; 160];
         assert_eq!(decode_into(&text, &mut buffer).ok().map(<[u8]>::to_vec), expected, "{text:?}, on the stack");
+        let mut short = [0u8; 16];
+        match (decode_into(&text, &mut short), &expected) {
+            (Ok(decoded), Some(bytes)) => assert_eq!(decoded, &bytes[..], "{text:?}, in a short buffer"),
+            // Told by its length alone, valid or not: the heap then reads
+            // it whole.
+            (Err(PartError::TooLong), _) => assert!(text.len() * 3 / 4 > short.len(), "{text:?}"),
+            (Err(PartError::NotBase64Url), None) => {}
+            _ => panic!("{text:?}: a short buffer read otherwise than the strict engine"),
+        }
         let after = decode_text_after("a.b.", &text).ok();
         let expected_text = expected.as_ref().and_then(|bytes| std::str::from_utf8(bytes).ok());
         assert_eq!(after.as_deref().map(|all| &all[4..]), expected_text, "{text:?}, after the token");
