@@ -6,11 +6,12 @@
 //! counted once. With the `metrics` feature, the first guard to accept
 //! the token leaves a marker in the request for the response hook to
 //! find. Rocket's request-local cache keeps whatever it is asked for, so
-//! asking where no marker is allocates a map in the request: the hook
-//! asks only on a route where some guard has accepted a token before, or
-//! for a request that carries an `Authorization` header (one accepted on
-//! a route, then forwarded to another). The first, flags of the routes
-//! set at liftoff, spares the usual request the header's lookup.
+//! asking where no marker is allocates a map in the request. The hook
+//! asks only on a route flagged as one where a guard has accepted a token
+//! (each route has a flag, made at liftoff and read without a lock), or
+//! else for a request with an `Authorization` header: one accepted on a
+//! route and forwarded to another. The flag spares the usual request the
+//! header's lookup.
 
 use rocket::Request;
 
@@ -33,17 +34,9 @@ pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, refused: Option<&
     }
 }
 
-/// Notes that a guard accepted `request`'s token, for [`account`] to
-/// count; nothing without the `metrics` feature.
-pub(crate) fn note_accepted(request: &Request<'_>) {
-    #[cfg(feature = "metrics")]
-    counted::note_accepted(request);
-    #[cfg(not(feature = "metrics"))]
-    let _ = request;
-}
-
 #[cfg(feature = "metrics")]
 pub(crate) use counted::AcceptingRoutes;
+pub(crate) use counted::note_accepted;
 
 /// The marker and the routes, with the `metrics` feature.
 #[cfg(feature = "metrics")]
@@ -97,8 +90,11 @@ mod counted {
         Some((request.rocket().state::<AcceptingRoutes>()?, request.route()?))
     }
 
-    /// Flags the request's route, and leaves the marker, once per request.
-    pub(super) fn note_accepted(request: &Request<'_>) {
+    /// Notes that a guard accepted `request`'s token, for [`account`]
+    /// to count: flags its route, and leaves the marker, once per request.
+    ///
+    /// [`account`]: super::account
+    pub(crate) fn note_accepted(request: &Request<'_>) {
         if let Some((routes, route)) = routes_and_route(request) {
             routes.note(route);
         }
@@ -125,7 +121,11 @@ mod counted {
 /// Without the `metrics` feature, no request is counted.
 #[cfg(not(feature = "metrics"))]
 mod counted {
-    pub(super) fn was_accepted(_request: &rocket::Request<'_>) -> bool {
+    use rocket::Request;
+
+    pub(crate) fn note_accepted(_request: &Request<'_>) {}
+
+    pub(super) fn was_accepted(_request: &Request<'_>) -> bool {
         false
     }
 }
