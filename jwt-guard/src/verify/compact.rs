@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use base64_simd::{Out, URL_SAFE_NO_PAD};
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
-use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::algorithm::Algorithm;
 use crate::config::TokenType;
 use crate::error::TokenProblem;
 use crate::keys::VerifyingKey;
@@ -38,26 +39,27 @@ pub(crate) struct CompactParts<'a> {
 impl CompactParts<'_> {
     /// Whether the signature verifies with `key` under `alg`. The
     /// signature is decoded on the stack, into a buffer as long as the
-    /// longest signature of the algorithm's family: RSA with a key of
-    /// 8192 bits (the longest accepted), or ES384 (longer than any HMAC or
-    /// EdDSA signature). Zeroing the RSA length for every signature was a
-    /// measurable part of verifying an HMAC one.
+    /// longest signature accepted: RSA with a key of 8192 bits.
     pub(crate) fn signed_by(&self, key: &VerifyingKey, alg: Algorithm) -> bool {
-        const MAX_RSA_SIGNATURE_BYTES: usize = 8192 / 8;
-        const MAX_OTHER_SIGNATURE_BYTES: usize = 2 * 48;
-        let verifies = |signature: &[u8]| key.key.verifies(alg, self.signing_input.as_bytes(), signature);
-        match AlgorithmSet::RSA.contains(alg) {
-            true => decoded_on_stack::<MAX_RSA_SIGNATURE_BYTES>(self.signature, verifies),
-            false => decoded_on_stack::<MAX_OTHER_SIGNATURE_BYTES>(self.signature, verifies),
-        }
+        const MAX_SIGNATURE_BYTES: usize = 8192 / 8;
+        let mut buffer = [MaybeUninit::uninit(); MAX_SIGNATURE_BYTES];
+        decode_into(self.signature, &mut buffer)
+            .is_ok_and(|signature| key.key.verifies(alg, self.signing_input.as_bytes(), signature))
     }
 }
 
-/// Whether `check` holds of `encoded`, a base64url part of at most `N`
-/// bytes, decoded on the stack.
-fn decoded_on_stack<const N: usize>(encoded: &str, check: impl FnOnce(&[u8]) -> bool) -> bool {
-    let mut bytes = [0u8; N];
-    decode_into(encoded, &mut bytes).is_ok_and(check)
+/// `read` of the bytes of the base64url part `encoded`, decoded on the
+/// stack when they are at most `N`, on the heap when longer.
+fn read_decoded<const N: usize, R>(
+    encoded: &str,
+    read: impl FnOnce(&[u8]) -> Result<R, TokenProblem>,
+) -> Result<R, TokenProblem> {
+    let mut buffer = [MaybeUninit::uninit(); N];
+    match decode_into(encoded, &mut buffer) {
+        Ok(bytes) => read(bytes),
+        Err(PartError::TooLong) => read(&decode_part(encoded)?),
+        Err(PartError::NotBase64Url) => Err(NOT_BASE64URL),
+    }
 }
 
 /// Why a part does not decode into a buffer.
@@ -68,11 +70,13 @@ enum PartError {
     TooLong,
 }
 
-/// Decodes the base64url part `encoded` into the start of `buffer`.
-fn decode_into<'b>(encoded: &str, buffer: &'b mut [u8]) -> Result<&'b [u8], PartError> {
+/// Decodes the base64url part `encoded` into the start of `buffer`,
+/// which need not be initialized: a buffer on the stack, sized for the
+/// longest part it takes, is not zeroed first.
+fn decode_into<'b>(encoded: &str, buffer: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8], PartError> {
     let len = URL_SAFE_NO_PAD.decoded_length(encoded.as_bytes()).map_err(|_| PartError::NotBase64Url)?;
     let buffer = buffer.get_mut(..len).ok_or(PartError::TooLong)?;
-    let decoded = URL_SAFE_NO_PAD.decode(encoded.as_bytes(), Out::from_slice(buffer));
+    let decoded = URL_SAFE_NO_PAD.decode(encoded.as_bytes(), Out::from_uninit_slice(buffer));
     decoded.map(|bytes| &*bytes).map_err(|_| PartError::NotBase64Url)
 }
 
@@ -89,18 +93,19 @@ pub(crate) fn is_jws(token: &str) -> bool {
 
 /// Splits a token into its parts. The dots are found with `memchr`'s
 /// vector search: a token is hundreds of bytes, and this runs on every
-/// verification.
+/// verification. The dots after the second are counted only when there
+/// is one, to tell a JWE.
 pub(crate) fn split(token: &str) -> Result<CompactParts<'_>, TokenProblem> {
     const NOT_THREE_PARTS: TokenProblem = TokenProblem::Malformed("a JWS has three dot-separated parts");
-    let mut dots = memchr::memchr_iter(b'.', token.as_bytes());
-    let (Some(first), Some(second)) = (dots.next(), dots.next()) else {
-        return Err(NOT_THREE_PARTS);
-    };
-    match dots.count() {
-        0 => {}
+    let bytes = token.as_bytes();
+    let first = memchr::memchr(b'.', bytes).ok_or(NOT_THREE_PARTS)?;
+    let second = memchr::memchr(b'.', &bytes[first + 1..]).ok_or(NOT_THREE_PARTS)? + first + 1;
+    if memchr::memchr(b'.', &bytes[second + 1..]).is_some() {
         // A JWE has five parts.
-        2 => return Err(TokenProblem::Encrypted),
-        _ => return Err(NOT_THREE_PARTS),
+        return Err(match memchr::memchr_iter(b'.', &bytes[second + 1..]).count() {
+            2 => TokenProblem::Encrypted,
+            _ => NOT_THREE_PARTS,
+        });
     }
     // The dots are ASCII, so each part starts and ends on a character.
     let (header, payload, signature) = (&token[..first], &token[first + 1..second], &token[second + 1..]);
@@ -168,22 +173,17 @@ pub(crate) fn decode_explicitly_typed_header(encoded: &str, subtype: &str) -> Re
 }
 
 /// Decodes and checks a header whose `typ` (if any) `typ_ok` accepts.
+/// Headers are short: decoded on the stack, as signatures are.
 fn decode_typed_header(encoded: &str, typ_ok: impl Fn(Option<&str>) -> bool) -> Result<TokenHeader, TokenProblem> {
+    read_decoded::<MAX_STACK_HEADER_BYTES, _>(encoded, |bytes| read_header(bytes, typ_ok))
+}
+
+/// Reads a decoded header straight into the fields it has (a field given
+/// twice is an error of the derived deserializer, and other members are
+/// ignored), and checks it. That deserializer takes an array too, which
+/// is no header.
+fn read_header(bytes: &[u8], typ_ok: impl Fn(Option<&str>) -> bool) -> Result<TokenHeader, TokenProblem> {
     const NOT_A_HEADER: &str = "the header is not a JSON object with an `alg`";
-    // Headers are short: decoded on the stack, as signatures are, and
-    // read straight into the fields they have (a field given twice is an
-    // error of the derived deserializer, and other members are ignored).
-    // That deserializer takes an array too, which is no header.
-    let mut buffer = [0u8; MAX_STACK_HEADER_BYTES];
-    let on_heap;
-    let bytes = match decode_into(encoded, &mut buffer) {
-        Ok(decoded) => decoded,
-        Err(PartError::TooLong) => {
-            on_heap = decode_part(encoded)?;
-            &on_heap[..]
-        }
-        Err(PartError::NotBase64Url) => return Err(NOT_BASE64URL),
-    };
     if bytes.trim_ascii_start().first() != Some(&b'{') {
         return Err(TokenProblem::Malformed(NOT_A_HEADER));
     }
@@ -227,13 +227,22 @@ pub(crate) fn decode_object(encoded: &str, not_an_object: &'static str) -> Resul
 }
 
 /// `token`, then the text of its base64url part `encoded`, which must be
-/// UTF-8: a verified token keeps both in one buffer.
+/// UTF-8: a verified token keeps both in one buffer. The part is decoded
+/// on the stack first, so that only its own bytes are checked as UTF-8,
+/// not the token's, which a `str` already is.
 pub(crate) fn decode_text_after(token: &str, encoded: &str) -> Result<String, TokenProblem> {
-    let mut bytes = Vec::with_capacity(token.len() + URL_SAFE_NO_PAD.estimated_decoded_length(encoded.len()));
-    bytes.extend_from_slice(token.as_bytes());
-    URL_SAFE_NO_PAD.decode_append(encoded, &mut bytes).map_err(|_| NOT_BASE64URL)?;
-    String::from_utf8(bytes).map_err(|_| TokenProblem::Malformed("a part is not UTF-8"))
+    read_decoded::<MAX_STACK_PAYLOAD_BYTES, _>(encoded, |bytes| {
+        let claims = std::str::from_utf8(bytes).map_err(|_| TokenProblem::Malformed("a part is not UTF-8"))?;
+        let mut text = String::with_capacity(token.len() + claims.len());
+        text.push_str(token);
+        text.push_str(claims);
+        Ok(text)
+    })
 }
+
+/// The longest decoded payload read on the stack; a longer one is read
+/// on the heap.
+const MAX_STACK_PAYLOAD_BYTES: usize = 2048;
 
 /// The bytes of a base64url part.
 fn decode_part(encoded: &str) -> Result<Vec<u8>, TokenProblem> {

@@ -137,6 +137,21 @@ fn parts_near_base64url() -> impl Iterator<Item = String> {
 }
 
 #[test]
+fn payloads_longer_than_the_stack_buffer_read_the_same() {
+    use base64::Engine as _;
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    for len in [MAX_STACK_PAYLOAD_BYTES - 1, MAX_STACK_PAYLOAD_BYTES, MAX_STACK_PAYLOAD_BYTES + 1, 10_000] {
+        let claims = format!(r#"{{"sub":"{}"}}"#, "é".repeat(len / 2));
+        assert_eq!(decode_text_after("a.b.", &encode(claims.as_bytes())).unwrap(), format!("a.b.{claims}"), "{len}");
+        let mut not_utf8 = claims.into_bytes();
+        not_utf8[8] = 0xff;
+        assert!(matches!(decode_text_after("a.b.", &encode(&not_utf8)), Err(TokenProblem::Malformed(_))), "{len}");
+        let stray = format!("{}!", encode(&not_utf8));
+        assert_eq!(decode_text_after("a.b.", &stray).unwrap_err(), NOT_BASE64URL, "{len}");
+    }
+}
+
+#[test]
 fn parts_decode_exactly_as_the_strict_base64_engine_decodes_them() {
     use base64::Engine as _;
     let strict = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -144,9 +159,9 @@ fn parts_decode_exactly_as_the_strict_base64_engine_decodes_them() {
     for text in parts_near_base64url() {
         let expected = strict.decode(&text).ok();
         assert_eq!(decode_part(&text).ok(), expected, "{text:?}");
-        let mut buffer = [0u8; 160];
+        let mut buffer = [MaybeUninit::uninit(); 160];
         assert_eq!(decode_into(&text, &mut buffer).ok().map(<[u8]>::to_vec), expected, "{text:?}, on the stack");
-        let mut short = [0u8; 16];
+        let mut short = [MaybeUninit::uninit(); 16];
         match (decode_into(&text, &mut short), &expected) {
             (Ok(decoded), Some(bytes)) => assert_eq!(decoded, &bytes[..], "{text:?}, in a short buffer"),
             // Told by its length alone, valid or not: the heap then reads
