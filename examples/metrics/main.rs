@@ -7,7 +7,7 @@
 //! cargo run --example metrics
 //! curl -s localhost:8000/reports                # refused: missing_token
 //! TOKEN=$(curl -s -X POST localhost:8000/auth -H 'Content-Type: application/json' \
-//!   -d '{"username":"user1","password":"abcxyz"}' | jq -r .access_token)
+//!   -d '{"username":"user1","password":"abcxyz"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 //! curl -s localhost:8000/reports -H "Authorization: Bearer $TOKEN"
 //! curl -s localhost:8000/metrics | grep jwt_guard
 //! ```

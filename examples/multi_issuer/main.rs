@@ -1,16 +1,24 @@
 //! An API that trusts several issuers at once: Auth0 for customers, Entra
 //! ID for staff, and the built-in issuer for service accounts, each
-//! configured in `multi_issuer/Rocket.toml`.
+//! configured in `multi_issuer/Rocket.toml`. A service account logs in at
+//! `POST /auth`, so the example runs without the other two:
 //!
 //! ```sh
 //! cargo run --example multi_issuer
+//! TOKEN=$(curl -s -X POST localhost:8000/auth -H 'Content-Type: application/json' \
+//!   -d '{"username":"billing","password":"billing-secret"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+//! curl -s localhost:8000/whoami -H "Authorization: Bearer $TOKEN"   # billing via local
 //! ```
 
 use rocket::figment::Figment;
 use rocket::figment::providers::{Env, Format, Toml};
 use rocket::{get, launch, routes};
 
-use jwt_guard::{JwtGuard, Token, protected};
+use jwt_guard::{
+    JwtGuard, Token,
+    issuer::{Grant, StaticUsers},
+    protected,
+};
 
 /// Customers, from Auth0, with the `read:orders` permission.
 #[protected(issuer = "auth0", scope = "read:orders")]
@@ -42,8 +50,10 @@ fn figment() -> Figment {
 
 #[launch]
 fn rocket() -> _ {
+    // Service accounts, of the built-in issuer.
+    let services = StaticUsers::new().user("billing", "billing-secret", Grant::new("billing").scopes(["read:orders"]));
     rocket::custom(figment())
-        .attach(JwtGuard::fairing())
+        .attach(JwtGuard::fairing().login(services))
         .register("/", jwt_guard::catchers())
         .mount("/", routes![orders, manage_orders, whoami])
 }

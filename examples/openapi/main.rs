@@ -7,8 +7,9 @@
 //! curl http://127.0.0.1:8000/openapi.json
 //! ```
 //!
-//! It trusts the built-in issuer (log in with `POST /auth`, as in the
-//! quickstart); issuers in Rocket.toml or `ROCKET_JWT_GUARD` appear in
+//! It trusts the built-in issuer: log in with `POST /auth` as in the
+//! quickstart, as the user `auditor` (password `abcxyz`). Issuers in
+//! Rocket.toml or `ROCKET_JWT_GUARD` appear in
 //! the document as schemes of their own. Point Swagger UI or any OpenAPI
 //! tool at `/openapi.json`.
 

@@ -4,8 +4,11 @@
 //! from the identity providers you trust (Auth0, Keycloak, Okta, Entra ID,
 //! any OpenID provider) and read their claims in request guards.
 //!
+//! `cargo add jwt-guard rocket@0.5 serde --features serde/derive`, then:
+//!
 //! ```rust,no_run
-//! # #[macro_use] extern crate rocket;
+//! #[macro_use] extern crate rocket;
+//!
 //! use jwt_guard::{Claims, JwtGuard, Token};
 //! use serde::Deserialize;
 //!
