@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! ROCKET_JWT_GUARD='{issuers={idp={issuer="https://idp.example.com"}}}' \
-//!     cargo run -p jwt-guard-examples --example mcp_server
+//!     cargo run --example mcp_server
 //! curl -i -X POST http://127.0.0.1:8000/mcp -H 'Content-Type: application/json' -d '{}'
 //! curl http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp
 //! ```

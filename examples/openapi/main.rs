@@ -3,7 +3,7 @@
 //! protected operation the scopes its policy needs.
 //!
 //! ```sh
-//! cargo run -p jwt-guard-examples --example openapi
+//! cargo run --example openapi
 //! curl http://127.0.0.1:8000/openapi.json
 //! ```
 //!
