@@ -12,7 +12,7 @@
 
 use rocket::figment::Figment;
 use rocket::figment::providers::{Env, Format, Toml};
-use rocket::{get, launch, routes};
+use rocket::{Route, get, launch, routes};
 
 use jwt_guard::{
     JwtGuard, Token,
@@ -48,12 +48,20 @@ fn figment() -> Figment {
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
 }
 
+/// The service accounts, which log in at the built-in issuer.
+pub(crate) fn service_accounts() -> StaticUsers {
+    StaticUsers::new().user("billing", "billing-secret", Grant::new("billing").scopes(["read:orders"]))
+}
+
+/// The API's routes.
+pub(crate) fn routes() -> Vec<Route> {
+    routes![orders, manage_orders, whoami]
+}
+
 #[launch]
 fn rocket() -> _ {
-    // Service accounts, of the built-in issuer.
-    let services = StaticUsers::new().user("billing", "billing-secret", Grant::new("billing").scopes(["read:orders"]));
     rocket::custom(figment())
-        .attach(JwtGuard::fairing().login(services))
+        .attach(JwtGuard::fairing().login(service_accounts()))
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![orders, manage_orders, whoami])
+        .mount("/", routes())
 }

@@ -1,6 +1,7 @@
 //! The built-in issuer: login, refresh, revocation, expiry, key
 //! publication and rotation seen by another app over HTTP, identity
-//! loading, the test helpers, and the quickstart end to end.
+//! loading, the test helpers, the quickstart end to end, and the service
+//! accounts of the `multi_issuer` example.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +10,9 @@ use std::time::Duration;
 #[allow(deprecated)]
 use jwt_guard::testing::TestIssuer;
 use jwt_guard::{Claims, CurrentUser, JwtGuard, LoadIdentity, Token, protected, verify::RevocationList};
-use jwt_guard_tests::{DPOP_CHALLENGE, RunningApp, StoreFile, call, free_port, quiet_figment};
+use jwt_guard_tests::{
+    DPOP_CHALLENGE, KeyServer, RunningApp, StoreFile, TestKey, call, free_port, issuer_table, quiet_figment,
+};
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Request, Rocket, Route, get, routes};
@@ -23,6 +26,10 @@ mod quickstart;
 
 /// The quickstart's demo users.
 use quickstart::demo_users as users;
+
+#[allow(dead_code, clippy::all)]
+#[path = "../../examples/multi_issuer/main.rs"]
+mod multi_issuer;
 
 #[get("/me")]
 fn me(token: Token) -> String {
@@ -306,4 +313,23 @@ async fn the_quickstart_serves_its_four_routes_to_the_demo_users() {
     assert_eq!(call(&client, "/read", &[&bearer(&user2)]).await.status, 200);
     let admin = call(&client, "/admin", &[&bearer(&user2)]).await;
     assert_eq!((admin.status, admin.body), (200, json!({"message": "welcome, administrator user2"})));
+}
+
+#[rocket::async_test]
+async fn the_multi_issuer_example_lets_its_service_accounts_in_through_the_built_in_issuer() {
+    // Auth0 and Entra ID stand in as key servers on 127.0.0.1.
+    let (auth0, entra) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::EcA]).await);
+    let config = json!({ "issuers": { "auth0": issuer_table(&auth0), "entra": issuer_table(&entra) }, "local": {} });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(multi_issuer::service_accounts()))
+        .register("/", jwt_guard::catchers())
+        .mount("/", multi_issuer::routes());
+    let client = Client::tracked(rocket).await.unwrap();
+    let (status, body) = login(&client, "billing", "billing-secret").await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let whoami = call(&client, "/whoami", &[&bearer(token)]).await;
+    assert_eq!((whoami.status, whoami.body), (200, json!("billing via local")));
+    let orders = call(&client, "/orders", &[&bearer(token)]).await;
+    assert_eq!(orders.status, 403, "`/orders` takes Auth0's tokens only");
 }
