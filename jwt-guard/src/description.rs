@@ -42,12 +42,18 @@ pub(crate) struct BindingDescription {
 /// A trusted issuer, as the API's descriptions name it.
 #[derive(Debug)]
 pub(crate) struct DescribedIssuer {
-    /// Its `issuer`: the `iss` of its tokens.
+    /// Its `issuer`: the `iss` of its tokens, or a template of them.
+    #[cfg(feature = "openapi")]
     pub(crate) issuer: String,
+    /// The authorization servers it stands for, as RFC 9728 lists them:
+    /// the issuer, or the issuers of a template's listed tenants (none
+    /// when it admits any tenant: a template is no issuer identifier).
+    authorization_servers: Vec<String>,
     /// The name that policies use.
     #[cfg(feature = "openapi")]
     pub(crate) name: String,
-    /// Its OIDC discovery document, when its keys are found through it.
+    /// Its OIDC discovery document, when its keys are found through it
+    /// (a template's are found per tenant).
     #[cfg(feature = "openapi")]
     pub(crate) discovery: Option<String>,
 }
@@ -89,7 +95,8 @@ impl ApiDescription {
         for scope in route_scopes {
             scopes.insert(scope);
         }
-        let issuers: Vec<&str> = self.issuers.iter().map(|issuer| issuer.issuer.as_str()).collect();
+        let issuers: Vec<&str> =
+            self.issuers.iter().flat_map(|issuer| &issuer.authorization_servers).map(String::as_str).collect();
         let algorithms: Vec<&str> = self.algorithms.iter().map(|alg| alg.name()).collect();
         let mut document = Map::new();
         let mut put = |name: &str, value: Value| {
@@ -124,13 +131,21 @@ impl ApiDescription {
 
 impl DescribedIssuer {
     fn new(settings: &IssuerSettings) -> Self {
+        let authorization_servers = match &settings.tenants {
+            Some(template) => template.listed_issuers().collect(),
+            None => vec![settings.issuer.clone()],
+        };
         Self {
+            #[cfg(feature = "openapi")]
             issuer: settings.issuer.clone(),
+            authorization_servers,
             #[cfg(feature = "openapi")]
             name: settings.name.clone(),
             #[cfg(feature = "openapi")]
             discovery: match &settings.keys {
-                KeyLocation::Remote(RemoteLocation::Discovery { document, .. }) => Some(document.to_string()),
+                KeyLocation::Remote(RemoteLocation::Discovery { document, .. }) if settings.tenants.is_none() => {
+                    Some(document.to_string())
+                }
                 _ => None,
             },
         }

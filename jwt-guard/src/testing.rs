@@ -122,16 +122,45 @@ impl TestIssuer {
     }
 
     /// `rocket`, trusting this issuer through its `jwt_guard` configuration.
+    ///
+    /// The app's own issuer of this name is replaced, table and all, in
+    /// every profile that configures it: nothing of the provider's is
+    /// fetched or asked (its keys, introspection, tenants), and scopes are
+    /// read from `scope`, where [`TokenBuilder::scope`] writes them. Only
+    /// its `roles_claim` is kept, the shape of roles that the app's
+    /// policies read: write roles of that shape with
+    /// [`TokenBuilder::claim`].
     #[cfg(feature = "rocket")]
     pub fn attach_to(&self, rocket: Rocket<Build>) -> Rocket<Build> {
-        let table = json!({
+        use rocket::figment::providers::Serialized;
+        use rocket::figment::{Profile, Provider};
+
+        let path = format!("jwt_guard.issuers.{}", self.name);
+        let figment = rocket.figment().clone();
+        let mut table = json!({
             "issuer": self.issuer,
             "audience": self.audience,
             "algorithms": [self.key.algorithm().name()],
             "jwks": { "keys": [self.key.public_jwk()] },
         });
-        let figment = rocket.figment().clone().merge((format!("jwt_guard.issuers.{}", self.name), table));
-        rocket.configure(figment)
+        if let Some(roles) =
+            figment.find_value(&format!("{path}.roles_claim")).ok().and_then(|roles| serde_json::to_value(roles).ok())
+        {
+            table["roles_claim"] = roles;
+        }
+        let configured = figment.data().unwrap_or_default().into_iter();
+        let elsewhere = configured.filter(|(profile, dict)| {
+            *profile != Profile::Default && rocket::figment::value::Value::from(dict.clone()).find_ref(&path).is_some()
+        });
+        let profiles = std::iter::once(Profile::Default).chain(elsewhere.map(|(profile, _)| profile));
+        let replaced = profiles.fold(figment, |figment, profile| {
+            // Merged over a table, a value that is no table replaces it;
+            // this issuer's table then replaces that value.
+            figment
+                .merge(Serialized::default(&path, false).profile(profile.clone()))
+                .merge(Serialized::default(&path, &table).profile(profile))
+        });
+        rocket.configure(replaced)
     }
 
     /// A token of this issuer, valid for five minutes, with no scopes.

@@ -81,7 +81,7 @@ async fn a_kill_in_the_middle_of_a_burst_of_refreshes_leaves_no_family_half_rota
             .expect("it answers");
         match (status, body["error_description"].as_str()) {
             (200, _) => current += 1,
-            (401, Some("the refresh token was used before; its session is revoked")) => retired += 1,
+            (400, Some("the refresh token was used before; its session is revoked")) => retired += 1,
             other => panic!("a family left half-rotated: {other:?}"),
         }
     }

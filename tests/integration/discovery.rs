@@ -110,6 +110,27 @@ async fn the_metadata_lists_the_issuers_and_every_scope_that_the_mounted_policie
     assert_eq!(root.status().code, 404, "a resource with a path has its metadata at the path-suffixed URL only");
 }
 
+/// A template is no issuer identifier: its listed tenants' issuers are
+/// the authorization servers, and a template of any tenant lists none.
+#[rocket::async_test]
+async fn a_templates_listed_tenants_are_its_authorization_servers() {
+    let (server, _) = setup().await;
+    let issuers = json!({
+        "primary": { "issuer": server.base(), "jwks_uri": server.jwks_uri() },
+        "entra": { "issuer": "https://login.example.com/{tenant}/v2.0", "tenants": ["contoso", "fabrikam"] },
+        "anyone": { "issuer": "https://{tenant}.auth.example.com/", "tenants": "any" },
+    });
+    let client = Client::tracked(described_app(RESOURCE, issuers)).await.expect("the app ignites");
+    let metadata: Value = client.get(METADATA_PATH).dispatch().await.into_json().await.unwrap();
+    let mut servers: Vec<&str> =
+        metadata["authorization_servers"].as_array().unwrap().iter().map(|server| server.as_str().unwrap()).collect();
+    servers.sort_unstable();
+    let mut expected =
+        vec![server.base(), "https://login.example.com/contoso/v2.0", "https://login.example.com/fabrikam/v2.0"];
+    expected.sort_unstable();
+    assert_eq!(servers, expected);
+}
+
 #[rocket::async_test]
 async fn challenges_point_to_the_metadata_and_a_401_names_the_scopes_of_the_route() {
     let (server, client) = setup().await;

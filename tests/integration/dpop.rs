@@ -345,10 +345,10 @@ async fn a_login_with_a_proof_binds_its_tokens_and_its_refreshes_to_the_key() {
     let (status, refused) = post(&client, "/auth/refresh", refresh(&refreshed["refresh_token"]), &[&thief]).await;
     assert_eq!(
         (status, refused["error_description"].clone()),
-        (401, json!("the refresh token is bound to a key or certificate that this request did not present"))
+        (400, json!("the refresh token is bound to a key or certificate that this request did not present"))
     );
     let (status, _) = post(&client, "/auth/refresh", refresh(&refreshed["refresh_token"]), &[&refresh_proof()]).await;
-    assert_eq!(status, 401, "the session ended with the thief's attempt");
+    assert_eq!(status, 400, "the session ended with the thief's attempt");
 
     let bad_login = key.proof("POST", &format!("{origin}/elsewhere")).sign();
     let (status, refused) = post(&client, "/auth", credentials.clone(), &[&bad_login]).await;

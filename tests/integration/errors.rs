@@ -212,3 +212,23 @@ async fn an_apps_own_catcher_reads_the_error_and_keeps_the_challenge() {
 fn needs_token(token: jwt_guard::Token) -> String {
     token.subject().unwrap_or_default().to_owned()
 }
+
+#[rocket::get("/reports")]
+fn group_reports() -> &'static str {
+    "reports"
+}
+
+/// A group has no Sentinel to stop the launch: without the fairing, its
+/// routes fail closed, with jwt-guard's body.
+#[rocket::async_test]
+async fn a_group_without_the_fairing_answers_500_server_error() {
+    let routes = jwt_guard::protect(jwt_guard::policy!(scope = "read"), rocket::routes![group_reports]);
+    let rocket = rocket::custom(quiet_figment()).register("/", jwt_guard::catchers()).mount("/", routes);
+    let client = Client::tracked(rocket).await.expect("a group does not stop the launch");
+    let response = call(&client, "/reports", &[]).await;
+    assert_eq!(response.status, 500);
+    assert_eq!(
+        response.body,
+        json!({"error": "server_error", "error_description": "authentication is not configured on this server"})
+    );
+}

@@ -83,6 +83,39 @@ async fn wrong_credentials_are_401_and_malformed_requests_400() {
     assert_eq!(post(&client, "/auth", ContentType::JSON, &huge).await.0, 400);
 }
 
+/// RFC 6749 section 5.1: no cache keeps a token endpoint's answer.
+#[rocket::async_test]
+async fn logins_and_refreshes_are_answered_no_store() {
+    let client = Client::tracked(app(json!({ "refresh_expires_in": 3600 }))).await.unwrap();
+    let no_store = |response: &rocket::local::asynchronous::LocalResponse<'_>| {
+        let headers = response.headers();
+        (
+            response.status().code,
+            headers.get_one("Cache-Control").map(str::to_owned),
+            headers.get_one("Pragma").map(str::to_owned),
+        )
+    };
+    let expected = |status: u16| (status, Some("no-store".to_owned()), Some("no-cache".to_owned()));
+    let login = |password: &str| {
+        let body = json!({ "username": "user1", "password": password }).to_string();
+        client.post("/auth").header(ContentType::JSON).body(body)
+    };
+    let granted = login("abcxyz").dispatch().await;
+    assert_eq!(no_store(&granted), expected(200));
+    let tokens: Value = granted.into_json().await.unwrap();
+    assert_eq!(no_store(&login("wrong").dispatch().await), expected(401));
+    let refresh = |token: &Value| {
+        client
+            .post("/auth/refresh")
+            .header(ContentType::Form)
+            .body(format!("refresh_token={}", token.as_str().unwrap()))
+    };
+    assert_eq!(no_store(&refresh(&tokens["refresh_token"]).dispatch().await), expected(200));
+    assert_eq!(no_store(&refresh(&json!("not-a-refresh-token")).dispatch().await), expected(400));
+    let keys = client.get("/.well-known/jwks.json").dispatch().await;
+    assert_eq!(keys.headers().get_one("Cache-Control"), Some("max-age=300"), "public keys stay cacheable");
+}
+
 #[rocket::async_test]
 async fn access_tokens_expire() {
     let rocket =
@@ -260,6 +293,43 @@ async fn identity_loading_turns_tokens_into_users() {
 #[get("/auth0-reports")]
 fn auth0_reports() -> &'static str {
     "reports"
+}
+
+#[protected(issuer = "auth0", scope = "read", role = "admin")]
+#[get("/auth0-admin")]
+fn auth0_admin() -> &'static str {
+    "admin"
+}
+
+/// What the app's own `auth0` says of the provider (a template of tenants,
+/// scopes in `permissions`, DPoP required, a shorter lifetime in the
+/// running profile) is gone with the stand-in; the shape of its roles,
+/// which the policies read, stays.
+#[rocket::async_test]
+async fn the_test_issuer_replaces_the_named_issuer_but_keeps_the_shape_of_its_roles() {
+    use rocket::figment::providers::Serialized;
+
+    let issuer = TestIssuer::named("auth0");
+    let auth0 = json!({
+        "issuer": "https://{tenant}.auth0.test/",
+        "tenants": ["acme"],
+        "audience": "https://api.example.com",
+        "scope_claim": "permissions",
+        "roles_claim": "https://example.com/roles",
+        "dpop": "required",
+    });
+    let figment = quiet_figment().merge(("jwt_guard.issuers.auth0", auth0));
+    let running = figment.profile().clone();
+    let figment = figment.merge(Serialized::default("jwt_guard.issuers.auth0.max_lifetime", 1).profile(running));
+    let rocket = rocket::custom(figment).attach(JwtGuard::fairing()).mount("/", routes![auth0_admin]);
+    let client = Client::tracked(issuer.attach_to(rocket)).await.expect("the stand-in is no template");
+    let status = |header: Header<'static>| {
+        let client = &client;
+        async move { client.get("/auth0-admin").header(header).dispatch().await.status().code }
+    };
+    let admin = || issuer.token().scope("read").claim("https://example.com/roles", json!(["admin"]));
+    assert_eq!(status(admin().bearer()).await, 200);
+    assert_eq!(status(issuer.token().scope("read").claim("roles", json!(["admin"])).bearer()).await, 403);
 }
 
 #[rocket::async_test]

@@ -5,7 +5,8 @@
 
 use jwt_guard::{JwtGuard, issuer::StaticUsers};
 use jwt_guard_tests::{KeyServer, RunningApp, TestKey, free_port, quiet_figment, run_node_script};
-use serde_json::json;
+use rocket::local::asynchronous::Client;
+use serde_json::{Value, json};
 
 #[path = "../../examples/openapi/api.rs"]
 mod api;
@@ -60,4 +61,26 @@ async fn the_document_is_valid_and_its_security_is_the_policies() {
         })
     );
     app.stop().await;
+}
+
+/// A template's keys are found per tenant: its scheme is a bearer token's,
+/// not the discovery document of a tenant made up to fill the template.
+#[rocket::async_test]
+async fn a_template_is_described_as_bearer_tokens_of_its_tenants() {
+    let template = "https://login.example.com/{tenant}/v2.0";
+    let entra = json!({ "issuer": template, "tenants": ["contoso"], "audience": "https://api.test" });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", json!({ "issuers": { "entra": entra } }))))
+        .attach(JwtGuard::fairing().login(StaticUsers::new()))
+        .mount("/", api::routes());
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let document: Value = client.get("/openapi.json").dispatch().await.into_json().await.unwrap();
+    assert_eq!(
+        document["components"]["securitySchemes"]["entra"],
+        json!({
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": format!("Access tokens of {template}"),
+        })
+    );
 }

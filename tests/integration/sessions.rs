@@ -94,7 +94,7 @@ async fn me_with(client: &Client, access: &str) -> (u16, Value) {
 const REVOKED: (u16, &str) = (401, "the token has been revoked");
 
 fn refused(description: &str) -> (u16, Value) {
-    (401, json!({ "error": "invalid_grant", "error_description": description }))
+    (400, json!({ "error": "invalid_grant", "error_description": description }))
 }
 
 #[rocket::async_test]

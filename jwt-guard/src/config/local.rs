@@ -58,7 +58,8 @@ pub struct LocalIssuerConfig {
     /// The `iss` of minted tokens. Default: the app's own address,
     /// `http://{address}:{port}`.
     pub issuer: Option<String>,
-    /// The `aud` of minted tokens. Default: the issuer.
+    /// The `aud` of minted tokens. Default: the app's `resource`, if set,
+    /// else the issuer.
     pub audience: Option<String>,
     /// Lifetime of access tokens. Default: `300`.
     #[serde(deserialize_with = "seconds")]

@@ -153,6 +153,13 @@ impl TenantSettings {
         Ok(Self { prefix: prefix.to_owned(), suffix: suffix.to_owned(), allowed, in_host })
     }
 
+    /// The issuers of the listed tenants, in their order; none when any
+    /// tenant is admitted (they cannot be listed).
+    pub(crate) fn listed_issuers(&self) -> impl Iterator<Item = String> + '_ {
+        let listed = self.allowed.iter().flatten();
+        listed.map(|tenant| format!("{}{tenant}{}", self.prefix, self.suffix))
+    }
+
     /// The tenant that `iss` names, if it fits the template and is
     /// admitted.
     pub(crate) fn tenant_of<'i>(&self, iss: &'i str) -> Option<&'i str> {
@@ -186,7 +193,10 @@ mod tests {
         assert_eq!(template.tenant_of("https://login.example.com/contoso/v2.0"), Some("contoso"));
         assert_eq!(template.tenant_of("https://login.example.com/evil/v2.0"), None, "not listed");
         assert_eq!(template.tenant_of("https://login.example.com/contoso/v1.0"), None, "another shape");
+        let listed: Vec<String> = template.listed_issuers().collect();
+        assert_eq!(listed, ["https://login.example.com/contoso/v2.0", "https://login.example.com/fabrikam/v2.0"]);
         let any = TenantSettings::new("entra", "https://login.example.com/{tenant}/v2.0", None, &Tenants::Any).unwrap();
+        assert_eq!(any.listed_issuers().count(), 0, "any tenant: none to list");
         assert_eq!(any.tenant_of("https://login.example.com/anyone/v2.0"), Some("anyone"));
         assert_eq!(any.tenant_of("https://login.example.com/a/b/v2.0"), None, "a tenant is one segment");
         assert_eq!(any.tenant_of("https://login.example.com/../v2.0"), None);

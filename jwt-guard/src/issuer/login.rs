@@ -26,7 +26,7 @@ pub trait Authenticator: Send + Sync + 'static {
     /// The grant for a refresh of a session that `login` started: the
     /// user is asked again at each refresh. Answer `login` (the default),
     /// an updated grant (its `subject` is kept), or `None` to refuse: the
-    /// refresh gets 401 `invalid_grant` and the session ends, as for a
+    /// refresh gets 400 `invalid_grant` and the session ends, as for a
     /// user disabled since.
     ///
     /// ```

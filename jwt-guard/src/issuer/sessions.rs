@@ -35,7 +35,8 @@ pub enum SessionError {
         /// How long to wait before trying again.
         retry_after: Duration,
     },
-    /// The refresh token is refused: 401 `invalid_grant`.
+    /// The refresh token is refused: 400 `invalid_grant` (RFC 6749
+    /// section 5.2).
     #[error(transparent)]
     Refused(#[from] RefreshRefusal),
     /// No built-in issuer, or no authenticator, is configured: 404.
@@ -53,7 +54,8 @@ impl SessionError {
     /// The HTTP status to answer with.
     pub fn status_code(&self) -> u16 {
         match self {
-            Self::InvalidCredentials | Self::Refused(_) => 401,
+            Self::InvalidCredentials => 401,
+            Self::Refused(_) => 400,
             Self::Throttled { .. } => 429,
             Self::NoIssuer => 404,
             Self::Unavailable(_) => 503,

@@ -117,6 +117,10 @@ impl<P: RoutePolicy> Policy<P> {
 /// its policy, and stops the launch if the policy names an issuer that is
 /// not configured. The routes keep their names (Rocket's launch log shows
 /// them as before); a route without a name is named `protected`.
+///
+/// Without the fairing, the group's routes answer every request with a
+/// 500 `server_error` (and log why): unlike the guards, whose Sentinels
+/// stop the launch, a group cannot tell Rocket what it needs.
 pub fn protect<P: RoutePolicy>(policy: Policy<P>, routes: Vec<Route>) -> Vec<Route> {
     let Policy(marker) = policy;
     let group = CompiledPolicy::of::<P>();

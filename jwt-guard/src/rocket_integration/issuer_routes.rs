@@ -3,6 +3,8 @@
 //! rotation), both binding their tokens to a DPoP proof's key or a client
 //! certificate when the request presents one, `POST {auth_path}/revoke` (RFC 7009), and its public keys at
 //! `/.well-known/jwks.json` and `/.well-known/openid-configuration`.
+//! A login's and a refresh's answers, tokens or refusals, are never
+//! stored by a cache (RFC 6749 section 5.1).
 
 use std::net::IpAddr;
 
@@ -77,6 +79,20 @@ impl From<AuthError> for Refusal {
         let status = if error.status_code() == 503 { Status::ServiceUnavailable } else { Status::BadRequest };
         let retry_after = (status == Status::ServiceUnavailable).then_some(1);
         Self { status, error: error.code(), description: error.to_string(), retry_after }
+    }
+}
+
+/// An answer that holds tokens, or refuses to: `Cache-Control: no-store`
+/// and `Pragma: no-cache`, as RFC 6749 section 5.1 requires of a token
+/// endpoint, so that no shared cache keeps a live refresh token.
+struct NoStore<R>(R);
+
+impl<'r, R: Responder<'r, 'static>> Responder<'r, 'static> for NoStore<R> {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        Response::build_from(self.0.respond_to(request)?)
+            .header(Header::new("Cache-Control", "no-store"))
+            .header(Header::new("Pragma", "no-cache"))
+            .ok()
     }
 }
 
@@ -175,13 +191,20 @@ async fn login(
     client: ClientAddress,
     presented: Presented,
     guard: &State<JwtGuard>,
-) -> Result<Json<IssuedTokens>, Refusal> {
-    let issuer = guard.local_issuer().ok_or_else(not_found)?;
-    let confirmation = presented.0?;
-    let body = body(content_type, data, false).await?;
-    let (username, password) =
-        issuer.credentials(&body).map_err(|key| Refusal::bad_request(format!("the body needs a string `{key}`")))?;
-    Ok(Json(guard.login_bound(username, password, client.0, Confirmation::binding_of(confirmation.as_ref())).await?))
+) -> NoStore<Result<Json<IssuedTokens>, Refusal>> {
+    NoStore(
+        async {
+            let issuer = guard.local_issuer().ok_or_else(not_found)?;
+            let confirmation = presented.0?;
+            let body = body(content_type, data, false).await?;
+            let (username, password) = issuer
+                .credentials(&body)
+                .map_err(|key| Refusal::bad_request(format!("the body needs a string `{key}`")))?;
+            let binding = Confirmation::binding_of(confirmation.as_ref());
+            Ok(Json(guard.login_bound(username, password, client.0, binding).await?))
+        }
+        .await,
+    )
 }
 
 #[rocket::post("/refresh", data = "<data>")]
@@ -190,12 +213,16 @@ async fn refresh(
     data: Data<'_>,
     presented: Presented,
     guard: &State<JwtGuard>,
-) -> Result<Json<IssuedTokens>, Refusal> {
-    let confirmation = presented.0?;
-    let body = body(content_type, data, true).await?;
-    Ok(Json(
-        guard.refresh_bound(member(&body, "refresh_token")?, Confirmation::binding_of(confirmation.as_ref())).await?,
-    ))
+) -> NoStore<Result<Json<IssuedTokens>, Refusal>> {
+    NoStore(
+        async {
+            let confirmation = presented.0?;
+            let body = body(content_type, data, true).await?;
+            let binding = Confirmation::binding_of(confirmation.as_ref());
+            Ok(Json(guard.refresh_bound(member(&body, "refresh_token")?, binding).await?))
+        }
+        .await,
+    )
 }
 
 /// RFC 7009: 200 whether or not the token was valid; its body is empty.
