@@ -2,7 +2,9 @@
 //! sharing a real `redis-server`: sessions started on one refresh on the
 //! other, a revocation on one is enforced by the other within a second
 //! (cached tokens included), two refreshes of one token let one through,
-//! and with Redis killed each instance keeps serving what it knows.
+//! with Redis killed each instance keeps serving what it knows, and an
+//! instance whose connections to Redis go silent reconnects and catches
+//! up.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,7 @@ use jwt_guard::{
     issuer::{Grant, StaticUsers},
     store::RedisStore,
 };
-use jwt_guard_tests::{RedisServer, RunningApp, free_port, quiet_figment};
+use jwt_guard_tests::{RedisServer, RunningApp, SilentRelay, free_port, quiet_figment};
 use rocket::tokio::time::sleep;
 use rocket::{get, routes};
 use serde_json::{Value, json};
@@ -24,6 +26,11 @@ fn me(token: Token) -> String {
 
 /// An instance of the app, on `redis`.
 async fn instance(redis: &RedisServer) -> RunningApp {
+    instance_at(&redis.url()).await
+}
+
+/// An instance of the app, on the Redis at `url`.
+async fn instance_at(url: &str) -> RunningApp {
     let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
     let config = json!({
         "local": {
@@ -31,7 +38,7 @@ async fn instance(redis: &RedisServer) -> RunningApp {
             "key_file": format!("{keys}/ed-a.pem"),
             "refresh_expires_in": 3600,
         },
-        "store": { "url": redis.url() },
+        "store": { "url": url },
     });
     let users = StaticUsers::new().user("ada", "secret", Grant::new("ada")).user("bob", "secret", Grant::new("bob"));
     let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
@@ -185,4 +192,43 @@ async fn with_redis_killed_each_instance_keeps_serving_what_it_knows() {
     let refused = b.until_refused(&session.access, Duration::from_secs(10)).await.expect("B hears of it again");
     eprintln!("after Redis came back, B refused a revoked token {refused:?} after the revocation");
     assert!(refused < Duration::from_secs(6), "within the follower's longest reconnection wait");
+}
+
+/// A firewall that forgets the flows of instance A: its connections to
+/// Redis stay open and carry nothing, and nothing tells it. It notices the
+/// silence, reconnects, and refuses a session that B ended meanwhile.
+#[rocket::async_test]
+async fn an_instance_whose_connections_go_silent_reconnects_and_catches_up() {
+    let redis = RedisServer::start().await;
+    let relay = SilentRelay::start(redis.port()).await;
+    let a = instance_at(&format!("redis://127.0.0.1:{}/", relay.port())).await;
+    let b = instance(&redis).await;
+    let (a, b) = (Instance::of(&a), Instance::of(&b));
+    let (ended, kept) = (a.log_in("ada").await, a.log_in("bob").await);
+    assert_eq!((a.me(&ended.access).await, a.me(&kept.access).await), (200, 200), "cached on A");
+    relay.silence();
+    assert_eq!(b.revoke(&ended.refresh).await, 200);
+    let refused = a.until_refused(&ended.access, Duration::from_secs(15)).await;
+    let refused = refused.expect("A catches up with the revocation made while it was cut off");
+    eprintln!("A refused the ended session {refused:?} after its connections went silent");
+    assert_eq!(a.me(&kept.access).await, 200, "and keeps the others");
+}
+
+/// A revocation kept "forever" (an `until` past what a double holds
+/// exactly) is read back, and the other revocations with it.
+#[rocket::async_test]
+async fn a_revocation_for_ever_is_read_back_with_the_others() {
+    use jwt_guard::store::{Revocation, Revoked, TokenStore};
+
+    let redis = RedisServer::start().await;
+    let store = RedisStore::open(&redis.url()).expect("a Redis URL");
+    let forever = Revocation { revoked: Revoked::Token("forever".into()), until: u64::MAX };
+    let now = jwt_guard_tests::now().unsigned_abs();
+    let soon = Revocation { revoked: Revoked::Token("soon".into()), until: now + 60 };
+    for revocation in [&forever, &soon] {
+        store.revoke(revocation).await.expect("Redis is up");
+    }
+    let mut held = store.revocations(now).await.expect("the revocations load");
+    held.sort_by_key(|revocation| revocation.until);
+    assert_eq!(held, [soon, Revocation { until: 1 << 53, ..forever }]);
 }

@@ -1,6 +1,7 @@
 //! What the integration tests share: signing keys from fixture files,
 //! really signed tokens, a JWKS server on 127.0.0.1 that counts its hits
-//! and can misbehave, and the app under test.
+//! and can misbehave, the app under test, and a relay whose connections
+//! can go silent.
 
 mod app;
 mod key_server;
@@ -11,6 +12,7 @@ mod process;
 mod python;
 mod redis_server;
 mod serve;
+mod silent_relay;
 mod store_file;
 mod tls;
 
@@ -26,5 +28,6 @@ pub use process::ServerProcess;
 pub use python::run_python_script;
 pub use redis_server::RedisServer;
 pub use serve::{RunningApp, free_port, send_json};
+pub use silent_relay::SilentRelay;
 pub use store_file::StoreFile;
 pub use tls::{ClientCertificate, TestPki};

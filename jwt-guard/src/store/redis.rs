@@ -5,17 +5,23 @@
 //! on a channel as it is made, in the same transaction: every instance
 //! follows the channel into its in-process mirror, and reloads the whole
 //! set after each (re)connection, so what it missed while cut off is held
-//! once it is back. Families, their tokens' hashes and failed logins are
+//! once it is back. A connection that dies without a word (a crashed
+//! host, a firewall or NAT that forgets an idle flow) is found out: TCP
+//! keepalives and a bound on unacknowledged writes make the kernel end it,
+//! and the follower, which only listens, asks Redis for a `PING` after a
+//! few seconds of silence and reconnects when none comes back. Families, their tokens' hashes and failed logins are
 //! keys that expire with them; a rotation is one Lua script, so of two
 //! instances rotating one token at once, one wins. Every key holds the
 //! hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
 
+use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands as _, Script};
+use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
+use redis::{AsyncCommands as _, IntoConnectionInfo as _, RedisResult, Script};
 use tokio::sync::OnceCell;
 
 use super::{
@@ -32,6 +38,13 @@ const REVOCATIONS: &str = "{jwt-guard}:revocations";
 const CHANNEL: &str = "{jwt-guard}:revoked";
 /// The longest wait between two attempts to reconnect the follower.
 const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(5);
+/// How long the follower hears nothing before it asks Redis for a `PING`.
+const FOLLOWER_HEARTBEAT: Duration = Duration::from_secs(5);
+/// How long a connection, or an answer to a command, may take.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+/// The latest `until` kept as it is: a sorted set's score is a double,
+/// exact up to 2^53, and Redis answers a larger one in exponent form.
+const LATEST_UNTIL: u64 = 1 << 53;
 
 /// Rotates a refresh token, atomically: the steps of
 /// `FamilyState::step` and `FamilyState::after`, in Lua.
@@ -137,49 +150,85 @@ impl RedisStore {
     ///
     /// Why `url` is not a Redis URL.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|error| failed("opening", &error))?;
+        let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
+        let client =
+            redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
         Ok(Self { client, connection: OnceCell::new() })
     }
 
     /// The shared connection, made at the first use.
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)));
+            .set_connection_timeout(Some(ANSWER_TIMEOUT))
+            .set_response_timeout(Some(ANSWER_TIMEOUT));
         let connect = || self.client.get_connection_manager_with_config(config);
         self.connection.get_or_try_init(connect).await.cloned().map_err(|error| failed("connecting", &error))
     }
 
     /// Every live revocation, on `connection`.
-    async fn live_revocations(connection: &mut ConnectionManager, now: u64) -> Result<Vec<Revocation>, StoreError> {
-        let members: Vec<(String, u64)> = connection
-            .zrangebyscore_withscores(REVOCATIONS, format!("({now}"), "+inf")
-            .await
-            .map_err(|error| failed("listing revocations", &error))?;
+    async fn live_revocations(
+        connection: &mut (impl redis::aio::ConnectionLike + Send + Sync),
+        now: u64,
+    ) -> Result<Vec<Revocation>, StoreError> {
+        let listing = connection.zrangebyscore_withscores(REVOCATIONS, format!("({now}"), "+inf");
+        let members: Vec<(String, f64)> = answered("listing revocations", listing).await?;
         Ok(members
             .into_iter()
             .filter_map(|(member, until)| {
+                // Scores are whole seconds, at most `LATEST_UNTIL`.
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a whole number of seconds"
+                )]
+                let until = until as u64;
                 serde_json::from_str(&member).ok().map(|revoked| Revocation { revoked, until })
             })
             .collect())
     }
 
-    /// Follows the revocation channel on one connection until it is lost.
+    /// Follows the revocation channel on one connection until it is lost,
+    /// or silent past a heartbeat.
     async fn follow_once(&self, feed: &RevocationFeed) -> Result<(), StoreError> {
-        let mut pubsub = self.client.get_async_pubsub().await.map_err(|error| failed("subscribing", &error))?;
-        pubsub.subscribe(CHANNEL).await.map_err(|error| failed("subscribing", &error))?;
-        let mut connection = self.connection().await?;
+        let pubsub = answered("subscribing", self.client.get_async_pubsub()).await?;
+        let (mut sink, mut messages) = pubsub.split();
+        answered("subscribing", sink.subscribe(CHANNEL)).await?;
+        // Read on a connection of its own: the shared one may be as dead
+        // as the follower's was.
+        let mut connection = answered("connecting", self.client.get_multiplexed_async_connection()).await?;
         feed.reload(&Self::live_revocations(&mut connection, clock::unix_now_secs()).await?);
         log::info!("jwt-guard: following the revocations of the Redis token store");
-        let mut messages = pubsub.on_message();
-        while let Some(message) = messages.next().await {
+        loop {
+            let Ok(heard) = tokio::time::timeout(FOLLOWER_HEARTBEAT, messages.next()).await else {
+                answered("a heartbeat", sink.ping::<redis::Value>()).await?;
+                continue;
+            };
+            let Some(message) = heard else { return Err(StoreError("the connection to Redis was lost".into())) };
             let payload: String = message.get_payload().unwrap_or_default();
             match serde_json::from_str::<Revocation>(&payload) {
                 Ok(revocation) => feed.revoked(&revocation),
                 Err(_) => log::warn!("jwt-guard: a message on the revocation channel is not a revocation"),
             }
         }
-        Err(StoreError("the connection to Redis was lost".into()))
+    }
+}
+
+/// The TCP settings of every connection: keepalives after 10 seconds of
+/// quiet, and at most 10 seconds for a write to be acknowledged, so that
+/// the kernel ends a connection whose other end is gone.
+fn tcp_settings() -> TcpSettings {
+    let keepalive = TcpKeepalive::new().with_time(Duration::from_secs(10)).with_interval(Duration::from_secs(5));
+    let settings = TcpSettings::default().set_nodelay(true).set_keepalive(keepalive);
+    #[cfg(target_os = "linux")]
+    let settings = settings.set_user_timeout(Duration::from_secs(10));
+    settings
+}
+
+/// The answer to `command`, doing `what`, within [`ANSWER_TIMEOUT`].
+async fn answered<T>(what: &str, command: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
+    match tokio::time::timeout(ANSWER_TIMEOUT, command).await {
+        Ok(answer) => answer.map_err(|error| failed(what, &error)),
+        Err(_) => Err(StoreError(format!("Redis: {what}: no answer within {ANSWER_TIMEOUT:?}"))),
     }
 }
 
@@ -215,6 +264,7 @@ fn record(fields: &[String]) -> Option<FamilyRecord> {
 #[async_trait::async_trait]
 impl TokenStore for RedisStore {
     async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        let revocation = &Revocation { until: revocation.until.min(LATEST_UNTIL), ..revocation.clone() };
         let member = serde_json::to_string(&revocation.revoked).map_err(|error| StoreError(error.to_string()))?;
         let message = serde_json::to_string(revocation).map_err(|error| StoreError(error.to_string()))?;
         let mut connection = self.connection().await?;
