@@ -2,9 +2,10 @@
 //! sharing a real `redis-server`: sessions started on one refresh on the
 //! other, a revocation on one is enforced by the other within a second
 //! (cached tokens included), two refreshes of one token let one through,
-//! with Redis killed each instance keeps serving what it knows, and an
+//! with Redis killed each instance keeps serving what it knows, an
 //! instance whose connections to Redis go silent reconnects and catches
-//! up.
+//! up, and a session that ended without its tokens' revocation has them
+//! revoked at its next refresh.
 
 use std::time::{Duration, Instant};
 
@@ -231,4 +232,26 @@ async fn a_revocation_for_ever_is_read_back_with_the_others() {
     let mut held = store.revocations(now).await.expect("the revocations load");
     held.sort_by_key(|revocation| revocation.until);
     assert_eq!(held, [soon, Revocation { until: 1 << 53, ..forever }]);
+}
+
+/// The store fails between a reuse's end of the session and the
+/// revocation of its tokens (here, Redis refuses the app's user `ZADD`):
+/// the next presentation of a refresh token of that session revokes them
+/// all the same.
+#[rocket::async_test]
+async fn a_session_ended_without_its_revocation_revokes_its_tokens_at_the_next_refresh() {
+    let redis = RedisServer::start().await;
+    redis.run(&["ACL", "SETUSER", "app", "on", ">app-secret", "~*", "&*", "+@all", "-zadd"]).await;
+    let app = instance_at(&format!("redis://app:app-secret@127.0.0.1:{}/", redis.port())).await;
+    let app = Instance::of(&app);
+    let first = app.log_in("ada").await;
+    let (status, body) = app.refresh(&first.refresh).await;
+    assert_eq!(status, 200, "{body}");
+    let current = Session::of(&body);
+    assert_eq!(app.refresh(&first.refresh).await.0, 503, "the session ends, but its revocation fails");
+    assert_eq!(app.me(&current.access).await, 200, "not revoked yet");
+    redis.run(&["ACL", "SETUSER", "app", "+zadd"]).await;
+    let (status, body) = app.refresh(&current.refresh).await;
+    assert_eq!((status, body["error_description"].clone()), (400, json!("the refresh token's session has ended")));
+    assert_eq!(app.me(&current.access).await, 401, "the session's tokens are revoked");
 }

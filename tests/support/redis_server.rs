@@ -37,6 +37,18 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port())
     }
 
+    /// Runs a command, as its default user: `ACL SETUSER ...`, say.
+    pub async fn run(&self, command: &[&str]) -> redis::Value {
+        let client = redis::Client::open(self.url()).expect("its URL");
+        let mut connection = client.get_multiplexed_async_connection().await.expect("it answers");
+        let (name, args) = command.split_first().expect("a command");
+        redis::cmd(name)
+            .arg(args)
+            .query_async(&mut connection)
+            .await
+            .unwrap_or_else(|error| panic!("{command:?}: {error}"))
+    }
+
     /// Kills it (SIGKILL), as a crash would.
     pub fn kill(mut self) {
         self.0.kill();

@@ -314,7 +314,15 @@ impl JwtGuard {
                 self.revoke_session_tokens(&family.id).await?;
                 return Err(RefreshRefusal::Reused.into());
             }
-            RotationOutcome::Ended(_) => return Err(RefreshRefusal::Ended.into()),
+            RotationOutcome::Ended(family) => {
+                // The session may have ended without its tokens' revocation
+                // (the store failed in between): revoked again, where this
+                // process does not hold it.
+                if !self.revocations().holds_session(&family.id) {
+                    self.revoke_session_tokens(&family.id).await?;
+                }
+                return Err(RefreshRefusal::Ended.into());
+            }
             RotationOutcome::Unknown => return Err(RefreshRefusal::Unknown.into()),
         };
         if self.revocations().subject_revoked_before(&family.subject).is_some_and(|before| family.created_at < before) {

@@ -113,6 +113,11 @@ impl Revocations {
         mirror.subjects.get(sub).map(|&(before, _)| before)
     }
 
+    /// Whether the tokens of the session `sid` are revoked.
+    pub(crate) fn holds_session(&self, sid: &str) -> bool {
+        self.mirror.read().unwrap_or_else(PoisonError::into_inner).sessions.contains_key(sid)
+    }
+
     /// Holds `revocation` too.
     pub(crate) fn apply(&self, revocation: &Revocation) {
         self.mirror.write().unwrap_or_else(PoisonError::into_inner).apply(revocation);
