@@ -45,6 +45,30 @@ async fn keys_are_found_by_discovery_and_the_issuer_must_match() {
     assert_eq!(impostor.jwks_hits(), 0, "a mismatched discovery document is not followed");
 }
 
+/// The provider moves its keys, and the old address stops answering: the
+/// discovery document, asked again, leads to them.
+#[rocket::async_test]
+async fn keys_that_move_are_found_again_through_discovery() {
+    let provider = KeyServer::start(&[]).await;
+    let (old, moved) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaB]).await);
+    provider.set_discovered_jwks_uri(&old.jwks_uri());
+    let issuer = json!({ "issuer": provider.base(), "audience": AUDIENCE });
+    let config = json!({ "refetch_cooldown": 0.3, "issuers": { "moving": issuer } });
+    let client = Client::tracked(app(config)).await.unwrap();
+    let token = |key: TestKey| bearer(&mint(key, &claims_for(provider.base())));
+    assert_eq!(call(&client, "/token", &[&token(TestKey::RsaA)]).await.status, 200);
+    old.stop().await;
+    provider.set_discovered_jwks_uri(&moved.jwks_uri());
+    let started = std::time::Instant::now();
+    let mut status = 0;
+    while status != 200 && started.elapsed() < Duration::from_secs(10) {
+        sleep(PAST_COOLDOWN).await;
+        status = call(&client, "/token", &[&token(TestKey::RsaB)]).await.status;
+    }
+    assert_eq!(status, 200, "the moved keys are found");
+    assert_eq!(provider.discovery_hits(), 2, "discovery asked again once the old address failed");
+}
+
 #[rocket::async_test]
 async fn a_rotated_key_is_fetched_once_then_accepted() {
     let (server, client) = setup(&[TestKey::RsaA]).await;

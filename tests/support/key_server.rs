@@ -41,6 +41,9 @@ struct ServerState {
     cache_control: Mutex<Option<String>>,
     /// The `issuer` the discovery document names; `None` names the server.
     discovery_issuer: Mutex<Option<String>>,
+    /// The `jwks_uri` the discovery document names; `None` names the
+    /// server's.
+    discovered_jwks_uri: Mutex<Option<String>>,
     jwks_hits: AtomicUsize,
     discovery_hits: AtomicUsize,
     /// Requests for any other path.
@@ -79,6 +82,7 @@ impl KeyServer {
             behaviour: Mutex::new(Behaviour::Serve),
             cache_control: Mutex::new(None),
             discovery_issuer: Mutex::new(None),
+            discovered_jwks_uri: Mutex::new(None),
             jwks_hits: AtomicUsize::new(0),
             discovery_hits: AtomicUsize::new(0),
             other_hits: AtomicUsize::new(0),
@@ -196,6 +200,11 @@ impl KeyServer {
     pub fn set_discovery_issuer(&self, issuer: &str) {
         *self.state.discovery_issuer.lock().expect("lock") = Some(issuer.to_owned());
     }
+
+    /// Makes the discovery document name the key set at `jwks_uri`.
+    pub fn set_discovered_jwks_uri(&self, jwks_uri: &str) {
+        *self.state.discovered_jwks_uri.lock().expect("lock") = Some(jwks_uri.to_owned());
+    }
 }
 
 /// The answer to a key request.
@@ -258,7 +267,7 @@ async fn discovery(state: &State<Arc<ServerState>>) -> KeyAnswer {
     let issuer = state.discovery_issuer.lock().expect("lock").clone().unwrap_or_else(|| state.base.clone());
     let document = json!({
         "issuer": issuer,
-        "jwks_uri": format!("{}/jwks.json", state.base),
+        "jwks_uri": state.discovered_jwks_uri.lock().expect("lock").clone().unwrap_or_else(|| format!("{}/jwks.json", state.base)),
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
     });
     answer(state, document).await

@@ -271,7 +271,18 @@ impl RemoteKeys {
                 uri
             }
         };
-        let fetched = self.fetcher.get(&jwks_uri, Fetch::Jwks).await?;
+        let fetched = self.fetch_jwks(&jwks_uri).await;
+        if fetched.is_err() && matches!(self.location, RemoteLocation::Discovery { .. }) {
+            // The provider may have moved its keys: the next fetch asks
+            // its discovery document again.
+            state.jwks_uri = None;
+        }
+        fetched
+    }
+
+    /// Fetches and reads the key set at `jwks_uri`.
+    async fn fetch_jwks(&self, jwks_uri: &Url) -> Result<(KeySet, Duration), String> {
+        let fetched = self.fetcher.get(jwks_uri, Fetch::Jwks).await?;
         let keys = parse_jwks(&fetched.body, &self.name).map_err(|problem| format!("{jwks_uri}: {problem}"))?;
         if keys.is_empty() {
             return Err(format!("{jwks_uri} holds no usable signing key"));
