@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tokio::sync::OnceCell;
 
 pub(crate) use cache::IntrospectionCache;
 use client_auth::ClientAuthentication;
@@ -45,8 +44,10 @@ pub(crate) enum Answer {
 pub(crate) struct Introspector {
     settings: IntrospectionSettings,
     fetcher: Fetcher,
-    /// The endpoint: configured, or found in the discovery document once.
-    endpoint: OnceCell<Url>,
+    /// The endpoint found in the discovery document, when none is
+    /// configured: found once, and again after a question to it fails.
+    /// An async lock, so that one discovery serves every waiting question.
+    discovered: tokio::sync::Mutex<Option<Url>>,
     /// Failures in a row, after which requests get a 503 until the wait
     /// is over rather than each asking a server that is down.
     backoff: Mutex<Backoff>,
@@ -71,9 +72,9 @@ impl Introspector {
     /// `fetcher`'s limits (and no redirects), at most `per_second`
     /// questions a second.
     pub(crate) fn new(settings: IntrospectionSettings, fetcher: &Fetcher, per_second: u32) -> Self {
-        let endpoint = OnceCell::new_with(settings.endpoint.clone());
         let rate = Mutex::new(QuestionRate::new(per_second, Instant::now()));
-        Self { settings, fetcher: fetcher.clone(), endpoint, backoff: Mutex::default(), rate }
+        let discovered = tokio::sync::Mutex::default();
+        Self { settings, fetcher: fetcher.clone(), discovered, backoff: Mutex::default(), rate }
     }
 
     /// Which of the issuer's tokens are introspected.
@@ -151,13 +152,19 @@ impl Introspector {
 
     /// POSTs `token` to the endpoint and reads the answer.
     async fn post(&self, token: &str) -> Result<Outcome, String> {
-        let endpoint = self.endpoint.get_or_try_init(|| self.discover()).await?;
+        let endpoint = &self.endpoint().await?;
         let accept = if self.settings.signed { SIGNED_RESPONSE } else { "application/json" };
         let settings = &self.settings;
         let client = ClientAuthentication::new(&settings.client_id, &settings.credential, &settings.issuer)?;
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         form.extend(client.form_fields());
-        let (media_type, body) = match self.fetcher.post_form(endpoint, &form, client.basic(), accept).await? {
+        let posted = self.fetcher.post_form(endpoint, &form, client.basic(), accept).await;
+        if posted.is_err() && self.settings.endpoint.is_none() {
+            // The provider may have moved it: the next question asks the
+            // discovery document again.
+            *self.discovered.lock().await = None;
+        }
+        let (media_type, body) = match posted? {
             FormAnswer::Answered { media_type, body } => (media_type, body),
             FormAnswer::TooManyRequests { retry_after } => return Ok(Outcome::SlowDown(retry_after)),
         };
@@ -169,6 +176,21 @@ impl Introspector {
         serde_json::from_slice::<Map<String, Value>>(&body)
             .map(|answer| Outcome::Answer(Answer::Json(answer)))
             .map_err(|_| format!("{endpoint} did not answer with a JSON object"))
+    }
+
+    /// The endpoint: the configured one, or else the one the discovery
+    /// document names.
+    async fn endpoint(&self) -> Result<Url, String> {
+        if let Some(configured) = &self.settings.endpoint {
+            return Ok(configured.clone());
+        }
+        let mut discovered = self.discovered.lock().await;
+        if let Some(endpoint) = discovered.as_ref() {
+            return Ok(endpoint.clone());
+        }
+        let endpoint = self.discover().await?;
+        *discovered = Some(endpoint.clone());
+        Ok(endpoint)
     }
 
     /// The endpoint that the discovery document names.

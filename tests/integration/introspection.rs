@@ -389,3 +389,33 @@ async fn a_providers_429_refuses_that_token_only_and_others_are_still_asked_abou
     assert_eq!(call(&client, "/reports", &[&bearer("known")]).await.status, 200);
     assert_eq!(server.introspection_hits(), 3);
 }
+
+/// The provider moves its introspection endpoint, and the old one stops
+/// answering: the discovery document, asked again, leads to the new one.
+#[rocket::async_test]
+async fn an_introspection_endpoint_that_moves_is_found_again_through_discovery() {
+    let provider = KeyServer::start(&[TestKey::RsaA]).await;
+    let (old, moved) = (KeyServer::start(&[]).await, KeyServer::start(&[]).await);
+    let active = json!({ "active": true, "iss": provider.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    old.set_introspection("before-the-move", active.clone());
+    moved.set_introspection("after-the-move", active);
+    provider.set_discovered_introspection_endpoint(&old.introspection_endpoint());
+    let mut issuer = key_server_issuer(&provider, json!({}));
+    issuer.as_object_mut().expect("a table").remove("introspection_endpoint");
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard.issuers.provider", issuer)))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports]);
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    assert_eq!(call(&client, "/reports", &[&bearer("before-the-move")]).await.status, 200);
+    old.stop().await;
+    provider.set_discovered_introspection_endpoint(&moved.introspection_endpoint());
+    let started = std::time::Instant::now();
+    let mut status = 0;
+    while status != 200 && started.elapsed() < Duration::from_secs(10) {
+        sleep(Duration::from_millis(200)).await;
+        status = call(&client, "/reports", &[&bearer("after-the-move")]).await.status;
+    }
+    assert_eq!(status, 200, "the moved endpoint is found");
+    assert_eq!(provider.discovery_hits(), 2, "discovery asked again once the old endpoint failed");
+}

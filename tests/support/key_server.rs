@@ -41,9 +41,10 @@ struct ServerState {
     cache_control: Mutex<Option<String>>,
     /// The `issuer` the discovery document names; `None` names the server.
     discovery_issuer: Mutex<Option<String>>,
-    /// The `jwks_uri` the discovery document names; `None` names the
-    /// server's.
+    /// The `jwks_uri` and `introspection_endpoint` the discovery
+    /// document names; `None` names the server's own.
     discovered_jwks_uri: Mutex<Option<String>>,
+    discovered_introspection_endpoint: Mutex<Option<String>>,
     jwks_hits: AtomicUsize,
     discovery_hits: AtomicUsize,
     /// Requests for any other path.
@@ -83,6 +84,7 @@ impl KeyServer {
             cache_control: Mutex::new(None),
             discovery_issuer: Mutex::new(None),
             discovered_jwks_uri: Mutex::new(None),
+            discovered_introspection_endpoint: Mutex::new(None),
             jwks_hits: AtomicUsize::new(0),
             discovery_hits: AtomicUsize::new(0),
             other_hits: AtomicUsize::new(0),
@@ -205,6 +207,11 @@ impl KeyServer {
     pub fn set_discovered_jwks_uri(&self, jwks_uri: &str) {
         *self.state.discovered_jwks_uri.lock().expect("lock") = Some(jwks_uri.to_owned());
     }
+
+    /// Makes the discovery document name the introspection `endpoint`.
+    pub fn set_discovered_introspection_endpoint(&self, endpoint: &str) {
+        *self.state.discovered_introspection_endpoint.lock().expect("lock") = Some(endpoint.to_owned());
+    }
 }
 
 /// The answer to a key request.
@@ -265,9 +272,13 @@ async fn jwks(state: &State<Arc<ServerState>>) -> KeyAnswer {
 async fn discovery(state: &State<Arc<ServerState>>) -> KeyAnswer {
     state.discovery_hits.fetch_add(1, Ordering::SeqCst);
     let issuer = state.discovery_issuer.lock().expect("lock").clone().unwrap_or_else(|| state.base.clone());
+    let named = |named: &Mutex<Option<String>>, own: &str| {
+        named.lock().expect("lock").clone().unwrap_or_else(|| format!("{}/{own}", state.base))
+    };
     let document = json!({
         "issuer": issuer,
-        "jwks_uri": state.discovered_jwks_uri.lock().expect("lock").clone().unwrap_or_else(|| format!("{}/jwks.json", state.base)),
+        "jwks_uri": named(&state.discovered_jwks_uri, "jwks.json"),
+        "introspection_endpoint": named(&state.discovered_introspection_endpoint, "introspect"),
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
     });
     answer(state, document).await
