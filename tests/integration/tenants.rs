@@ -193,6 +193,19 @@ async fn a_made_up_tenant_costs_one_discovery_however_often_it_comes_back() {
     assert_eq!(server.all_tenant_hits(), 5, "the budget of 5 was left for the others");
 }
 
+/// Requests that wait on a tenant's first discovery take its failure as
+/// their own, rather than each fetching again in turn.
+#[rocket::async_test]
+async fn requests_waiting_on_a_failing_discovery_make_no_more() {
+    let server = KeyServer::start(&[]).await;
+    let client = Client::tracked(app(&server.tenant_template(), json!("any"), None)).await.unwrap();
+    let token = made_up_tokens(&server, 1).remove(0);
+    let authorization = [token.as_str()];
+    let refused = futures_util::future::join_all((0..20).map(|_| call(&client, "/whoami", &authorization))).await;
+    assert!(refused.iter().all(|refused| matches!(refused.status, 401 | 503)));
+    assert_eq!(server.tenant_hits("made-up-0"), 1, "one discovery for 20 requests at once");
+}
+
 #[rocket::async_test]
 async fn a_flood_of_made_up_tenants_does_not_keep_a_real_new_one_out() {
     let server = KeyServer::start(&[]).await;

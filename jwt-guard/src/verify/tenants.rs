@@ -210,18 +210,25 @@ impl TenantIssuers {
         if let Some(known) = self.known.get(iss) {
             return Some(known);
         }
-        let now = Instant::now();
-        if self
-            .failed
-            .get(iss)
-            .is_some_and(|failed| now.saturating_duration_since(failed) < self.limits.refetch_cooldown)
-        {
+        let failed_lately = || {
+            let now = Instant::now();
+            self.failed
+                .get(iss)
+                .is_some_and(|failed| now.saturating_duration_since(failed) < self.limits.refetch_cooldown)
+        };
+        if failed_lately() {
             return None;
         }
         let guard = match self.known.get_value_or_guard_async(iss).await {
             Ok(known) => return Some(known),
             Err(guard) => guard,
         };
+        // A request that waited on another's discovery, which failed, is
+        // refused as the requests after it are, without a fetch.
+        if failed_lately() {
+            return None;
+        }
+        let now = Instant::now();
         let (settings, tenant) = self.settings_for(iss).await?;
         let admission = self.admissions.lock().unwrap_or_else(PoisonError::into_inner).take(iss, now);
         if let Admission::Refused { log } = admission {
