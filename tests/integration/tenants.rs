@@ -14,7 +14,7 @@ use jwt_guard::{
     protected,
     verify::{IssuerResolver, ResolvedIssuer},
 };
-use jwt_guard_tests::{AUDIENCE, KeyServer, TestKey, call, claims_for, mint, quiet_figment};
+use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, call, claims_for, mint, quiet_figment};
 use rocket::local::asynchronous::Client;
 use rocket::{Build, Rocket, get, routes};
 use serde_json::{Value, json};
@@ -114,6 +114,36 @@ async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
         "the withdrawn key's token, cached before"
     );
     assert_eq!(seen.1.status, 200, "the new key's token");
+}
+
+/// A tenant whose provider hangs until the fetch timeout (10 s) holds up
+/// no other tenant's refresh: a key that another provider withdraws stops
+/// being trusted as soon as its own refresh is due.
+#[rocket::async_test]
+async fn a_hanging_provider_holds_up_no_other_tenants_refresh() {
+    let (stalled, healthy) = (KeyServer::start(&[TestKey::EcA]).await, KeyServer::start(&[TestKey::RsaA]).await);
+    let resolver = Arc::new(SignedUp(vec![stalled.base().to_owned(), healthy.base().to_owned()]));
+    let settings = json!({ "min_refresh": 0.1, "max_refresh": 0.3, "fetch_timeout": 10 });
+    let rocket = app_with("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver), settings);
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let (stalled_token, withdrawn) = (
+        bearer(&mint(TestKey::EcA, &claims_for(stalled.base()))),
+        bearer(&mint(TestKey::RsaA, &claims_for(healthy.base()))),
+    );
+    assert_eq!(call(&client, "/customer", &[&stalled_token]).await.status, 200);
+    assert_eq!(call(&client, "/customer", &[&withdrawn]).await.status, 200);
+    stalled.set_behaviour(Behaviour::Hang(Duration::from_secs(60)));
+    // Both refreshes are due again by now: the stalled one hangs.
+    rocket::tokio::time::sleep(Duration::from_millis(400)).await;
+    healthy.set_keys(vec![TestKey::RsaB.jwk()]);
+    let withdrawn_at = Instant::now();
+    let mut refused = call(&client, "/customer", &[&withdrawn]).await.status == 401;
+    while !refused && withdrawn_at.elapsed() < Duration::from_secs(8) {
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+        refused = call(&client, "/customer", &[&withdrawn]).await.status == 401;
+    }
+    let waited = withdrawn_at.elapsed();
+    assert!(refused && waited < Duration::from_secs(2), "refused {waited:?} after the withdrawal, or not at all");
 }
 
 #[rocket::async_test]

@@ -235,6 +235,14 @@ impl RemoteKeys {
         }
     }
 
+    /// How long until the keys are due for a refresh (zero: now), unless
+    /// a fetch holds the refresh lock.
+    pub(crate) fn due_in(&self) -> Option<Duration> {
+        let state = self.refresh.try_lock().ok()?;
+        let now = Instant::now();
+        Some(state.refresh_due(now).saturating_duration_since(now))
+    }
+
     /// Fetches the keys if they are due, or were never fetched; answers how
     /// long until they are due again.
     pub(crate) async fn refresh_if_due(&self) -> Duration {

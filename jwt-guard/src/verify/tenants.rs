@@ -10,9 +10,12 @@
 
 mod admissions;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 use quick_cache::sync::Cache;
 
 use self::admissions::{Admission, Admissions};
@@ -109,6 +112,10 @@ pub(super) fn check_resolver_names(resolver: &dyn IssuerResolver, configured: &[
 /// keys.
 const SHORTEST_WAIT: Duration = Duration::from_millis(50);
 
+/// How many tenants' keys are refreshed at once: enough that a few
+/// providers that hang until the fetch timeout hold up no others.
+const CONCURRENT_REFRESHES: usize = 16;
+
 /// The issuers resolved per request, and how to find new ones.
 pub(super) struct TenantIssuers {
     templates: Vec<IssuerSettings>,
@@ -175,24 +182,50 @@ impl TenantIssuers {
     /// due, as configured issuers' are, for as long as the future runs: a
     /// key that a tenant's provider withdraws stops being trusted here.
     /// Only issuers whose keys were fetched once are refreshed, so made-up
-    /// tenants cost no fetches beyond their first. Each pass waits for the
-    /// soonest due, and at most `min_refresh`, so that an issuer resolved
+    /// tenants cost no fetches beyond their first.
+    ///
+    /// Each refresh runs on its own, [`CONCURRENT_REFRESHES`] at most at
+    /// once, so that a provider that hangs until the fetch timeout holds
+    /// up no other tenant's. The tenants are looked over when the soonest
+    /// is due, and at most `min_refresh` apart, so that an issuer resolved
     /// meanwhile is refreshed at most that late.
     pub(super) async fn keep_keys_fresh(&self) {
         if !self.any() {
             return;
         }
+        let mut in_flight = FuturesUnordered::new();
+        let mut refreshing = HashSet::new();
         loop {
-            let resolved: Vec<Arc<Issuer>> = self.known.iter().map(|(_, issuer)| issuer).collect();
             let mut wait = self.fetcher.min_refresh();
-            for issuer in resolved {
-                if let IssuerKeys::Remote(keys) = &issuer.keys
-                    && keys.holds_keys()
-                {
-                    wait = wait.min(keys.refresh_if_due().await);
+            for (_, issuer) in self.known.iter() {
+                let IssuerKeys::Remote(keys) = &issuer.keys else { continue };
+                let address = Arc::as_ptr(&issuer).addr();
+                if !keys.holds_keys() || refreshing.contains(&address) {
+                    continue;
+                }
+                match keys.due_in() {
+                    Some(due) if due.is_zero() && in_flight.len() < CONCURRENT_REFRESHES => {
+                        refreshing.insert(address);
+                        in_flight.push(async move {
+                            if let IssuerKeys::Remote(keys) = &issuer.keys {
+                                keys.refresh_if_due().await;
+                            }
+                            address
+                        });
+                    }
+                    Some(due) => wait = wait.min(due),
+                    None => {}
                 }
             }
-            tokio::time::sleep(wait.max(SHORTEST_WAIT)).await;
+            let next_look = tokio::time::sleep(wait.max(SHORTEST_WAIT));
+            tokio::pin!(next_look);
+            // The refreshes in flight run while the next look is awaited.
+            loop {
+                tokio::select! {
+                    Some(refreshed) = in_flight.next() => { refreshing.remove(&refreshed); }
+                    () = &mut next_look => break,
+                }
+            }
         }
     }
 
