@@ -5,8 +5,11 @@
 //!
 //! A store keeps revocations (of a token, a session, or everything a
 //! subject was issued before some time), the built-in issuer's refresh-token
-//! families, and counts of failed logins. Every entry expires on its own:
-//! nothing grows without bound. Revocations are also mirrored in each
+//! families, and counts of failed logins. Every entry expires on its own.
+//! What grows with use until then: a family keeps the hash of each refresh
+//! token it retired, one per refresh, until the family's
+//! `refresh_expires_in` is over, so that any retired token that comes back
+//! is known as reused. Revocations are also mirrored in each
 //! process, so that checking one on every request costs
 //! no round trip; a store shared by a fleet feeds the mirror with the
 //! revocations other instances make ([`TokenStore::follow`]).

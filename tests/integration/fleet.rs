@@ -197,7 +197,8 @@ async fn with_redis_killed_each_instance_keeps_serving_what_it_knows() {
 
 /// A firewall that forgets the flows of instance A: its connections to
 /// Redis stay open and carry nothing, and nothing tells it. It notices the
-/// silence, reconnects, and refuses a session that B ended meanwhile.
+/// silence, reconnects, refuses a session that B ended meanwhile, and
+/// refreshes sessions again.
 #[rocket::async_test]
 async fn an_instance_whose_connections_go_silent_reconnects_and_catches_up() {
     let redis = RedisServer::start().await;
@@ -213,6 +214,7 @@ async fn an_instance_whose_connections_go_silent_reconnects_and_catches_up() {
     let refused = refused.expect("A catches up with the revocation made while it was cut off");
     eprintln!("A refused the ended session {refused:?} after its connections went silent");
     assert_eq!(a.me(&kept.access).await, 200, "and keeps the others");
+    assert_eq!(a.refresh(&kept.refresh).await.0, 200, "its shared connection, silent too, is made anew");
 }
 
 /// A revocation kept "forever" (an `until` past what a double holds

@@ -9,7 +9,9 @@
 //! host, a firewall or NAT that forgets an idle flow) is found out: TCP
 //! keepalives and a bound on unacknowledged writes make the kernel end it,
 //! and the follower, which only listens, asks Redis for a `PING` after a
-//! few seconds of silence and reconnects when none comes back. Families, their tokens' hashes and failed logins are
+//! few seconds of silence and reconnects when none comes back, making the
+//! shared connection anew too (redis-rs replaces a connection on errors,
+//! not on timeouts). Families, their tokens' hashes and failed logins are
 //! keys that expire with them; a rotation is one Lua script, so of two
 //! instances rotating one token at once, one wins. Every key holds the
 //! hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
@@ -22,7 +24,7 @@ use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{AsyncCommands as _, IntoConnectionInfo as _, RedisResult, Script};
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 use super::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, RevocationFeed, Rotation, RotationOutcome, StoreError,
@@ -139,7 +141,9 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 #[derive(Debug)]
 pub struct RedisStore {
     client: redis::Client,
-    connection: OnceCell<ConnectionManager>,
+    /// The connection shared by every operation but the follower's: made
+    /// at the first use, and anew after the follower lost its own.
+    connection: Mutex<Option<ConnectionManager>>,
 }
 
 impl RedisStore {
@@ -153,16 +157,25 @@ impl RedisStore {
         let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
         let client =
             redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
-        Ok(Self { client, connection: OnceCell::new() })
+        Ok(Self { client, connection: Mutex::new(None) })
     }
 
-    /// The shared connection, made at the first use.
+    /// The shared connection.
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let mut held = self.connection.lock().await;
+        if let Some(connection) = held.as_ref() {
+            return Ok(connection.clone());
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(ANSWER_TIMEOUT))
             .set_response_timeout(Some(ANSWER_TIMEOUT));
-        let connect = || self.client.get_connection_manager_with_config(config);
-        self.connection.get_or_try_init(connect).await.cloned().map_err(|error| failed("connecting", &error))
+        let connection = self
+            .client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(|error| failed("connecting", &error))?;
+        *held = Some(connection.clone());
+        Ok(connection)
     }
 
     /// Every live revocation, on `connection`.
@@ -193,14 +206,18 @@ impl RedisStore {
         let pubsub = answered("subscribing", self.client.get_async_pubsub()).await?;
         let (mut sink, mut messages) = pubsub.split();
         answered("subscribing", sink.subscribe(CHANNEL)).await?;
-        // Read on a connection of its own: the shared one may be as dead
-        // as the follower's was.
-        let mut connection = answered("connecting", self.client.get_multiplexed_async_connection()).await?;
+        let mut connection = self.connection().await?;
         feed.reload(&Self::live_revocations(&mut connection, clock::unix_now_secs()).await?);
         log::info!("jwt-guard: following the revocations of the Redis token store");
         loop {
             let Ok(heard) = tokio::time::timeout(FOLLOWER_HEARTBEAT, messages.next()).await else {
-                answered("a heartbeat", sink.ping::<redis::Value>()).await?;
+                if let Err(silent) = answered("a heartbeat", sink.ping::<redis::Value>()).await {
+                    // The shared connection may be as silent, and redis-rs
+                    // replaces a connection on errors, not on timeouts: it
+                    // is made anew at its next use.
+                    *self.connection.lock().await = None;
+                    return Err(silent);
+                }
                 continue;
             };
             let Some(message) = heard else { return Err(StoreError("the connection to Redis was lost".into())) };
