@@ -103,7 +103,9 @@ impl ApiDescription {
             document.insert(name.to_owned(), value);
         };
         put("resource", json!(resource.identifier));
-        put("authorization_servers", json!(issuers));
+        if !issuers.is_empty() {
+            put("authorization_servers", json!(issuers));
+        }
         if !scopes.is_empty() {
             put("scopes_supported", json!(scopes));
         }

@@ -161,8 +161,11 @@ impl Introspector {
         let posted = self.fetcher.post_form(endpoint, &form, client.basic(), accept).await;
         if posted.is_err() && self.settings.endpoint.is_none() {
             // The provider may have moved it: the next question asks the
-            // discovery document again.
-            *self.discovered.lock().await = None;
+            // discovery document again, unless another found it anew.
+            let mut discovered = self.discovered.lock().await;
+            if discovered.as_ref() == Some(endpoint) {
+                *discovered = None;
+            }
         }
         let (media_type, body) = match posted? {
             FormAnswer::Answered { media_type, body } => (media_type, body),

@@ -129,6 +129,11 @@ async fn a_templates_listed_tenants_are_its_authorization_servers() {
         vec![server.base(), "https://login.example.com/contoso/v2.0", "https://login.example.com/fabrikam/v2.0"];
     expected.sort_unstable();
     assert_eq!(servers, expected);
+
+    let anyone = json!({ "anyone": { "issuer": "https://{tenant}.auth.example.com/", "tenants": "any" } });
+    let client = Client::tracked(described_app(RESOURCE, anyone)).await.expect("the app ignites");
+    let metadata: Value = client.get(METADATA_PATH).dispatch().await.into_json().await.unwrap();
+    assert_eq!(metadata.get("authorization_servers"), None, "none to list: the member is left out");
 }
 
 #[rocket::async_test]

@@ -45,6 +45,26 @@ async fn keys_are_found_by_discovery_and_the_issuer_must_match() {
     assert_eq!(impostor.jwks_hits(), 0, "a mismatched discovery document is not followed");
 }
 
+/// A client of an app that trusts `provider`'s issuer, its keys found
+/// through its discovery document.
+async fn discovering_client(provider: &KeyServer) -> Client {
+    let issuer = json!({ "issuer": provider.base(), "audience": AUDIENCE });
+    Client::tracked(app(json!({ "refetch_cooldown": 0.3, "issuers": { "discovered": issuer } }))).await.unwrap()
+}
+
+/// The status of `/token` with `authorization`, asked past each cooldown
+/// until it is 200, for at most 10 s.
+async fn status_once_accepted(client: &Client, authorization: &str) -> u16 {
+    let started = std::time::Instant::now();
+    loop {
+        sleep(PAST_COOLDOWN).await;
+        let status = call(client, "/token", &[authorization]).await.status;
+        if status == 200 || started.elapsed() > Duration::from_secs(10) {
+            return status;
+        }
+    }
+}
+
 /// The provider moves its keys, and the old address stops answering: the
 /// discovery document, asked again, leads to them.
 #[rocket::async_test]
@@ -52,21 +72,33 @@ async fn keys_that_move_are_found_again_through_discovery() {
     let provider = KeyServer::start(&[]).await;
     let (old, moved) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaB]).await);
     provider.set_discovered_jwks_uri(&old.jwks_uri());
-    let issuer = json!({ "issuer": provider.base(), "audience": AUDIENCE });
-    let config = json!({ "refetch_cooldown": 0.3, "issuers": { "moving": issuer } });
-    let client = Client::tracked(app(config)).await.unwrap();
+    let client = discovering_client(&provider).await;
     let token = |key: TestKey| bearer(&mint(key, &claims_for(provider.base())));
     assert_eq!(call(&client, "/token", &[&token(TestKey::RsaA)]).await.status, 200);
     old.stop().await;
     provider.set_discovered_jwks_uri(&moved.jwks_uri());
-    let started = std::time::Instant::now();
-    let mut status = 0;
-    while status != 200 && started.elapsed() < Duration::from_secs(10) {
-        sleep(PAST_COOLDOWN).await;
-        status = call(&client, "/token", &[&token(TestKey::RsaB)]).await.status;
-    }
+    let status = status_once_accepted(&client, &token(TestKey::RsaB)).await;
     assert_eq!(status, 200, "the moved keys are found");
     assert_eq!(provider.discovery_hits(), 2, "discovery asked again once the old address failed");
+}
+
+/// A fetch fails while the discovery document is down too: once the key
+/// set's address answers again, the keys come from it, discovery or not.
+#[rocket::async_test]
+async fn keys_stay_at_their_address_while_discovery_is_down() {
+    let (provider, keys) = (KeyServer::start(&[]).await, KeyServer::start(&[TestKey::RsaA]).await);
+    provider.set_discovered_jwks_uri(&keys.jwks_uri());
+    let client = discovering_client(&provider).await;
+    let token = |key: TestKey| bearer(&mint(key, &claims_for(provider.base())));
+    assert_eq!(call(&client, "/token", &[&token(TestKey::RsaA)]).await.status, 200);
+    keys.set_keys(vec![TestKey::RsaA.jwk(), TestKey::RsaB.jwk()]);
+    keys.set_behaviour(Behaviour::Status(500));
+    provider.set_behaviour(Behaviour::Status(500));
+    sleep(PAST_COOLDOWN).await;
+    assert_eq!(call(&client, "/token", &[&token(TestKey::RsaB)]).await.status, 503, "the key set fails");
+    keys.set_behaviour(Behaviour::Serve);
+    let status = status_once_accepted(&client, &token(TestKey::RsaB)).await;
+    assert_eq!(status, 200, "the new key, from the address discovery gave before it went down");
 }
 
 #[rocket::async_test]

@@ -88,13 +88,19 @@ async fn one_template_serves_each_tenant_with_its_own_keys_and_refuses_the_other
     assert_eq!(server.tenant_hits("outsider"), 0, "nothing fetched for it");
 }
 
-#[rocket::async_test]
-async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
+/// A key server with the tenant `contoso` (key RSA A), and a client of an
+/// app that admits it alone, with the key refresh `refreshing`.
+async fn contoso(refreshing: Value) -> (KeyServer, Client) {
     let server = KeyServer::start(&[]).await;
     server.set_tenant_keys("contoso", &[TestKey::RsaA]);
-    let refreshing = json!({ "min_refresh": 0.1, "max_refresh": 0.3 });
-    let client =
-        Client::tracked(app_with(&server.tenant_template(), json!(["contoso"]), None, refreshing)).await.unwrap();
+    let rocket = app_with(&server.tenant_template(), json!(["contoso"]), None, refreshing);
+    let client = Client::tracked(rocket).await.unwrap();
+    (server, client)
+}
+
+#[rocket::async_test]
+async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
+    let (server, client) = contoso(json!({ "min_refresh": 0.1, "max_refresh": 0.3 })).await;
     let claims = claims_for(&server.tenant_issuer("contoso"));
     let withdrawn = bearer(&mint(TestKey::RsaA, &claims));
     assert_eq!(call(&client, "/whoami", &[&withdrawn]).await.status, 200, "verified, then cached");
@@ -144,6 +150,30 @@ async fn a_hanging_provider_holds_up_no_other_tenants_refresh() {
     }
     let waited = withdrawn_at.elapsed();
     assert!(refused && waited < Duration::from_secs(2), "refused {waited:?} after the withdrawal, or not at all");
+}
+
+/// A tenant's failed refresh is tried again after the backoff (1 s at
+/// first), not at the next look over the tenants (`min_refresh`, 3 s here).
+#[rocket::async_test]
+async fn a_tenants_failed_refresh_is_retried_after_the_backoff() {
+    let (server, client) = contoso(json!({ "min_refresh": 3, "max_refresh": 3 })).await;
+    let token = bearer(&mint(TestKey::RsaA, &claims_for(&server.tenant_issuer("contoso"))));
+    assert_eq!(call(&client, "/whoami", &[&token]).await.status, 200);
+    server.set_behaviour(Behaviour::Status(500));
+    let hits_after = |hits: usize, patience: Duration| {
+        let server = &server;
+        async move {
+            let started = Instant::now();
+            while server.tenant_hits("contoso") <= hits && started.elapsed() < patience {
+                rocket::tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (server.tenant_hits("contoso") > hits).then(|| started.elapsed())
+        }
+    };
+    let resolved = server.tenant_hits("contoso");
+    hits_after(resolved, Duration::from_secs(5)).await.expect("the refresh after 3 s, which fails");
+    let retried = hits_after(resolved + 1, Duration::from_secs(5)).await.expect("a retry");
+    assert!(retried < Duration::from_millis(1800), "retried {retried:?} after the failure");
 }
 
 #[rocket::async_test]

@@ -47,6 +47,9 @@ pub(crate) struct RemoteKeys {
 struct RefreshState {
     /// The JWKS address, once configured or discovered.
     jwks_uri: Option<Url>,
+    /// Whether a fetch from a discovered address failed since the last
+    /// success: the next asks the discovery document again first.
+    rediscover: bool,
     /// When a fetch last succeeded.
     last_success: Option<Instant>,
     /// The failed fetches in a row, and when the next may start.
@@ -271,19 +274,23 @@ impl RemoteKeys {
     }
 
     async fn fetch(&self, state: &mut RefreshState) -> Result<(KeySet, Duration), String> {
-        let jwks_uri = match &state.jwks_uri {
-            Some(uri) => uri.clone(),
-            None => {
-                let uri = self.discover().await?;
-                state.jwks_uri = Some(uri.clone());
-                uri
-            }
+        let known = state.jwks_uri.clone();
+        let jwks_uri = match known {
+            Some(uri) if !state.rediscover => uri,
+            known => match self.discover().await {
+                Ok(uri) => {
+                    (state.jwks_uri, state.rediscover) = (Some(uri.clone()), false);
+                    uri
+                }
+                // The discovery document is down: the address it last gave.
+                Err(problem) => known.ok_or(problem)?,
+            },
         };
         let fetched = self.fetch_jwks(&jwks_uri).await;
         if fetched.is_err() && matches!(self.location, RemoteLocation::Discovery { .. }) {
             // The provider may have moved its keys: the next fetch asks
             // its discovery document again.
-            state.jwks_uri = None;
+            state.rediscover = true;
         }
         fetched
     }

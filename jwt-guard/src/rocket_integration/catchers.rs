@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::AuthError;
 
-/// Catchers for 400, 401, 403, 500 and 503 that render the request's
+/// Catchers for 400, 401, 403 and 503 that render the request's
 /// [`AuthError`] as JSON.
 ///
 /// ```
@@ -25,7 +25,7 @@ use crate::error::AuthError;
 /// the status's reason as the error. To render errors another way, register
 /// your own catchers and read the error with [`AuthError::of`].
 pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![bad_request, unauthorized, forbidden, server_error, service_unavailable]
+    rocket::catchers![bad_request, unauthorized, forbidden, service_unavailable]
 }
 
 #[derive(Debug, Serialize)]
@@ -61,13 +61,6 @@ fn unauthorized(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
 #[rocket::catch(403)]
 fn forbidden(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
     render(request, Status::Forbidden)
-}
-
-/// A 500 of jwt-guard's is a route of a [`protect`](crate::protect) group
-/// in an app without the fairing: `server_error`.
-#[rocket::catch(500)]
-fn server_error(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
-    render(request, Status::InternalServerError)
 }
 
 #[rocket::catch(503)]

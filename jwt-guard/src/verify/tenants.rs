@@ -197,6 +197,7 @@ impl TenantIssuers {
         let mut refreshing = HashSet::new();
         loop {
             let mut wait = self.fetcher.min_refresh();
+            let mut waiting_for_a_slot = false;
             for (_, issuer) in self.known.iter() {
                 let IssuerKeys::Remote(keys) = &issuer.keys else { continue };
                 let address = Arc::as_ptr(&issuer).addr();
@@ -204,13 +205,12 @@ impl TenantIssuers {
                     continue;
                 }
                 match keys.due_in() {
-                    Some(due) if due.is_zero() && in_flight.len() < CONCURRENT_REFRESHES => {
+                    Some(due) if due.is_zero() && in_flight.len() == CONCURRENT_REFRESHES => waiting_for_a_slot = true,
+                    Some(due) if due.is_zero() => {
                         refreshing.insert(address);
                         in_flight.push(async move {
-                            if let IssuerKeys::Remote(keys) = &issuer.keys {
-                                keys.refresh_if_due().await;
-                            }
-                            address
+                            let IssuerKeys::Remote(keys) = &issuer.keys else { return (address, None) };
+                            (address, Some(keys.refresh_if_due().await))
                         });
                     }
                     Some(due) => wait = wait.min(due),
@@ -219,10 +219,21 @@ impl TenantIssuers {
             }
             let next_look = tokio::time::sleep(wait.max(SHORTEST_WAIT));
             tokio::pin!(next_look);
-            // The refreshes in flight run while the next look is awaited.
+            // The refreshes in flight run while the next look is awaited,
+            // which comes sooner for one due again sooner (a failure's
+            // backoff), or as soon as a slot frees for a due tenant.
             loop {
                 tokio::select! {
-                    Some(refreshed) = in_flight.next() => { refreshing.remove(&refreshed); }
+                    Some((refreshed, due)) = in_flight.next() => {
+                        refreshing.remove(&refreshed);
+                        if waiting_for_a_slot {
+                            break;
+                        }
+                        let again = due.and_then(|due| tokio::time::Instant::now().checked_add(due.max(SHORTEST_WAIT)));
+                        if let Some(again) = again.filter(|again| *again < next_look.deadline()) {
+                            next_look.as_mut().reset(again);
+                        }
+                    }
                     () = &mut next_look => break,
                 }
             }
