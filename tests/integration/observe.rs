@@ -241,7 +241,7 @@ async fn an_observer_is_told_of_each_refusal_login_refresh_reuse_and_revocation(
     assert_eq!(status, 200);
     // The rotated-away refresh token, again: its session is revoked.
     let (status, _) = post("/auth/refresh", json!({ "refresh_token": first_refresh })).await;
-    assert_eq!(status, 401);
+    assert_eq!(status, 400);
     assert_eq!(me(login["access_token"].as_str()).await, 401);
     let events = recorded.0.lock().unwrap().clone();
     assert_eq!(
