@@ -5,13 +5,11 @@
 //!
 //! A store keeps revocations (of a token, a session, or everything a
 //! subject was issued before some time), the built-in issuer's refresh-token
-//! families, and counts of failed logins. Every entry expires on its own.
-//! What grows with use until then: a family keeps the hash of each refresh
-//! token it retired, one per refresh, until the family's
-//! `refresh_expires_in` is over, so that any retired token that comes back
-//! is known as reused. Revocations are also mirrored in each
-//! process, so that checking one on every request costs
-//! no round trip; a store shared by a fleet feeds the mirror with the
+//! families, and counts of failed logins. Every entry expires on its own,
+//! and a family keeps the hashes of its last [`REMEMBERED_TOKENS`] refresh
+//! tokens only: nothing grows without bound. Revocations are also mirrored
+//! in each process, so that checking one on every request costs no round
+//! trip; a store shared by a fleet feeds the mirror with the
 //! revocations other instances make ([`TokenStore::follow`]).
 //!
 #![doc = include_str!("../docs/stores.md")]
@@ -35,6 +33,12 @@ pub use revocations::RevocationFeed;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
+/// How many of its latest refresh tokens a family remembers: a retired
+/// token among them that comes back is known as reused, and ends the
+/// family; an older one is unknown, refused without ending it. 64
+/// refreshes are over five hours of access tokens of five minutes.
+pub const REMEMBERED_TOKENS: usize = 64;
+
 /// What the library must remember beyond one request: revocations,
 /// refresh-token families and failed logins.
 ///
@@ -54,7 +58,8 @@ pub use sqlite::SqliteStore;
 /// CREATE TABLE jwt_guard_families (id TEXT PRIMARY KEY, subject TEXT, grant_json TEXT,
 ///     created_at BIGINT, expires_at BIGINT, current_hash TEXT, previous_hash TEXT,
 ///     rotated_at BIGINT, ended BOOLEAN);
-/// CREATE TABLE jwt_guard_refresh_tokens (hash TEXT PRIMARY KEY, family TEXT, expires_at BIGINT);
+/// CREATE TABLE jwt_guard_refresh_tokens (hash TEXT PRIMARY KEY, family TEXT, expires_at BIGINT,
+///                                        seq BIGINT);  -- the family's nth token
 /// CREATE TABLE jwt_guard_login_failures (key TEXT PRIMARY KEY, count INT, last BIGINT,
 ///                                        expires_at BIGINT);
 ///
@@ -62,7 +67,8 @@ pub use sqlite::SqliteStore;
 /// SELECT f.* FROM jwt_guard_refresh_tokens t JOIN jwt_guard_families f ON f.id = t.family
 ///  WHERE t.hash = $1 FOR UPDATE OF f;
 /// -- then, as `RotationOutcome` says: UPDATE the family's current and previous hash
-/// -- and INSERT the next token's hash, or mark the family ended.
+/// -- and INSERT the next token's hash, DELETE its tokens older than the last
+/// -- REMEMBERED_TOKENS, or mark the family ended.
 /// -- follow: LISTEN jwt_guard_revocations, with NOTIFY beside each revocation;
 /// -- reload every live revocation after each (re)connection.
 /// ```
@@ -91,7 +97,10 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Exchanges a presented refresh token's hash for the next one, in one
     /// atomic step: see [`RotationOutcome`] for what may happen. Of two
     /// rotations of the same token, in any processes, at most one sees it
-    /// as the family's current token.
+    /// as the family's current token. A family remembers the hashes of the
+    /// last [`REMEMBERED_TOKENS`] tokens it issued, and forgets older ones
+    /// as it issues new ones, so that a client that refreshes without end
+    /// does not grow the store without end.
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError>;
 
     /// Ends the family that the token with this hash belongs to, so that

@@ -1,13 +1,13 @@
 //! [`MemoryStore`]: token state kept in this process only, for tests and
 //! for a debug build's built-in issuer whose key dies with the process.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
 use super::records::{FamilyState, Step};
 use super::{
-    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Revocation, Rotation, RotationOutcome, StoreError,
-    TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Revocation, Rotation, RotationOutcome,
+    StoreError, TokenStore,
 };
 
 /// A [`TokenStore`] in this process's memory: forgotten at restart, and
@@ -34,8 +34,10 @@ struct Memory {
     /// By the revocation's kind and id.
     revocations: HashMap<(&'static str, String), Revocation>,
     families: HashMap<String, (FamilyRecord, FamilyState)>,
-    /// Every token hash a live family issued, to its family's id.
+    /// Every token hash a live family remembers, to its family's id.
     tokens: HashMap<String, String>,
+    /// The hashes each family remembers, oldest first.
+    issued: HashMap<String, VecDeque<String>>,
     /// Failed logins by key, with when they are forgotten.
     failures: HashMap<String, (LoginFailures, u64)>,
     /// Keys used once, with when they expire.
@@ -58,6 +60,19 @@ impl Memory {
     fn family_of(&mut self, token_hash: &str, now: u64) -> Option<&mut (FamilyRecord, FamilyState)> {
         let id = self.tokens.get(token_hash)?;
         self.families.get_mut(id).filter(|(record, _)| record.expires_at > now)
+    }
+
+    /// Remembers that the family `id` issued the token with this hash,
+    /// and forgets its tokens beyond the last [`REMEMBERED_TOKENS`].
+    fn issue(&mut self, id: &str, token_hash: &str) {
+        self.tokens.insert(token_hash.to_owned(), id.to_owned());
+        let issued = self.issued.entry(id.to_owned()).or_default();
+        issued.push_back(token_hash.to_owned());
+        while issued.len() > REMEMBERED_TOKENS {
+            if let Some(forgotten) = issued.pop_front() {
+                self.tokens.remove(&forgotten);
+            }
+        }
     }
 
     fn end(&mut self, id: &str) -> Option<FamilyRecord> {
@@ -87,7 +102,7 @@ impl TokenStore for MemoryStore {
         let state =
             FamilyState { current: token_hash.to_owned(), previous: None, rotated_at: family.created_at, ended: false };
         let mut memory = self.memory();
-        memory.tokens.insert(token_hash.to_owned(), family.id.clone());
+        memory.issue(&family.id, token_hash);
         memory.families.insert(family.id.clone(), (family.clone(), state));
         Ok(())
     }
@@ -102,7 +117,7 @@ impl TokenStore for MemoryStore {
         let (record, id) = (record.clone(), record.id.clone());
         Ok(match step {
             Step::Rotate => {
-                memory.tokens.insert(rotation.next.to_owned(), id);
+                memory.issue(&id, rotation.next);
                 RotationOutcome::Rotated(record)
             }
             Step::EndForReuse => RotationOutcome::Reused(record),
@@ -156,11 +171,12 @@ impl TokenStore for MemoryStore {
 
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
         let mut memory = self.memory();
-        let Memory { revocations, families, tokens, failures, used } = &mut *memory;
+        let Memory { revocations, families, tokens, issued, failures, used } = &mut *memory;
         used.retain(|_, expires_at| *expires_at > now);
         revocations.retain(|_, revocation| revocation.is_live(now));
         families.retain(|_, (record, _)| record.expires_at > now);
         tokens.retain(|_, id| families.contains_key(id));
+        issued.retain(|id, _| families.contains_key(id));
         failures.retain(|_, (_, forget_at)| *forget_at > now);
         Ok(())
     }

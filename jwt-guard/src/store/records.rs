@@ -164,7 +164,10 @@ pub enum RotationOutcome {
     Reused(FamilyRecord),
     /// The family was ended before (logout, reuse, or its user refused).
     Ended(FamilyRecord),
-    /// No live family issued this token.
+    /// No live family issued this token, or one did but forgot it: a
+    /// family remembers its last [`REMEMBERED_TOKENS`] tokens.
+    ///
+    /// [`REMEMBERED_TOKENS`]: super::REMEMBERED_TOKENS
     Unknown,
 }
 

@@ -27,8 +27,8 @@ use redis::{AsyncCommands as _, IntoConnectionInfo as _, RedisResult, Script};
 use tokio::sync::Mutex;
 
 use super::{
-    FamilyRecord, LoginAttempt, LoginThrottle, Revocation, RevocationFeed, Rotation, RotationOutcome, StoreError,
-    TokenStore,
+    FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, RevocationFeed, Rotation,
+    RotationOutcome, StoreError, TokenStore,
 };
 use crate::clock;
 
@@ -49,9 +49,11 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 const LATEST_UNTIL: u64 = 1 << 53;
 
 /// Rotates a refresh token, atomically: the steps of
-/// `FamilyState::step` and `FamilyState::after`, in Lua.
-/// KEYS: the presented token's key. ARGV: presented hash, next hash, now,
-/// grace, the prefix of family keys, the prefix of token keys.
+/// `FamilyState::step` and `FamilyState::after`, in Lua, and the family's
+/// list of the tokens it remembers, whose oldest beyond the last
+/// `REMEMBERED_TOKENS` are forgotten. KEYS: the presented token's key.
+/// ARGV: presented hash, next hash, now, grace, the prefix of family keys,
+/// the prefix of token keys, the prefix of the lists, `REMEMBERED_TOKENS`.
 const ROTATE: &str = r"
 local id = redis.call('GET', KEYS[1])
 if not id then return {'unknown'} end
@@ -70,6 +72,12 @@ if f[5] == ARGV[1] or (grace > 0 and retry) then
     redis.call('HSET', family, 'current', ARGV[2])
   end
   redis.call('SET', ARGV[6] .. ARGV[2], id, 'EXAT', f[4])
+  local issued = ARGV[7] .. id
+  redis.call('RPUSH', issued, ARGV[2])
+  redis.call('EXPIREAT', issued, f[4])
+  for _ = 1, redis.call('LLEN', issued) - tonumber(ARGV[8]) do
+    redis.call('DEL', ARGV[6] .. redis.call('LPOP', issued))
+  end
   return {'rotated', unpack(record)}
 end
 redis.call('HSET', family, 'ended', '1')
@@ -261,6 +269,11 @@ fn token_key(hash: &str) -> String {
     format!("{PREFIX}token:{hash}")
 }
 
+/// The list of the hashes a family remembers, oldest first.
+fn issued_key(id: &str) -> String {
+    format!("{PREFIX}issued:{id}")
+}
+
 fn failures_key(key: &str) -> String {
     format!("{PREFIX}login:{key}")
 }
@@ -344,6 +357,10 @@ impl TokenStore for RedisStore {
             .arg("EXAT")
             .arg(family.expires_at)
             .ignore()
+            .rpush(issued_key(&family.id), token_hash)
+            .ignore()
+            .expire_at(issued_key(&family.id), i64::try_from(family.expires_at).unwrap_or(i64::MAX))
+            .ignore()
             .exec_async(&mut connection)
             .await
             .map_err(|error| failed("starting a family", &error))
@@ -360,6 +377,8 @@ impl TokenStore for RedisStore {
             .arg(rotation.grace)
             .arg(format!("{PREFIX}family:"))
             .arg(format!("{PREFIX}token:"))
+            .arg(format!("{PREFIX}issued:"))
+            .arg(REMEMBERED_TOKENS)
             .invoke_async(&mut connection)
             .await
             .map_err(|error| failed("rotating", &error))?;

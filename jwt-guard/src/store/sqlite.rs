@@ -11,8 +11,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::records::{FamilyState, Step};
 use super::{
-    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome,
-    StoreError, TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Revocation, Revoked, Rotation,
+    RotationOutcome, StoreError, TokenStore,
 };
 
 /// The tables, created if missing. Times are seconds since the Unix epoch.
@@ -27,6 +27,9 @@ const SCHEMA: &str = "
         ended INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS refresh_tokens (
         hash TEXT PRIMARY KEY, family TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS issued_tokens (
+        family TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,
+        PRIMARY KEY (family, seq)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS login_failures (
         key TEXT PRIMARY KEY, count INTEGER NOT NULL, last INTEGER NOT NULL, forget_at INTEGER NOT NULL)
         WITHOUT ROWID;
@@ -137,6 +140,33 @@ fn family_of(
         .optional()
 }
 
+/// Remembers that `family` issued the token with this hash, and forgets
+/// its tokens beyond the last [`REMEMBERED_TOKENS`]. A family started
+/// before this table was has no rows in it: its older tokens expire with
+/// it.
+fn issue(transaction: &Transaction<'_>, family: &FamilyRecord, token_hash: &str) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached("INSERT INTO refresh_tokens (hash, family, expires_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![token_hash, family.id, int(family.expires_at)])?;
+    let seq: i64 = transaction
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM issued_tokens WHERE family = ?1")?
+        .query_row([&family.id], |row| row.get(0))?;
+    transaction
+        .prepare_cached("INSERT INTO issued_tokens (family, seq, hash) VALUES (?1, ?2, ?3)")?
+        .execute(params![family.id, seq, token_hash])?;
+    let forgotten = seq - i64::try_from(REMEMBERED_TOKENS).unwrap_or(i64::MAX);
+    transaction
+        .prepare_cached(
+            "DELETE FROM refresh_tokens WHERE hash IN
+               (SELECT hash FROM issued_tokens WHERE family = ?1 AND seq <= ?2)",
+        )?
+        .execute(params![family.id, forgotten])?;
+    transaction
+        .prepare_cached("DELETE FROM issued_tokens WHERE family = ?1 AND seq <= ?2")?
+        .execute(params![family.id, forgotten])?;
+    Ok(())
+}
+
 /// Writes a family's state.
 fn save_state(transaction: &Transaction<'_>, id: &str, state: &FamilyState) -> rusqlite::Result<()> {
     transaction
@@ -215,9 +245,7 @@ impl TokenStore for SqliteStore {
                     int(family.expires_at),
                     token_hash
                 ])?;
-            transaction
-                .prepare_cached("INSERT INTO refresh_tokens (hash, family, expires_at) VALUES (?1, ?2, ?3)")?
-                .execute(params![token_hash, family.id, int(family.expires_at)])?;
+            issue(transaction, &family, &token_hash)?;
             Ok(())
         })
         .await
@@ -234,9 +262,7 @@ impl TokenStore for SqliteStore {
             save_state(transaction, &record.id, &state.after(step, &presented, &next, now))?;
             Ok(match step {
                 Step::Rotate => {
-                    transaction
-                        .prepare_cached("INSERT INTO refresh_tokens (hash, family, expires_at) VALUES (?1, ?2, ?3)")?
-                        .execute(params![next, record.id, int(record.expires_at)])?;
+                    issue(transaction, &record, &next)?;
                     RotationOutcome::Rotated(record)
                 }
                 Step::EndForReuse => RotationOutcome::Reused(record),
@@ -334,6 +360,7 @@ impl TokenStore for SqliteStore {
             for table in ["revocations WHERE until", "families WHERE expires_at", "refresh_tokens WHERE expires_at"] {
                 transaction.execute(&format!("DELETE FROM {table} <= ?1"), [int(now)])?;
             }
+            transaction.execute("DELETE FROM issued_tokens WHERE family NOT IN (SELECT id FROM families)", [])?;
             transaction.execute("DELETE FROM login_failures WHERE forget_at <= ?1", [int(now)])?;
             transaction.execute("DELETE FROM used_once WHERE expires_at <= ?1", [int(now)])?;
             Ok(())

@@ -5,14 +5,16 @@ use futures_util::future::join_all;
 
 use crate::clock;
 use crate::store::{
-    FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, TokenStore,
+    FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, Revoked, Rotation, RotationOutcome,
+    TokenStore,
 };
 
 /// Checks that `store` keeps the promises of [`TokenStore`]: revocations
 /// kept until they expire, the latest of a token's, session's or
 /// subject's applying; rotations that detect
 /// reuse, honour a grace period and, of 16 concurrent rotations of one
-/// token, let exactly one through; ended and expired families; failed
+/// token, let exactly one through; families that remember their last
+/// [`REMEMBERED_TOKENS`] tokens only; ended and expired families; failed
 /// logins counted and forgotten; keys used once, of 16 concurrent uses. It panics, naming the broken promise.
 ///
 /// Every id it uses is random, so it can run against a store that holds
@@ -31,6 +33,7 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     rotations_detect_reuse(store, now, &run).await;
     a_retry_within_the_grace_rotates_again(store, now, &run).await;
     one_of_many_concurrent_rotations_wins(store, now, &run).await;
+    a_family_remembers_its_latest_tokens_only(store, now, &run).await;
     families_end_and_expire(store, now, &run).await;
     failed_logins_are_counted_then_forgotten(store, now, &run).await;
     a_key_is_used_once(store, now, &run).await;
@@ -116,6 +119,22 @@ async fn rotations_detect_reuse(store: &dyn TokenStore, now: u64, run: &str) {
     assert_eq!(rotate(store, &first, "x", now + 2, 0).await, RotationOutcome::Reused(record.clone()), "reuse");
     assert_eq!(rotate(store, &third, "y", now + 3, 0).await, RotationOutcome::Ended(record), "the family ended");
     assert_eq!(rotate(store, &format!("{run}-never-issued"), "z", now, 0).await, RotationOutcome::Unknown);
+}
+
+async fn a_family_remembers_its_latest_tokens_only(store: &dyn TokenStore, now: u64, run: &str) {
+    let (record, first) = family(store, now, run, "remembered").await;
+    let issued: Vec<String> =
+        std::iter::once(first.clone()).chain((1..=REMEMBERED_TOKENS + 2).map(|n| format!("{first}-{n}"))).collect();
+    for pair in issued.windows(2) {
+        assert_eq!(rotate(store, &pair[0], &pair[1], now, 0).await, RotationOutcome::Rotated(record.clone()));
+    }
+    // The last REMEMBERED_TOKENS are kept: the current one and the
+    // retired ones before it.
+    let oldest_kept = issued.len() - REMEMBERED_TOKENS;
+    let forgotten = rotate(store, &issued[oldest_kept - 1], "x", now, 0).await;
+    assert_eq!(forgotten, RotationOutcome::Unknown, "a token older than the last {REMEMBERED_TOKENS} is forgotten");
+    let reused = rotate(store, &issued[oldest_kept], "y", now, 0).await;
+    assert_eq!(reused, RotationOutcome::Reused(record), "the oldest token kept is known as reused");
 }
 
 async fn a_retry_within_the_grace_rotates_again(store: &dyn TokenStore, now: u64, run: &str) {
