@@ -76,7 +76,9 @@ pub const REMEMBERED_TOKENS: usize = 64;
 pub trait TokenStore: Send + Sync + 'static {
     /// Remembers `revocation` until its `until`. Of two revocations of
     /// one token or session, the later `until` is kept; of one subject,
-    /// both may be kept (the latest `before` applies).
+    /// the latest `before` and the latest `until` hold, in whatever order
+    /// they come (a store may keep both), so that a logout retried late
+    /// does not undo a newer one.
     async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError>;
 
     /// Every revocation whose `until` is after `now`: what a process loads

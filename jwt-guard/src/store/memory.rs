@@ -88,9 +88,12 @@ impl TokenStore for MemoryStore {
         let (kind, id) = revocation.revoked.key();
         let mut memory = self.memory();
         let held = memory.revocations.entry((kind, id.into_owned())).or_insert_with(|| revocation.clone());
-        if revocation.until >= held.until {
-            *held = revocation.clone();
+        // The latest `before` and the latest `until`, whatever the order
+        // they come in: a logout retried late must not undo a newer one.
+        if revocation.revoked.before() > held.revoked.before() {
+            held.revoked = revocation.revoked.clone();
         }
+        held.until = held.until.max(revocation.until);
         Ok(())
     }
 

@@ -204,8 +204,10 @@ impl TokenStore for SqliteStore {
             transaction
                 .prepare_cached(
                     "INSERT INTO revocations (kind, id, before, until) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (kind, id) DO UPDATE SET before = excluded.before, until = excluded.until
-                     WHERE excluded.until >= revocations.until",
+                     ON CONFLICT (kind, id) DO UPDATE SET
+                       before = CASE WHEN excluded.before > revocations.before THEN excluded.before
+                                     ELSE revocations.before END,
+                       until = MAX(excluded.until, revocations.until)",
                 )?
                 .execute(params![kind, id, before, int(revocation.until)])?;
             Ok(())

@@ -29,6 +29,7 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     let now = clock::unix_now_secs();
     let run = random_id();
     revocations_last_until_they_expire(store, now, &run).await;
+    a_subjects_latest_revocation_holds_whatever_the_order(store, now, &run).await;
     issuer_scoped_revocations_are_kept_apart(store, now, &run).await;
     rotations_detect_reuse(store, now, &run).await;
     a_retry_within_the_grace_rotates_again(store, now, &run).await;
@@ -72,6 +73,24 @@ async fn revocations_last_until_they_expire(store: &dyn TokenStore, now: u64, ru
     assert_eq!(live, [token.clone(), subject(now + 5, now + 90), session.clone()], "live revocations, the latest kept");
     let later = mine(store.revocations(now + 60).await.expect("revocations are listed"));
     assert_eq!(later, [subject(now + 5, now + 90), session], "a revocation is not listed once it expired");
+}
+
+/// A logout retried late (an earlier `before`, a later `until`) must not
+/// undo a newer one: loaded, the subject's revocations come to the latest
+/// of each.
+async fn a_subjects_latest_revocation_holds_whatever_the_order(store: &dyn TokenStore, now: u64, run: &str) {
+    let sub = format!("{run}-retried-sub");
+    let subject = |before, until| Revocation { revoked: Revoked::Subject { sub: sub.clone(), before }, until };
+    for revocation in [subject(now + 5, now + 90), subject(now + 1, now + 100)] {
+        store.revoke(&revocation).await.expect("a revocation is stored");
+    }
+    let listed = store.revocations(now).await.expect("revocations are listed");
+    let held = listed.iter().filter_map(|revocation| match &revocation.revoked {
+        Revoked::Subject { sub: listed, before } if *listed == sub => Some((*before, revocation.until)),
+        _ => None,
+    });
+    let latest = held.fold((0, 0), |(before, until), held| (before.max(held.0), until.max(held.1)));
+    assert_eq!(latest, (now + 5, now + 100), "the latest `before` and `until` of a subject's revocations");
 }
 
 async fn issuer_scoped_revocations_are_kept_apart(store: &dyn TokenStore, now: u64, run: &str) {

@@ -30,7 +30,10 @@ use crate::keys::Fetcher;
 ///
 /// It is asked before anything of the token is trusted, with the token's
 /// `iss` as written; the answer is kept (with the tenant's keys) in the
-/// cache of tenants.
+/// cache of tenants. A `None` is not kept: an `iss` it does not know is
+/// asked about again with each token that names it, so that a tenant that
+/// signs up is admitted at once. A resolver whose lookups cost (a
+/// database) remembers its own refusals for as long as suits it.
 ///
 /// ```
 /// use jwt_guard::{config::IssuerConfig, verify::{IssuerResolver, ResolvedIssuer}};
