@@ -74,7 +74,7 @@ pub struct Config {
     #[serde(deserialize_with = "seconds")]
     pub leeway: Duration,
     /// Tokens longer than this are rejected before any decoding.
-    /// Default: `8192`.
+    /// Default: `8192`; at most 1 MiB.
     pub max_token_bytes: usize,
     /// The scheme accepted in the `Authorization` header, compared
     /// case-insensitively. Default: `"Bearer"`.
@@ -84,7 +84,8 @@ pub struct Config {
     /// The longest a JWKS or discovery request may take. Default: `5`.
     #[serde(deserialize_with = "seconds")]
     pub fetch_timeout: Duration,
-    /// Larger JWKS and discovery documents are refused. Default: `262144`.
+    /// Larger JWKS and discovery documents are refused. Default: `262144`;
+    /// at most 16 MiB.
     pub max_jwks_bytes: usize,
     /// The shortest time, per issuer, between a successful fetch and the
     /// next one that a token may cause: a token whose `kid` is unknown, or

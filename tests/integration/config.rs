@@ -137,6 +137,34 @@ fn values_that_would_overflow_a_clock_or_memory_are_refused() {
     let mut config = Config::default();
     config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.test/", AUDIENCE).max_lifetime(centuries));
     assert_eq!(key(config), "issuers.idp.max_lifetime");
+    for bytes in [0, 7_000_000_000_000_000_000] {
+        let mut config = with_local(|_| {});
+        config.max_token_bytes = bytes;
+        assert_eq!(key(config), "max_token_bytes", "{bytes} bytes");
+    }
+}
+
+#[test]
+fn lifetimes_that_would_issue_tokens_never_valid_or_throttle_nothing_are_refused() {
+    let refused = |config: Config| JwtGuard::from_config(config).map(drop).unwrap_err().to_string();
+    let half_a_second = Duration::from_millis(500);
+    assert_eq!(
+        refused(with_local(|local| local.expires_in = half_a_second)),
+        "bad `jwt_guard.local.expires_in`: must be at least 1 second"
+    );
+    assert_eq!(
+        refused(with_local(|local| local.login_throttle_longest = half_a_second)),
+        "bad `jwt_guard.local.login_throttle_longest`: must be at least 1 second"
+    );
+    assert_eq!(
+        refused(with_local(|local| local.refresh_expires_in = Some(half_a_second))),
+        "bad `jwt_guard.local.refresh_expires_in`: must be at least 1 second"
+    );
+    assert_eq!(
+        refused(with_local(|local| local.not_before = Duration::from_secs(600))),
+        "bad `jwt_guard.local.not_before`: must be shorter than `expires_in`: a token valid from after it expires \
+         is never valid"
+    );
 }
 
 /// A configuration with the built-in issuer, its settings changed by `edit`.

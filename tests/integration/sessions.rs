@@ -239,6 +239,32 @@ async fn a_subject_logged_out_everywhere_can_log_in_again_at_once() {
     assert_eq!(refresh(&client, &again.refresh).await.0, 200);
 }
 
+/// One who waits out the longest wait, and fails again, waits the longest
+/// again: the failures are not forgotten just as the wait ends.
+#[rocket::async_test]
+async fn failures_are_not_forgotten_when_the_longest_wait_ends() {
+    let store = StoreFile::new();
+    let local = json!({ "login_throttle_after": 1, "login_throttle_longest": 2 });
+    let client = Client::tracked(app(local, users(), &store)).await.unwrap();
+    let attempt = |password: &'static str| {
+        let client = &client;
+        async move {
+            let body = json!({ "username": "user1", "password": password }).to_string();
+            let response = client.post("/auth").header(ContentType::JSON).body(body).dispatch().await;
+            let retry_after = response.headers().get_one("Retry-After").map(str::to_owned);
+            (response.status().code, retry_after)
+        }
+    };
+    assert_eq!(attempt("wrong").await, (401, None));
+    assert_eq!(attempt("wrong").await, (429, Some("1".into())));
+    rocket::tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(attempt("wrong").await, (401, None));
+    assert_eq!(attempt("wrong").await, (429, Some("2".into())), "the longest wait");
+    rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(attempt("wrong").await, (401, None));
+    assert_eq!(attempt("wrong").await, (429, Some("2".into())), "the longest wait again, not 1 s");
+}
+
 #[rocket::async_test]
 async fn failed_logins_are_throttled_per_username_and_per_address() {
     let store = StoreFile::new();

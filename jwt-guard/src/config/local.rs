@@ -173,10 +173,20 @@ impl LocalIssuerConfig {
             "must be a path such as `/auth`: a leading `/`, then segments of letters, digits, `-`, `.`, `_` or `~` \
              separated by single slashes, with no trailing slash",
         )?;
-        check_duration(self.expires_in, "local.expires_in", true)?;
+        // Issued times are whole seconds: a lifetime under one would be none.
+        let at_least_a_second = |duration: Duration, key: &str| {
+            check_duration(duration, key, true)?;
+            check(duration >= Duration::from_secs(1), key, "must be at least 1 second")
+        };
+        at_least_a_second(self.expires_in, "local.expires_in")?;
         check_duration(self.not_before, "local.not_before", false)?;
+        check(
+            self.not_before < self.expires_in,
+            "local.not_before",
+            "must be shorter than `expires_in`: a token valid from after it expires is never valid",
+        )?;
         if let Some(lifetime) = self.refresh_expires_in {
-            check_duration(lifetime, "local.refresh_expires_in", true)?;
+            at_least_a_second(lifetime, "local.refresh_expires_in")?;
         }
         check_duration(self.refresh_reuse_grace, "local.refresh_reuse_grace", false)?;
         check(
@@ -184,7 +194,7 @@ impl LocalIssuerConfig {
             "local.refresh_reuse_grace",
             "must be at most 60 seconds: it is meant for a client's retry, not a second use",
         )?;
-        check_duration(self.login_throttle_longest, "local.login_throttle_longest", true)?;
+        at_least_a_second(self.login_throttle_longest, "local.login_throttle_longest")?;
         check(!self.username_key.is_empty(), "local.username_key", "must not be empty")?;
         check(!self.password_key.is_empty(), "local.password_key", "must not be empty")?;
         let alg: Algorithm = self.algorithm.parse().map_err(|_| {

@@ -101,6 +101,13 @@ pub const fn check_issuer_name(name: &str) -> Result<(), &'static str> {
 /// The most verified tokens the cache may hold.
 const MOST_CACHED_TOKENS: u64 = 1_000_000;
 
+/// The longest `max_token_bytes`: 1 MiB, far past any token, and far from
+/// what the request limits built on it could overflow.
+const MOST_TOKEN_BYTES: usize = 1 << 20;
+
+/// The longest `max_jwks_bytes`: 16 MiB.
+const MOST_JWKS_BYTES: usize = 1 << 24;
+
 impl Config {
     /// Checks every value, naming the key of the first bad one, and reads
     /// the built-in issuer's keys.
@@ -116,8 +123,8 @@ impl Config {
             "realm",
             "must hold printable ASCII only, without quotes or backslashes",
         )?;
-        check(self.max_token_bytes > 0, "max_token_bytes", "must be above 0")?;
-        check(self.max_jwks_bytes > 0, "max_jwks_bytes", "must be above 0")?;
+        check((1..=MOST_TOKEN_BYTES).contains(&self.max_token_bytes), "max_token_bytes", "must be from 1 to 1048576")?;
+        check((1..=MOST_JWKS_BYTES).contains(&self.max_jwks_bytes), "max_jwks_bytes", "must be from 1 to 16777216")?;
         check(
             self.token_cache_size <= MOST_CACHED_TOKENS,
             "token_cache_size",

@@ -456,9 +456,12 @@ impl JwtGuard {
     }
 }
 
-/// The built-in issuer's throttle of failed logins.
+/// The built-in issuer's throttle of failed logins. Failures are
+/// forgotten after twice the longest wait without one: one who waits out
+/// each longest wait keeps waiting it, rather than having the failures
+/// forgotten just as the wait ends, and the doubling begun again at 1 s.
 fn throttle_of(issuer: &LocalIssuer) -> LoginThrottle {
     let settings = issuer.settings();
     let longest = settings.login_throttle_longest.as_secs();
-    LoginThrottle { after: settings.login_throttle_after, longest, forget_after: longest }
+    LoginThrottle { after: settings.login_throttle_after, longest, forget_after: longest.saturating_mul(2) }
 }

@@ -36,7 +36,7 @@ impl Handler for LogoutHandler {
         let Some(guard) = request.rocket().state::<JwtGuard>() else {
             return Outcome::Forward((data, Status::NotFound));
         };
-        let limit = guard.verifier().max_token_bytes() * 3 + BODY_SLACK;
+        let limit = guard.verifier().max_token_bytes().saturating_mul(3).saturating_add(BODY_SLACK);
         let delivery = match request.content_type() {
             Some(kind) if kind.top() == "application" && kind.sub() == "secevent+jwt" => Delivery::SecurityEvent,
             Some(kind) if kind.is_form() => Delivery::LogoutToken,
