@@ -3,7 +3,7 @@
 //! logout and revocation (RFC 7009), logging a user out everywhere, login
 //! throttling, and revocations that survive a restart.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -303,6 +303,28 @@ async fn failed_logins_are_throttled_per_username_and_per_address() {
     let body = json!({ "username": "user2", "password": "abcxyz" }).to_string();
     let elsewhere = client.post("/auth").header(ContentType::JSON).body(body).dispatch().await;
     assert_eq!(elsewhere.status().code, 200, "from elsewhere, user2 is not slowed down");
+}
+
+/// An IPv6 client holds a /64 whole, and a dual-stack listener sees IPv4
+/// clients as IPv4-mapped addresses: neither walks past the throttle of
+/// its address.
+#[rocket::async_test]
+async fn an_ipv6_network_and_a_mapped_ipv4_address_are_each_counted_as_one_address() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({ "login_throttle_after": 2 }), users(), &store)).await.unwrap();
+    let attempt = |username: &'static str, from: &'static str| {
+        let client = &client;
+        async move {
+            let body = json!({ "username": username, "password": "guess" }).to_string();
+            let remote = SocketAddr::new(from.parse::<IpAddr>().expect("an address"), 40_000);
+            client.post("/auth").remote(remote).header(ContentType::JSON).body(body).dispatch().await.status().code
+        }
+    };
+    assert_eq!((attempt("ann", "2001:db8:1:2::1").await, attempt("bob", "2001:db8:1:2::2").await), (401, 401));
+    assert_eq!(attempt("cy", "2001:db8:1:2:ffff::3").await, 429, "a third address of the same /64");
+    assert_eq!(attempt("cy", "2001:db8:1:3::1").await, 401, "another /64 is another client");
+    assert_eq!((attempt("dee", "192.0.2.9").await, attempt("eve", "::ffff:192.0.2.9").await), (401, 401));
+    assert_eq!(attempt("fay", "192.0.2.9").await, 429, "192.0.2.9, whichever way it came");
 }
 
 /// An authenticator that takes 200 ms to check a password, and counts the

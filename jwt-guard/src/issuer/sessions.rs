@@ -205,7 +205,7 @@ impl JwtGuard {
         let (issuer, authenticator) = self.login_parts()?;
         let throttle = throttle_of(issuer);
         let account = format!("user:{}", digest(&authenticator.throttle_key(username)));
-        let address = client.map(|ip| format!("addr:{ip}"));
+        let address = client.map(|ip| format!("addr:{}", throttled_network(ip)));
         let now = clock::unix_now_secs();
         // Each attempt is counted as a failure before its password is
         // checked, in one atomic step of the store, so that attempts that
@@ -453,6 +453,17 @@ impl JwtGuard {
         self.revocations().apply(&revocation);
         self.observe(&AuthEvent::Revoked(&revocation));
         Ok(())
+    }
+}
+
+/// The network that failed logins from `ip` are counted under: an IPv4
+/// address (one mapped into IPv6 too: a dual-stack listener's), or an
+/// IPv6 address's /64, which one client commonly holds whole, and could
+/// otherwise walk address by address past the throttle.
+fn throttled_network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        v4 => v4,
     }
 }
 

@@ -133,14 +133,16 @@ impl<'r> FromRequest<'r> for ClientAddress {
     type Error = std::convert::Infallible;
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        let peer = request.remote().map(|address| address.ip());
+        // A dual-stack listener sees IPv4 peers as IPv4-mapped IPv6.
+        let peer = request.remote().map(|address| address.ip().to_canonical());
         let proxies = request
             .rocket()
             .state::<JwtGuard>()
             .and_then(JwtGuard::local_issuer)
             .map_or(&[][..], |issuer| &issuer.settings().trusted_proxies[..]);
         let from_proxy = peer.is_some_and(|peer| proxies.iter().any(|proxy| proxy.contains(&peer)));
-        Outcome::Success(Self(if from_proxy { request.real_ip().or(peer) } else { peer }))
+        let named = from_proxy.then(|| request.real_ip().map(|ip| ip.to_canonical())).flatten();
+        Outcome::Success(Self(named.or(peer)))
     }
 }
 
