@@ -35,7 +35,7 @@ pub(crate) use local::LocalIssuerSettings;
 pub use local::{LOCAL_ISSUER, LocalIssuerConfig};
 pub(crate) use resource::ResourceSettings;
 pub use secret::Secret;
-pub(crate) use sender::DpopSettings;
+pub(crate) use sender::{CertificateHeader, DpopSettings};
 pub use sender::{DpopConfig, DpopMode, MtlsConfig};
 pub(crate) use settings::{Settings, VerifierSettings};
 pub(crate) use store::StoreSettings;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::binding::dpop::DpopVerifier;
 use crate::binding::{self, RequestCredentials, RequestLine};
 use crate::clock;
-use crate::config::{DpopMode, Settings, StoreSettings};
+use crate::config::{CertificateHeader, DpopMode, Settings, StoreSettings};
 use crate::description::{ApiDescription, BindingDescription};
 use crate::error::{AuthError, ConfigError};
 use crate::issuer::issuing::LocalIssuer;
@@ -79,7 +79,7 @@ pub struct JwtGuard {
     /// The request header that carries client certificates, if trusted
     /// (the Rocket wing reads it).
     #[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "read by the Rocket wing"))]
-    certificate_header: Option<String>,
+    certificate_header: Option<CertificateHeader>,
     realm: String,
     header_prefix: String,
     /// The app's observer of events, if it plugged one in.
@@ -135,6 +135,13 @@ impl JwtGuard {
         };
         if schemes.dpop {
             warn_of_local_replay_window(&settings.store, modes().any(|mode| mode == DpopMode::Required));
+        }
+        if let Some(header) = settings.certificate_header.as_ref().filter(|header| header.from.is_empty()) {
+            log::warn!(
+                "jwt-guard: the client certificate header `{}` is believed from any peer: list the proxy that sets \
+                 it in `mtls.trusted_proxies`, unless no client can reach this app but through it",
+                header.name
+            );
         }
         let binding = BindingDescription {
             dpop_algorithms: schemes.dpop.then_some(settings.dpop.algorithms),
@@ -378,8 +385,8 @@ impl JwtGuard {
     /// The request header that carries client certificates, if the
     /// configuration trusts one.
     #[cfg(feature = "rocket")]
-    pub(crate) fn certificate_header(&self) -> Option<&str> {
-        self.certificate_header.as_deref()
+    pub(crate) fn certificate_header(&self) -> Option<&CertificateHeader> {
+        self.certificate_header.as_ref()
     }
 
     /// The URL of the API's protected-resource metadata, if `resource` is

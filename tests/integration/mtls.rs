@@ -93,6 +93,39 @@ async fn a_login_over_mtls_binds_the_tokens_to_the_certificate() {
     app.stop().await;
 }
 
+/// Listed, the proxies are the only peers whose certificate header is
+/// believed: a client that reaches the app directly cannot claim a
+/// certificate by sending the header itself.
+#[rocket::async_test]
+async fn the_certificate_header_is_believed_from_the_trusted_proxies_only() {
+    let pki = TestPki::new();
+    let issuer = TestIssuer::new();
+    let alice = pki.client("alice");
+    let mtls = json!({ "certificate_header": "X-Client-Cert", "trusted_proxies": ["192.0.2.1"] });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard.mtls", mtls))).attach(JwtGuard::fairing());
+    let client = Client::tracked(issuer.attach_to(rocket.mount("/", routes![reports]))).await.expect("it ignites");
+    let bound = issuer.token().bound_to_certificate(&alice.der).sign();
+    let escaped = percent_encoding::utf8_percent_encode(&alice.pem, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let from = |peer: &str| {
+        let remote = std::net::SocketAddr::new(peer.parse().expect("an address"), 50_000);
+        let request =
+            client.get("/reports").remote(remote).header(Header::new("Authorization", format!("Bearer {bound}")));
+        request.header(Header::new("X-Client-Cert", escaped.clone())).dispatch()
+    };
+    assert_eq!(from("192.0.2.1").await.status().code, 200, "the proxy");
+    assert_eq!(from("::ffff:192.0.2.1").await.status().code, 200, "the proxy, on a dual-stack listener");
+    assert_eq!(from("198.51.100.7").await.status().code, 401, "a client that reached the app directly");
+
+    let mut config = jwt_guard::config::Config::default();
+    config.issuers.insert("test".into(), issuer.issuer_config());
+    config.mtls.trusted_proxies = vec!["192.0.2.1".into()];
+    let error = JwtGuard::from_config(config).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "bad `jwt_guard.mtls.trusted_proxies`: lists the proxies of a `certificate_header`: name it"
+    );
+}
+
 #[rocket::async_test]
 async fn behind_a_proxy_the_certificate_comes_from_the_header_it_sets() {
     let pki = TestPki::new();

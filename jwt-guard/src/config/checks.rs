@@ -1,7 +1,10 @@
 //! The checks that every part of the configuration makes of its values,
 //! each naming the key of a bad one.
 
+use std::net::IpAddr;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
@@ -15,6 +18,20 @@ const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 pub(super) fn check_duration(duration: Duration, key: &str, positive: bool) -> Result<(), ConfigError> {
     check(duration <= LONGEST_DURATION, key, "must be at most a year (31536000 seconds)")?;
     check(!positive || !duration.is_zero(), key, "must be above 0")
+}
+
+/// The addresses or networks `texts` (`10.0.0.7`, `10.0.0.0/8`), the
+/// value of `key`.
+pub(super) fn networks(texts: &[String], key: &str) -> Result<Vec<IpNet>, ConfigError> {
+    texts
+        .iter()
+        .map(|text| {
+            text.parse::<IpNet>().or_else(|_| text.parse::<IpAddr>().map(IpNet::from)).map_err(|_| ConfigError {
+                key: key.to_owned(),
+                problem: format!("`{text}` is not an IP address or network (`10.0.0.0/8`)"),
+            })
+        })
+        .collect()
 }
 
 /// `Ok` if `ok`, or the error that `key` has `problem`.

@@ -1,7 +1,6 @@
 //! `[jwt_guard.local]`: the built-in issuer's configuration, and its
 //! settings once checked, with its signing keys read or generated.
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use serde::Deserialize;
 
 use super::Secret;
 use super::checked::{Defaults, IssuerSettings};
-use super::checks::{check, check_duration, is_route_base};
+use super::checks::{check, check_duration, is_route_base, networks};
 use super::{Audience, DpopMode, ScopeClaim, TokenType, optional_seconds, seconds};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
@@ -208,15 +207,7 @@ impl LocalIssuerConfig {
                     .map_err(|problem| error("retired_key_files", problem.to_string()))
             })
             .collect::<Result<_, _>>()?;
-        let trusted_proxies = self
-            .trusted_proxies
-            .iter()
-            .map(|text| {
-                text.parse::<IpNet>().or_else(|_| text.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
-                    error("trusted_proxies", format!("`{text}` is not an IP address or network (`10.0.0.0/8`)"))
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        let trusted_proxies = networks(&self.trusted_proxies, "local.trusted_proxies")?;
         let issuer = self.issuer.clone().unwrap_or_else(|| defaults.own_address.to_owned());
         Ok(LocalIssuerSettings {
             audience: self.audience.clone().or_else(|| resource.map(str::to_owned)).unwrap_or_else(|| issuer.clone()),

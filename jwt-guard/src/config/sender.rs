@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
+use ipnet::IpNet;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::checks::{asymmetric_algorithms, check, check_duration};
+use super::checks::{asymmetric_algorithms, check, check_duration, networks};
 use super::{Secret, seconds};
 use crate::algorithm::AlgorithmSet;
 use crate::error::ConfigError;
@@ -76,7 +77,8 @@ impl Default for DpopConfig {
 /// the connection. Behind a proxy that terminates TLS, it can come from a
 /// request header instead, which the proxy must set from the connection
 /// and strip from what clients send: otherwise any client could claim any
-/// certificate.
+/// certificate. List the proxies in `trusted_proxies`, and the header is
+/// believed from them only.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -85,6 +87,30 @@ pub struct MtlsConfig {
     /// PEM (nginx's `$ssl_client_escaped_cert`, AWS ALB's
     /// `X-Amzn-Mtls-Clientcert`). Default: none, trust the connection only.
     pub certificate_header: Option<String>,
+    /// The proxies (addresses or networks, `10.0.0.0/8`) whose
+    /// `certificate_header` is believed; other peers' certificates come
+    /// from their own connections. Default: none listed, the header is
+    /// believed from any peer (a warning at launch says so): right only
+    /// where no client can reach the app but through the proxy.
+    pub trusted_proxies: Vec<String>,
+}
+
+/// The request header that carries client certificates, after checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CertificateHeader {
+    /// The header's name.
+    pub(crate) name: String,
+    /// The peers it is believed from; empty: any.
+    pub(crate) from: Vec<IpNet>,
+}
+
+impl CertificateHeader {
+    /// Whether the header is believed from `peer` (`None`: unknown).
+    #[cfg(feature = "rocket")]
+    pub(crate) fn believed_from(&self, peer: Option<std::net::IpAddr>) -> bool {
+        self.from.is_empty()
+            || peer.is_some_and(|peer| self.from.iter().any(|proxy| proxy.contains(&peer.to_canonical())))
+    }
 }
 
 /// DPoP, after checks.
@@ -153,16 +179,19 @@ fn checked_origin(origin: &str) -> Result<String, ConfigError> {
 }
 
 impl MtlsConfig {
-    /// Checks the header's name.
-    pub(crate) fn settings(&self) -> Result<Option<String>, ConfigError> {
-        if let Some(header) = &self.certificate_header {
-            check(
-                !header.is_empty() && header.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'),
-                "mtls.certificate_header",
-                "must be a header name: letters, digits and `-`",
-            )?;
-        }
-        Ok(self.certificate_header.clone())
+    /// Checks the header's name and the proxies.
+    pub(crate) fn settings(&self) -> Result<Option<CertificateHeader>, ConfigError> {
+        let from = networks(&self.trusted_proxies, "mtls.trusted_proxies")?;
+        let Some(name) = &self.certificate_header else {
+            check(from.is_empty(), "mtls.trusted_proxies", "lists the proxies of a `certificate_header`: name it")?;
+            return Ok(None);
+        };
+        check(
+            !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'),
+            "mtls.certificate_header",
+            "must be a header name: letters, digits and `-`",
+        )?;
+        Ok(Some(CertificateHeader { name: name.clone(), from }))
     }
 }
 

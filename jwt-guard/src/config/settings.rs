@@ -15,7 +15,9 @@ use super::introspection::check_opaque_claims;
 use super::local::LocalIssuerSettings;
 use super::resource::ResourceSettings;
 use super::tenants::TENANT;
-use super::{Audience, Config, DpopSettings, IssuerConfig, LOCAL_ISSUER, StoreSettings, TenantSettings};
+use super::{
+    Audience, CertificateHeader, Config, DpopSettings, IssuerConfig, LOCAL_ISSUER, StoreSettings, TenantSettings,
+};
 use crate::algorithm::AlgorithmSet;
 use crate::error::{ConfigError, QuotedText};
 use crate::keys::{
@@ -36,7 +38,7 @@ pub(crate) struct Settings {
     /// How DPoP proofs are checked.
     pub(crate) dpop: DpopSettings,
     /// The request header that carries client certificates, if trusted.
-    pub(crate) certificate_header: Option<String>,
+    pub(crate) certificate_header: Option<CertificateHeader>,
     /// Whether certificate-bound tokens can be checked: the TLS listener
     /// asks for client certificates, or a header carries them.
     pub(crate) client_certificates: bool,

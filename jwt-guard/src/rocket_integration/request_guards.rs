@@ -163,13 +163,14 @@ async fn verify_and_bind(
 }
 
 /// The DER client certificate of the request: from the header that the
-/// configuration trusts (a TLS-terminating proxy's), or else from the
-/// connection (Rocket's `mtls` feature). Several such headers are
-/// refused, as several DPoP proofs are: which one the proxy set cannot be
-/// told.
+/// configuration trusts (a TLS-terminating proxy's), if the request comes
+/// from a proxy it trusts it from, or else from the connection (Rocket's
+/// `mtls` feature). Several such headers are refused, as several DPoP
+/// proofs are: which one the proxy set cannot be told.
 pub(super) async fn client_certificate(request: &Request<'_>, guard: &JwtGuard) -> Result<Option<Vec<u8>>, AuthError> {
-    if let Some(header) = guard.certificate_header() {
-        let mut values = request.headers().get(header);
+    let peer = request.remote().map(|address| address.ip());
+    if let Some(header) = guard.certificate_header().filter(|header| header.believed_from(peer)) {
+        let mut values = request.headers().get(&header.name);
         let first = values.next();
         if values.next().is_some() {
             return Err(TokenProblem::SeveralCertificates.into());
