@@ -98,7 +98,7 @@ fn rocket() -> _ {
     let directory = PathBuf::from(std::env::var("LOAD_TEST_DIR").unwrap_or_else(|_| "load-test".into()));
     write_tokens(&directory, &rs, &es, setting("LOAD_TEST_DISTINCT", 10_000));
     let cache_size = setting("LOAD_TEST_CACHE", 4096);
-    let mut builder = JwtGuard::builder().configure(|config| config.token_cache_size = cache_size);
+    let mut builder = JwtGuard::builder().configure(move |config| config.token_cache_size = cache_size);
     for (name, (iss, key)) in [("rs256", &rs), ("es256", &es)] {
         let keys = json!({ "keys": [key.public_jwk()] });
         builder = builder.issuer(name, IssuerConfig::new(iss.as_str(), AUDIENCE).inline_jwks(keys));

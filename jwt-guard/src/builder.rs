@@ -1,5 +1,6 @@
 //! [`JwtGuardBuilder`], the one way to assemble a [`JwtGuard`]: its
-//! configuration (Rocket's `jwt_guard` table, or one set in code) and what
+//! configuration (Rocket's `jwt_guard` table or one given in code, and
+//! changes made in code on top of it) and what
 //! the app plugs in (an authenticator for the built-in issuer, a revocation
 //! list, an issuer resolver). Outside Rocket it [`build`]s the guard; in
 //! Rocket it is the fairing that builds it at ignite.
@@ -18,10 +19,11 @@ use crate::verify::{IssuerResolver, RevocationList};
 impl JwtGuard {
     /// The builder of a `JwtGuard`. Attached to Rocket as it is
     /// ([`JwtGuard::fairing`] is the same), it reads the `jwt_guard` table of
-    /// Rocket's configuration at ignite; once given a configuration in code
-    /// ([`config`](JwtGuardBuilder::config),
-    /// [`configure`](JwtGuardBuilder::configure),
-    /// [`issuer`](JwtGuardBuilder::issuer)), it uses that instead.
+    /// Rocket's configuration at ignite. Changes made in code
+    /// ([`configure`](JwtGuardBuilder::configure),
+    /// [`issuer`](JwtGuardBuilder::issuer)) are made on top of that table;
+    /// a whole configuration given in code
+    /// ([`config`](JwtGuardBuilder::config)) replaces it.
     ///
     /// ```
     /// use std::time::Duration;
@@ -34,7 +36,7 @@ impl JwtGuard {
     /// # Ok::<(), jwt_guard::error::ConfigError>(())
     /// ```
     pub fn builder() -> JwtGuardBuilder {
-        JwtGuardBuilder { config: None, hooks: AppHooks::default() }
+        JwtGuardBuilder { config: None, changes: Vec::new(), hooks: AppHooks::default() }
     }
 
     /// A `JwtGuard` for `config`, checked; no key is fetched yet: the
@@ -52,16 +54,22 @@ impl JwtGuard {
 #[must_use = "a builder does nothing until it is built or attached"]
 #[derive(Clone)]
 pub struct JwtGuardBuilder {
-    /// The configuration set in code; `None` reads Rocket's (or, when
-    /// built outside Rocket, takes the defaults).
+    /// The configuration given whole in code; `None` reads Rocket's (or,
+    /// when built outside Rocket, takes the defaults).
     config: Option<Config>,
+    /// The changes made in code, in order, on top of that configuration.
+    changes: Vec<ConfigChange>,
     pub(crate) hooks: AppHooks,
 }
+
+/// A change to the configuration, made in code.
+type ConfigChange = Arc<dyn Fn(&mut Config) + Send + Sync>;
 
 impl std::fmt::Debug for JwtGuardBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwtGuardBuilder")
             .field("config", &self.config)
+            .field("changes", &self.changes.len())
             .field("authenticator", &self.hooks.authenticator.is_some())
             .field("revocations", &self.hooks.revocations.is_some())
             .field("resolver", &self.hooks.resolver.is_some())
@@ -70,33 +78,42 @@ impl std::fmt::Debug for JwtGuardBuilder {
 }
 
 impl JwtGuardBuilder {
-    /// Uses `config`, instead of Rocket's `jwt_guard` table.
+    /// Uses `config`, instead of Rocket's `jwt_guard` table, and drops
+    /// the changes made in code before.
     pub fn config(mut self, config: Config) -> Self {
         self.config = Some(config);
+        self.changes.clear();
         self
     }
 
     /// Changes the configuration in code: any setting of [`Config`], on
-    /// top of the defaults (or of the configuration given before).
+    /// top of Rocket's `jwt_guard` table (Rocket.toml, `ROCKET_JWT_GUARD`)
+    /// at ignite, of the configuration given with
+    /// [`config`](Self::config), or, built outside Rocket, of the defaults.
+    /// Changes are made in the order they are given.
     ///
     /// ```
     /// use std::time::Duration;
     /// use jwt_guard::JwtGuard;
     ///
-    /// let builder = JwtGuard::builder().configure(|config| {
+    /// // The issuers come from Rocket.toml; the cache and cooldown from here.
+    /// let fairing = JwtGuard::fairing().configure(|config| {
     ///     config.token_cache_size = 50_000;
     ///     config.refetch_cooldown = Duration::from_secs(60);
     /// });
     /// ```
-    pub fn configure(mut self, change: impl FnOnce(&mut Config)) -> Self {
-        change(self.config.get_or_insert_with(Config::default));
+    pub fn configure(mut self, change: impl Fn(&mut Config) + Send + Sync + 'static) -> Self {
+        self.changes.push(Arc::new(change));
         self
     }
 
-    /// Trusts the issuer `name`, in the configuration set in code.
+    /// Trusts the issuer `name`, besides those of Rocket's `jwt_guard`
+    /// table (one of the same name there is replaced): a change made in
+    /// code, as [`configure`](Self::configure) makes.
     pub fn issuer(self, name: impl Into<String>, issuer: IssuerConfig) -> Self {
-        self.configure(|config| {
-            config.issuers.insert(name.into(), issuer);
+        let name = name.into();
+        self.configure(move |config| {
+            config.issuers.insert(name.clone(), issuer.clone());
         })
     }
 
@@ -195,28 +212,32 @@ impl JwtGuardBuilder {
         self
     }
 
-    /// The `JwtGuard`, outside Rocket: the configuration set in code (or
-    /// the defaults), with everything plugged in. A built-in issuer
-    /// without an `issuer` setting is `http://127.0.0.1:8000`. No key is
-    /// fetched yet.
+    /// The `JwtGuard`, outside Rocket: the configuration given in code (or
+    /// the defaults) with the changes made in code, and everything plugged
+    /// in. A built-in issuer without an `issuer` setting is
+    /// `http://127.0.0.1:8000`. No key is fetched yet.
     ///
     /// # Errors
     ///
     /// The first bad value of the configuration, by its key.
     pub fn build(self) -> Result<JwtGuard, ConfigError> {
-        let config = self.with_login(self.config.clone().unwrap_or_default());
+        let config = self.finish(self.config.clone().unwrap_or_default());
         JwtGuard::from_settings(config.settings(Defaults::STANDALONE)?, self.hooks)
     }
 
-    /// The configuration set in code, if any.
+    /// The configuration given whole in code, if any.
     #[cfg(feature = "rocket")]
-    pub(crate) fn code_config(&self) -> Option<&Config> {
+    pub(crate) fn whole_config(&self) -> Option<&Config> {
         self.config.as_ref()
     }
 
-    /// `config`, with the built-in issuer enabled with its defaults when an
-    /// authenticator logs users in and `config` has none.
-    pub(crate) fn with_login(&self, mut config: Config) -> Config {
+    /// `base`, with the changes made in code, and the built-in issuer
+    /// enabled with its defaults when an authenticator logs users in and
+    /// the configuration has none.
+    pub(crate) fn finish(&self, mut config: Config) -> Config {
+        for change in &self.changes {
+            change(&mut config);
+        }
         if self.hooks.authenticator.is_some() && config.local.is_none() {
             config.local = Some(LocalIssuerConfig::default());
         }

@@ -111,10 +111,10 @@ impl TestIssuer {
     }
 
     /// The issuer's configuration: its keys inline, nothing fetched. For
-    /// apps that set their configuration in code:
+    /// apps that add their issuers in code:
     /// `JwtGuard::builder().issuer(issuer.name(), issuer.issuer_config())`;
-    /// [`attach_to`](Self::attach_to) reaches only apps that read Rocket's
-    /// `jwt_guard` table.
+    /// [`attach_to`](Self::attach_to) replaces issuers of Rocket's
+    /// `jwt_guard` table, and an issuer added in code is added after it.
     pub fn issuer_config(&self) -> IssuerConfig {
         IssuerConfig::new(self.issuer.clone(), self.audience.clone())
             .algorithms([self.key.algorithm().name()])

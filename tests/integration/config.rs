@@ -7,7 +7,9 @@ use jwt_guard::JwtGuard;
 use jwt_guard::config::{Config, IssuerConfig, LocalIssuerConfig};
 use jwt_guard::issuer::StaticUsers;
 use jwt_guard::verify::{IssuerResolver, ResolvedIssuer, RevocationList};
-use jwt_guard_tests::{AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_config, call, claims_for, mint};
+use jwt_guard_tests::{
+    AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_builder, app_with_config, call, claims_for, mint,
+};
 use rocket::local::asynchronous::Client;
 use serde_json::json;
 
@@ -196,6 +198,36 @@ async fn the_builder_configures_in_code() {
     let missing = call(&client, "/token", &[]).await;
     let dpop = DPOP_CHALLENGE.replace(r#"realm="api""#, r#"realm="reports""#);
     assert_eq!(missing.challenge, Some(format!(r#"Bearer realm="reports", {dpop}"#)));
+}
+
+#[rocket::async_test]
+async fn changes_in_code_are_made_on_top_of_rockets_table() {
+    let (in_table, in_code) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::EcA]).await);
+    let table = json!({
+        "realm": "reports",
+        "issuers": { "from-table": { "issuer": in_table.base(), "audience": AUDIENCE, "jwks_uri": in_table.jwks_uri() } },
+    });
+    let code_issuer = IssuerConfig::new(in_code.base(), AUDIENCE).jwks_uri(in_code.jwks_uri());
+    let fairing =
+        JwtGuard::fairing().configure(|config| config.realm = "ledger".into()).issuer("from-code", code_issuer);
+    let client = Client::tracked(app_with_builder(table.clone(), fairing.clone())).await.unwrap();
+    let from_table = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(in_table.base())))]).await;
+    let from_code = call(&client, "/token", &[&bearer(&mint(TestKey::EcA, &claims_for(in_code.base())))]).await;
+    assert_eq!((from_table.status, from_table.body["issuer"].clone()), (200, json!("from-table")));
+    assert_eq!((from_code.status, from_code.body["issuer"].clone()), (200, json!("from-code")));
+    let missing = call(&client, "/token", &[]).await;
+    let dpop = DPOP_CHALLENGE.replace(r#"realm="api""#, r#"realm="ledger""#);
+    assert_eq!(missing.challenge, Some(format!(r#"Bearer realm="ledger", {dpop}"#)));
+
+    // A whole configuration given in code replaces the table, and the
+    // changes made before it.
+    let mut whole = Config::default();
+    whole.issuers.insert("whole".into(), IssuerConfig::new(in_code.base(), AUDIENCE).jwks_uri(in_code.jwks_uri()));
+    let client = Client::tracked(app_with_builder(table, fairing.config(whole))).await.unwrap();
+    let from_table = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(in_table.base())))]).await;
+    let from_code = call(&client, "/token", &[&bearer(&mint(TestKey::EcA, &claims_for(in_code.base())))]).await;
+    assert_eq!((from_table.status, from_code.status, from_code.body["issuer"].clone()), (401, 200, json!("whole")));
+    assert_eq!(call(&client, "/token", &[]).await.challenge, Some(format!(r#"Bearer realm="api", {DPOP_CHALLENGE}"#)));
 }
 
 /// The token ids an older system of the app revoked.

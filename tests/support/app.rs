@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 use jwt_guard::{
-    Claims, JwtGuard, Token,
+    Claims, JwtGuard, JwtGuardBuilder, Token,
     config::{Config, IssuerConfig},
     verify::Verifier,
 };
@@ -96,8 +96,13 @@ pub fn quiet_figment() -> Figment {
 
 /// The app, configured by this `jwt_guard` table.
 pub fn app(jwt_guard: Value) -> Rocket<Build> {
+    app_with_builder(jwt_guard, JwtGuard::fairing())
+}
+
+/// The app, with this `jwt_guard` table and the fairing `builder`.
+pub fn app_with_builder(jwt_guard: Value, builder: JwtGuardBuilder) -> Rocket<Build> {
     rocket::custom(quiet_figment().merge(("jwt_guard", jwt_guard)))
-        .attach(JwtGuard::fairing())
+        .attach(builder)
         .register("/", jwt_guard::catchers())
         .mount("/", rocket::routes![token, claims, optional])
 }

@@ -17,8 +17,8 @@ mod store_file;
 mod tls;
 
 pub use app::{
-    AUDIENCE, AppClaims, DPOP_CHALLENGE, ResponseParts, app, app_with_config, call, claims_for, issuer_table,
-    quiet_figment, remote_verifier, single_issuer,
+    AUDIENCE, AppClaims, DPOP_CHALLENGE, ResponseParts, app, app_with_builder, app_with_config, call, claims_for,
+    issuer_table, quiet_figment, remote_verifier, single_issuer,
 };
 pub use key_server::{Behaviour, INTROSPECTION_CLIENT, KeyServer};
 pub use keys::{TestKey, mint, mint_with_header, now, weak_rsa_jwk};

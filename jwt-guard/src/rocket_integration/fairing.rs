@@ -23,7 +23,8 @@ impl JwtGuard {
     /// The fairing that builds the `JwtGuard` at ignite: a
     /// [`JwtGuard::builder`], which reads the `jwt_guard` table of Rocket's
     /// configuration (Rocket.toml, `ROCKET_JWT_GUARD`, or any Figment
-    /// provider) unless it was given one in code, and manages the guard.
+    /// provider) unless it was given a whole one in code, makes the changes
+    /// made in code on top of it, and manages the guard.
     ///
     /// A bad value aborts ignite with a message that names its key.
     pub fn fairing() -> JwtGuardBuilder {
@@ -35,10 +36,11 @@ impl JwtGuard {
 const CONFIG_KEY: &str = "jwt_guard";
 
 impl JwtGuardBuilder {
-    /// The configuration: the one set in code, or the `jwt_guard` table
-    /// of Rocket's, with the built-in issuer enabled by `login`.
+    /// The configuration: the one given whole in code, or the `jwt_guard`
+    /// table of Rocket's, with the changes made in code and the built-in
+    /// issuer enabled by `login`.
     fn rocket_config(&self, rocket: &Rocket<Build>) -> Result<Config, ()> {
-        let config = match self.code_config() {
+        let config = match self.whole_config() {
             Some(config) => config.clone(),
             None if !rocket.figment().contains(CONFIG_KEY) => Config::default(),
             None => rocket.figment().extract_inner::<Config>(CONFIG_KEY).map_err(|error| {
@@ -46,7 +48,7 @@ impl JwtGuardBuilder {
                 rocket::config::pretty_print_error(error);
             })?,
         };
-        Ok(self.with_login(config))
+        Ok(self.finish(config))
     }
 }
 

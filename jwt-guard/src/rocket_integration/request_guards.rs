@@ -234,9 +234,11 @@ pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
 /// - **Error** `503`: the issuer's keys cannot be fetched right now
 ///   ([`AuthError::KeysUnavailable`]).
 ///
-/// It never forwards. Use `Option<Token>` for routes that also serve
-/// anonymous requests, and `Result<Token, AuthError>` to handle refusals in
-/// the handler.
+/// It never forwards. Use `Result<Token, AuthError>` to handle refusals in
+/// the handler. `Option<Token>` serves anonymous requests, but turns every
+/// refusal into `None`, an expired or forged token's and a `503`'s alike:
+/// a route that serves anonymous requests and refuses bad tokens takes
+/// the `Result` and answers `Err(AuthError::MissingToken)` as anonymous.
 ///
 /// # Example
 ///
