@@ -64,7 +64,7 @@
 //! - [`observe`]: audit events for an [`AuthObserver`](observe::AuthObserver),
 //!   and the metrics of the `metrics` feature.
 //! - [`testing`]: test helpers for an app's own tests (feature `testing`).
-//! - `openapi`: an OpenAPI document's security from the compiled policies
+//! - [`openapi`]: an OpenAPI document's security from the compiled policies
 //!   (feature `openapi`).
 //!
 //! # Features
@@ -87,11 +87,17 @@
 //!   by outcome and reason, fetches, cache lookups, store errors), listed
 //!   in [`observe`].
 //! - `openapi`: the security of an OpenAPI document written with utoipa,
-//!   from the compiled policies, in `openapi`.
+//!   from the compiled policies, in [`openapi`].
 //!
 //! [Rocket]: https://rocket.rs
+#![cfg_attr(feature = "testing", doc = "[`testing`]: crate::testing")]
+#![cfg_attr(not(feature = "testing"), doc = "[`testing`]: https://docs.rs/jwt-guard/latest/jwt_guard/testing/")]
+#![cfg_attr(feature = "openapi", doc = "[`openapi`]: crate::openapi")]
+#![cfg_attr(not(feature = "openapi"), doc = "[`openapi`]: https://docs.rs/jwt-guard/latest/jwt_guard/openapi/")]
 //!
 #![doc = include_str!("../docs/security.md")]
+// On docs.rs, each item is labelled with the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
 mod backoff;
@@ -198,5 +204,5 @@ pub mod fuzzing {
 /// The README's examples, compiled as doctests (they use the test helpers
 /// and the OpenAPI support).
 #[cfg(all(doctest, feature = "testing", feature = "openapi"))]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
