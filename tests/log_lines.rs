@@ -125,6 +125,31 @@ async fn an_oversized_key_set_is_refused_at_the_limit() {
     assert_eq!(lines(Level::Error, "`huge`"), [expected]);
 }
 
+#[rocket::async_test]
+async fn a_token_of_another_issuer_or_audience_is_logged_with_the_configured_ones_at_debug() {
+    capture();
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    let config = trusting("idp", IssuerConfig::new(server.base(), AUDIENCE).jwks_uri(server.jwks_uri()));
+    let verifier = Verifier::new(&config).unwrap();
+    let mut claims = claims_for(&format!("{}/", server.base()));
+    assert!(verifier.verify(&mint(TestKey::EcA, &claims)).await.is_err());
+    let expected = format!(
+        "jwt-guard: the token's `iss` \"{}/\" is none of the configured issuers [\"{}\"], nor a tenant",
+        server.base(),
+        server.base()
+    );
+    assert_eq!(lines(Level::Debug, &format!("{}/", server.base())), [expected]);
+
+    claims["iss"] = server.base().into();
+    claims["aud"] = serde_json::json!(["account", "x".repeat(150)]);
+    assert!(verifier.verify(&mint(TestKey::EcA, &claims)).await.is_err());
+    let expected = format!(
+        "jwt-guard: the token's `aud` [\"account\", \"{}\"] holds none of the accepted audiences [\"{AUDIENCE}\"]",
+        "x".repeat(100)
+    );
+    assert_eq!(lines(Level::Debug, "\"account\""), [expected]);
+}
+
 #[rocket::get("/reports")]
 fn reports() -> &'static str {
     "reports"

@@ -26,7 +26,8 @@ use proc_macro::TokenStream;
 ///
 /// Put it above the route attribute. The route then needs a valid bearer
 /// token (see `jwt_guard::Token`), and the token must meet every option of
-/// the policy:
+/// the policy. (The code it writes names the crate `::jwt_guard`: depend
+/// on it under that name, not renamed in Cargo.toml.)
 ///
 /// | option | the token must |
 /// |---|---|
@@ -49,6 +50,7 @@ use proc_macro::TokenStream;
 /// | `bound` | be sender-constrained: DPoP-bound (RFC 9449) or certificate-bound (RFC 8705); a bearer token is a 401 |
 /// | `bound = "dpop"`, `bound = "mtls"` | be bound in that way |
 /// | `claims = AppClaims` | (names the typed claims that `claim(...)` refers to) |
+/// | `vocabulary = Scope` | (names the `#[derive(Scopes)]` enum whose scopes the policy's scopes must be, see [`Scopes`](derive@Scopes)) |
 ///
 /// ```
 /// # #[macro_use] extern crate rocket;

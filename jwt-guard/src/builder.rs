@@ -50,7 +50,27 @@ impl JwtGuard {
     }
 }
 
-/// Assembles a [`JwtGuard`]; see [`JwtGuard::builder`].
+/// Assembles a [`JwtGuard`]: its configuration, and what the app plugs in
+/// (an authenticator, a revocation list, an issuer resolver, an
+/// observer). Attached to Rocket, it is the fairing that builds the guard
+/// at ignite; outside Rocket, [`build`](Self::build) builds it.
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use std::time::Duration;
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::issuer::{Grant, StaticUsers};
+///
+/// #[launch]
+/// fn rocket() -> _ {
+///     // The issuers come from Rocket.toml's `[default.jwt_guard]`; the
+///     // leeway is set here, on top of it.
+///     let fairing = JwtGuard::fairing()
+///         .configure(|config| config.leeway = Duration::from_secs(10))
+///         .login(StaticUsers::new().user("alice", "a long passphrase", Grant::new("alice").scopes(["read"])));
+///     rocket::build().attach(fairing).register("/", jwt_guard::catchers())
+/// }
+/// ```
 #[must_use = "a builder does nothing until it is built or attached"]
 #[derive(Clone)]
 pub struct JwtGuardBuilder {

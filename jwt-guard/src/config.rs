@@ -63,8 +63,8 @@ pub use tenants::Tenants;
 /// logout_client_id = "web-app"               # optional: receive its back-channel logouts
 /// ```
 ///
-/// Every field has a safe default; only [`issuers`](Self::issuers) must be
-/// given. Durations are in seconds and may be fractional.
+/// Every field has a safe default; only [`issuers`](Self::issuers), or the
+/// built-in issuer of [`local`](Self::local), must be given. Durations are in seconds and may be fractional.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]

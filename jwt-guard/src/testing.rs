@@ -57,7 +57,8 @@ use crate::clock;
 use crate::config::IssuerConfig;
 use crate::keys::signing::SigningKey;
 
-/// An issuer for tests, with a key generated for it.
+/// An issuer for tests, with a key generated for it: see the
+/// [module](self)'s example.
 ///
 /// [`attach_to`](Self::attach_to) makes an app trust it under its name
 /// (`test`, or the name given to [`named`](Self::named), which replaces

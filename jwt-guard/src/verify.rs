@@ -442,12 +442,20 @@ impl Verifier {
         if let Some(index) = self.issuer_index.get(iss) {
             return Ok(IssuerRef::Configured(*index));
         }
-        if !self.tenants.any() {
-            return Err(TokenProblem::UntrustedIssuer);
+        let resolved = match self.tenants.any() {
+            // Boxed: a resolution is rare beside a configured issuer, and
+            // its future large.
+            true => Box::pin(self.tenants.resolve(iss)).await,
+            false => None,
+        };
+        if resolved.is_none() && log::log_enabled!(log::Level::Debug) {
+            let configured: Vec<&str> = self.issuers.iter().map(|issuer| issuer.iss.as_str()).collect();
+            log::debug!(
+                "jwt-guard: the token's `iss` {:?} is none of the configured issuers {configured:?}, nor a tenant",
+                claims::for_log(iss)
+            );
         }
-        // Boxed: a resolution is rare beside a configured issuer, and its
-        // future large.
-        Box::pin(self.tenants.resolve(iss)).await.map(IssuerRef::Resolved).ok_or(TokenProblem::UntrustedIssuer)
+        resolved.map(IssuerRef::Resolved).ok_or(TokenProblem::UntrustedIssuer)
     }
 }
 

@@ -93,10 +93,24 @@ pub(crate) fn check_audience(claims: &ClaimSet<'_>, accepted: &Audience) -> Resu
         return Ok(());
     };
     let audiences = claims.aud.get("aud")?.ok_or(TokenProblem::MissingClaim("aud"))?;
-    match audiences.iter().any(|aud| accepted.iter().any(|one| one == aud)) {
-        true => Ok(()),
-        false => Err(TokenProblem::WrongAudience),
+    if audiences.iter().any(|aud| accepted.iter().any(|one| one == aud)) {
+        return Ok(());
     }
+    if log::log_enabled!(log::Level::Debug) {
+        let presented: Vec<&str> = audiences.iter().take(4).map(for_log).collect();
+        log::debug!("jwt-guard: the token's `aud` {presented:?} holds none of the accepted audiences {accepted:?}");
+    }
+    Err(TokenProblem::WrongAudience)
+}
+
+/// At most the first 100 bytes of `text`, a claim of a token that is not
+/// trusted, for a debug log line (which writes it escaped, with `{:?}`).
+pub(super) fn for_log(text: &str) -> &str {
+    let mut end = text.len().min(100);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Reads the scopes from `claim`, a space-delimited string or an array
