@@ -204,16 +204,34 @@ async fn answers_are_checked_and_dotted_opaque_tokens_asked_about() {
     };
     server.set_introspection("an-access-token", of_type("Bearer"));
     server.set_introspection("a-refresh-token", of_type("refresh_token"));
+    // Ory Hydra says `token_use` and no `token_type` of a refresh token;
+    // Keycloak says `typ`.
+    let with = |member: &str, kind: &str| {
+        let mut answer = active.clone();
+        answer[member] = json!(kind);
+        answer
+    };
+    server.set_introspection("ory_at_access", with("token_use", "access_token"));
+    server.set_introspection("ory_rt_refresh", with("token_use", "refresh_token"));
+    server.set_introspection("keycloak-access", with("typ", "Bearer"));
+    server.set_introspection("keycloak-refresh", with("typ", "Refresh"));
+    server.set_introspection("keycloak-id", with("typ", "ID"));
     // Ory Hydra's opaque tokens have a dot: not a JWS for all that.
     server.set_introspection("ory_at_hXs2t6Xq.bX1oUq3Rw", of_type("bearer"));
     let client = app(key_server_issuer(&server, json!({})), json!({})).await;
     assert_eq!(call(&client, "/reports", &[&bearer("an-access-token")]).await.status, 200);
     assert_eq!(call(&client, "/reports", &[&bearer("ory_at_hXs2t6Xq.bX1oUq3Rw")]).await.status, 200);
-    let refused = call(&client, "/reports", &[&bearer("a-refresh-token")]).await;
-    assert_eq!(
-        (refused.status, refused.body["error_description"].clone()),
-        (401, json!("the token is not an access token"))
-    );
+    for accepted in ["ory_at_access", "keycloak-access"] {
+        assert_eq!(call(&client, "/reports", &[&bearer(accepted)]).await.status, 200, "{accepted}");
+    }
+    for not_access in ["a-refresh-token", "ory_rt_refresh", "keycloak-refresh", "keycloak-id"] {
+        let refused = call(&client, "/reports", &[&bearer(not_access)]).await;
+        assert_eq!(
+            (refused.status, refused.body["error_description"].clone()),
+            (401, json!("the token is not an access token")),
+            "{not_access}"
+        );
+    }
     let signed_only = app(key_server_issuer(&server, json!({ "signed_introspection": true })), json!({})).await;
     let refused = call(&signed_only, "/reports", &[&bearer("an-access-token")]).await;
     assert_eq!(
@@ -227,12 +245,20 @@ async fn answers_are_checked_and_dotted_opaque_tokens_asked_about() {
 async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
-    let signed = |key: TestKey, typ: &str, iss: &str, aud: &str| {
+    let signed_with = |key: TestKey, typ: &str, iss: &str, aud: &str, times: Value, crit: bool| {
         let mut header = Header::new(key.alg());
         (header.kid, header.typ) = (Some(key.kid()), Some(typ.to_owned()));
-        let claims = json!({ "iss": iss, "aud": aud, "iat": now(), "token_introspection": active });
+        if crit {
+            header.extras.insert("crit", json!(["exp"]));
+        }
+        let mut claims = json!({ "iss": iss, "aud": aud, "token_introspection": active });
+        claims.as_object_mut().unwrap().extend(times.as_object().unwrap().clone());
         Value::String(mint_with_header(key, &header, &claims))
     };
+    let signed =
+        |key: TestKey, typ: &str, iss: &str, aud: &str| signed_with(key, typ, iss, aud, json!({ "iat": now() }), false);
+    let (typ, t) = ("token-introspection+jwt", now());
+    let made = |times: Value| signed_with(TestKey::RsaA, typ, server.base(), INTROSPECTION_CLIENT.0, times, false);
     let (issuer, client_id) = (server.base(), INTROSPECTION_CLIENT.0);
     let cases = [
         ("good", signed(TestKey::RsaA, "token-introspection+jwt", issuer, client_id), 200),
@@ -242,6 +268,14 @@ async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
         ("another aud", signed(TestKey::RsaA, "token-introspection+jwt", issuer, "another-client"), 401),
         ("unknown key", signed(TestKey::RsaOther, "token-introspection+jwt", issuer, client_id), 401),
         ("not a JWS", json!("not.a.jws"), 401),
+        // An answer about another token, replayed.
+        ("an hour old", made(json!({ "iat": t - 3600 })), 401),
+        ("a minute old", made(json!({ "iat": t - 60 })), 200),
+        ("made later", made(json!({ "iat": t + 3600 })), 401),
+        ("no iat", made(json!({})), 401),
+        ("expired", made(json!({ "iat": t, "exp": t - 600 })), 401),
+        ("not expired", made(json!({ "iat": t, "exp": t + 60 })), 200),
+        ("crit", signed_with(TestKey::RsaA, typ, issuer, client_id, json!({ "iat": t }), true), 401),
     ];
     let token = |case: &str| format!("opaque-{}", case.replace(' ', "-"));
     for (case, answer, _) in &cases {

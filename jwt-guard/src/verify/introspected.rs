@@ -21,6 +21,11 @@ use crate::token::{KeptRegistered, Payload, Token};
 /// The `typ` of a signed introspection answer (RFC 9701 section 5).
 const SIGNED_ANSWER_TYPE: &str = "token-introspection+jwt";
 
+/// The oldest a signed answer may be when it arrives, beside the leeway,
+/// in seconds: an answer is made for the question just asked, so an older
+/// one is a replay of an answer about some other token.
+const SIGNED_ANSWER_MAX_AGE: f64 = 60.0;
+
 impl Verifier {
     /// Whether some issuer introspects opaque tokens.
     pub(super) fn introspects_opaque_tokens(&self) -> bool {
@@ -92,15 +97,17 @@ impl Verifier {
             Answer::Signed(jwt) => self.verify_signed_answer(issuer, introspector, &jwt).await?,
         };
         let active = answer.remove("active") == Some(Value::Bool(true));
-        if active && !is_access_token_type(answer.get("token_type")) {
+        if active && !is_access_token(&answer) {
             return Err(TokenProblem::NotAnAccessToken.into());
         }
         Ok(active.then_some(answer))
     }
 
     /// The answer inside a signed answer (RFC 9701), verified with the
-    /// issuer's keys: its `typ`, `iss`, `aud` (this API's client id) and
-    /// signature. A bad one is a refusal of the token.
+    /// issuer's keys: its `typ`, `iss`, `aud` (this API's client id),
+    /// signature, and that it was made just now (`iat`, and `exp` when
+    /// given), so that an answer about another token cannot be replayed. A
+    /// bad one is a refusal of the token.
     async fn verify_signed_answer(
         &self,
         issuer: &Issuer,
@@ -113,6 +120,9 @@ impl Verifier {
         };
         let parts = compact::split(jwt).map_err(|_| bad("it is not a JWS"))?;
         let header = compact::decode_object(parts.header, "not an object").map_err(|_| bad("its header"))?;
+        if header.contains_key("crit") {
+            return Err(bad("its header has `crit`, which no extension here understands"));
+        }
         let typ = header.get("typ").and_then(Value::as_str).unwrap_or_default();
         let typ = typ.strip_prefix("application/").unwrap_or(typ);
         if !typ.eq_ignore_ascii_case(SIGNED_ANSWER_TYPE) {
@@ -140,6 +150,14 @@ impl Verifier {
         };
         if !for_us {
             return Err(bad("its `aud` is not this API's client id"));
+        }
+        let now = clock::unix_now();
+        let made = claims.get("iat").and_then(Value::as_f64).ok_or_else(|| bad("it has no numeric `iat`"))?;
+        if made > now + self.leeway || made < now - self.leeway - SIGNED_ANSWER_MAX_AGE {
+            return Err(bad("its `iat` is not now: an old answer replayed, or a clock far off"));
+        }
+        if claims.get("exp").is_some_and(|exp| exp.as_f64().is_none_or(|exp| exp < now - self.leeway)) {
+            return Err(bad("it has expired"));
         }
         match claims.remove("token_introspection") {
             Some(Value::Object(answer)) => Ok(answer),
@@ -177,15 +195,23 @@ impl Verifier {
     }
 }
 
-/// Whether an introspection answer's `token_type` (RFC 7662 section 2.2)
-/// is an access token's: `Bearer` or `DPoP`, in any letter case, or not
-/// said at all, as many providers answer.
-fn is_access_token_type(token_type: Option<&Value>) -> bool {
-    match token_type {
+/// Whether an active introspection answer is about an access token. Its
+/// `token_type` (RFC 7662 section 2.2) is an access token's type, `Bearer`
+/// or `DPoP`, or not said, as many providers answer; so a provider that
+/// reports a refresh or ID token active is told apart by what it adds
+/// besides, when it adds it: Ory Hydra's `token_use` (`access_token`, or
+/// `refresh_token`) and Keycloak's `typ` (`Bearer` or `DPoP`, or
+/// `Refresh`, `Offline`, `ID`). Each must be an access token's, in any
+/// letter case.
+fn is_access_token(answer: &Map<String, Value>) -> bool {
+    let absent_or_one_of = |member: &str, kinds: &[&str]| match answer.get(member) {
         None => true,
-        Some(Value::String(kind)) => kind.eq_ignore_ascii_case("bearer") || kind.eq_ignore_ascii_case("dpop"),
+        Some(Value::String(kind)) => kinds.iter().any(|one| kind.eq_ignore_ascii_case(one)),
         Some(_) => false,
-    }
+    };
+    absent_or_one_of("token_type", &["bearer", "dpop"])
+        && absent_or_one_of("token_use", &["access_token", "access"])
+        && absent_or_one_of("typ", &["bearer", "dpop", "at+jwt", "application/at+jwt"])
 }
 
 #[cfg(feature = "__bench")]
