@@ -194,9 +194,14 @@ impl Token {
 
     /// The `exp` claim, as a point in time. For an introspected token
     /// whose issuer's answer has no `exp`: when that answer stops being
-    /// trusted (`introspection_cache_ttl` after it was given).
+    /// trusted (`introspection_cache_ttl` after it was given). An `exp`
+    /// past the year 9999, which not every clock can hold, is the last
+    /// second of 9999.
     pub fn expires_at(&self) -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::try_from_secs_f64(self.inner.expires_at).unwrap_or_default()
+        /// 9999-12-31T23:59:59Z, in seconds since the Unix epoch.
+        const LAST_SECOND_OF_9999: f64 = 253_402_300_799.0;
+        let seconds = self.inner.expires_at.min(LAST_SECOND_OF_9999);
+        SystemTime::UNIX_EPOCH + Duration::try_from_secs_f64(seconds).unwrap_or_default()
     }
 
     /// `exp` in seconds since the Unix epoch, as the token gave it.

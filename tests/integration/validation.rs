@@ -46,6 +46,17 @@ async fn the_validity_window_allows_the_leeway_and_no_more() {
 }
 
 #[rocket::async_test]
+async fn an_expiry_past_what_a_clock_holds_is_the_last_second_of_9999() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    for (exp, expires_at) in [(json!(now() + 300), json!(now() + 300)), (json!(1.5e19), json!(253_402_300_799u64))] {
+        let mut claims = claims_for(server.base());
+        claims["exp"] = exp;
+        let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+        assert_eq!((response.status, &response.body["expires_at"]), (200, &expires_at));
+    }
+}
+
+#[rocket::async_test]
 async fn registered_claims_must_have_their_types() {
     let (server, client) = setup(&[TestKey::RsaA]).await;
     let issuer = server.base();

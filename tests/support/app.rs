@@ -33,6 +33,7 @@ fn token(token: Token) -> Json<Value> {
         "scopes": token.scopes(),
         "kid": token.header().and_then(|header| header.kid.clone()),
         "alg": token.header().map(|header| header.alg.name()),
+        "expires_at": token.expires_at().duration_since(std::time::UNIX_EPOCH).map(|since| since.as_secs()).ok(),
     }))
 }
 
