@@ -207,6 +207,12 @@ impl Introspector {
         let url =
             Url::parse(&text).map_err(|error| format!("{document}: `introspection_endpoint` is not a URL: {error}"))?;
         check_scheme(&url, self.settings.allow_http).map_err(|problem| format!("{document}: {problem}"))?;
+        if self.settings.discovered_at_own_origin && url.origin() != document.origin() {
+            return Err(format!(
+                "{document}: the `introspection_endpoint` {url} is at another origin; a tenant's introspection \
+                 is asked at its own issuer's origin only, so that the API's credentials go nowhere else"
+            ));
+        }
         Ok(url)
     }
 }

@@ -377,6 +377,28 @@ async fn jwts_of_an_issuer_that_always_introspects_need_its_word_too() {
 }
 
 #[rocket::async_test]
+async fn a_tenants_introspection_is_asked_at_its_own_issuers_origin_only() {
+    let server = KeyServer::start(&[]).await;
+    server.set_tenant_keys("contoso", &[TestKey::RsaA]);
+    let (client_id, client_secret) = INTROSPECTION_CLIENT;
+    let template = json!({
+        "issuer": server.tenant_template(), "audience": jwt_guard_tests::AUDIENCE, "tenants": ["contoso"],
+        "client_id": client_id, "client_secret": client_secret, "introspect": "always",
+    });
+    let jwt = mint(TestKey::RsaA, &claims_for(&server.tenant_issuer("contoso")));
+    server.set_introspection(&jwt, json!({ "active": true }));
+    let client = app(template.clone(), json!({})).await;
+    assert_eq!(call(&client, "/reports", &[&bearer(&jwt)]).await.status, 200, "asked at its own origin");
+
+    let elsewhere = KeyServer::start(&[]).await;
+    elsewhere.set_introspection(&jwt, json!({ "active": true }));
+    server.set_discovered_introspection_endpoint(&elsewhere.introspection_endpoint());
+    let client = app(template, json!({})).await;
+    let refused = call(&client, "/reports", &[&bearer(&jwt)]).await;
+    assert_eq!((refused.status, elsewhere.introspection_hits()), (503, 0), "the credentials go nowhere else");
+}
+
+#[rocket::async_test]
 async fn unknown_tokens_are_asked_about_at_the_rate_while_remembered_ones_keep_serving() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });

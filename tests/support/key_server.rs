@@ -301,7 +301,17 @@ async fn tenant_jwks(tenant: &str, state: &State<Arc<ServerState>>) -> Option<Ke
 async fn tenant_discovery(tenant: &str, state: &State<Arc<ServerState>>) -> Option<KeyAnswer> {
     tenant_keys(state, tenant)?;
     let issuer = format!("{}/tenants/{tenant}", state.base);
-    let document = json!({ "issuer": issuer, "jwks_uri": format!("{issuer}/jwks.json") });
+    let introspection_endpoint = state
+        .discovered_introspection_endpoint
+        .lock()
+        .expect("lock")
+        .clone()
+        .unwrap_or(format!("{}/introspect", state.base));
+    let document = json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/jwks.json"),
+        "introspection_endpoint": introspection_endpoint,
+    });
     Some(answer(state, document).await)
 }
 

@@ -64,6 +64,7 @@ impl IssuerSettings {
         let introspection = self.introspection.clone().map(|introspection| IntrospectionSettings {
             discovery: discovery_url(&issuer_url),
             issuer: issuer.to_owned(),
+            discovered_at_own_origin: true,
             ..introspection
         });
         Ok(Self {

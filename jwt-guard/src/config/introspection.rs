@@ -43,6 +43,10 @@ pub(crate) struct IntrospectionSettings {
     pub(crate) signed: bool,
     /// Whether plain `http://` is allowed beyond loopback.
     pub(crate) allow_http: bool,
+    /// Whether a discovered endpoint must be at the discovery document's
+    /// origin: for the tenants of a template, which nobody listed one by
+    /// one, so that the API's credentials go to no other host.
+    pub(crate) discovered_at_own_origin: bool,
 }
 
 /// Checks that each opaque token is claimed by one issuer at most: with
@@ -173,6 +177,7 @@ impl IssuerConfig {
             opaque_prefix: self.opaque_token_prefix.clone(),
             signed: self.signed_introspection,
             allow_http: self.allow_http,
+            discovered_at_own_origin: false,
         }))
     }
 
