@@ -308,8 +308,9 @@ pub enum TokenProblem {
     /// unknown, expired or revoked there.
     #[error("the token is not active")]
     Inactive,
-    /// Its issuer says the token is active, but of a `token_type` other
-    /// than an access token's (`Bearer` or `DPoP`): a refresh token, say.
+    /// Its issuer says the token is active, but not an access token (a
+    /// refresh or ID token, say), or the token is a Security Event Token
+    /// (it has `events`: a logout token).
     #[error("the token is not an access token")]
     NotAnAccessToken,
     /// The token is DPoP-bound (`cnf.jkt`), but came without the `DPoP`

@@ -203,6 +203,13 @@ async fn max_lifetime_bounds_what_a_token_may_live() {
 }
 
 #[rocket::async_test]
+async fn a_logout_token_addressed_to_the_api_is_no_access_token() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let logout = |c: &mut Value| c["events"] = json!({ "http://schemas.openid.net/event/backchannel-logout": {} });
+    assert_eq!(verdict(&client, server.base(), logout).await, (401, json!("the token is not an access token")));
+}
+
+#[rocket::async_test]
 async fn duplicate_claims_are_refused() {
     let (server, client) = setup(&[TestKey::RsaA]).await;
     let good = mint(TestKey::RsaA, &claims_for(server.base()));

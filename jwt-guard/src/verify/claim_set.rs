@@ -38,6 +38,9 @@ enum Typed {
     Scope,
     Scp,
     Permissions,
+    /// `events`: the claim of a Security Event Token (RFC 8417), such as
+    /// a logout token, which no access token has.
+    Events,
 }
 
 impl Typed {
@@ -57,6 +60,7 @@ impl Typed {
             "scope" => Typed::Scope,
             "scp" => Typed::Scp,
             "permissions" => Typed::Permissions,
+            "events" => Typed::Events,
             _ => return None,
         })
     }
@@ -81,6 +85,9 @@ pub(crate) struct ClaimSet<'a> {
     permissions: Claim<Strings<'a>>,
     /// Every other member: its name, and its value as JSON text.
     others: Vec<(Cow<'a, str>, &'a RawValue)>,
+    /// Whether it has `events`: a Security Event Token's claims (RFC 8417
+    /// section 2.2), which are never an access token's.
+    pub(crate) security_event: bool,
 }
 
 /// A registered claim as the token has it.
@@ -239,6 +246,10 @@ impl<'de> Visitor<'de> for InPlace<'_, 'de> {
                 Some(Typed::Scope) => read_into(&mut claims.scope, &mut members)?,
                 Some(Typed::Scp) => read_into(&mut claims.scp, &mut members)?,
                 Some(Typed::Permissions) => read_into(&mut claims.permissions, &mut members)?,
+                Some(Typed::Events) => {
+                    members.next_value::<AnyJson>()?;
+                    claims.security_event = true;
+                }
                 None => {
                     let value = members.next_value::<&'de RawValue>()?;
                     if !reads_as_value(value.get()) {

@@ -19,8 +19,12 @@ use crate::token::KeptScopes;
 /// and checks the JSON type of every registered claim present. A mistyped
 /// one refuses the token: read as absent, a mistyped `cnf` would make a
 /// bound token a bearer token, and a mistyped `sid` would escape a
-/// revocation.
+/// revocation. Claims with `events` are a Security Event Token's (a logout
+/// token addressed to this API's client id, say), never an access token's.
 pub(crate) fn registered<'a>(claims: &'a ClaimSet<'_>) -> Result<Registered<'a>, TokenProblem> {
+    if claims.security_event {
+        return Err(TokenProblem::NotAnAccessToken);
+    }
     let (cnf_jkt, cnf_x5t_s256) = match claims.cnf.get("cnf")? {
         None => (None, None),
         Some(cnf) => (text(&cnf.jkt, "cnf.jkt")?, text(&cnf.x5t_s256, "cnf.x5t#S256")?),
