@@ -71,6 +71,16 @@ fn errors_name_the_bad_key_and_say_the_fix() {
         "a token's tenant must not choose the host or port that keys are fetched from"
     );
     assert_eq!(
+        check(with_issuer(
+            IssuerConfig::new("https://idp.example.com/{tenant}", AUDIENCE)
+                .tenants(jwt_guard::config::Tenants::Any)
+                .jwks_uri("https://idp.example.com/common/keys")
+        )),
+        "bad `jwt_guard.issuers.idp.jwks_uri`: a template's keys are each tenant's own: give `jwks_uri` with \
+         `{tenant}`, or leave it out to find each tenant's keys by its discovery document",
+        "no key of one tenant signs for another"
+    );
+    assert_eq!(
         check(with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE).logout_client_id(""))),
         "bad `jwt_guard.issuers.idp.logout_client_id`: must not be empty; give the client id that the issuer's \
          logout tokens name as `aud`"

@@ -88,28 +88,6 @@ async fn one_template_serves_each_tenant_with_its_own_keys_and_refuses_the_other
     assert_eq!(server.tenant_hits("outsider"), 0, "nothing fetched for it");
 }
 
-#[rocket::async_test]
-async fn a_templates_jwks_uri_without_tenant_serves_every_tenant_the_same_keys() {
-    let server = KeyServer::start(&[TestKey::RsaA]).await;
-    for tenant in ["contoso", "fabrikam"] {
-        // What discovery would find instead.
-        server.set_tenant_keys(tenant, &[TestKey::RsaB]);
-    }
-    let settings = json!({ "issuers": { "tenants": {
-        "issuer": server.tenant_template(), "audience": AUDIENCE, "tenants": ["contoso", "fabrikam"],
-        "jwks_uri": server.jwks_uri(),
-    } } });
-    let client = Client::tracked(app_with(&server.tenant_template(), json!([]), None, settings)).await.unwrap();
-    for tenant in ["contoso", "fabrikam"] {
-        let shared = mint(TestKey::RsaA, &claims_for(&server.tenant_issuer(tenant)));
-        let served = call(&client, "/whoami", &[&bearer(&shared)]).await;
-        assert_eq!((served.status, served.body), (200, json!({ "issuer": "tenants", "tenant": tenant })));
-        let discovered = mint(TestKey::RsaB, &claims_for(&server.tenant_issuer(tenant)));
-        assert_eq!(call(&client, "/whoami", &[&bearer(&discovered)]).await.status, 401, "{tenant}");
-        assert_eq!(server.tenant_hits(tenant), 0, "nothing of {tenant}'s own fetched");
-    }
-}
-
 /// A key server with the tenant `contoso` (key RSA A), and a client of an
 /// app that admits it alone, with the key refresh `refreshing`.
 async fn contoso(refreshing: Value) -> (KeyServer, Client) {

@@ -38,8 +38,7 @@ pub(crate) struct IssuerSettings {
     pub(crate) introspection: Option<IntrospectionSettings>,
     /// The tenants it admits, when it is a template.
     pub(crate) tenants: Option<TenantSettings>,
-    /// A template's `jwks_uri`, where `{tenant}`, if it holds it, stands
-    /// for the tenant; one without serves every tenant the same keys.
+    /// A template's `jwks_uri`, with `{tenant}`.
     pub(crate) jwks_uri_template: Option<String>,
     /// The client id its logout tokens are addressed to, if it sends them.
     pub(crate) logout_client_id: Option<String>,
@@ -47,9 +46,8 @@ pub(crate) struct IssuerSettings {
 
 impl IssuerSettings {
     /// The settings of the tenant of a template whose tokens say
-    /// `iss = issuer`: its keys at the template's `jwks_uri` (with the
-    /// tenant, where it has `{tenant}`), or found by discovery from
-    /// `issuer`, as its introspection endpoint is.
+    /// `iss = issuer`: its keys at `jwks_uri` with the tenant, or found
+    /// by discovery from `issuer`, as its introspection endpoint is.
     pub(crate) fn for_tenant(&self, issuer: &str, tenant: &str) -> Result<Self, String> {
         let issuer_url = Url::parse(issuer).map_err(|error| format!("`{issuer}` is not a URL: {error}"))?;
         check_scheme(&issuer_url, self.redirects.allow_http)?;

@@ -259,8 +259,7 @@ impl IssuerConfig {
         }
         let keys = match (&self.jwks, &self.jwks_uri) {
             (Some(_), _) if tenants.is_some() => {
-                let problem = "a template's keys are fetched per tenant: give `jwks_uri` (with `{tenant}` where each \
-                               tenant's keys are its own), or neither";
+                let problem = "a template's keys are found per tenant: give `jwks_uri` with `{tenant}`, or neither";
                 return Err(ConfigError { key: key("jwks"), problem: problem.into() });
             }
             (Some(jwks), _) => {
@@ -326,7 +325,7 @@ impl IssuerConfig {
             dpop: self.dpop,
             introspection,
             tenants,
-            jwks_uri_template: self.jwks_uri.clone().filter(|_| self.tenants.is_some()),
+            jwks_uri_template: self.jwks_uri.clone().filter(|uri| uri.contains(TENANT)),
             logout_client_id: self.logout_client_id.clone(),
         })
     }

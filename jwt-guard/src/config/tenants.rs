@@ -123,6 +123,11 @@ impl TenantSettings {
             place_of_tenant(template).map_err(|problem| ConfigError { key: key(field), problem: problem.into() })
         };
         let mut in_host = place("issuer", issuer)? == Place::Subdomain;
+        if jwks_uri.is_some_and(|uri| !uri.contains(TENANT)) {
+            let problem = "a template's keys are each tenant's own: give `jwks_uri` with `{tenant}`, or leave it out \
+                           to find each tenant's keys by its discovery document";
+            return Err(ConfigError { key: key("jwks_uri"), problem: problem.into() });
+        }
         if let Some(jwks_uri) = jwks_uri.filter(|uri| uri.contains(TENANT)) {
             if jwks_uri.matches(TENANT).count() > 1 {
                 let problem = "a `jwks_uri` holds `{tenant}` once at most";
