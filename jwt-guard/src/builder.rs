@@ -110,7 +110,8 @@ impl JwtGuardBuilder {
     /// top of Rocket's `jwt_guard` table (Rocket.toml, `ROCKET_JWT_GUARD`)
     /// at ignite, of the configuration given with
     /// [`config`](Self::config), or, built outside Rocket, of the defaults.
-    /// Changes are made in the order they are given.
+    /// Changes are made in the order they are given, when the guard is
+    /// built: at ignite, or by [`build`](Self::build).
     ///
     /// ```
     /// use std::time::Duration;

@@ -209,8 +209,9 @@ impl Introspector {
         check_scheme(&url, self.settings.allow_http).map_err(|problem| format!("{document}: {problem}"))?;
         if self.settings.discovered_at_own_origin && url.origin() != document.origin() {
             return Err(format!(
-                "{document}: the `introspection_endpoint` {url} is at another origin; a tenant's introspection \
-                 is asked at its own issuer's origin only, so that the API's credentials go nowhere else"
+                "{document}: the `introspection_endpoint` is at another origin, {}; a tenant's introspection is \
+                 asked at its own issuer's origin only, so that the API's credentials go nowhere else",
+                url.origin().ascii_serialization()
             ));
         }
         Ok(url)

@@ -112,10 +112,11 @@ impl TestIssuer {
     }
 
     /// The issuer's configuration: its keys inline, nothing fetched. For
-    /// apps that add their issuers in code:
-    /// `JwtGuard::builder().issuer(issuer.name(), issuer.issuer_config())`;
-    /// [`attach_to`](Self::attach_to) replaces issuers of Rocket's
-    /// `jwt_guard` table, and an issuer added in code is added after it.
+    /// apps that add their issuers in code: [`attach_to`](Self::attach_to)
+    /// replaces issuers of Rocket's `jwt_guard` table only, and an issuer
+    /// of the same name added in code (`JwtGuardBuilder::issuer`) replaces
+    /// it again at ignite; such an app's tests build it with
+    /// `.issuer(issuer.name(), issuer.issuer_config())` instead.
     pub fn issuer_config(&self) -> IssuerConfig {
         IssuerConfig::new(self.issuer.clone(), self.audience.clone())
             .algorithms([self.key.algorithm().name()])
@@ -124,8 +125,10 @@ impl TestIssuer {
 
     /// `rocket`, trusting this issuer through its `jwt_guard` configuration.
     ///
-    /// The app's own issuer of this name is replaced, table and all, in
-    /// every profile that configures it: nothing of the provider's is
+    /// The app's own issuer of this name in Rocket's configuration is
+    /// replaced, table and all, in every profile that configures it (one
+    /// added in code is not: see [`issuer_config`](Self::issuer_config)):
+    /// nothing of the provider's is
     /// fetched or asked (its keys, introspection, tenants), and scopes are
     /// read from `scope`, where [`TokenBuilder::scope`] writes them. Only
     /// its `roles_claim` is kept, the shape of roles that the app's

@@ -275,6 +275,7 @@ async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
         ("no iat", made(json!({})), 401),
         ("expired", made(json!({ "iat": t, "exp": t - 600 })), 401),
         ("not expired", made(json!({ "iat": t, "exp": t + 60 })), 200),
+        ("exp not a number", made(json!({ "iat": t, "exp": "soon" })), 401),
         ("crit", signed_with(TestKey::RsaA, typ, issuer, client_id, json!({ "iat": t }), true), 401),
     ];
     let token = |case: &str| format!("opaque-{}", case.replace(' ', "-"));

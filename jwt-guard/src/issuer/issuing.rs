@@ -68,7 +68,11 @@ impl Grant {
         self.claim("acr", acr.into())
     }
 
-    /// Adds a claim.
+    /// Adds a claim. The registered claims (`iss`, `sub`, `aud`, `exp`,
+    /// `nbf`, `iat`, `jti`, `scope`, `sid`, `cnf`, `auth_time`) are the
+    /// issuer's to set and are left out; an `events` object would make the
+    /// token a Security Event Token, which no verifier takes for an access
+    /// token.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self

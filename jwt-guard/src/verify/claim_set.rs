@@ -38,8 +38,9 @@ enum Typed {
     Scope,
     Scp,
     Permissions,
-    /// `events`: the claim of a Security Event Token (RFC 8417), such as
-    /// a logout token, which no access token has.
+    /// `events`: as an object, the claim of a Security Event Token (RFC
+    /// 8417), such as a logout token, which no access token has. Kept
+    /// with the other members.
     Events,
 }
 
@@ -85,8 +86,8 @@ pub(crate) struct ClaimSet<'a> {
     permissions: Claim<Strings<'a>>,
     /// Every other member: its name, and its value as JSON text.
     others: Vec<(Cow<'a, str>, &'a RawValue)>,
-    /// Whether it has `events`: a Security Event Token's claims (RFC 8417
-    /// section 2.2), which are never an access token's.
+    /// Whether it has an `events` object: a Security Event Token's claims
+    /// (RFC 8417 section 2.2), which are never an access token's.
     pub(crate) security_event: bool,
 }
 
@@ -203,6 +204,21 @@ fn reads_as_value(raw: &str) -> bool {
     raw.starts_with('"') && !raw.contains('\\')
 }
 
+/// Keeps the next value as the text of the member `name`, once it is
+/// known to be JSON that [`Value`] reads, and returns that text.
+fn keep_other<'a, 'de: 'a, A: MapAccess<'de>>(
+    claims: &mut ClaimSet<'a>,
+    name: Cow<'de, str>,
+    members: &mut A,
+) -> Result<&'de str, A::Error> {
+    let value = members.next_value::<&'de RawValue>()?;
+    if !reads_as_value(value.get()) {
+        serde_json::from_str::<AnyJson>(value.get()).map_err(de::Error::custom)?;
+    }
+    claims.others.push((name, value));
+    Ok(value.get())
+}
+
 /// Reads the next value into `slot`, which a name given twice finds full.
 fn read_into<'de, T: Shape<'de>, A: MapAccess<'de>>(slot: &mut Claim<T>, members: &mut A) -> Result<(), A::Error> {
     if !matches!(slot, Claim::Absent) {
@@ -246,16 +262,9 @@ impl<'de> Visitor<'de> for InPlace<'_, 'de> {
                 Some(Typed::Scope) => read_into(&mut claims.scope, &mut members)?,
                 Some(Typed::Scp) => read_into(&mut claims.scp, &mut members)?,
                 Some(Typed::Permissions) => read_into(&mut claims.permissions, &mut members)?,
-                Some(Typed::Events) => {
-                    members.next_value::<AnyJson>()?;
-                    claims.security_event = true;
-                }
+                Some(Typed::Events) => claims.security_event = keep_other(claims, name, &mut members)?.starts_with('{'),
                 None => {
-                    let value = members.next_value::<&'de RawValue>()?;
-                    if !reads_as_value(value.get()) {
-                        serde_json::from_str::<AnyJson>(value.get()).map_err(de::Error::custom)?;
-                    }
-                    claims.others.push((name, value));
+                    keep_other(claims, name, &mut members)?;
                 }
             }
         }

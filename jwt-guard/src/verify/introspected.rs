@@ -23,7 +23,9 @@ const SIGNED_ANSWER_TYPE: &str = "token-introspection+jwt";
 
 /// The oldest a signed answer may be when it arrives, beside the leeway,
 /// in seconds: an answer is made for the question just asked, so an older
-/// one is a replay of an answer about some other token.
+/// one is a replay of an answer about some other token. (Nothing in an
+/// answer names its token: within this window, a replay is not told
+/// apart.)
 const SIGNED_ANSWER_MAX_AGE: f64 = 60.0;
 
 impl Verifier {
@@ -81,7 +83,8 @@ impl Verifier {
 
     /// What `issuer` says of `token`: its claims when active. A plain
     /// answer where a signed one was asked for is a refusal, as is an
-    /// active token whose `token_type` is not an access token's.
+    /// active token that the answer says is no access token (see
+    /// [`is_access_token`]).
     async fn ask(
         &self,
         issuer: &Issuer,
@@ -106,8 +109,8 @@ impl Verifier {
     /// The answer inside a signed answer (RFC 9701), verified with the
     /// issuer's keys: its `typ`, `iss`, `aud` (this API's client id),
     /// signature, and that it was made just now (`iat`, and `exp` when
-    /// given), so that an answer about another token cannot be replayed. A
-    /// bad one is a refusal of the token.
+    /// given), so that an old answer about another token cannot be
+    /// replayed. A bad one is a refusal of the token.
     async fn verify_signed_answer(
         &self,
         issuer: &Issuer,
@@ -156,8 +159,10 @@ impl Verifier {
         if made > now + self.leeway || made < now - self.leeway - SIGNED_ANSWER_MAX_AGE {
             return Err(bad("its `iat` is not now: an old answer replayed, or a clock far off"));
         }
-        if claims.get("exp").is_some_and(|exp| exp.as_f64().is_none_or(|exp| exp < now - self.leeway)) {
-            return Err(bad("it has expired"));
+        match claims.get("exp").map(Value::as_f64) {
+            Some(None) => return Err(bad("its `exp` is not a number")),
+            Some(Some(exp)) if exp < now - self.leeway => return Err(bad("it has expired")),
+            _ => {}
         }
         match claims.remove("token_introspection") {
             Some(Value::Object(answer)) => Ok(answer),
@@ -201,8 +206,8 @@ impl Verifier {
 /// reports a refresh or ID token active is told apart by what it adds
 /// besides, when it adds it: Ory Hydra's `token_use` (`access_token`, or
 /// `refresh_token`) and Keycloak's `typ` (`Bearer` or `DPoP`, or
-/// `Refresh`, `Offline`, `ID`). Each must be an access token's, in any
-/// letter case.
+/// `Refresh`, `Offline`, `ID`; or a JWT's `typ`, `at+jwt` or `JWT`). Each
+/// must be an access token's, in any letter case.
 fn is_access_token(answer: &Map<String, Value>) -> bool {
     let absent_or_one_of = |member: &str, kinds: &[&str]| match answer.get(member) {
         None => true,
@@ -211,7 +216,7 @@ fn is_access_token(answer: &Map<String, Value>) -> bool {
     };
     absent_or_one_of("token_type", &["bearer", "dpop"])
         && absent_or_one_of("token_use", &["access_token", "access"])
-        && absent_or_one_of("typ", &["bearer", "dpop", "at+jwt", "application/at+jwt"])
+        && absent_or_one_of("typ", &["bearer", "dpop", "at+jwt", "application/at+jwt", "jwt"])
 }
 
 #[cfg(feature = "__bench")]
