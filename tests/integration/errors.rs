@@ -15,13 +15,17 @@ use crate::{bearer, setup};
 #[rocket::async_test]
 async fn a_valid_token_reaches_the_handler() {
     let (server, client) = setup(&[TestKey::RsaA]).await;
-    let token = mint(TestKey::RsaA, &claims_for(server.base()));
+    let claims = claims_for(server.base());
+    let token = mint(TestKey::RsaA, &claims);
     let response = call(&client, "/token", &[&bearer(&token)]).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.challenge, None);
     assert_eq!(
         response.body,
-        json!({"issuer": "primary", "sub": "alice", "scopes": ["read", "write"], "kid": "kid-rsa-a", "alg": "RS256"})
+        json!({
+            "issuer": "primary", "sub": "alice", "scopes": ["read", "write"], "kid": "kid-rsa-a", "alg": "RS256",
+            "expires_at": claims["exp"],
+        })
     );
 }
 
