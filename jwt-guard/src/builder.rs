@@ -1,8 +1,8 @@
 //! [`JwtGuardBuilder`], the one way to assemble a [`JwtGuard`]: its
 //! configuration (Rocket's `jwt_guard` table or one given in code, and
-//! changes made in code on top of it) and what
-//! the app plugs in (an authenticator for the built-in issuer, a revocation
-//! list, an issuer resolver). Outside Rocket it [`build`]s the guard; in
+//! changes made in code on top of it) and what the app plugs in (an
+//! authenticator for the built-in issuer, a revocation list, an issuer
+//! resolver, an observer, a token store). Outside Rocket it [`build`]s the guard; in
 //! Rocket it is the fairing that builds it at ignite.
 //!
 //! [`build`]: JwtGuardBuilder::build
@@ -14,6 +14,7 @@ use crate::error::ConfigError;
 use crate::guard::{AppHooks, JwtGuard};
 use crate::issuer::Authenticator;
 use crate::observe::AuthObserver;
+use crate::store::TokenStore;
 use crate::verify::{IssuerResolver, RevocationList};
 
 impl JwtGuard {
@@ -52,7 +53,7 @@ impl JwtGuard {
 
 /// Assembles a [`JwtGuard`]: its configuration, and what the app plugs in
 /// (an authenticator, a revocation list, an issuer resolver, an
-/// observer). Attached to Rocket, it is the fairing that builds the guard
+/// observer, a token store). Attached to Rocket, it is the fairing that builds the guard
 /// at ignite; outside Rocket, [`build`](Self::build) builds it.
 ///
 /// ```
@@ -93,6 +94,7 @@ impl std::fmt::Debug for JwtGuardBuilder {
             .field("authenticator", &self.hooks.authenticator.is_some())
             .field("revocations", &self.hooks.revocations.is_some())
             .field("resolver", &self.hooks.resolver.is_some())
+            .field("store", &self.hooks.store.is_some())
             .finish()
     }
 }
@@ -208,6 +210,23 @@ impl JwtGuardBuilder {
     /// ```
     pub fn issuer_resolver(mut self, resolver: impl IssuerResolver) -> Self {
         self.hooks.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Keeps sessions, revocations and failed logins in the app's own
+    /// `store` (its database, say) instead of the one `[jwt_guard.store]`
+    /// chooses: see [`TokenStore`] for what it must do, and
+    /// `jwt_guard::testing::check_token_store` to check that it does.
+    ///
+    /// ```
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::store::MemoryStore;
+    ///
+    /// // An app's own store is plugged in the same way.
+    /// let rocket = rocket::build().attach(JwtGuard::fairing().store(MemoryStore::new()));
+    /// ```
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.hooks.store = Some(Arc::new(store));
         self
     }
 

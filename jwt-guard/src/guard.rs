@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -69,6 +70,8 @@ pub struct JwtGuard {
     store: Arc<dyn TokenStore>,
     /// The revocations held by this process, which the verifier checks.
     revocations: Arc<Revocations>,
+    /// Whether the store's revocations have been loaded into them.
+    revocations_loaded: Arc<AtomicBool>,
     leeway: Duration,
     /// What the API says of itself.
     description: ApiDescription,
@@ -90,10 +93,12 @@ pub struct JwtGuard {
 }
 
 /// What an app plugs into its guard: the authenticator of the built-in
-/// issuer's logins, its own revocation list, and a resolver of issuers.
+/// issuer's logins, its own revocation list, a resolver of issuers, an
+/// observer, and a token store of its own.
 #[derive(Default, Clone)]
 pub(crate) struct AppHooks {
     pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
+    pub(crate) store: Option<Arc<dyn TokenStore>>,
     pub(crate) revocations: Option<Arc<dyn RevocationList>>,
     pub(crate) resolver: Option<Arc<dyn IssuerResolver>>,
     pub(crate) observer: Option<Arc<dyn AuthObserver>>,
@@ -117,6 +122,21 @@ impl std::fmt::Debug for JwtGuard {
     }
 }
 
+/// Loads the revocations that `store` holds into `revocations`, and notes
+/// in `loaded` that they are.
+async fn load_revocations(
+    store: &dyn TokenStore,
+    revocations: &Arc<Revocations>,
+    loaded: &AtomicBool,
+) -> Result<(), StoreError> {
+    let live = store.revocations(clock::unix_now_secs()).await.inspect_err(|_| {
+        metrics::store_error(StoreOperation::LoadRevocations);
+    })?;
+    RevocationFeed::new(Arc::clone(revocations)).reload(&live);
+    loaded.store(true, Ordering::Release);
+    Ok(())
+}
+
 /// How often expired state is swept out of the store and this process.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -124,7 +144,11 @@ impl JwtGuard {
     /// A `JwtGuard` for checked settings, with what the app plugs in
     /// (`hooks`); opens the store.
     pub(crate) fn from_settings(settings: Settings, hooks: AppHooks) -> Result<Self, ConfigError> {
-        let store = settings.store.open()?;
+        let own_store = hooks.store.is_some();
+        let store = match hooks.store {
+            Some(store) => store,
+            None => settings.store.open()?,
+        };
         let local = settings.local.map(LocalIssuer::new);
         let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
         let leeway = settings.verifier.leeway;
@@ -133,7 +157,7 @@ impl JwtGuard {
             bearer: modes().any(|mode| mode != DpopMode::Required),
             dpop: modes().any(|mode| mode != DpopMode::Off),
         };
-        if schemes.dpop {
+        if schemes.dpop && !own_store {
             warn_of_local_replay_window(&settings.store, modes().any(|mode| mode == DpopMode::Required));
         }
         if let Some(header) = settings.certificate_header.as_ref().filter(|header| header.from.is_empty()) {
@@ -165,6 +189,7 @@ impl JwtGuard {
             authenticator: hooks.authenticator,
             store,
             revocations,
+            revocations_loaded: Arc::new(AtomicBool::new(false)),
             leeway,
             description,
             dpop,
@@ -190,14 +215,11 @@ impl JwtGuard {
     /// # Errors
     ///
     /// The store cannot be reached. Requests are still served, checked
-    /// against the revocations held, and [`JwtGuard::upkeep`] loads them
-    /// once the store answers (a Redis store; others answer at once).
+    /// against the revocations held, and [`JwtGuard::upkeep`] tries again,
+    /// from a second later and at most every 30 s, until the store
+    /// answers.
     pub async fn load_revocations(&self) -> Result<(), StoreError> {
-        let live = self.store.revocations(clock::unix_now_secs()).await.inspect_err(|_| {
-            metrics::store_error(StoreOperation::LoadRevocations);
-        })?;
-        RevocationFeed::new(Arc::clone(&self.revocations)).reload(&live);
-        Ok(())
+        load_revocations(&*self.store, &self.revocations, &self.revocations_loaded).await
     }
 
     /// What keeps this guard's state fresh, for as long as the future
@@ -208,6 +230,7 @@ impl JwtGuard {
     pub fn upkeep(&self) -> impl Future<Output = ()> + Send + 'static {
         let (verifier, store, revocations) =
             (Arc::clone(&self.verifier), Arc::clone(&self.store), Arc::clone(&self.revocations));
+        let loaded = Arc::clone(&self.revocations_loaded);
         async move {
             let sweep = async {
                 loop {
@@ -219,8 +242,18 @@ impl JwtGuard {
                     revocations.sweep(now);
                 }
             };
+            let load = async {
+                let mut wait = Duration::from_secs(1);
+                while !loaded.load(Ordering::Acquire) {
+                    tokio::time::sleep(wait).await;
+                    if let Err(error) = load_revocations(&*store, &revocations, &loaded).await {
+                        log::error!("jwt-guard: loading the revocations, again: {error}");
+                        wait = (wait * 2).min(Duration::from_secs(30));
+                    }
+                }
+            };
             let feed = RevocationFeed::new(Arc::clone(&revocations));
-            futures_util::future::join3(verifier.keep_keys_fresh(), store.follow(feed), sweep).await;
+            futures_util::future::join4(verifier.keep_keys_fresh(), store.follow(feed), sweep, load).await;
         }
     }
 

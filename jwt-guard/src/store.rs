@@ -44,8 +44,9 @@ pub const REMEMBERED_TOKENS: usize = 64;
 ///
 /// jwt-guard ships [`MemoryStore`], an SQLite store and a Redis store;
 /// `[jwt_guard.store]` chooses one. An app may keep the same state in its
-/// own database by implementing this trait (and check its implementation
-/// with `jwt_guard::testing::check_token_store`). Every operation must be
+/// own database by implementing this trait, check its implementation with
+/// `jwt_guard::testing::check_token_store`, and plug it in with
+/// [`JwtGuardBuilder::store`](crate::JwtGuardBuilder::store). Every operation must be
 /// atomic, every entry must be forgotten once its expiry passes, and a
 /// store that several processes share must implement
 /// [`follow`](Self::follow).

@@ -2,12 +2,23 @@
 //! that is down for a minute while requests keep coming. After a failed
 //! fetch, retries back off from 1 s to 8 s, the first request that needs
 //! keys once the wait is over fetches them itself, and `Retry-After` says
-//! how long the wait still is.
+//! how long the wait still is. And a token store that cannot be read at
+//! launch: its revocations apply once it can.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, app, call, claims_for, free_port, mint, single_issuer};
+use jwt_guard::JwtGuard;
+use jwt_guard::store::{
+    FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
+    TokenStore,
+};
+use jwt_guard_tests::{
+    AUDIENCE, Behaviour, KeyServer, TestKey, app, app_with_builder, call, claims_for, free_port, mint, now,
+    single_issuer,
+};
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::json;
@@ -74,4 +85,76 @@ async fn a_provider_down_for_a_minute_is_asked_at_most_twelve_times_and_used_wit
     let waited = until_accepted(&client, &token, Duration::from_secs(15)).await.expect("the token is accepted");
     eprintln!("the provider came back; its tokens were accepted {waited:?} later");
     assert!(waited < Duration::from_secs(10), "accepted {waited:?} after the provider came back");
+}
+
+/// A store in memory whose revocations cannot be read while it is `down`.
+struct UnreadableAtFirst {
+    store: MemoryStore,
+    down: Arc<AtomicBool>,
+}
+
+#[jwt_guard::async_trait]
+impl TokenStore for UnreadableAtFirst {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        self.store.revoke(revocation).await
+    }
+
+    async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError("the database is not up yet".into()));
+        }
+        self.store.revocations(now).await
+    }
+
+    async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
+        self.store.start_family(family, token_hash).await
+    }
+
+    async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
+        self.store.rotate(rotation).await
+    }
+
+    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        self.store.end_family_of(token_hash).await
+    }
+
+    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
+        self.store.end_family(id).await
+    }
+
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
+        self.store.reserve_attempt(key, now, throttle).await
+    }
+
+    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
+        self.store.release_attempt(key).await
+    }
+
+    async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.store.forget_failures(key).await
+    }
+
+    async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
+        self.store.use_once(key, now, expires_at).await
+    }
+}
+
+#[rocket::async_test]
+async fn revocations_that_cannot_be_read_at_launch_apply_once_the_store_answers() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let (store, down) = (MemoryStore::new(), Arc::new(AtomicBool::new(true)));
+    let revoked = Revocation { revoked: Revoked::Token("logged-out".into()), until: (now() + 3600).unsigned_abs() };
+    store.revoke(&revoked).await.unwrap();
+    let fairing = JwtGuard::fairing().store(UnreadableAtFirst { store, down: Arc::clone(&down) });
+    let client = Client::tracked(app_with_builder(single_issuer(&server), fairing)).await.unwrap();
+    let mut claims = claims_for(server.base());
+    claims["jti"] = json!("logged-out");
+    let token = bearer(&mint(TestKey::RsaA, &claims));
+    assert_eq!(call(&client, "/token", &[&token]).await.status, 200, "not known yet: the store cannot be read");
+    down.store(false, Ordering::SeqCst);
+    let started = Instant::now();
+    while call(&client, "/token", &[&token]).await.status != 401 {
+        assert!(started.elapsed() < Duration::from_secs(4), "the revocation applies once the store answers");
+        sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -78,10 +78,29 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
+        self.run(TransactionBehavior::Immediate, work).await
+    }
+
+    /// Runs `work`, which only reads, in one deferred transaction: it
+    /// waits for no writer (the file is in WAL mode).
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(TransactionBehavior::Deferred, work).await
+    }
+
+    /// Runs `work` in one transaction of this `behavior`, on a blocking
+    /// thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        behavior: TransactionBehavior,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let connection = Arc::clone(&self.connection);
         let run = move || {
             let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let transaction = connection.transaction_with_behavior(behavior)?;
             let value = work(&transaction)?;
             transaction.commit()?;
             Ok(value)
@@ -91,6 +110,23 @@ impl SqliteStore {
             .map_err(|error| StoreError(format!("an SQLite task failed: {error}")))?
             .map_err(|error| failed("a transaction", error))
     }
+}
+
+/// The revocation of a row of `revocations`, or `None` for a row that
+/// holds none: of a kind this version does not know (skipped), or with a
+/// value of another type than its column's (skipped and logged, so that
+/// one bad row does not keep every other revocation from applying).
+fn revocation_of(row: &rusqlite::Row<'_>) -> Option<Revocation> {
+    let read = || -> rusqlite::Result<(String, String, Option<i64>, i64)> {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    };
+    let (kind, id, before, until) = read()
+        .inspect_err(|error| {
+            log::error!("jwt-guard: SQLite: skipping a row of `revocations` that holds no revocation: {error}")
+        })
+        .ok()?;
+    let revoked = Revoked::from_key(&kind, &id, before.map(unsigned))?;
+    Some(Revocation { revoked, until: unsigned(until) })
 }
 
 fn failed(what: &str, error: rusqlite::Error) -> StoreError {
@@ -216,15 +252,10 @@ impl TokenStore for SqliteStore {
     }
 
     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
-        self.transaction(move |transaction| {
+        self.read(move |transaction| {
             let mut statement =
                 transaction.prepare_cached("SELECT kind, id, before, until FROM revocations WHERE until > ?1")?;
-            let rows = statement.query_map([int(now)], |row| {
-                let (kind, id, before): (String, String, Option<i64>) = (row.get(0)?, row.get(1)?, row.get(2)?);
-                let until = unsigned(row.get(3)?);
-                Ok(Revoked::from_key(&kind, &id, before.map(unsigned)).map(|revoked| Revocation { revoked, until }))
-            })?;
-            // A row of a kind this version does not know is skipped.
+            let rows = statement.query_map([int(now)], |row| Ok(revocation_of(row)))?;
             rows.filter_map(Result::transpose).collect()
         })
         .await

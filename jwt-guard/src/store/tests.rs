@@ -31,6 +31,25 @@ async fn the_sqlite_store_keeps_the_promises_and_its_file_outlives_it() {
     }
 }
 
+#[cfg(feature = "sqlite")]
+#[rocket::async_test]
+async fn a_bad_row_of_the_sqlite_store_keeps_no_other_revocation_from_loading() {
+    let path = std::env::temp_dir().join(format!("jwt-guard-bad-row-{}.db", std::process::id()));
+    let store = SqliteStore::open(&path).unwrap();
+    let revocation = Revocation { revoked: Revoked::Token("kept".into()), until: 2_000 };
+    store.revoke(&revocation).await.unwrap();
+    let edited = rusqlite::Connection::open(&path).unwrap();
+    edited
+        .execute("INSERT INTO revocations (kind, id, before, until) VALUES ('token', 'bad', 'soon', 2000)", [])
+        .unwrap();
+    drop(edited);
+    assert_eq!(store.revocations(1_000).await.unwrap(), [revocation]);
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 #[rocket::async_test]
 async fn a_used_key_is_free_again_once_it_expires() {
     let memory = MemoryStore::new();
