@@ -13,7 +13,7 @@ use jwt_guard::testing::check_token_store;
 use jwt_guard::{
     JwtGuard, Token,
     issuer::{Grant, StaticUsers},
-    store::RedisStore,
+    store::{LoginAttempt, LoginThrottle, RedisStore, TokenStore as _},
 };
 use jwt_guard_tests::{RedisServer, RunningApp, SilentRelay, free_port, quiet_figment};
 use rocket::tokio::time::sleep;
@@ -119,6 +119,18 @@ impl Session {
 async fn the_redis_store_keeps_the_promises() {
     let redis = RedisServer::start().await;
     check_token_store(&RedisStore::open(&redis.url()).unwrap()).await;
+}
+
+#[rocket::async_test]
+async fn used_keys_and_failed_logins_are_kept_for_their_lifetime_whatever_the_clock_of_the_instance() {
+    let redis = RedisServer::start().await;
+    let store = RedisStore::open(&redis.url()).unwrap();
+    // An instance whose clock is far behind Redis's: 1970.
+    assert!(store.use_once("proof", 1_000, 1_060).await.unwrap());
+    assert!(!store.use_once("proof", 1_001, 1_061).await.unwrap(), "used, for 60 s from now");
+    let throttle = LoginThrottle { after: 1, longest: 60, forget_after: 120 };
+    assert_eq!(store.reserve_attempt("alice", 1_000, throttle).await.unwrap(), LoginAttempt::Reserved);
+    assert_eq!(store.reserve_attempt("alice", 1_000, throttle).await.unwrap(), LoginAttempt::Wait(1), "counted");
 }
 
 #[rocket::async_test]

@@ -95,6 +95,8 @@ return {f[1], f[2], f[3], f[4]}
 /// Reserves a login attempt: the twin of `LoginThrottle::reserve`. KEYS:
 /// the key of the count. ARGV: now, and the throttle's `after`, `longest`
 /// and `forget_after`. Answers the wait, or 0 when the attempt is counted.
+/// Redis forgets the count `forget` seconds from now by its own clock, so
+/// that a clock of the instance behind Redis's forgets no failure early.
 const RESERVE_ATTEMPT: &str = r"
 local now, after, longest, forget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local f = redis.call('HMGET', KEYS[1], 'count', 'last', 'forget_at')
@@ -105,7 +107,7 @@ if after > 0 and count >= after then
   if now < last + wait then return last + wait - now end
 end
 redis.call('HSET', KEYS[1], 'count', count + 1, 'last', now, 'forget_at', now + forget)
-redis.call('EXPIREAT', KEYS[1], now + forget)
+redis.call('EXPIRE', KEYS[1], forget)
 return 0
 ";
 
@@ -451,15 +453,17 @@ impl TokenStore for RedisStore {
 
     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
         let mut connection = self.connection().await?;
-        // `SET NX` keeps the first; `EXAT` lets Redis forget it. A key
+        // `SET NX` keeps the first; `EX` lets Redis forget it, so many
+        // seconds from now by whichever clock Redis keeps, so that a clock
+        // of this process behind Redis's forgets no proof early. A key
         // that expires by `now` is used already, for all Redis knows.
-        let expires_at = expires_at.max(now + 1);
+        let lifetime = expires_at.saturating_sub(now).max(1);
         let first: Option<String> = redis::cmd("SET")
             .arg(format!("{PREFIX}once:{key}"))
             .arg(1)
             .arg("NX")
-            .arg("EXAT")
-            .arg(expires_at)
+            .arg("EX")
+            .arg(lifetime)
             .query_async(&mut connection)
             .await
             .map_err(|error| failed("marking a key used", &error))?;
