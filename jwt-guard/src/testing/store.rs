@@ -10,10 +10,11 @@ use crate::store::{
 };
 
 /// Checks that `store` keeps the promises of [`TokenStore`]: revocations
-/// kept until they expire, the latest of a token's, session's or
-/// subject's applying; rotations that detect
+/// kept until they expire (and swept once they have), the latest of a
+/// token's, session's or subject's applying; rotations that detect
 /// reuse, honour a grace period and, of 16 concurrent rotations of one
-/// token, let exactly one through; families that remember their last
+/// token, let exactly one through and take the next for a reuse that ends
+/// the family; families that remember their last
 /// [`REMEMBERED_TOKENS`] tokens only; ended and expired families; failed
 /// logins counted and forgotten; keys used once, of 16 concurrent uses. It panics, naming the broken promise.
 ///
@@ -73,24 +74,51 @@ async fn revocations_last_until_they_expire(store: &dyn TokenStore, now: u64, ru
     assert_eq!(live, [token.clone(), subject(now + 5, now + 90), session.clone()], "live revocations, the latest kept");
     let later = mine(store.revocations(now + 60).await.expect("revocations are listed"));
     assert_eq!(later, [subject(now + 5, now + 90), session], "a revocation is not listed once it expired");
+
+    // A sweep at `now` drops only what expired by then, so it is safe on
+    // a store that holds other data.
+    let expired = Revocation { revoked: Revoked::Token(format!("{run}-expired-jti")), until: now - 1 };
+    store.revoke(&expired).await.expect("a revocation is stored");
+    store.sweep(now).await.expect("a sweep is answered");
+    let kept = store.revocations(0).await.expect("revocations are listed");
+    assert!(!kept.contains(&expired), "a sweep forgets a revocation that expired");
+    assert!(kept.contains(&token), "a sweep keeps a live revocation");
 }
 
 /// A logout retried late (an earlier `before`, a later `until`) must not
 /// undo a newer one: loaded, the subject's revocations come to the latest
 /// of each.
 async fn a_subjects_latest_revocation_holds_whatever_the_order(store: &dyn TokenStore, now: u64, run: &str) {
-    let sub = format!("{run}-retried-sub");
+    let (sub, iss) = (format!("{run}-retried-sub"), format!("https://{run}.idp.test"));
     let subject = |before, until| Revocation { revoked: Revoked::Subject { sub: sub.clone(), before }, until };
+    let of_issuer = |before, until| Revocation {
+        revoked: Revoked::IssuerSubject { iss: iss.clone(), sub: sub.clone(), before },
+        until,
+    };
     for revocation in [subject(now + 5, now + 90), subject(now + 1, now + 100)] {
         store.revoke(&revocation).await.expect("a revocation is stored");
     }
+    for revocation in [of_issuer(now + 5, now + 90), of_issuer(now + 1, now + 100)] {
+        store.revoke(&revocation).await.expect("an issuer's revocation is stored");
+    }
     let listed = store.revocations(now).await.expect("revocations are listed");
-    let held = listed.iter().filter_map(|revocation| match &revocation.revoked {
-        Revoked::Subject { sub: listed, before } if *listed == sub => Some((*before, revocation.until)),
+    let latest = |own: &dyn Fn(&Revoked) -> Option<u64>| {
+        let held =
+            listed.iter().filter_map(|revocation| own(&revocation.revoked).map(|before| (before, revocation.until)));
+        held.fold((0, 0), |(before, until), held| (before.max(held.0), until.max(held.1)))
+    };
+    let of_subject = latest(&|revoked| match revoked {
+        Revoked::Subject { sub: listed, before } if *listed == sub => Some(*before),
         _ => None,
     });
-    let latest = held.fold((0, 0), |(before, until), held| (before.max(held.0), until.max(held.1)));
-    assert_eq!(latest, (now + 5, now + 100), "the latest `before` and `until` of a subject's revocations");
+    assert_eq!(of_subject, (now + 5, now + 100), "the latest `before` and `until` of a subject's revocations");
+    let of_issuers_subject = latest(&|revoked| match revoked {
+        Revoked::IssuerSubject { iss: listed_iss, sub: listed, before } if *listed == sub && *listed_iss == iss => {
+            Some(*before)
+        }
+        _ => None,
+    });
+    assert_eq!(of_issuers_subject, (now + 5, now + 100), "the same of an issuer's subject");
 }
 
 async fn issuer_scoped_revocations_are_kept_apart(store: &dyn TokenStore, now: u64, run: &str) {
@@ -170,8 +198,14 @@ async fn one_of_many_concurrent_rotations_wins(store: &dyn TokenStore, now: u64,
     let (_, first) = family(store, now, run, "race").await;
     let nexts: Vec<String> = (0..16).map(|n| format!("{first}-next-{n}")).collect();
     let outcomes = join_all(nexts.iter().map(|next| rotate(store, &first, next, now, 0))).await;
-    let rotated = outcomes.iter().filter(|outcome| matches!(outcome, RotationOutcome::Rotated(_))).count();
+    let count = |kind: fn(&RotationOutcome) -> bool| outcomes.iter().filter(|outcome| kind(outcome)).count();
+    let rotated = count(|outcome| matches!(outcome, RotationOutcome::Rotated(_)));
     assert_eq!(rotated, 1, "exactly one of 16 concurrent rotations of one token: {outcomes:?}");
+    // The others came after it: the first of them is a reuse of the
+    // retired token, which ends the family for the rest.
+    let reused = count(|outcome| matches!(outcome, RotationOutcome::Reused(_)));
+    let ended = count(|outcome| matches!(outcome, RotationOutcome::Ended(_)));
+    assert_eq!((reused, ended), (1, 14), "the losers are a reuse, then an ended family: {outcomes:?}");
 }
 
 async fn families_end_and_expire(store: &dyn TokenStore, now: u64, run: &str) {
@@ -183,6 +217,7 @@ async fn families_end_and_expire(store: &dyn TokenStore, now: u64, run: &str) {
     let (record, first) = family(store, now, run, "by-id").await;
     assert_eq!(store.end_family(&record.id).await.expect("answered"), Some(record.clone()));
     assert_eq!(rotate(store, &first, "after", now, 0).await, RotationOutcome::Ended(record));
+    assert_eq!(store.end_family(&format!("{run}-never-started")).await.expect("answered"), None);
 
     let (_, first) = family(store, now, run, "expired").await;
     assert_eq!(rotate(store, &first, "late", now + 60, 0).await, RotationOutcome::Unknown, "expired at 60 s");
