@@ -32,7 +32,13 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
     }
     let name = &input.ident;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let impls = fields.named.iter().map(|field| {
+    // A field that is not read from a claim of its own (skipped, or
+    // flattened from several) has no JSON name for policies to use.
+    let read_alone = |field: &&syn::Field| {
+        !serde_attrs(&field.attrs)
+            .any(|meta| ["skip", "skip_deserializing", "flatten"].iter().any(|word| meta.path.is_ident(word)))
+    };
+    let impls = fields.named.iter().filter(read_alone).map(|field| {
         let ident = field.ident.as_ref().expect("named fields have names");
         let json_name = serde_attrs(&field.attrs)
             .find_map(|meta| meta.path.is_ident("rename").then_some(meta.value).flatten())
@@ -51,7 +57,8 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> TokenStream {
     quote!(#(#impls)*)
 }
 
-/// A `#[serde(...)]` item: its name and, for `name = "..."`, its value.
+/// A `#[serde(...)]` item: its name and, for `name = "..."`, its value;
+/// for `rename(deserialize = "...")`, the name it is read by.
 struct SerdeItem {
     path: syn::Path,
     value: Option<String>,
@@ -63,13 +70,18 @@ fn serde_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = SerdeItem> + '_
     attrs.iter().filter(|attr| attr.path().is_ident("serde")).flat_map(|attr| {
         let mut items = Vec::new();
         let _ = attr.parse_nested_meta(|meta| {
-            let value = match meta.value() {
+            let mut value = match meta.value() {
                 Ok(value) => value.parse::<LitStr>().ok().map(|literal| literal.value()),
                 Err(_) => None,
             };
             if meta.input.peek(syn::token::Paren) {
                 let _ = meta.parse_nested_meta(|nested| {
-                    let _ = nested.value().and_then(|value| value.parse::<LitStr>());
+                    let nested_value = nested.value().and_then(|value| value.parse::<LitStr>());
+                    if let Ok(literal) = nested_value
+                        && nested.path.is_ident("deserialize")
+                    {
+                        value = Some(literal.value());
+                    }
                     Ok(())
                 });
             }

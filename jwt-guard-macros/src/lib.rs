@@ -124,7 +124,8 @@ use proc_macro::TokenStream;
 ///
 /// # Typed claims
 ///
-/// When the handler takes a `Claims<T>`, or the policy says `claims = T`,
+/// When the handler takes a `Claims<T>` (as it is, or in an `Option` or a
+/// `Result`), or the policy says `claims = T`,
 /// claim names are fields of `T`: rustc rejects a name that `T` lacks, and
 /// a literal of the wrong type for the field. Fields compare as their type
 /// says: `String`, integers, `bool`, any type that implements `PartialEq`
@@ -300,8 +301,10 @@ pub fn derive_scopes(input: TokenStream) -> TokenStream {
 /// Lets policies name a typed claims struct's fields by their JSON names.
 ///
 /// `#[protected]` names typed claims by Rust field; with this derive, the
-/// JSON name of a field (its `#[serde(rename = "...")]`, or its name) works
-/// too, checked by rustc all the same:
+/// JSON name of a field (its `#[serde(rename = "...")]` or
+/// `rename(deserialize = "...")`, or its name) works too, checked by rustc
+/// all the same. A field that no claim of its own fills (`skip`,
+/// `skip_deserializing`, `flatten`) has no JSON name:
 ///
 /// ```
 /// # #[macro_use] extern crate rocket;

@@ -67,21 +67,26 @@ pub(crate) fn policy(input: TokenStream) -> TokenStream {
 }
 
 /// Whether `handler` has a route attribute, which must come below
-/// `T` of the handler's first `Claims<T>` parameter.
+/// `T` of the handler's first `Claims<T>` parameter, taken as it is or
+/// in an `Option` or a `Result`.
 fn handler_claims_type(handler: &ItemFn) -> Option<Type> {
     handler.sig.inputs.iter().find_map(|input| {
         let FnArg::Typed(typed) = input else { return None };
-        let Type::Path(path) = &*typed.ty else { return None };
-        let last = path.path.segments.last()?;
-        if last.ident != "Claims" {
-            return None;
-        }
-        let PathArguments::AngleBracketed(arguments) = &last.arguments else { return None };
-        match arguments.args.first()? {
-            GenericArgument::Type(ty) => Some(ty.clone()),
-            _ => None,
-        }
+        claims_type(&typed.ty)
     })
+}
+
+/// `T` of `Claims<T>`, `Option<Claims<T>>` or `Result<Claims<T>, E>`.
+fn claims_type(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else { return None };
+    let GenericArgument::Type(first) = arguments.args.first()? else { return None };
+    match last.ident.to_string().as_str() {
+        "Claims" => Some(first.clone()),
+        "Option" | "Result" => claims_type(first),
+        _ => None,
+    }
 }
 
 /// The errors, and the item unchanged, so that rustc reports nothing else.

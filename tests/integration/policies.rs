@@ -107,6 +107,8 @@ pub(crate) struct TypedClaims {
     role: String,
     #[serde(rename = "https://example.com/roles", default)]
     roles: Vec<String>,
+    #[serde(rename(deserialize = "https://example.com/groups"), default)]
+    groups: Vec<String>,
     #[serde(default)]
     email_verified: bool,
     #[serde(default)]
@@ -138,6 +140,20 @@ impl PartialEq<&str> for Tier {
 #[get("/typed-json-name")]
 fn typed_json_name() -> &'static str {
     "ok"
+}
+
+#[protected(claims = TypedClaims, claim("https://example.com/groups" = "staff"))]
+#[get("/typed-deserialize-name")]
+fn typed_deserialize_name() -> &'static str {
+    "ok"
+}
+
+/// The claims taken as optional are the policy's typed claims all the
+/// same: `roles` is the field, read from the namespaced claim.
+#[protected(claim(roles = "editor"))]
+#[get("/typed-optional")]
+fn typed_optional(claims: Option<Claims<TypedClaims>>) -> String {
+    format!("{:?}", claims.map(|claims| claims.into_inner().groups))
 }
 
 #[protected(claims = TypedClaims, scope = "read", claim(role = "admin"))]
@@ -202,6 +218,8 @@ fn app(server: &KeyServer) -> Rocket<Build> {
                 nested,
                 typed_declared,
                 typed_json_name,
+                typed_deserialize_name,
+                typed_optional,
                 typed_param,
                 create_item,
                 routed
@@ -340,6 +358,12 @@ async fn typed_claims_are_checked_through_the_struct() {
         let denied = call(&client, "/typed-param", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
         assert_eq!(denied.status, 403, "{claim}");
     }
+    let staff = |c: &mut Value| c["https://example.com/groups"] = json!(["staff"]);
+    assert_eq!(status(&client, &server, "/typed-deserialize-name", staff).await, 200, "renamed for reading only");
+    assert_eq!(status(&client, &server, "/typed-deserialize-name", |c| c["groups"] = json!(["staff"])).await, 403);
+    let editor = |c: &mut Value| c["https://example.com/roles"] = json!(["editor"]);
+    assert_eq!(status(&client, &server, "/typed-optional", editor).await, 200, "the field, through Option<Claims<T>>");
+    assert_eq!(status(&client, &server, "/typed-optional", |c| c["roles"] = json!(["editor"])).await, 403);
     let auditor = |c: &mut Value| c["https://example.com/roles"] = json!(["viewer", "auditor"]);
     assert_eq!(status(&client, &server, "/typed-json-name", auditor).await, 200);
     assert_eq!(

@@ -8,7 +8,19 @@ struct Derived {
     roles: Vec<String>,
     #[serde(rename = "https://example.com/verified")]
     verified: bool,
+    #[serde(rename(deserialize = "https://example.com/groups"))]
+    groups: Vec<String>,
+    #[serde(skip)]
+    cached: bool,
 }
+
+#[protected(claims = Derived, claim("groups" = "staff"))]
+#[get("/c")]
+fn read_by_another_name() {}
+
+#[protected(claims = Derived, claim("cached" = true))]
+#[get("/d")]
+fn not_read_from_a_claim() {}
 
 #[protected(claims = Derived, claim("https://example.com/role" = "admin"))]
 #[get("/a")]
