@@ -96,8 +96,14 @@ impl Parse for ScopeAttribute {
                 implies.push(input.parse()?);
             } else {
                 let content;
-                syn::parenthesized!(content in input);
+                let parens = syn::parenthesized!(content in input);
                 implies.extend(content.parse_terminated(<LitStr as Parse>::parse, Token![,])?);
+                if implies.is_empty() {
+                    return Err(syn::Error::new(
+                        parens.span.join(),
+                        "`implies()` names no scope: list the scopes it implies, or leave it out",
+                    ));
+                }
             }
         }
         Ok(Self { name, implies })
@@ -217,10 +223,14 @@ fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<Declared> {
         if !matches!(variant.fields, Fields::Unit) {
             cx.error_spanned_by(&variant.fields, "scope variants carry no fields");
         }
-        let Some(attr) = variant.attrs.iter().find(|attr| attr.path().is_ident("scope")) else {
+        let mut attrs = variant.attrs.iter().filter(|attr| attr.path().is_ident("scope"));
+        let Some(attr) = attrs.next() else {
             cx.error_spanned_by(&variant.ident, "name the variant's scope: `#[scope(\"read:reports\")]`");
             continue;
         };
+        for again in attrs {
+            cx.error_spanned_by(again, "a variant names one scope: merge its `#[scope(...)]` attributes into one");
+        }
         let ScopeAttribute { name: scope, implies } = match attr.parse_args() {
             Ok(parsed) => parsed,
             Err(error) => {

@@ -55,10 +55,24 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         issuers: Vec::new(),
         named_scopes: Vec::new(),
         first_declared: None,
+        bare_variants: Vec::new(),
     };
     let requirements = walk.all(requirements);
     let vocabulary =
         settings.vocabulary.or(walk.first_declared).map(|path| Vocabulary { path, scopes: walk.named_scopes });
+    if vocabulary.is_none() {
+        for bare in &walk.bare_variants {
+            cx.error_spanned_by(
+                bare,
+                format!(
+                    "which enum declares `{}`? name the scope with its enum (`Scope::{}`), or give \
+                     `vocabulary = Scope`, so that the scopes it implies count",
+                    quote::ToTokens::to_token_stream(bare),
+                    quote::ToTokens::to_token_stream(bare)
+                ),
+            );
+        }
+    }
     ResolvedPolicy {
         claims: claims.filter(|_| walk.reads_claims),
         vocabulary,
@@ -101,6 +115,8 @@ struct Walk<'a> {
     named_scopes: Vec<LitStr>,
     /// `S` of the first declared scope `S::Variant`.
     first_declared: Option<Path>,
+    /// The declared scopes named by their variant alone.
+    bare_variants: Vec<Path>,
 }
 
 impl Walk<'_> {
@@ -164,7 +180,9 @@ impl Walk<'_> {
 
     /// The declared scope `path`, whose enum may be the vocabulary.
     fn declared(&mut self, path: Path) -> Scope {
-        if self.first_declared.is_none() && path.segments.len() > 1 {
+        if path.segments.len() == 1 {
+            self.bare_variants.push(path.clone());
+        } else if self.first_declared.is_none() {
             let mut parent = path.clone();
             parent.segments.pop();
             parent.segments.pop_punct();

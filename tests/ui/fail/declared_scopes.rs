@@ -25,6 +25,20 @@ fn misspelt_variant() {}
 #[get("/d")]
 fn nested_vocabulary() {}
 
+mod bare {
+    use super::Scope::*;
+    use jwt_guard::protected;
+    use rocket::get;
+
+    #[protected(scope = ReadReports)]
+    #[get("/e")]
+    fn variant_without_its_enum() {}
+
+    #[protected(vocabulary = super::Scope, scope = ReadReports)]
+    #[get("/f")]
+    fn variant_with_a_vocabulary() {}
+}
+
 fn main() {
     let _ = Scope::WriteReports;
 }

@@ -22,6 +22,21 @@ enum BadCharacters {
 }
 
 #[derive(Scopes)]
+enum TwoAttributes {
+    #[scope("admin")]
+    #[scope("admin", implies("read"))]
+    Admin,
+    #[scope("read")]
+    Read,
+}
+
+#[derive(Scopes)]
+enum ImpliesNothing {
+    #[scope("admin", implies())]
+    Admin,
+}
+
+#[derive(Scopes)]
 struct NotAnEnum;
 
 fn main() {}
