@@ -38,6 +38,9 @@ const PREFIX: &str = "{jwt-guard}:";
 const REVOCATIONS: &str = "{jwt-guard}:revocations";
 /// The channel that revocations are published on as they are made.
 const CHANNEL: &str = "{jwt-guard}:revoked";
+/// The first wait before the follower reconnects, after a connection
+/// that followed the channel, or its first attempt, failed.
+const FIRST_RECONNECT_WAIT: Duration = Duration::from_millis(100);
 /// The longest wait between two attempts to reconnect the follower.
 const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(5);
 /// How long the follower hears nothing before it asks Redis for a `PING`.
@@ -211,13 +214,15 @@ impl RedisStore {
     }
 
     /// Follows the revocation channel on one connection until it is lost,
-    /// or silent past a heartbeat.
-    async fn follow_once(&self, feed: &RevocationFeed) -> Result<(), StoreError> {
+    /// or silent past a heartbeat; notes in `followed` that it got as far
+    /// as following it.
+    async fn follow_once(&self, feed: &RevocationFeed, followed: &mut bool) -> Result<(), StoreError> {
         let pubsub = answered("subscribing", self.client.get_async_pubsub()).await?;
         let (mut sink, mut messages) = pubsub.split();
         answered("subscribing", sink.subscribe(CHANNEL)).await?;
         let mut connection = self.connection().await?;
         feed.reload(&Self::live_revocations(&mut connection, clock::unix_now_secs()).await?);
+        *followed = true;
         log::info!("jwt-guard: following the revocations of the Redis token store");
         loop {
             let Ok(heard) = tokio::time::timeout(FOLLOWER_HEARTBEAT, messages.next()).await else {
@@ -252,6 +257,18 @@ fn tcp_settings() -> TcpSettings {
 }
 
 /// The answer to `command`, doing `what`, within [`ANSWER_TIMEOUT`].
+/// The wait before the follower's next attempt, after one that
+/// `followed` the channel or not, and that came `last_wait` after the one
+/// before it: the first wait after a first failure and after a connection
+/// that followed (its loss is a new outage), twice the last, up to the
+/// longest, after a failure that follows failures.
+fn reconnect_wait(last_wait: Option<Duration>, followed: bool) -> Duration {
+    match last_wait {
+        Some(last) if !followed => (last * 2).min(LONGEST_RECONNECT_WAIT),
+        _ => FIRST_RECONNECT_WAIT,
+    }
+}
+
 async fn answered<T>(what: &str, command: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
     match tokio::time::timeout(ANSWER_TIMEOUT, command).await {
         Ok(answer) => answer.map_err(|error| failed(what, &error)),
@@ -320,16 +337,19 @@ impl TokenStore for RedisStore {
     }
 
     async fn follow(&self, feed: RevocationFeed) {
-        let mut wait = Duration::from_millis(100);
+        let mut last_wait = None;
         loop {
-            if let Err(error) = self.follow_once(&feed).await {
+            let mut followed = false;
+            let outcome = self.follow_once(&feed, &mut followed).await;
+            let wait = reconnect_wait(last_wait, followed);
+            last_wait = Some(wait);
+            if let Err(error) = outcome {
                 log::error!(
                     "jwt-guard: {error}; requests are checked against the revocations held, and new ones \
                      from other instances arrive once it reconnects (next try in {wait:?})"
                 );
             }
             tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(LONGEST_RECONNECT_WAIT);
         }
     }
 
@@ -476,5 +496,23 @@ impl TokenStore for RedisStore {
             .zrembyscore::<_, _, _, ()>(REVOCATIONS, "-inf", now)
             .await
             .map_err(|error| failed("sweeping revocations", &error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_follower_backs_off_while_it_cannot_follow_and_starts_over_once_it_did() {
+        let mut last_wait = None;
+        let mut waits = Vec::new();
+        for _ in 0..8 {
+            let wait = reconnect_wait(last_wait, false);
+            waits.push(wait.as_millis());
+            last_wait = Some(wait);
+        }
+        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        assert_eq!(reconnect_wait(last_wait, true), FIRST_RECONNECT_WAIT, "a new outage starts over");
     }
 }
