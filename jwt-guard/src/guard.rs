@@ -131,6 +131,7 @@ async fn load_revocations(
 ) -> Result<(), StoreError> {
     let live = store.revocations(clock::unix_now_secs()).await.inspect_err(|_| {
         metrics::store_error(StoreOperation::LoadRevocations);
+        revocations.lost_touch();
     })?;
     RevocationFeed::new(Arc::clone(revocations)).reload(&live);
     loaded.store(true, Ordering::Release);

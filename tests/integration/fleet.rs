@@ -4,8 +4,9 @@
 //! (cached tokens included), two refreshes of one token let one through,
 //! with Redis killed each instance keeps serving what it knows, an
 //! instance whose connections to Redis go silent reconnects and catches
-//! up, and a session that ended without its tokens' revocation has them
-//! revoked at its next refresh.
+//! up, a session that ended without its tokens' revocation has them
+//! revoked at its next refresh, and an instance that cannot follow the
+//! others' revocations asks Redis before a refresh.
 
 use std::time::{Duration, Instant};
 
@@ -16,13 +17,23 @@ use jwt_guard::{
     store::{LoginAttempt, LoginThrottle, RedisStore, TokenStore as _},
 };
 use jwt_guard_tests::{RedisServer, RunningApp, SilentRelay, free_port, quiet_figment};
+use rocket::http::Status;
 use rocket::tokio::time::sleep;
-use rocket::{get, routes};
+use rocket::{State, get, post, routes};
 use serde_json::{Value, json};
 
 #[get("/me")]
 fn me(token: Token) -> String {
     token.subject().unwrap_or_default().to_owned()
+}
+
+/// Logs `sub` out everywhere.
+#[post("/logout-everywhere/<sub>")]
+async fn logout_everywhere(sub: &str, guard: &State<JwtGuard>) -> Status {
+    match guard.revoke_subject(sub).await {
+        Ok(()) => Status::Ok,
+        Err(_) => Status::ServiceUnavailable,
+    }
 }
 
 /// An instance of the app, on `redis`.
@@ -45,7 +56,7 @@ async fn instance_at(url: &str) -> RunningApp {
     let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
         .attach(JwtGuard::fairing().login(users))
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![me]);
+        .mount("/", routes![me, logout_everywhere]);
     RunningApp::launch(rocket, free_port()).await
 }
 
@@ -268,4 +279,23 @@ async fn a_session_ended_without_its_revocation_revokes_its_tokens_at_the_next_r
     let (status, body) = app.refresh(&current.refresh).await;
     assert_eq!((status, body["error_description"].clone()), (400, json!("the refresh token's session has ended")));
     assert_eq!(app.me(&current.access).await, 401, "the session's tokens are revoked");
+}
+
+#[rocket::async_test]
+async fn an_instance_that_cannot_follow_the_others_asks_redis_whether_a_user_was_logged_out_everywhere() {
+    let redis = RedisServer::start().await;
+    // Instance B may do everything but subscribe to the revocations.
+    redis.run(&["ACL", "SETUSER", "b", "on", ">b-secret", "~*", "&*", "+@all", "-subscribe"]).await;
+    let (a, b) =
+        (instance(&redis).await, instance_at(&format!("redis://b:b-secret@127.0.0.1:{}/", redis.port())).await);
+    let (a, b) = (Instance::of(&a), Instance::of(&b));
+    let session = b.log_in("ada").await;
+    assert_eq!(a.post("/logout-everywhere/ada", json!({})).await.0, 200);
+    sleep(Duration::from_millis(200)).await;
+    let (status, body) = b.refresh(&session.refresh).await;
+    assert_eq!(
+        (status, body["error_description"].clone()),
+        (400, json!("the refresh token's session has ended")),
+        "B never heard of the logout, but Redis has it"
+    );
 }

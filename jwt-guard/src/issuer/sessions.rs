@@ -325,7 +325,7 @@ impl JwtGuard {
             }
             RotationOutcome::Unknown => return Err(RefreshRefusal::Unknown.into()),
         };
-        if self.revocations().subject_revoked_before(&family.subject).is_some_and(|before| family.created_at < before) {
+        if self.subject_revoked_before(&family.subject, now).await?.is_some_and(|before| family.created_at < before) {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::Ended.into());
         }
@@ -431,6 +431,24 @@ impl JwtGuard {
         let longest = settings.expires_in.max(settings.refresh_expires_in.unwrap_or_default()).as_secs();
         let until = before + longest + self.leeway_secs();
         self.record(Revocation { revoked: Revoked::Subject { sub: subject.to_owned(), before }, until }).await
+    }
+
+    /// When everything of `subject` issued before was revoked, if it was:
+    /// as this process holds it, or, while it may be missing what others
+    /// revoke (its store lost touch), as the store says, so that a refresh
+    /// here cannot outlive a logout everywhere made elsewhere.
+    async fn subject_revoked_before(&self, subject: &str, now: u64) -> Result<Option<u64>, SessionError> {
+        if !self.revocations().lagging() {
+            return Ok(self.revocations().subject_revoked_before(subject));
+        }
+        let live = self.store().revocations(now).await?;
+        Ok(live
+            .iter()
+            .filter_map(|revocation| match &revocation.revoked {
+                Revoked::Subject { sub, before } if sub == subject => Some(*before),
+                _ => None,
+            })
+            .max())
     }
 
     /// Ends the family `sid` and revokes its access tokens.

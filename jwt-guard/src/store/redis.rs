@@ -344,6 +344,7 @@ impl TokenStore for RedisStore {
             let wait = reconnect_wait(last_wait, followed);
             last_wait = Some(wait);
             if let Err(error) = outcome {
+                feed.lost();
                 log::error!(
                     "jwt-guard: {error}; requests are checked against the revocations held, and new ones \
                      from other instances arrive once it reconnects (next try in {wait:?})"

@@ -16,6 +16,9 @@ use crate::registered::Registered;
 pub(crate) struct Revocations {
     /// Whether any revocation is held.
     held: AtomicBool,
+    /// Whether revocations made elsewhere may be missing: the store's
+    /// feed lost touch with it, and has not reloaded since.
+    lagging: AtomicBool,
     mirror: RwLock<Mirror>,
     /// The `iss` of the tokens that subject revocations apply to: the
     /// built-in issuer's, whose subjects they name. Another issuer's
@@ -113,6 +116,19 @@ impl Revocations {
         mirror.subjects.get(sub).map(|&(before, _)| before)
     }
 
+    /// Whether revocations made by other processes may be missing here:
+    /// the store's feed lost touch with it, or the revocations could not
+    /// be loaded, and they have not been loaded since.
+    pub(crate) fn lagging(&self) -> bool {
+        self.lagging.load(Ordering::Acquire)
+    }
+
+    /// Notes that revocations made elsewhere may be missing, until the
+    /// next reload.
+    pub(crate) fn lost_touch(&self) {
+        self.lagging.store(true, Ordering::Release);
+    }
+
     /// Whether the tokens of the session `sid` are revoked.
     pub(crate) fn holds_session(&self, sid: &str) -> bool {
         self.mirror.read().unwrap_or_else(PoisonError::into_inner).sessions.contains_key(sid)
@@ -131,6 +147,7 @@ impl Revocations {
             mirror.apply(revocation);
         }
         self.held.store(!mirror.is_empty(), Ordering::Release);
+        self.lagging.store(false, Ordering::Release);
     }
 
     /// Forgets what may be forgotten by `now`.
@@ -171,6 +188,14 @@ impl RevocationFeed {
     /// have been missed meanwhile is held from now on.
     pub fn reload(&self, live: &[Revocation]) {
         self.0.reload(live);
+    }
+
+    /// The store lost touch with the others' revocations (a connection
+    /// lost): until the next [`reload`](Self::reload), a refresh of the
+    /// built-in issuer asks the store whether its user was logged out
+    /// everywhere, rather than trusting what this process holds.
+    pub fn lost(&self) {
+        self.0.lost_touch();
     }
 }
 
