@@ -1,7 +1,8 @@
 //! Backing off from a failing server: after each failure in a row, the
 //! next attempt waits 1, 2, 4, 8 s, then every 8 s, each wait shortened by
 //! up to a tenth at random so that a fleet of instances does not retry in
-//! step. Used for key fetches and for introspection.
+//! step. Used for key fetches, for introspection, and for loading the
+//! store's revocations after a failure at launch.
 
 use std::time::{Duration, Instant};
 

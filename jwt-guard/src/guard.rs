@@ -8,10 +8,11 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::backoff::Backoff;
 use crate::binding::dpop::DpopVerifier;
 use crate::binding::{self, RequestCredentials, RequestLine};
 use crate::clock;
@@ -217,7 +218,7 @@ impl JwtGuard {
     ///
     /// The store cannot be reached. Requests are still served, checked
     /// against the revocations held, and [`JwtGuard::upkeep`] tries again,
-    /// from a second later and at most every 30 s, until the store
+    /// backing off from 1 s to 8 s as key fetches do, until the store
     /// answers.
     pub async fn load_revocations(&self) -> Result<(), StoreError> {
         load_revocations(&*self.store, &self.revocations, &self.revocations_loaded).await
@@ -244,12 +245,12 @@ impl JwtGuard {
                 }
             };
             let load = async {
-                let mut wait = Duration::from_secs(1);
+                let mut backoff = Backoff::default();
                 while !loaded.load(Ordering::Acquire) {
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(backoff.retry_after(Instant::now())).await;
                     if let Err(error) = load_revocations(&*store, &revocations, &loaded).await {
                         log::error!("jwt-guard: loading the revocations, again: {error}");
-                        wait = (wait * 2).min(Duration::from_secs(30));
+                        backoff.failed(Instant::now());
                     }
                 }
             };

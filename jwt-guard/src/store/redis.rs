@@ -256,7 +256,6 @@ fn tcp_settings() -> TcpSettings {
     settings
 }
 
-/// The answer to `command`, doing `what`, within [`ANSWER_TIMEOUT`].
 /// The wait before the follower's next attempt, after one that
 /// `followed` the channel or not, and that came `last_wait` after the one
 /// before it: the first wait after a first failure and after a connection
@@ -269,6 +268,7 @@ fn reconnect_wait(last_wait: Option<Duration>, followed: bool) -> Duration {
     }
 }
 
+/// The answer to `command`, doing `what`, within [`ANSWER_TIMEOUT`].
 async fn answered<T>(what: &str, command: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
     match tokio::time::timeout(ANSWER_TIMEOUT, command).await {
         Ok(answer) => answer.map_err(|error| failed(what, &error)),

@@ -170,6 +170,30 @@ impl Revocations {
 
 /// Where a store that several processes share reports the revocations
 /// that others make; see [`TokenStore::follow`](super::TokenStore::follow).
+///
+/// What a store's `follow` tells it, as its connection goes:
+///
+/// ```
+/// use jwt_guard::store::{Revocation, RevocationFeed};
+///
+/// /// What a store's connection to the others' revocations hears.
+/// enum Heard {
+///     /// (Re)connected and subscribed: every live revocation, read after.
+///     Connected(Vec<Revocation>),
+///     /// Another process revoked this.
+///     Revoked(Revocation),
+///     /// The connection is lost.
+///     Lost,
+/// }
+///
+/// fn report(feed: &RevocationFeed, heard: Heard) {
+///     match heard {
+///         Heard::Connected(live) => feed.reload(&live),
+///         Heard::Revoked(revocation) => feed.revoked(&revocation),
+///         Heard::Lost => feed.lost(),
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RevocationFeed(Arc<Revocations>);
 
