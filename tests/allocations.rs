@@ -1,7 +1,9 @@
 //! Allocations on the paths that every request of a protected route takes
 //! once its token is cached (its first request builds the token, and its
 //! map of claims if a policy reads claims by name), counted by dhat's heap
-//! profiler in testing mode. dhat is this binary's global allocator and
+//! profiler in testing mode; and whole requests through Rocket, where only
+//! a route that can forward a request keeps the `metrics` feature's marker
+//! in it. dhat is this binary's global allocator and
 //! counts the whole process, so the checks run in their own test binary,
 //! as one test.
 
@@ -79,6 +81,56 @@ fn a_passing_policy_and_a_cached_token_allocate_nothing() {
     let (passed, evaluated) = blocks_allocated_by(|| passes(&implied, &verified));
     assert!(passed, "`admin` implies `reports:read`");
     assert_eq!(evaluated, 0, "a scope met through an implication allocates nothing");
+
+    a_route_that_answers_alone_keeps_nothing_in_its_requests(&key, &token);
+}
+
+#[jwt_guard::protected(scope = "read")]
+#[rocket::get("/reports")]
+fn reports() -> &'static str {
+    "your reports"
+}
+
+/// A year's archive. A request for a name passes the policy, then is
+/// forwarded by the year's parameter to [`archive_by_name`].
+#[jwt_guard::protected(scope = "read")]
+#[rocket::get("/archive/<year>")]
+fn archive(year: u16) -> &'static str {
+    if year < 2000 { "the old archive" } else { "the archive" }
+}
+
+#[rocket::get("/archive/<name>", rank = 2)]
+fn archive_by_name(name: &str) -> &'static str {
+    if name.is_empty() { "no archive" } else { "an archive" }
+}
+
+/// Whole requests through Rocket, with the `metrics` feature, which
+/// counts each request once, however many guards and routes it passed:
+/// a route whose policy's guard verifies first and that answers alone
+/// counts its requests without keeping anything in them, where a route
+/// that can forward a request to another keeps a marker in it (Rocket's
+/// request-local cache allocates a map for it).
+fn a_route_that_answers_alone_keeps_nothing_in_its_requests(key: &SigningKey, token: &str) {
+    use rocket::http::{Header, Status};
+    use rocket::local::blocking::Client;
+
+    let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
+    let figment = rocket::Config::figment().merge(("log_level", "off"));
+    let rocket = rocket::custom(figment)
+        .attach(jwt_guard::JwtGuard::builder().issuer("test", issuer))
+        .register("/", jwt_guard::catchers())
+        .mount("/", rocket::routes![reports, archive, archive_by_name]);
+    let client = Client::untracked(rocket).expect("the app launches");
+    let get = |path: &'static str| {
+        let response = client.get(path).header(Header::new("Authorization", format!("Bearer {token}"))).dispatch();
+        assert_eq!(response.status(), Status::Ok, "{path}");
+    };
+    // The first verifies the token, and warms what Rocket keeps.
+    get("/reports");
+    get("/archive/2024");
+    let ((), alone) = blocks_allocated_by(|| get("/reports"));
+    let ((), forwarding) = blocks_allocated_by(|| get("/archive/2024"));
+    assert_eq!(forwarding - alone, 1, "the marker's map, in the request to the route that can forward it");
 }
 
 /// A vocabulary in which `admin` implies every other scope.

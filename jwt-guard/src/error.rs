@@ -95,6 +95,10 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// Every status code that [`AuthError::status_code`] gives.
+    #[cfg(all(feature = "metrics", feature = "rocket"))]
+    pub(crate) const STATUS_CODES: [u16; 5] = [400, 401, 403, 500, 503];
+
     /// The HTTP status code of the response.
     pub fn status_code(&self) -> u16 {
         match self {

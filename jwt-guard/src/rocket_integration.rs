@@ -18,6 +18,8 @@ mod protected;
 mod request_guards;
 mod resource;
 mod route_policies;
+#[cfg(feature = "metrics")]
+mod route_table;
 
 pub use catchers::catchers;
 pub use groups::{Policy, protect};

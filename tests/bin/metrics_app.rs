@@ -1,5 +1,10 @@
 //! The `metrics` example's app, run as a process of its own so that a
-//! test can scrape a recorder that no other test records into.
+//! test can scrape a recorder that no other test records into, with
+//! routes of its own where a request cannot be counted from the route
+//! that answers alone: a policy's route that forwards what it accepted to
+//! a route without a guard, pages whose refusals the app's own catcher
+//! turns into redirects, and a route without a guard that shares its
+//! handler's name, method and path with a policy's route.
 //!
 //! Environment: `PORT` (127.0.0.1 only) and `JWT_GUARD`, the app's
 //! `jwt_guard` table as JSON.
@@ -7,10 +12,49 @@
 #[path = "../../examples/metrics/app.rs"]
 mod app;
 
+use jwt_guard::protected;
 use metrics_exporter_prometheus::PrometheusBuilder;
+use rocket::response::Redirect;
+use rocket::{catch, catchers, get, routes};
 
 fn variable(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("set {name}"))
+}
+
+/// A report by number. A request for one by name passes the policy, then
+/// is forwarded by the number's parameter to [`report_by_name`].
+#[protected(scope = "read")]
+#[get("/reports/<number>")]
+fn report_by_number(number: u32) -> String {
+    format!("report {number}")
+}
+
+/// A report by name, for anyone.
+#[get("/reports/<name>", rank = 2)]
+fn report_by_name(name: &str) -> String {
+    format!("the report named {name}")
+}
+
+/// A page of the app's web part.
+#[protected(scope = "read")]
+#[get("/web/dashboard")]
+fn dashboard() -> &'static str {
+    "the dashboard"
+}
+
+/// The old version of the web part, for anyone: a handler of the same
+/// name, method and path as [`dashboard`], mounted elsewhere.
+mod old {
+    #[rocket::get("/web/dashboard")]
+    pub(crate) fn dashboard() -> &'static str {
+        "the old dashboard"
+    }
+}
+
+/// The web part sends a refused request to its login page.
+#[catch(401)]
+fn to_login() -> Redirect {
+    Redirect::to("/login")
 }
 
 #[rocket::launch]
@@ -23,4 +67,7 @@ fn rocket() -> _ {
         .merge(("log_level", "off"))
         .merge(("jwt_guard", config));
     app::app(figment, handle)
+        .mount("/", routes![report_by_number, report_by_name, dashboard])
+        .mount("/old", routes![old::dashboard])
+        .register("/web", catchers![to_login])
 }

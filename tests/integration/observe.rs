@@ -105,6 +105,29 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     }
     let (status, _) = get(&http, port, "/metrics", Some(valid.clone())).await;
     assert_eq!(status, 200);
+    // A policy's route that forwards a report asked for by name to a
+    // route without a guard, after its policy accepted the token: counted
+    // once, accepted, by the route that answers. And the web part, whose
+    // own catcher sends a refused request to the login page: such a
+    // refusal counts neither, and an acceptance counts. The old dashboard,
+    // whose handler has the name, method and path of the new one's but
+    // no policy, asks for no token: it counts neither.
+    let unredirected = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for (path, token, answer) in [
+        ("/reports/7", Some(&valid), (200, "report 7")),
+        ("/reports/q1", Some(&valid), (200, "the report named q1")),
+        (
+            "/reports/q1",
+            None,
+            (401, r#"{"error":"missing_token","error_description":"the request has no bearer token"}"#),
+        ),
+        ("/web/dashboard", Some(&expired), (303, "")),
+        ("/web/dashboard", Some(&valid), (200, "the dashboard")),
+        ("/old/web/dashboard", Some(&valid), (200, "the old dashboard")),
+    ] {
+        let (status, body) = get(&unredirected, port, path, token.cloned()).await;
+        assert_eq!((status, &*body), answer, "{path}");
+    }
     // Reports: the form's route accepts the token, and forwards JSON to
     // the next route, which accepts it again, and anything else to a
     // route that asks for no token. Each counts once, accepted: twice
@@ -148,8 +171,8 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
         None => json!({ "outcome": outcome }).to_string(),
     };
     let expected = BTreeMap::from([
-        (series("accepted", None), 7.0 + 2.0 + 2.0 + 4.0),
-        (series("refused", Some("missing_token")), 3.0),
+        (series("accepted", None), 7.0 + 2.0 + 2.0 + 4.0 + 3.0),
+        (series("refused", Some("missing_token")), 3.0 + 1.0),
         (series("refused", Some("expired")), 4.0),
         (series("refused", Some("insufficient_scope")), 5.0),
         (series("refused", Some("bad_signature")), 2.0),
@@ -162,12 +185,13 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     // `/reports`, the policy's and the `Token` guard's, which finds the
     // token the policy's verification cached (the one that is not too
     // short of scopes for the policy to let it through); on the reports
-    // sent, each route's `Token` guard.
+    // sent, each route's `Token` guard; on the reports by number and the
+    // dashboard, each policy's (the expired token misses).
     let lookups = by_labels(&samples, "jwt_guard_token_cache_lookups_total");
     let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
     assert_eq!(
         (hit_or_miss("hit"), hit_or_miss("miss")),
-        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0)
+        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
     );
     // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
     let fetches = by_labels(&samples, "jwt_guard_fetches_total");

@@ -2,16 +2,23 @@
 //! and each refusal told to the app's observer: from the response hook.
 //!
 //! A request can pass through several guards of jwt-guard (a route's
-//! policy and its `Claims<T>`, say), each verifying its token, and is
-//! counted once. With the `metrics` feature, the first guard to accept
-//! the token leaves a marker in the request for the response hook to
-//! find. Rocket's request-local cache keeps whatever it is asked for, so
-//! asking where no marker is allocates a map in the request. The hook
-//! asks only on a route flagged as one where a guard has accepted a token
-//! (each route has a flag, made at liftoff and read without a lock), or
-//! else for a request with an `Authorization` header: one accepted on a
-//! route and forwarded to another. The flag spares the usual request the
-//! header's lookup.
+//! policy and its `Claims<T>`, say), and through several routes, each
+//! forwarding it to the next, and is counted once, with the `metrics`
+//! feature. Where the route that answers tells alone that a guard
+//! accepted the token, nothing is kept in the request: on a route whose
+//! guard verifies first (a `#[protected]` or group route) and that
+//! answers alone (see `route_table`: no other route can take the request
+//! after it, and no catcher of the app's own can turn a refusal there
+//! into another status), any answer but the refusal is an acceptance.
+//!
+//! Elsewhere, the first guard to accept the token leaves a marker in the
+//! request for the response hook to find. Rocket's request-local cache
+//! keeps whatever it is asked for, so asking where no marker is allocates
+//! a map in the request. The hook asks only on a route flagged as one
+//! where a guard has accepted a token (each route has its flags, made at
+//! liftoff and read without a lock), or else for a request with an
+//! `Authorization` header: one accepted on a route and forwarded to
+//! another. The flag spares the usual request the header's lookup.
 
 use rocket::Request;
 
@@ -45,35 +52,56 @@ mod counted {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use rocket::{Request, Route};
+    use rocket::{Orbit, Request, Rocket, Route};
 
-    /// Whether a guard has accepted a token on each of the app's routes,
-    /// by the address of the mounted route, which stays put while the app
-    /// serves. The routes are known at liftoff; after that, each flag is
-    /// read without a lock, and written once. Managed by the fairing.
+    use super::super::catchers::is_own;
+    use super::super::route_policies::RoutePolicies;
+    use super::super::route_table::answers_alone;
+    use crate::error::AuthError;
+
+    /// What each of the app's routes tells of the requests it answers, by
+    /// the address of the mounted route, which stays put while the app
+    /// serves. The routes are known at liftoff; after that, the flags are
+    /// read without a lock, and each written once. Managed by the fairing.
     #[derive(Debug, Default)]
-    pub(crate) struct AcceptingRoutes(OnceLock<HashMap<usize, AtomicBool, foldhash::fast::RandomState>>);
+    pub(crate) struct AcceptingRoutes(OnceLock<HashMap<usize, RouteFlags, foldhash::fast::RandomState>>);
+
+    /// What a route tells of the requests it answers.
+    #[derive(Debug)]
+    struct RouteFlags {
+        /// Whether a guard has accepted a token on it.
+        accepted: AtomicBool,
+        /// Whether every request it answers, but a refusal, was accepted:
+        /// its guard verifies first and it answers alone.
+        tells_alone: bool,
+    }
 
     impl AcceptingRoutes {
-        /// Knows the app's `routes`, all of them: at liftoff.
-        pub(crate) fn know<'r>(&self, routes: impl Iterator<Item = &'r Route>) {
-            let _known_once = self.0.set(routes.map(|route| (address(route), AtomicBool::new(false))).collect());
+        /// Knows the app's routes, all of them, and what each tells: at
+        /// liftoff.
+        pub(crate) fn know(&self, rocket: &Rocket<Orbit>) {
+            let routes: Vec<&Route> = rocket.routes().collect();
+            let flags = routes.iter().map(|route| {
+                let verifies_first =
+                    rocket.state::<RoutePolicies>().is_some_and(|policies| policies.verifies_first(route, &routes));
+                let foreign = |catcher: &_| !is_own(catcher);
+                let tells_alone = verifies_first
+                    && answers_alone(route, &routes, rocket.catchers(), &AuthError::STATUS_CODES, foreign);
+                (address(route), RouteFlags { accepted: AtomicBool::new(false), tells_alone })
+            });
+            let _known_once = self.0.set(flags.collect());
         }
 
-        fn flag(&self, route: &Route) -> Option<&AtomicBool> {
+        fn flags(&self, route: &Route) -> Option<&RouteFlags> {
             self.0.get()?.get(&address(route))
         }
+    }
 
-        fn note(&self, route: &Route) {
-            if let Some(flag) = self.flag(route)
-                && !flag.load(Ordering::Relaxed)
-            {
-                flag.store(true, Ordering::Relaxed);
+    impl RouteFlags {
+        fn note(&self) {
+            if !self.accepted.load(Ordering::Relaxed) {
+                self.accepted.store(true, Ordering::Relaxed);
             }
-        }
-
-        fn has(&self, route: &Route) -> bool {
-            self.flag(route).is_some_and(|flag| flag.load(Ordering::Relaxed))
         }
     }
 
@@ -85,27 +113,37 @@ mod counted {
     /// allocates nothing of its own.
     struct Accepted;
 
-    /// The routes of `request`'s app, and the route it is at.
-    fn routes_and_route<'r>(request: &'r Request<'_>) -> Option<(&'r AcceptingRoutes, &'r Route)> {
-        Some((request.rocket().state::<AcceptingRoutes>()?, request.route()?))
+    /// The flags of the route that `request` is at.
+    fn flags_of<'r>(request: &'r Request<'_>) -> Option<&'r RouteFlags> {
+        request.rocket().state::<AcceptingRoutes>()?.flags(request.route()?)
     }
 
     /// Notes that a guard accepted `request`'s token, for [`account`]
-    /// to count: flags its route, and leaves the marker, once per request.
+    /// to count: nothing where the route tells alone, or else flags its
+    /// route and leaves the marker, once per request.
     ///
     /// [`account`]: super::account
     pub(crate) fn note_accepted(request: &Request<'_>) {
-        if let Some((routes, route)) = routes_and_route(request) {
-            routes.note(route);
+        if let Some(flags) = flags_of(request) {
+            if flags.tells_alone {
+                return;
+            }
+            flags.note();
         }
         request.local_cache(|| Accepted);
     }
 
-    /// Whether a guard accepted `request`'s token: whether the marker is
-    /// there, asked for where it may be (see the module's doc). Asking
-    /// leaves one where none was, which the asking tells by making it.
+    /// Whether a guard accepted `request`'s token, which its response
+    /// does not refuse: where its route tells alone, it did; elsewhere,
+    /// whether the marker is there, asked for where it may be (see the
+    /// module's doc). Asking leaves one where none was, which the asking
+    /// tells by making it.
     pub(super) fn was_accepted(request: &Request<'_>) -> bool {
-        let on_accepting_route = routes_and_route(request).is_some_and(|(routes, route)| routes.has(route));
+        let flags = flags_of(request);
+        if flags.is_some_and(|flags| flags.tells_alone) {
+            return true;
+        }
+        let on_accepting_route = flags.is_some_and(|flags| flags.accepted.load(Ordering::Relaxed));
         if !on_accepting_route && !request.headers().contains("Authorization") {
             return false;
         }

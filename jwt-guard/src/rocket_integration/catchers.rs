@@ -25,7 +25,14 @@ use crate::error::AuthError;
 /// the status's reason as the error. To render errors another way, register
 /// your own catchers and read the error with [`AuthError::of`].
 pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![bad_request, unauthorized, forbidden, service_unavailable]
+    rocket::catchers![jwt_guard_bad_request, jwt_guard_unauthorized, jwt_guard_forbidden, jwt_guard_service_unavailable]
+}
+
+/// Whether `catcher` is one of [`catchers`], by its name: each answers
+/// with the status it catches.
+#[cfg(feature = "metrics")]
+pub(super) fn is_own(catcher: &Catcher) -> bool {
+    catchers().iter().any(|own| own.name == catcher.name)
 }
 
 #[derive(Debug, Serialize)]
@@ -49,21 +56,21 @@ fn render(request: &Request<'_>, status: Status) -> (Status, Json<ErrorBody>) {
 }
 
 #[rocket::catch(400)]
-fn bad_request(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
+fn jwt_guard_bad_request(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
     render(request, Status::BadRequest)
 }
 
 #[rocket::catch(401)]
-fn unauthorized(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
+fn jwt_guard_unauthorized(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
     render(request, Status::Unauthorized)
 }
 
 #[rocket::catch(403)]
-fn forbidden(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
+fn jwt_guard_forbidden(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
     render(request, Status::Forbidden)
 }
 
 #[rocket::catch(503)]
-fn service_unavailable(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
+fn jwt_guard_service_unavailable(request: &Request<'_>) -> (Status, Json<ErrorBody>) {
     render(request, Status::ServiceUnavailable)
 }

@@ -104,7 +104,7 @@ impl Fairing for JwtGuardBuilder {
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         #[cfg(feature = "metrics")]
         if let Some(routes) = rocket.state::<accounting::AcceptingRoutes>() {
-            routes.know(rocket.routes());
+            routes.know(rocket);
         }
         let Some(guard) = rocket.state::<JwtGuard>() else { return };
         let upkeep = guard.upkeep();

@@ -80,6 +80,24 @@ impl RoutePolicies {
         policies
     }
 
+    /// Whether a guard of jwt-guard verifies the token of every request
+    /// that reaches the mounted `route`, before anything else of the
+    /// route runs: a group's handler does, and so does the guard that
+    /// `#[protected]` puts first among a handler's parameters (Rocket runs
+    /// request guards first, in their order). A `#[protected]` route is
+    /// known by its handler's name, method and path: where another of
+    /// `routes` has the same ones, neither is taken for one.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn verifies_first(&self, route: &Route, routes: &[&Route]) -> bool {
+        if !group_policies(route).is_empty() {
+            return true;
+        }
+        let declared = self.declared.lock().unwrap_or_else(PoisonError::into_inner);
+        let own: Vec<&DeclaredPolicy> = declared.iter().filter(|declared| declared.protects(route)).collect();
+        let alike = routes.iter().filter(|other| own.iter().any(|declared| declared.protects(other)));
+        !own.is_empty() && alike.count() == 1
+    }
+
     /// The scopes that the policies of `routes` name, in any of their ways.
     pub(crate) fn scopes<'a>(&self, routes: impl Iterator<Item = &'a Route>) -> BTreeSet<&'static str> {
         let policies = routes.flat_map(|route| self.of(route));
