@@ -82,7 +82,7 @@ fn a_passing_policy_and_a_cached_token_allocate_nothing() {
     assert!(passed, "`admin` implies `reports:read`");
     assert_eq!(evaluated, 0, "a scope met through an implication allocates nothing");
 
-    a_route_that_answers_alone_keeps_nothing_in_its_requests(&key, &token);
+    only_a_route_that_can_forward_to_one_without_a_policy_keeps_a_marker(&key, &token);
 }
 
 #[jwt_guard::protected(scope = "read")]
@@ -104,13 +104,28 @@ fn archive_by_name(name: &str) -> &'static str {
     if name.is_empty() { "no archive" } else { "an archive" }
 }
 
+/// A file by number. A request for one by name passes the policy, then
+/// is forwarded to [`file_by_name`], whose policy verifies again.
+#[jwt_guard::protected(scope = "read")]
+#[rocket::get("/files/<number>")]
+fn file(number: u16) -> &'static str {
+    if number < 100 { "an old file" } else { "a file" }
+}
+
+#[jwt_guard::protected(scope = "read")]
+#[rocket::get("/files/<name>", rank = 2)]
+fn file_by_name(name: &str) -> &'static str {
+    if name.is_empty() { "no file" } else { "a named file" }
+}
+
 /// Whole requests through Rocket, with the `metrics` feature, which
 /// counts each request once, however many guards and routes it passed:
-/// a route whose policy's guard verifies first and that answers alone
-/// counts its requests without keeping anything in them, where a route
-/// that can forward a request to another keeps a marker in it (Rocket's
-/// request-local cache allocates a map for it).
-fn a_route_that_answers_alone_keeps_nothing_in_its_requests(key: &SigningKey, token: &str) {
+/// a route whose policy's guard verifies first counts its requests
+/// without keeping anything in them, if it can forward a request only to
+/// such routes; where it can forward one to a route without a guard, it
+/// keeps a marker in it (Rocket's request-local cache allocates a map for
+/// it).
+fn only_a_route_that_can_forward_to_one_without_a_policy_keeps_a_marker(key: &SigningKey, token: &str) {
     use rocket::http::{Header, Status};
     use rocket::local::blocking::Client;
 
@@ -119,7 +134,7 @@ fn a_route_that_answers_alone_keeps_nothing_in_its_requests(key: &SigningKey, to
     let rocket = rocket::custom(figment)
         .attach(jwt_guard::JwtGuard::builder().issuer("test", issuer))
         .register("/", jwt_guard::catchers())
-        .mount("/", rocket::routes![reports, archive, archive_by_name]);
+        .mount("/", rocket::routes![reports, archive, archive_by_name, file, file_by_name]);
     let client = Client::untracked(rocket).expect("the app launches");
     let get = |path: &'static str| {
         let response = client.get(path).header(Header::new("Authorization", format!("Bearer {token}"))).dispatch();
@@ -128,9 +143,12 @@ fn a_route_that_answers_alone_keeps_nothing_in_its_requests(key: &SigningKey, to
     // The first verifies the token, and warms what Rocket keeps.
     get("/reports");
     get("/archive/2024");
+    get("/files/2024");
     let ((), alone) = blocks_allocated_by(|| get("/reports"));
     let ((), forwarding) = blocks_allocated_by(|| get("/archive/2024"));
     assert_eq!(forwarding - alone, 1, "the marker's map, in the request to the route that can forward it");
+    let ((), forwarding_to_policies) = blocks_allocated_by(|| get("/files/2024"));
+    assert_eq!(forwarding_to_policies, alone, "no marker where every route it can be forwarded to has a policy");
 }
 
 /// A vocabulary in which `admin` implies every other scope.

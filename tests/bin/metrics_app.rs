@@ -1,10 +1,10 @@
 //! The `metrics` example's app, run as a process of its own so that a
 //! test can scrape a recorder that no other test records into, with
-//! routes of its own where a request cannot be counted from the route
-//! that answers alone: a policy's route that forwards what it accepted to
-//! a route without a guard, pages whose refusals the app's own catcher
-//! turns into redirects, and a route without a guard that shares its
-//! handler's name, method and path with a policy's route.
+//! routes of its own where counting a request needs more than the route
+//! that answers: a policy's route that forwards what it accepted to
+//! another policy's, or to a route without a guard; pages whose refusals
+//! the app's own catcher turns into redirects; and a route without a
+//! guard that shares its handler's name, method and path with a policy's.
 //!
 //! Environment: `PORT` (127.0.0.1 only) and `JWT_GUARD`, the app's
 //! `jwt_guard` table as JSON.
@@ -33,6 +33,21 @@ fn report_by_number(number: u32) -> String {
 #[get("/reports/<name>", rank = 2)]
 fn report_by_name(name: &str) -> String {
     format!("the report named {name}")
+}
+
+/// A note by number. A request for one by name passes the policy, then
+/// is forwarded to [`note_by_name`], whose policy accepts it again.
+#[protected(scope = "read")]
+#[get("/notes/<number>")]
+fn note_by_number(number: u32) -> String {
+    format!("note {number}")
+}
+
+/// A note by name.
+#[protected(scope = "read")]
+#[get("/notes/<name>", rank = 2)]
+fn note_by_name(name: &str) -> String {
+    format!("the note named {name}")
 }
 
 /// A page of the app's web part.
@@ -67,7 +82,7 @@ fn rocket() -> _ {
         .merge(("log_level", "off"))
         .merge(("jwt_guard", config));
     app::app(figment, handle)
-        .mount("/", routes![report_by_number, report_by_name, dashboard])
+        .mount("/", routes![report_by_number, report_by_name, note_by_number, note_by_name, dashboard])
         .mount("/old", routes![old::dashboard])
         .register("/web", catchers![to_login])
 }

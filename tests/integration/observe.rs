@@ -106,8 +106,8 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     let (status, _) = get(&http, port, "/metrics", Some(valid.clone())).await;
     assert_eq!(status, 200);
     // A policy's route that forwards a report asked for by name to a
-    // route without a guard, after its policy accepted the token: counted
-    // once, accepted, by the route that answers. And the web part, whose
+    // route without a guard, or a note to another policy's route, after
+    // its policy accepted the token: counted once, accepted. And the web part, whose
     // own catcher sends a refused request to the login page: such a
     // refusal counts neither, and an acceptance counts. The old dashboard,
     // whose handler has the name, method and path of the new one's but
@@ -121,6 +121,8 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
             None,
             (401, r#"{"error":"missing_token","error_description":"the request has no bearer token"}"#),
         ),
+        ("/notes/7", Some(&valid), (200, "note 7")),
+        ("/notes/q1", Some(&valid), (200, "the note named q1")),
         ("/web/dashboard", Some(&expired), (303, "")),
         ("/web/dashboard", Some(&valid), (200, "the dashboard")),
         ("/old/web/dashboard", Some(&valid), (200, "the old dashboard")),
@@ -171,7 +173,7 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
         None => json!({ "outcome": outcome }).to_string(),
     };
     let expected = BTreeMap::from([
-        (series("accepted", None), 7.0 + 2.0 + 2.0 + 4.0 + 3.0),
+        (series("accepted", None), 7.0 + 2.0 + 2.0 + 4.0 + 5.0),
         (series("refused", Some("missing_token")), 3.0 + 1.0),
         (series("refused", Some("expired")), 4.0),
         (series("refused", Some("insufficient_scope")), 5.0),
@@ -185,13 +187,14 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     // `/reports`, the policy's and the `Token` guard's, which finds the
     // token the policy's verification cached (the one that is not too
     // short of scopes for the policy to let it through); on the reports
-    // sent, each route's `Token` guard; on the reports by number and the
-    // dashboard, each policy's (the expired token misses).
+    // sent, each route's `Token` guard; on the reports and notes by
+    // number and the dashboard, each policy's, twice for the note
+    // forwarded (the expired token misses).
     let lookups = by_labels(&samples, "jwt_guard_token_cache_lookups_total");
     let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
     assert_eq!(
         (hit_or_miss("hit"), hit_or_miss("miss")),
-        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
+        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0 + 3.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
     );
     // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
     let fetches = by_labels(&samples, "jwt_guard_fetches_total");

@@ -4,12 +4,15 @@
 //! A request can pass through several guards of jwt-guard (a route's
 //! policy and its `Claims<T>`, say), and through several routes, each
 //! forwarding it to the next, and is counted once, with the `metrics`
-//! feature. Where the route that answers tells alone that a guard
-//! accepted the token, nothing is kept in the request: on a route whose
-//! guard verifies first (a `#[protected]` or group route) and that
-//! answers alone (see `route_table`: no other route can take the request
-//! after it, and no catcher of the app's own can turn a refusal there
-//! into another status), any answer but the refusal is an acceptance.
+//! feature. Where the route that answers tells that a guard accepted the
+//! token, nothing is kept in the request. A route tells where its guard
+//! verifies first (a `#[protected]` or group route: Rocket runs request
+//! guards first, in their order) and no catcher of the app's own can turn
+//! a refusal there into another status (see `route_table`): whenever it
+//! answers, or forwards to no other route, its guard ran, and any answer
+//! but the refusal is an acceptance. A guard that accepts a token on such
+//! a route keeps nothing where every route that the request can be
+//! forwarded to from there tells too.
 //!
 //! Elsewhere, the first guard to accept the token leaves a marker in the
 //! request for the response hook to find. Rocket's request-local cache
@@ -56,7 +59,7 @@ mod counted {
 
     use super::super::catchers::is_own;
     use super::super::route_policies::RoutePolicies;
-    use super::super::route_table::answers_alone;
+    use super::super::route_table::{foreign_catcher_over, may_follow};
     use crate::error::AuthError;
 
     /// What each of the app's routes tells of the requests it answers, by
@@ -72,8 +75,13 @@ mod counted {
         /// Whether a guard has accepted a token on it.
         accepted: AtomicBool,
         /// Whether every request it answers, but a refusal, was accepted:
-        /// its guard verifies first and it answers alone.
-        tells_alone: bool,
+        /// its guard verifies first, and no catcher of the app's own can
+        /// turn a refusal there into another status.
+        tells: bool,
+        /// Whether a guard that accepts a token there leaves the marker:
+        /// unless it tells, and so does every route that a request can be
+        /// forwarded to from it.
+        marks: bool,
     }
 
     impl AcceptingRoutes {
@@ -81,13 +89,20 @@ mod counted {
         /// liftoff.
         pub(crate) fn know(&self, rocket: &Rocket<Orbit>) {
             let routes: Vec<&Route> = rocket.routes().collect();
-            let flags = routes.iter().map(|route| {
-                let verifies_first =
-                    rocket.state::<RoutePolicies>().is_some_and(|policies| policies.verifies_first(route, &routes));
-                let foreign = |catcher: &_| !is_own(catcher);
-                let tells_alone = verifies_first
-                    && answers_alone(route, &routes, rocket.catchers(), &AuthError::STATUS_CODES, foreign);
-                (address(route), RouteFlags { accepted: AtomicBool::new(false), tells_alone })
+            let policies = rocket.state::<RoutePolicies>();
+            let foreign = |catcher: &_| !is_own(catcher);
+            let tells: Vec<bool> = routes
+                .iter()
+                .map(|route| {
+                    policies.is_some_and(|policies| policies.verifies_first(route, &routes))
+                        && !foreign_catcher_over(route, rocket.catchers(), &AuthError::STATUS_CODES, foreign)
+                })
+                .collect();
+            let flags = routes.iter().zip(&tells).map(|(route, &route_tells)| {
+                let untelling_follower =
+                    routes.iter().zip(&tells).any(|(next, &next_tells)| !next_tells && may_follow(next, route));
+                let marks = !route_tells || untelling_follower;
+                (address(route), RouteFlags { accepted: AtomicBool::new(false), tells: route_tells, marks })
             });
             let _known_once = self.0.set(flags.collect());
         }
@@ -119,13 +134,13 @@ mod counted {
     }
 
     /// Notes that a guard accepted `request`'s token, for [`account`]
-    /// to count: nothing where the route tells alone, or else flags its
-    /// route and leaves the marker, once per request.
+    /// to count: nothing where whichever route answers will tell, or else
+    /// flags its route and leaves the marker, once per request.
     ///
     /// [`account`]: super::account
     pub(crate) fn note_accepted(request: &Request<'_>) {
         if let Some(flags) = flags_of(request) {
-            if flags.tells_alone {
+            if !flags.marks {
                 return;
             }
             flags.note();
@@ -134,13 +149,13 @@ mod counted {
     }
 
     /// Whether a guard accepted `request`'s token, which its response
-    /// does not refuse: where its route tells alone, it did; elsewhere,
-    /// whether the marker is there, asked for where it may be (see the
-    /// module's doc). Asking leaves one where none was, which the asking
-    /// tells by making it.
+    /// does not refuse: where its route tells, it did; elsewhere, whether
+    /// the marker is there, asked for where it may be (see the module's
+    /// doc). Asking leaves one where none was, which the asking tells by
+    /// making it.
     pub(super) fn was_accepted(request: &Request<'_>) -> bool {
         let flags = flags_of(request);
-        if flags.is_some_and(|flags| flags.tells_alone) {
+        if flags.is_some_and(|flags| flags.tells) {
             return true;
         }
         let on_accepting_route = flags.is_some_and(|flags| flags.accepted.load(Ordering::Relaxed));

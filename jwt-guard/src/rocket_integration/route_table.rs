@@ -1,8 +1,8 @@
 //! What an app's route table tells of a route, read once at liftoff:
-//! whether a request that reached it can still be forwarded to another
-//! route, and whether a catcher of the app's own can answer a refusal
-//! there. Accounting (see `accounting`) counts a request from the route
-//! that answers it alone where both are no.
+//! which routes a request that reached it can still be forwarded to, and
+//! whether a catcher of the app's own can answer a refusal there, for
+//! accounting (see `accounting`) to count a request from the route that
+//! answers it where it can.
 //!
 //! Rocket's matching is private; these answers follow its rules (Rocket
 //! 0.5's `router/collider.rs` and `router/router.rs`) and err one way
@@ -73,41 +73,32 @@ fn overlap(a: &[Segment<'_>], b: &[Segment<'_>]) -> bool {
 /// rank), or, after a `HEAD` route, any `GET` route (Rocket answers a
 /// `HEAD` request that no `HEAD` route took with its `GET` routes); and
 /// in either case a request's path can match both.
-fn may_follow(next: &Route, route: &Route) -> bool {
+pub(super) fn may_follow(next: &Route, route: &Route) -> bool {
     let same_method = next.method == route.method && next.rank >= route.rank && !std::ptr::eq(next, route);
     let head_to_get = route.method == Method::Head && next.method == Method::Get;
     (same_method || head_to_get) && overlap(&path_of(route), &path_of(next))
 }
 
-/// Whether `catcher` can answer a request that `route` matched: its base
-/// is a prefix of the request's path (for its status, or any, as Rocket
-/// picks a catcher).
-fn may_catch(catcher: &Catcher, route: &Route) -> bool {
-    let path = path_of(route);
-    let (least, more) = lengths(&path);
-    let mut base = catcher.base.path().segments();
-    if !more && base.len() > least {
-        return false;
-    }
-    base.by_ref().enumerate().all(|(at, segment)| path.get(at).is_none_or(|own| own.admits(segment)))
-}
-
-/// Whether a request that reached `route` is answered there, by the
-/// route or by a catcher that is not the app's own (`foreign` tells
-/// those that are): no route of `routes` can be tried after it, and no
-/// foreign catcher of `catchers` for any of `codes` can answer it.
-pub(super) fn answers_alone<'r>(
+/// Whether one of `catchers` that `foreign` tells from the app's own,
+/// for any of `codes` or for every status, can answer a request that
+/// `route` matched: its base is a prefix of the request's path (Rocket
+/// picks a catcher by status and base).
+pub(super) fn foreign_catcher_over<'c>(
     route: &Route,
-    routes: &[&Route],
-    catchers: impl IntoIterator<Item = &'r Catcher>,
+    catchers: impl IntoIterator<Item = &'c Catcher>,
     codes: &[u16],
     foreign: impl Fn(&Catcher) -> bool,
 ) -> bool {
-    let mut catchers = catchers.into_iter();
-    !routes.iter().any(|next| may_follow(next, route))
-        && !catchers.any(|catcher| {
-            catcher.code.is_none_or(|code| codes.contains(&code)) && foreign(catcher) && may_catch(catcher, route)
-        })
+    let path = path_of(route);
+    let (least, more) = lengths(&path);
+    let over = |catcher: &Catcher| {
+        let mut base = catcher.base.path().segments();
+        (more || base.len() <= least)
+            && base.by_ref().enumerate().all(|(at, segment)| path.get(at).is_none_or(|own| own.admits(segment)))
+    };
+    catchers
+        .into_iter()
+        .any(|catcher| catcher.code.is_none_or(|code| codes.contains(&code)) && foreign(catcher) && over(catcher))
 }
 
 #[cfg(test)]

@@ -24,11 +24,12 @@ fn catcher(code: Option<u16>, base: &str) -> Catcher {
     Catcher::new(code, catch).map_base(|_| base.to_owned()).unwrap()
 }
 
-/// Whether a request that reached `table[0]` is answered there, with
-/// `catchers`, none of them the app's own.
+/// Whether a request that reached `table[0]` is answered there: no route
+/// of `table` can follow it, and none of `catchers`, none of them the
+/// app's own, can answer a refusal there.
 fn alone(table: &[Route], catchers: &[Catcher]) -> bool {
-    let routes: Vec<&Route> = table.iter().collect();
-    answers_alone(&table[0], &routes, catchers, &[401, 403], |_| true)
+    !table.iter().any(|next| may_follow(next, &table[0]))
+        && !foreign_catcher_over(&table[0], catchers, &[401, 403], |_| true)
 }
 
 #[test]
@@ -74,7 +75,6 @@ fn a_foreign_catcher_for_a_refusals_status_or_any_whose_base_can_prefix_the_path
     }
     let trailing = [get("/web/<path..>")];
     assert!(!alone(&trailing, &[catcher(Some(401), "/web/dashboard/more")]));
-    let routes: Vec<&Route> = table.iter().collect();
     let own = [catcher(Some(401), "/")];
-    assert!(answers_alone(&table[0], &routes, &own, &[401], |_| false), "the app's own catchers keep the status");
+    assert!(!foreign_catcher_over(&table[0], &own, &[401], |_| false), "the app's own catchers keep the status");
 }
