@@ -3,7 +3,8 @@
 //! to verify, and the baseline is a bare `jsonwebtoken` ES256 decode of
 //! the proof with the key from its header, in the same run. Also the cost
 //! of refusing proofs that fail a cheap check, which must verify no
-//! signature.
+//! signature, and of the check that a proof is used once, in each store
+//! that keeps it on this machine.
 //!
 //! `cargo bench -p jwt-guard --bench dpop --features testing`; see
 //! BENCHMARKS.md.
@@ -97,10 +98,36 @@ fn dpop_requests(c: &mut Criterion) {
     group.finish();
 }
 
+/// The check that a proof's `jti` is used once, in the memory store and
+/// in an SQLite file: each check is of a new `jti`, so each writes.
+fn replay_checks(c: &mut Criterion) {
+    use jwt_guard::store::{MemoryStore, SqliteStore, TokenStore};
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let path = std::env::temp_dir().join(format!("jwt-guard-bench-{}.db", std::process::id()));
+    let sqlite = SqliteStore::open(&path).unwrap();
+    let memory = MemoryStore::new();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut proofs = 0u64;
+    let mut check = |store: &dyn TokenStore| {
+        proofs += 1;
+        let first_use = runtime.block_on(store.use_once(&format!("proof-{proofs}"), now, now + 60));
+        assert!(first_use.unwrap(), "a new `jti` is used once");
+    };
+    let mut group = c.benchmark_group("dpop/replay check of a new jti");
+    group.bench_function("memory store", |b| b.iter(|| check(&memory)));
+    group.bench_function("SQLite store", |b| b.iter(|| check(&sqlite)));
+    group.finish();
+    drop(sqlite);
+    for suffix in ["", "-wal", "-shm"] {
+        let _absent_already = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 /// The groups that `criterion_main!` runs.
 #[allow(missing_docs)]
 mod groups {
-    criterion::criterion_group!(benches, super::dpop_requests);
+    criterion::criterion_group!(benches, super::dpop_requests, super::replay_checks);
 }
 
 criterion_main!(groups::benches);

@@ -1,7 +1,14 @@
 //! [`SqliteStore`]: token state in an SQLite file (feature `sqlite`), so
 //! that a restarted app forgets nothing. SQLite's write-ahead log with
 //! `synchronous = FULL` makes each operation one transaction that a crash,
-//! even `kill -9`, leaves whole or undone.
+//! even `kill -9` or a power cut, leaves whole or undone.
+//!
+//! The used `jti`s of DPoP proofs, one write per DPoP request, are written
+//! on a connection of their own with `synchronous = NORMAL`: they are on
+//! disk at the log's next checkpoint, not at each write, and a crash of
+//! the process still loses none; a crash of the machine can lose the last
+//! ones, each of which is kept only for its proof's lifetime of seconds
+//! anyway. Nor do they wait behind the sessions' writes for a lock.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -54,7 +61,10 @@ const SCHEMA: &str = "
 /// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Everything but the used `jti`s: each write on disk when it returns.
     connection: Arc<Mutex<Connection>>,
+    /// The used `jti`s of DPoP proofs (see the module's doc).
+    used_once: Arc<Mutex<Connection>>,
 }
 
 impl SqliteStore {
@@ -65,12 +75,10 @@ impl SqliteStore {
     ///
     /// Why the file cannot be opened or written.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let connection = Connection::open(path).map_err(|error| failed(&path.display().to_string(), error))?;
-        connection.busy_timeout(Duration::from_secs(5)).map_err(|error| failed("busy_timeout", error))?;
-        connection.pragma_update(None, "journal_mode", "WAL").map_err(|error| failed("journal_mode", error))?;
-        connection.pragma_update(None, "synchronous", "FULL").map_err(|error| failed("synchronous", error))?;
+        let connection = connect(path, "FULL")?;
         connection.execute_batch(SCHEMA).map_err(|error| failed("creating the tables", error))?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        let used_once = connect(path, "NORMAL")?;
+        Ok(Self { connection: Arc::new(Mutex::new(connection)), used_once: Arc::new(Mutex::new(used_once)) })
     }
 
     /// Runs `work` in one immediate transaction, on a blocking thread.
@@ -78,7 +86,7 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.run(TransactionBehavior::Immediate, work).await
+        run(&self.connection, TransactionBehavior::Immediate, work).await
     }
 
     /// Runs `work`, which only reads, in one deferred transaction: it
@@ -87,29 +95,39 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.run(TransactionBehavior::Deferred, work).await
+        run(&self.connection, TransactionBehavior::Deferred, work).await
     }
+}
 
-    /// Runs `work` in one transaction of this `behavior`, on a blocking
-    /// thread.
-    async fn run<T: Send + 'static>(
-        &self,
-        behavior: TransactionBehavior,
-        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let connection = Arc::clone(&self.connection);
-        let run = move || {
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            let transaction = connection.transaction_with_behavior(behavior)?;
-            let value = work(&transaction)?;
-            transaction.commit()?;
-            Ok(value)
-        };
-        tokio::task::spawn_blocking(run)
-            .await
-            .map_err(|error| StoreError(format!("an SQLite task failed: {error}")))?
-            .map_err(|error| failed("a transaction", error))
-    }
+/// A connection to the file at `path`, in WAL mode, with `synchronous`
+/// set to `synchronous`, that waits up to five seconds for a lock.
+fn connect(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path).map_err(|error| failed(&path.display().to_string(), error))?;
+    connection.busy_timeout(Duration::from_secs(5)).map_err(|error| failed("busy_timeout", error))?;
+    connection.pragma_update(None, "journal_mode", "WAL").map_err(|error| failed("journal_mode", error))?;
+    connection.pragma_update(None, "synchronous", synchronous).map_err(|error| failed("synchronous", error))?;
+    Ok(connection)
+}
+
+/// Runs `work` in one transaction of this `behavior` on `connection`, on a
+/// blocking thread.
+async fn run<T: Send + 'static>(
+    connection: &Arc<Mutex<Connection>>,
+    behavior: TransactionBehavior,
+    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+) -> Result<T, StoreError> {
+    let connection = Arc::clone(connection);
+    let run = move || {
+        let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let transaction = connection.transaction_with_behavior(behavior)?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    };
+    tokio::task::spawn_blocking(run)
+        .await
+        .map_err(|error| StoreError(format!("an SQLite task failed: {error}")))?
+        .map_err(|error| failed("a transaction", error))
 }
 
 /// The revocation of a row of `revocations`, or `None` for a row that
@@ -376,7 +394,7 @@ impl TokenStore for SqliteStore {
 
     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
         let key = key.to_owned();
-        self.transaction(move |transaction| {
+        run(&self.used_once, TransactionBehavior::Immediate, move |transaction| {
             let changed = transaction
                 .prepare_cached(
                     "INSERT INTO used_once (key, expires_at) VALUES (?1, ?3)

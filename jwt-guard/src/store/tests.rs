@@ -20,9 +20,11 @@ async fn the_sqlite_store_keeps_the_promises_and_its_file_outlives_it() {
     check_token_store(&store).await;
     let revocation = Revocation { revoked: Revoked::Token("kept".into()), until: u64::MAX / 2 };
     store.revoke(&revocation).await.unwrap();
+    assert!(store.use_once("kept proof", 1_000, u64::MAX / 2).await.unwrap());
     drop(store);
     let reopened = SqliteStore::open(&path).unwrap();
     assert!(reopened.revocations(0).await.unwrap().contains(&revocation), "reopened, nothing is forgotten");
+    assert!(!reopened.use_once("kept proof", 2_000, u64::MAX / 2).await.unwrap(), "a used proof stays used");
     reopened.sweep(u64::MAX / 2).await.unwrap();
     assert!(reopened.revocations(0).await.unwrap().is_empty(), "a sweep forgets what expired");
     drop(reopened);
