@@ -2,8 +2,9 @@
 //! once its token is cached (its first request builds the token, and its
 //! map of claims if a policy reads claims by name), counted by dhat's heap
 //! profiler in testing mode; and whole requests through Rocket, where only
-//! a route that can forward a request keeps the `metrics` feature's marker
-//! in it. dhat is this binary's global allocator and
+//! a route that can forward a request to one without a policy keeps the
+//! `metrics` feature's marker in it. dhat is this binary's global
+//! allocator and
 //! counts the whole process, so the checks run in their own test binary,
 //! as one test.
 
@@ -118,9 +119,16 @@ fn file_by_name(name: &str) -> &'static str {
     if name.is_empty() { "no file" } else { "a named file" }
 }
 
+/// A report of the group that a policy protects around its routes.
+#[rocket::get("/summary")]
+fn summary() -> &'static str {
+    "the summary"
+}
+
 /// Whole requests through Rocket, with the `metrics` feature, which
 /// counts each request once, however many guards and routes it passed:
-/// a route whose policy's guard verifies first counts its requests
+/// a route whose policy's guard verifies first (`#[protected]`, or a
+/// group's) counts its requests
 /// without keeping anything in them, if it can forward a request only to
 /// such routes; where it can forward one to a route without a guard, it
 /// keeps a marker in it (Rocket's request-local cache allocates a map for
@@ -134,7 +142,8 @@ fn only_a_route_that_can_forward_to_one_without_a_policy_keeps_a_marker(key: &Si
     let rocket = rocket::custom(figment)
         .attach(jwt_guard::JwtGuard::builder().issuer("test", issuer))
         .register("/", jwt_guard::catchers())
-        .mount("/", rocket::routes![reports, archive, archive_by_name, file, file_by_name]);
+        .mount("/", rocket::routes![reports, archive, archive_by_name, file, file_by_name])
+        .mount("/group", jwt_guard::protect(jwt_guard::policy!(scope = "read"), rocket::routes![summary]));
     let client = Client::untracked(rocket).expect("the app launches");
     let get = |path: &'static str| {
         let response = client.get(path).header(Header::new("Authorization", format!("Bearer {token}"))).dispatch();
@@ -149,6 +158,9 @@ fn only_a_route_that_can_forward_to_one_without_a_policy_keeps_a_marker(key: &Si
     assert_eq!(forwarding - alone, 1, "the marker's map, in the request to the route that can forward it");
     let ((), forwarding_to_policies) = blocks_allocated_by(|| get("/files/2024"));
     assert_eq!(forwarding_to_policies, alone, "no marker where every route it can be forwarded to has a policy");
+    get("/group/summary");
+    let ((), grouped) = blocks_allocated_by(|| get("/group/summary"));
+    assert_eq!(grouped, alone, "no marker on a route that a group's policy protects");
 }
 
 /// A vocabulary in which `admin` implies every other scope.

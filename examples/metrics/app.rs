@@ -3,7 +3,6 @@
 //! configuration, and scrapes it.
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use rocket::figment::Figment;
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::serde::Deserialize;
@@ -86,11 +85,11 @@ impl AuthObserver for AuditLog {
     }
 }
 
-/// The app, configured by `figment`, recording into the Prometheus
-/// recorder whose `handle` renders at `/metrics`.
-pub(crate) fn app(figment: Figment, handle: PrometheusHandle) -> Rocket<Build> {
+/// The app, built on `rocket`, recording into the Prometheus recorder
+/// whose `handle` renders at `/metrics`.
+pub(crate) fn app(rocket: Rocket<Build>, handle: PrometheusHandle) -> Rocket<Build> {
     let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1").scopes(["read"]));
-    rocket::custom(figment)
+    rocket
         .attach(JwtGuard::fairing().login(users).observer(AuditLog))
         .manage(handle)
         .register("/", jwt_guard::catchers())

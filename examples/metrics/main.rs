@@ -19,5 +19,5 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 #[rocket::launch]
 fn rocket() -> _ {
     let handle = PrometheusBuilder::new().install_recorder().expect("no other recorder is installed");
-    app::app(rocket::Config::figment(), handle)
+    app::app(rocket::build(), handle)
 }

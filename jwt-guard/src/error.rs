@@ -475,6 +475,46 @@ pub enum ClaimsMismatch {
 mod tests {
     use super::*;
 
+    /// Every status code of an error is in `STATUS_CODES`, which the
+    /// count of requests trusts. One error of each variant: the match has
+    /// no catch-all, so a new variant does not compile until it is listed.
+    #[cfg(all(feature = "metrics", feature = "rocket"))]
+    #[test]
+    fn the_status_codes_are_every_status_an_error_answers_with() {
+        let errors = [
+            AuthError::MissingToken,
+            AuthError::InvalidRequest(RequestProblem::MalformedAuthorization),
+            AuthError::InvalidToken(TokenProblem::TooLarge),
+            AuthError::InvalidProof(ProofProblem::Missing),
+            AuthError::UseDpopNonce,
+            AuthError::InsufficientAuthentication { acr_values: &[], max_age: None },
+            AuthError::Forbidden(Denial::MissingRoles),
+            AuthError::KeysUnavailable { retry_after: Duration::ZERO },
+            AuthError::IntrospectionUnavailable { retry_after: Duration::ZERO },
+            AuthError::StoreUnavailable,
+            AuthError::NotConfigured,
+        ];
+        for error in &errors {
+            match error {
+                AuthError::MissingToken
+                | AuthError::InvalidRequest(_)
+                | AuthError::InvalidToken(_)
+                | AuthError::InvalidProof(_)
+                | AuthError::UseDpopNonce
+                | AuthError::InsufficientAuthentication { .. }
+                | AuthError::Forbidden(_)
+                | AuthError::KeysUnavailable { .. }
+                | AuthError::IntrospectionUnavailable { .. }
+                | AuthError::StoreUnavailable
+                | AuthError::NotConfigured => {}
+            }
+        }
+        let mut answered: Vec<u16> = errors.iter().map(AuthError::status_code).collect();
+        answered.sort_unstable();
+        answered.dedup();
+        assert_eq!(answered, AuthError::STATUS_CODES);
+    }
+
     #[test]
     fn quoted_text_holds_only_what_rfc_6750_allows_between_quotes() {
         assert_eq!(QuotedText::new("the claim `x` is missing").to_string(), "the claim `x` is missing");

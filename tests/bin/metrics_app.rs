@@ -3,8 +3,9 @@
 //! routes of its own where counting a request needs more than the route
 //! that answers: a policy's route that forwards what it accepted to
 //! another policy's, or to a route without a guard; pages whose refusals
-//! the app's own catcher turns into redirects; and a route without a
-//! guard that shares its handler's name, method and path with a policy's.
+//! the app's own catcher turns into redirects, or a response fairing
+//! attached before jwt-guard's into 404s; and a route without a guard that
+//! shares its handler's name, method and path with a policy's.
 //!
 //! Environment: `PORT` (127.0.0.1 only) and `JWT_GUARD`, the app's
 //! `jwt_guard` table as JSON.
@@ -14,8 +15,10 @@ mod app;
 
 use jwt_guard::protected;
 use metrics_exporter_prometheus::PrometheusBuilder;
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{catch, catchers, get, routes};
+use rocket::{Request, Response, catch, catchers, get, routes};
 
 fn variable(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("set {name}"))
@@ -66,6 +69,32 @@ mod old {
     }
 }
 
+/// The hidden part's administration, which a token without the `admin`
+/// scope is refused.
+#[protected(scope = "admin")]
+#[get("/hidden/admin")]
+fn hidden_admin() -> &'static str {
+    "the administration"
+}
+
+/// Answers the hidden part's refusals for want of a scope as if nothing
+/// were there: a response fairing attached before jwt-guard's, which sees
+/// the status it leaves.
+struct HideForbidden;
+
+#[rocket::async_trait]
+impl Fairing for HideForbidden {
+    fn info(&self) -> Info {
+        Info { name: "hide forbidden", kind: Kind::Response }
+    }
+
+    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        if request.uri().path().starts_with("/hidden/") && response.status() == Status::Forbidden {
+            response.set_status(Status::NotFound);
+        }
+    }
+}
+
 /// The web part sends a refused request to its login page.
 #[catch(401)]
 fn to_login() -> Redirect {
@@ -81,8 +110,8 @@ fn rocket() -> _ {
         .merge(("port", variable("PORT").parse::<u16>().expect("a port")))
         .merge(("log_level", "off"))
         .merge(("jwt_guard", config));
-    app::app(figment, handle)
-        .mount("/", routes![report_by_number, report_by_name, note_by_number, note_by_name, dashboard])
+    app::app(rocket::custom(figment).attach(HideForbidden), handle)
+        .mount("/", routes![report_by_number, report_by_name, note_by_number, note_by_name, dashboard, hidden_admin])
         .mount("/old", routes![old::dashboard])
         .register("/web", catchers![to_login])
 }

@@ -111,7 +111,8 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     // own catcher sends a refused request to the login page: such a
     // refusal counts neither, and an acceptance counts. The old dashboard,
     // whose handler has the name, method and path of the new one's but
-    // no policy, asks for no token: it counts neither.
+    // no policy, asks for no token: it counts neither. Nor does a refusal
+    // that a response fairing before jwt-guard's turns into a 404.
     let unredirected = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     for (path, token, answer) in [
         ("/reports/7", Some(&valid), (200, "report 7")),
@@ -126,6 +127,14 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
         ("/web/dashboard", Some(&expired), (303, "")),
         ("/web/dashboard", Some(&valid), (200, "the dashboard")),
         ("/old/web/dashboard", Some(&valid), (200, "the old dashboard")),
+        (
+            "/hidden/admin",
+            Some(&valid),
+            (
+                404,
+                r#"{"error":"insufficient_scope","error_description":"the token lacks the scope this resource needs"}"#,
+            ),
+        ),
     ] {
         let (status, body) = get(&unredirected, port, path, token.cloned()).await;
         assert_eq!((status, &*body), answer, "{path}");
@@ -188,13 +197,13 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     // token the policy's verification cached (the one that is not too
     // short of scopes for the policy to let it through); on the reports
     // sent, each route's `Token` guard; on the reports and notes by
-    // number and the dashboard, each policy's, twice for the note
-    // forwarded (the expired token misses).
+    // number, the dashboard and the hidden part, each policy's, twice for
+    // the note forwarded (the expired token misses).
     let lookups = by_labels(&samples, "jwt_guard_token_cache_lookups_total");
     let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
     assert_eq!(
         (hit_or_miss("hit"), hit_or_miss("miss")),
-        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0 + 3.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
+        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0 + 3.0 + 1.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
     );
     // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
     let fetches = by_labels(&samples, "jwt_guard_fetches_total");

@@ -24,28 +24,29 @@
 //! another. The flag spares the usual request the header's lookup.
 
 use rocket::Request;
+use rocket::http::Status;
 
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
 use crate::observe::{AuthEvent, metrics};
 
-/// Counts the request, accepted or `refused` (the refusal that its
-/// response is), and tells the app's observer of a refusal: once per
-/// request, from the response hook.
-pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, refused: Option<&AuthError>) {
+/// Counts the request, answered with `status`, accepted or `refused` (the
+/// refusal that its response is), and tells the app's observer of a
+/// refusal: once per request, from the response hook.
+pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, status: Status, refused: Option<&AuthError>) {
     match refused {
         Some(error) => {
             metrics::request(Some(error.reason()));
             let (method, path) = (request.method().as_str(), request.uri().path().as_str());
             guard.observe(&AuthEvent::Refused { error, method, path });
         }
-        None if counted::was_accepted(request) => metrics::request(None),
+        None if counted::was_accepted(request, status) => metrics::request(None),
         None => {}
     }
 }
 
 #[cfg(feature = "metrics")]
-pub(crate) use counted::AcceptingRoutes;
+pub(crate) use counted::AccountedRoutes;
 pub(crate) use counted::note_accepted;
 
 /// The marker and the routes, with the `metrics` feature.
@@ -55,11 +56,12 @@ mod counted {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use rocket::{Orbit, Request, Rocket, Route};
+    use rocket::http::Status;
+    use rocket::{Catcher, Orbit, Request, Rocket, Route};
 
     use super::super::catchers::is_own;
     use super::super::route_policies::RoutePolicies;
-    use super::super::route_table::{foreign_catcher_over, may_follow};
+    use super::super::route_table::RoutePath;
     use crate::error::AuthError;
 
     /// What each of the app's routes tells of the requests it answers, by
@@ -67,12 +69,13 @@ mod counted {
     /// serves. The routes are known at liftoff; after that, the flags are
     /// read without a lock, and each written once. Managed by the fairing.
     #[derive(Debug, Default)]
-    pub(crate) struct AcceptingRoutes(OnceLock<HashMap<usize, RouteFlags, foldhash::fast::RandomState>>);
+    pub(crate) struct AccountedRoutes(OnceLock<HashMap<usize, RouteFlags, foldhash::fast::RandomState>>);
 
     /// What a route tells of the requests it answers.
     #[derive(Debug)]
     struct RouteFlags {
-        /// Whether a guard has accepted a token on it.
+        /// Whether a guard has accepted a token on it and left the
+        /// marker (only where it `marks`).
         accepted: AtomicBool,
         /// Whether every request it answers, but a refusal, was accepted:
         /// its guard verifies first, and no catcher of the app's own can
@@ -84,25 +87,26 @@ mod counted {
         marks: bool,
     }
 
-    impl AcceptingRoutes {
+    impl AccountedRoutes {
         /// Knows the app's routes, all of them, and what each tells: at
         /// liftoff.
         pub(crate) fn know(&self, rocket: &Rocket<Orbit>) {
             let routes: Vec<&Route> = rocket.routes().collect();
+            let paths: Vec<RoutePath<'_>> = routes.iter().map(|route| RoutePath::of(route)).collect();
             let policies = rocket.state::<RoutePolicies>();
-            let foreign = |catcher: &_| !is_own(catcher);
-            let tells: Vec<bool> = routes
+            let foreign_catchers: Vec<&Catcher> = rocket.catchers().filter(|catcher| !is_own(catcher)).collect();
+            let tells: Vec<bool> = paths
                 .iter()
-                .map(|route| {
-                    policies.is_some_and(|policies| policies.verifies_first(route, &routes))
-                        && !foreign_catcher_over(route, rocket.catchers(), &AuthError::STATUS_CODES, foreign)
+                .map(|path| {
+                    policies.is_some_and(|policies| policies.verifies_first(path.route, &routes))
+                        && !path.caught_by_any(&foreign_catchers, &AuthError::STATUS_CODES)
                 })
                 .collect();
-            let flags = routes.iter().zip(&tells).map(|(route, &route_tells)| {
+            let flags = paths.iter().zip(&tells).map(|(path, &route_tells)| {
                 let untelling_follower =
-                    routes.iter().zip(&tells).any(|(next, &next_tells)| !next_tells && may_follow(next, route));
+                    paths.iter().zip(&tells).any(|(next, &next_tells)| !next_tells && path.may_be_followed_by(next));
                 let marks = !route_tells || untelling_follower;
-                (address(route), RouteFlags { accepted: AtomicBool::new(false), tells: route_tells, marks })
+                (address(path.route), RouteFlags { accepted: AtomicBool::new(false), tells: route_tells, marks })
             });
             let _known_once = self.0.set(flags.collect());
         }
@@ -130,7 +134,7 @@ mod counted {
 
     /// The flags of the route that `request` is at.
     fn flags_of<'r>(request: &'r Request<'_>) -> Option<&'r RouteFlags> {
-        request.rocket().state::<AcceptingRoutes>()?.flags(request.route()?)
+        request.rocket().state::<AccountedRoutes>()?.flags(request.route()?)
     }
 
     /// Notes that a guard accepted `request`'s token, for [`account`]
@@ -153,10 +157,15 @@ mod counted {
     /// the marker is there, asked for where it may be (see the module's
     /// doc). Asking leaves one where none was, which the asking tells by
     /// making it.
-    pub(super) fn was_accepted(request: &Request<'_>) -> bool {
+    pub(super) fn was_accepted(request: &Request<'_>, status: Status) -> bool {
         let flags = flags_of(request);
         if flags.is_some_and(|flags| flags.tells) {
-            return true;
+            // Unless the refusal's status was changed after its catcher,
+            // by a response fairing attached before jwt-guard's (or by
+            // Rocket's 500 catcher after a failed one): an error answer
+            // with a refusal recorded is none. An answer of success is
+            // taken as it is (see observe.md).
+            return status.code < 400 || AuthError::of(request).is_none();
         }
         let on_accepting_route = flags.is_some_and(|flags| flags.accepted.load(Ordering::Relaxed));
         if !on_accepting_route && !request.headers().contains("Authorization") {
@@ -175,10 +184,11 @@ mod counted {
 #[cfg(not(feature = "metrics"))]
 mod counted {
     use rocket::Request;
+    use rocket::http::Status;
 
     pub(crate) fn note_accepted(_request: &Request<'_>) {}
 
-    pub(super) fn was_accepted(_request: &Request<'_>) -> bool {
+    pub(super) fn was_accepted(_request: &Request<'_>, _status: Status) -> bool {
         false
     }
 }

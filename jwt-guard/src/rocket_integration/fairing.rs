@@ -97,13 +97,13 @@ impl Fairing for JwtGuardBuilder {
             rocket = rocket.mount("/", vec![resource::metadata_route(path)]);
         }
         #[cfg(feature = "metrics")]
-        let rocket = rocket.manage(accounting::AcceptingRoutes::default());
+        let rocket = rocket.manage(accounting::AccountedRoutes::default());
         Ok(rocket.manage(guard).manage(RoutePolicies::default()))
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         #[cfg(feature = "metrics")]
-        if let Some(routes) = rocket.state::<accounting::AcceptingRoutes>() {
+        if let Some(routes) = rocket.state::<accounting::AccountedRoutes>() {
             routes.know(rocket);
         }
         let Some(guard) = rocket.state::<JwtGuard>() else { return };
@@ -120,7 +120,7 @@ impl Fairing for JwtGuardBuilder {
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         let Some(guard) = request.rocket().state::<JwtGuard>() else { return };
         let refusal = request_guards::refusal(request, response.status());
-        accounting::account(guard, request, refusal.map(|(error, _)| error));
+        accounting::account(guard, request, response.status(), refusal.map(|(error, _)| error));
         // A client that sends DPoP proofs gets a fresh nonce on every
         // answer, when nonces are demanded (RFC 9449 section 8.2).
         if request.headers().contains("DPoP")

@@ -38,67 +38,81 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// A route's path, segment by segment, read as Rocket reads it.
-fn path_of(route: &Route) -> Vec<Segment<'_>> {
-    route.uri.origin.path().raw_segments().map(Segment::of).collect()
+/// A mounted route and its path, read once, as Rocket reads it.
+#[derive(Debug)]
+pub(super) struct RoutePath<'r> {
+    pub(super) route: &'r Route,
+    /// The segments up to the first trailing one, which matches the rest
+    /// of a request's path (Rocket stops comparing there, wherever it
+    /// is).
+    segments: Vec<Segment<'r>>,
 }
 
-/// The fewest segments of a request that `path` matches, and whether it
-/// matches requests of more (its last segment is trailing).
-fn lengths(path: &[Segment<'_>]) -> (usize, bool) {
-    match path.last() {
-        Some(last) if last.trailing => (path.len() - 1, true),
-        _ => (path.len(), false),
+impl<'r> RoutePath<'r> {
+    pub(super) fn of(route: &'r Route) -> Self {
+        let mut segments = Vec::new();
+        for segment in route.uri.origin.path().raw_segments().map(Segment::of) {
+            let trailing = segment.trailing;
+            segments.push(segment);
+            if trailing {
+                break;
+            }
+        }
+        RoutePath { route, segments }
     }
-}
 
-/// Whether a request can match both paths.
-fn overlap(a: &[Segment<'_>], b: &[Segment<'_>]) -> bool {
-    let ((a_least, a_more), (b_least, b_more)) = (lengths(a), lengths(b));
-    let fits = |least, more, length| length == least || (more && length > least);
-    // The shortest request that both can match, if any: the rest of the
-    // longer is then trailing, and matches anything.
-    let length = a_least.max(b_least);
-    if !fits(a_least, a_more, length) || !fits(b_least, b_more, length) {
-        return false;
+    /// The fewest segments of a request that the path matches, and
+    /// whether it matches requests of more (it ends with a trailing
+    /// segment).
+    fn lengths(&self) -> (usize, bool) {
+        match self.segments.last() {
+            Some(last) if last.trailing => (self.segments.len() - 1, true),
+            _ => (self.segments.len(), false),
+        }
     }
-    (0..length).all(|at| match (a.get(at), b.get(at)) {
-        (Some(one), Some(other)) if !other.dynamic => one.admits(other.text),
-        _ => true,
-    })
-}
 
-/// Whether Rocket can try `next` for a request after `route` forwarded
-/// it: a route of the same method and no lower rank (routes are tried by
-/// rank), or, after a `HEAD` route, any `GET` route (Rocket answers a
-/// `HEAD` request that no `HEAD` route took with its `GET` routes); and
-/// in either case a request's path can match both.
-pub(super) fn may_follow(next: &Route, route: &Route) -> bool {
-    let same_method = next.method == route.method && next.rank >= route.rank && !std::ptr::eq(next, route);
-    let head_to_get = route.method == Method::Head && next.method == Method::Get;
-    (same_method || head_to_get) && overlap(&path_of(route), &path_of(next))
-}
+    /// Whether a request can match both paths.
+    fn overlaps(&self, other: &RoutePath<'_>) -> bool {
+        let ((own_least, own_more), (other_least, other_more)) = (self.lengths(), other.lengths());
+        let fits = |least, more, length| length == least || (more && length > least);
+        // The shortest request that both can match, if any: the rest of
+        // the longer is then trailing, and matches anything.
+        let length = own_least.max(other_least);
+        if !fits(own_least, own_more, length) || !fits(other_least, other_more, length) {
+            return false;
+        }
+        (0..length).all(|at| match (self.segments.get(at), other.segments.get(at)) {
+            (Some(own), Some(theirs)) if !theirs.dynamic => own.admits(theirs.text),
+            _ => true,
+        })
+    }
 
-/// Whether one of `catchers` that `foreign` tells from the app's own,
-/// for any of `codes` or for every status, can answer a request that
-/// `route` matched: its base is a prefix of the request's path (Rocket
-/// picks a catcher by status and base).
-pub(super) fn foreign_catcher_over<'c>(
-    route: &Route,
-    catchers: impl IntoIterator<Item = &'c Catcher>,
-    codes: &[u16],
-    foreign: impl Fn(&Catcher) -> bool,
-) -> bool {
-    let path = path_of(route);
-    let (least, more) = lengths(&path);
-    let over = |catcher: &Catcher| {
-        let mut base = catcher.base.path().segments();
-        (more || base.len() <= least)
-            && base.by_ref().enumerate().all(|(at, segment)| path.get(at).is_none_or(|own| own.admits(segment)))
-    };
-    catchers
-        .into_iter()
-        .any(|catcher| catcher.code.is_none_or(|code| codes.contains(&code)) && foreign(catcher) && over(catcher))
+    /// Whether Rocket can try `next` for a request after this route
+    /// forwarded it: a route of the same method and no lower rank (routes
+    /// are tried by rank), or, after a `HEAD` route, any `GET` route
+    /// (Rocket answers a `HEAD` request that no `HEAD` route took with
+    /// its `GET` routes); and in either case a request's path can match
+    /// both.
+    pub(super) fn may_be_followed_by(&self, next: &RoutePath<'_>) -> bool {
+        let (route, next_route) = (self.route, next.route);
+        let same_method =
+            next_route.method == route.method && next_route.rank >= route.rank && !std::ptr::eq(next_route, route);
+        let head_to_get = route.method == Method::Head && next_route.method == Method::Get;
+        (same_method || head_to_get) && self.overlaps(next)
+    }
+
+    /// Whether one of `catchers`, for any of `codes` or for every status,
+    /// can answer a request that this route matched: its base is a prefix
+    /// of the request's path (Rocket picks a catcher by status and base).
+    pub(super) fn caught_by_any(&self, catchers: &[&Catcher], codes: &[u16]) -> bool {
+        let (least, more) = self.lengths();
+        let over = |catcher: &Catcher| {
+            let base = catcher.base.path().segments();
+            (more || base.len() <= least)
+                && base.enumerate().all(|(at, segment)| self.segments.get(at).is_none_or(|own| own.admits(segment)))
+        };
+        catchers.iter().any(|catcher| catcher.code.is_none_or(|code| codes.contains(&code)) && over(catcher))
+    }
 }
 
 #[cfg(test)]
