@@ -10,14 +10,16 @@
 //! keepalives and a bound on unacknowledged writes make the kernel end it,
 //! and the follower, which only listens, asks Redis for a `PING` after a
 //! few seconds of silence and reconnects when none comes back, making the
-//! shared connection anew too (redis-rs replaces a connection on errors,
-//! not on timeouts). Families, their tokens' hashes and failed logins are
+//! shared connection anew too; so does an operation on the shared
+//! connection that got no answer in time (redis-rs replaces a connection
+//! on errors, not on timeouts). Families, their tokens' hashes and failed logins are
 //! keys that expire with them; a rotation is one Lua script, so of two
 //! instances rotating one token at once, one wins. Every key holds the
 //! hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
 
 use std::future::Future;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -155,8 +157,13 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 pub struct RedisStore {
     client: redis::Client,
     /// The connection shared by every operation but the follower's: made
-    /// at the first use, and anew after the follower lost its own.
+    /// at the first use, and anew after it went stale.
     connection: Mutex<Option<ConnectionManager>>,
+    /// Whether the shared connection went stale: an operation on it got
+    /// no answer in time, or the follower's own connection went silent.
+    /// redis-rs replaces a connection on errors, not on timeouts: a stale
+    /// one is made anew at its next use.
+    stale: AtomicBool,
 }
 
 impl RedisStore {
@@ -170,12 +177,15 @@ impl RedisStore {
         let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
         let client =
             redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
-        Ok(Self { client, connection: Mutex::new(None) })
+        Ok(Self { client, connection: Mutex::new(None), stale: AtomicBool::new(false) })
     }
 
     /// The shared connection.
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let mut held = self.connection.lock().await;
+        if self.stale.swap(false, Ordering::Relaxed) {
+            *held = None;
+        }
         if let Some(connection) = held.as_ref() {
             return Ok(connection.clone());
         }
@@ -191,13 +201,22 @@ impl RedisStore {
         Ok(connection)
     }
 
+    /// The error of an operation on the shared connection, doing `what`;
+    /// one that got no answer in time leaves the connection stale.
+    fn failed_on_shared(&self, what: &str, error: &redis::RedisError) -> StoreError {
+        if error.is_timeout() {
+            self.stale.store(true, Ordering::Relaxed);
+        }
+        failed(what, error)
+    }
+
     /// Every live revocation, on `connection`.
     async fn live_revocations(
         connection: &mut (impl redis::aio::ConnectionLike + Send + Sync),
         now: u64,
-    ) -> Result<Vec<Revocation>, StoreError> {
-        let listing = connection.zrangebyscore_withscores(REVOCATIONS, format!("({now}"), "+inf");
-        let members: Vec<(String, f64)> = answered("listing revocations", listing).await?;
+    ) -> RedisResult<Vec<Revocation>> {
+        let members: Vec<(String, f64)> =
+            connection.zrangebyscore_withscores(REVOCATIONS, format!("({now}"), "+inf").await?;
         Ok(members
             .into_iter()
             .filter_map(|(member, until)| {
@@ -221,16 +240,15 @@ impl RedisStore {
         let (mut sink, mut messages) = pubsub.split();
         answered("subscribing", sink.subscribe(CHANNEL)).await?;
         let mut connection = self.connection().await?;
-        feed.reload(&Self::live_revocations(&mut connection, clock::unix_now_secs()).await?);
+        let live = Self::live_revocations(&mut connection, clock::unix_now_secs()).await;
+        feed.reload(&live.map_err(|error| self.failed_on_shared("listing revocations", &error))?);
         *followed = true;
         log::info!("jwt-guard: following the revocations of the Redis token store");
         loop {
             let Ok(heard) = tokio::time::timeout(FOLLOWER_HEARTBEAT, messages.next()).await else {
                 if let Err(silent) = answered("a heartbeat", sink.ping::<redis::Value>()).await {
-                    // The shared connection may be as silent, and redis-rs
-                    // replaces a connection on errors, not on timeouts: it
-                    // is made anew at its next use.
-                    *self.connection.lock().await = None;
+                    // The shared connection may be as silent.
+                    self.stale.store(true, Ordering::Relaxed);
                     return Err(silent);
                 }
                 continue;
@@ -329,11 +347,12 @@ impl TokenStore for RedisStore {
             .ignore()
             .exec_async(&mut connection)
             .await
-            .map_err(|error| failed("revoking", &error))
+            .map_err(|error| self.failed_on_shared("revoking", &error))
     }
 
     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
-        Self::live_revocations(&mut self.connection().await?, now).await
+        let live = Self::live_revocations(&mut self.connection().await?, now).await;
+        live.map_err(|error| self.failed_on_shared("listing revocations", &error))
     }
 
     async fn follow(&self, feed: RevocationFeed) {
@@ -386,7 +405,7 @@ impl TokenStore for RedisStore {
             .ignore()
             .exec_async(&mut connection)
             .await
-            .map_err(|error| failed("starting a family", &error))
+            .map_err(|error| self.failed_on_shared("starting a family", &error))
     }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
@@ -404,7 +423,7 @@ impl TokenStore for RedisStore {
             .arg(REMEMBERED_TOKENS)
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| failed("rotating", &error))?;
+            .map_err(|error| self.failed_on_shared("rotating", &error))?;
         let Some((outcome, fields)) = answer.split_first() else {
             return Err(StoreError("Redis: the rotation answered nothing".into()));
         };
@@ -419,8 +438,10 @@ impl TokenStore for RedisStore {
 
     async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
         let mut connection = self.connection().await?;
-        let id: Option<String> =
-            connection.get(token_key(token_hash)).await.map_err(|error| failed("finding a family", &error))?;
+        let id: Option<String> = connection
+            .get(token_key(token_hash))
+            .await
+            .map_err(|error| self.failed_on_shared("finding a family", &error))?;
         match id {
             Some(id) => self.end_family(&id).await,
             None => Ok(None),
@@ -434,7 +455,7 @@ impl TokenStore for RedisStore {
             .key(family_key(id))
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| failed("ending a family", &error))?;
+            .map_err(|error| self.failed_on_shared("ending a family", &error))?;
         if fields.is_empty() {
             return Ok(None);
         }
@@ -453,7 +474,7 @@ impl TokenStore for RedisStore {
             .arg(throttle.forget_after)
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| failed("reserving a login attempt", &error))?;
+            .map_err(|error| self.failed_on_shared("reserving a login attempt", &error))?;
         Ok(if wait == 0 { LoginAttempt::Reserved } else { LoginAttempt::Wait(wait) })
     }
 
@@ -464,12 +485,15 @@ impl TokenStore for RedisStore {
             .key(failures_key(key))
             .invoke_async::<()>(&mut connection)
             .await
-            .map_err(|error| failed("releasing a login attempt", &error))
+            .map_err(|error| self.failed_on_shared("releasing a login attempt", &error))
     }
 
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
         let mut connection = self.connection().await?;
-        connection.del::<_, ()>(failures_key(key)).await.map_err(|error| failed("forgetting failed logins", &error))
+        connection
+            .del::<_, ()>(failures_key(key))
+            .await
+            .map_err(|error| self.failed_on_shared("forgetting failed logins", &error))
     }
 
     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
@@ -487,7 +511,7 @@ impl TokenStore for RedisStore {
             .arg(lifetime)
             .query_async(&mut connection)
             .await
-            .map_err(|error| failed("marking a key used", &error))?;
+            .map_err(|error| self.failed_on_shared("marking a key used", &error))?;
         Ok(first.is_some())
     }
 
@@ -496,7 +520,7 @@ impl TokenStore for RedisStore {
         connection
             .zrembyscore::<_, _, _, ()>(REVOCATIONS, "-inf", now)
             .await
-            .map_err(|error| failed("sweeping revocations", &error))
+            .map_err(|error| self.failed_on_shared("sweeping revocations", &error))
     }
 }
 
