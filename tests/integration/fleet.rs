@@ -240,10 +240,11 @@ async fn an_instance_whose_connections_go_silent_reconnects_and_catches_up() {
     assert_eq!(a.refresh(&kept.refresh).await.0, 200, "its shared connection, silent too, is made anew");
 }
 
-/// The store's shared connection goes silent while the follower's does not
-/// (a proxy in front of Redis that hangs one flow): an operation gets no
-/// answer in time, and the next is made on a new connection, where
-/// redis-rs would keep the silent one.
+/// The store's shared connection goes silent (a proxy in front of Redis
+/// that hangs one flow): an operation gets no answer in time, and the next
+/// is made on a new connection, where redis-rs would keep the silent one.
+/// An operation on the silent one that times out later leaves the new one
+/// be.
 #[rocket::async_test]
 async fn an_operation_after_one_that_got_no_answer_is_made_on_a_new_connection() {
     use jwt_guard::store::TokenStore;
@@ -253,10 +254,21 @@ async fn an_operation_after_one_that_got_no_answer_is_made_on_a_new_connection()
     let store = RedisStore::open(&format!("redis://127.0.0.1:{}/", relay.port())).expect("a Redis URL");
     assert!(store.use_once("first proof", 1_000, 1_060).await.expect("Redis answers"));
     relay.silence();
-    let error = store.use_once("second proof", 1_000, 1_060).await.expect_err("no answer comes");
-    assert!(error.to_string().contains("timed out"), "{error}");
-    assert!(store.use_once("third proof", 1_000, 1_060).await.expect("a new connection, carried"));
+    let late = async {
+        sleep(Duration::from_secs(1)).await;
+        store.use_once("late proof", 1_000, 1_060).await
+    };
+    let early_then_next = async {
+        let error = store.use_once("second proof", 1_000, 1_060).await.expect_err("no answer comes");
+        assert!(error.to_string().contains("timed out"), "{error}");
+        // Made on a new connection, while the late one still waits.
+        store.use_once("third proof", 1_000, 1_060).await
+    };
+    let (late, next) = rocket::tokio::join!(late, early_then_next);
+    assert!(late.is_err(), "the late one times out on the silent connection");
+    assert!(next.expect("a new connection, carried"));
     assert!(!store.use_once("first proof", 1_001, 1_061).await.expect("Redis answers"), "still used");
+    assert_eq!(relay.connections(), 2, "the new connection is kept after the late timeout");
 }
 
 /// A revocation kept "forever" (an `until` past what a double holds

@@ -4,6 +4,7 @@
 //! connection open and stops carrying bytes either way, so nothing tells
 //! the client; connections made afterwards are carried as before.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rocket::tokio::io::copy_bidirectional;
@@ -17,6 +18,8 @@ pub struct SilentRelay {
     port: u16,
     /// How to silence each connection carried so far.
     carried: Arc<Mutex<Vec<oneshot::Sender<()>>>>,
+    /// How many connections it accepted.
+    accepted: Arc<AtomicUsize>,
     accepting: JoinHandle<()>,
 }
 
@@ -26,20 +29,27 @@ impl SilentRelay {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the relay");
         let port = listener.local_addr().expect("its address").port();
         let carried = Arc::new(Mutex::new(Vec::new()));
-        let registry = Arc::clone(&carried);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (registry, counted) = (Arc::clone(&carried), Arc::clone(&accepted));
         let accepting = rocket::tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::Relaxed);
                 let (silence, silenced) = oneshot::channel();
                 registry.lock().unwrap_or_else(PoisonError::into_inner).push(silence);
                 rocket::tokio::spawn(carry(client, target, silenced));
             }
         });
-        Self { port, carried, accepting }
+        Self { port, carried, accepted, accepting }
     }
 
     /// Its port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// How many connections it accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// Silences every connection carried so far, for good.

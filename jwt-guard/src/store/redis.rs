@@ -12,14 +12,14 @@
 //! few seconds of silence and reconnects when none comes back, making the
 //! shared connection anew too; so does an operation on the shared
 //! connection that got no answer in time (redis-rs replaces a connection
-//! on errors, not on timeouts). Families, their tokens' hashes and failed logins are
-//! keys that expire with them; a rotation is one Lua script, so of two
-//! instances rotating one token at once, one wins. Every key holds the
-//! hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
+//! on errors, not on timeouts). Families, their tokens' hashes and failed
+//! logins are keys that expire with them; a rotation is one Lua script, so
+//! of two instances rotating one token at once, one wins. Every key holds
+//! the hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
 
 use std::future::Future;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -158,12 +158,21 @@ pub struct RedisStore {
     client: redis::Client,
     /// The connection shared by every operation but the follower's: made
     /// at the first use, and anew after it went stale.
-    connection: Mutex<Option<ConnectionManager>>,
-    /// Whether the shared connection went stale: an operation on it got
-    /// no answer in time, or the follower's own connection went silent.
-    /// redis-rs replaces a connection on errors, not on timeouts: a stale
-    /// one is made anew at its next use.
-    stale: AtomicBool,
+    shared: Mutex<SharedConnection>,
+    /// The latest generation of the shared connection found stale (0:
+    /// none): an operation on it got no answer in time, or the follower's
+    /// own connection went silent. redis-rs replaces a connection on
+    /// errors, not on timeouts: a stale one is made anew at its next use.
+    /// A late timeout of an older one leaves a newer one be.
+    stale: AtomicU64,
+}
+
+/// The shared connection, if made, and how many were made: its
+/// generation.
+#[derive(Debug, Default)]
+struct SharedConnection {
+    connection: Option<ConnectionManager>,
+    generation: u64,
 }
 
 impl RedisStore {
@@ -177,35 +186,37 @@ impl RedisStore {
         let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
         let client =
             redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
-        Ok(Self { client, connection: Mutex::new(None), stale: AtomicBool::new(false) })
+        Ok(Self { client, shared: Mutex::default(), stale: AtomicU64::new(0) })
     }
 
-    /// The shared connection.
-    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let mut held = self.connection.lock().await;
-        if self.stale.swap(false, Ordering::Relaxed) {
-            *held = None;
-        }
-        if let Some(connection) = held.as_ref() {
-            return Ok(connection.clone());
+    /// The shared connection and its generation; made anew, within
+    /// [`ANSWER_TIMEOUT`], where none is held or the one held is stale.
+    async fn connection(&self) -> Result<(ConnectionManager, u64), StoreError> {
+        let mut shared = self.shared.lock().await;
+        if let Some(connection) = &shared.connection
+            && self.stale.load(Ordering::Relaxed) < shared.generation
+        {
+            return Ok((connection.clone(), shared.generation));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(ANSWER_TIMEOUT))
             .set_response_timeout(Some(ANSWER_TIMEOUT));
-        let connection = self
-            .client
-            .get_connection_manager_with_config(config)
-            .await
-            .map_err(|error| failed("connecting", &error))?;
-        *held = Some(connection.clone());
-        Ok(connection)
+        let connection = answered("connecting", self.client.get_connection_manager_with_config(config)).await?;
+        shared.generation += 1;
+        shared.connection = Some(connection.clone());
+        Ok((connection, shared.generation))
     }
 
-    /// The error of an operation on the shared connection, doing `what`;
-    /// one that got no answer in time leaves the connection stale.
-    fn failed_on_shared(&self, what: &str, error: &redis::RedisError) -> StoreError {
+    /// Finds the shared connection of `generation` stale.
+    fn stale(&self, generation: u64) {
+        self.stale.fetch_max(generation, Ordering::Relaxed);
+    }
+
+    /// The error of an operation on the shared connection of `generation`,
+    /// doing `what`; one that got no answer in time leaves it stale.
+    fn failed_on_shared(&self, generation: u64, what: &str, error: &redis::RedisError) -> StoreError {
         if error.is_timeout() {
-            self.stale.store(true, Ordering::Relaxed);
+            self.stale(generation);
         }
         failed(what, error)
     }
@@ -239,16 +250,16 @@ impl RedisStore {
         let pubsub = answered("subscribing", self.client.get_async_pubsub()).await?;
         let (mut sink, mut messages) = pubsub.split();
         answered("subscribing", sink.subscribe(CHANNEL)).await?;
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         let live = Self::live_revocations(&mut connection, clock::unix_now_secs()).await;
-        feed.reload(&live.map_err(|error| self.failed_on_shared("listing revocations", &error))?);
+        feed.reload(&live.map_err(|error| self.failed_on_shared(generation, "listing revocations", &error))?);
         *followed = true;
         log::info!("jwt-guard: following the revocations of the Redis token store");
         loop {
             let Ok(heard) = tokio::time::timeout(FOLLOWER_HEARTBEAT, messages.next()).await else {
                 if let Err(silent) = answered("a heartbeat", sink.ping::<redis::Value>()).await {
                     // The shared connection may be as silent.
-                    self.stale.store(true, Ordering::Relaxed);
+                    self.stale(generation);
                     return Err(silent);
                 }
                 continue;
@@ -334,7 +345,7 @@ impl TokenStore for RedisStore {
         let revocation = &Revocation { until: revocation.until.min(LATEST_UNTIL), ..revocation.clone() };
         let member = serde_json::to_string(&revocation.revoked).map_err(|error| StoreError(error.to_string()))?;
         let message = serde_json::to_string(revocation).map_err(|error| StoreError(error.to_string()))?;
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         redis::pipe()
             .atomic()
             .cmd("ZADD")
@@ -347,12 +358,13 @@ impl TokenStore for RedisStore {
             .ignore()
             .exec_async(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("revoking", &error))
+            .map_err(|error| self.failed_on_shared(generation, "revoking", &error))
     }
 
     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
-        let live = Self::live_revocations(&mut self.connection().await?, now).await;
-        live.map_err(|error| self.failed_on_shared("listing revocations", &error))
+        let (mut connection, generation) = self.connection().await?;
+        let live = Self::live_revocations(&mut connection, now).await;
+        live.map_err(|error| self.failed_on_shared(generation, "listing revocations", &error))
     }
 
     async fn follow(&self, feed: RevocationFeed) {
@@ -375,7 +387,7 @@ impl TokenStore for RedisStore {
 
     async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
         let key = family_key(&family.id);
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         redis::pipe()
             .atomic()
             .hset_multiple(
@@ -405,11 +417,11 @@ impl TokenStore for RedisStore {
             .ignore()
             .exec_async(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("starting a family", &error))
+            .map_err(|error| self.failed_on_shared(generation, "starting a family", &error))
     }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         let answer: Vec<String> = SCRIPTS
             .rotate
             .key(token_key(rotation.presented))
@@ -423,7 +435,7 @@ impl TokenStore for RedisStore {
             .arg(REMEMBERED_TOKENS)
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("rotating", &error))?;
+            .map_err(|error| self.failed_on_shared(generation, "rotating", &error))?;
         let Some((outcome, fields)) = answer.split_first() else {
             return Err(StoreError("Redis: the rotation answered nothing".into()));
         };
@@ -437,11 +449,11 @@ impl TokenStore for RedisStore {
     }
 
     async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         let id: Option<String> = connection
             .get(token_key(token_hash))
             .await
-            .map_err(|error| self.failed_on_shared("finding a family", &error))?;
+            .map_err(|error| self.failed_on_shared(generation, "finding a family", &error))?;
         match id {
             Some(id) => self.end_family(&id).await,
             None => Ok(None),
@@ -449,13 +461,13 @@ impl TokenStore for RedisStore {
     }
 
     async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         let fields: Vec<String> = SCRIPTS
             .end_family
             .key(family_key(id))
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("ending a family", &error))?;
+            .map_err(|error| self.failed_on_shared(generation, "ending a family", &error))?;
         if fields.is_empty() {
             return Ok(None);
         }
@@ -464,7 +476,7 @@ impl TokenStore for RedisStore {
     }
 
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         let wait: u64 = SCRIPTS
             .reserve_attempt
             .key(failures_key(key))
@@ -474,30 +486,30 @@ impl TokenStore for RedisStore {
             .arg(throttle.forget_after)
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("reserving a login attempt", &error))?;
+            .map_err(|error| self.failed_on_shared(generation, "reserving a login attempt", &error))?;
         Ok(if wait == 0 { LoginAttempt::Reserved } else { LoginAttempt::Wait(wait) })
     }
 
     async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         SCRIPTS
             .release_attempt
             .key(failures_key(key))
             .invoke_async::<()>(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("releasing a login attempt", &error))
+            .map_err(|error| self.failed_on_shared(generation, "releasing a login attempt", &error))
     }
 
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         connection
             .del::<_, ()>(failures_key(key))
             .await
-            .map_err(|error| self.failed_on_shared("forgetting failed logins", &error))
+            .map_err(|error| self.failed_on_shared(generation, "forgetting failed logins", &error))
     }
 
     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         // `SET NX` keeps the first; `EX` lets Redis forget it, so many
         // seconds from now by whichever clock Redis keeps, so that a clock
         // of this process behind Redis's forgets no proof early. A key
@@ -511,16 +523,16 @@ impl TokenStore for RedisStore {
             .arg(lifetime)
             .query_async(&mut connection)
             .await
-            .map_err(|error| self.failed_on_shared("marking a key used", &error))?;
+            .map_err(|error| self.failed_on_shared(generation, "marking a key used", &error))?;
         Ok(first.is_some())
     }
 
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
-        let mut connection = self.connection().await?;
+        let (mut connection, generation) = self.connection().await?;
         connection
             .zrembyscore::<_, _, _, ()>(REVOCATIONS, "-inf", now)
             .await
-            .map_err(|error| self.failed_on_shared("sweeping revocations", &error))
+            .map_err(|error| self.failed_on_shared(generation, "sweeping revocations", &error))
     }
 }
 

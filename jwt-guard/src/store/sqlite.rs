@@ -1,14 +1,20 @@
 //! [`SqliteStore`]: token state in an SQLite file (feature `sqlite`), so
-//! that a restarted app forgets nothing. SQLite's write-ahead log with
-//! `synchronous = FULL` makes each operation one transaction that a crash,
-//! even `kill -9` or a power cut, leaves whole or undone.
+//! that a restarted app forgets nothing. Each operation is one transaction
+//! in SQLite's write-ahead log, which a crash, even `kill -9`, leaves whole
+//! or undone; with `synchronous = FULL`, one that returned is on disk, and
+//! survives a power cut too.
 //!
-//! The used `jti`s of DPoP proofs, one write per DPoP request, are written
-//! on a connection of their own with `synchronous = NORMAL`: they are on
-//! disk at the log's next checkpoint, not at each write, and a crash of
-//! the process still loses none; a crash of the machine can lose the last
-//! ones, each of which is kept only for its proof's lifetime of seconds
-//! anyway. Nor do they wait behind the sessions' writes for a lock.
+//! The used `jti`s, of DPoP proofs (one write per DPoP request) and of
+//! logout tokens, are the exception: they are written on a connection of
+//! their own with `synchronous = NORMAL`, which flushes no disk at each
+//! write. They reach the disk with the log's next flush (the next write of
+//! the other tables, or a checkpoint): a crash of the process loses none,
+//! a crash of the machine those written since. A proof whose `jti` was
+//! lost so could be replayed if the machine served again within the
+//! proof's lifetime (`dpop.max_age` plus the leeway); a logout's
+//! revocation is written with `FULL` before its token's `jti`. The two
+//! connections take turns at SQLite's one write lock, each waiting for it
+//! in short sleeps.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -63,7 +69,8 @@ const SCHEMA: &str = "
 pub struct SqliteStore {
     /// Everything but the used `jti`s: each write on disk when it returns.
     connection: Arc<Mutex<Connection>>,
-    /// The used `jti`s of DPoP proofs (see the module's doc).
+    /// The used `jti`s of DPoP proofs and logout tokens (see the
+    /// module's doc).
     used_once: Arc<Mutex<Connection>>,
 }
 
