@@ -3,14 +3,13 @@
 
 use std::collections::HashMap;
 
-use jwt_guard::testing::TestIssuer;
-use jwt_guard::{AuthError, Claims, JwtGuard};
+use jwt_guard::{AuthError, Claims};
 use jwt_guard_tests::{DPOP_CHALLENGE, TestKey, call, claims_for, mint, quiet_figment};
 use rocket::local::asynchronous::Client;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{bearer, setup};
+use crate::{bearer, setup, test_issuer_client};
 
 #[rocket::async_test]
 async fn a_valid_token_reaches_the_handler() {
@@ -141,12 +140,7 @@ fn attributes(claims: Claims<Attributes>) -> String {
 
 #[rocket::async_test]
 async fn nothing_from_the_token_reaches_a_header_or_body() {
-    let issuer = TestIssuer::new();
-    let rocket = rocket::custom(quiet_figment())
-        .attach(JwtGuard::fairing())
-        .register("/", jwt_guard::catchers())
-        .mount("/", rocket::routes![attributes]);
-    let client = Client::tracked(issuer.attach_to(rocket)).await.unwrap();
+    let (issuer, client) = test_issuer_client(rocket::routes![attributes]).await;
     let injected = r#"x", error="injected", realm="evil"#;
     let token = issuer.token().claim("attrs", json!({ injected: "not a number" })).sign();
     let response = call(&client, "/attrs", &[&bearer(&token)]).await;
@@ -166,6 +160,39 @@ async fn nothing_from_the_token_reaches_a_header_or_body() {
     );
     let fine = issuer.token().claim("attrs", json!({ injected: 7 })).sign();
     assert_eq!(call(&client, "/attrs", &[&bearer(&fine)]).await.body, json!(1));
+}
+
+/// Claims with a department.
+#[derive(Deserialize)]
+struct Department {
+    department: String,
+}
+
+/// Claims with a badge number.
+#[derive(Deserialize)]
+struct Badge {
+    badge: u32,
+}
+
+/// A department, if the token names one, and a badge, which it must.
+#[rocket::get("/badge")]
+fn badge(department: Option<Claims<Department>>, badge: Claims<Badge>) -> String {
+    let department = department.map_or_else(|| "none".to_owned(), |claims| claims.into_inner().department);
+    format!("badge {}, department {department}", badge.badge)
+}
+
+#[rocket::async_test]
+async fn the_refusal_told_is_the_guards_that_failed_the_request_not_an_optional_ones_before() {
+    let (issuer, client) = test_issuer_client(rocket::routes![badge]).await;
+    let neither = issuer.token().sign();
+    let response = call(&client, "/badge", &[&bearer(&neither)]).await;
+    assert_eq!(response.status, 401);
+    let description = "the token's claims do not fit: the claim `badge` is missing";
+    assert_eq!(response.body, json!({ "error": "invalid_token", "error_description": description }));
+    assert!(response.challenge.unwrap().contains(description));
+    let badge_only = issuer.token().claim("badge", json!(7)).sign();
+    let answer = call(&client, "/badge", &[&bearer(&badge_only)]).await.body;
+    assert_eq!(answer, json!("badge 7, department none"), "the optional claims' refusal, swallowed");
 }
 
 #[rocket::async_test]

@@ -271,12 +271,7 @@ fn profile(user: CurrentUser<User>) -> String {
 
 #[rocket::async_test]
 async fn identity_loading_turns_tokens_into_users() {
-    let issuer = TestIssuer::new();
-    let rocket = rocket::custom(quiet_figment())
-        .attach(JwtGuard::fairing())
-        .register("/", jwt_guard::catchers())
-        .mount("/", routes![profile]);
-    let client = Client::tracked(issuer.attach_to(rocket)).await.unwrap();
+    let (issuer, client) = crate::test_issuer_client(routes![profile]).await;
     let known = client.get("/profile").header(issuer.token().subject("user1").bearer()).dispatch().await;
     assert_eq!(known.into_string().await.unwrap(), "User One");
     let gone = client.get("/profile").header(issuer.token().subject("user9").bearer()).dispatch().await;

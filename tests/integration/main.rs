@@ -30,7 +30,9 @@ mod validation;
 
 use std::time::{Duration, Instant};
 
-use jwt_guard_tests::{KeyServer, TestKey, app, call, issuer_table, single_issuer};
+use jwt_guard::JwtGuard;
+use jwt_guard::testing::TestIssuer;
+use jwt_guard_tests::{KeyServer, TestKey, app, call, issuer_table, quiet_figment, single_issuer};
 use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
@@ -41,6 +43,18 @@ async fn setup(keys: &[TestKey]) -> (KeyServer, Client) {
     let server = KeyServer::start(keys).await;
     let client = Client::tracked(app(single_issuer(&server))).await.expect("the app ignites");
     (server, client)
+}
+
+/// A test issuer, and a client of an app with jwt-guard's catchers and
+/// `routes` that trusts it.
+async fn test_issuer_client(routes: Vec<rocket::Route>) -> (TestIssuer, Client) {
+    let issuer = TestIssuer::new();
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes);
+    let client = Client::tracked(issuer.attach_to(rocket)).await.expect("the app ignites");
+    (issuer, client)
 }
 
 /// A client of an app that trusts `server` and refreshes its keys in the

@@ -23,13 +23,43 @@ use crate::verify::Verifier;
 /// The outcome of verifying a request's token, cached in the request.
 struct Verified(Result<Token, AuthError>);
 
-/// The first error that refused a request, for catchers and the response
-/// hook to read, with the scopes that the route's policy needs (none
-/// outside a policy), for the challenge of a 401.
-struct RecordedError(OnceLock<(AuthError, &'static [&'static str])>);
+/// The errors that refused a request, for catchers and the response hook
+/// to read the last: the one that failed the request, where an optional
+/// guard's refusal (`Option<Token>`) came before it. Each with the scopes
+/// that its route's policy needs (none outside a policy), for the
+/// challenge of a 401. Guards run one after another, and each error is
+/// kept after the one before.
+struct RecordedErrors(OnceLock<Box<Recorded>>);
+
+/// An error that refused a request, and the next one, if any.
+struct Recorded {
+    error: (AuthError, &'static [&'static str]),
+    next: OnceLock<Box<Recorded>>,
+}
+
+impl RecordedErrors {
+    fn last(&self) -> Option<&(AuthError, &'static [&'static str])> {
+        let mut recorded = self.0.get()?;
+        while let Some(next) = recorded.next.get() {
+            recorded = next;
+        }
+        Some(&recorded.error)
+    }
+
+    fn push(&self, error: (AuthError, &'static [&'static str])) {
+        let mut slot = &self.0;
+        let mut recorded = Box::new(Recorded { error, next: OnceLock::new() });
+        while let Err(back) = slot.set(recorded) {
+            let Some(taken) = slot.get() else { return };
+            (slot, recorded) = (&taken.next, back);
+        }
+    }
+}
 
 impl AuthError {
-    /// The error that a jwt-guard guard refused this request with, if any.
+    /// The error that a jwt-guard guard refused this request with, if any:
+    /// the last, where several did (an optional guard's, such as an
+    /// `Option<Token>`'s, then the one that failed the request).
     ///
     /// Rocket gives catchers no access to a guard's error, so jwt-guard
     /// keeps it in the request. An app that renders errors its own way
@@ -60,7 +90,7 @@ impl AuthError {
     /// The error that refused this request, and the scopes that the
     /// route's policy needs.
     pub(crate) fn with_route_scopes<'r>(request: &'r Request<'_>) -> Option<&'r (AuthError, &'static [&'static str])> {
-        request.local_cache(|| RecordedError(OnceLock::new())).0.get()
+        request.local_cache(|| RecordedErrors(OnceLock::new())).last()
     }
 
     /// Keeps the error in the request, for catchers and the response
@@ -68,8 +98,7 @@ impl AuthError {
     /// and returns the status to answer with.
     pub(crate) fn record(&self, request: &Request<'_>, route_scopes: &'static [&'static str]) -> Status {
         log::debug!("jwt-guard: {} {}: refused: {self}", request.method(), request.uri().path());
-        let recorded = request.local_cache(|| RecordedError(OnceLock::new()));
-        let _first_wins = recorded.0.set((self.clone(), route_scopes));
+        request.local_cache(|| RecordedErrors(OnceLock::new())).push((self.clone(), route_scopes));
         Status::new(self.status_code())
     }
 
