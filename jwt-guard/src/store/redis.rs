@@ -208,7 +208,7 @@ impl RedisStore {
     }
 
     /// Finds the shared connection of `generation` stale.
-    fn stale(&self, generation: u64) {
+    fn mark_stale(&self, generation: u64) {
         self.stale.fetch_max(generation, Ordering::Relaxed);
     }
 
@@ -216,7 +216,7 @@ impl RedisStore {
     /// doing `what`; one that got no answer in time leaves it stale.
     fn failed_on_shared(&self, generation: u64, what: &str, error: &redis::RedisError) -> StoreError {
         if error.is_timeout() {
-            self.stale(generation);
+            self.mark_stale(generation);
         }
         failed(what, error)
     }
@@ -259,7 +259,7 @@ impl RedisStore {
             let Ok(heard) = tokio::time::timeout(FOLLOWER_HEARTBEAT, messages.next()).await else {
                 if let Err(silent) = answered("a heartbeat", sink.ping::<redis::Value>()).await {
                     // The shared connection may be as silent.
-                    self.stale(generation);
+                    self.mark_stale(generation);
                     return Err(silent);
                 }
                 continue;
