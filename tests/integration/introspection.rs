@@ -235,9 +235,9 @@ async fn answers_are_checked_and_dotted_opaque_tokens_asked_about() {
     let signed_only = app(key_server_issuer(&server, json!({ "signed_introspection": true })), json!({})).await;
     let refused = call(&signed_only, "/reports", &[&bearer("an-access-token")]).await;
     assert_eq!(
-        (refused.status, refused.body["error_description"].clone()),
-        (401, json!("the token is not active")),
-        "a plain answer where a signed one was asked for"
+        (refused.status, refused.body["error"].clone(), refused.retry_after.as_deref()),
+        (503, json!("temporarily_unavailable"), Some("1")),
+        "a plain answer where a signed one was asked for says nothing of the token"
     );
 }
 
@@ -263,20 +263,20 @@ async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
     let cases = [
         ("good", signed(TestKey::RsaA, "token-introspection+jwt", issuer, client_id), 200),
         ("media type", signed(TestKey::RsaA, "application/token-introspection+jwt", issuer, client_id), 200),
-        ("typ JWT", signed(TestKey::RsaA, "JWT", issuer, client_id), 401),
-        ("another iss", signed(TestKey::RsaA, "token-introspection+jwt", "https://evil.test", client_id), 401),
-        ("another aud", signed(TestKey::RsaA, "token-introspection+jwt", issuer, "another-client"), 401),
-        ("unknown key", signed(TestKey::RsaOther, "token-introspection+jwt", issuer, client_id), 401),
-        ("not a JWS", json!("not.a.jws"), 401),
+        ("typ JWT", signed(TestKey::RsaA, "JWT", issuer, client_id), 503),
+        ("another iss", signed(TestKey::RsaA, "token-introspection+jwt", "https://evil.test", client_id), 503),
+        ("another aud", signed(TestKey::RsaA, "token-introspection+jwt", issuer, "another-client"), 503),
+        ("unknown key", signed(TestKey::RsaOther, "token-introspection+jwt", issuer, client_id), 503),
+        ("not a JWS", json!("not.a.jws"), 503),
         // An answer about another token, replayed.
-        ("an hour old", made(json!({ "iat": t - 3600 })), 401),
+        ("an hour old", made(json!({ "iat": t - 3600 })), 503),
         ("a minute old", made(json!({ "iat": t - 60 })), 200),
-        ("made later", made(json!({ "iat": t + 3600 })), 401),
-        ("no iat", made(json!({})), 401),
-        ("expired", made(json!({ "iat": t, "exp": t - 600 })), 401),
+        ("made later", made(json!({ "iat": t + 3600 })), 503),
+        ("no iat", made(json!({})), 503),
+        ("expired", made(json!({ "iat": t, "exp": t - 600 })), 503),
         ("not expired", made(json!({ "iat": t, "exp": t + 60 })), 200),
-        ("exp not a number", made(json!({ "iat": t, "exp": "soon" })), 401),
-        ("crit", signed_with(TestKey::RsaA, typ, issuer, client_id, json!({ "iat": t }), true), 401),
+        ("exp not a number", made(json!({ "iat": t, "exp": "soon" })), 503),
+        ("crit", signed_with(TestKey::RsaA, typ, issuer, client_id, json!({ "iat": t }), true), 503),
     ];
     let token = |case: &str| format!("opaque-{}", case.replace(' ', "-"));
     for (case, answer, _) in &cases {
@@ -286,7 +286,42 @@ async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
     for (case, _, status) in cases {
         let seen = call(&client, "/reports", &[&bearer(&token(case))]).await;
         assert_eq!(seen.status, status, "{case}: {}", seen.body);
+        if status == 503 {
+            // It says nothing of the token, which is not thrown away.
+            assert_eq!(
+                (seen.body["error"].clone(), seen.retry_after.as_deref()),
+                (json!("temporarily_unavailable"), Some("1")),
+                "{case}"
+            );
+        }
     }
+}
+
+#[rocket::async_test]
+async fn a_signed_answer_by_a_key_replaced_under_its_kid_is_believed_after_one_refetch() {
+    let server = KeyServer::start(&[]).await;
+    server.set_keys(vec![TestKey::RsaA.jwk_with_kid("signing")]);
+    let answer_by = |key: TestKey| {
+        let mut header = Header::new(key.alg());
+        (header.kid, header.typ) = (Some("signing".to_owned()), Some("token-introspection+jwt".to_owned()));
+        let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+        let claims = json!({
+            "iss": server.base(), "aud": INTROSPECTION_CLIENT.0, "iat": now(), "token_introspection": active,
+        });
+        Value::String(mint_with_header(key, &header, &claims))
+    };
+    server.set_introspection("opaque-before", answer_by(TestKey::RsaA));
+    let settings = json!({ "refetch_cooldown": 0.3 });
+    let client = app(key_server_issuer(&server, json!({ "signed_introspection": true })), settings).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("opaque-before")]).await.status, 200, "key A fetched");
+
+    server.set_keys(vec![TestKey::RsaB.jwk_with_kid("signing")]);
+    server.set_introspection("opaque-after", answer_by(TestKey::RsaB));
+    sleep(Duration::from_millis(350)).await; // past the cooldown
+    let before = server.jwks_hits();
+    let seen = call(&client, "/reports", &[&bearer("opaque-after")]).await;
+    assert_eq!(seen.status, 200, "no wait for the hourly refresh: {}", seen.body);
+    assert_eq!(server.jwks_hits() - before, 1, "one refetch for the signature that failed with key A");
 }
 
 #[rocket::async_test]

@@ -13,6 +13,7 @@ use super::claim_set::{Claim, ClaimSet};
 use super::claims;
 use super::compact;
 use super::issuers::Issuer;
+use crate::backoff::FIRST_BACKOFF;
 use crate::clock;
 use crate::error::{AuthError, TokenProblem};
 use crate::introspection::{Answer, Introspector};
@@ -82,9 +83,9 @@ impl Verifier {
     }
 
     /// What `issuer` says of `token`: its claims when active. A plain
-    /// answer where a signed one was asked for is a refusal, as is an
-    /// active token that the answer says is no access token (see
-    /// [`is_access_token`]).
+    /// answer where a signed one was asked for is not believed (see
+    /// [`untrusted`]); an active token that the answer says is no access
+    /// token is refused (see [`is_access_token`]).
     async fn ask(
         &self,
         issuer: &Issuer,
@@ -93,8 +94,7 @@ impl Verifier {
     ) -> Result<Option<Map<String, Value>>, AuthError> {
         let mut answer = match introspector.ask(token, &issuer.name).await? {
             Answer::Json(_) if introspector.wants_signed() => {
-                log::error!("jwt-guard: `{}` answered an introspection unsigned, though asked to sign", issuer.name);
-                return Err(TokenProblem::Inactive.into());
+                return Err(untrusted(issuer, "it is unsigned, though a signed one was asked for"));
             }
             Answer::Json(answer) => answer,
             Answer::Signed(jwt) => self.verify_signed_answer(issuer, introspector, &jwt).await?,
@@ -107,40 +107,35 @@ impl Verifier {
     }
 
     /// The answer inside a signed answer (RFC 9701), verified with the
-    /// issuer's keys: its `typ`, `iss`, `aud` (this API's client id),
-    /// signature, and that it was made just now (`iat`, and `exp` when
-    /// given), so that an old answer about another token cannot be
-    /// replayed. A bad one is a refusal of the token.
+    /// issuer's keys as its access tokens are (a key replaced under its
+    /// `kid` is fetched again): its `typ`, `iss`, `aud` (this API's client
+    /// id), signature, and that it was made just now (`iat`, and `exp`
+    /// when given), so that an old answer about another token cannot be
+    /// replayed. An answer that fails them says nothing of the token: see
+    /// [`untrusted`].
     async fn verify_signed_answer(
         &self,
         issuer: &Issuer,
         introspector: &Introspector,
         jwt: &str,
     ) -> Result<Map<String, Value>, AuthError> {
-        let bad = |problem: &'static str| {
-            log::error!("jwt-guard: a signed introspection answer of `{}` is refused: {problem}", issuer.name);
-            AuthError::from(TokenProblem::Inactive)
-        };
+        let bad = |problem: &str| untrusted(issuer, problem);
         let parts = compact::split(jwt).map_err(|_| bad("it is not a JWS"))?;
-        let header = compact::decode_object(parts.header, "not an object").map_err(|_| bad("its header"))?;
-        if header.contains_key("crit") {
-            return Err(bad("its header has `crit`, which no extension here understands"));
+        let header = compact::decode_explicitly_typed_header(parts.header, SIGNED_ANSWER_TYPE).map_err(|problem| {
+            bad(match problem {
+                TokenProblem::WrongType => "its `typ` is not `token-introspection+jwt`",
+                TokenProblem::UnsupportedCritical => "its header has `crit`, which no extension here understands",
+                TokenProblem::AlgorithmNotAllowed => "its `alg` is not accepted",
+                _ => "its header is not a JOSE header",
+            })
+        })?;
+        if !issuer.algorithms.contains(header.alg) {
+            return Err(bad("its `alg` is not accepted"));
         }
-        let typ = header.get("typ").and_then(Value::as_str).unwrap_or_default();
-        let typ = typ.strip_prefix("application/").unwrap_or(typ);
-        if !typ.eq_ignore_ascii_case(SIGNED_ANSWER_TYPE) {
-            return Err(bad("its `typ` is not `token-introspection+jwt`"));
-        }
-        let alg = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .and_then(|alg| alg.parse().ok())
-            .filter(|alg| issuer.algorithms.contains(*alg))
-            .ok_or_else(|| bad("its `alg` is not accepted"))?;
-        let kid = header.get("kid").and_then(Value::as_str);
-        let key = issuer.keys.key_for(kid, alg).await.map_err(|_| bad("its key is not the issuer's"))?;
-        if !parts.signed_by(&key, alg) {
-            return Err(bad("its signature is invalid"));
+        match Self::signing_key(issuer, &parts, &header).await {
+            Ok(_) => {}
+            Err(unavailable @ AuthError::KeysUnavailable { .. }) => return Err(unavailable),
+            Err(_) => return Err(bad("it is not signed by a key of the issuer")),
         }
         let mut claims = compact::decode_claims(parts.payload).map_err(|_| bad("its payload"))?;
         if claims.get("iss").and_then(Value::as_str) != Some(issuer.iss.as_str()) {
@@ -228,4 +223,15 @@ impl Verifier {
         let answer = self.introspected_token(issuer, token, claims).map(Some);
         let _ = self.introspected.get_or_introspect(token, async { answer }).await;
     }
+}
+
+/// The refusal of a token whose issuer's answer cannot be believed, for
+/// `problem`: 503, as when the issuer cannot be asked, and the reason
+/// logged. Such an answer (unsigned where a signed one was asked for, a
+/// replay, a clock far off, a key the issuer does not hold) tells nothing
+/// of the token, which may be good: a 401 would have its client throw it
+/// away. The issuer is asked again with the next request that brings it.
+fn untrusted(issuer: &Issuer, problem: &str) -> AuthError {
+    log::error!("jwt-guard: an introspection answer of `{}` is not believed: {problem}", issuer.name);
+    AuthError::IntrospectionUnavailable { retry_after: FIRST_BACKOFF }
 }
