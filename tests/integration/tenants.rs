@@ -176,6 +176,44 @@ async fn a_tenants_failed_refresh_is_retried_after_the_backoff() {
     assert!(retried < Duration::from_millis(1800), "retried {retried:?} after the failure");
 }
 
+/// More tenants due at once than are refreshed at once (16): the ones
+/// left over start as soon as a refresh ends, not at the next look over
+/// the tenants. Every provider takes a second to answer, and the look
+/// comes every 3 s (`min_refresh`): the last refresh starts a second after
+/// the first, where waiting for the look would make it three.
+#[rocket::async_test]
+async fn tenants_left_over_by_the_refreshes_at_once_start_as_one_ends() {
+    let server = KeyServer::start(&[]).await;
+    let tenants: Vec<String> = (0..20).map(|n| format!("tenant-{n}")).collect();
+    for tenant in &tenants {
+        server.set_tenant_keys(tenant, &[TestKey::RsaA]);
+    }
+    let settings = json!({ "tenant_discoveries": 20, "min_refresh": 3, "max_refresh": 3 });
+    let client = Client::tracked(app_with(&server.tenant_template(), json!(tenants), None, settings)).await.unwrap();
+    for tenant in &tenants {
+        let token = bearer(&mint(TestKey::RsaA, &claims_for(&server.tenant_issuer(tenant))));
+        assert_eq!(call(&client, "/whoami", &[&token]).await.status, 200, "{tenant} resolved");
+    }
+    let resolved: Vec<usize> = tenants.iter().map(|tenant| server.tenant_hits(tenant)).collect();
+    server.set_behaviour(Behaviour::Hang(Duration::from_secs(1)));
+    let mut first_refresh = vec![None; tenants.len()];
+    let patience = Instant::now() + Duration::from_secs(12);
+    while first_refresh.iter().any(Option::is_none) && Instant::now() < patience {
+        for (n, tenant) in tenants.iter().enumerate() {
+            if first_refresh[n].is_none() && server.tenant_hits(tenant) > resolved[n] {
+                first_refresh[n] = Some(Instant::now());
+            }
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started: Vec<Instant> = first_refresh.into_iter().map(|at| at.expect("every tenant refreshed")).collect();
+    let span = *started.iter().max().unwrap() - *started.iter().min().unwrap();
+    assert!(
+        span > Duration::from_millis(700) && span < Duration::from_millis(2200),
+        "the last refresh started {span:?} after the first: it waited for a slot, then no longer"
+    );
+}
+
 #[rocket::async_test]
 async fn a_tenant_that_left_the_cache_has_its_tokens_verified_afresh() {
     let server = KeyServer::start(&[]).await;
