@@ -284,6 +284,13 @@ async fn identity_loading_turns_tokens_into_users() {
     );
 }
 
+#[rocket::async_test]
+async fn a_route_that_loads_the_user_stops_the_launch_without_the_fairing() {
+    let without_fairing = rocket::custom(quiet_figment()).mount("/", routes![profile]);
+    let error = Client::tracked(without_fairing).await.expect_err("the sentinel stops launch");
+    assert!(matches!(error.kind(), rocket::error::ErrorKind::SentinelAborts(aborts) if aborts.len() == 1), "{error}");
+}
+
 #[protected(issuer = "auth0", scope = "read")]
 #[get("/auth0-reports")]
 fn auth0_reports() -> &'static str {

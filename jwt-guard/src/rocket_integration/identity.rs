@@ -5,8 +5,9 @@ use std::ops::Deref;
 
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
+use rocket::{Ignite, Rocket, Sentinel};
 
-use super::request_guards::verify;
+use super::request_guards::{fairing_missing, verify};
 use crate::error::{AuthError, TokenProblem};
 use crate::token::Token;
 
@@ -91,5 +92,13 @@ impl<'r, U: LoadIdentity> FromRequest<'r> for CurrentUser<U> {
             Some(user) => Outcome::Success(CurrentUser(user)),
             None => AuthError::from(TokenProblem::UnknownSubject).fail(request),
         }
+    }
+}
+
+/// Without `JwtGuard::fairing()`, a route with this guard stops the
+/// launch, as one with [`Token`] does.
+impl<U> Sentinel for CurrentUser<U> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        fairing_missing(rocket)
     }
 }
