@@ -397,6 +397,16 @@ async fn a_remembered_answer_yields_to_a_revocation_here() {
     guard.revoke_token(&token).await.expect("revoked");
     let refused = call(&client, "/reports", &[&bearer("revocable")]).await;
     assert_eq!((refused.status, refused.body["error_description"].clone()), (401, json!("the token has been revoked")));
+
+    // One without `jti` cannot be revoked alone, and the app is told so.
+    let answer = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    server.set_introspection("without-jti", answer);
+    let token = guard.verifier().verify("without-jti").await.expect("active");
+    let error = guard.revoke_token(&token).await.expect_err("nothing to revoke it by");
+    assert_eq!(
+        (error.status_code(), error.code(), error.to_string()),
+        (400, "unsupported_token_type", "the token has no `jti`: revoke its session or its subject".to_owned())
+    );
 }
 
 #[rocket::async_test]

@@ -48,6 +48,11 @@ pub enum SessionError {
     /// The built-in issuer's key cannot sign: 500.
     #[error("the built-in issuer cannot sign")]
     Signing(#[from] SigningKeyError),
+    /// The token has no `jti`, so it cannot be revoked alone (revoke its
+    /// session or its subject): 400 `unsupported_token_type` (RFC 7009
+    /// section 2.2.1).
+    #[error("the token has no `jti`: revoke its session or its subject")]
+    NoTokenId,
 }
 
 impl SessionError {
@@ -55,7 +60,7 @@ impl SessionError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::InvalidCredentials => 401,
-            Self::Refused(_) => 400,
+            Self::Refused(_) | Self::NoTokenId => 400,
             Self::Throttled { .. } => 429,
             Self::NoIssuer => 404,
             Self::Unavailable(_) => 503,
@@ -72,6 +77,7 @@ impl SessionError {
             Self::NoIssuer => "not_found",
             Self::Unavailable(_) => "temporarily_unavailable",
             Self::Signing(_) => "server_error",
+            Self::NoTokenId => "unsupported_token_type",
         }
     }
 
@@ -393,15 +399,16 @@ impl JwtGuard {
         }
     }
 
-    /// Revokes one verified token by its `jti`, until it expires. A token
-    /// without `jti` cannot be revoked alone: revoke its session or its
-    /// subject.
+    /// Revokes one verified token by its `jti`, until it expires, on
+    /// every instance that shares the store.
     ///
     /// # Errors
     ///
+    /// [`SessionError::NoTokenId`] when the token has no `jti`: it cannot
+    /// be revoked alone (revoke its session or its subject);
     /// [`SessionError::Unavailable`] when the store cannot be reached.
     pub async fn revoke_token(&self, token: &Token) -> Result<(), SessionError> {
-        let Some(jti) = token.registered().jti else { return Ok(()) };
+        let jti = token.registered().jti.ok_or(SessionError::NoTokenId)?;
         let until = (token.expires_at_seconds().max(0.0) as u64).saturating_add(self.leeway_secs() + 1);
         self.record(Revocation { revoked: Revoked::Token(jti.to_owned()), until }).await
     }
