@@ -12,7 +12,7 @@ use rocket::serde::json::Json;
 use rocket::{get, launch, routes};
 use serde::{Deserialize, Serialize};
 
-use jwt_guard::{Claims, JwtGuard, Token};
+use jwt_guard::{Claims, JwtGuard, Token, protected};
 
 /// The claims this API reads from its tokens.
 #[derive(Debug, Deserialize, Serialize)]
@@ -34,6 +34,14 @@ fn me(claims: Claims<AppClaims>) -> Json<AppClaims> {
     Json(claims.into_inner())
 }
 
+/// Only for holders of the realm role `admin`: `roles_claim` in
+/// Rocket.toml says where Keycloak keeps roles.
+#[protected(role = "admin")]
+#[get("/admin")]
+fn admin(token: Token) -> String {
+    format!("{} is an admin", token.subject().unwrap_or("?"))
+}
+
 /// The scopes the caller's token grants, and who granted them.
 #[get("/scopes")]
 fn scopes(token: Token) -> String {
@@ -53,5 +61,5 @@ fn rocket() -> _ {
     rocket::custom(figment())
         .attach(JwtGuard::fairing())
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![public, me, scopes])
+        .mount("/", routes![public, me, admin, scopes])
 }

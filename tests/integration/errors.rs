@@ -195,6 +195,47 @@ async fn the_refusal_told_is_the_guards_that_failed_the_request_not_an_optional_
     assert_eq!(answer, json!("badge 7, department none"), "the optional claims' refusal, swallowed");
 }
 
+/// Anonymous requests welcome, bad tokens refused, and one subject
+/// turned away by the handler itself.
+#[rocket::get("/greeting")]
+fn greeting(token: Result<jwt_guard::Token, AuthError>) -> Result<String, AuthError> {
+    match token {
+        Ok(token) if token.subject() == Some("mallory") => {
+            Err(AuthError::Forbidden(jwt_guard::error::Denial::Check("not_banned")))
+        }
+        Ok(token) => Ok(format!("hello, {}", token.subject().unwrap_or("you"))),
+        Err(AuthError::MissingToken) => Ok("hello, stranger".into()),
+        Err(refusal) => Err(refusal),
+    }
+}
+
+#[rocket::async_test]
+async fn a_handler_answers_with_a_refusal_as_a_guard_does() {
+    let (issuer, client) = test_issuer_client(rocket::routes![greeting]).await;
+    let anonymous = call(&client, "/greeting", &[]).await;
+    assert_eq!((anonymous.status, anonymous.challenge, anonymous.body), (200, None, json!("hello, stranger")));
+    let alice = call(&client, "/greeting", &[&bearer(&issuer.token().subject("alice").sign())]).await;
+    assert_eq!((alice.status, alice.body), (200, json!("hello, alice")));
+
+    let expired = issuer.token().expired().sign();
+    let refused = call(&client, "/greeting", &[&bearer(&expired)]).await;
+    let description = "the token has expired";
+    assert_eq!(
+        (refused.status, refused.body),
+        (401, json!({ "error": "invalid_token", "error_description": description }))
+    );
+    let expected = format!(r#"Bearer realm="api", error="invalid_token", error_description="{description}", "#);
+    assert!(refused.challenge.unwrap().starts_with(&expected), "the guard's refusal, with its challenge");
+
+    let banned = call(&client, "/greeting", &[&bearer(&issuer.token().subject("mallory").sign())]).await;
+    let description = "the token does not pass the `not_banned` check";
+    assert_eq!(
+        (banned.status, banned.body),
+        (403, json!({ "error": "insufficient_scope", "error_description": description }))
+    );
+    assert!(banned.challenge.unwrap().contains(description), "the handler's own refusal, told as it is");
+}
+
 #[rocket::async_test]
 async fn guards_of_one_request_share_one_verification() {
     let (server, client) = setup(&[TestKey::RsaA]).await;

@@ -221,7 +221,9 @@ impl IssuerConfig {
     /// ```
     /// use jwt_guard::config::{IssuerConfig, Tenants};
     ///
-    /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports")
+    /// // A v2.0 token's `aud` is the API's application (client) id.
+    /// let api_client_id = "6e74172b-be56-4843-9ff4-e66a39bb12e3";
+    /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", api_client_id)
     ///     .tenants(Tenants::Only(vec!["contoso-tenant-id".into()]));
     /// ```
     pub fn tenants(mut self, tenants: Tenants) -> Self {

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use rocket::http::Status;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
+use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
@@ -106,6 +107,35 @@ impl AuthError {
     /// outside any policy.
     pub(crate) fn fail<T>(self, request: &Request<'_>) -> request::Outcome<T, AuthError> {
         Outcome::Error((self.record(request, &[]), self))
+    }
+}
+
+/// A handler answers with a refusal as a guard does: by the catcher of
+/// its status ([`catchers`](crate::catchers) write the RFC 6750 body), with
+/// the challenge and `Retry-After` added by the fairing. The refusal of a
+/// `Result<Token, AuthError>` guard keeps its route's scopes; one the
+/// handler makes is told as it is.
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{AuthError, Token};
+///
+/// /// Anonymous requests are welcome; a bad token is refused.
+/// #[get("/greeting")]
+/// fn greeting(token: Result<Token, AuthError>) -> Result<String, AuthError> {
+///     match token {
+///         Ok(token) => Ok(format!("hello, {}", token.subject().unwrap_or("you"))),
+///         Err(AuthError::MissingToken) => Ok("hello, stranger".into()),
+///         Err(refusal) => Err(refusal),
+///     }
+/// }
+/// ```
+impl<'r> Responder<'r, 'static> for AuthError {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        if AuthError::of(request) == Some(&self) {
+            return Err(Status::new(self.status_code()));
+        }
+        Err(self.record(request, &[]))
     }
 }
 
@@ -267,7 +297,9 @@ pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
 /// the handler. `Option<Token>` serves anonymous requests, but turns every
 /// refusal into `None`, an expired or forged token's and a `503`'s alike:
 /// a route that serves anonymous requests and refuses bad tokens takes
-/// the `Result` and answers `Err(AuthError::MissingToken)` as anonymous.
+/// the `Result`, answers `Err(AuthError::MissingToken)` as anonymous, and
+/// returns the other refusals: an [`AuthError`] is a responder, answered
+/// as the guard's refusal would have been.
 ///
 /// # Example
 ///
