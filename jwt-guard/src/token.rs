@@ -22,8 +22,12 @@ pub(crate) const ACCESS_TYPE: &str = "at+jwt";
 /// A bearer token whose signature, issuer, audience and validity window
 /// were verified.
 ///
-/// `Token` is also a Rocket request guard; see its `FromRequest`
-/// implementation below for the outcomes. Cloning is cheap.
+/// `Token` is also a Rocket request guard, which never forwards: a request
+/// without a token, or with one that is not acceptable, is refused with
+/// 401; a malformed `Authorization` header with 400; and while the
+/// issuer's keys cannot be fetched, with 503 and `Retry-After`. A handler
+/// that takes `Result<Token, AuthError>` handles the refusals itself (its
+/// `FromRequest` implementation below has the details). Cloning is cheap.
 ///
 /// ```
 /// # use jwt_guard::Token;
