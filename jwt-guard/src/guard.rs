@@ -162,13 +162,6 @@ impl JwtGuard {
         if schemes.dpop && !own_store {
             warn_of_local_replay_window(&settings.store, modes().any(|mode| mode == DpopMode::Required));
         }
-        if let Some(header) = settings.certificate_header.as_ref().filter(|header| header.from.is_empty()) {
-            log::warn!(
-                "jwt-guard: the client certificate header `{}` is believed from any peer: list the proxy that sets \
-                 it in `mtls.trusted_proxies`, unless no client can reach this app but through it",
-                header.name
-            );
-        }
         let binding = BindingDescription {
             dpop_algorithms: schemes.dpop.then_some(settings.dpop.algorithms),
             dpop_required: !schemes.bearer,

@@ -119,10 +119,19 @@ async fn the_certificate_header_is_believed_from_the_trusted_proxies_only() {
     let mut config = jwt_guard::config::Config::default();
     config.issuers.insert("test".into(), issuer.issuer_config());
     config.mtls.trusted_proxies = vec!["192.0.2.1".into()];
-    let error = JwtGuard::from_config(config).unwrap_err();
+    let error = JwtGuard::from_config(config.clone()).unwrap_err();
     assert_eq!(
         error.to_string(),
         "bad `jwt_guard.mtls.trusted_proxies`: lists the proxies of a `certificate_header`: name it"
+    );
+    // A header believed from any peer is no binding: the list is required.
+    (config.mtls.certificate_header, config.mtls.trusted_proxies) = (Some("X-Client-Cert".into()), Vec::new());
+    let error = JwtGuard::from_config(config).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "bad `jwt_guard.mtls.trusted_proxies`: must list the proxies that set the `certificate_header`, or any client \
+         could claim any certificate (where no client can reach this app but through the proxy: \
+         [\"0.0.0.0/0\", \"::/0\"])"
     );
 }
 
@@ -131,7 +140,8 @@ async fn behind_a_proxy_the_certificate_comes_from_the_header_it_sets() {
     let pki = TestPki::new();
     let issuer = TestIssuer::new();
     let (alice, mallory) = (pki.client("alice"), pki.client("mallory"));
-    let figment = quiet_figment().merge(("jwt_guard.mtls.certificate_header", "X-Client-Cert"));
+    let mtls = json!({ "certificate_header": "X-Client-Cert", "trusted_proxies": ["192.0.2.1"] });
+    let figment = quiet_figment().merge(("jwt_guard.mtls", mtls));
     let rocket = rocket::custom(figment).attach(JwtGuard::fairing()).mount("/", routes![reports]);
     let client = Client::tracked(issuer.attach_to(rocket)).await.expect("the app ignites");
     let bound = issuer.token().bound_to_certificate(&alice.der).sign();
@@ -142,6 +152,7 @@ async fn behind_a_proxy_the_certificate_comes_from_the_header_it_sets() {
     };
     let request = |headers: Vec<Header<'static>>| {
         let mut request = client.get("/reports").header(Header::new("Authorization", format!("Bearer {bound}")));
+        request.set_remote("192.0.2.1:50000".parse().expect("the proxy's address"));
         for header in headers {
             request.add_header(header);
         }

@@ -77,8 +77,8 @@ impl Default for DpopConfig {
 /// the connection. Behind a proxy that terminates TLS, it can come from a
 /// request header instead, which the proxy must set from the connection
 /// and strip from what clients send: otherwise any client could claim any
-/// certificate. List the proxies in `trusted_proxies`, and the header is
-/// believed from them only.
+/// certificate (a certificate is no secret). The proxies must be listed in
+/// `trusted_proxies`, and the header is believed from them only.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -89,9 +89,9 @@ pub struct MtlsConfig {
     pub certificate_header: Option<String>,
     /// The proxies (addresses or networks, `10.0.0.0/8`) whose
     /// `certificate_header` is believed; other peers' certificates come
-    /// from their own connections. Default: none listed, the header is
-    /// believed from any peer (a warning at launch says so): right only
-    /// where no client can reach the app but through the proxy.
+    /// from their own connections. Required with a `certificate_header`:
+    /// where no client can reach the app but through the proxy, and its
+    /// address is not known, `["0.0.0.0/0", "::/0"]` says so.
     pub trusted_proxies: Vec<String>,
 }
 
@@ -100,7 +100,7 @@ pub struct MtlsConfig {
 pub(crate) struct CertificateHeader {
     /// The header's name.
     pub(crate) name: String,
-    /// The peers it is believed from; empty: any.
+    /// The peers it is believed from: at least one network.
     pub(crate) from: Vec<IpNet>,
 }
 
@@ -108,8 +108,7 @@ impl CertificateHeader {
     /// Whether the header is believed from `peer` (`None`: unknown).
     #[cfg(feature = "rocket")]
     pub(crate) fn believed_from(&self, peer: Option<std::net::IpAddr>) -> bool {
-        self.from.is_empty()
-            || peer.is_some_and(|peer| self.from.iter().any(|proxy| proxy.contains(&peer.to_canonical())))
+        peer.is_some_and(|peer| self.from.iter().any(|proxy| proxy.contains(&peer.to_canonical())))
     }
 }
 
@@ -190,6 +189,12 @@ impl MtlsConfig {
             !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'),
             "mtls.certificate_header",
             "must be a header name: letters, digits and `-`",
+        )?;
+        check(
+            !from.is_empty(),
+            "mtls.trusted_proxies",
+            "must list the proxies that set the `certificate_header`, or any client could claim any certificate \
+             (where no client can reach this app but through the proxy: [\"0.0.0.0/0\", \"::/0\"])",
         )?;
         Ok(Some(CertificateHeader { name: name.clone(), from }))
     }
