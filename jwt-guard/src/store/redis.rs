@@ -9,7 +9,7 @@
 //! host, a firewall or NAT that forgets an idle flow) is found out: TCP
 //! keepalives and a bound on unacknowledged writes make the kernel end it,
 //! and the follower, which only listens, asks Redis for a `PING` after a
-//! few seconds of silence and reconnects when none comes back, making the
+//! second of silence and reconnects when none comes back, making the
 //! shared connection anew too; so does an operation on the shared
 //! connection that got no answer in time (redis-rs replaces a connection
 //! on errors, not on timeouts). Families, their tokens' hashes and failed
@@ -46,7 +46,7 @@ const FIRST_RECONNECT_WAIT: Duration = Duration::from_millis(100);
 /// The longest wait between two attempts to reconnect the follower.
 const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(5);
 /// How long the follower hears nothing before it asks Redis for a `PING`.
-const FOLLOWER_HEARTBEAT: Duration = Duration::from_secs(5);
+const FOLLOWER_HEARTBEAT: Duration = Duration::from_secs(1);
 /// How long a connection, or an answer to a command, may take.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 /// The latest `until` kept as it is: a sorted set's score is a double,
