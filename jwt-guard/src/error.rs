@@ -79,7 +79,8 @@ pub enum AuthError {
         retry_after: Duration,
     },
     /// The token's issuer cannot be asked whether the token is active
-    /// (introspection, RFC 7662): 503 with `Retry-After`.
+    /// (introspection, RFC 7662), or its answer cannot be believed: 503
+    /// with `Retry-After`.
     #[error("the token's issuer cannot be asked about the token right now; retry later")]
     IntrospectionUnavailable {
         /// How long the client should wait before trying again.

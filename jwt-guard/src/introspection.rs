@@ -16,7 +16,7 @@ use reqwest::Url;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-pub(crate) use cache::IntrospectionCache;
+pub(crate) use cache::{IntrospectionCache, Verdict};
 use client_auth::ClientAuthentication;
 use rate::{Allowance, QuestionRate};
 

@@ -25,7 +25,8 @@ pub(crate) const ACCESS_TYPE: &str = "at+jwt";
 /// `Token` is also a Rocket request guard, which never forwards: a request
 /// without a token, or with one that is not acceptable, is refused with
 /// 401; a malformed `Authorization` header with 400; and while the
-/// issuer's keys cannot be fetched, with 503 and `Retry-After`. A handler
+/// issuer's keys cannot be fetched (or its introspection asked), with 503
+/// and `Retry-After`. A handler
 /// that takes `Result<Token, AuthError>` handles the refusals itself (its
 /// `FromRequest` implementation below has the details). Cloning is cheap.
 ///

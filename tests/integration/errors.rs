@@ -203,6 +203,7 @@ fn greeting(token: Result<jwt_guard::Token, AuthError>) -> Result<String, AuthEr
         Ok(token) if token.subject() == Some("mallory") => {
             Err(AuthError::Forbidden(jwt_guard::error::Denial::Check("not_banned")))
         }
+        Ok(token) if token.subject() == Some("busy") => Err(AuthError::StoreUnavailable),
         Ok(token) => Ok(format!("hello, {}", token.subject().unwrap_or("you"))),
         Err(AuthError::MissingToken) => Ok("hello, stranger".into()),
         Err(refusal) => Err(refusal),
@@ -234,6 +235,11 @@ async fn a_handler_answers_with_a_refusal_as_a_guard_does() {
         (403, json!({ "error": "insufficient_scope", "error_description": description }))
     );
     assert!(banned.challenge.unwrap().contains(description), "the handler's own refusal, told as it is");
+    let busy = call(&client, "/greeting", &[&bearer(&issuer.token().subject("busy").sign())]).await;
+    assert_eq!(
+        (busy.status, busy.retry_after.as_deref(), busy.body["error"].clone()),
+        (503, Some("1"), json!("temporarily_unavailable"))
+    );
 }
 
 #[rocket::async_test]

@@ -297,6 +297,39 @@ async fn a_signed_answer_is_believed_only_from_the_issuer_to_this_api() {
     }
 }
 
+/// An answer not believed is remembered for a second: the requests that
+/// bring the token meanwhile, however many at once, ask nothing and get a
+/// 503; after it, the token is asked about again, and a provider put
+/// right serves it.
+#[rocket::async_test]
+async fn an_answer_not_believed_is_remembered_a_second_then_asked_again() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let answer_made = |iat: u64| {
+        let mut header = Header::new(TestKey::RsaA.alg());
+        (header.kid, header.typ) = (Some(TestKey::RsaA.kid()), Some("token-introspection+jwt".to_owned()));
+        let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+        let claims =
+            json!({ "iss": server.base(), "aud": INTROSPECTION_CLIENT.0, "iat": iat, "token_introspection": active });
+        Value::String(mint_with_header(TestKey::RsaA, &header, &claims))
+    };
+    let now = u64::try_from(now()).expect("after 1970");
+    server.set_introspection("opaque-skewed", answer_made(now + 3600));
+    let client = app(key_server_issuer(&server, json!({ "signed_introspection": true })), json!({})).await;
+    let token = bearer("opaque-skewed");
+    let authorization = [token.as_str()];
+    let requests = (0..50).map(|_| call(&client, "/reports", &authorization));
+    let answers = futures_util::future::join_all(requests).await;
+    assert!(answers.iter().all(|answer| answer.status == 503), "{:?}", answers.iter().find(|a| a.status != 503));
+    assert_eq!(server.introspection_hits(), 1, "one question for fifty requests");
+    assert_eq!(call(&client, "/reports", &[&bearer("opaque-skewed")]).await.status, 503);
+    assert_eq!(server.introspection_hits(), 1, "the answer is remembered");
+
+    server.set_introspection("opaque-skewed", answer_made(now));
+    sleep(Duration::from_millis(1100)).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("opaque-skewed")]).await.status, 200, "asked again");
+    assert_eq!(server.introspection_hits(), 2);
+}
+
 #[rocket::async_test]
 async fn a_signed_answer_by_a_key_replaced_under_its_kid_is_believed_after_one_refetch() {
     let server = KeyServer::start(&[]).await;

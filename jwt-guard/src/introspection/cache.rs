@@ -1,10 +1,12 @@
 //! The answers of introspection, remembered: keyed by the SHA-256 of the
 //! token (never the token itself), each kept no longer than the token's
 //! `exp` nor the configured `introspection_cache_ttl`, an inactive one 5 s
-//! at most, at most `introspection_cache_size` of them; and one
-//! introspection in flight per token, however many requests carry it.
+//! at most, one not believed a second, at most `introspection_cache_size`
+//! of them; and one introspection in flight per token, however many
+//! requests carry it.
 
 use std::future::Future;
+use std::time::Duration;
 
 use quick_cache::sync::Cache;
 
@@ -16,13 +18,55 @@ use crate::token::Token;
 /// is not active yet is rare, and a retry soon after costs one request.
 const LONGEST_INACTIVE: f64 = 5.0;
 
+/// How long an answer that is not believed is kept, in seconds: the
+/// requests that bring its token meanwhile get a 503 without a question.
+const NOT_BELIEVED_FOR: f64 = 1.0;
+
+/// What an issuer's answer about a token came to: the token `T` it
+/// describes as active, or not.
+#[derive(Debug, Clone)]
+pub(crate) enum Verdict<T = Token> {
+    /// The token is active.
+    Active(T),
+    /// The token is not active.
+    Inactive,
+    /// The answer cannot be believed, and says nothing of the token (see
+    /// `verify::introspected`).
+    NotBelieved,
+}
+
+impl<T> Verdict<T> {
+    /// The verdict with `describe` made of what an active answer says.
+    pub(crate) fn try_map<U, E>(self, describe: impl FnOnce(T) -> Result<U, E>) -> Result<Verdict<U>, E> {
+        Ok(match self {
+            Self::Active(said) => Verdict::Active(describe(said)?),
+            Self::Inactive => Verdict::Inactive,
+            Self::NotBelieved => Verdict::NotBelieved,
+        })
+    }
+}
+
 /// What is remembered of an answer.
 #[derive(Debug, Clone)]
 struct Remembered {
-    /// The token, if the issuer said it is active.
-    token: Option<Token>,
+    verdict: Verdict,
     /// When the answer is forgotten, in seconds since 1970.
     until: f64,
+}
+
+impl Remembered {
+    /// The token if active, `None` if not, and a 503 until it is
+    /// forgotten if the answer is not believed.
+    fn answer(self) -> Result<Option<Token>, AuthError> {
+        match self.verdict {
+            Verdict::Active(token) => Ok(Some(token)),
+            Verdict::Inactive => Ok(None),
+            Verdict::NotBelieved => {
+                let wait = (self.until - clock::unix_now()).max(0.001);
+                Err(AuthError::IntrospectionUnavailable { retry_after: Duration::from_secs_f64(wait) })
+            }
+        }
+    }
 }
 
 /// Remembered answers of introspection.
@@ -45,22 +89,28 @@ impl IntrospectionCache {
 
     /// The answer about `token`: remembered, or got from `introspect` (at
     /// most one call in flight per token; others wait for its answer).
-    /// `Ok(None)` is an inactive token.
+    /// `Ok(None)` is an inactive token; an answer not believed is
+    /// [`AuthError::IntrospectionUnavailable`] until it is forgotten. An
+    /// error of `introspect` is not remembered.
     pub(crate) async fn get_or_introspect<F>(&self, token: &str, introspect: F) -> Result<Option<Token>, AuthError>
     where
-        F: Future<Output = Result<Option<Token>, AuthError>>,
+        F: Future<Output = Result<Verdict, AuthError>>,
     {
-        let Some(entries) = &self.entries else { return introspect.await };
+        let Some(entries) = &self.entries else {
+            let verdict = introspect.await?;
+            return Remembered { until: self.until(&verdict), verdict }.answer();
+        };
         let key = digest(token);
         if entries.get(&key).is_some_and(|remembered| remembered.until <= clock::unix_now()) {
             entries.remove(&key);
         }
         match entries.get_value_or_guard_async(&key).await {
-            Ok(remembered) => Ok(remembered.token),
+            Ok(remembered) => remembered.answer(),
             Err(guard) => {
-                let answer = introspect.await?;
-                let _ = guard.insert(Remembered { until: self.until(answer.as_ref()), token: answer.clone() });
-                Ok(answer)
+                let verdict = introspect.await?;
+                let remembered = Remembered { until: self.until(&verdict), verdict };
+                let _ = guard.insert(remembered.clone());
+                remembered.answer()
             }
         }
     }
@@ -70,13 +120,15 @@ impl IntrospectionCache {
         self.ttl
     }
 
-    /// When an answer about a token given now is forgotten: `ttl` from
-    /// now, not past the token's `exp`, and soon for an inactive token.
-    fn until(&self, token: Option<&Token>) -> f64 {
+    /// When an answer given now is forgotten: `ttl` from now, not past
+    /// the token's `exp`, and soon for an inactive token or an answer not
+    /// believed.
+    fn until(&self, verdict: &Verdict) -> f64 {
         let now = clock::unix_now();
-        match token {
-            Some(token) => (now + self.ttl).min(token.expires_at_seconds()),
-            None => now + self.ttl.min(LONGEST_INACTIVE),
+        match verdict {
+            Verdict::Active(token) => (now + self.ttl).min(token.expires_at_seconds()),
+            Verdict::Inactive => now + self.ttl.min(LONGEST_INACTIVE),
+            Verdict::NotBelieved => now + NOT_BELIEVED_FOR,
         }
     }
 }
@@ -105,7 +157,7 @@ mod tests {
                     .get_or_introspect("opaque-token", async {
                         asked.fetch_add(1, Ordering::SeqCst);
                         rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        Ok(None)
+                        Ok(Verdict::Inactive)
                     })
                     .await
             })

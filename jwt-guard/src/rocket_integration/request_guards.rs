@@ -58,7 +58,8 @@ impl RecordedErrors {
 }
 
 impl AuthError {
-    /// The error that a jwt-guard guard refused this request with, if any:
+    /// The error that a jwt-guard guard (or a handler, returning it)
+    /// refused this request with, if any:
     /// the last, where several did (an optional guard's, such as an
     /// `Option<Token>`'s, then the one that failed the request).
     ///
@@ -112,9 +113,8 @@ impl AuthError {
 
 /// A handler answers with a refusal as a guard does: by the catcher of
 /// its status ([`catchers`](crate::catchers) write the RFC 6750 body), with
-/// the challenge and `Retry-After` added by the fairing. The refusal of a
-/// `Result<Token, AuthError>` guard keeps its route's scopes; one the
-/// handler makes is told as it is.
+/// the challenge and `Retry-After` added by the fairing, and counted as a
+/// guard's refusal is (feature `metrics`).
 ///
 /// ```
 /// # #[macro_use] extern crate rocket;
@@ -132,9 +132,6 @@ impl AuthError {
 /// ```
 impl<'r> Responder<'r, 'static> for AuthError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if AuthError::of(request) == Some(&self) {
-            return Err(Status::new(self.status_code()));
-        }
         Err(self.record(request, &[]))
     }
 }
@@ -290,8 +287,11 @@ pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
 ///   ([`AuthError::MissingToken`], [`AuthError::InvalidToken`]).
 /// - **Error** `400`: a malformed `Authorization` header, several of them,
 ///   or a token in the URI ([`AuthError::InvalidRequest`]).
-/// - **Error** `503`: the issuer's keys cannot be fetched right now
-///   ([`AuthError::KeysUnavailable`]).
+/// - **Error** `503`: the issuer's keys cannot be fetched right now, nor
+///   an opaque token introspected, nor the store of DPoP proofs reached
+///   ([`AuthError::KeysUnavailable`],
+///   [`AuthError::IntrospectionUnavailable`],
+///   [`AuthError::StoreUnavailable`]).
 ///
 /// It never forwards. Use `Result<Token, AuthError>` to handle refusals in
 /// the handler. `Option<Token>` serves anonymous requests, but turns every

@@ -13,10 +13,9 @@ use super::claim_set::{Claim, ClaimSet};
 use super::claims;
 use super::compact;
 use super::issuers::Issuer;
-use crate::backoff::FIRST_BACKOFF;
 use crate::clock;
 use crate::error::{AuthError, TokenProblem};
-use crate::introspection::{Answer, Introspector};
+use crate::introspection::{Answer, Introspector, Verdict};
 use crate::token::{KeptRegistered, Payload, Token};
 
 /// The `typ` of a signed introspection answer (RFC 9701 section 5).
@@ -49,18 +48,15 @@ impl Verifier {
         Ok(token)
     }
 
-    /// The answer about `token` of the one issuer that claims it, as a
-    /// token; `None` if it says the token is not active. A token that no
-    /// issuer claims is sent to none.
-    async fn ask_its_issuer(&self, token: &str) -> Result<Option<Token>, AuthError> {
+    /// The answer about `token` of the one issuer that claims it, an
+    /// active one as a token. A token that no issuer claims is sent to
+    /// none.
+    async fn ask_its_issuer(&self, token: &str) -> Result<Verdict, AuthError> {
         let claimed = self.issuers.iter().find_map(|issuer| {
             issuer.introspector.as_ref().filter(|introspector| introspector.claims(token)).map(|found| (issuer, found))
         });
         let Some((issuer, introspector)) = claimed else { return Err(TokenProblem::UntrustedIssuer.into()) };
-        match self.ask(issuer, introspector, token).await? {
-            Some(claims) => self.introspected_token(issuer, token, claims).map(Some),
-            None => Ok(None),
-        }
+        self.ask(issuer, introspector, token).await?.try_map(|claims| self.introspected_token(issuer, token, claims))
     }
 
     /// Refuses `token`, a JWT of `issuer` that verified, unless the issuer
@@ -74,36 +70,45 @@ impl Verifier {
         let raw = token.as_str();
         let answer = self
             .introspected
-            .get_or_introspect(raw, async {
-                let active = self.ask(issuer, introspector, raw).await?;
-                Ok(active.map(|_| token.clone()))
-            })
+            .get_or_introspect(raw, async { self.ask(issuer, introspector, raw).await?.try_map(|_| Ok(token.clone())) })
             .await?;
         answer.map(drop).ok_or_else(|| TokenProblem::Inactive.into())
     }
 
-    /// What `issuer` says of `token`: its claims when active. A plain
-    /// answer where a signed one was asked for is not believed (see
-    /// [`untrusted`]); an active token that the answer says is no access
-    /// token is refused (see [`is_access_token`]).
+    /// What `issuer` says of `token`: its claims when active. An answer
+    /// that cannot be believed says nothing of the token, which may be
+    /// good, so it is no refusal (a 401 would have the client throw its
+    /// token away) but a 503, its reason logged: a plain answer where a
+    /// signed one was asked for, or a signed one that fails its checks (a
+    /// replay, a clock far off, a key the issuer does not hold). An active
+    /// token that the answer says is no access token is refused (see
+    /// [`is_access_token`]).
     async fn ask(
         &self,
         issuer: &Issuer,
         introspector: &Introspector,
         token: &str,
-    ) -> Result<Option<Map<String, Value>>, AuthError> {
-        let mut answer = match introspector.ask(token, &issuer.name).await? {
+    ) -> Result<Verdict<Map<String, Value>>, AuthError> {
+        let signed = match introspector.ask(token, &issuer.name).await? {
             Answer::Json(_) if introspector.wants_signed() => {
-                return Err(untrusted(issuer, "it is unsigned, though a signed one was asked for"));
+                Err(Disbelief::NotBelieved("it is unsigned, though a signed one was asked for"))
             }
-            Answer::Json(answer) => answer,
-            Answer::Signed(jwt) => self.verify_signed_answer(issuer, introspector, &jwt).await?,
+            Answer::Json(answer) => Ok(answer),
+            Answer::Signed(jwt) => self.verify_signed_answer(issuer, introspector, &jwt).await,
+        };
+        let mut answer = match signed {
+            Ok(answer) => answer,
+            Err(Disbelief::KeysUnavailable(error)) => return Err(error),
+            Err(Disbelief::NotBelieved(problem)) => {
+                log::error!("jwt-guard: an introspection answer of `{}` is not believed: {problem}", issuer.name);
+                return Ok(Verdict::NotBelieved);
+            }
         };
         let active = answer.remove("active") == Some(Value::Bool(true));
         if active && !is_access_token(&answer) {
             return Err(TokenProblem::NotAnAccessToken.into());
         }
-        Ok(active.then_some(answer))
+        Ok(if active { Verdict::Active(answer) } else { Verdict::Inactive })
     }
 
     /// The answer inside a signed answer (RFC 9701), verified with the
@@ -111,15 +116,14 @@ impl Verifier {
     /// `kid` is fetched again): its `typ`, `iss`, `aud` (this API's client
     /// id), signature, and that it was made just now (`iat`, and `exp`
     /// when given), so that an old answer about another token cannot be
-    /// replayed. An answer that fails them says nothing of the token: see
-    /// [`untrusted`].
+    /// replayed.
     async fn verify_signed_answer(
         &self,
         issuer: &Issuer,
         introspector: &Introspector,
         jwt: &str,
-    ) -> Result<Map<String, Value>, AuthError> {
-        let bad = |problem: &str| untrusted(issuer, problem);
+    ) -> Result<Map<String, Value>, Disbelief> {
+        let bad = Disbelief::NotBelieved;
         let parts = compact::split(jwt).map_err(|_| bad("it is not a JWS"))?;
         let header = compact::decode_explicitly_typed_header(parts.header, SIGNED_ANSWER_TYPE).map_err(|problem| {
             bad(match problem {
@@ -134,8 +138,10 @@ impl Verifier {
         }
         match Self::signing_key(issuer, &parts, &header).await {
             Ok(_) => {}
-            Err(unavailable @ AuthError::KeysUnavailable { .. }) => return Err(unavailable),
-            Err(_) => return Err(bad("it is not signed by a key of the issuer")),
+            Err(unavailable @ AuthError::KeysUnavailable { .. }) => {
+                return Err(Disbelief::KeysUnavailable(unavailable));
+            }
+            Err(_) => return Err(bad("it is not signed by a key that the issuer holds")),
         }
         let mut claims = compact::decode_claims(parts.payload).map_err(|_| bad("its payload"))?;
         if claims.get("iss").and_then(Value::as_str) != Some(issuer.iss.as_str()) {
@@ -220,18 +226,15 @@ impl Verifier {
     /// `token`, as if it had been asked: for the benchmarks of hits.
     pub(crate) async fn prime_introspection(&self, token: &str, claims: Map<String, Value>) {
         let issuer = self.issuers.iter().find(|issuer| issuer.introspector.is_some()).expect("an issuer introspects");
-        let answer = self.introspected_token(issuer, token, claims).map(Some);
+        let answer = self.introspected_token(issuer, token, claims).map(Verdict::Active);
         let _ = self.introspected.get_or_introspect(token, async { answer }).await;
     }
 }
 
-/// The refusal of a token whose issuer's answer cannot be believed, for
-/// `problem`: 503, as when the issuer cannot be asked, and the reason
-/// logged. Such an answer (unsigned where a signed one was asked for, a
-/// replay, a clock far off, a key the issuer does not hold) tells nothing
-/// of the token, which may be good: a 401 would have its client throw it
-/// away. The issuer is asked again with the next request that brings it.
-fn untrusted(issuer: &Issuer, problem: &str) -> AuthError {
-    log::error!("jwt-guard: an introspection answer of `{}` is not believed: {problem}", issuer.name);
-    AuthError::IntrospectionUnavailable { retry_after: FIRST_BACKOFF }
+/// Why an answer is not taken as it is.
+enum Disbelief {
+    /// It cannot be believed, for this reason.
+    NotBelieved(&'static str),
+    /// The issuer's keys, to check it with, cannot be had.
+    KeysUnavailable(AuthError),
 }
