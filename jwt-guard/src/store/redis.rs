@@ -221,6 +221,16 @@ impl RedisStore {
         failed(what, error)
     }
 
+    /// The answer of `operation`, doing `what`, on the shared connection
+    /// (see [`RedisStore::failed_on_shared`]).
+    async fn on_shared<T, F>(&self, what: &str, operation: impl FnOnce(ConnectionManager) -> F) -> Result<T, StoreError>
+    where
+        F: Future<Output = RedisResult<T>>,
+    {
+        let (connection, generation) = self.connection().await?;
+        operation(connection).await.map_err(|error| self.failed_on_shared(generation, what, &error))
+    }
+
     /// Every live revocation, on `connection`.
     async fn live_revocations(
         connection: &mut (impl redis::aio::ConnectionLike + Send + Sync),
@@ -345,26 +355,28 @@ impl TokenStore for RedisStore {
         let revocation = &Revocation { until: revocation.until.min(LATEST_UNTIL), ..revocation.clone() };
         let member = serde_json::to_string(&revocation.revoked).map_err(|error| StoreError(error.to_string()))?;
         let message = serde_json::to_string(revocation).map_err(|error| StoreError(error.to_string()))?;
-        let (mut connection, generation) = self.connection().await?;
-        redis::pipe()
-            .atomic()
-            .cmd("ZADD")
-            .arg(REVOCATIONS)
-            .arg("GT")
-            .arg(revocation.until)
-            .arg(&member)
-            .ignore()
-            .publish(CHANNEL, &message)
-            .ignore()
-            .exec_async(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "revoking", &error))
+        self.on_shared("revoking", |mut connection| async move {
+            redis::pipe()
+                .atomic()
+                .cmd("ZADD")
+                .arg(REVOCATIONS)
+                .arg("GT")
+                .arg(revocation.until)
+                .arg(&member)
+                .ignore()
+                .publish(CHANNEL, &message)
+                .ignore()
+                .exec_async(&mut connection)
+                .await
+        })
+        .await
     }
 
     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        let live = Self::live_revocations(&mut connection, now).await;
-        live.map_err(|error| self.failed_on_shared(generation, "listing revocations", &error))
+        self.on_shared("listing revocations", |mut connection| async move {
+            Self::live_revocations(&mut connection, now).await
+        })
+        .await
     }
 
     async fn follow(&self, feed: RevocationFeed) {
@@ -387,55 +399,58 @@ impl TokenStore for RedisStore {
 
     async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
         let key = family_key(&family.id);
-        let (mut connection, generation) = self.connection().await?;
-        redis::pipe()
-            .atomic()
-            .hset_multiple(
-                &key,
-                &[
-                    ("subject", family.subject.clone()),
-                    ("grant", family.grant.clone()),
-                    ("created_at", family.created_at.to_string()),
-                    ("expires_at", family.expires_at.to_string()),
-                    ("current", token_hash.to_owned()),
-                    ("rotated_at", family.created_at.to_string()),
-                    ("ended", "0".to_owned()),
-                ],
-            )
-            .ignore()
-            .expire_at(&key, i64::try_from(family.expires_at).unwrap_or(i64::MAX))
-            .ignore()
-            .cmd("SET")
-            .arg(token_key(token_hash))
-            .arg(&family.id)
-            .arg("EXAT")
-            .arg(family.expires_at)
-            .ignore()
-            .rpush(issued_key(&family.id), token_hash)
-            .ignore()
-            .expire_at(issued_key(&family.id), i64::try_from(family.expires_at).unwrap_or(i64::MAX))
-            .ignore()
-            .exec_async(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "starting a family", &error))
+        self.on_shared("starting a family", |mut connection| async move {
+            redis::pipe()
+                .atomic()
+                .hset_multiple(
+                    &key,
+                    &[
+                        ("subject", family.subject.clone()),
+                        ("grant", family.grant.clone()),
+                        ("created_at", family.created_at.to_string()),
+                        ("expires_at", family.expires_at.to_string()),
+                        ("current", token_hash.to_owned()),
+                        ("rotated_at", family.created_at.to_string()),
+                        ("ended", "0".to_owned()),
+                    ],
+                )
+                .ignore()
+                .expire_at(&key, i64::try_from(family.expires_at).unwrap_or(i64::MAX))
+                .ignore()
+                .cmd("SET")
+                .arg(token_key(token_hash))
+                .arg(&family.id)
+                .arg("EXAT")
+                .arg(family.expires_at)
+                .ignore()
+                .rpush(issued_key(&family.id), token_hash)
+                .ignore()
+                .expire_at(issued_key(&family.id), i64::try_from(family.expires_at).unwrap_or(i64::MAX))
+                .ignore()
+                .exec_async(&mut connection)
+                .await
+        })
+        .await
     }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        let answer: Vec<String> = SCRIPTS
-            .rotate
-            .key(token_key(rotation.presented))
-            .arg(rotation.presented)
-            .arg(rotation.next)
-            .arg(rotation.now)
-            .arg(rotation.grace)
-            .arg(format!("{PREFIX}family:"))
-            .arg(format!("{PREFIX}token:"))
-            .arg(format!("{PREFIX}issued:"))
-            .arg(REMEMBERED_TOKENS)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "rotating", &error))?;
+        let answer: Vec<String> = self
+            .on_shared("rotating", |mut connection| async move {
+                SCRIPTS
+                    .rotate
+                    .key(token_key(rotation.presented))
+                    .arg(rotation.presented)
+                    .arg(rotation.next)
+                    .arg(rotation.now)
+                    .arg(rotation.grace)
+                    .arg(format!("{PREFIX}family:"))
+                    .arg(format!("{PREFIX}token:"))
+                    .arg(format!("{PREFIX}issued:"))
+                    .arg(REMEMBERED_TOKENS)
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
         let Some((outcome, fields)) = answer.split_first() else {
             return Err(StoreError("Redis: the rotation answered nothing".into()));
         };
@@ -449,11 +464,9 @@ impl TokenStore for RedisStore {
     }
 
     async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        let id: Option<String> = connection
-            .get(token_key(token_hash))
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "finding a family", &error))?;
+        let id: Option<String> = self
+            .on_shared("finding a family", |mut connection| async move { connection.get(token_key(token_hash)).await })
+            .await?;
         match id {
             Some(id) => self.end_family(&id).await,
             None => Ok(None),
@@ -461,13 +474,11 @@ impl TokenStore for RedisStore {
     }
 
     async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        let fields: Vec<String> = SCRIPTS
-            .end_family
-            .key(family_key(id))
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "ending a family", &error))?;
+        let fields: Vec<String> = self
+            .on_shared("ending a family", |mut connection| async move {
+                SCRIPTS.end_family.key(family_key(id)).invoke_async(&mut connection).await
+            })
+            .await?;
         if fields.is_empty() {
             return Ok(None);
         }
@@ -476,63 +487,57 @@ impl TokenStore for RedisStore {
     }
 
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        let wait: u64 = SCRIPTS
-            .reserve_attempt
-            .key(failures_key(key))
-            .arg(now)
-            .arg(throttle.after)
-            .arg(throttle.longest)
-            .arg(throttle.forget_after)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "reserving a login attempt", &error))?;
+        let wait: u64 = self
+            .on_shared("reserving a login attempt", |mut connection| async move {
+                SCRIPTS
+                    .reserve_attempt
+                    .key(failures_key(key))
+                    .arg(now)
+                    .arg(throttle.after)
+                    .arg(throttle.longest)
+                    .arg(throttle.forget_after)
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
         Ok(if wait == 0 { LoginAttempt::Reserved } else { LoginAttempt::Wait(wait) })
     }
 
     async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        SCRIPTS
-            .release_attempt
-            .key(failures_key(key))
-            .invoke_async::<()>(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "releasing a login attempt", &error))
+        self.on_shared("releasing a login attempt", |mut connection| async move {
+            SCRIPTS.release_attempt.key(failures_key(key)).invoke_async::<()>(&mut connection).await
+        })
+        .await
     }
 
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        connection
-            .del::<_, ()>(failures_key(key))
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "forgetting failed logins", &error))
+        self.on_shared("forgetting failed logins", |mut connection| async move {
+            connection.del::<_, ()>(failures_key(key)).await
+        })
+        .await
     }
 
     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
-        let (mut connection, generation) = self.connection().await?;
         // `SET NX` keeps the first; `EX` lets Redis forget it, so many
         // seconds from now by whichever clock Redis keeps, so that a clock
         // of this process behind Redis's forgets no proof early. A key
         // that expires by `now` is used already, for all Redis knows.
         let lifetime = expires_at.saturating_sub(now).max(1);
-        let first: Option<String> = redis::cmd("SET")
-            .arg(format!("{PREFIX}once:{key}"))
-            .arg(1)
-            .arg("NX")
-            .arg("EX")
-            .arg(lifetime)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "marking a key used", &error))?;
+        let first: Option<String> = self
+            .on_shared("marking a key used", |mut connection| async move {
+                let mut set = redis::cmd("SET");
+                set.arg(format!("{PREFIX}once:{key}")).arg(1).arg("NX").arg("EX").arg(lifetime);
+                set.query_async(&mut connection).await
+            })
+            .await?;
         Ok(first.is_some())
     }
 
     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
-        let (mut connection, generation) = self.connection().await?;
-        connection
-            .zrembyscore::<_, _, _, ()>(REVOCATIONS, "-inf", now)
-            .await
-            .map_err(|error| self.failed_on_shared(generation, "sweeping revocations", &error))
+        self.on_shared("sweeping revocations", |mut connection| async move {
+            connection.zrembyscore::<_, _, _, ()>(REVOCATIONS, "-inf", now).await
+        })
+        .await
     }
 }
 
