@@ -12,6 +12,8 @@ pub(crate) mod dpop;
 
 pub use crate::token::Binding;
 
+use std::fmt;
+
 use crate::binding::dpop::{DpopVerifier, ProofTarget};
 use crate::config::DpopMode;
 use crate::digest::sha256_base64url;
@@ -37,7 +39,9 @@ use crate::token::Token;
 ///     ..RequestCredentials::default()
 /// };
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+///
+/// Its `Debug` shows no header's value: they carry credentials.
+#[derive(Clone, Copy, Default)]
 pub struct RequestCredentials<'a> {
     /// The `Authorization` header values.
     pub authorization: &'a [&'a str],
@@ -53,6 +57,21 @@ pub struct RequestCredentials<'a> {
     /// Whether the query string holds an `access_token`, which is refused
     /// (RFC 6750 section 2.3).
     pub token_in_uri: bool,
+}
+
+impl fmt::Debug for RequestCredentials<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |values: &[&str]| vec!["***"; values.len()];
+        formatter
+            .debug_struct("RequestCredentials")
+            .field("authorization", &hidden(self.authorization))
+            .field("dpop", &hidden(self.dpop))
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("client_certificate", &self.client_certificate.map(<[u8]>::len))
+            .field("token_in_uri", &self.token_in_uri)
+            .finish()
+    }
 }
 
 /// The request a DPoP proof must be made for.
@@ -76,9 +95,8 @@ pub(crate) async fn check_dpop<'h>(
     verifier: &DpopVerifier,
     store: &dyn TokenStore,
 ) -> Result<(), AuthError> {
-    let mode = token.dpop_mode();
     match (scheme, token.dpop_thumbprint()) {
-        (Scheme::Dpop, _) if mode == DpopMode::Off => Err(TokenProblem::DpopNotAccepted.into()),
+        (Scheme::Dpop, _) if token.dpop_mode() == DpopMode::Off => Err(TokenProblem::DpopNotAccepted.into()),
         (Scheme::Dpop, None) => Err(TokenProblem::NotDpopBound.into()),
         (Scheme::Dpop, Some(thumbprint)) => {
             let target = ProofTarget {
@@ -89,9 +107,7 @@ pub(crate) async fn check_dpop<'h>(
             };
             verifier.check(proofs, &target, store).await.map(drop)
         }
-        (Scheme::Bearer, Some(_)) => Err(TokenProblem::ProofRequired.into()),
-        (Scheme::Bearer, None) if mode == DpopMode::Required => Err(TokenProblem::DpopRequired.into()),
-        (Scheme::Bearer, None) => Ok(()),
+        (Scheme::Bearer, _) => Ok(token.check_bearer_dpop()?),
     }
 }
 
@@ -122,6 +138,20 @@ pub(crate) fn certificate_from_header(value: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_credentials_debug_shows_no_header_value() {
+        let request = RequestCredentials {
+            authorization: &["DPoP eyJ.secret.token"],
+            dpop: &["eyJ.secret.proof"],
+            method: "GET",
+            path: "/reports",
+            ..RequestCredentials::default()
+        };
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains(r#"authorization: ["***"], dpop: ["***"], method: "GET", path: "/reports""#), "{shown}");
+    }
 
     #[test]
     fn a_forwarded_certificate_is_read_from_its_url_encoded_pem() {

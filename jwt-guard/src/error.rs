@@ -335,6 +335,11 @@ pub enum TokenProblem {
     /// the request did not present.
     #[error("the token is bound to a client certificate that this request did not present")]
     CertificateMismatch,
+    /// The token has a `cnf` claim, but binds itself by none of the
+    /// confirmation methods this API checks (`jkt`, RFC 9449, or
+    /// `x5t#S256`, RFC 8705): it cannot be told to come from its holder.
+    #[error("the token is bound by a confirmation method (`cnf`) that this API cannot check")]
+    UnsupportedConfirmation,
     /// The request has more than one header of the client certificate
     /// that the configuration trusts (`mtls.certificate_header`): which
     /// one the proxy set cannot be told.
@@ -378,6 +383,7 @@ impl TokenProblem {
             Self::DpopRequired => "dpop_required",
             Self::DpopNotAccepted => "dpop_not_accepted",
             Self::CertificateMismatch => "certificate_mismatch",
+            Self::UnsupportedConfirmation => "unsupported_confirmation",
             Self::SeveralCertificates => "several_certificates",
             Self::BindingRequired(_) => "binding_required",
             Self::ClaimsMismatch(_) => "claims_mismatch",

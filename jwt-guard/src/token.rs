@@ -157,6 +157,27 @@ impl Token {
         self.registered().cnf_x5t_s256
     }
 
+    /// Checks that the token may be used as a bare bearer token, with no
+    /// proof of its holder: bound to neither a DPoP key nor a certificate,
+    /// and of an issuer that does not require DPoP.
+    pub(crate) fn check_bearer_use(&self) -> Result<(), TokenProblem> {
+        self.check_bearer_dpop()?;
+        match self.certificate_thumbprint() {
+            Some(_) => Err(TokenProblem::CertificateMismatch),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks the token's DPoP binding, and its issuer's `dpop` mode, for
+    /// a token presented with the bearer scheme.
+    pub(crate) fn check_bearer_dpop(&self) -> Result<(), TokenProblem> {
+        match self.dpop_thumbprint() {
+            Some(_) => Err(TokenProblem::ProofRequired),
+            None if self.dpop_mode() == DpopMode::Required => Err(TokenProblem::DpopRequired),
+            None => Ok(()),
+        }
+    }
+
     /// The registered claims that revocations and bindings read.
     pub(crate) fn registered(&self) -> Registered<'_> {
         self.inner.claims.registered()

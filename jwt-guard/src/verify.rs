@@ -213,14 +213,28 @@ impl Verifier {
         futures_util::future::join(futures_util::future::join_all(loops), self.tenants.keep_keys_fresh()).await;
     }
 
-    /// Verifies `token`, the bare token without its `Bearer ` scheme.
+    /// Verifies `token`, the bare token without its `Bearer ` scheme, as a
+    /// bearer token: one bound to a DPoP key or a client certificate is
+    /// refused, as is any token of an issuer whose `dpop` is `required`,
+    /// for it needs its proof. [`JwtGuard::authenticate_request`] checks
+    /// those against what a request presents.
     ///
     /// # Errors
     ///
     /// [`AuthError::InvalidToken`] with the reason when the token is not
     /// acceptable, and [`AuthError::KeysUnavailable`] when its issuer's keys
     /// cannot be fetched.
+    ///
+    /// [`JwtGuard::authenticate_request`]: crate::JwtGuard::authenticate_request
     pub async fn verify(&self, token: &str) -> Result<Token, AuthError> {
+        let verified = self.verify_whatever_bound(token).await?;
+        verified.check_bearer_use()?;
+        Ok(verified)
+    }
+
+    /// Verifies `token` as [`Verifier::verify`] does, whatever it is bound
+    /// to: for what needs no proof of its holder (revoking it, RFC 7009).
+    pub(crate) async fn verify_whatever_bound(&self, token: &str) -> Result<Token, AuthError> {
         match self.cached(token).await {
             Some(verified) => Ok(verified),
             None => self.verify_fresh(token).await,

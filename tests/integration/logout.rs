@@ -14,8 +14,8 @@ use jwt_guard::observe::{AuthEvent, AuthObserver};
 use jwt_guard::store::Revoked;
 use jwt_guard::{JwtGuard, Token};
 use jwt_guard_tests::{
-    KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, claims_for, free_port, mint,
-    mint_with_header, now, quiet_figment,
+    INTROSPECTION_CLIENT, KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, claims_for,
+    free_port, mint, mint_with_header, now, quiet_figment,
 };
 use rocket::http::{ContentType, Header as HttpHeader};
 use rocket::local::asynchronous::Client;
@@ -387,4 +387,30 @@ async fn the_receiver_is_mounted_at_logout_path_only_when_an_issuer_sends_logout
 async fn post_at(client: &Client, path: &str, token: &str) -> u16 {
     let request = client.post(path.to_owned()).header(ContentType::Form).body(format!("logout_token={token}"));
     request.dispatch().await.status().code
+}
+
+#[rocket::async_test]
+async fn a_logout_ends_the_sessions_opaque_tokens_whose_answers_name_no_issuer() {
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let (client_id, client_secret) = INTROSPECTION_CLIENT;
+    let config = json!({
+        "issuers": {
+            "one": {
+                "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri(),
+                "logout_client_id": "web-client", "introspection_endpoint": one.introspection_endpoint(),
+                "client_id": client_id, "client_secret": client_secret,
+            },
+        },
+    });
+    let client = Client::tracked(app(config)).await.expect("the app ignites");
+    // RFC 7662 makes every member but `active` optional: no `iss` here.
+    let answer = |sid: &str| json!({ "active": true, "aud": OIDC_AUDIENCE, "sub": "alice", "sid": sid });
+    one.set_introspection("opaque-of-the-session", answer("sid-SECRET-1"));
+    one.set_introspection("opaque-of-another", answer("sid-other"));
+    for token in ["opaque-of-the-session", "opaque-of-another"] {
+        assert_eq!(me_status(&client, token).await, 200, "{token} is active, and remembered");
+    }
+    assert_eq!(post_logout(&client, &logout_token(TestKey::RsaA, &logout_claims(one.base()))).await.0, 200);
+    assert_eq!(me_status(&client, "opaque-of-the-session").await, 401, "the session's remembered token is refused");
+    assert_eq!(me_status(&client, "opaque-of-another").await, 200, "another session's is not");
 }

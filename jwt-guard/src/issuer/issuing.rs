@@ -3,6 +3,8 @@
 //! them. Sessions (logins, their refresh tokens, logout) are
 //! [`JwtGuard`](crate::JwtGuard)'s, which keeps them in the token store.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -127,7 +129,9 @@ impl Confirmation {
 
 /// Tokens issued at login or refresh: the body of a successful
 /// `POST {auth_path}` or `POST {auth_path}/refresh`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Its `Debug` shows neither token.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct IssuedTokens {
     /// The signed access token.
     pub access_token: String,
@@ -140,6 +144,18 @@ pub struct IssuedTokens {
     /// configured: 256 random bits, to exchange once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+}
+
+impl fmt::Debug for IssuedTokens {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("IssuedTokens")
+            .field("access_token", &"***")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// The built-in issuer: it signs access and refresh tokens with its key
@@ -297,5 +313,19 @@ mod tests {
         assert_eq!((claims["sid"].clone(), claims["iat"].clone()), (json!("session-1"), json!(1_900_000_000)));
         assert_eq!(claims["exp"], json!(1_900_000_300));
         assert_eq!(tokens.refresh_token, None);
+    }
+
+    #[test]
+    fn issued_tokens_debug_shows_neither_token() {
+        let tokens = IssuedTokens {
+            access_token: "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl".into(),
+            token_type: "Bearer",
+            expires_in: 300,
+            refresh_token: Some("a-refresh-token".into()),
+        };
+        assert_eq!(
+            format!("{tokens:?}"),
+            r#"IssuedTokens { access_token: "***", token_type: "Bearer", expires_in: 300, refresh_token: Some("***") }"#
+        );
     }
 }

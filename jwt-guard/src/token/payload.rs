@@ -16,7 +16,6 @@ use serde_json::{Map, Value};
 use crate::registered::Registered;
 
 /// The claims of a verified token.
-#[derive(Debug)]
 pub(crate) struct Payload {
     /// The token as sent, then the JSON text of its claims: one buffer,
     /// kept as decoded, spare capacity and all (shrinking it would copy
@@ -27,6 +26,14 @@ pub(crate) struct Payload {
     claims_start: usize,
     registered: KeptRegistered,
     map: OnceLock<Map<String, Value>>,
+}
+
+/// The claims, never the token: it is a credential, which a log line of
+/// a token's `Debug` must not carry.
+impl fmt::Debug for Payload {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.debug_struct("Payload").field("claims", &self.json()).finish_non_exhaustive()
+    }
 }
 
 /// [`Registered`] as a payload keeps it, beside its JSON text.

@@ -18,7 +18,8 @@ use crate::token::KeptScopes;
 /// Reads the registered claims that are read again after verification,
 /// and checks the JSON type of every registered claim present. A mistyped
 /// one refuses the token: read as absent, a mistyped `cnf` would make a
-/// bound token a bearer token, and a mistyped `sid` would escape a
+/// bound token a bearer token (as would one whose only methods are not
+/// ours), and a mistyped `sid` would escape a
 /// revocation. Claims with `events` are a Security Event Token's (a logout
 /// token addressed to this API's client id, say), never an access token's.
 pub(crate) fn registered<'a>(claims: &'a ClaimSet<'_>) -> Result<Registered<'a>, TokenProblem> {
@@ -27,7 +28,12 @@ pub(crate) fn registered<'a>(claims: &'a ClaimSet<'_>) -> Result<Registered<'a>,
     }
     let (cnf_jkt, cnf_x5t_s256) = match claims.cnf.get("cnf")? {
         None => (None, None),
-        Some(cnf) => (text(&cnf.jkt, "cnf.jkt")?, text(&cnf.x5t_s256, "cnf.x5t#S256")?),
+        Some(cnf) => match (text(&cnf.jkt, "cnf.jkt")?, text(&cnf.x5t_s256, "cnf.x5t#S256")?) {
+            // A key (`jwk`), a `kid` or another method: the token is bound,
+            // but not in a way this API can check, and never a bearer token.
+            (None, None) => return Err(TokenProblem::UnsupportedConfirmation),
+            methods => methods,
+        },
     };
     claims.aud.get("aud")?;
     claims.exp.get("exp")?;

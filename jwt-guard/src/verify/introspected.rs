@@ -173,7 +173,15 @@ impl Verifier {
 
     /// The token that an active answer describes, after the checks that a
     /// JWT's claims pass.
-    fn introspected_token(&self, issuer: &Issuer, raw: &str, answer: Map<String, Value>) -> Result<Token, AuthError> {
+    fn introspected_token(
+        &self,
+        issuer: &Issuer,
+        raw: &str,
+        mut answer: Map<String, Value>,
+    ) -> Result<Token, AuthError> {
+        // An answer need not say its issuer (RFC 7662): it is the one asked,
+        // whose logouts and revocations by `iss` must reach the token.
+        answer.entry("iss").or_insert_with(|| Value::String(issuer.iss.to_string()));
         // Read as a JWT's claims are: as JSON text, after the token.
         let text = format!("{raw}{}", Value::Object(answer));
         let json = text.get(raw.len()..).unwrap_or_default();
