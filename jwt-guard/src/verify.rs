@@ -213,6 +213,23 @@ impl Verifier {
         futures_util::future::join(futures_util::future::join_all(loops), self.tenants.keep_keys_fresh()).await;
     }
 
+    /// Forgets `iss`, an issuer resolved per request (a template's tenant,
+    /// or one that the [`IssuerResolver`] found): its tokens, cached ones
+    /// too, are refused until a token names it again, when it is resolved
+    /// afresh (the resolver asked, its discovery and keys fetched). For an
+    /// app that removes or changes a tenant, on each instance: instances
+    /// share no tenants. Answers whether it was kept.
+    ///
+    /// ```
+    /// # use jwt_guard::verify::Verifier;
+    /// fn tenant_removed(verifier: &Verifier, iss: &str) {
+    ///     verifier.forget_issuer(iss);
+    /// }
+    /// ```
+    pub fn forget_issuer(&self, iss: &str) -> bool {
+        self.tenants.forget(iss)
+    }
+
     /// Verifies `token`, the bare token without its `Bearer ` scheme, as a
     /// bearer token: one bound to a DPoP key or a client certificate is
     /// refused, as is any token of an issuer whose `dpop` is `required`,

@@ -4,8 +4,8 @@
 //! tenants costing at most `tenant_discoveries` fetches; and tenants that
 //! an app's resolver finds.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jwt_guard::{
@@ -128,7 +128,7 @@ async fn a_key_that_a_tenants_provider_withdraws_stops_being_trusted() {
 #[rocket::async_test]
 async fn a_hanging_provider_holds_up_no_other_tenants_refresh() {
     let (stalled, healthy) = (KeyServer::start(&[TestKey::EcA]).await, KeyServer::start(&[TestKey::RsaA]).await);
-    let resolver = Arc::new(SignedUp(vec![stalled.base().to_owned(), healthy.base().to_owned()]));
+    let resolver = SignedUp::of(&[stalled.base(), healthy.base()]);
     let settings = json!({ "min_refresh": 0.1, "max_refresh": 0.3, "fetch_timeout": 10 });
     let rocket = app_with("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver), settings);
     let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
@@ -348,8 +348,19 @@ async fn a_flood_of_made_up_tenants_does_not_keep_a_real_new_one_out() {
     assert_eq!(server.all_tenant_hits(), 5 + 2, "5 made-up tenants' discoveries, and the newcomer's");
 }
 
-/// Finds the tenants that signed up: here, key servers by their URL.
-struct SignedUp(Vec<String>);
+/// Finds the tenants that signed up, each with the audience of its
+/// tokens: here, key servers by their URL. Tenants leave, and change.
+struct SignedUp(Mutex<Vec<(String, &'static str)>>);
+
+impl SignedUp {
+    fn of(bases: &[&str]) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(bases.iter().map(|base| ((*base).to_owned(), AUDIENCE)).collect())))
+    }
+
+    fn set(&self, tenants: Vec<(String, &'static str)>) {
+        *self.0.lock().unwrap() = tenants;
+    }
+}
 
 #[jwt_guard::async_trait]
 impl IssuerResolver for SignedUp {
@@ -358,8 +369,9 @@ impl IssuerResolver for SignedUp {
     }
 
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
-        let tenant = self.0.iter().position(|base| base == iss)?;
-        let config = IssuerConfig::new(iss, AUDIENCE);
+        let tenants = self.0.lock().unwrap();
+        let tenant = tenants.iter().position(|(base, _)| base == iss)?;
+        let config = IssuerConfig::new(iss, tenants[tenant].1);
         Some(ResolvedIssuer { name: "customers".into(), tenant: format!("customer-{tenant}"), config })
     }
 }
@@ -389,7 +401,7 @@ fn customer(token: Token) -> Value {
 async fn an_apps_resolver_finds_the_tenants_that_no_template_names() {
     let signed_up = KeyServer::start(&[TestKey::EcA]).await;
     let stranger = KeyServer::start(&[TestKey::EcA]).await;
-    let resolver = Arc::new(SignedUp(vec![signed_up.base().to_owned()]));
+    let resolver = SignedUp::of(&[signed_up.base()]);
     let rocket = app("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver));
     let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
     let token = bearer(&mint(TestKey::EcA, &claims_for(signed_up.base())));
@@ -417,4 +429,68 @@ async fn a_resolver_cannot_name_its_issuers_as_a_configured_one() {
         error.to_string(),
         "bad `jwt_guard.issuer_resolver`: the resolver names its issuers `tenants`, as a configured issuer is named: a resolved issuer would pass for it; give them another name"
     );
+}
+
+/// How long after a tenant leaves, or changes, the resolver's answer its
+/// tokens are refused: the resolver is asked again every `min_refresh`
+/// (1 s here), so within two.
+#[rocket::async_test]
+async fn a_tenant_that_the_resolver_drops_or_changes_is_forgotten() {
+    let (one, two) = (KeyServer::start(&[TestKey::EcA]).await, KeyServer::start(&[TestKey::EcA]).await);
+    let resolver = SignedUp::of(&[one.base(), two.base()]);
+    let settings = json!({ "min_refresh": 1, "max_refresh": 1 });
+    let rocket =
+        app_with("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver.clone()), settings);
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let (token_one, token_two) =
+        (bearer(&mint(TestKey::EcA, &claims_for(one.base()))), bearer(&mint(TestKey::EcA, &claims_for(two.base()))));
+    for token in [&token_one, &token_two] {
+        assert_eq!(call(&client, "/customer", &[token]).await.status, 200, "served, and cached");
+    }
+    // Tenant one leaves; tenant two's tokens are now for another API.
+    resolver.set(vec![(two.base().to_owned(), "https://another-api.example.com")]);
+    let changed = Instant::now();
+    let refused_within = |token: &str| {
+        let (client, token) = (&client, token.to_owned());
+        async move {
+            while call(client, "/customer", &[&token]).await.status == 200 {
+                assert!(changed.elapsed() < Duration::from_secs(4), "still served {:?} after", changed.elapsed());
+                rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            call(client, "/customer", &[&token]).await
+        }
+    };
+    let (refused_one, refused_two) = (refused_within(&token_one).await, refused_within(&token_two).await);
+    assert_eq!(
+        (refused_one.status, refused_one.body["error_description"].clone()),
+        (401, json!("the token's issuer is not trusted"))
+    );
+    assert_eq!(
+        (refused_two.status, refused_two.body["error_description"].clone()),
+        (401, json!("the token is not meant for this audience")),
+        "resolved afresh, with its new audience"
+    );
+    assert!(changed.elapsed() >= Duration::from_millis(900), "not before the resolver was asked again");
+}
+
+#[rocket::async_test]
+async fn an_app_forgets_a_tenant_at_once() {
+    let one = KeyServer::start(&[TestKey::EcA]).await;
+    let resolver = SignedUp::of(&[one.base()]);
+    let rocket = app("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver.clone()));
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let token = bearer(&mint(TestKey::EcA, &claims_for(one.base())));
+    assert_eq!(call(&client, "/customer", &[&token]).await.status, 200, "served, and cached");
+    resolver.set(Vec::new());
+    assert_eq!(call(&client, "/customer", &[&token]).await.status, 200, "kept until asked again, or forgotten");
+    let verifier = client.rocket().state::<JwtGuard>().expect("the guard").verifier();
+    assert!(verifier.forget_issuer(one.base()), "it was kept");
+    assert!(!verifier.forget_issuer(one.base()), "and is no longer");
+    let refused = call(&client, "/customer", &[&token]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token's issuer is not trusted"))
+    );
+    resolver.set(vec![(one.base().to_owned(), AUDIENCE)]);
+    assert_eq!(call(&client, "/customer", &[&token]).await.status, 200, "back once the resolver answers again");
 }

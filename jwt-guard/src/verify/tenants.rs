@@ -6,11 +6,15 @@
 //! are admitted as [`admissions`] allows, so that a flood of made-up `iss`
 //! values costs at most twice `tenant_discoveries` fetches per
 //! `refetch_cooldown`; one whose discovery fails is refused without a
-//! fetch for a `refetch_cooldown`.
+//! fetch for a `refetch_cooldown`. The resolver is asked again about each
+//! issuer it found every `min_refresh`, and one it no longer answers for
+//! as before is forgotten; [`Verifier::forget_issuer`] forgets one at once.
+//!
+//! [`Verifier::forget_issuer`]: super::Verifier::forget_issuer
 
 mod admissions;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -34,6 +38,13 @@ use crate::keys::Fetcher;
 /// asked about again with each token that names it, so that a tenant that
 /// signs up is admitted at once. A resolver whose lookups cost (a
 /// database) remembers its own refusals for as long as suits it.
+///
+/// An issuer it found is asked about again every `min_refresh` (60 s by
+/// default) in the background: once it answers `None`, or otherwise than
+/// before (another audience, other algorithms), the issuer is forgotten and
+/// its tokens refused, cached ones too, until a token names it again and
+/// the new answer is taken. An app that removes or changes a tenant and
+/// cannot wait calls [`Verifier::forget_issuer`](super::Verifier::forget_issuer).
 ///
 /// ```
 /// use jwt_guard::{config::IssuerConfig, verify::{IssuerResolver, ResolvedIssuer}};
@@ -81,7 +92,7 @@ impl<T: IssuerResolver + ?Sized> IssuerResolver for Arc<T> {
 }
 
 /// An issuer that an [`IssuerResolver`] found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedIssuer {
     /// The name that policies use (`issuer = "customers"`), shared by
     /// every tenant the resolver finds, as a template's is.
@@ -126,9 +137,26 @@ pub(super) struct TenantIssuers {
     known: Cache<String, Arc<Issuer>>,
     /// The issuers whose discovery failed, and when.
     failed: Cache<String, Instant>,
+    /// What the resolver answered for each issuer of `known` it found,
+    /// and when it was last asked.
+    answers: Mutex<HashMap<String, Answer>>,
     admissions: Mutex<Admissions>,
     fetcher: Fetcher,
     limits: IssuerLimits,
+}
+
+/// What the resolver answered for an issuer, and when it was asked.
+struct Answer {
+    resolved: ResolvedIssuer,
+    asked_at: Instant,
+}
+
+/// An issuer's settings and tenant, and the resolver's answer where it
+/// came from the resolver.
+struct Found {
+    settings: IssuerSettings,
+    tenant: String,
+    answer: Option<ResolvedIssuer>,
 }
 
 impl std::fmt::Debug for TenantIssuers {
@@ -158,6 +186,7 @@ impl TenantIssuers {
             resolver: None,
             known: Cache::new(capacity),
             failed: Cache::new(capacity),
+            answers: Mutex::new(HashMap::new()),
             admissions: Mutex::new(Admissions::new(discoveries, window, Instant::now())),
             fetcher,
             limits,
@@ -196,6 +225,11 @@ impl TenantIssuers {
         if !self.any() {
             return;
         }
+        futures_util::future::join(self.refresh_keys(), self.ask_resolver_again()).await;
+    }
+
+    /// The key refreshes of [`TenantIssuers::keep_keys_fresh`].
+    async fn refresh_keys(&self) {
         let mut in_flight = FuturesUnordered::new();
         let mut refreshing = HashSet::new();
         loop {
@@ -243,6 +277,46 @@ impl TenantIssuers {
         }
     }
 
+    /// Asks the resolver again about each issuer it found, once
+    /// `min_refresh` passed since it was last asked, one at a time, for as
+    /// long as the future runs: one it no longer answers for as before is
+    /// forgotten.
+    async fn ask_resolver_again(&self) {
+        let Some(resolver) = &self.resolver else { return };
+        let every = self.fetcher.min_refresh();
+        loop {
+            tokio::time::sleep(every).await;
+            let due: Vec<(String, ResolvedIssuer)> = {
+                let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+                // Those that left the cache of tenants are no longer asked about.
+                answers.retain(|iss, _| self.known.peek(iss).is_some());
+                let due = answers.iter().filter(|(_, answer)| answer.asked_at.elapsed() >= every);
+                due.map(|(iss, answer)| (iss.clone(), answer.resolved.clone())).collect()
+            };
+            for (iss, before) in due {
+                let asked_at = Instant::now();
+                if resolver.resolve(&iss).await.as_ref() == Some(&before) {
+                    let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+                    if let Some(answer) = answers.get_mut(&iss) {
+                        answer.asked_at = asked_at;
+                    }
+                } else {
+                    log::info!("jwt-guard: the issuer resolver no longer answers for {iss:?} as it did: forgotten");
+                    self.forget(&iss);
+                }
+            }
+        }
+    }
+
+    /// Forgets the issuer `iss`, if it was resolved: its tokens are
+    /// refused until one names it again and it is resolved afresh.
+    /// Answers whether it was kept.
+    pub(super) fn forget(&self, iss: &str) -> bool {
+        self.answers.lock().unwrap_or_else(PoisonError::into_inner).remove(iss);
+        self.failed.remove(iss);
+        self.known.remove(iss).is_some()
+    }
+
     /// Whether `issuer` is still the one kept for its `iss`. One that left
     /// the cache is no longer refreshed, so its tokens must not be served
     /// from the cache of verified tokens.
@@ -276,7 +350,7 @@ impl TenantIssuers {
             return None;
         }
         let now = Instant::now();
-        let (settings, tenant) = self.settings_for(iss).await?;
+        let Found { settings, tenant, answer } = self.settings_for(iss).await?;
         let admission = self.admissions.lock().unwrap_or_else(PoisonError::into_inner).take(iss, now);
         if let Admission::Refused { log } = admission {
             if log {
@@ -300,23 +374,28 @@ impl TenantIssuers {
                 return Some(issuer);
             }
         }
+        if let Some(resolved) = answer {
+            let answer = Answer { resolved, asked_at: now };
+            self.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(iss.to_owned(), answer);
+        }
         let _ = guard.insert(Arc::clone(&issuer));
         Some(issuer)
     }
 
     /// The settings and tenant of the issuer `iss`, from a template that
     /// admits it, or from the resolver.
-    async fn settings_for(&self, iss: &str) -> Option<(IssuerSettings, String)> {
+    async fn settings_for(&self, iss: &str) -> Option<Found> {
         for template in &self.templates {
             let Some(tenant) = template.tenants.as_ref().and_then(|tenants| tenants.tenant_of(iss)) else { continue };
             return template
                 .for_tenant(iss, tenant)
                 .inspect_err(|problem| log::info!("jwt-guard: refusing the issuer {iss:?}: {problem}"))
                 .ok()
-                .map(|settings| (settings, tenant.to_owned()));
+                .map(|settings| Found { settings, tenant: tenant.to_owned(), answer: None });
         }
         let resolver = self.resolver.as_ref()?;
-        let ResolvedIssuer { name, tenant, config } = resolver.resolve(iss).await?;
+        let answer = resolver.resolve(iss).await?;
+        let ResolvedIssuer { name, tenant, config } = &answer;
         if config.issuer != iss || !resolver.issuer_names().contains(&name.as_str()) || config.tenants.is_some() {
             log::error!(
                 "jwt-guard: the issuer resolver answered for {iss:?} with another `issuer`, a name that its \
@@ -324,8 +403,8 @@ impl TenantIssuers {
             );
             return None;
         }
-        match config.settings(&name, None) {
-            Ok(settings) => Some((settings, tenant)),
+        match config.settings(name, None) {
+            Ok(settings) => Some(Found { settings, tenant: tenant.clone(), answer: Some(answer) }),
             Err(error) => {
                 log::error!("jwt-guard: the issuer resolver's configuration for {iss:?}: {error}");
                 None
