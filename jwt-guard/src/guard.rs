@@ -226,12 +226,15 @@ impl JwtGuard {
         let (verifier, store, revocations) =
             (Arc::clone(&self.verifier), Arc::clone(&self.store), Arc::clone(&self.revocations));
         let loaded = Arc::clone(&self.revocations_loaded);
+        let leeway = self.leeway_secs();
         async move {
             let sweep = async {
                 loop {
                     tokio::time::sleep(SWEEP_INTERVAL).await;
                     let now = clock::unix_now_secs();
-                    if let Err(error) = store.sweep(now).await {
+                    // Swept a leeway late: a shared store keeps what an
+                    // instance whose clock is behind this one's still needs.
+                    if let Err(error) = store.sweep(now.saturating_sub(leeway)).await {
                         log::error!("jwt-guard: sweeping the token store: {error}");
                     }
                     revocations.sweep(now);
@@ -300,6 +303,15 @@ impl JwtGuard {
     /// The clock skew allowed, in whole seconds.
     pub(crate) fn leeway_secs(&self) -> u64 {
         self.leeway.as_secs_f64().ceil() as u64
+    }
+
+    /// How much longer than a token's lifetime, counted from now by this
+    /// process's clock, a revocation of the tokens issued until now is
+    /// held: the leeway that verification grants past `exp`, and the
+    /// leeway again, which other instances' clocks may be ahead of this
+    /// one's by (their tokens' `exp` is that much later, by ours).
+    pub(crate) fn skew_margin_secs(&self) -> u64 {
+        2 * self.leeway_secs()
     }
 
     /// The token among a request's `Authorization` header values, not

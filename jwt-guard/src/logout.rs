@@ -154,7 +154,10 @@ impl Receiver<'_> {
         let now_secs = now as u64;
         let lifetime = issuer.max_lifetime.map_or(DEFAULT_REVOCATION_SECS, |lifetime| lifetime.ceil() as u64);
         let leeway_secs = leeway.ceil() as u64;
-        let until = now_secs + lifetime + leeway_secs + 1;
+        // Counted from the logout's `iat` where the provider's clock is
+        // ahead of ours: its tokens of the session expire that much later.
+        let ended_at = now_secs.max(logout.issued_at.ceil() as u64);
+        let until = ended_at + lifetime + leeway_secs + 1;
         let iss = issuer.iss.to_owned();
         let revoked = match logout.ended {
             Ended::Session(sid) => Revoked::IssuerSession { iss, sid: sid.to_owned() },

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::Header;
 use jwt_guard::observe::{AuthEvent, AuthObserver};
-use jwt_guard::store::Revoked;
+use jwt_guard::store::{Revocation, Revoked};
 use jwt_guard::{JwtGuard, Token};
 use jwt_guard_tests::{
     INTROSPECTION_CLIENT, KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, claims_for,
@@ -42,14 +42,21 @@ fn app_observed_by(jwt_guard: Value, observer: Revocations) -> rocket::Rocket<ro
         .mount("/", routes![me])
 }
 
-/// An observer that keeps what each revocation it is told of revokes.
+/// An observer that keeps each revocation it is told of.
 #[derive(Default, Clone)]
-struct Revocations(Arc<Mutex<Vec<Revoked>>>);
+struct Revocations(Arc<Mutex<Vec<Revocation>>>);
+
+impl Revocations {
+    /// What each revocation revokes.
+    fn revoked(&self) -> Vec<Revoked> {
+        self.0.lock().unwrap().iter().map(|revocation| revocation.revoked.clone()).collect()
+    }
+}
 
 impl AuthObserver for Revocations {
     fn observe(&self, event: &AuthEvent<'_>) {
         if let AuthEvent::Revoked(revocation) = event {
-            self.0.lock().unwrap().push(revocation.revoked.clone());
+            self.0.lock().unwrap().push((*revocation).clone());
         }
     }
 }
@@ -336,7 +343,7 @@ async fn an_observer_is_told_of_the_revocation_each_accepted_logout_makes() {
     assert_eq!(push(&client, pushed).await.0, 202);
     let iss = one.base().to_owned();
     assert_eq!(
-        *observer.0.lock().unwrap(),
+        observer.revoked(),
         [
             Revoked::IssuerSession { iss: iss.clone(), sid: "sid-SECRET-1".into() },
             Revoked::IssuerSubject { iss: iss.clone(), sub: "alice".into(), before: logged_out_at + 1 },
@@ -413,4 +420,34 @@ async fn a_logout_ends_the_sessions_opaque_tokens_whose_answers_name_no_issuer()
     assert_eq!(post_logout(&client, &logout_token(TestKey::RsaA, &logout_claims(one.base()))).await.0, 200);
     assert_eq!(me_status(&client, "opaque-of-the-session").await, 401, "the session's remembered token is refused");
     assert_eq!(me_status(&client, "opaque-of-another").await, 200, "another session's is not");
+}
+
+/// A provider whose clock runs ahead of the API's (by 20 s, within the
+/// leeway of 30 s) issues tokens that expire 20 s later by the API's
+/// clock: the logout of their session is held until the last of them
+/// expires, counted from the logout's `iat`.
+#[rocket::async_test]
+async fn a_logout_from_a_provider_whose_clock_runs_ahead_outlives_the_sessions_tokens() {
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let lifetime = 300;
+    let config = json!({ "issuers": { "one": {
+        "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri(), "logout_client_id": "web-client",
+        "max_lifetime": lifetime,
+    } } });
+    let observer = Revocations::default();
+    let client = Client::tracked(app_observed_by(config, observer.clone())).await.expect("the app ignites");
+    let provider_now = now() + 20;
+    let token = access_token(
+        &one,
+        TestKey::RsaA,
+        json!({ "sid": "sid-SECRET-1", "iat": provider_now, "exp": provider_now + lifetime }),
+    );
+    assert_eq!(me_status(&client, &token).await, 200);
+    let mut claims = logout_claims(one.base());
+    claims["iat"] = json!(provider_now);
+    assert_eq!(post_logout(&client, &logout_token(TestKey::RsaA, &claims)).await.0, 200);
+    assert_eq!(me_status(&client, &token).await, 401);
+    let held_until = i64::try_from(observer.0.lock().unwrap()[0].until).unwrap();
+    let accepted_until = provider_now + lifetime + 30;
+    assert!(held_until > accepted_until, "held until {held_until}, the token accepted until {accepted_until}");
 }

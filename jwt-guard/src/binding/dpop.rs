@@ -97,9 +97,10 @@ impl DpopVerifier {
         }
         parsed.verify_signature()?;
         // One use per key and `jti`, remembered as long as the proof could
-        // be accepted again.
+        // be accepted again: here, and at an instance whose clock is behind
+        // this one's by up to the leeway again.
         let key = format!("dpop:{}", sha256_base64url(format!("{}.{}", parsed.thumbprint(), parsed.jti).as_bytes()));
-        let expires_at = (parsed.iat + self.max_age + self.leeway).ceil().max(now.ceil() + 1.0) as u64;
+        let expires_at = (parsed.iat + self.max_age + 2.0 * self.leeway).ceil().max(now.ceil() + 1.0) as u64;
         match store.use_once(&key, now as u64, expires_at).await {
             Ok(true) => Ok(parsed.thumbprint().to_owned()),
             Ok(false) => Err(ProofProblem::Replayed.into()),

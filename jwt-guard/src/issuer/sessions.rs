@@ -331,7 +331,8 @@ impl JwtGuard {
             }
             RotationOutcome::Unknown => return Err(RefreshRefusal::Unknown.into()),
         };
-        if self.subject_revoked_before(&family.subject, now).await?.is_some_and(|before| family.created_at < before) {
+        let cutoff = self.subject_revoked_before(&family.subject, now).await?;
+        if cutoff.is_some_and(|before| family.created_at < before) {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::Ended.into());
         }
@@ -355,7 +356,10 @@ impl JwtGuard {
         };
         // A session stored before `auth_time` was kept dates from its login.
         let auth_time = if auth_time == 0 { family.created_at } else { auth_time };
-        let issuance = Issuance { issued_at: now, auth_time };
+        // A session that started at or after its subject's cutoff, refreshed
+        // before it, is issued at it, as its login was: not revoked at birth.
+        let issued_at = cutoff.map_or(now, |before| before.max(now));
+        let issuance = Issuance { issued_at, auth_time };
         let issued = issuer.access_tokens(&grant, Some(&family.id), issuance, Some(next), cnf.as_ref())?;
         self.observe(&AuthEvent::Refreshed { subject: &grant.subject });
         Ok(issued)
@@ -436,7 +440,7 @@ impl JwtGuard {
         let settings = self.local_issuer().ok_or(SessionError::NoIssuer)?.settings();
         let before = clock::unix_now_secs() + 1;
         let longest = settings.expires_in.max(settings.refresh_expires_in.unwrap_or_default()).as_secs();
-        let until = before + longest + self.leeway_secs();
+        let until = before + longest + self.skew_margin_secs();
         self.record(Revocation { revoked: Revoked::Subject { sub: subject.to_owned(), before }, until }).await
     }
 
@@ -468,7 +472,7 @@ impl JwtGuard {
     /// it may have been issued expires.
     async fn revoke_session_tokens(&self, sid: &str) -> Result<(), SessionError> {
         let lifetime = self.local_issuer().map_or(Duration::ZERO, |issuer| issuer.settings().expires_in);
-        let until = clock::unix_now_secs() + lifetime.as_secs() + self.leeway_secs() + 1;
+        let until = clock::unix_now_secs() + lifetime.as_secs() + self.skew_margin_secs() + 1;
         self.record(Revocation { revoked: Revoked::Session(sid.to_owned()), until }).await
     }
 
