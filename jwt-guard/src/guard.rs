@@ -250,8 +250,13 @@ impl JwtGuard {
                     }
                 }
             };
-            let feed = RevocationFeed::new(Arc::clone(&revocations));
-            futures_util::future::join4(verifier.keep_keys_fresh(), store.follow(feed), sweep, load).await;
+            // Loaded first, then followed: a load after the feed reported
+            // it lost touch would take this process for up to date.
+            let follow = async {
+                load.await;
+                store.follow(RevocationFeed::new(Arc::clone(&revocations))).await;
+            };
+            futures_util::future::join3(verifier.keep_keys_fresh(), follow, sweep).await;
         }
     }
 

@@ -3,7 +3,8 @@
 //! fetch, retries back off from 1 s to 8 s, the first request that needs
 //! keys once the wait is over fetches them itself, and `Retry-After` says
 //! how long the wait still is. And a token store that cannot be read at
-//! launch: its revocations apply once it can.
+//! launch: its revocations apply once it can, and an instance that cannot
+//! follow the others' still asks the store at each refresh.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,19 +12,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use jwt_guard::JwtGuard;
+use jwt_guard::issuer::{Grant, StaticUsers};
 use jwt_guard::store::{
-    FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
-    TokenStore,
+    FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Revocation, RevocationFeed, Revoked, Rotation,
+    RotationOutcome, StoreError, TokenStore,
 };
 use jwt_guard_tests::{
     AUDIENCE, Behaviour, KeyServer, TestKey, app, app_with_builder, call, claims_for, free_port, mint, now,
     single_issuer,
 };
+use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::json;
 
-use crate::bearer;
+use crate::{bearer, login, post};
 
 /// Calls `/token` with `authorization` every 50 ms until it is accepted,
 /// for at most `patience`; answers how long that took.
@@ -87,10 +90,13 @@ async fn a_provider_down_for_a_minute_is_asked_at_most_twelve_times_and_used_wit
     assert!(waited < Duration::from_secs(10), "accepted {waited:?} after the provider came back");
 }
 
-/// A store in memory whose revocations cannot be read while it is `down`.
+/// A store in memory whose revocations cannot be read while it is `down`;
+/// one that is `unfollowable` is shared with other instances, but cannot
+/// follow their revocations (its feed reports it lost touch, at once).
 struct UnreadableAtFirst {
-    store: MemoryStore,
+    store: Arc<MemoryStore>,
     down: Arc<AtomicBool>,
+    unfollowable: bool,
 }
 
 #[jwt_guard::async_trait]
@@ -137,15 +143,22 @@ impl TokenStore for UnreadableAtFirst {
     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
         self.store.use_once(key, now, expires_at).await
     }
+
+    async fn follow(&self, feed: RevocationFeed) {
+        if self.unfollowable {
+            feed.lost();
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 #[rocket::async_test]
 async fn revocations_that_cannot_be_read_at_launch_apply_once_the_store_answers() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let (store, down) = (MemoryStore::new(), Arc::new(AtomicBool::new(true)));
+    let (store, down) = (Arc::new(MemoryStore::new()), Arc::new(AtomicBool::new(true)));
     let revoked = Revocation { revoked: Revoked::Token("logged-out".into()), until: (now() + 3600).unsigned_abs() };
     store.revoke(&revoked).await.unwrap();
-    let fairing = JwtGuard::fairing().store(UnreadableAtFirst { store, down: Arc::clone(&down) });
+    let fairing = JwtGuard::fairing().store(UnreadableAtFirst { store, down: Arc::clone(&down), unfollowable: false });
     let client = Client::tracked(app_with_builder(single_issuer(&server), fairing)).await.unwrap();
     let mut claims = claims_for(server.base());
     claims["jti"] = json!("logged-out");
@@ -157,4 +170,45 @@ async fn revocations_that_cannot_be_read_at_launch_apply_once_the_store_answers(
         assert!(started.elapsed() < Duration::from_secs(4), "the revocation applies once the store answers");
         sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// An instance that cannot follow the others' revocations, and whose store
+/// could not be read at launch, still asks the store at each refresh
+/// whether the user was logged out everywhere once it could read it: the
+/// late load does not make it take itself for up to date.
+#[rocket::async_test]
+async fn an_instance_that_loads_late_and_cannot_follow_still_asks_the_store_at_refresh() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let (store, down) = (Arc::new(MemoryStore::new()), Arc::new(AtomicBool::new(true)));
+    // Another instance revoked a token, which tells when this one has loaded.
+    let revoked = Revocation { revoked: Revoked::Token("logged-out".into()), until: (now() + 3600).unsigned_abs() };
+    store.revoke(&revoked).await.unwrap();
+    let unfollowable = UnreadableAtFirst { store: Arc::clone(&store), down: Arc::clone(&down), unfollowable: true };
+    let users = StaticUsers::new().user("ada", "abcxyz", Grant::new("ada"));
+    let mut config = single_issuer(&server);
+    config["local"] = json!({ "refresh_expires_in": 3600 });
+    let fairing = JwtGuard::fairing().login(users).store(unfollowable);
+    let client = Client::tracked(app_with_builder(config, fairing)).await.unwrap();
+    let (status, session) = login(&client, "ada", "abcxyz").await;
+    assert_eq!(status, 200, "{session}");
+    let mut claims = claims_for(server.base());
+    claims["jti"] = json!("logged-out");
+    let token = bearer(&mint(TestKey::RsaA, &claims));
+    down.store(false, Ordering::SeqCst);
+    let started = Instant::now();
+    while call(&client, "/token", &[&token]).await.status != 401 {
+        assert!(started.elapsed() < Duration::from_secs(4), "the revocations are loaded once the store answers");
+        sleep(Duration::from_millis(50)).await;
+    }
+    // Another instance logs ada out everywhere; this one does not hear of it.
+    let everywhere = Revoked::Subject { sub: "ada".into(), before: (now() + 1).unsigned_abs() };
+    store.revoke(&Revocation { revoked: everywhere, until: (now() + 3600).unsigned_abs() }).await.unwrap();
+    let refresh_token = session["refresh_token"].as_str().unwrap();
+    let (status, body) =
+        post(&client, "/auth/refresh", ContentType::Form, &format!("refresh_token={refresh_token}")).await;
+    assert_eq!(
+        (status, body["error_description"].clone()),
+        (400, json!("the refresh token's session has ended")),
+        "the store has the logout"
+    );
 }
