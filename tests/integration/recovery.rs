@@ -26,7 +26,7 @@ use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::json;
 
-use crate::{bearer, login, post};
+use crate::{bearer, login, post, until_refused};
 
 /// Calls `/token` with `authorization` every 50 ms until it is accepted,
 /// for at most `patience`; answers how long that took.
@@ -155,21 +155,23 @@ impl TokenStore for UnreadableAtFirst {
 #[rocket::async_test]
 async fn revocations_that_cannot_be_read_at_launch_apply_once_the_store_answers() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
-    let (store, down) = (Arc::new(MemoryStore::new()), Arc::new(AtomicBool::new(true)));
-    let revoked = Revocation { revoked: Revoked::Token("logged-out".into()), until: (now() + 3600).unsigned_abs() };
-    store.revoke(&revoked).await.unwrap();
+    let (store, token) = (Arc::new(MemoryStore::new()), revoked_elsewhere(&server).await);
+    store.revoke(&token.1).await.unwrap();
+    let down = Arc::new(AtomicBool::new(true));
     let fairing = JwtGuard::fairing().store(UnreadableAtFirst { store, down: Arc::clone(&down), unfollowable: false });
     let client = Client::tracked(app_with_builder(single_issuer(&server), fairing)).await.unwrap();
+    assert_eq!(call(&client, "/token", &[&token.0]).await.status, 200, "not known yet: the store cannot be read");
+    down.store(false, Ordering::SeqCst);
+    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await.0, 401, "applied once it answers");
+}
+
+/// A token of `server`, as an `Authorization` value, and its revocation,
+/// made by another instance.
+async fn revoked_elsewhere(server: &KeyServer) -> (String, Revocation) {
     let mut claims = claims_for(server.base());
     claims["jti"] = json!("logged-out");
-    let token = bearer(&mint(TestKey::RsaA, &claims));
-    assert_eq!(call(&client, "/token", &[&token]).await.status, 200, "not known yet: the store cannot be read");
-    down.store(false, Ordering::SeqCst);
-    let started = Instant::now();
-    while call(&client, "/token", &[&token]).await.status != 401 {
-        assert!(started.elapsed() < Duration::from_secs(4), "the revocation applies once the store answers");
-        sleep(Duration::from_millis(50)).await;
-    }
+    let revocation = Revocation { revoked: Revoked::Token("logged-out".into()), until: (now() + 3600).unsigned_abs() };
+    (bearer(&mint(TestKey::RsaA, &claims)), revocation)
 }
 
 /// An instance that cannot follow the others' revocations, and whose store
@@ -181,8 +183,8 @@ async fn an_instance_that_loads_late_and_cannot_follow_still_asks_the_store_at_r
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let (store, down) = (Arc::new(MemoryStore::new()), Arc::new(AtomicBool::new(true)));
     // Another instance revoked a token, which tells when this one has loaded.
-    let revoked = Revocation { revoked: Revoked::Token("logged-out".into()), until: (now() + 3600).unsigned_abs() };
-    store.revoke(&revoked).await.unwrap();
+    let token = revoked_elsewhere(&server).await;
+    store.revoke(&token.1).await.unwrap();
     let unfollowable = UnreadableAtFirst { store: Arc::clone(&store), down: Arc::clone(&down), unfollowable: true };
     let users = StaticUsers::new().user("ada", "abcxyz", Grant::new("ada"));
     let mut config = single_issuer(&server);
@@ -191,15 +193,8 @@ async fn an_instance_that_loads_late_and_cannot_follow_still_asks_the_store_at_r
     let client = Client::tracked(app_with_builder(config, fairing)).await.unwrap();
     let (status, session) = login(&client, "ada", "abcxyz").await;
     assert_eq!(status, 200, "{session}");
-    let mut claims = claims_for(server.base());
-    claims["jti"] = json!("logged-out");
-    let token = bearer(&mint(TestKey::RsaA, &claims));
     down.store(false, Ordering::SeqCst);
-    let started = Instant::now();
-    while call(&client, "/token", &[&token]).await.status != 401 {
-        assert!(started.elapsed() < Duration::from_secs(4), "the revocations are loaded once the store answers");
-        sleep(Duration::from_millis(50)).await;
-    }
+    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await.0, 401, "loaded once it answers");
     // Another instance logs ada out everywhere; this one does not hear of it.
     let everywhere = Revoked::Subject { sub: "ada".into(), before: (now() + 1).unsigned_abs() };
     store.revoke(&Revocation { revoked: everywhere, until: (now() + 3600).unsigned_abs() }).await.unwrap();
