@@ -3,6 +3,7 @@
 //! key), its public JWK, and the verifying key of the same pair.
 
 use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::hmac;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
 };
@@ -14,6 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::keys::VerifyingKey;
+
+/// What a secret's `kid` is the HMAC of.
+const KID_LABEL: &[u8] = b"jwt-guard key id";
 
 /// `bytes` random bytes, base64url: a `jti`, a session id, a refresh token.
 pub(crate) fn random_id(bytes: usize) -> Result<String, SigningKeyError> {
@@ -106,8 +110,11 @@ impl SigningKey {
         if secret.len() < min {
             return Err(short());
         }
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret);
-        let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]);
+        // Keyed by the secret, not a bare hash of it: a guess at the secret
+        // is checked against the `kid` at no less cost than against a
+        // token's signature.
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), KID_LABEL);
+        let kid = URL_SAFE_NO_PAD.encode(&tag.as_ref()[..16]);
         // jsonwebtoken refuses empty secrets only, which are short here.
         let encoding = EncodingKey::from_secret(secret).map_err(|_| short())?;
         let decoding = DecodingKey::from_secret(secret).map_err(|_| short())?;
@@ -147,7 +154,7 @@ impl SigningKey {
     }
 
     /// A signing key whose `kid` is also its fingerprint: the thumbprint
-    /// of a public key, or the digest of a secret.
+    /// of a public key, or the HMAC of a secret's [`KID_LABEL`].
     fn assemble(alg: Algorithm, kid: String, encoding: EncodingKey, jwk: Option<Jwk>, decoding: DecodingKey) -> Self {
         let verifying = VerifyingKey::new(Some(kid.clone()), AlgorithmSet::only(alg), decoding, kid.as_str().into());
         Self { alg, kid, encoding, jwk, verifying }
@@ -159,7 +166,8 @@ impl SigningKey {
     }
 
     /// Its key id: the RFC 7638 thumbprint of the public key, or for a
-    /// secret a digest that does not reveal it.
+    /// secret the HMAC-SHA256 of a fixed label under it (128 bits), which
+    /// tells no more of the secret than a token's signature does.
     pub fn kid(&self) -> &str {
         &self.kid
     }
@@ -223,6 +231,21 @@ mod tests {
             assert!(parts.signed_by(&key.verifying_key(), alg), "{alg}");
             assert_eq!(key.public_jwk().is_some(), !AlgorithmSet::SYMMETRIC.contains(alg), "{alg}");
         }
+    }
+
+    #[test]
+    fn a_secrets_kid_is_stable_and_no_bare_digest_of_it() {
+        let (secret, other) = ([7u8; 32], [8u8; 32]);
+        let kid = |secret: &[u8]| SigningKey::from_secret(Algorithm::HS256, secret).unwrap().kid().to_owned();
+        assert_eq!(kid(&secret), kid(&secret), "the same after a restart: tokens outlive it");
+        assert_ne!(kid(&secret), kid(&other));
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &secret);
+        assert_ne!(
+            kid(&secret),
+            URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]),
+            "a guess is checked at an HMAC's cost"
+        );
+        assert_eq!(kid(&secret).len(), 22, "128 bits");
     }
 
     #[test]
