@@ -79,6 +79,9 @@ pub(crate) struct TokenSource {
     pub(crate) tenant: Option<Arc<str>>,
     /// Whether its issuer's tokens may, or must, be DPoP-bound.
     pub(crate) dpop: DpopMode,
+    /// The verifier's leeway, in seconds: how far another clock may be
+    /// ahead of this one's.
+    pub(crate) leeway: f64,
 }
 
 /// How a token is bound to its sender (its `cnf` claim): what a thief
@@ -186,6 +189,11 @@ impl Token {
     /// Whether its issuer's tokens may, or must, be DPoP-bound.
     pub(crate) fn dpop_mode(&self) -> DpopMode {
         self.inner.source.dpop
+    }
+
+    /// The leeway it was verified with, in seconds.
+    pub(crate) fn leeway(&self) -> f64 {
+        self.inner.source.leeway
     }
 
     /// The tenant, for a token of an issuer resolved per request (an

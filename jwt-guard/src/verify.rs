@@ -392,7 +392,7 @@ impl Verifier {
         if !header_known {
             self.headers.insert(parts.header, &header);
         }
-        let token = Token::new(issuer.source(), Some(header), payload, grants, expires_at);
+        let token = Token::new(issuer.source(self.leeway), Some(header), payload, grants, expires_at);
         Ok(Verified { token, issuer: issuer_ref, key })
     }
 

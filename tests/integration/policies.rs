@@ -479,3 +479,47 @@ async fn launch_stops_for_an_unknown_issuer_or_a_missing_fairing() {
     let error = Client::tracked(without_fairing).await.expect_err("the sentinel stops launch");
     assert!(matches!(error.kind(), rocket::error::ErrorKind::SentinelAborts(_)));
 }
+
+#[rocket::async_test]
+async fn look_alikes_of_a_granted_scope_or_claim_are_refused() {
+    let (server, client) = setup().await;
+    let scopes = [json!(["read write"]), json!("readonly"), json!("read:all"), json!("reader"), json!([])];
+    for scope in scopes {
+        assert_eq!(status(&client, &server, "/read", |c| c["scope"] = scope.clone()).await, 403, "scope {scope}");
+    }
+    for mistyped in [json!(7), json!(null), json!({ "read": true })] {
+        assert_eq!(status(&client, &server, "/read", |c| c["scope"] = mistyped.clone()).await, 401, "scope {mistyped}");
+    }
+    let roles = [json!(null), json!([]), json!([["admin"]]), json!({ "admin": true }), json!("admin user"), json!("")];
+    for role in roles {
+        assert_eq!(status(&client, &server, "/role", |c| c["role"] = role.clone()).await, 403, "role {role}");
+    }
+    for level in [json!("3"), json!(3.5), json!([[3]])] {
+        let edit = |c: &mut Value| {
+            c["email_verified"] = json!(true);
+            c["level"] = level.clone();
+        };
+        assert_eq!(status(&client, &server, "/verified-level", edit).await, 403, "level {level}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_head_request_meets_the_policy_of_its_get_route() {
+    let (server, client) = setup().await;
+    let head = |path: &'static str, scope: &'static str| {
+        let client = &client;
+        let mut claims = claims_for(server.base());
+        claims["scope"] = json!(scope);
+        let token = bearer(&mint(TestKey::RsaA, &claims));
+        async move {
+            let request = client.head(path).header(rocket::http::Header::new("Authorization", token));
+            request.dispatch().await.status().code
+        }
+    };
+    assert_eq!(client.head("/read").dispatch().await.status().code, 401, "no token");
+    assert_eq!(head("/read", "write").await, 403);
+    assert_eq!(head("/read", "read").await, 200);
+    assert_eq!(client.head("/group/plain").dispatch().await.status().code, 401, "a group's route, no token");
+    assert_eq!(head("/group/plain", "read").await, 403);
+    assert_eq!(head("/group/plain", "admin").await, 200);
+}

@@ -57,6 +57,8 @@ async fn a_route_that_needs_a_recent_strong_login_says_so() {
     let token =
         |acr: &str, ago: u64| bearer(&issuer.token().acr(acr).authenticated_ago(Duration::from_secs(ago)).sign());
     assert_eq!(call(&client, "/payments", &[&token("urn:example:mfa", 10)]).await.status, 200);
+    let ahead_within_leeway = issuer.token().acr("urn:example:mfa").without("iat").claim("auth_time", now() + 10);
+    assert_eq!(call(&client, "/payments", &[&bearer(&ahead_within_leeway.sign())]).await.status, 200);
     for (case, token) in [
         ("a password only", token("urn:example:pwd", 10)),
         ("an hour ago", token("urn:example:mfa", 3600)),
@@ -64,6 +66,10 @@ async fn a_route_that_needs_a_recent_strong_login_says_so() {
         (
             "an auth_time after the token's iat",
             bearer(&issuer.token().acr("urn:example:mfa").claim("auth_time", now() + 3600).sign()),
+        ),
+        (
+            "no iat, and an auth_time further ahead than the leeway (30 s)",
+            bearer(&issuer.token().acr("urn:example:mfa").without("iat").claim("auth_time", now() + 45).sign()),
         ),
     ] {
         let refused = call(&client, "/payments", &[&token]).await;

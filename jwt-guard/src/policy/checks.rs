@@ -55,15 +55,11 @@ pub fn any_role(token: &Token, roles: &'static [&'static str]) -> Result<(), Den
     if roles.iter().any(|role| token.has_role(role)) { Ok(()) } else { Err(Denial::MissingRoles) }
 }
 
-/// How far ahead of this server's clock a token without `iat` may put its
-/// `auth_time`, in seconds: the skew between two clocks.
-const AUTH_TIME_LEEWAY: f64 = 60.0;
-
 /// A 401 asking for a stronger or more recent authentication (RFC 9470)
 /// unless the token's `acr` is one of `acr_values` (when any is named) and
 /// its `auth_time` at most `max_age` seconds old (when set). An
-/// `auth_time` after the token's own `iat` (or, without one, more than a
-/// minute ahead of this clock) is not believed.
+/// `auth_time` after the token's own `iat` (or, without one, more than the
+/// leeway ahead of this clock) is not believed.
 pub fn require_authentication(
     token: &Token,
     acr_values: &'static [&'static str],
@@ -73,7 +69,7 @@ pub fn require_authentication(
     let acr_met = acr_values.is_empty() || acr.is_some_and(|acr| acr_values.contains(&acr));
     let fresh = max_age.is_none_or(|max_age| {
         let now = crate::clock::unix_now();
-        let latest = token.claim("iat").and_then(Value::as_f64).unwrap_or(now + AUTH_TIME_LEEWAY);
+        let latest = token.claim("iat").and_then(Value::as_f64).unwrap_or(now + token.leeway());
         let auth_time = token.claim("auth_time").and_then(Value::as_f64);
         auth_time.is_some_and(|auth_time| auth_time <= latest && now - auth_time <= max_age as f64)
     });

@@ -151,7 +151,7 @@ mod tests {
 
     fn token(text: &str, expires_at: f64) -> Token {
         let header = TokenHeader { alg: Algorithm::EdDSA, kid: None, typ: None };
-        let source = TokenSource { issuer: Arc::from("test"), tenant: None, dpop: Default::default() };
+        let source = TokenSource { issuer: Arc::from("test"), tenant: None, dpop: Default::default(), leeway: 0.0 };
         let payload = Payload::new(format!("{text}{{}}"), text.len(), KeptRegistered::default());
         Token::new(source, Some(Arc::new(header)), payload, Default::default(), expires_at)
     }

@@ -205,7 +205,7 @@ impl Verifier {
         let registered = KeptRegistered::of(json, &registered);
         drop(claims);
         let payload = Payload::new(text, raw.len(), registered);
-        Ok(Token::new(issuer.source(), None, payload, grants, expires_at))
+        Ok(Token::new(issuer.source(self.leeway), None, payload, grants, expires_at))
     }
 }
 

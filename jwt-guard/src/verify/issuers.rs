@@ -177,7 +177,7 @@ impl Issuer {
     }
 
     /// Who vouches for its tokens, for them to tell.
-    pub(super) fn source(&self) -> TokenSource {
-        TokenSource { issuer: Arc::clone(&self.name), tenant: self.tenant.clone(), dpop: self.dpop }
+    pub(super) fn source(&self, leeway: f64) -> TokenSource {
+        TokenSource { issuer: Arc::clone(&self.name), tenant: self.tenant.clone(), dpop: self.dpop, leeway }
     }
 }
