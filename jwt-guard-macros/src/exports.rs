@@ -92,6 +92,10 @@ exports! {
         _vocabulary_satisfiers => vocabulary_satisfiers,
         _variant_satisfiers => variant_satisfiers,
         _check_issuer_name => check_issuer_name,
+        _ParamProbe => ParamProbe,
+        _ClaimsParam => ClaimsParam,
+        _NotClaimsParam => NotClaimsParam,
+        _claims_read_as_json => claims_read_as_json,
     }
     CORE {
         _Result => result::Result,

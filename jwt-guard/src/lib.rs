@@ -159,7 +159,9 @@ pub mod __private {
     pub use crate::policy::expansion::{Bound, ClaimLiteral, PolicyWay};
     pub use crate::policy::sealed::Sealed;
     #[cfg(feature = "rocket")]
-    pub use crate::rocket_integration::{Policy, Protected};
+    pub use crate::rocket_integration::{
+        ClaimsParam, NotClaimsParam, ParamProbe, Policy, Protected, claims_read_as_json,
+    };
     pub use crate::{AuthError, Token};
 }
 

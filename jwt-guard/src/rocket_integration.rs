@@ -7,6 +7,7 @@
 
 mod accounting;
 mod catchers;
+mod claims_probe;
 mod fairing;
 mod groups;
 mod identity;
@@ -22,6 +23,8 @@ mod route_policies;
 mod route_table;
 
 pub use catchers::catchers;
+#[doc(hidden)]
+pub use claims_probe::{ClaimsParam, NotClaimsParam, ParamProbe, claims_read_as_json};
 pub use groups::{Policy, protect};
 pub use identity::{CurrentUser, LoadIdentity};
 pub use protected::Protected;

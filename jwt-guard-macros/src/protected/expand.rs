@@ -12,17 +12,19 @@ use std::cell::Cell;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Ident, ItemFn, Lifetime, LitStr, Path, Visibility, parse_quote};
+use syn::spanned::Spanned as _;
+use syn::{FnArg, Ident, ItemFn, Lifetime, LitStr, Path, Type, Visibility, parse_quote};
 
 use super::ast::ClaimValue;
 use super::model::{Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Way};
 use super::route::DeclaredRoute;
 use crate::exports::{
-    _AsyncCheck, _AuthError, _Bound, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe, _Denial,
-    _Err, _None, _Ok, _Policy, _PolicyWay, _Protected, _Result, _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token,
-    _all_scope_sets, _all_scopes, _any_role, _any_scope, _any_scope_set, _check, _check_issuer_name,
-    _check_vocabulary_scope, _claim, _claim_by_name, _claim_name_hash, _issuer, _json_claim, _json_claim_path, _panic,
-    _require_authentication, _require_binding, _variant_satisfiers, _vocabulary_satisfiers,
+    _AsyncCheck, _AuthError, _Bound, _CheckOutcome, _ClaimContains, _ClaimEquals, _ClaimLiteral, _ClaimProbe,
+    _ClaimsParam, _Denial, _Err, _None, _NotClaimsParam, _Ok, _ParamProbe, _Policy, _PolicyWay, _Protected, _Result,
+    _RoutePolicy, _Sealed, _Some, _SyncCheck, _Token, _all_scope_sets, _all_scopes, _any_role, _any_scope,
+    _any_scope_set, _check, _check_issuer_name, _check_vocabulary_scope, _claim, _claim_by_name, _claim_name_hash,
+    _claims_read_as_json, _issuer, _json_claim, _json_claim_path, _panic, _require_authentication, _require_binding,
+    _variant_satisfiers, _vocabulary_satisfiers,
 };
 
 /// The items of `policy` for the route `handler`, which `declared`
@@ -31,12 +33,41 @@ pub(crate) fn route(policy: &ResolvedPolicy, declared: &DeclaredRoute, handler: 
     let name = format_ident!("__jwt_guard_policy_{}", handler.sig.ident);
     let route = RouteNames { handler: handler.sig.ident.to_string(), method: &declared.method, path: &declared.path };
     let items = policy_items(policy, &name, &handler.vis, &route);
+    let claims_seen = policy.reads_json_claims().then(|| no_hidden_claims(handler));
     // Mixed-site, so that the handler's body cannot name it; Rocket's
     // codegen declares the guard and passes it with this very ident, which
     // therefore resolves all the same.
     let parameter = Ident::new("__jwt_guard_policy", Span::mixed_site());
     handler.sig.inputs.insert(0, parse_quote!(#parameter: #_Protected<#name>));
-    items
+    quote!(#items #claims_seen)
+}
+
+/// A function, never called, that compiles only if no parameter of
+/// `handler` is a `Claims<T>` hidden by its spelling (an alias, a renamed
+/// import): the policy reads claims from the token's JSON, for it saw
+/// none, and would skip the typed fields. Each probe is spanned on its
+/// parameter's type, where the error points.
+fn no_hidden_claims(handler: &ItemFn) -> TokenStream {
+    let name = format_ident!("__jwt_guard_claims_seen_{}", handler.sig.ident, span = Span::mixed_site());
+    let generics = &handler.sig.generics;
+    let where_clause = &generics.where_clause;
+    let probes = handler.sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(typed) if !matches!(*typed.ty, Type::ImplTrait(_) | Type::Infer(_)) => {
+            let ty = &typed.ty;
+            let span = ty.span();
+            let (probe, read_as_json) = (_ParamProbe.at(span), _claims_read_as_json.at(span));
+            Some(quote_spanned!(span=> #read_as_json((&#probe::<#ty>::new()).claims_kind());))
+        }
+        _ => None,
+    });
+    quote! {
+        #[allow(dead_code)]
+        fn #name #generics () #where_clause {
+            use #_ClaimsParam as _;
+            use #_NotClaimsParam as _;
+            #(#probes)*
+        }
+    }
 }
 
 /// A `jwt_guard::Policy` of `policy`, for `protect`.

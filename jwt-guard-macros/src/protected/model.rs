@@ -146,6 +146,12 @@ impl<'a> Way<'a> {
 }
 
 impl ResolvedPolicy {
+    /// Whether some requirement reads a claim from the token's JSON, for
+    /// want of a claims type.
+    pub(crate) fn reads_json_claims(&self) -> bool {
+        self.claims.is_none() && self.requirements.iter().any(Requirement::reads_claims)
+    }
+
     /// The ways a token can meet the policy as far as its issuer and
     /// scopes go: any one will do. `all` and the top level multiply their
     /// parts' ways out (dropping those that need two issuers), `any` and
@@ -154,6 +160,17 @@ impl ResolvedPolicy {
     /// and no issuer has one way, which needs nothing.
     pub(crate) fn ways(&self) -> Vec<Way<'_>> {
         every_of(&self.requirements)
+    }
+}
+
+impl Requirement {
+    /// Whether it, or a part of it, reads claims.
+    fn reads_claims(&self) -> bool {
+        match self {
+            Self::Claims(_) => true,
+            Self::Any(requirements) | Self::All(requirements) => requirements.iter().any(Self::reads_claims),
+            Self::AllScopes(_) | Self::AnyScope(_) | Self::Issuer(_) | Self::AnyRole(_) | Self::Check(_) => false,
+        }
     }
 }
 

@@ -54,6 +54,14 @@ fn h() {}
 fn i() {}
 
 // Three different claims: a member named with a dot is not a path.
+// Claims read from the JSON, beside parameters of every kind: borrowed,
+// with a lifetime of the handler's, of managed state, optional.
+#[protected(claim(role = "admin"))]
+#[get("/json/<name>")]
+fn json_claims<'r>(name: &'r str, _token: Token, _state: &rocket::State<u8>, _maybe: Option<Token>) -> &'r str {
+    name
+}
+
 #[protected(claim(a."b.c" = "x", a.b.c = "y", "a.b" = "z"))]
 #[get("/k")]
 fn k() {}
