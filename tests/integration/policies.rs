@@ -93,6 +93,12 @@ async fn async_check() -> &'static str {
     "ok"
 }
 
+#[protected(any(claim(tenant = "globex"), claim(tenant = "acme")))]
+#[get("/alternatives")]
+fn alternatives() -> &'static str {
+    "ok"
+}
+
 #[protected(any(scope = "admin", all(scope = "read", claim(tenant = "acme"))))]
 #[get("/nested")]
 fn nested() -> &'static str {
@@ -216,6 +222,7 @@ fn app(server: &KeyServer) -> Rocket<Build> {
                 check,
                 async_check,
                 nested,
+                alternatives,
                 typed_declared,
                 typed_json_name,
                 typed_deserialize_name,
@@ -321,6 +328,9 @@ async fn issuer_checks_and_nested_policies() {
     let denied = call(&client, "/async-check", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
     assert_eq!(denied.body["error_description"], "the token does not pass the `tenant_allowed` check");
 
+    assert_eq!(status(&client, &server, "/alternatives", |c| c["tenant"] = json!("globex")).await, 200);
+    assert_eq!(status(&client, &server, "/alternatives", |_| {}).await, 200, "acme");
+    assert_eq!(status(&client, &server, "/alternatives", |c| c["tenant"] = json!("initech")).await, 403);
     assert_eq!(status(&client, &server, "/nested", |_| {}).await, 200, "read and tenant acme");
     assert_eq!(status(&client, &server, "/nested", |c| c["tenant"] = json!("globex")).await, 403);
     let admin_elsewhere = |c: &mut Value| {

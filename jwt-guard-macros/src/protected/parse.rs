@@ -37,7 +37,7 @@ const OPTIONS: [&str; 15] = [
 /// Parses `tokens` as a policy; its mistakes go to `cx`.
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
     let mut settings = Settings::default();
-    let parser = |input: ParseStream<'_>| Ok(options(cx, input, Some(&mut settings)));
+    let parser = |input: ParseStream<'_>| Ok(options(cx, input, Some(&mut settings), false));
     let requirements = parser.parse2(tokens).unwrap_or_else(|error| {
         cx.push(error);
         Vec::new()
@@ -47,14 +47,24 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
 
 /// The comma-separated options up to the end of `input`. `settings`
 /// receives `claims = T`, `vocabulary = S` and `bound`; it is `None` inside `any(...)`
-/// and `all(...)`, where they are refused.
-fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings>) -> Vec<Requirement> {
+/// and `all(...)`, where they are refused. Options of one kind may come
+/// several times only as `alternatives`, inside `any(...)`: elsewhere all
+/// must hold, and two issuers, say, never would. `any(...)` and
+/// `all(...)` themselves may come several times anywhere.
+fn options(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    mut settings: Option<&mut Settings>,
+    alternatives: bool,
+) -> Vec<Requirement> {
     let mut seen = FirstSeen::default();
     let mut requirements = Vec::new();
     comma_separated(cx, input, |input| {
         let keyword: Ident =
             input.parse().map_err(|error| expected(&error, &format!("a policy option: {}", listing(&OPTIONS))))?;
-        if let Some(first) = seen.earlier(keyword.to_string(), keyword.span()) {
+        let combinator = keyword == "any" || keyword == "all";
+        if let Some(first) = seen.earlier(keyword.to_string(), keyword.span()).filter(|_| !alternatives && !combinator)
+        {
             duplicate_option(cx, first, &keyword);
         }
         match keyword.to_string().as_str() {
@@ -123,7 +133,7 @@ fn duplicate_option(cx: &Ctxt, first: Span, keyword: &Ident) {
         "scope" => "; several scopes go in one `scope = \"a b\"` or `scopes(\"a\", \"b\")`",
         "claim" => "; several claims go in one `claim(a = 1, b = 2)`",
         "bound" => "; a policy names one binding: `bound`, `bound = \"dpop\"` or `bound = \"mtls\"`",
-        _ => "; use `all(...)` or `any(...)` to combine options of one kind",
+        _ => "; to accept either, write both in `any(...)`",
     };
     cx.duplicate(
         first,
@@ -169,7 +179,8 @@ fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Resul
         }
         "any" | "all" => {
             let example = format!("{keyword}(scope = \"admin\", claim(role = \"owner\"))");
-            let nested = options(cx, &parenthesized_after(cx, input, keyword, &example, "at least one option")?, None);
+            let listed = parenthesized_after(cx, input, keyword, &example, "at least one option")?;
+            let nested = options(cx, &listed, None, keyword == "any");
             if keyword == "any" { Requirement::Any(nested) } else { Requirement::All(nested) }
         }
         unknown => {

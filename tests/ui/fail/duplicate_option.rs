@@ -5,7 +5,7 @@ use rocket::get;
 #[get("/a")]
 fn twice() {}
 
-#[protected(claim(role = "admin"), any(issuer = "a", issuer = "b"), claim(tenant = "acme"))]
+#[protected(claim(role = "admin"), all(issuer = "a", issuer = "b"), claim(tenant = "acme"))]
 #[get("/b")]
 fn nested_twice() {}
 

@@ -54,6 +54,11 @@ fn h() {}
 fn i() {}
 
 // Three different claims: a member named with a dot is not a path.
+// Options of one kind as alternatives, and combinators several times.
+#[protected(any(scope = "a", scope = "b"), any(issuer = "x", issuer = "y"), any(claim(a = 1), claim(b = 2)))]
+#[get("/alternatives")]
+fn alternatives() {}
+
 // Claims read from the JSON, beside parameters of every kind: borrowed,
 // with a lifetime of the handler's, of managed state, optional.
 #[protected(claim(role = "admin"))]
