@@ -164,10 +164,13 @@ impl Token {
     /// proof of its holder: bound to neither a DPoP key nor a certificate,
     /// and of an issuer that does not require DPoP.
     pub(crate) fn check_bearer_use(&self) -> Result<(), TokenProblem> {
-        self.check_bearer_dpop()?;
-        match self.certificate_thumbprint() {
-            Some(_) => Err(TokenProblem::CertificateMismatch),
-            None => Ok(()),
+        // On every verification outside Rocket: the flags of what binds
+        // it, not the thumbprints read back.
+        match self.inner.claims.confirmation_methods() {
+            (true, _) => Err(TokenProblem::ProofRequired),
+            (false, true) => Err(TokenProblem::CertificateMismatch),
+            (false, false) if self.dpop_mode() == DpopMode::Required => Err(TokenProblem::DpopRequired),
+            (false, false) => Ok(()),
         }
     }
 

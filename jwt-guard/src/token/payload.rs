@@ -147,6 +147,12 @@ impl Payload {
         self.text.get(..self.claims_start).unwrap_or_default()
     }
 
+    /// Whether the token is bound by `cnf.jkt`, and by
+    /// `cnf["x5t#S256"]`, without reading either back.
+    pub(crate) fn confirmation_methods(&self) -> (bool, bool) {
+        (self.registered.cnf_jkt.is_some(), self.registered.cnf_x5t_s256.is_some())
+    }
+
     /// The registered claims, read where they were kept.
     pub(crate) fn registered(&self) -> Registered<'_> {
         let (json, kept) = (self.json(), &self.registered);
