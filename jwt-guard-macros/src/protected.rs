@@ -66,9 +66,8 @@ pub(crate) fn policy(input: TokenStream) -> TokenStream {
     }
 }
 
-/// Whether `handler` has a route attribute, which must come below
 /// `T` of the handler's first `Claims<T>` parameter, taken as it is or
-/// in an `Option` or a `Result`.
+/// in an `Option`, a `Result` or an `Outcome`.
 fn handler_claims_type(handler: &ItemFn) -> Option<Type> {
     handler.sig.inputs.iter().find_map(|input| {
         let FnArg::Typed(typed) = input else { return None };
@@ -76,7 +75,8 @@ fn handler_claims_type(handler: &ItemFn) -> Option<Type> {
     })
 }
 
-/// `T` of `Claims<T>`, `Option<Claims<T>>` or `Result<Claims<T>, E>`.
+/// `T` of `Claims<T>`, `Option<Claims<T>>`, `Result<Claims<T>, E>` or
+/// Rocket's `Outcome<Claims<T>, ...>`.
 fn claims_type(ty: &Type) -> Option<Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
@@ -84,7 +84,7 @@ fn claims_type(ty: &Type) -> Option<Type> {
     let GenericArgument::Type(first) = arguments.args.first()? else { return None };
     match last.ident.to_string().as_str() {
         "Claims" => Some(first.clone()),
-        "Option" | "Result" => claims_type(first),
+        "Option" | "Result" | "Outcome" => claims_type(first),
         _ => None,
     }
 }

@@ -203,8 +203,9 @@ impl Verifier {
 
     /// Fetches every remote issuer's keys now, then again whenever they are
     /// due, for as long as the future runs; the keys of issuers resolved
-    /// per request too, once they were fetched. The Rocket fairing spawns
-    /// it at liftoff and stops it at shutdown.
+    /// per request too, once they were fetched, and asks the
+    /// [`IssuerResolver`] again about the issuers it found. The Rocket
+    /// fairing spawns it at liftoff and stops it at shutdown.
     pub async fn keep_keys_fresh(&self) {
         let loops = self.issuers.iter().filter_map(|issuer| match &issuer.keys {
             IssuerKeys::Remote(keys) => Some(keys.keep_fresh()),

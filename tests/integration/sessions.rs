@@ -378,7 +378,15 @@ async fn guesses_that_arrive_at_once_get_no_more_checks_than_the_throttle_allows
         );
         assert_eq!(statuses.iter().filter(|status| **status == 401).count(), checks, "{store}: {statuses:?}");
         assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 40 - checks, "{store}: {statuses:?}");
-        assert!(answers.iter().all(|(status, retry)| *status != 429 || retry.as_deref() == Some("1")));
+        // 1 s after the third failure; 2, 4... after each further check.
+        let longest_wait = 1u64 << waits_outlasted;
+        let waits: Vec<Option<u64>> = answers
+            .iter()
+            .filter(|(status, _)| *status == 429)
+            .map(|(_, retry)| retry.as_deref().and_then(|wait| wait.parse().ok()))
+            .collect();
+        let told = |wait: &Option<u64>| wait.is_some_and(|wait| (1..=longest_wait).contains(&wait));
+        assert!(waits.iter().all(told), "{store}: Retry-After {waits:?}");
     }
 }
 

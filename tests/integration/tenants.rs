@@ -4,7 +4,7 @@
 //! tenants costing at most `tenant_discoveries` fetches; and tenants that
 //! an app's resolver finds.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -349,16 +349,21 @@ async fn a_flood_of_made_up_tenants_does_not_keep_a_real_new_one_out() {
 }
 
 /// Finds the tenants that signed up, each with the audience of its
-/// tokens: here, key servers by their URL. Tenants leave, and change.
-struct SignedUp(Mutex<Vec<(String, &'static str)>>);
+/// tokens: here, key servers by their URL. Tenants leave, and change; its
+/// database may fail it (it panics then).
+struct SignedUp {
+    tenants: Mutex<Vec<(String, &'static str)>>,
+    panics: AtomicBool,
+}
 
 impl SignedUp {
     fn of(bases: &[&str]) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(bases.iter().map(|base| ((*base).to_owned(), AUDIENCE)).collect())))
+        let tenants = bases.iter().map(|base| ((*base).to_owned(), AUDIENCE)).collect();
+        Arc::new(Self { tenants: Mutex::new(tenants), panics: AtomicBool::new(false) })
     }
 
     fn set(&self, tenants: Vec<(String, &'static str)>) {
-        *self.0.lock().unwrap() = tenants;
+        *self.tenants.lock().unwrap() = tenants;
     }
 }
 
@@ -369,7 +374,8 @@ impl IssuerResolver for SignedUp {
     }
 
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
-        let tenants = self.0.lock().unwrap();
+        assert!(!self.panics.load(Ordering::SeqCst), "the tenants' database is down");
+        let tenants = self.tenants.lock().unwrap();
         let tenant = tenants.iter().position(|(base, _)| base == iss)?;
         let config = IssuerConfig::new(iss, tenants[tenant].1);
         Some(ResolvedIssuer { name: "customers".into(), tenant: format!("customer-{tenant}"), config })
@@ -432,45 +438,78 @@ async fn a_resolver_cannot_name_its_issuers_as_a_configured_one() {
 }
 
 /// How long after a tenant leaves, or changes, the resolver's answer its
-/// tokens are refused: the resolver is asked again every `min_refresh`
-/// (1 s here), so within two.
+/// tokens are refused: the resolver is asked again once `min_refresh` (1 s
+/// here) has passed since it was last asked; a changed answer forgets the
+/// tenant at once, a refusal the second time in a row.
 #[rocket::async_test]
 async fn a_tenant_that_the_resolver_drops_or_changes_is_forgotten() {
     let (one, two) = (KeyServer::start(&[TestKey::EcA]).await, KeyServer::start(&[TestKey::EcA]).await);
     let resolver = SignedUp::of(&[one.base(), two.base()]);
-    let settings = json!({ "min_refresh": 1, "max_refresh": 1 });
-    let rocket =
-        app_with("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver.clone()), settings);
-    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
-    let (token_one, token_two) =
-        (bearer(&mint(TestKey::EcA, &claims_for(one.base()))), bearer(&mint(TestKey::EcA, &claims_for(two.base()))));
+    let client = refreshing_customers(resolver.clone()).await;
+    let resolving = Instant::now();
+    let (token_one, token_two) = (customer_token(&one), customer_token(&two));
     for token in [&token_one, &token_two] {
         assert_eq!(call(&client, "/customer", &[token]).await.status, 200, "served, and cached");
     }
     // Tenant one leaves; tenant two's tokens are now for another API.
     resolver.set(vec![(two.base().to_owned(), "https://another-api.example.com")]);
-    let changed = Instant::now();
-    let refused_within = |token: &str| {
-        let (client, token) = (&client, token.to_owned());
-        async move {
-            while call(client, "/customer", &[&token]).await.status == 200 {
-                assert!(changed.elapsed() < Duration::from_secs(4), "still served {:?} after", changed.elapsed());
-                rocket::tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            call(client, "/customer", &[&token]).await
-        }
-    };
-    let (refused_one, refused_two) = (refused_within(&token_one).await, refused_within(&token_two).await);
-    assert_eq!(
-        (refused_one.status, refused_one.body["error_description"].clone()),
-        (401, json!("the token's issuer is not trusted"))
-    );
+    let (refused_two, after_two) = refused_after(&client, &token_two, resolving).await;
     assert_eq!(
         (refused_two.status, refused_two.body["error_description"].clone()),
         (401, json!("the token is not meant for this audience")),
         "resolved afresh, with its new audience"
     );
-    assert!(changed.elapsed() >= Duration::from_millis(900), "not before the resolver was asked again");
+    assert!(after_two >= Duration::from_secs(1), "not before it was asked again: {after_two:?}");
+    let (refused_one, after_one) = refused_after(&client, &token_one, resolving).await;
+    assert_eq!(
+        (refused_one.status, refused_one.body["error_description"].clone()),
+        (401, json!("the token's issuer is not trusted"))
+    );
+    assert!(after_one >= Duration::from_secs(2), "not before it was refused twice: {after_one:?}");
+}
+
+/// A resolver that panics when asked again keeps its tenants, and the
+/// asking goes on: a tenant that leaves afterwards is forgotten.
+#[rocket::async_test]
+async fn a_resolver_that_panics_when_asked_again_keeps_its_tenants() {
+    let one = KeyServer::start(&[TestKey::EcA]).await;
+    let resolver = SignedUp::of(&[one.base()]);
+    let client = refreshing_customers(resolver.clone()).await;
+    let token = customer_token(&one);
+    assert_eq!(call(&client, "/customer", &[&token]).await.status, 200);
+    resolver.panics.store(true, Ordering::SeqCst);
+    rocket::tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert_eq!(call(&client, "/customer", &[&token]).await.status, 200, "kept through the resolver's panics");
+    resolver.panics.store(false, Ordering::SeqCst);
+    resolver.set(Vec::new());
+    let left = Instant::now();
+    let (refused, _) = refused_after(&client, &token, left).await;
+    assert_eq!(refused.status, 401, "still asked again after the panics");
+}
+
+/// An app whose resolver `resolver` is asked again every second or so.
+async fn refreshing_customers(resolver: Arc<SignedUp>) -> Client {
+    let settings = json!({ "min_refresh": 1, "max_refresh": 1 });
+    let rocket = app_with("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(resolver), settings);
+    Client::tracked(rocket.mount("/", routes![customer])).await.unwrap()
+}
+
+/// A token of the tenant `server`, as an `Authorization` value.
+fn customer_token(server: &KeyServer) -> String {
+    bearer(&mint(TestKey::EcA, &claims_for(server.base())))
+}
+
+/// The first refusal of `token` at `/customer`, asked every 50 ms, and
+/// how long after `since` it came: within 8 s.
+async fn refused_after(client: &Client, token: &str, since: Instant) -> (jwt_guard_tests::ResponseParts, Duration) {
+    loop {
+        let answer = call(client, "/customer", &[token]).await;
+        if answer.status != 200 {
+            return (answer, since.elapsed());
+        }
+        assert!(since.elapsed() < Duration::from_secs(8), "still served {:?} after", since.elapsed());
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[rocket::async_test]

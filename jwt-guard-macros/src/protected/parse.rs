@@ -37,7 +37,7 @@ const OPTIONS: [&str; 15] = [
 /// Parses `tokens` as a policy; its mistakes go to `cx`.
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
     let mut settings = Settings::default();
-    let parser = |input: ParseStream<'_>| Ok(options(cx, input, Some(&mut settings), false));
+    let parser = |input: ParseStream<'_>| Ok(options(cx, input, Some(&mut settings), Place::Top));
     let requirements = parser.parse2(tokens).unwrap_or_else(|error| {
         cx.push(error);
         Vec::new()
@@ -45,26 +45,42 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Policy {
     Policy { settings, requirements }
 }
 
-/// The comma-separated options up to the end of `input`. `settings`
-/// receives `claims = T`, `vocabulary = S` and `bound`; it is `None` inside `any(...)`
-/// and `all(...)`, where they are refused. Options of one kind may come
-/// several times only as `alternatives`, inside `any(...)`: elsewhere all
-/// must hold, and two issuers, say, never would. `any(...)` and
-/// `all(...)` themselves may come several times anywhere.
-fn options(
-    cx: &Ctxt,
-    input: ParseStream<'_>,
-    mut settings: Option<&mut Settings>,
-    alternatives: bool,
-) -> Vec<Requirement> {
+/// Where a list of options stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// The policy's own list: one option of each kind (`any(...)` and
+    /// `all(...)` aside), so that a policy reads at a glance.
+    Top,
+    /// Inside `all(...)`: options of one kind may come again, all holding,
+    /// but for `issuer`, of which a token has one.
+    All,
+    /// Inside `any(...)`: options of one kind may come again, as
+    /// alternatives.
+    Any,
+}
+
+impl Place {
+    /// Whether `keyword` may not come again here.
+    fn refuses_again(self, keyword: &Ident) -> bool {
+        match self {
+            Self::Top => keyword != "any" && keyword != "all",
+            Self::All => keyword == "issuer",
+            Self::Any => false,
+        }
+    }
+}
+
+/// The comma-separated options up to the end of `input`, at `place`.
+/// `settings` receives `claims = T`, `vocabulary = S` and `bound`; it is
+/// `None` inside `any(...)` and `all(...)`, where they are refused.
+fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings>, place: Place) -> Vec<Requirement> {
     let mut seen = FirstSeen::default();
     let mut requirements = Vec::new();
     comma_separated(cx, input, |input| {
         let keyword: Ident =
             input.parse().map_err(|error| expected(&error, &format!("a policy option: {}", listing(&OPTIONS))))?;
-        let combinator = keyword == "any" || keyword == "all";
-        if let Some(first) = seen.earlier(keyword.to_string(), keyword.span()).filter(|_| !alternatives && !combinator)
-        {
+        let first = seen.earlier(keyword.to_string(), keyword.span());
+        if let Some(first) = first.filter(|_| place.refuses_again(&keyword)) {
             duplicate_option(cx, first, &keyword);
         }
         match keyword.to_string().as_str() {
@@ -133,7 +149,10 @@ fn duplicate_option(cx: &Ctxt, first: Span, keyword: &Ident) {
         "scope" => "; several scopes go in one `scope = \"a b\"` or `scopes(\"a\", \"b\")`",
         "claim" => "; several claims go in one `claim(a = 1, b = 2)`",
         "bound" => "; a policy names one binding: `bound`, `bound = \"dpop\"` or `bound = \"mtls\"`",
-        _ => "; to accept either, write both in `any(...)`",
+        "issuer" => "; a token has one issuer: to accept either, write both in `any(...)`",
+        "acr" => "; several classes go in one `acr(\"a\", \"b\")`",
+        "max_age" | "claims" | "vocabulary" => "; a policy has one",
+        _ => "; to need both, write them in `all(...)`",
     };
     cx.duplicate(
         first,
@@ -180,7 +199,7 @@ fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Resul
         "any" | "all" => {
             let example = format!("{keyword}(scope = \"admin\", claim(role = \"owner\"))");
             let listed = parenthesized_after(cx, input, keyword, &example, "at least one option")?;
-            let nested = options(cx, &listed, None, keyword == "any");
+            let nested = options(cx, &listed, None, if keyword == "any" { Place::Any } else { Place::All });
             if keyword == "any" { Requirement::Any(nested) } else { Requirement::All(nested) }
         }
         unknown => {

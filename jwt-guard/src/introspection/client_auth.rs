@@ -16,8 +16,7 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 const ASSERTION_LIFETIME: u64 = 60;
 
 /// What a request to one of the issuer's endpoints carries so that the
-/// issuer knows the client.
-#[derive(Debug)]
+/// issuer knows the client. No `Debug`: it holds the client's secret.
 pub(crate) enum ClientAuthentication<'a> {
     /// An `Authorization: Basic` header (`client_secret_basic`).
     Basic { client_id: &'a str, secret: &'a str },

@@ -6,12 +6,14 @@
 //! it reads them from the token's JSON, and emits, for each parameter type
 //! `P`, `claims_read_as_json((&ParamProbe::<P>::new()).claims_kind())`.
 //! Method resolution picks [`ClaimsParam`] when `P` is `Claims<T>` (or an
-//! `Option` or `Result` of it), whatever its name, and [`NotClaimsParam`]
+//! `Option`, `Result` or `Outcome` of it), whatever its name, and [`NotClaimsParam`]
 //! otherwise (one more autoref); only the latter's answer passes
 //! [`claims_read_as_json`]. So a hidden `Claims<T>` is a compile error,
 //! rather than a policy that silently skips the type's fields.
 
 use std::marker::PhantomData;
+
+use rocket::outcome::Outcome;
 
 use super::request_guards::Claims;
 
@@ -67,6 +69,10 @@ impl<T> ClaimsParam for ParamProbe<Option<Claims<T>>> {
 }
 
 impl<T, E> ClaimsParam for ParamProbe<Result<Claims<T>, E>> {
+    type Claims = T;
+}
+
+impl<T, E, F> ClaimsParam for ParamProbe<Outcome<Claims<T>, E, F>> {
     type Claims = T;
 }
 

@@ -7,19 +7,22 @@
 //! values costs at most twice `tenant_discoveries` fetches per
 //! `refetch_cooldown`; one whose discovery fails is refused without a
 //! fetch for a `refetch_cooldown`. The resolver is asked again about each
-//! issuer it found every `min_refresh`, and one it no longer answers for
-//! as before is forgotten; [`Verifier::forget_issuer`] forgets one at once.
+//! issuer it found every `min_refresh` or so, and one it no longer answers
+//! for as before is forgotten; [`Verifier::forget_issuer`] forgets one at
+//! once.
 //!
 //! [`Verifier::forget_issuer`]: super::Verifier::forget_issuer
 
 mod admissions;
 
 use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt as _, StreamExt as _};
 use quick_cache::sync::Cache;
 
 use self::admissions::{Admission, Admissions};
@@ -39,12 +42,16 @@ use crate::keys::Fetcher;
 /// signs up is admitted at once. A resolver whose lookups cost (a
 /// database) remembers its own refusals for as long as suits it.
 ///
-/// An issuer it found is asked about again every `min_refresh` (60 s by
-/// default) in the background: once it answers `None`, or otherwise than
-/// before (another audience, other algorithms), the issuer is forgotten and
-/// its tokens refused, cached ones too, until a token names it again and
-/// the new answer is taken. An app that removes or changes a tenant and
-/// cannot wait calls [`Verifier::forget_issuer`](super::Verifier::forget_issuer).
+/// An issuer it found is asked about again in the background, once
+/// `min_refresh` (60 s by default) has passed since it was last asked
+/// (so within twice that). Once it answers otherwise than before (another
+/// audience, other algorithms), or `None` twice in a row (a first `None`
+/// may be a database's hiccup), the issuer is forgotten and its tokens
+/// refused, cached ones too, until a token names it again and the new
+/// answer is taken. Its answers must therefore be the same for the same
+/// tenant (lists in the same order). An app that removes or changes a
+/// tenant and cannot wait calls
+/// [`Verifier::forget_issuer`](super::Verifier::forget_issuer).
 ///
 /// ```
 /// use jwt_guard::{config::IssuerConfig, verify::{IssuerResolver, ResolvedIssuer}};
@@ -140,15 +147,20 @@ pub(super) struct TenantIssuers {
     /// What the resolver answered for each issuer of `known` it found,
     /// and when it was last asked.
     answers: Mutex<HashMap<String, Answer>>,
+    /// How many times an issuer was forgotten: a resolution that saw it
+    /// change keeps nothing.
+    forgets: AtomicU64,
     admissions: Mutex<Admissions>,
     fetcher: Fetcher,
     limits: IssuerLimits,
 }
 
-/// What the resolver answered for an issuer, and when it was asked.
+/// What the resolver answered for an issuer, when it was asked, and
+/// whether it refused it once since.
 struct Answer {
     resolved: ResolvedIssuer,
     asked_at: Instant,
+    refused_once: bool,
 }
 
 /// An issuer's settings and tenant, and the resolver's answer where it
@@ -187,6 +199,7 @@ impl TenantIssuers {
             known: Cache::new(capacity),
             failed: Cache::new(capacity),
             answers: Mutex::new(HashMap::new()),
+            forgets: AtomicU64::new(0),
             admissions: Mutex::new(Admissions::new(discoveries, window, Instant::now())),
             fetcher,
             limits,
@@ -279,8 +292,10 @@ impl TenantIssuers {
 
     /// Asks the resolver again about each issuer it found, once
     /// `min_refresh` passed since it was last asked, one at a time, for as
-    /// long as the future runs: one it no longer answers for as before is
-    /// forgotten.
+    /// long as the future runs. One that it answers for otherwise, or
+    /// refuses twice in a row (a first refusal may be a database's
+    /// hiccup), is forgotten. A resolver that panics keeps its issuers, and
+    /// the upkeep beside this goes on.
     async fn ask_resolver_again(&self) {
         let Some(resolver) = &self.resolver else { return };
         let every = self.fetcher.min_refresh();
@@ -295,14 +310,23 @@ impl TenantIssuers {
             };
             for (iss, before) in due {
                 let asked_at = Instant::now();
-                if resolver.resolve(&iss).await.as_ref() == Some(&before) {
-                    let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
-                    if let Some(answer) = answers.get_mut(&iss) {
-                        answer.asked_at = asked_at;
+                let answer = AssertUnwindSafe(resolver.resolve(&iss)).catch_unwind().await;
+                let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+                let Some(kept) = answers.get_mut(&iss) else { continue };
+                let (forget, refused) = match answer {
+                    Ok(Some(now)) => (now != before, false),
+                    Ok(None) => (kept.refused_once, true),
+                    Err(_) => {
+                        log::error!("jwt-guard: the issuer resolver panicked, asked about {iss:?} again: kept");
+                        (false, kept.refused_once)
                     }
-                } else {
+                };
+                if forget {
+                    drop(answers);
                     log::info!("jwt-guard: the issuer resolver no longer answers for {iss:?} as it did: forgotten");
                     self.forget(&iss);
+                } else {
+                    (kept.asked_at, kept.refused_once) = (asked_at, refused);
                 }
             }
         }
@@ -310,8 +334,10 @@ impl TenantIssuers {
 
     /// Forgets the issuer `iss`, if it was resolved: its tokens are
     /// refused until one names it again and it is resolved afresh.
-    /// Answers whether it was kept.
+    /// Answers whether it was kept. A resolution under way meanwhile, of
+    /// any issuer, serves its request but is not kept.
     pub(super) fn forget(&self, iss: &str) -> bool {
+        self.forgets.fetch_add(1, Ordering::AcqRel);
         self.answers.lock().unwrap_or_else(PoisonError::into_inner).remove(iss);
         self.failed.remove(iss);
         self.known.remove(iss).is_some()
@@ -349,7 +375,7 @@ impl TenantIssuers {
         if failed_lately() {
             return None;
         }
-        let now = Instant::now();
+        let (now, forgets_before) = (Instant::now(), self.forgets.load(Ordering::Acquire));
         let Found { settings, tenant, answer } = self.settings_for(iss).await?;
         let admission = self.admissions.lock().unwrap_or_else(PoisonError::into_inner).take(iss, now);
         if let Admission::Refused { log } = admission {
@@ -374,11 +400,15 @@ impl TenantIssuers {
                 return Some(issuer);
             }
         }
-        if let Some(resolved) = answer {
-            let answer = Answer { resolved, asked_at: now };
-            self.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(iss.to_owned(), answer);
+        if self.forgets.load(Ordering::Acquire) != forgets_before {
+            // Forgotten while it was resolved: an answer from before.
+            return Some(issuer);
         }
         let _ = guard.insert(Arc::clone(&issuer));
+        if let Some(resolved) = answer {
+            let answer = Answer { resolved, asked_at: now, refused_once: false };
+            self.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(iss.to_owned(), answer);
+        }
         Some(issuer)
     }
 

@@ -13,4 +13,12 @@ fn nested_twice() {}
 #[get("/c")]
 fn same_claim() {}
 
+fn allowed(_: &jwt_guard::Token) -> bool {
+    true
+}
+
+#[protected(check = allowed, check = allowed, max_age = 60, max_age = 30, acr = "urn:a", acr = "urn:b")]
+#[get("/d")]
+fn both_checks() {}
+
 fn main() {}

@@ -22,4 +22,8 @@ fn renamed(user: Option<Renamed<AppClaims>>) -> Option<String> {
     user.map(|user| user.role.clone())
 }
 
+#[protected(claim(role = "admin"))]
+#[get("/outcome")]
+async fn outcome(_user: Result<Renamed<AppClaims>, jwt_guard::AuthError>, _again: rocket::request::Outcome<User, jwt_guard::AuthError>) {}
+
 fn main() {}

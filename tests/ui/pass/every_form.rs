@@ -53,20 +53,35 @@ fn h() {}
 #[get("/i")]
 fn i() {}
 
-// Three different claims: a member named with a dot is not a path.
-// Options of one kind as alternatives, and combinators several times.
+// Options of one kind as alternatives, or all holding, and combinators
+// several times.
 #[protected(any(scope = "a", scope = "b"), any(issuer = "x", issuer = "y"), any(claim(a = 1), claim(b = 2)))]
 #[get("/alternatives")]
 fn alternatives() {}
 
+#[protected(all(role = "a", role = "b", check = tenant_matches, check = tenant_matches), all(scope = "c"))]
+#[get("/all-of-one-kind")]
+fn all_of_one_kind() {}
+
 // Claims read from the JSON, beside parameters of every kind: borrowed,
-// with a lifetime of the handler's, of managed state, optional.
+// with a lifetime of the handler's, of managed state, optional; in an
+// async handler with a where clause.
 #[protected(claim(role = "admin"))]
 #[get("/json/<name>")]
 fn json_claims<'r>(name: &'r str, _token: Token, _state: &rocket::State<u8>, _maybe: Option<Token>) -> &'r str {
     name
 }
 
+#[protected(claim(role = "admin"))]
+#[get("/json-async/<name>")]
+async fn json_claims_async<'r>(name: &'r str, _token: rocket::request::Outcome<Token, jwt_guard::AuthError>) -> String
+where
+    'r: 'r,
+{
+    name.to_owned()
+}
+
+// Three different claims: a member named with a dot is not a path.
 #[protected(claim(a."b.c" = "x", a.b.c = "y", "a.b" = "z"))]
 #[get("/k")]
 fn k() {}

@@ -22,8 +22,9 @@ const MAX_JTI_BYTES: usize = 256;
 /// JWK members that only a private key has (RFC 7518 section 6).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
-/// The request a proof must be made for.
-#[derive(Debug, Clone, Copy)]
+/// The request a proof must be made for. No `Debug`: it holds the access
+/// token.
+#[derive(Clone, Copy)]
 pub(crate) struct ProofTarget<'a> {
     /// The request's method, upper case.
     pub(crate) method: &'a str,
