@@ -6,10 +6,12 @@
 //! methods live in `issuer/sessions.rs`.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt as _;
 use serde_json::Value;
 
 use crate::backoff::Backoff;
@@ -23,6 +25,7 @@ use crate::issuer::issuing::LocalIssuer;
 use crate::issuer::login::Authenticator;
 #[cfg(feature = "rocket")]
 use crate::logout::{Delivery, LogoutError, Receiver};
+use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::observe::{AuthEvent, AuthObserver};
 use crate::request::bearer::{self, Scheme};
@@ -123,6 +126,20 @@ impl std::fmt::Debug for JwtGuard {
     }
 }
 
+/// Runs the loop of the upkeep that `start` starts, for as long as the
+/// future runs. One that panics (in an app's store, say) is logged and
+/// started again after a backoff, rather than ending in silence and
+/// taking the rest of the upkeep with it.
+async fn supervised<F: Future<Output = ()>>(what: &str, start: impl Fn() -> F) {
+    let mut backoff = Backoff::default();
+    while AssertUnwindSafe(start()).catch_unwind().await.is_err() {
+        backoff.failed(Instant::now());
+        let wait = backoff.retry_after(Instant::now());
+        log::error!("jwt-guard: {what} panicked; started again in {wait:?}");
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Loads the revocations that `store` holds into `revocations`, and notes
 /// in `loaded` that they are.
 async fn load_revocations(
@@ -197,10 +214,16 @@ impl JwtGuard {
         })
     }
 
-    /// Tells the app's observer of `event`, if it has one.
+    /// Tells the app's observer of `event`, if it has one. An observer
+    /// that panics is logged (once a minute), and the request, or the
+    /// session's step, goes on.
     pub(crate) fn observe(&self, event: &AuthEvent<'_>) {
-        if let Some(observer) = &self.observer {
-            observer.observe(event);
+        static LOGGED: LogLimit = LogLimit::new();
+        if let Some(observer) = &self.observer
+            && std::panic::catch_unwind(AssertUnwindSafe(|| observer.observe(event))).is_err()
+            && let Some(held_back) = LOGGED.allow()
+        {
+            log::error!("jwt-guard: the app's `AuthObserver` panicked{held_back}");
         }
     }
 
@@ -228,7 +251,8 @@ impl JwtGuard {
         let loaded = Arc::clone(&self.revocations_loaded);
         let leeway = self.leeway_secs();
         async move {
-            let sweep = async {
+            let (verifier, store, revocations, loaded) = (&*verifier, &*store, &revocations, &*loaded);
+            let sweep = move || async move {
                 loop {
                     tokio::time::sleep(SWEEP_INTERVAL).await;
                     let now = clock::unix_now_secs();
@@ -240,23 +264,25 @@ impl JwtGuard {
                     revocations.sweep(now);
                 }
             };
-            let load = async {
+            // Loaded first, then followed: a load after the feed reported
+            // it lost touch would take this process for up to date.
+            let follow = move || async move {
                 let mut backoff = Backoff::default();
                 while !loaded.load(Ordering::Acquire) {
                     tokio::time::sleep(backoff.retry_after(Instant::now())).await;
-                    if let Err(error) = load_revocations(&*store, &revocations, &loaded).await {
+                    if let Err(error) = load_revocations(store, revocations, loaded).await {
                         log::error!("jwt-guard: loading the revocations, again: {error}");
                         backoff.failed(Instant::now());
                     }
                 }
+                store.follow(RevocationFeed::new(Arc::clone(revocations))).await;
             };
-            // Loaded first, then followed: a load after the feed reported
-            // it lost touch would take this process for up to date.
-            let follow = async {
-                load.await;
-                store.follow(RevocationFeed::new(Arc::clone(&revocations))).await;
-            };
-            futures_util::future::join3(verifier.keep_keys_fresh(), follow, sweep).await;
+            futures_util::future::join3(
+                supervised("keeping the keys fresh", move || verifier.keep_keys_fresh()),
+                supervised("following the revocations", follow),
+                supervised("sweeping the token store", sweep),
+            )
+            .await;
         }
     }
 

@@ -24,6 +24,7 @@ use crate::backoff::{Backoff, FIRST_BACKOFF};
 use crate::config::{IntrospectMode, IntrospectionSettings};
 use crate::error::AuthError;
 use crate::keys::{Fetcher, FormAnswer, check_scheme};
+use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::Fetch;
 
 /// The media type of a signed introspection response (RFC 9701).
@@ -53,6 +54,8 @@ pub(crate) struct Introspector {
     backoff: Mutex<Backoff>,
     /// How many questions it may be asked now.
     rate: Mutex<QuestionRate>,
+    /// The warning that the rate was reached.
+    rate_reached: LogLimit,
 }
 
 /// What came of a question.
@@ -74,7 +77,8 @@ impl Introspector {
     pub(crate) fn new(settings: IntrospectionSettings, fetcher: &Fetcher, per_second: u32) -> Self {
         let rate = Mutex::new(QuestionRate::new(per_second, Instant::now()));
         let discovered = tokio::sync::Mutex::default();
-        Self { settings, fetcher: fetcher.clone(), discovered, backoff: Mutex::default(), rate }
+        let (backoff, rate_reached) = (Mutex::default(), LogLimit::new());
+        Self { settings, fetcher: fetcher.clone(), discovered, backoff, rate, rate_reached }
     }
 
     /// Which of the issuer's tokens are introspected.
@@ -116,11 +120,11 @@ impl Introspector {
             }
         }
         let allowance = self.rate.lock().unwrap_or_else(PoisonError::into_inner).take(now);
-        if let Allowance::Wait { wait, log } = allowance {
-            if log {
+        if let Allowance::Wait(wait) = allowance {
+            if let Some(held_back) = self.rate_reached.allow() {
                 log::warn!(
                     "jwt-guard: `{issuer}` was asked about as many tokens as `introspection_rate` allows; tokens \
-                     not remembered get a 503 until it allows more (logged once per episode)"
+                     not remembered get a 503 until it allows more{held_back}"
                 );
             }
             return Err(AuthError::IntrospectionUnavailable { retry_after: wait });

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::clock;
 use crate::error::{AuthError, TokenProblem};
+use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::revocations::Revocations;
 use crate::store::{Revocation, Revoked, TokenStore};
@@ -168,7 +169,10 @@ impl Receiver<'_> {
         };
         let revocation = Revocation { revoked, until };
         let unavailable = |error| {
-            log::error!("jwt-guard: a logout could not be recorded: {error}");
+            static LOGGED: LogLimit = LogLimit::new();
+            if let Some(held_back) = LOGGED.allow() {
+                log::error!("jwt-guard: a logout could not be recorded: {error}{held_back}");
+            }
             metrics::store_error(StoreOperation::Logouts);
             LogoutError::Unavailable { retry_after: 1 }
         };

@@ -5,6 +5,7 @@
 //! app installs.
 #![doc = include_str!("../docs/observe.md")]
 
+pub(crate) mod log_limit;
 pub(crate) mod metrics;
 
 use crate::error::AuthError;
@@ -15,7 +16,8 @@ use crate::store::Revocation;
 /// [`JwtGuardBuilder::observer`](crate::JwtGuardBuilder::observer).
 ///
 /// It is called on the request's task, before the response is sent: keep
-/// it quick (hand slow work to a channel).
+/// it quick (hand slow work to a channel). A panic in it is caught and
+/// logged (once a minute): the request, or the session's step, goes on.
 ///
 /// ```
 /// use jwt_guard::JwtGuard;

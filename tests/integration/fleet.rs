@@ -273,6 +273,38 @@ async fn an_operation_after_one_that_got_no_answer_is_made_on_a_new_connection()
     assert_eq!(relay.connections(), 2, "the new connection is kept after the late timeout");
 }
 
+/// Redis's address takes connections but answers nothing (a host that
+/// hangs): the first operation waits out the connection timeout (2 s),
+/// and the others, meanwhile and for a second after, fail at once, rather
+/// than each wait its turn to time out.
+#[rocket::async_test]
+async fn operations_while_redis_cannot_be_reached_fail_at_once_rather_than_queue() {
+    use jwt_guard::store::TokenStore;
+
+    let hole = rocket::tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let port = hole.local_addr().expect("its address").port();
+    let holding = rocket::tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hole.accept().await {
+            held.push(socket);
+        }
+    });
+    let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/")).expect("a Redis URL");
+    let started = Instant::now();
+    let uses = (0..20).map(|n| {
+        let store = &store;
+        async move { store.use_once(&format!("proof {n}"), 1_000, 1_060).await }
+    });
+    let answers = futures_util::future::join_all(uses).await;
+    let took = started.elapsed();
+    assert!(answers.iter().all(Result::is_err), "{answers:?}");
+    assert!(took < Duration::from_secs(4), "20 operations took {took:?}");
+    let again = Instant::now();
+    let error = store.use_once("one more proof", 1_000, 1_060).await.expect_err("not reached");
+    assert!(again.elapsed() < Duration::from_millis(500), "failed at once: {error}");
+    holding.abort();
+}
+
 /// A revocation kept "forever" (an `until` past what a double holds
 /// exactly) is read back, and the other revocations with it.
 #[rocket::async_test]

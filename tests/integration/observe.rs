@@ -293,3 +293,41 @@ async fn an_observer_is_told_of_each_refusal_login_refresh_reuse_and_revocation(
         "each event once, in order; a refused password is the login route's own answer"
     );
 }
+
+/// An observer that panics at every event, as a buggy audit sink would.
+struct Panicking;
+
+impl AuthObserver for Panicking {
+    fn observe(&self, event: &AuthEvent<'_>) {
+        panic!("the audit sink is down: {event:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn an_observer_that_panics_takes_down_no_request_and_no_session_step() {
+    let users = StaticUsers::new().user("ada", "secret", Grant::new("ada"));
+    let config = json!({ "local": { "issuer": "https://api.audit.test", "refresh_expires_in": 3600 } });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(users).observer(Panicking))
+        .register("/", jwt_guard::catchers())
+        .mount("/", rocket::routes![me]);
+    let client = rocket::local::asynchronous::Client::tracked(rocket).await.expect("the app ignites");
+    let post = |path: &'static str, body: Value| {
+        let request = client.post(path).header(rocket::http::ContentType::JSON).body(body.to_string());
+        async move {
+            let response = request.dispatch().await;
+            let status = response.status().code;
+            (status, response.into_json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, login) = post("/auth", json!({ "username": "ada", "password": "secret" })).await;
+    assert_eq!(status, 200, "logged in: {login}");
+    let refused = client.get("/me").dispatch().await;
+    assert_eq!(refused.status().code, 401, "a refusal is answered");
+    let first_refresh = login["refresh_token"].as_str().unwrap();
+    assert_eq!(post("/auth/refresh", json!({ "refresh_token": first_refresh })).await.0, 200, "refreshed");
+    assert_eq!(post("/auth/refresh", json!({ "refresh_token": first_refresh })).await.0, 400, "a reuse");
+    let access = login["access_token"].as_str().unwrap();
+    let after_reuse = client.get("/me").header(rocket::http::Header::new("Authorization", format!("Bearer {access}")));
+    assert_eq!(after_reuse.dispatch().await.status().code, 401, "the reused session is revoked all the same");
+}

@@ -90,13 +90,23 @@ async fn a_provider_down_for_a_minute_is_asked_at_most_twelve_times_and_used_wit
     assert!(waited < Duration::from_secs(10), "accepted {waited:?} after the provider came back");
 }
 
-/// A store in memory whose revocations cannot be read while it is `down`;
-/// one that is `unfollowable` is shared with other instances, but cannot
-/// follow their revocations (its feed reports it lost touch, at once).
+/// A store in memory whose revocations cannot be read while it is `down`,
+/// and which follows other instances' revocations as `following` says.
 struct UnreadableAtFirst {
     store: Arc<MemoryStore>,
     down: Arc<AtomicBool>,
-    unfollowable: bool,
+    following: Following,
+}
+
+/// How a store follows other instances' revocations.
+enum Following {
+    /// It is the only one: nothing to follow.
+    Alone,
+    /// It cannot: its feed reports it lost touch, at once.
+    Unable,
+    /// Its first follower panics (an app's store with a bug); the next
+    /// hears that another instance made this revocation.
+    PanicsOnceThenHears(Revocation, AtomicBool),
 }
 
 #[jwt_guard::async_trait]
@@ -145,10 +155,15 @@ impl TokenStore for UnreadableAtFirst {
     }
 
     async fn follow(&self, feed: RevocationFeed) {
-        if self.unfollowable {
-            feed.lost();
-            std::future::pending::<()>().await;
+        match &self.following {
+            Following::Alone => return,
+            Following::Unable => feed.lost(),
+            Following::PanicsOnceThenHears(revocation, panicked) => {
+                assert!(panicked.swap(true, Ordering::SeqCst), "the follower's bug");
+                feed.revoked(revocation);
+            }
         }
+        std::future::pending::<()>().await;
     }
 }
 
@@ -158,7 +173,8 @@ async fn revocations_that_cannot_be_read_at_launch_apply_once_the_store_answers(
     let (store, token) = (Arc::new(MemoryStore::new()), revoked_elsewhere(&server).await);
     store.revoke(&token.1).await.unwrap();
     let down = Arc::new(AtomicBool::new(true));
-    let fairing = JwtGuard::fairing().store(UnreadableAtFirst { store, down: Arc::clone(&down), unfollowable: false });
+    let fairing =
+        JwtGuard::fairing().store(UnreadableAtFirst { store, down: Arc::clone(&down), following: Following::Alone });
     let client = Client::tracked(app_with_builder(single_issuer(&server), fairing)).await.unwrap();
     assert_eq!(call(&client, "/token", &[&token.0]).await.status, 200, "not known yet: the store cannot be read");
     down.store(false, Ordering::SeqCst);
@@ -185,7 +201,8 @@ async fn an_instance_that_loads_late_and_cannot_follow_still_asks_the_store_at_r
     // Another instance revoked a token, which tells when this one has loaded.
     let token = revoked_elsewhere(&server).await;
     store.revoke(&token.1).await.unwrap();
-    let unfollowable = UnreadableAtFirst { store: Arc::clone(&store), down: Arc::clone(&down), unfollowable: true };
+    let unfollowable =
+        UnreadableAtFirst { store: Arc::clone(&store), down: Arc::clone(&down), following: Following::Unable };
     let users = StaticUsers::new().user("ada", "abcxyz", Grant::new("ada"));
     let mut config = single_issuer(&server);
     config["local"] = json!({ "refresh_expires_in": 3600 });
@@ -206,4 +223,18 @@ async fn an_instance_that_loads_late_and_cannot_follow_still_asks_the_store_at_r
         (400, json!("the refresh token's session has ended")),
         "the store has the logout"
     );
+}
+
+/// A store whose follower panics (an app's store with a bug): the upkeep
+/// logs it and starts the follower again, which then hears the other
+/// instances' revocations.
+#[rocket::async_test]
+async fn a_follower_that_panics_is_started_again() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let token = revoked_elsewhere(&server).await;
+    let following = Following::PanicsOnceThenHears(token.1, AtomicBool::new(false));
+    let store = UnreadableAtFirst { store: Arc::default(), down: Arc::default(), following };
+    let client =
+        Client::tracked(app_with_builder(single_issuer(&server), JwtGuard::fairing().store(store))).await.unwrap();
+    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await.0, 401, "heard after the restart");
 }

@@ -14,6 +14,7 @@ use crate::clock;
 use crate::config::DpopSettings;
 use crate::digest::sha256_base64url;
 use crate::error::{AuthError, ProofProblem};
+use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::TokenStore;
 use nonce::Nonces;
@@ -105,7 +106,10 @@ impl DpopVerifier {
             Ok(true) => Ok(parsed.thumbprint().to_owned()),
             Ok(false) => Err(ProofProblem::Replayed.into()),
             Err(error) => {
-                log::error!("jwt-guard: checking a DPoP proof for replay: {error}");
+                static LOGGED: LogLimit = LogLimit::new();
+                if let Some(held_back) = LOGGED.allow() {
+                    log::error!("jwt-guard: checking a DPoP proof for replay: {error}{held_back}");
+                }
                 metrics::store_error(StoreOperation::ProofReplay);
                 Err(AuthError::StoreUnavailable)
             }

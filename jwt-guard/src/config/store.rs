@@ -1,6 +1,7 @@
 //! `[jwt_guard.store]`: where token state (revocations, sessions, failed
 //! logins) is kept, and opening it.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,7 +26,9 @@ pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
 /// Without either, the state is kept in the SQLite file `jwt-guard.db`
 /// when the built-in issuer has a persistent key (`key_file` or
 /// `secret`), so a restarted app forgets nothing; otherwise in memory.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+///
+/// Its `Debug` hides the password of the Redis URL.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct StoreConfig {
@@ -35,8 +38,15 @@ pub struct StoreConfig {
     pub url: Option<String>,
 }
 
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.url.as_deref().map(without_password);
+        formatter.debug_struct("StoreConfig").field("path", &self.path).field("url", &url).finish()
+    }
+}
+
 /// Where token state is kept, after checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum StoreSettings {
     /// In this process only.
     Memory,
@@ -44,6 +54,29 @@ pub(crate) enum StoreSettings {
     Sqlite(PathBuf),
     /// In Redis.
     Redis(String),
+}
+
+impl fmt::Debug for StoreSettings {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Memory => formatter.write_str("Memory"),
+            Self::Sqlite(path) => formatter.debug_tuple("Sqlite").field(path).finish(),
+            Self::Redis(url) => formatter.debug_tuple("Redis").field(&without_password(url)).finish(),
+        }
+    }
+}
+
+/// `url` with its password, if it has one, as `***`; one that does not
+/// parse is all hidden, for it may hold one all the same.
+fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "***".to_owned(),
+    }
 }
 
 impl StoreConfig {
@@ -102,5 +135,23 @@ impl StoreSettings {
                 return Err(ConfigError { key: "store".into(), problem });
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password_of_a_redis_url() {
+        let url = "redis://app:redis-password-secret@127.0.0.1:6379/0";
+        let config = StoreConfig { path: None, url: Some(url.into()) };
+        let printed = [format!("{config:?}"), format!("{:?}", StoreSettings::Redis(url.into()))];
+        for text in &printed {
+            assert!(!text.contains("redis-password-secret"), "{text}");
+            assert!(text.contains("redis://app:***@127.0.0.1:6379/0"), "{text}");
+        }
+        let unparsed = StoreConfig { path: None, url: Some("redis://app:pa ss@bad host/".into()) };
+        assert!(!format!("{unparsed:?}").contains("pa ss"));
     }
 }

@@ -22,27 +22,21 @@ pub(super) struct QuestionRate {
     /// The questions that may be asked at once now.
     available: f64,
     refilled: Instant,
-    /// Whether a refusal was logged since the last question allowed.
-    logged: bool,
 }
 
 /// What the rate says to a question.
 #[derive(Debug, PartialEq)]
 pub(super) enum Allowance {
     Ask,
-    /// Not now; try again after this wait. The first refusal since the
-    /// last question is to be logged.
-    Wait {
-        wait: Duration,
-        log: bool,
-    },
+    /// Not now; try again after this wait.
+    Wait(Duration),
 }
 
 impl QuestionRate {
     /// `per_second` questions per second, as many at once, from `now` on.
     pub(super) fn new(per_second: u32, now: Instant) -> Self {
         let most = f64::from(per_second.max(1));
-        Self { most, rate: most, available: most, refilled: now, logged: false }
+        Self { most, rate: most, available: most, refilled: now }
     }
 
     /// Takes one question, if the rate allows one at `now`.
@@ -52,11 +46,9 @@ impl QuestionRate {
         self.refilled = now;
         if self.available >= 1.0 {
             self.available -= 1.0;
-            self.logged = false;
             return Allowance::Ask;
         }
-        let wait = Duration::from_secs_f64((1.0 - self.available) / self.rate);
-        Allowance::Wait { wait, log: !std::mem::replace(&mut self.logged, true) }
+        Allowance::Wait(Duration::from_secs_f64((1.0 - self.available) / self.rate))
     }
 
     /// The provider answered: the rate rises by one, up to the configured
@@ -85,10 +77,9 @@ mod tests {
         let start = Instant::now();
         let mut rate = QuestionRate::new(4, start);
         assert!((0..4).all(|_| rate.take(start) == Allowance::Ask), "four at once");
-        assert_eq!(rate.take(start), Allowance::Wait { wait: Duration::from_millis(250), log: true });
-        assert_eq!(rate.take(start), Allowance::Wait { wait: Duration::from_millis(250), log: false });
+        assert_eq!(rate.take(start), Allowance::Wait(Duration::from_millis(250)));
         assert_eq!(rate.take(start + Duration::from_millis(250)), Allowance::Ask, "one more each quarter second");
-        assert!(matches!(rate.take(start + Duration::from_millis(250)), Allowance::Wait { log: true, .. }));
+        assert_eq!(rate.take(start + Duration::from_millis(250)), Allowance::Wait(Duration::from_millis(250)));
         let later = start + Duration::from_secs(60);
         assert_eq!((0..5).filter(|_| rate.take(later) == Allowance::Ask).count(), 4, "never more than four at once");
     }

@@ -15,6 +15,7 @@ use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalI
 use crate::issuer::login::Authenticator;
 use crate::keys::signing::{SigningKeyError, random_id};
 use crate::observe::AuthEvent;
+use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
@@ -93,7 +94,10 @@ impl SessionError {
 
 impl From<StoreError> for SessionError {
     fn from(error: StoreError) -> Self {
-        log::error!("jwt-guard: {error}");
+        static LOGGED: LogLimit = LogLimit::new();
+        if let Some(held_back) = LOGGED.allow() {
+            log::error!("jwt-guard: {error}{held_back}");
+        }
         metrics::store_error(StoreOperation::Sessions);
         Self::Unavailable(error)
     }

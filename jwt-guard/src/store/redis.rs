@@ -18,15 +18,14 @@
 //! the hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
 
 use std::future::Future;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{AsyncCommands as _, IntoConnectionInfo as _, RedisResult, Script};
-use tokio::sync::Mutex;
 
 use super::{
     FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, RevocationFeed, Rotation,
@@ -49,6 +48,10 @@ const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(5);
 const FOLLOWER_HEARTBEAT: Duration = Duration::from_secs(1);
 /// How long a connection, or an answer to a command, may take.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long after a failed attempt to make the shared connection the
+/// operations fail at once, without another attempt: what the 503's
+/// `Retry-After` says.
+const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 /// The latest `until` kept as it is: a sorted set's score is a double,
 /// exact up to 2^53, and Redis answers a larger one in exponent form.
 const LATEST_UNTIL: u64 = 1 << 53;
@@ -168,11 +171,29 @@ pub struct RedisStore {
 }
 
 /// The shared connection, if made, and how many were made: its
-/// generation.
+/// generation; whether an operation is making it, and when the last
+/// attempt failed.
 #[derive(Debug, Default)]
 struct SharedConnection {
     connection: Option<ConnectionManager>,
     generation: u64,
+    connecting: bool,
+    failed_at: Option<Instant>,
+}
+
+/// The attempt to make the shared connection under way: ended when
+/// dropped, whether it was made, failed, or its operation was dropped.
+struct Connecting<'a>(&'a Mutex<SharedConnection>);
+
+impl Drop for Connecting<'_> {
+    fn drop(&mut self) {
+        lock(self.0).connecting = false;
+    }
+}
+
+/// The shared connection's state, for a moment: never across an await.
+fn lock(shared: &Mutex<SharedConnection>) -> MutexGuard<'_, SharedConnection> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl RedisStore {
@@ -191,20 +212,36 @@ impl RedisStore {
 
     /// The shared connection and its generation; made anew, within
     /// [`ANSWER_TIMEOUT`], where none is held or the one held is stale.
+    /// One operation makes it; the others, meanwhile, and for a
+    /// [`RECONNECT_PAUSE`] after it failed, fail at once, rather than wait
+    /// their turn to time out one after the other while Redis is away.
     async fn connection(&self) -> Result<(ConnectionManager, u64), StoreError> {
-        let mut shared = self.shared.lock().await;
-        if let Some(connection) = &shared.connection
-            && self.stale.load(Ordering::Relaxed) < shared.generation
-        {
-            return Ok((connection.clone(), shared.generation));
-        }
+        let connecting = {
+            let mut shared = lock(&self.shared);
+            if let Some(connection) = &shared.connection
+                && self.stale.load(Ordering::Relaxed) < shared.generation
+            {
+                return Ok((connection.clone(), shared.generation));
+            }
+            if shared.connecting || shared.failed_at.is_some_and(|at| at.elapsed() < RECONNECT_PAUSE) {
+                return Err(StoreError("Redis: connecting: not reached yet; trying again shortly".into()));
+            }
+            shared.connecting = true;
+            Connecting(&self.shared)
+        };
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(ANSWER_TIMEOUT))
             .set_response_timeout(Some(ANSWER_TIMEOUT));
-        let connection = answered("connecting", self.client.get_connection_manager_with_config(config)).await?;
+        let made = answered("connecting", self.client.get_connection_manager_with_config(config)).await;
+        let mut shared = lock(&self.shared);
+        let connection = made.inspect_err(|_| shared.failed_at = Some(Instant::now()))?;
+        shared.failed_at = None;
         shared.generation += 1;
         shared.connection = Some(connection.clone());
-        Ok((connection, shared.generation))
+        let generation = shared.generation;
+        drop(shared);
+        drop(connecting);
+        Ok((connection, generation))
     }
 
     /// Finds the shared connection of `generation` stale.

@@ -31,6 +31,7 @@ use crate::config::settings::check_issuer_name;
 use crate::config::{IssuerConfig, IssuerSettings};
 use crate::error::ConfigError;
 use crate::keys::Fetcher;
+use crate::observe::log_limit::LogLimit;
 
 /// Finds the issuers of tokens whose `iss` no configured issuer or
 /// template names: for apps whose tenants live in their own database.
@@ -426,17 +427,24 @@ impl TenantIssuers {
         let resolver = self.resolver.as_ref()?;
         let answer = resolver.resolve(iss).await?;
         let ResolvedIssuer { name, tenant, config } = &answer;
+        // Asked again with each token that names `iss`: logged once a
+        // minute.
+        static LOGGED: LogLimit = LogLimit::new();
         if config.issuer != iss || !resolver.issuer_names().contains(&name.as_str()) || config.tenants.is_some() {
-            log::error!(
-                "jwt-guard: the issuer resolver answered for {iss:?} with another `issuer`, a name that its \
-                 `issuer_names` does not list, or a template"
-            );
+            if let Some(held_back) = LOGGED.allow() {
+                log::error!(
+                    "jwt-guard: the issuer resolver answered for {iss:?} with another `issuer`, a name that its \
+                     `issuer_names` does not list, or a template{held_back}"
+                );
+            }
             return None;
         }
         match config.settings(name, None) {
             Ok(settings) => Some(Found { settings, tenant: tenant.clone(), answer: Some(answer) }),
             Err(error) => {
-                log::error!("jwt-guard: the issuer resolver's configuration for {iss:?}: {error}");
+                if let Some(held_back) = LOGGED.allow() {
+                    log::error!("jwt-guard: the issuer resolver's configuration for {iss:?}: {error}{held_back}");
+                }
                 None
             }
         }
