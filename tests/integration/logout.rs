@@ -119,6 +119,14 @@ async fn a_logout_at_the_provider_ends_the_session_on_every_instance_within_a_se
     assert_eq!(me_at(&http, &base_c, &bob.access_token).await.0, 200);
 }
 
+/// Two issuers, `one` (which sends logouts) and `two`, each a key server
+/// with a key of its own, and an app that trusts both ([`client_of`]).
+async fn two_issuers() -> (KeyServer, KeyServer, Client) {
+    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
+    let client = client_of(&one, &two).await;
+    (one, two, client)
+}
+
 /// An app on a memory store that trusts `one` (which sends logouts to
 /// `web-client`) and `two` (which sends none).
 async fn client_of(one: &KeyServer, two: &KeyServer) -> Client {
@@ -189,8 +197,7 @@ fn access_token(server: &KeyServer, key: TestKey, extra: Value) -> String {
 
 #[rocket::async_test]
 async fn a_logout_token_is_used_once_and_held_to_every_rule() {
-    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
-    let client = client_of(&one, &two).await;
+    let (one, two, client) = two_issuers().await;
     let session = access_token(&one, TestKey::RsaA, json!({ "sid": "sid-SECRET-1", "jti": "a1" }));
     let other_issuers = access_token(&two, TestKey::RsaOther, json!({ "sid": "sid-SECRET-1", "jti": "a2" }));
     assert_eq!(me_status(&client, &session).await, 200);
@@ -264,8 +271,7 @@ async fn a_logout_token_is_used_once_and_held_to_every_rule() {
 
 #[rocket::async_test]
 async fn a_logout_without_a_session_ends_the_subjects_earlier_tokens_of_that_issuer_only() {
-    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
-    let client = client_of(&one, &two).await;
+    let (one, two, client) = two_issuers().await;
     let earlier = access_token(&one, TestKey::RsaA, json!({ "iat": now() - 10, "sid": "s-a" }));
     let elsewhere = access_token(&two, TestKey::RsaOther, json!({ "iat": now() - 10 }));
     let someone_else = access_token(&one, TestKey::RsaA, json!({ "iat": now() - 10, "sub": "bob" }));
@@ -295,8 +301,7 @@ async fn push(client: &Client, set: String) -> (u16, String, Value) {
 
 #[rocket::async_test]
 async fn a_pushed_session_revoked_event_ends_the_session() {
-    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
-    let client = client_of(&one, &two).await;
+    let (one, _two, client) = two_issuers().await;
     let session = access_token(&one, TestKey::RsaA, json!({ "sid": "s-push" }));
     let other_session = access_token(&one, TestKey::RsaA, json!({ "sid": "s-kept" }));
     assert_eq!(me_status(&client, &session).await, 200);
@@ -450,4 +455,18 @@ async fn a_logout_from_a_provider_whose_clock_runs_ahead_outlives_the_sessions_t
     let held_until = i64::try_from(observer.0.lock().unwrap()[0].until).unwrap();
     let accepted_until = provider_now + lifetime + 30;
     assert!(held_until > accepted_until, "held until {held_until}, the token accepted until {accepted_until}");
+}
+
+/// Two identity providers may each issue a token with one `jti`: revoking
+/// one of them, as an app does with `revoke_token`, leaves the other be.
+#[rocket::async_test]
+async fn a_token_revoked_by_its_jti_is_revoked_at_its_issuer_only() {
+    let (one, two, client) = two_issuers().await;
+    let of_one = access_token(&one, TestKey::RsaA, json!({ "jti": "shared-jti" }));
+    let of_two = access_token(&two, TestKey::RsaOther, json!({ "jti": "shared-jti" }));
+    let guard = client.rocket().state::<JwtGuard>().expect("the guard");
+    let verified = guard.verifier().verify(&of_one).await.expect("a valid token");
+    guard.revoke_token(&verified).await.expect("revoked");
+    assert_eq!(me_status(&client, &of_one).await, 401, "the revoked token");
+    assert_eq!(me_status(&client, &of_two).await, 200, "the other issuer's token of the same `jti`");
 }

@@ -408,7 +408,9 @@ impl JwtGuard {
     }
 
     /// Revokes one verified token by its `jti`, until it expires, on
-    /// every instance that shares the store.
+    /// every instance that shares the store. An identity provider's token
+    /// is revoked by its `iss` and `jti` (`Revoked::IssuerToken`): another
+    /// provider's token with the same `jti` is not.
     ///
     /// # Errors
     ///
@@ -416,9 +418,18 @@ impl JwtGuard {
     /// be revoked alone (revoke its session or its subject);
     /// [`SessionError::Unavailable`] when the store cannot be reached.
     pub async fn revoke_token(&self, token: &Token) -> Result<(), SessionError> {
-        let jti = token.registered().jti.ok_or(SessionError::NoTokenId)?;
+        let registered = token.registered();
+        let jti = registered.jti.ok_or(SessionError::NoTokenId)?.to_owned();
+        // An identity provider's `jti` is unique at that provider only; the
+        // built-in issuer's are random, and revoked as they always were.
+        let revoked = match registered.iss {
+            Some(iss) if token.issuer() != crate::config::LOCAL_ISSUER => {
+                Revoked::IssuerToken { iss: iss.to_owned(), jti }
+            }
+            _ => Revoked::Token(jti),
+        };
         let until = (token.expires_at_seconds().max(0.0) as u64).saturating_add(self.leeway_secs() + 1);
-        self.record(Revocation { revoked: Revoked::Token(jti.to_owned()), until }).await
+        self.record(Revocation { revoked, until }).await
     }
 
     /// Ends a session of the built-in issuer, by the `sid` its access

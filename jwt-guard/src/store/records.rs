@@ -32,6 +32,7 @@ impl Revocation {
 /// What a [`Revocation`] revokes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Revoked {
     /// One token, by its `jti`.
     Token(String),
@@ -55,6 +56,15 @@ pub enum Revoked {
         iss: String,
         /// The session id.
         sid: String,
+    },
+    /// One token of an issuer, by its `iss` and `jti`: what
+    /// `JwtGuard::revoke_token` records for an identity provider's token,
+    /// whose `jti` is unique at its issuer only.
+    IssuerToken {
+        /// The issuer's exact `iss`.
+        iss: String,
+        /// The token's `jti`.
+        jti: String,
     },
     /// Every token of a subject of one issuer issued before a time: a
     /// logout of that issuer that names no session.
@@ -90,6 +100,7 @@ impl Revoked {
             Self::Session(sid) => ("session", Cow::Borrowed(sid)),
             Self::Subject { sub, .. } => ("subject", Cow::Borrowed(sub)),
             Self::IssuerSession { iss, sid } => ("issuer_session", scoped(iss, sid)),
+            Self::IssuerToken { iss, jti } => ("issuer_token", scoped(iss, jti)),
             Self::IssuerSubject { iss, sub, .. } => ("issuer_subject", scoped(iss, sub)),
         }
     }
@@ -104,6 +115,7 @@ impl Revoked {
             "session" => Self::Session(id.to_owned()),
             "subject" => Self::Subject { sub: id.to_owned(), before: before.unwrap_or_default() },
             "issuer_session" => scoped().map(|(iss, sid)| Self::IssuerSession { iss, sid })?,
+            "issuer_token" => scoped().map(|(iss, jti)| Self::IssuerToken { iss, jti })?,
             "issuer_subject" => {
                 scoped().map(|(iss, sub)| Self::IssuerSubject { iss, sub, before: before.unwrap_or_default() })?
             }

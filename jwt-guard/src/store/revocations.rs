@@ -42,6 +42,8 @@ struct Mirror {
     subjects: IdMap<(u64, u64)>,
     /// `iss`, then `sid`, to `until`.
     issuer_sessions: IdMap<IdMap<u64>>,
+    /// `iss`, then `jti`, to `until`.
+    issuer_tokens: IdMap<IdMap<u64>>,
     /// `iss`, then `sub`, to `before` and `until`.
     issuer_subjects: IdMap<IdMap<(u64, u64)>>,
 }
@@ -60,6 +62,9 @@ impl Mirror {
             Revoked::IssuerSession { iss, sid } => {
                 later(self.issuer_sessions.entry(iss.clone()).or_default().entry(sid.clone()).or_default());
             }
+            Revoked::IssuerToken { iss, jti } => {
+                later(self.issuer_tokens.entry(iss.clone()).or_default().entry(jti.clone()).or_default());
+            }
             Revoked::IssuerSubject { iss, sub, before } => {
                 let held = self.issuer_subjects.entry(iss.clone()).or_default().entry(sub.clone()).or_default();
                 *held = (held.0.max(*before), held.1.max(until));
@@ -72,6 +77,7 @@ impl Mirror {
             && self.sessions.is_empty()
             && self.subjects.is_empty()
             && self.issuer_sessions.is_empty()
+            && self.issuer_tokens.is_empty()
             && self.issuer_subjects.is_empty()
     }
 }
@@ -85,7 +91,8 @@ impl Revocations {
 
     /// Whether a token with these claims is revoked: by its `jti`, its
     /// `sid`, or its `sub` and an `iat` before the subject's revocation;
-    /// or by its `iss` with its `sid`, or with its `sub` and such an `iat`.
+    /// or by its `iss` with its `sid` or `jti`, or with its `sub` and such
+    /// an `iat`.
     pub(crate) fn revokes(&self, claims: &Registered<'_>) -> bool {
         if !self.held.load(Ordering::Acquire) {
             return false;
@@ -94,16 +101,17 @@ impl Revocations {
         let (iss, sub) = (claims.iss, claims.sub);
         let mirror = self.mirror.read().unwrap_or_else(PoisonError::into_inner);
         let held_in = |ids: &IdMap<u64>, id: Option<&str>| !ids.is_empty() && id.is_some_and(|id| ids.contains_key(id));
+        let held_of_issuer = |by_issuer: &IdMap<IdMap<u64>>, id: Option<&str>| {
+            !by_issuer.is_empty() && iss.and_then(|iss| by_issuer.get(iss)).is_some_and(|ids| held_in(ids, id))
+        };
         let issued_before = |before: u64| claims.iat.is_none_or(|iat| iat < before as f64);
         held_in(&mirror.tokens, claims.jti)
             || held_in(&mirror.sessions, claims.sid)
             || (!mirror.subjects.is_empty()
                 && iss.is_some_and(|iss| self.subjects_of.as_deref() == Some(iss))
                 && sub.and_then(|sub| mirror.subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before)))
-            || (!mirror.issuer_sessions.is_empty()
-                && iss
-                    .and_then(|iss| mirror.issuer_sessions.get(iss))
-                    .is_some_and(|sessions| held_in(sessions, claims.sid)))
+            || held_of_issuer(&mirror.issuer_sessions, claims.sid)
+            || held_of_issuer(&mirror.issuer_tokens, claims.jti)
             || (!mirror.issuer_subjects.is_empty()
                 && iss.and_then(|iss| mirror.issuer_subjects.get(iss)).is_some_and(|subjects| {
                     sub.and_then(|sub| subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before))
@@ -152,14 +160,17 @@ impl Revocations {
 
     /// Forgets what may be forgotten by `now`.
     pub(crate) fn sweep(&self, now: u64) {
-        let mut mirror = self.mirror.write().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = self.mirror.write().unwrap_or_else(PoisonError::into_inner);
+        let mirror = &mut *guard;
         mirror.tokens.retain(|_, until| *until > now);
         mirror.sessions.retain(|_, until| *until > now);
         mirror.subjects.retain(|_, (_, until)| *until > now);
-        mirror.issuer_sessions.retain(|_, sessions| {
-            sessions.retain(|_, until| *until > now);
-            !sessions.is_empty()
-        });
+        for by_issuer in [&mut mirror.issuer_sessions, &mut mirror.issuer_tokens] {
+            by_issuer.retain(|_, ids| {
+                ids.retain(|_, until| *until > now);
+                !ids.is_empty()
+            });
+        }
         mirror.issuer_subjects.retain(|_, subjects| {
             subjects.retain(|_, (_, until)| *until > now);
             !subjects.is_empty()
@@ -295,6 +306,20 @@ mod tests {
         assert!(revocations.revokes(&idp("https://a.test", Some("s1"), 100.0)), "the subject is still held");
         revocations.sweep(600);
         assert!(!revocations.revokes(&idp("https://a.test", None, 100.0)));
+    }
+
+    #[test]
+    fn a_token_of_an_issuer_is_revoked_at_that_issuer_only() {
+        let revocations = Revocations::default();
+        let token =
+            |iss: &'static str, jti: &'static str| Registered { iss: Some(iss), jti: Some(jti), ..Default::default() };
+        let revoked = Revoked::IssuerToken { iss: "https://a.test".into(), jti: "t1".into() };
+        revocations.apply(&Revocation { revoked, until: 500 });
+        assert!(revocations.revokes(&token("https://a.test", "t1")));
+        assert!(!revocations.revokes(&token("https://b.test", "t1")), "another issuer's `t1`");
+        assert!(!revocations.revokes(&token("https://a.test", "t2")));
+        revocations.sweep(500);
+        assert!(!revocations.revokes(&token("https://a.test", "t1")), "forgotten once it may be");
     }
 
     #[test]

@@ -124,17 +124,18 @@ async fn a_subjects_latest_revocation_holds_whatever_the_order(store: &dyn Token
 async fn issuer_scoped_revocations_are_kept_apart(store: &dyn TokenStore, now: u64, run: &str) {
     let iss = |n: u8| format!("https://{run}.idp{n}.test");
     let session = |n| Revocation { revoked: Revoked::IssuerSession { iss: iss(n), sid: "s1".into() }, until: now + 60 };
+    let token = |n| Revocation { revoked: Revoked::IssuerToken { iss: iss(n), jti: "t1".into() }, until: now + 65 };
     let subject = |n| Revocation {
         revoked: Revoked::IssuerSubject { iss: iss(n), sub: "ada".into(), before: now },
         until: now + 70,
     };
-    let all = [session(1), session(2), subject(1), subject(2)];
+    let all = [session(1), session(2), token(1), token(2), subject(1), subject(2)];
     for revocation in &all {
         store.revoke(revocation).await.expect("an issuer's revocation is stored");
     }
     let listed = store.revocations(now).await.expect("revocations are listed");
     for revocation in &all {
-        assert!(listed.contains(revocation), "each issuer's session and subject is kept apart: {revocation:?}");
+        assert!(listed.contains(revocation), "each issuer's session, token and subject is kept apart: {revocation:?}");
     }
 }
 
