@@ -127,12 +127,14 @@ impl std::fmt::Debug for JwtGuard {
 }
 
 /// Runs the loop of the upkeep that `start` starts, for as long as the
-/// future runs. One that panics (in an app's store, say) is logged and
-/// started again after a backoff, rather than ending in silence and
-/// taking the rest of the upkeep with it.
-async fn supervised<F: Future<Output = ()>>(what: &str, start: impl Fn() -> F) {
+/// future runs. One that panics (in an app's store, say) is logged, has
+/// `on_panic` called, and is started again after a backoff (1 s, doubling
+/// with each panic to 8 s, never reset), rather than ending in silence
+/// and taking the rest of the upkeep with it.
+async fn supervised<F: Future<Output = ()>>(what: &str, start: impl Fn() -> F, on_panic: impl Fn()) {
     let mut backoff = Backoff::default();
     while AssertUnwindSafe(start()).catch_unwind().await.is_err() {
+        on_panic();
         backoff.failed(Instant::now());
         let wait = backoff.retry_after(Instant::now());
         log::error!("jwt-guard: {what} panicked; started again in {wait:?}");
@@ -278,9 +280,11 @@ impl JwtGuard {
                 store.follow(RevocationFeed::new(Arc::clone(revocations))).await;
             };
             futures_util::future::join3(
-                supervised("keeping the keys fresh", move || verifier.keep_keys_fresh()),
-                supervised("following the revocations", follow),
-                supervised("sweeping the token store", sweep),
+                supervised("keeping the keys fresh", move || verifier.keep_keys_fresh(), || {}),
+                // A follower that panicked may have missed revocations: until
+                // its next reload, refreshes ask the store.
+                supervised("following the revocations", follow, || revocations.lost_touch()),
+                supervised("sweeping the token store", sweep, || {}),
             )
             .await;
         }

@@ -18,6 +18,8 @@ use crate::store::Revocation;
 /// It is called on the request's task, before the response is sent: keep
 /// it quick (hand slow work to a channel). A panic in it is caught and
 /// logged (once a minute): the request, or the session's step, goes on.
+/// The panic hook still prints each panic, and a build with `panic =
+/// "abort"` catches none.
 ///
 /// ```
 /// use jwt_guard::JwtGuard;

@@ -159,7 +159,9 @@ impl TokenStore for UnreadableAtFirst {
             Following::Alone => return,
             Following::Unable => feed.lost(),
             Following::PanicsOnceThenHears(revocation, panicked) => {
-                assert!(panicked.swap(true, Ordering::SeqCst), "the follower's bug");
+                if !panicked.swap(true, Ordering::SeqCst) {
+                    panic!("the follower's bug, the first time");
+                }
                 feed.revoked(revocation);
             }
         }

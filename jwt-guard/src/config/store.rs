@@ -66,17 +66,26 @@ impl fmt::Debug for StoreSettings {
     }
 }
 
-/// `url` with its password, if it has one, as `***`; one that does not
-/// parse is all hidden, for it may hold one all the same.
+/// `url` with its password, if it has one, as `***`: the user's, or a
+/// `pass` in the query (redis-rs reads one from a Unix socket's URL). One
+/// that does not parse is all hidden, for it may hold one all the same.
 fn without_password(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_owned(),
-        Err(_) => "***".to_owned(),
+    let Ok(mut parsed) = reqwest::Url::parse(url) else { return "***".to_owned() };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    let secret = |name: &str| matches!(name, "pass" | "password");
+    if parsed.query_pairs().any(|(name, _)| secret(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if secret(&name) { "***".to_owned() } else { value.into_owned() };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 impl StoreConfig {
@@ -153,5 +162,9 @@ mod tests {
         }
         let unparsed = StoreConfig { path: None, url: Some("redis://app:pa ss@bad host/".into()) };
         assert!(!format!("{unparsed:?}").contains("pa ss"));
+        let socket =
+            StoreConfig { path: None, url: Some("redis+unix:///run/redis.sock?db=2&pass=socket-secret".into()) };
+        let printed = format!("{socket:?}");
+        assert!(!printed.contains("socket-secret") && printed.contains("db=2"), "{printed}");
     }
 }

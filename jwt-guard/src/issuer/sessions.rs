@@ -386,7 +386,7 @@ impl JwtGuard {
             return Ok(());
         }
         if let Ok(verified) = self.verifier().verify_whatever_bound(token).await
-            && verified.issuer() == crate::config::LOCAL_ISSUER
+            && self.issued_here(&verified)
         {
             return self.revoke_token(&verified).await;
         }
@@ -423,13 +423,19 @@ impl JwtGuard {
         // An identity provider's `jti` is unique at that provider only; the
         // built-in issuer's are random, and revoked as they always were.
         let revoked = match registered.iss {
-            Some(iss) if token.issuer() != crate::config::LOCAL_ISSUER => {
-                Revoked::IssuerToken { iss: iss.to_owned(), jti }
-            }
+            Some(iss) if !self.issued_here(token) => Revoked::IssuerToken { iss: iss.to_owned(), jti },
             _ => Revoked::Token(jti),
         };
         let until = (token.expires_at_seconds().max(0.0) as u64).saturating_add(self.leeway_secs() + 1);
         self.record(Revocation { revoked, until }).await
+    }
+
+    /// Whether `token` is the built-in issuer's: by its `iss`, as
+    /// revocations of subjects tell (an issuer of the app's may be named
+    /// `local` when there is no built-in one).
+    fn issued_here(&self, token: &Token) -> bool {
+        let iss = token.registered().iss;
+        self.local_issuer().is_some_and(|local| iss == Some(local.issuer()))
     }
 
     /// Ends a session of the built-in issuer, by the `sid` its access

@@ -3,18 +3,22 @@
 //! load, cannot flood the logs. The metrics count every occurrence.
 
 use std::fmt;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
-use crate::clock;
+/// When the process first asked: the minutes are counted from it, on a
+/// clock that no one sets back.
+static START: LazyLock<Instant> = LazyLock::new(Instant::now);
 
 /// How long after a line its place writes no other.
 const QUIET_SECS: u64 = 60;
 
 /// One place's last line, and how many it held back since.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct LogLimit {
-    /// When the last line was written, in seconds since the Unix epoch (0:
-    /// never).
+    /// When the last line was written, in seconds since [`START`], plus
+    /// one (0: never).
     written_at: AtomicU64,
     held_back: AtomicU64,
 }
@@ -28,7 +32,11 @@ impl LogLimit {
     /// Whether to write the line now: the lines held back since the last
     /// one, which the line tells, if a minute has passed since it.
     pub(crate) fn allow(&self) -> Option<HeldBack> {
-        let now = clock::unix_now_secs();
+        self.allow_at(START.elapsed().as_secs() + 1)
+    }
+
+    /// [`LogLimit::allow`] at `now`, in seconds since [`START`], plus one.
+    fn allow_at(&self, now: u64) -> Option<HeldBack> {
         let last = self.written_at.load(Ordering::Relaxed);
         let quiet = last != 0 && now < last.saturating_add(QUIET_SECS);
         if quiet || self.written_at.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
@@ -48,7 +56,7 @@ impl fmt::Display for HeldBack {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             0 => Ok(()),
-            count => write!(formatter, " ({count} more like it in the last minute, not logged)"),
+            count => write!(formatter, " ({count} more like it since the last one logged)"),
         }
     }
 }
@@ -60,12 +68,10 @@ mod tests {
     #[test]
     fn a_place_writes_one_line_a_minute_and_tells_how_many_it_held_back() {
         let limit = LogLimit::new();
-        assert_eq!(limit.allow(), Some(HeldBack(0)));
-        assert_eq!((limit.allow(), limit.allow()), (None, None));
-        // A minute later.
-        limit.written_at.fetch_sub(QUIET_SECS, Ordering::Relaxed);
-        let held_back = limit.allow().expect("a minute has passed");
-        assert_eq!(held_back.to_string(), " (2 more like it in the last minute, not logged)");
-        assert_eq!(limit.allow(), None);
+        assert_eq!(limit.allow_at(1), Some(HeldBack(0)));
+        assert_eq!((limit.allow_at(2), limit.allow_at(60)), (None, None));
+        let held_back = limit.allow_at(61).expect("a minute has passed");
+        assert_eq!(held_back.to_string(), " (2 more like it since the last one logged)");
+        assert_eq!(limit.allow_at(62), None);
     }
 }

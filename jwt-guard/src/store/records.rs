@@ -34,7 +34,8 @@ impl Revocation {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Revoked {
-    /// One token, by its `jti`.
+    /// One token, by its `jti`, whatever its issuer: what the built-in
+    /// issuer's tokens, whose `jti`s are random, are revoked by.
     Token(String),
     /// Every token of one session (a login and its refreshes), by the
     /// `sid` its access tokens carry.

@@ -162,6 +162,9 @@ pub struct RedisStore {
     /// The connection shared by every operation but the follower's: made
     /// at the first use, and anew after it went stale.
     shared: Mutex<SharedConnection>,
+    /// Held by the one operation that makes the shared connection; the
+    /// others wait for it, within [`ANSWER_TIMEOUT`].
+    connecting: tokio::sync::Mutex<()>,
     /// The latest generation of the shared connection found stale (0:
     /// none): an operation on it got no answer in time, or the follower's
     /// own connection went silent. redis-rs replaces a connection on
@@ -171,24 +174,12 @@ pub struct RedisStore {
 }
 
 /// The shared connection, if made, and how many were made: its
-/// generation; whether an operation is making it, and when the last
-/// attempt failed.
+/// generation; and when the last attempt to make it failed.
 #[derive(Debug, Default)]
 struct SharedConnection {
     connection: Option<ConnectionManager>,
     generation: u64,
-    connecting: bool,
     failed_at: Option<Instant>,
-}
-
-/// The attempt to make the shared connection under way: ended when
-/// dropped, whether it was made, failed, or its operation was dropped.
-struct Connecting<'a>(&'a Mutex<SharedConnection>);
-
-impl Drop for Connecting<'_> {
-    fn drop(&mut self) {
-        lock(self.0).connecting = false;
-    }
 }
 
 /// The shared connection's state, for a moment: never across an await.
@@ -207,28 +198,27 @@ impl RedisStore {
         let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
         let client =
             redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
-        Ok(Self { client, shared: Mutex::default(), stale: AtomicU64::new(0) })
+        let (shared, connecting) = (Mutex::default(), tokio::sync::Mutex::default());
+        Ok(Self { client, shared, connecting, stale: AtomicU64::new(0) })
     }
 
     /// The shared connection and its generation; made anew, within
     /// [`ANSWER_TIMEOUT`], where none is held or the one held is stale.
-    /// One operation makes it; the others, meanwhile, and for a
-    /// [`RECONNECT_PAUSE`] after it failed, fail at once, rather than wait
-    /// their turn to time out one after the other while Redis is away.
+    /// One operation makes it, and the others wait for it; for a
+    /// [`RECONNECT_PAUSE`] after it failed, they fail at once, rather than
+    /// wait their turn to time out one after the other while Redis is
+    /// away.
     async fn connection(&self) -> Result<(ConnectionManager, u64), StoreError> {
-        let connecting = {
-            let mut shared = lock(&self.shared);
-            if let Some(connection) = &shared.connection
-                && self.stale.load(Ordering::Relaxed) < shared.generation
-            {
-                return Ok((connection.clone(), shared.generation));
-            }
-            if shared.connecting || shared.failed_at.is_some_and(|at| at.elapsed() < RECONNECT_PAUSE) {
-                return Err(StoreError("Redis: connecting: not reached yet; trying again shortly".into()));
-            }
-            shared.connecting = true;
-            Connecting(&self.shared)
-        };
+        if let Some(held) = self.held_connection()? {
+            return Ok(held);
+        }
+        let waited = tokio::time::timeout(ANSWER_TIMEOUT, self.connecting.lock()).await;
+        let _connecting =
+            waited.map_err(|_| StoreError(format!("Redis: connecting: no answer within {ANSWER_TIMEOUT:?}")))?;
+        // Made, or failed, while this one waited.
+        if let Some(held) = self.held_connection()? {
+            return Ok(held);
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(ANSWER_TIMEOUT))
             .set_response_timeout(Some(ANSWER_TIMEOUT));
@@ -238,10 +228,23 @@ impl RedisStore {
         shared.failed_at = None;
         shared.generation += 1;
         shared.connection = Some(connection.clone());
-        let generation = shared.generation;
-        drop(shared);
-        drop(connecting);
-        Ok((connection, generation))
+        Ok((connection, shared.generation))
+    }
+
+    /// The shared connection and its generation, if one is held and not
+    /// stale; an error if the last attempt to make it failed within a
+    /// [`RECONNECT_PAUSE`].
+    fn held_connection(&self) -> Result<Option<(ConnectionManager, u64)>, StoreError> {
+        let shared = lock(&self.shared);
+        if let Some(connection) = &shared.connection
+            && self.stale.load(Ordering::Relaxed) < shared.generation
+        {
+            return Ok(Some((connection.clone(), shared.generation)));
+        }
+        if shared.failed_at.is_some_and(|at| at.elapsed() < RECONNECT_PAUSE) {
+            return Err(StoreError("Redis: connecting: not reached a moment ago; trying again shortly".into()));
+        }
+        Ok(None)
     }
 
     /// Finds the shared connection of `generation` stale.
