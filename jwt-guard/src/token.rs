@@ -164,23 +164,22 @@ impl Token {
     /// proof of its holder: bound to neither a DPoP key nor a certificate,
     /// and of an issuer that does not require DPoP.
     pub(crate) fn check_bearer_use(&self) -> Result<(), TokenProblem> {
-        // On every verification outside Rocket: the flags of what binds
-        // it, not the thumbprints read back.
-        match self.inner.claims.confirmation_methods() {
-            (true, _) => Err(TokenProblem::ProofRequired),
-            (false, true) => Err(TokenProblem::CertificateMismatch),
-            (false, false) if self.dpop_mode() == DpopMode::Required => Err(TokenProblem::DpopRequired),
-            (false, false) => Ok(()),
-        }
+        self.check_bearer_dpop()?;
+        let (_, bound_to_certificate) = self.inner.claims.confirmation_methods();
+        if bound_to_certificate { Err(TokenProblem::CertificateMismatch) } else { Ok(()) }
     }
 
     /// Checks the token's DPoP binding, and its issuer's `dpop` mode, for
-    /// a token presented with the bearer scheme.
+    /// a token presented with the bearer scheme. On every verification:
+    /// the flags of what binds it, not the thumbprints read back.
     pub(crate) fn check_bearer_dpop(&self) -> Result<(), TokenProblem> {
-        match self.dpop_thumbprint() {
-            Some(_) => Err(TokenProblem::ProofRequired),
-            None if self.dpop_mode() == DpopMode::Required => Err(TokenProblem::DpopRequired),
-            None => Ok(()),
+        let (bound_to_dpop_key, _) = self.inner.claims.confirmation_methods();
+        if bound_to_dpop_key {
+            Err(TokenProblem::ProofRequired)
+        } else if self.dpop_mode() == DpopMode::Required {
+            Err(TokenProblem::DpopRequired)
+        } else {
+            Ok(())
         }
     }
 

@@ -176,6 +176,15 @@ async fn a_tenants_failed_refresh_is_retried_after_the_backoff() {
     assert!(retried < Duration::from_millis(1800), "retried {retried:?} after the failure");
 }
 
+/// `count` tenants of `server`'s template, each with a key of its own.
+fn tenants_with_keys(server: &KeyServer, count: usize) -> Vec<String> {
+    let tenants: Vec<String> = (0..count).map(|n| format!("tenant-{n}")).collect();
+    for tenant in &tenants {
+        server.set_tenant_keys(tenant, &[TestKey::RsaA]);
+    }
+    tenants
+}
+
 /// More tenants due at once than are refreshed at once (16): the ones
 /// left over start as soon as a refresh ends, not at the next look over
 /// the tenants. Every provider takes 2 s to answer, and the look comes
@@ -184,10 +193,7 @@ async fn a_tenants_failed_refresh_is_retried_after_the_backoff() {
 #[rocket::async_test]
 async fn tenants_left_over_by_the_refreshes_at_once_start_as_one_ends() {
     let server = KeyServer::start(&[]).await;
-    let tenants: Vec<String> = (0..20).map(|n| format!("tenant-{n}")).collect();
-    for tenant in &tenants {
-        server.set_tenant_keys(tenant, &[TestKey::RsaA]);
-    }
+    let tenants = tenants_with_keys(&server, 20);
     let settings = json!({ "tenant_discoveries": 20, "min_refresh": 5, "max_refresh": 5 });
     let client = Client::tracked(app_with(&server.tenant_template(), json!(tenants), None, settings)).await.unwrap();
     for tenant in &tenants {
@@ -217,10 +223,7 @@ async fn tenants_left_over_by_the_refreshes_at_once_start_as_one_ends() {
 #[rocket::async_test]
 async fn a_tenant_that_left_the_cache_has_its_tokens_verified_afresh() {
     let server = KeyServer::start(&[]).await;
-    let tenants: Vec<String> = (0..5).map(|n| format!("tenant-{n}")).collect();
-    for tenant in &tenants {
-        server.set_tenant_keys(tenant, &[TestKey::RsaA]);
-    }
+    let tenants = tenants_with_keys(&server, 5);
     let small = json!({ "tenant_cache_size": 2, "tenant_discoveries": 10 });
     let client = Client::tracked(app_with(&server.tenant_template(), json!(tenants), None, small)).await.unwrap();
     let tokens: Vec<String> =
