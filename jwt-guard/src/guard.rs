@@ -2,8 +2,8 @@
 //! web framework: the verifier, the built-in issuer and its authenticator,
 //! the token store and the revocations it holds, and the settings of its
 //! challenges, all built from one checked configuration by the builder
-//! (`builder.rs`). The Rocket wing manages it as state; its session
-//! methods live in `issuer/sessions.rs`.
+//! (`builder.rs`). The Rocket wing manages it as state. Its methods for
+//! the built-in issuer's sessions are in `guard/sessions.rs`.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -35,6 +35,8 @@ use crate::store::{RevocationFeed, StoreError, TokenStore};
 use crate::token::Token;
 use crate::verify::revocation::RevocationList;
 use crate::verify::{IssuerResolver, Verifier};
+
+mod sessions;
 
 /// What an app holds to authenticate requests: the verifier, the built-in
 /// issuer, and how challenges are written. Rocket apps never build one:

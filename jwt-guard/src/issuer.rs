@@ -6,9 +6,9 @@
 
 pub(crate) mod issuing;
 pub(crate) mod login;
-pub(crate) mod sessions;
+pub(crate) mod session_error;
 
 pub use crate::keys::signing::{SigningKey, SigningKeyError};
 pub use issuing::{Grant, IssuedTokens, LocalIssuer};
 pub use login::{Authenticator, StaticUsers};
-pub use sessions::{RefreshRefusal, SessionError};
+pub use session_error::{RefreshRefusal, SessionError};

@@ -5,6 +5,7 @@
 //! feature `openapi`, the security of its OpenAPI document), and the JSON
 //! error catchers. The verification core knows nothing of Rocket.
 
+mod acceptance;
 mod accounting;
 mod catchers;
 mod claims_probe;

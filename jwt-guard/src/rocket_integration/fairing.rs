@@ -97,15 +97,13 @@ impl Fairing for JwtGuardBuilder {
             rocket = rocket.mount("/", vec![resource::metadata_route(path)]);
         }
         #[cfg(feature = "metrics")]
-        let rocket = rocket.manage(accounting::AccountedRoutes::default());
+        let rocket = rocket.manage(super::acceptance::AccountedRoutes::default());
         Ok(rocket.manage(guard).manage(RoutePolicies::default()))
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         #[cfg(feature = "metrics")]
-        if let Some(routes) = rocket.state::<accounting::AccountedRoutes>() {
-            routes.know(rocket);
-        }
+        accounting::know_routes(rocket);
         let Some(guard) = rocket.state::<JwtGuard>() else { return };
         let upkeep = guard.upkeep();
         let shutdown = rocket.shutdown();

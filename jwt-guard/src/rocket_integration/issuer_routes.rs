@@ -22,8 +22,8 @@ use crate::binding;
 use crate::binding::dpop::ProofTarget;
 use crate::error::AuthError;
 use crate::guard::JwtGuard;
+use crate::issuer::SessionError;
 use crate::issuer::issuing::{Confirmation, IssuedTokens};
-use crate::issuer::sessions::SessionError;
 
 /// The largest request body read.
 const MAX_BODY: usize = 16 * 1024;

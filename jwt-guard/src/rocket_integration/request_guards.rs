@@ -12,7 +12,7 @@ use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
-use super::accounting;
+use super::acceptance;
 use crate::binding::{self, RequestLine};
 use crate::error::{AuthError, TokenProblem};
 use crate::guard::JwtGuard;
@@ -149,7 +149,7 @@ impl<'r> Responder<'r, 'static> for AuthError {
 pub(crate) async fn verify(request: &Request<'_>) -> Result<Token, AuthError> {
     let verified = verify_once(request).await;
     if verified.is_ok() {
-        accounting::note_accepted(request);
+        acceptance::note_accepted(request);
     }
     verified
 }

@@ -1,7 +1,7 @@
 //! What an app's route table tells of a route, read once at liftoff:
 //! which routes a request that reached it can still be forwarded to, and
 //! whether a catcher of the app's own can answer a refusal there, for
-//! accounting (see `accounting`) to count a request from the route that
+//! `accounting` to count a request from the route that
 //! answers it where it can.
 //!
 //! Rocket's matching is private; these answers follow its rules (Rocket

@@ -10,122 +10,17 @@ use std::time::Duration;
 
 use crate::clock;
 use crate::digest::sha256_base64url;
-use crate::guard::JwtGuard;
 use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
 use crate::issuer::login::Authenticator;
+use crate::issuer::{RefreshRefusal, SessionError};
 use crate::keys::signing::{SigningKeyError, random_id};
 use crate::observe::AuthEvent;
-use crate::observe::log_limit::LogLimit;
-use crate::observe::metrics::{self, StoreOperation};
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
 };
 use crate::token::{Binding, Token};
 
-/// Why a session operation of [`JwtGuard`] did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SessionError {
-    /// The username or password is wrong: 401 `invalid_credentials`.
-    #[error("the username or password is wrong")]
-    InvalidCredentials,
-    /// Too many failed logins for the username or from the client
-    /// address: 429 with `Retry-After`.
-    #[error("too many failed logins; retry later")]
-    Throttled {
-        /// How long to wait before trying again.
-        retry_after: Duration,
-    },
-    /// The refresh token is refused: 400 `invalid_grant` (RFC 6749
-    /// section 5.2).
-    #[error(transparent)]
-    Refused(#[from] RefreshRefusal),
-    /// No built-in issuer, or no authenticator, is configured: 404.
-    #[error("no built-in issuer with a login is configured")]
-    NoIssuer,
-    /// The token store cannot be reached: 503 with `Retry-After`.
-    #[error("the token store cannot be reached; retry later")]
-    Unavailable(StoreError),
-    /// The built-in issuer's key cannot sign: 500.
-    #[error("the built-in issuer cannot sign")]
-    Signing(#[from] SigningKeyError),
-    /// The token has no `jti`, so it cannot be revoked alone (revoke its
-    /// session or its subject): 400 `unsupported_token_type` (RFC 7009
-    /// section 2.2.1).
-    #[error("the token has no `jti`: revoke its session or its subject")]
-    NoTokenId,
-}
-
-impl SessionError {
-    /// The HTTP status to answer with.
-    pub fn status_code(&self) -> u16 {
-        match self {
-            Self::InvalidCredentials => 401,
-            Self::Refused(_) | Self::NoTokenId => 400,
-            Self::Throttled { .. } => 429,
-            Self::NoIssuer => 404,
-            Self::Unavailable(_) => 503,
-            Self::Signing(_) => 500,
-        }
-    }
-
-    /// The `error` member of the JSON body.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::Throttled { .. } => "too_many_requests",
-            Self::Refused(_) => "invalid_grant",
-            Self::NoIssuer => "not_found",
-            Self::Unavailable(_) => "temporarily_unavailable",
-            Self::Signing(_) => "server_error",
-            Self::NoTokenId => "unsupported_token_type",
-        }
-    }
-
-    /// How long the client should wait, for a 429 or a 503.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Self::Throttled { retry_after } => Some(*retry_after),
-            Self::Unavailable(_) => Some(Duration::from_secs(1)),
-            _ => None,
-        }
-    }
-}
-
-impl From<StoreError> for SessionError {
-    fn from(error: StoreError) -> Self {
-        static LOGGED: LogLimit = LogLimit::new();
-        if let Some(held_back) = LOGGED.allow() {
-            log::error!("jwt-guard: {error}{held_back}");
-        }
-        metrics::store_error(StoreOperation::Sessions);
-        Self::Unavailable(error)
-    }
-}
-
-/// Why a refresh token is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RefreshRefusal {
-    /// No live session issued it: it is made up, or its session expired.
-    #[error("the refresh token is not valid or has expired")]
-    Unknown,
-    /// It was exchanged before: it may have been stolen, so its session is
-    /// revoked, access tokens included.
-    #[error("the refresh token was used before; its session is revoked")]
-    Reused,
-    /// Its session ended: logout, revocation, or an earlier reuse.
-    #[error("the refresh token's session has ended")]
-    Ended,
-    /// The app's authenticator refuses the user now.
-    #[error("the user may no longer refresh this session")]
-    UserRefused,
-    /// The session is bound to a DPoP key or a client certificate that the
-    /// refresh did not present; the session is ended, as its refresh token
-    /// may have been stolen.
-    #[error("the refresh token is bound to a key or certificate that this request did not present")]
-    WrongSender,
-}
+use super::JwtGuard;
 
 /// The SHA-256 digest of `text`, base64url: how refresh tokens are stored,
 /// and usernames counted.
