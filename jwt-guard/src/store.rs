@@ -70,6 +70,8 @@ pub const REMEMBERED_TOKENS: usize = 64;
 /// -- then, as `RotationOutcome` says: UPDATE the family's current and previous hash
 /// -- and INSERT the next token's hash, DELETE its tokens older than the last
 /// -- REMEMBERED_TOKENS, or mark the family ended.
+/// -- end_family: one transaction that marks the family ended and upserts the
+/// -- session's revocation (with NOTIFY beside it).
 /// -- follow: LISTEN jwt_guard_revocations, with NOTIFY beside each revocation;
 /// -- reload every live revocation after each (re)connection.
 /// ```
@@ -103,15 +105,24 @@ pub trait TokenStore: Send + Sync + 'static {
     /// as the family's current token. A family remembers the hashes of the
     /// last [`REMEMBERED_TOKENS`] tokens it issued, and forgets older ones
     /// as it issues new ones, so that a client that refreshes without end
-    /// does not grow the store without end.
+    /// does not grow the store without end. A rotation that ends the
+    /// family for a reuse revokes its session in the same step, as
+    /// [`end_family`](Self::end_family) does.
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError>;
 
-    /// Ends the family that the token with this hash belongs to, so that
-    /// none of its tokens is accepted again; answers it, if it was known.
-    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError>;
+    /// Ends the family that the token with this hash belongs to, as
+    /// [`end_family`](Self::end_family) does; answers it, if it was known,
+    /// and revokes nothing if it was not.
+    async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError>;
 
-    /// Ends the family `id`; answers it, if it was known.
-    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError>;
+    /// Ends the family `id`, so that none of its tokens is accepted again,
+    /// and revokes its session's access tokens until `until` (a
+    /// [`Revoked::Session`] of `id`, kept as [`revoke`](Self::revoke)
+    /// keeps one, and reported to [`follow`](Self::follow)ers), in one
+    /// atomic step: a crash or a failure leaves both done or neither.
+    /// Answers the family, if it was known; the session is revoked either
+    /// way.
+    async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError>;
 
     /// Reserves a login attempt under `key` at `now`, in one atomic step,
     /// before its credentials are checked: if the failures counted under

@@ -130,12 +130,12 @@ impl TokenStore for UnreadableAtFirst {
         self.store.rotate(rotation).await
     }
 
-    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        self.store.end_family_of(token_hash).await
+    async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+        self.store.end_family_of(token_hash, until).await
     }
 
-    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        self.store.end_family(id).await
+    async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+        self.store.end_family(id, until).await
     }
 
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {

@@ -210,21 +210,22 @@ impl JwtGuard {
         let (now, next) = (clock::unix_now_secs(), self::refresh_token()?);
         let (presented, next_hash) = (digest(refresh_token), digest(&next));
         let grace = settings.refresh_reuse_grace.as_secs();
-        let rotation = Rotation { presented: &presented, next: &next_hash, now, grace };
+        let revoked_until = self.session_revoked_until();
+        let rotation = Rotation { presented: &presented, next: &next_hash, now, grace, revoked_until };
         let family = match self.store().rotate(&rotation).await? {
             RotationOutcome::Rotated(family) => family,
             RotationOutcome::Reused(family) => {
                 log::warn!("jwt-guard: a retired refresh token came back; its session is revoked");
                 self.observe(&AuthEvent::RefreshReused { subject: &family.subject });
-                self.revoke_session_tokens(&family.id).await?;
+                self.hold(&Revocation::of_session(&family.id, revoked_until));
                 return Err(RefreshRefusal::Reused.into());
             }
             RotationOutcome::Ended(family) => {
-                // The session may have ended without its tokens' revocation
-                // (the store failed in between): revoked again, where this
-                // process does not hold it.
+                // The session's revocation may have expired, or be missed
+                // by this process (its store lost touch): revoked again,
+                // where this process does not hold it.
                 if !self.revocations().holds_session(&family.id) {
-                    self.revoke_session_tokens(&family.id).await?;
+                    self.record(Revocation::of_session(&family.id, revoked_until)).await?;
                 }
                 return Err(RefreshRefusal::Ended.into());
             }
@@ -293,9 +294,10 @@ impl JwtGuard {
 
     /// Ends the session of a refresh token; whether it had one.
     async fn revoke_refresh_token(&self, token: &str) -> Result<bool, SessionError> {
-        match self.store().end_family_of(&digest(token)).await? {
+        let until = self.session_revoked_until();
+        match self.store().end_family_of(&digest(token), until).await? {
             Some(family) => {
-                self.revoke_session_tokens(&family.id).await?;
+                self.hold(&Revocation::of_session(&family.id, until));
                 Ok(true)
             }
             None => Ok(false),
@@ -378,26 +380,34 @@ impl JwtGuard {
             .max())
     }
 
-    /// Ends the family `sid` and revokes its access tokens.
+    /// Ends the family `sid` and revokes its access tokens, in one step
+    /// of the store.
     async fn end_session(&self, sid: &str) -> Result<(), SessionError> {
-        self.store().end_family(sid).await?;
-        self.revoke_session_tokens(sid).await
+        let until = self.session_revoked_until();
+        self.store().end_family(sid, until).await?;
+        self.hold(&Revocation::of_session(sid, until));
+        Ok(())
     }
 
-    /// Revokes the access tokens of the session `sid`: until the last one
+    /// Until when a session revoked now is: until the last access token
     /// it may have been issued expires.
-    async fn revoke_session_tokens(&self, sid: &str) -> Result<(), SessionError> {
+    fn session_revoked_until(&self) -> u64 {
         let lifetime = self.local_issuer().map_or(Duration::ZERO, |issuer| issuer.settings().expires_in);
-        let until = clock::unix_now_secs() + lifetime.as_secs() + self.skew_margin_secs() + 1;
-        self.record(Revocation { revoked: Revoked::Session(sid.to_owned()), until }).await
+        clock::unix_now_secs() + lifetime.as_secs() + self.skew_margin_secs() + 1
     }
 
     /// Stores a revocation, and holds it in this process at once.
     async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
         self.store().revoke(&revocation).await?;
-        self.revocations().apply(&revocation);
-        self.observe(&AuthEvent::Revoked(&revocation));
+        self.hold(&revocation);
         Ok(())
+    }
+
+    /// Holds a revocation that the store keeps in this process at once,
+    /// and tells the app's observer of it.
+    fn hold(&self, revocation: &Revocation) {
+        self.revocations().apply(revocation);
+        self.observe(&AuthEvent::Revoked(revocation));
     }
 }
 

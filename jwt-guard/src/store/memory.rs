@@ -75,25 +75,30 @@ impl Memory {
         }
     }
 
-    fn end(&mut self, id: &str) -> Option<FamilyRecord> {
+    /// Ends the family `id`, if it is known, and revokes its session.
+    fn end(&mut self, id: &str, until: u64) -> Option<FamilyRecord> {
+        self.revoke(&Revocation::of_session(id, until));
         let (record, state) = self.families.get_mut(id)?;
         state.ended = true;
         Some(record.clone())
     }
-}
 
-#[async_trait::async_trait]
-impl TokenStore for MemoryStore {
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+    fn revoke(&mut self, revocation: &Revocation) {
         let (kind, id) = revocation.revoked.key();
-        let mut memory = self.memory();
-        let held = memory.revocations.entry((kind, id.into_owned())).or_insert_with(|| revocation.clone());
+        let held = self.revocations.entry((kind, id.into_owned())).or_insert_with(|| revocation.clone());
         // The latest `before` and the latest `until`, whatever the order
         // they come in: a logout retried late must not undo a newer one.
         if revocation.revoked.before() > held.revoked.before() {
             held.revoked = revocation.revoked.clone();
         }
         held.until = held.until.max(revocation.until);
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for MemoryStore {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        self.memory().revoke(revocation);
         Ok(())
     }
 
@@ -123,19 +128,22 @@ impl TokenStore for MemoryStore {
                 memory.issue(&id, rotation.next);
                 RotationOutcome::Rotated(record)
             }
-            Step::EndForReuse => RotationOutcome::Reused(record),
+            Step::EndForReuse => {
+                memory.revoke(&Revocation::of_session(&id, rotation.revoked_until));
+                RotationOutcome::Reused(record)
+            }
             Step::StayEnded => RotationOutcome::Ended(record),
         })
     }
 
-    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+    async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
         let mut memory = self.memory();
         let Some(id) = memory.tokens.get(token_hash).cloned() else { return Ok(None) };
-        Ok(memory.end(&id))
+        Ok(memory.end(&id, until))
     }
 
-    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
-        Ok(self.memory().end(id))
+    async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+        Ok(self.memory().end(id, until))
     }
 
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {

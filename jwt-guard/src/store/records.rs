@@ -27,6 +27,11 @@ impl Revocation {
     pub fn is_live(&self, now: u64) -> bool {
         self.until > now
     }
+
+    /// The revocation of the session `id`'s access tokens until `until`.
+    pub(crate) fn of_session(id: &str, until: u64) -> Self {
+        Revocation { revoked: Revoked::Session(id.to_owned()), until }
+    }
 }
 
 /// What a [`Revocation`] revokes.
@@ -163,6 +168,10 @@ pub struct Rotation<'a> {
     /// presented (`refresh_reuse_grace`), in seconds: a client retrying a
     /// refresh whose answer it lost. `0` allows no retry.
     pub grace: u64,
+    /// Until when the family's session is revoked, if the rotation ends
+    /// it for a reuse ([`RotationOutcome::Reused`]): until the last access
+    /// token of the session expires.
+    pub revoked_until: u64,
 }
 
 /// What a [`Rotation`] came to.
@@ -172,8 +181,9 @@ pub enum RotationOutcome {
     /// grace period, the one just retired): `next` replaces it.
     Rotated(FamilyRecord),
     /// The presented token was retired: it was used before, so it may have
-    /// been stolen. The family is ended, and its session must be revoked
-    /// (RFC 9700 section 4.14.2).
+    /// been stolen. The family is ended, and its session revoked until the
+    /// rotation's `revoked_until`, in the same step (RFC 9700 section
+    /// 4.14.2).
     Reused(FamilyRecord),
     /// The family was ended before (logout, reuse, or its user refused).
     Ended(FamilyRecord),

@@ -59,10 +59,16 @@ const LATEST_UNTIL: u64 = 1 << 53;
 /// Rotates a refresh token, atomically: the steps of
 /// `FamilyState::step` and `FamilyState::after`, in Lua, and the family's
 /// list of the tokens it remembers, whose oldest beyond the last
-/// `REMEMBERED_TOKENS` are forgotten. KEYS: the presented token's key.
-/// ARGV: presented hash, next hash, now, grace, the prefix of family keys,
-/// the prefix of token keys, the prefix of the lists, `REMEMBERED_TOKENS`.
-const ROTATE: &str = r"
+/// `REMEMBERED_TOKENS` are forgotten; a reuse revokes the family's
+/// session, as `revoke` does (the member written as serde writes a
+/// `Revoked::Session`), and then ends the family. Redis undoes none of a
+/// script's writes when a later command fails: each script writes the
+/// revocation first, so that a failure leaves the family alive, and the
+/// step to be taken again. KEYS: the presented token's key. ARGV: presented
+/// hash, next hash, now, grace, the prefix of family keys, the prefix of
+/// token keys, the prefix of the lists, `REMEMBERED_TOKENS`, until when a
+/// reuse revokes the session, the revocations' key, their channel.
+const ROTATE: &str = r#"
 local id = redis.call('GET', KEYS[1])
 if not id then return {'unknown'} end
 local family = ARGV[5] .. id
@@ -88,12 +94,20 @@ if f[5] == ARGV[1] or (grace > 0 and retry) then
   end
   return {'rotated', unpack(record)}
 end
+local member = cjson.encode({session = id})
+redis.call('ZADD', ARGV[10], 'GT', ARGV[9], member)
+redis.call('PUBLISH', ARGV[11], '{"revoked":' .. member .. ',"until":' .. ARGV[9] .. '}')
 redis.call('HSET', family, 'ended', '1')
 return {'reused', unpack(record)}
-";
+"#;
 
-/// Ends a family, answering its record. KEYS: the family's key.
+/// Ends a family, if it is known, answering its record, and revokes its
+/// session, as `revoke` does. KEYS: the family's key, the revocations'
+/// key. ARGV: the session's revocation's until, its member, the channel,
+/// the message.
 const END_FAMILY: &str = r"
+redis.call('ZADD', KEYS[2], 'GT', ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 local f = redis.call('HMGET', KEYS[1], 'subject', 'grant', 'created_at', 'expires_at')
 if not f[1] then return {} end
 redis.call('HSET', KEYS[1], 'ended', '1')
@@ -389,22 +403,42 @@ fn record(fields: &[String]) -> Option<FamilyRecord> {
     })
 }
 
+/// A revocation as the sorted set and the channel hold it.
+struct Published {
+    /// Its `until`, no later than [`LATEST_UNTIL`]: the member's score.
+    until: u64,
+    /// What it revokes, as JSON: the member, one per token, session or
+    /// subject's cutoff.
+    member: String,
+    /// The whole revocation, as JSON: what followers hear.
+    message: String,
+}
+
+impl Published {
+    fn of(revocation: &Revocation) -> Result<Self, StoreError> {
+        let revocation = Revocation { until: revocation.until.min(LATEST_UNTIL), ..revocation.clone() };
+        let failed = |error: serde_json::Error| StoreError(error.to_string());
+        let member = serde_json::to_string(&revocation.revoked).map_err(failed)?;
+        let message = serde_json::to_string(&revocation).map_err(failed)?;
+        Ok(Published { until: revocation.until, member, message })
+    }
+}
+
 #[async_trait::async_trait]
 impl TokenStore for RedisStore {
     async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
-        let revocation = &Revocation { until: revocation.until.min(LATEST_UNTIL), ..revocation.clone() };
-        let member = serde_json::to_string(&revocation.revoked).map_err(|error| StoreError(error.to_string()))?;
-        let message = serde_json::to_string(revocation).map_err(|error| StoreError(error.to_string()))?;
+        let Published { until, member, message } = Published::of(revocation)?;
+        let (member, message) = (&member, &message);
         self.on_shared("revoking", |mut connection| async move {
             redis::pipe()
                 .atomic()
                 .cmd("ZADD")
                 .arg(REVOCATIONS)
                 .arg("GT")
-                .arg(revocation.until)
-                .arg(&member)
+                .arg(until)
+                .arg(member)
                 .ignore()
-                .publish(CHANNEL, &message)
+                .publish(CHANNEL, message)
                 .ignore()
                 .exec_async(&mut connection)
                 .await
@@ -487,6 +521,9 @@ impl TokenStore for RedisStore {
                     .arg(format!("{PREFIX}token:"))
                     .arg(format!("{PREFIX}issued:"))
                     .arg(REMEMBERED_TOKENS)
+                    .arg(rotation.revoked_until.min(LATEST_UNTIL))
+                    .arg(REVOCATIONS)
+                    .arg(CHANNEL)
                     .invoke_async(&mut connection)
                     .await
             })
@@ -503,20 +540,33 @@ impl TokenStore for RedisStore {
         })
     }
 
-    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+    async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+        // Only read: a token's family is the same for as long as it is
+        // known, and the family is ended in one step.
         let id: Option<String> = self
             .on_shared("finding a family", |mut connection| async move { connection.get(token_key(token_hash)).await })
             .await?;
         match id {
-            Some(id) => self.end_family(&id).await,
+            Some(id) => self.end_family(&id, until).await,
             None => Ok(None),
         }
     }
 
-    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
+    async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+        let Published { until, member, message } = Published::of(&Revocation::of_session(id, until))?;
+        let (member, message) = (&member, &message);
         let fields: Vec<String> = self
             .on_shared("ending a family", |mut connection| async move {
-                SCRIPTS.end_family.key(family_key(id)).invoke_async(&mut connection).await
+                SCRIPTS
+                    .end_family
+                    .key(family_key(id))
+                    .key(REVOCATIONS)
+                    .arg(until)
+                    .arg(member)
+                    .arg(CHANNEL)
+                    .arg(message)
+                    .invoke_async(&mut connection)
+                    .await
             })
             .await?;
         if fields.is_empty() {

@@ -238,8 +238,27 @@ fn save_state(transaction: &Transaction<'_>, id: &str, state: &FamilyState) -> r
     Ok(())
 }
 
-/// Ends the family `id`, answering it if it exists.
-fn end(transaction: &Transaction<'_>, id: &str) -> rusqlite::Result<Option<FamilyRecord>> {
+/// Keeps `revocation`: of two of one token, session or subject, the
+/// latest `before` and the latest `until`.
+fn revoke(transaction: &Transaction<'_>, revocation: &Revocation) -> rusqlite::Result<()> {
+    let (kind, id) = revocation.revoked.key();
+    let before = revocation.revoked.before().map(int);
+    transaction
+        .prepare_cached(
+            "INSERT INTO revocations (kind, id, before, until) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, id) DO UPDATE SET
+               before = CASE WHEN excluded.before > revocations.before THEN excluded.before
+                             ELSE revocations.before END,
+               until = MAX(excluded.until, revocations.until)",
+        )?
+        .execute(params![kind, id, before, int(revocation.until)])?;
+    Ok(())
+}
+
+/// Ends the family `id` and revokes its session until `until`, answering
+/// the family if it exists.
+fn end(transaction: &Transaction<'_>, id: &str, until: u64) -> rusqlite::Result<Option<FamilyRecord>> {
+    revoke(transaction, &Revocation::of_session(id, until))?;
     transaction.prepare_cached("UPDATE families SET ended = 1 WHERE id = ?1")?.execute([id])?;
     transaction
         .prepare_cached("SELECT id, subject, grant_json, created_at, expires_at FROM families WHERE id = ?1")?
@@ -259,21 +278,7 @@ fn end(transaction: &Transaction<'_>, id: &str) -> rusqlite::Result<Option<Famil
 impl TokenStore for SqliteStore {
     async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
         let revocation = revocation.clone();
-        self.transaction(move |transaction| {
-            let (kind, id) = revocation.revoked.key();
-            let before = revocation.revoked.before().map(int);
-            transaction
-                .prepare_cached(
-                    "INSERT INTO revocations (kind, id, before, until) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (kind, id) DO UPDATE SET
-                       before = CASE WHEN excluded.before > revocations.before THEN excluded.before
-                                     ELSE revocations.before END,
-                       until = MAX(excluded.until, revocations.until)",
-                )?
-                .execute(params![kind, id, before, int(revocation.until)])?;
-            Ok(())
-        })
-        .await
+        self.transaction(move |transaction| revoke(transaction, &revocation)).await
     }
 
     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
@@ -310,8 +315,13 @@ impl TokenStore for SqliteStore {
     }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
-        let (presented, next, now, grace) =
-            (rotation.presented.to_owned(), rotation.next.to_owned(), rotation.now, rotation.grace);
+        let (presented, next, now, grace, revoked_until) = (
+            rotation.presented.to_owned(),
+            rotation.next.to_owned(),
+            rotation.now,
+            rotation.grace,
+            rotation.revoked_until,
+        );
         self.transaction(move |transaction| {
             let Some((record, state)) = family_of(transaction, &presented, now)? else {
                 return Ok(RotationOutcome::Unknown);
@@ -323,14 +333,17 @@ impl TokenStore for SqliteStore {
                     issue(transaction, &record, &next)?;
                     RotationOutcome::Rotated(record)
                 }
-                Step::EndForReuse => RotationOutcome::Reused(record),
+                Step::EndForReuse => {
+                    revoke(transaction, &Revocation::of_session(&record.id, revoked_until))?;
+                    RotationOutcome::Reused(record)
+                }
                 Step::StayEnded => RotationOutcome::Ended(record),
             })
         })
         .await
     }
 
-    async fn end_family_of(&self, token_hash: &str) -> Result<Option<FamilyRecord>, StoreError> {
+    async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
         let token_hash = token_hash.to_owned();
         self.transaction(move |transaction| {
             let id: Option<String> = transaction
@@ -338,16 +351,16 @@ impl TokenStore for SqliteStore {
                 .query_row([&token_hash], |row| row.get(0))
                 .optional()?;
             match id {
-                Some(id) => end(transaction, &id),
+                Some(id) => end(transaction, &id, until),
                 None => Ok(None),
             }
         })
         .await
     }
 
-    async fn end_family(&self, id: &str) -> Result<Option<FamilyRecord>, StoreError> {
+    async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
         let id = id.to_owned();
-        self.transaction(move |transaction| end(transaction, &id)).await
+        self.transaction(move |transaction| end(transaction, &id, until)).await
     }
 
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {

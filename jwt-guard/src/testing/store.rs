@@ -15,7 +15,8 @@ use crate::store::{
 /// reuse, honour a grace period and, of 16 concurrent rotations of one
 /// token, let exactly one through and take the next for a reuse that ends
 /// the family; families that remember their last
-/// [`REMEMBERED_TOKENS`] tokens only; ended and expired families; failed
+/// [`REMEMBERED_TOKENS`] tokens only; ended and expired families, whose
+/// sessions are revoked in the step that ends them; failed
 /// logins counted and forgotten; keys used once, of 16 concurrent uses. It panics, naming the broken promise.
 ///
 /// Every id it uses is random, so it can run against a store that holds
@@ -154,8 +155,21 @@ async fn family(store: &dyn TokenStore, now: u64, run: &str, name: &str) -> (Fam
     (record, first)
 }
 
+/// Until when a family that ends is revoked, in these checks.
+const REVOKED_FOR: u64 = 300;
+
 async fn rotate(store: &dyn TokenStore, presented: &str, next: &str, now: u64, grace: u64) -> RotationOutcome {
-    store.rotate(&Rotation { presented, next, now, grace }).await.expect("a rotation is answered")
+    let rotation = Rotation { presented, next, now, grace, revoked_until: now + REVOKED_FOR };
+    store.rotate(&rotation).await.expect("a rotation is answered")
+}
+
+/// Whether the store lists the session `id` as revoked until `until` (or
+/// later) at `now`.
+async fn session_revoked(store: &dyn TokenStore, id: &str, now: u64, until: u64) -> bool {
+    let listed = store.revocations(now).await.expect("revocations are listed");
+    listed.iter().any(|revocation| {
+        matches!(&revocation.revoked, Revoked::Session(sid) if sid == id) && revocation.until >= until
+    })
 }
 
 async fn rotations_detect_reuse(store: &dyn TokenStore, now: u64, run: &str) {
@@ -164,7 +178,10 @@ async fn rotations_detect_reuse(store: &dyn TokenStore, now: u64, run: &str) {
     let third = format!("{first}-3");
     assert_eq!(rotate(store, &first, &second, now, 0).await, RotationOutcome::Rotated(record.clone()));
     assert_eq!(rotate(store, &second, &third, now + 1, 0).await, RotationOutcome::Rotated(record.clone()));
+    assert!(!session_revoked(store, &record.id, now, 0).await, "a family that rotates is not revoked");
     assert_eq!(rotate(store, &first, "x", now + 2, 0).await, RotationOutcome::Reused(record.clone()), "reuse");
+    let revoked = session_revoked(store, &record.id, now, now + 2 + REVOKED_FOR).await;
+    assert!(revoked, "a reuse revokes the session, in the step that ends the family");
     assert_eq!(rotate(store, &third, "y", now + 3, 0).await, RotationOutcome::Ended(record), "the family ended");
     assert_eq!(rotate(store, &format!("{run}-never-issued"), "z", now, 0).await, RotationOutcome::Unknown);
 }
@@ -210,15 +227,21 @@ async fn one_of_many_concurrent_rotations_wins(store: &dyn TokenStore, now: u64,
 }
 
 async fn families_end_and_expire(store: &dyn TokenStore, now: u64, run: &str) {
+    let until = now + REVOKED_FOR;
     let (record, first) = family(store, now, run, "logout").await;
-    assert_eq!(store.end_family_of(&first).await.expect("answered"), Some(record.clone()));
+    assert_eq!(store.end_family_of(&first, until).await.expect("answered"), Some(record.clone()));
+    assert!(session_revoked(store, &record.id, now, until).await, "ending a family revokes its session");
     assert_eq!(rotate(store, &first, "after", now, 0).await, RotationOutcome::Ended(record));
-    assert_eq!(store.end_family_of(&format!("{run}-never-issued")).await.expect("answered"), None);
+    assert_eq!(store.end_family_of(&format!("{run}-never-issued"), until).await.expect("answered"), None);
 
     let (record, first) = family(store, now, run, "by-id").await;
-    assert_eq!(store.end_family(&record.id).await.expect("answered"), Some(record.clone()));
+    assert_eq!(store.end_family(&record.id, until).await.expect("answered"), Some(record.clone()));
+    assert!(session_revoked(store, &record.id, now, until).await, "ending a family by id revokes its session");
     assert_eq!(rotate(store, &first, "after", now, 0).await, RotationOutcome::Ended(record));
-    assert_eq!(store.end_family(&format!("{run}-never-started")).await.expect("answered"), None);
+    let never_started = format!("{run}-never-started");
+    assert_eq!(store.end_family(&never_started, until).await.expect("answered"), None);
+    let revoked = session_revoked(store, &never_started, now, until).await;
+    assert!(revoked, "ending an unknown family revokes the session all the same");
 
     let (_, first) = family(store, now, run, "expired").await;
     assert_eq!(rotate(store, &first, "late", now + 60, 0).await, RotationOutcome::Unknown, "expired at 60 s");
