@@ -125,6 +125,29 @@ async fn an_oversized_key_set_is_refused_at_the_limit() {
     assert_eq!(lines(Level::Error, "`huge`"), [expected]);
 }
 
+/// A provider that stays down is logged at its first failure, and not at
+/// each retry of the backoff: a provider down for a day would otherwise
+/// write a line every 8 s. The next line comes a minute later, telling how
+/// many were held back.
+#[rocket::async_test]
+async fn a_provider_that_stays_down_is_logged_once_not_at_every_retry() {
+    capture();
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    server.set_behaviour(Behaviour::Status(503));
+    let verifier = Verifier::new(&trusting("down-for-long", IssuerConfig::new(server.base(), AUDIENCE))).unwrap();
+    let token = mint(TestKey::EcA, &claims_for(server.base()));
+    for _ in 0..3 {
+        match verifier.verify(&token).await {
+            Err(AuthError::KeysUnavailable { retry_after }) => rocket::tokio::time::sleep(retry_after).await,
+            other => panic!("the keys cannot be had: {other:?}"),
+        }
+    }
+    let asked = server.discovery_hits() + server.jwks_hits();
+    assert!(asked >= 3, "the provider was asked at each retry: {asked} times");
+    let logged = lines(Level::Error, "`down-for-long`");
+    assert_eq!(logged.len(), 1, "one line for {asked} failures: {logged:?}");
+}
+
 #[rocket::async_test]
 async fn a_token_of_another_issuer_or_audience_is_logged_with_the_configured_ones_at_debug() {
     capture();

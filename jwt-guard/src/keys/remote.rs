@@ -10,6 +10,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::algorithm::Algorithm;
+use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::Fetch;
 use reqwest::Url;
 use serde::Deserialize;
@@ -56,6 +57,9 @@ struct RefreshState {
     backoff: Backoff,
     /// How long the last fetched key set may be kept.
     max_age: Duration,
+    /// The failures' log lines since the last success: one a minute, so
+    /// that a provider down for a day does not write one every backoff.
+    failures_logged: LogLimit,
 }
 
 impl RefreshState {
@@ -267,7 +271,9 @@ impl RemoteKeys {
                 state.succeeded(Instant::now(), max_age);
             }
             Err(problem) => {
-                log::error!("jwt-guard: issuer `{}`: cannot refresh keys: {problem}", self.name);
+                if let Some(held_back) = state.failures_logged.allow() {
+                    log::error!("jwt-guard: issuer `{}`: cannot refresh keys: {problem}{held_back}", self.name);
+                }
                 state.failed(Instant::now());
             }
         }

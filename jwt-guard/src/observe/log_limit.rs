@@ -1,6 +1,7 @@
-//! Log lines that clients can cause, at most one a minute from each place
-//! that writes one: a flood of bad requests, or a store that is down under
-//! load, cannot flood the logs. The metrics count every occurrence.
+//! Log lines that clients or a failing dependency can cause, at most one a
+//! minute from each place that writes one: a flood of bad requests, a
+//! store that is down under load, or a provider down for a day, cannot
+//! flood the logs. The metrics count every occurrence.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -15,7 +16,7 @@ static START: LazyLock<Instant> = LazyLock::new(Instant::now);
 const QUIET_SECS: u64 = 60;
 
 /// One place's last line, and how many it held back since.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct LogLimit {
     /// When the last line was written, in seconds since [`START`], plus
     /// one (0: never).
