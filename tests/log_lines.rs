@@ -125,6 +125,19 @@ async fn an_oversized_key_set_is_refused_at_the_limit() {
     assert_eq!(lines(Level::Error, "`huge`"), [expected]);
 }
 
+/// Verifies `token` three times, each after the wait that the refusal
+/// before it named: three failures of the issuer in a row.
+async fn fail_three_times(verifier: &Verifier, token: &str) {
+    for _ in 0..3 {
+        match verifier.verify(token).await {
+            Err(AuthError::KeysUnavailable { retry_after } | AuthError::IntrospectionUnavailable { retry_after }) => {
+                rocket::tokio::time::sleep(retry_after).await;
+            }
+            other => panic!("the issuer cannot answer: {other:?}"),
+        }
+    }
+}
+
 /// A provider that stays down is logged at its first failure, and not at
 /// each retry of the backoff: a provider down for a day would otherwise
 /// write a line every 8 s. The next line comes a minute later, telling how
@@ -135,16 +148,34 @@ async fn a_provider_that_stays_down_is_logged_once_not_at_every_retry() {
     let server = KeyServer::start(&[TestKey::EcA]).await;
     server.set_behaviour(Behaviour::Status(503));
     let verifier = Verifier::new(&trusting("down-for-long", IssuerConfig::new(server.base(), AUDIENCE))).unwrap();
-    let token = mint(TestKey::EcA, &claims_for(server.base()));
-    for _ in 0..3 {
-        match verifier.verify(&token).await {
-            Err(AuthError::KeysUnavailable { retry_after }) => rocket::tokio::time::sleep(retry_after).await,
-            other => panic!("the keys cannot be had: {other:?}"),
-        }
-    }
+    fail_three_times(&verifier, &mint(TestKey::EcA, &claims_for(server.base()))).await;
     let asked = server.discovery_hits() + server.jwks_hits();
     assert!(asked >= 3, "the provider was asked at each retry: {asked} times");
     let logged = lines(Level::Error, "`down-for-long`");
+    assert_eq!(logged.len(), 1, "one line for {asked} failures: {logged:?}");
+    server.set_behaviour(Behaviour::Serve);
+    verifier.verify(&mint(TestKey::EcA, &claims_for(server.base()))).await.expect("the keys are back");
+    let back = "jwt-guard: issuer `down-for-long`: loaded 1 signing keys, after 3 failed attempts";
+    assert_eq!(lines(Level::Info, "`down-for-long`"), [back], "its return tells how long it was away");
+}
+
+/// The same of an introspection endpoint that fails every question (here,
+/// it refuses the API's client).
+#[rocket::async_test]
+async fn an_introspection_endpoint_that_keeps_failing_is_logged_once_not_at_every_retry() {
+    capture();
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    let issuer: IssuerConfig = serde_json::from_value(serde_json::json!({
+        "issuer": server.base(), "audience": AUDIENCE, "jwks_uri": server.jwks_uri(),
+        "introspection_endpoint": server.introspection_endpoint(),
+        "client_id": "rs-client", "client_secret": "not-its-secret",
+    }))
+    .unwrap();
+    let verifier = Verifier::new(&trusting("refuses-the-client", issuer)).unwrap();
+    fail_three_times(&verifier, "an-opaque-token").await;
+    let asked = server.introspection_hits();
+    assert!(asked >= 3, "the endpoint was asked at each retry: {asked} times");
+    let logged = lines(Level::Error, "`refuses-the-client`");
     assert_eq!(logged.len(), 1, "one line for {asked} failures: {logged:?}");
 }
 

@@ -43,6 +43,11 @@ impl Backoff {
         self.retry_at = Some(now + backoff.mul_f64(1.0 - 0.1 * random_fraction()));
     }
 
+    /// How many attempts failed in a row.
+    pub(crate) fn failures(&self) -> u32 {
+        self.failures
+    }
+
     /// Forgets the failures, after a success.
     pub(crate) fn succeeded(&mut self) {
         *self = Self::default();

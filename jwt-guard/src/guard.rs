@@ -23,9 +23,9 @@ use crate::description::{ApiDescription, BindingDescription};
 use crate::error::{AuthError, ConfigError};
 use crate::issuer::issuing::LocalIssuer;
 use crate::issuer::login::Authenticator;
+use crate::log_limit::LogLimit;
 #[cfg(feature = "rocket")]
 use crate::logout::{Delivery, LogoutError, Receiver};
-use crate::observe::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::observe::{AuthEvent, AuthObserver};
 use crate::request::bearer::{self, Scheme};
@@ -271,11 +271,13 @@ impl JwtGuard {
             // Loaded first, then followed: a load after the feed reported
             // it lost touch would take this process for up to date.
             let follow = move || async move {
-                let mut backoff = Backoff::default();
+                let (mut backoff, failures_logged) = (Backoff::default(), LogLimit::new());
                 while !loaded.load(Ordering::Acquire) {
                     tokio::time::sleep(backoff.retry_after(Instant::now())).await;
                     if let Err(error) = load_revocations(store, revocations, loaded).await {
-                        log::error!("jwt-guard: loading the revocations, again: {error}");
+                        if let Some(held_back) = failures_logged.allow() {
+                            log::error!("jwt-guard: loading the revocations, again: {error}{held_back}");
+                        }
                         backoff.failed(Instant::now());
                     }
                 }

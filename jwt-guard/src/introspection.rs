@@ -24,7 +24,7 @@ use crate::backoff::{Backoff, FIRST_BACKOFF};
 use crate::config::{IntrospectMode, IntrospectionSettings};
 use crate::error::AuthError;
 use crate::keys::{Fetcher, FormAnswer, check_scheme};
-use crate::observe::log_limit::LogLimit;
+use crate::log_limit::LogLimit;
 use crate::observe::metrics::Fetch;
 
 /// The media type of a signed introspection response (RFC 9701).
@@ -56,6 +56,9 @@ pub(crate) struct Introspector {
     rate: Mutex<QuestionRate>,
     /// The warning that the rate was reached.
     rate_reached: LogLimit,
+    /// The failures of questions: one line a minute while the issuer
+    /// fails at every retry of the backoff.
+    failures_logged: LogLimit,
 }
 
 /// What came of a question.
@@ -77,8 +80,8 @@ impl Introspector {
     pub(crate) fn new(settings: IntrospectionSettings, fetcher: &Fetcher, per_second: u32) -> Self {
         let rate = Mutex::new(QuestionRate::new(per_second, Instant::now()));
         let discovered = tokio::sync::Mutex::default();
-        let (backoff, rate_reached) = (Mutex::default(), LogLimit::new());
-        Self { settings, fetcher: fetcher.clone(), discovered, backoff, rate, rate_reached }
+        let (backoff, rate_reached, failures_logged) = (Mutex::default(), LogLimit::new(), LogLimit::new());
+        Self { settings, fetcher: fetcher.clone(), discovered, backoff, rate, rate_reached, failures_logged }
     }
 
     /// Which of the issuer's tokens are introspected.
@@ -146,7 +149,9 @@ impl Introspector {
                 Err(AuthError::IntrospectionUnavailable { retry_after: retry_after.unwrap_or(FIRST_BACKOFF) })
             }
             Err(problem) => {
-                log::error!("jwt-guard: introspecting a token of `{issuer}`: {problem}");
+                if let Some(held_back) = self.failures_logged.allow() {
+                    log::error!("jwt-guard: introspecting a token of `{issuer}`: {problem}{held_back}");
+                }
                 let mut backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
                 backoff.failed(Instant::now());
                 Err(AuthError::IntrospectionUnavailable { retry_after: backoff.retry_after(Instant::now()) })

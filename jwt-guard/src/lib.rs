@@ -112,6 +112,7 @@ mod guard;
 mod introspection;
 pub mod issuer;
 mod keys;
+mod log_limit;
 #[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "received by the Rocket wing"))]
 mod logout;
 pub mod observe;

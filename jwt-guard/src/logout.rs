@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::clock;
 use crate::error::{AuthError, TokenProblem};
-use crate::observe::log_limit::LogLimit;
+use crate::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::revocations::Revocations;
 use crate::store::{Revocation, Revoked, TokenStore};

@@ -5,7 +5,6 @@
 //! app installs.
 #![doc = include_str!("../docs/observe.md")]
 
-pub(crate) mod log_limit;
 pub(crate) mod metrics;
 
 use crate::error::AuthError;

@@ -69,7 +69,8 @@ pub const REMEMBERED_TOKENS: usize = 64;
 ///  WHERE t.hash = $1 FOR UPDATE OF f;
 /// -- then, as `RotationOutcome` says: UPDATE the family's current and previous hash
 /// -- and INSERT the next token's hash, DELETE its tokens older than the last
-/// -- REMEMBERED_TOKENS, or mark the family ended.
+/// -- REMEMBERED_TOKENS, or (a reuse) upsert the session's revocation and mark
+/// -- the family ended.
 /// -- end_family: one transaction that marks the family ended and upserts the
 /// -- session's revocation (with NOTIFY beside it).
 /// -- follow: LISTEN jwt_guard_revocations, with NOTIFY beside each revocation;
@@ -111,17 +112,18 @@ pub trait TokenStore: Send + Sync + 'static {
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError>;
 
     /// Ends the family that the token with this hash belongs to, as
-    /// [`end_family`](Self::end_family) does; answers it, if it was known,
-    /// and revokes nothing if it was not.
+    /// [`end_family`](Self::end_family) does; answers it, if it was known.
+    /// A token that is not known revokes nothing.
     async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError>;
 
     /// Ends the family `id`, so that none of its tokens is accepted again,
     /// and revokes its session's access tokens until `until` (a
     /// [`Revoked::Session`] of `id`, kept as [`revoke`](Self::revoke)
     /// keeps one, and reported to [`follow`](Self::follow)ers), in one
-    /// atomic step: a crash or a failure leaves both done or neither.
-    /// Answers the family, if it was known; the session is revoked either
-    /// way.
+    /// atomic step: a crash or a failure leaves both done or neither, or,
+    /// in a store that cannot undo a write (Redis), the revocation alone,
+    /// never the family's end alone. Answers the family, if it was known;
+    /// the session is revoked either way.
     async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError>;
 
     /// Reserves a login attempt under `key` at `now`, in one atomic step,

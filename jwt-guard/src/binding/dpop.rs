@@ -14,7 +14,7 @@ use crate::clock;
 use crate::config::DpopSettings;
 use crate::digest::sha256_base64url;
 use crate::error::{AuthError, ProofProblem};
-use crate::observe::log_limit::LogLimit;
+use crate::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::TokenStore;
 use nonce::Nonces;

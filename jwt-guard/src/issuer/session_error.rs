@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::keys::signing::SigningKeyError;
-use crate::observe::log_limit::LogLimit;
+use crate::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::StoreError;
 

@@ -10,7 +10,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::algorithm::Algorithm;
-use crate::observe::log_limit::LogLimit;
+use crate::log_limit::LogLimit;
 use crate::observe::metrics::Fetch;
 use reqwest::Url;
 use serde::Deserialize;
@@ -265,7 +265,13 @@ impl RemoteKeys {
     async fn refresh_locked(&self, state: &mut RefreshState) {
         match self.fetch(state).await {
             Ok((keys, max_age)) => {
-                log::info!("jwt-guard: issuer `{}`: loaded {} signing keys", self.name, keys.len());
+                let (name, count) = (&self.name, keys.len());
+                match state.backoff.failures() {
+                    0 => log::info!("jwt-guard: issuer `{name}`: loaded {count} signing keys"),
+                    failures => log::info!(
+                        "jwt-guard: issuer `{name}`: loaded {count} signing keys, after {failures} failed attempts"
+                    ),
+                }
                 let keys = keys.succeeding(&self.snapshot());
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
                 state.succeeded(Instant::now(), max_age);

@@ -32,6 +32,7 @@ use super::{
     RotationOutcome, StoreError, TokenStore,
 };
 use crate::clock;
+use crate::log_limit::LogLimit;
 
 /// What every key starts with.
 const PREFIX: &str = "{jwt-guard}:";
@@ -64,10 +65,11 @@ const LATEST_UNTIL: u64 = 1 << 53;
 /// `Revoked::Session`), and then ends the family. Redis undoes none of a
 /// script's writes when a later command fails: each script writes the
 /// revocation first, so that a failure leaves the family alive, and the
-/// step to be taken again. KEYS: the presented token's key. ARGV: presented
-/// hash, next hash, now, grace, the prefix of family keys, the prefix of
-/// token keys, the prefix of the lists, `REMEMBERED_TOKENS`, until when a
-/// reuse revokes the session, the revocations' key, their channel.
+/// step to be taken again. KEYS: the presented token's key, the
+/// revocations' key. ARGV: presented hash, next hash, now, grace, the
+/// prefix of family keys, the prefix of token keys, the prefix of the
+/// lists, `REMEMBERED_TOKENS`, until when a reuse revokes the session, the
+/// revocations' channel.
 const ROTATE: &str = r#"
 local id = redis.call('GET', KEYS[1])
 if not id then return {'unknown'} end
@@ -95,8 +97,8 @@ if f[5] == ARGV[1] or (grace > 0 and retry) then
   return {'rotated', unpack(record)}
 end
 local member = cjson.encode({session = id})
-redis.call('ZADD', ARGV[10], 'GT', ARGV[9], member)
-redis.call('PUBLISH', ARGV[11], '{"revoked":' .. member .. ',"until":' .. ARGV[9] .. '}')
+redis.call('ZADD', KEYS[2], 'GT', ARGV[9], member)
+redis.call('PUBLISH', ARGV[10], '{"revoked":' .. member .. ',"until":' .. ARGV[9] .. '}')
 redis.call('HSET', family, 'ended', '1')
 return {'reused', unpack(record)}
 "#;
@@ -455,17 +457,25 @@ impl TokenStore for RedisStore {
 
     async fn follow(&self, feed: RevocationFeed) {
         let mut last_wait = None;
+        // While Redis stays away, one line a minute; at once again after
+        // it was followed.
+        let mut failures_logged = LogLimit::new();
         loop {
             let mut followed = false;
             let outcome = self.follow_once(&feed, &mut followed).await;
             let wait = reconnect_wait(last_wait, followed);
             last_wait = Some(wait);
+            if followed {
+                failures_logged = LogLimit::new();
+            }
             if let Err(error) = outcome {
                 feed.lost();
-                log::error!(
-                    "jwt-guard: {error}; requests are checked against the revocations held, and new ones \
-                     from other instances arrive once it reconnects (next try in {wait:?})"
-                );
+                if let Some(held_back) = failures_logged.allow() {
+                    log::error!(
+                        "jwt-guard: {error}; requests are checked against the revocations held, and new ones \
+                         from other instances arrive once it reconnects (next try in {wait:?}){held_back}"
+                    );
+                }
             }
             tokio::time::sleep(wait).await;
         }
@@ -513,6 +523,7 @@ impl TokenStore for RedisStore {
                 SCRIPTS
                     .rotate
                     .key(token_key(rotation.presented))
+                    .key(REVOCATIONS)
                     .arg(rotation.presented)
                     .arg(rotation.next)
                     .arg(rotation.now)
@@ -522,7 +533,6 @@ impl TokenStore for RedisStore {
                     .arg(format!("{PREFIX}issued:"))
                     .arg(REMEMBERED_TOKENS)
                     .arg(rotation.revoked_until.min(LATEST_UNTIL))
-                    .arg(REVOCATIONS)
                     .arg(CHANNEL)
                     .invoke_async(&mut connection)
                     .await

@@ -31,7 +31,7 @@ use crate::config::settings::check_issuer_name;
 use crate::config::{IssuerConfig, IssuerSettings};
 use crate::error::ConfigError;
 use crate::keys::Fetcher;
-use crate::observe::log_limit::LogLimit;
+use crate::log_limit::LogLimit;
 
 /// Finds the issuers of tokens whose `iss` no configured issuer or
 /// template names: for apps whose tenants live in their own database.
