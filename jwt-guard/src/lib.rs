@@ -9,7 +9,7 @@
 //! ```rust,no_run
 //! #[macro_use] extern crate rocket;
 //!
-//! use jwt_guard::{Claims, JwtGuard, Token};
+//! use jwt_guard::{Claims, JwtGuard, Token, protected};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize)]
@@ -22,9 +22,11 @@
 //!     format!("hello, {}", claims.sub)
 //! }
 //!
-//! #[get("/scopes")]
-//! fn scopes(token: Token) -> String {
-//!     token.scopes().join(" ")
+//! /// Tokens granted `reports:read` only; others get 403.
+//! #[protected(scope = "reports:read")]
+//! #[get("/reports")]
+//! fn reports(token: Token) -> String {
+//!     format!("reports for {}", token.subject().unwrap_or("?"))
 //! }
 //!
 //! #[launch]
@@ -32,7 +34,7 @@
 //!     rocket::build()
 //!         .attach(JwtGuard::fairing())
 //!         .register("/", jwt_guard::catchers())
-//!         .mount("/", routes![me, scopes])
+//!         .mount("/", routes![me, reports])
 //! }
 //! ```
 //!
@@ -46,6 +48,28 @@
 //! Keys come from the issuer's JWKS, found by OpenID discovery, cached by
 //! `kid` and refreshed on rotation. Refusals follow RFC 6750: see
 //! [`AuthError`] for the statuses and [`catchers()`] for the JSON bodies.
+//!
+//! # Where to start, by task
+//!
+//! - **See it work first**: the repository's quickstart,
+//!   `cargo run --example quickstart`, is a protected API with its own
+//!   login, with nothing to set up; its README walks through it with curl.
+//! - **Trust your identity provider**: an issuer's table in
+//!   [`config`], and [what Auth0, Keycloak, Entra ID and Okta
+//!   need](crate::config#identity-providers) (scopes in `scp` or
+//!   `permissions`, roles in nested claims, audiences).
+//! - **Protect routes**: [`policy`](mod@policy), every option of
+//!   `#[protected]`, and [`protect()`] for groups of routes.
+//! - **Log users in yourself**, with no identity provider: [`issuer`].
+//! - **Test your routes** with really signed tokens: [`testing`].
+//! - **Answer refusals your way**: [`error`].
+//! - **Know what happens** when the provider is down, a key rotates, or a
+//!   token is forged: [Security](#security), below.
+//! - **Log users out everywhere**, when they log out at the identity
+//!   provider too: [`store`] ("Logout at the identity provider").
+//! - **Run several instances**: [`store`] ("A fleet on Redis").
+//! - **Watch it in production**: [`observe`], metrics, audit events and
+//!   log lines.
 //!
 //! # The guide, by module
 //!
