@@ -41,6 +41,14 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
              `#[post(...)]` or `#[route(...)]`, not under it",
         );
     }
+    let again =
+        handler.attrs.iter().find(|attr| attr.path().segments.last().is_some_and(|last| last.ident == "protected"));
+    if let Some(again) = again {
+        cx.error_spanned_by(
+            again,
+            "a route has one `#[protected]`: merge the two into one, whose options must all hold",
+        );
+    }
     let policy = check::check(&cx, parse::parse(&cx, attr), handler_claims_type(&handler));
     match cx.check() {
         Ok(()) => {

@@ -30,6 +30,17 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         }
     }
     let max_age = settings.max_age.and_then(|seconds| match seconds.base10_parse::<u64>() {
+        // `5m` would read as 5: a unit is refused, not dropped.
+        Ok(_) if !seconds.suffix().is_empty() => {
+            let message = format!(
+                "`max_age` is a number of seconds, without a unit: `{}{}` is not read as such (write `max_age = 300` \
+                 for five minutes)",
+                seconds.base10_digits(),
+                seconds.suffix()
+            );
+            cx.error(seconds.span(), message);
+            None
+        }
         Ok(seconds) => Some(seconds),
         Err(_) => {
             cx.error(seconds.span(), "`max_age` is a whole number of seconds");
@@ -62,15 +73,18 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         settings.vocabulary.or(walk.first_declared).map(|path| Vocabulary { path, scopes: walk.named_scopes });
     if vocabulary.is_none() {
         for bare in &walk.bare_variants {
-            cx.error_spanned_by(
-                bare,
+            let name = quote::ToTokens::to_token_stream(bare).to_string();
+            let message = if bare.get_ident().is_some() && name.starts_with(|first: char| first.is_lowercase()) {
+                // An enum's variant is written `ReadReports`: `read` is a
+                // string whose quotes were forgotten.
+                format!("a scope is a string: write `\"{name}\"`")
+            } else {
                 format!(
-                    "which enum declares `{}`? name the scope with its enum (`Scope::{}`), or give \
-                     `vocabulary = Scope`, so that the scopes it implies count",
-                    quote::ToTokens::to_token_stream(bare),
-                    quote::ToTokens::to_token_stream(bare)
-                ),
-            );
+                    "which enum declares `{name}`? name the scope with its enum (`Scope::{name}`), or give \
+                     `vocabulary = Scope`"
+                )
+            };
+            cx.error_spanned_by(bare, message);
         }
     }
     ResolvedPolicy {

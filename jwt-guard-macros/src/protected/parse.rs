@@ -5,6 +5,7 @@
 //! left to `check`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt as _;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseBuffer, ParseStream, Parser};
 use syn::{Ident, LitBool, LitInt, LitStr, Token, bracketed, parenthesized};
@@ -85,24 +86,35 @@ fn options(cx: &Ctxt, input: ParseStream<'_>, mut settings: Option<&mut Settings
         }
         match keyword.to_string().as_str() {
             "claims" => {
-                let claims = value(input, &keyword, "claims = AppClaims")?;
+                if holds_claim_values(input) {
+                    let message = "`claims = T` names the struct of typed claims; to require a claim's value, \
+                                   write `claim(role = \"admin\")`";
+                    return Err(syn::Error::new(keyword.span(), message));
+                }
+                equals(input, &keyword, "claims = AppClaims")?;
+                let what = "the struct of typed claims, as in `claims = AppClaims`";
+                let claims = input.parse().map_err(|error| expected(&error, what))?;
                 if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
                     settings.claims = Some(claims);
                 }
             }
             "vocabulary" => {
-                let vocabulary = value(input, &keyword, "vocabulary = Scope")?;
+                equals(input, &keyword, "vocabulary = Scope")?;
+                let what = "the enum that derives `Scopes`, as in `vocabulary = Scope`";
+                let vocabulary = input.parse().map_err(|error| expected(&error, what))?;
                 if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
                     settings.vocabulary = Some(vocabulary);
                 }
             }
             "acr" => {
+                let what = "an `acr` value, a string such as `\"urn:example:mfa\"`";
                 let values = if input.peek(Token![=]) {
-                    vec![value(input, &keyword, "acr = \"urn:example:mfa\"")?]
+                    equals(input, &keyword, "acr = \"urn:example:mfa\"")?;
+                    vec![string(input, what)?]
                 } else {
                     let example = "acr(\"urn:example:mfa\", \"urn:example:hwk\")";
                     let content = parenthesized_after(cx, input, &keyword, example, "at least one `acr` value")?;
-                    comma_separated(cx, &content, |input| input.parse::<LitStr>())
+                    comma_separated(cx, &content, |input| string(input, what))
                 };
                 if let Some(settings) = top_level(cx, &keyword, settings.as_deref_mut()) {
                     settings.acr = Some(values);
@@ -165,7 +177,15 @@ fn duplicate_option(cx: &Ctxt, first: Span, keyword: &Ident) {
 /// The requirement that `keyword` introduces.
 fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Result<Requirement> {
     Ok(match keyword.to_string().as_str() {
-        "scope" => Requirement::Scope(value(input, keyword, "scope = \"read\"")?),
+        "scope" => {
+            equals(input, keyword, "scope = \"read\"")?;
+            if input.peek(syn::token::Bracket) {
+                return Err(input.error(
+                    "for several scopes, write `scopes(\"a\", \"b\")` (all of them) or `any_scope(\"a\", \"b\")` (any one)",
+                ));
+            }
+            Requirement::Scope(input.parse()?)
+        }
         "scopes" => {
             let content = parenthesized_after(cx, input, keyword, "scopes(\"read\", \"write\")", "at least one scope")?;
             Requirement::Scopes(comma_separated(cx, &content, ScopeItem::parse))
@@ -176,15 +196,31 @@ fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Resul
             Requirement::AnyScope(comma_separated(cx, &content, ScopeItem::parse))
         }
         "claim" => {
+            if input.peek(Token![=]) {
+                let message = "`claim(...)` requires claims' values, as in `claim(role = \"admin\")`; to name the \
+                               struct of typed claims, write `claims = AppClaims`";
+                return Err(syn::Error::new(keyword.span(), message));
+            }
             let example = "claim(role = \"admin\")";
             let content = parenthesized_after(cx, input, keyword, example, "at least one `name = value`")?;
             Requirement::Claim(comma_separated(cx, &content, |input| claim_requirement(cx, input)))
         }
-        "role" => Requirement::Role(value(input, keyword, "role = \"admin\"")?),
+        "role" => {
+            if input.peek(syn::token::Paren) {
+                return Err(syn::Error::new(keyword.span(), SEVERAL_ROLES));
+            }
+            equals(input, keyword, "role = \"admin\"")?;
+            if input.peek(syn::token::Bracket) {
+                return Err(input.error(SEVERAL_ROLES));
+            }
+            Requirement::Role(string(input, "a role, a string such as `role = \"admin\"`")?)
+        }
         "any_role" => {
             let content =
                 parenthesized_after(cx, input, keyword, "any_role(\"admin\", \"owner\")", "at least one role")?;
-            Requirement::AnyRole(comma_separated(cx, &content, |input| input.parse::<LitStr>()))
+            Requirement::AnyRole(comma_separated(cx, &content, |input| {
+                string(input, "a role, a string such as `\"admin\"`")
+            }))
         }
         "issuer" => {
             equals(input, keyword, "issuer = \"auth0\"")?;
@@ -203,7 +239,13 @@ fn requirement(cx: &Ctxt, input: ParseStream<'_>, keyword: &Ident) -> syn::Resul
             if keyword == "any" { Requirement::Any(nested) } else { Requirement::All(nested) }
         }
         unknown => {
-            let hint = closest(unknown, OPTIONS).map(|near| format!("; did you mean `{near}`?")).unwrap_or_default();
+            let hint = match unknown {
+                "and" => "; did you mean `all`?".to_owned(),
+                "or" => "; did you mean `any`?".to_owned(),
+                "not" => "; a policy names what a token must hold, never what it must not".to_owned(),
+                "roles" => format!("; {SEVERAL_ROLES}"),
+                _ => closest(unknown, OPTIONS).map(|near| format!("; did you mean `{near}`?")).unwrap_or_default(),
+            };
             let message = format!("unknown policy option `{unknown}`{hint}\nexpected one of {}", listing(&OPTIONS));
             return Err(syn::Error::new(keyword.span(), message));
         }
@@ -255,6 +297,14 @@ fn path_segment(input: ParseStream<'_>) -> syn::Result<PathSegment> {
     if input.peek(LitStr) {
         return Ok(PathSegment::Json(input.parse()?));
     }
+    if !input.peek(Ident) && input.peek(Ident::peek_any) {
+        let keyword = input.call(Ident::parse_any)?;
+        let message = format!(
+            "`{keyword}` is a Rust keyword: name the claim as a string, `claim(\"{keyword}\" = ...)`, or a field \
+             of typed claims as `r#{keyword}`"
+        );
+        return Err(syn::Error::new(keyword.span(), message));
+    }
     let what = "a claim name, such as `role`, `realm_access.roles` or `\"https://example.com/roles\"`";
     Ok(PathSegment::Field(input.parse().map_err(|error| expected(&error, what))?))
 }
@@ -278,10 +328,25 @@ impl Parse for ClaimValue {
     }
 }
 
-/// `= value` after `keyword`.
-fn value<T: Parse>(input: ParseStream<'_>, keyword: &Ident, example: &str) -> syn::Result<T> {
-    equals(input, keyword, example)?;
-    input.parse()
+/// Whether `input` starts with parentheses that hold `name = value` or a
+/// claim path: `claim(...)`'s contents.
+fn holds_claim_values(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    let contents = |fork: ParseStream<'_>| -> syn::Result<bool> {
+        let content;
+        parenthesized!(content in fork);
+        Ok(content.peek2(Token![=]) || content.peek2(Token![.]))
+    };
+    contents(&fork).unwrap_or(false)
+}
+
+/// Several roles given to `role`, which takes one.
+const SEVERAL_ROLES: &str =
+    "for any of several roles, write `any_role(\"a\", \"b\")`; to need each, `all(role = \"a\", role = \"b\")`";
+
+/// A string literal, or an error that says it is `what`.
+fn string(input: ParseStream<'_>, what: &str) -> syn::Result<LitStr> {
+    input.parse().map_err(|error| expected(&error, what))
 }
 
 /// `=` after `keyword`, or an error that shows `example`.

@@ -224,6 +224,11 @@ pub const fn claim_name_hash(name: &str) -> u64 {
 /// not declare. The contract between the two macros: the derive implements
 /// it, the policies read it (through the `const fn`s below, in const
 /// evaluation). Sealed: only the derive implements it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a scope vocabulary",
+    label = "declares no scopes",
+    note = "add `#[derive(jwt_guard::Scopes)]` to `{Self}`, with a `#[scope(\"...\")]` on each variant"
+)]
 pub trait ScopeVocabulary: Sealed {
     /// Every declared scope, as tokens carry it.
     const NAMES: &'static [&'static str];
