@@ -6,6 +6,7 @@
 //! other integration tests.
 
 use std::sync::{Mutex, Once, PoisonError};
+use std::time::Duration;
 
 use jwt_guard::testing::TestIssuer;
 use jwt_guard::{
@@ -13,9 +14,10 @@ use jwt_guard::{
     config::{Config, IssuerConfig},
     issuer::StaticUsers,
     policy, protect,
+    store::RedisStore,
     verify::Verifier,
 };
-use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, TestKey, claims_for, mint, quiet_figment};
+use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, RedisServer, TestKey, claims_for, mint, quiet_figment};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 /// jwt-guard's log records of this process.
@@ -177,6 +179,49 @@ async fn an_introspection_endpoint_that_keeps_failing_is_logged_once_not_at_ever
     assert!(asked >= 3, "the endpoint was asked at each retry: {asked} times");
     let logged = lines(Level::Error, "`refuses-the-client`");
     assert_eq!(logged.len(), 1, "one line for {asked} failures: {logged:?}");
+}
+
+/// The upkeep of an instance that trusts `server` and keeps its state in
+/// the Redis at `url`, running until the handle is aborted.
+fn upkeep_with_redis_at(server: &KeyServer, url: &str) -> rocket::tokio::task::JoinHandle<()> {
+    let guard = JwtGuard::builder()
+        .issuer("idp", IssuerConfig::new(server.base(), AUDIENCE))
+        .store(RedisStore::open(url).unwrap())
+        .build()
+        .unwrap();
+    rocket::tokio::spawn(guard.upkeep())
+}
+
+/// An instance whose Redis goes away for good retries its feed of other
+/// instances' revocations, backing off to every 5 s, and says so once,
+/// not at every retry.
+#[rocket::async_test]
+async fn a_redis_that_stays_away_is_logged_once_not_at_every_reconnection() {
+    capture();
+    let (server, redis) = (KeyServer::start(&[TestKey::EcA]).await, RedisServer::start().await);
+    let upkeep = upkeep_with_redis_at(&server, &redis.url());
+    // Outside Rocket, the revocations are loaded by the upkeep, a second
+    // in; then followed.
+    rocket::tokio::time::sleep(Duration::from_secs(2)).await;
+    redis.kill();
+    // Retried after 0.1, 0.2, 0.4, 0.8, 1.6 and 3.2 s.
+    rocket::tokio::time::sleep(Duration::from_secs(7)).await;
+    upkeep.abort();
+    let lost = lines(Level::Error, "new ones from other instances arrive once it reconnects");
+    assert_eq!(lost.len(), 1, "one line for the retries of 7 s: {lost:#?}");
+}
+
+/// The same of revocations that cannot be loaded, retried after 1, 2 and
+/// 4 s: no Redis listens there.
+#[rocket::async_test]
+async fn revocations_that_cannot_be_loaded_are_logged_once_not_at_every_retry() {
+    capture();
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    let upkeep = upkeep_with_redis_at(&server, &format!("redis://127.0.0.1:{}/", jwt_guard_tests::free_port()));
+    rocket::tokio::time::sleep(Duration::from_secs(8)).await;
+    upkeep.abort();
+    let retried = lines(Level::Error, "loading the revocations, again");
+    assert_eq!(retried.len(), 1, "one line for the retries of 8 s: {retried:#?}");
 }
 
 #[rocket::async_test]
