@@ -192,6 +192,15 @@ fn upkeep_with_redis_at(server: &KeyServer, url: &str) -> rocket::tokio::task::J
     rocket::tokio::spawn(guard.upkeep())
 }
 
+/// Lets `upkeep` run for `time`, then stops it: it has logged one error
+/// that mentions `needle`.
+async fn logged_once_in(upkeep: rocket::tokio::task::JoinHandle<()>, time: Duration, needle: &str) {
+    rocket::tokio::time::sleep(time).await;
+    upkeep.abort();
+    let logged = lines(Level::Error, needle);
+    assert_eq!(logged.len(), 1, "one line for the retries of {time:?}: {logged:#?}");
+}
+
 /// An instance whose Redis goes away for good retries its feed of other
 /// instances' revocations, backing off to every 5 s, and says so once,
 /// not at every retry.
@@ -205,10 +214,7 @@ async fn a_redis_that_stays_away_is_logged_once_not_at_every_reconnection() {
     rocket::tokio::time::sleep(Duration::from_secs(2)).await;
     redis.kill();
     // Retried after 0.1, 0.2, 0.4, 0.8, 1.6 and 3.2 s.
-    rocket::tokio::time::sleep(Duration::from_secs(7)).await;
-    upkeep.abort();
-    let lost = lines(Level::Error, "new ones from other instances arrive once it reconnects");
-    assert_eq!(lost.len(), 1, "one line for the retries of 7 s: {lost:#?}");
+    logged_once_in(upkeep, Duration::from_secs(7), "new ones from other instances arrive once it reconnects").await;
 }
 
 /// The same of revocations that cannot be loaded, retried after 1, 2 and
@@ -218,10 +224,7 @@ async fn revocations_that_cannot_be_loaded_are_logged_once_not_at_every_retry() 
     capture();
     let server = KeyServer::start(&[TestKey::EcA]).await;
     let upkeep = upkeep_with_redis_at(&server, &format!("redis://127.0.0.1:{}/", jwt_guard_tests::free_port()));
-    rocket::tokio::time::sleep(Duration::from_secs(8)).await;
-    upkeep.abort();
-    let retried = lines(Level::Error, "loading the revocations, again");
-    assert_eq!(retried.len(), 1, "one line for the retries of 8 s: {retried:#?}");
+    logged_once_in(upkeep, Duration::from_secs(8), "loading the revocations, again").await;
 }
 
 #[rocket::async_test]
