@@ -41,8 +41,7 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
              `#[post(...)]` or `#[route(...)]`, not under it",
         );
     }
-    let again =
-        handler.attrs.iter().find(|attr| attr.path().segments.last().is_some_and(|last| last.ident == "protected"));
+    let again = handler.attrs.iter().find(|attr| is_protected(attr.path()));
     if let Some(again) = again {
         cx.error_spanned_by(
             again,
@@ -71,6 +70,17 @@ pub(crate) fn policy(input: TokenStream) -> TokenStream {
             let errors = error.to_compile_error();
             quote!({ #errors })
         }
+    }
+}
+
+/// Whether `path` names this attribute: `protected`, as imported, or
+/// `jwt_guard::protected`.
+fn is_protected(path: &syn::Path) -> bool {
+    let mut names = path.segments.iter().map(|segment| segment.ident.to_string());
+    match (names.next(), names.next(), names.next()) {
+        (Some(only), None, None) => only == "protected",
+        (Some(krate), Some(name), None) => krate == "jwt_guard" && name == "protected",
+        _ => false,
     }
 }
 

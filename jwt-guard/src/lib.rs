@@ -22,7 +22,7 @@
 //!     format!("hello, {}", claims.sub)
 //! }
 //!
-//! /// Tokens granted `reports:read` only; others get 403.
+//! /// Tokens granted `reports:read`; a valid token without it gets 403.
 //! #[protected(scope = "reports:read")]
 //! #[get("/reports")]
 //! fn reports(token: Token) -> String {

@@ -30,8 +30,9 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         }
     }
     let max_age = settings.max_age.and_then(|seconds| match seconds.base10_parse::<u64>() {
-        // `5m` would read as 5: a unit is refused, not dropped.
-        Ok(_) if !seconds.suffix().is_empty() => {
+        // `5m` would read as 5: a unit is refused, not dropped. An
+        // integer type (`300u64`) is no unit.
+        Ok(_) if !matches!(seconds.suffix(), "" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize") => {
             let message = format!(
                 "`max_age` is a number of seconds, without a unit: `{}{}` is not read as such (write `max_age = 300` \
                  for five minutes)",

@@ -299,10 +299,13 @@ fn path_segment(input: ParseStream<'_>) -> syn::Result<PathSegment> {
     }
     if !input.peek(Ident) && input.peek(Ident::peek_any) {
         let keyword = input.call(Ident::parse_any)?;
-        let message = format!(
-            "`{keyword}` is a Rust keyword: name the claim as a string, `claim(\"{keyword}\" = ...)`, or a field \
-             of typed claims as `r#{keyword}`"
-        );
+        // `self`, `Self`, `super` and `crate` have no raw form.
+        let raw = if ["self", "Self", "super", "crate"].contains(&keyword.to_string().as_str()) {
+            String::new()
+        } else {
+            format!(", or a field of typed claims as `r#{keyword}`")
+        };
+        let message = format!("`{keyword}` is a Rust keyword: write it as a string, `\"{keyword}\"`{raw}");
         return Err(syn::Error::new(keyword.span(), message));
     }
     let what = "a claim name, such as `role`, `realm_access.roles` or `\"https://example.com/roles\"`";

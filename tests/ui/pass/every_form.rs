@@ -7,6 +7,11 @@ struct AppClaims {
     role: String,
 }
 
+#[derive(Deserialize)]
+struct KeywordClaims {
+    r#type: String,
+}
+
 fn tenant_matches(token: &Token) -> bool {
     token.claim("tenant").is_some()
 }
@@ -52,6 +57,10 @@ fn h() {}
 #[protected(acr("urn:a", "urn:b"), max_age = 300, scope = "read")]
 #[get("/i")]
 fn i() {}
+
+#[protected(acr = "urn:a", max_age = 300u64, claims = KeywordClaims, claim(r#type = "access"))]
+#[get("/one-acr")]
+fn one_acr() {}
 
 // Options of one kind as alternatives, or all holding, and combinators
 // several times.
@@ -103,7 +112,7 @@ enum FileScope {
 fn j() {}
 
 fn main() {
-    let _ = routes![a, b, c, d, e, f, g, h, i, j, k];
+    let _ = routes![a, b, c, d, e, f, g, h, i, one_acr, j, k];
     let _ = protect(policy!(bound = "dpop"), routes![a]);
     let _ = protect(policy!(scope = "read"), routes![a]);
     let _ = protect(policy!(claims = AppClaims, claim(role = "admin")), routes![a]);
