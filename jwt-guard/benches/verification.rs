@@ -220,9 +220,17 @@ fn read() -> &'static str {
     "ok"
 }
 
+/// A route with no policy, only a guard: the request keeps the marker
+/// that counts it (feature `metrics`).
+#[rocket::get("/me")]
+fn me(token: Token) -> &'static str {
+    if token.subject().is_some() { "ok" } else { "anonymous" }
+}
+
 /// A whole request through Rocket's local client: the public route, the
-/// same with the token's header, and the protected route with the token
-/// cached, without and with revocations held; the differences are the cost
+/// same with the token's header, the protected route with the token
+/// cached, without and with revocations held, and a route with a `Token`
+/// guard and no policy; the differences are the cost
 /// of the guard path, and of checking revocations on a cache hit.
 ///
 /// Built with the `metrics` feature, everything is recorded into a
@@ -236,7 +244,7 @@ fn whole_requests(c: &mut Criterion) {
         let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
         let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer);
         let figment = rocket::Config::figment().merge(("log_level", "off"));
-        let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read]);
+        let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read, me]);
         Client::untracked(rocket).unwrap()
     };
     let (client, revoking) = (app(), app());
@@ -253,10 +261,12 @@ fn whole_requests(c: &mut Criterion) {
         (get(&client, "/public", false), get(&client, "/read", true), get(&revoking, "/read", true)),
         (200, 200, 200)
     );
+    assert_eq!(get(&client, "/me", true), 200);
     let mut group = c.benchmark_group("request");
     group.bench_function("public", |b| b.iter(|| get(&client, "/public", false)));
     group.bench_function("public, with the token's header", |b| b.iter(|| get(&client, "/public", true)));
     group.bench_function("protected, cached", |b| b.iter(|| get(&client, "/read", true)));
+    group.bench_function("token guard alone, cached", |b| b.iter(|| get(&client, "/me", true)));
     group.bench_function("protected, cached, 2,000 revocations held", |b| b.iter(|| get(&revoking, "/read", true)));
     group.finish();
 }
