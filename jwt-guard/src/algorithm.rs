@@ -17,6 +17,7 @@ use std::str::FromStr;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::upper_case_acronyms)]
+#[non_exhaustive]
 pub enum Algorithm {
     /// HMAC with SHA-256.
     HS256,

@@ -202,6 +202,7 @@ impl Default for Config {
 /// assert_eq!(Audience::from(["a", "b"]), Audience::OneOf(vec!["a".into(), "b".into()]));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Audience {
     /// The token's `aud` must hold at least one of these.
     OneOf(Vec<String>),
@@ -268,6 +269,7 @@ pub enum TokenType {
 /// strings (as Okta's `scp` and Auth0's `permissions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ScopeClaim {
     /// `scope`, the RFC 8693 / RFC 9068 claim.
     #[default]

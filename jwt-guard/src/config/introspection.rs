@@ -15,6 +15,7 @@ use crate::keys::signing::SigningKey;
 /// Which of an issuer's tokens are introspected: its `introspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum IntrospectMode {
     /// `"opaque"` (the default): tokens that are not JWTs. JWTs are
     /// verified with the issuer's keys, as ever.

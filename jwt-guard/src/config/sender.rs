@@ -20,6 +20,7 @@ use crate::error::ConfigError;
 /// only over a connection that presents it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum DpopMode {
     /// `"off"`: its tokens are refused with the `DPoP` scheme.
     Off,

@@ -21,6 +21,7 @@ pub(crate) const TENANT: &str = "{tenant}";
 ///
 /// In TOML: a list of tenant ids, or `"any"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Tenants {
     /// These tenants only; any other is refused before anything is
     /// fetched.

@@ -176,6 +176,7 @@ pub struct Rotation<'a> {
 
 /// What a [`Rotation`] came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RotationOutcome {
     /// The presented token was the family's current one (or, within the
     /// grace period, the one just retired): `next` replaces it.
