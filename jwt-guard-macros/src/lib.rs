@@ -185,8 +185,9 @@ use proc_macro::TokenStream;
 /// The policy runs in a request guard placed before the handler's own, so
 /// a denied request never reaches body parsing. Responses:
 /// no token or an invalid one, 401 (see `jwt_guard::AuthError`); a missing
-/// scope, 403 with `WWW-Authenticate: Bearer error="insufficient_scope",
-/// scope="<the scopes needed>"`; a claim or check that fails, 403 whose
+/// scope, 403 with `WWW-Authenticate: Bearer realm="api",
+/// error="insufficient_scope", error_description="...", scope="<the scopes
+/// needed>"`; a claim or check that fails, 403 whose
 /// description names the claim or check. At launch, every protected route
 /// is logged with its policy, and a route whose `issuer` is not configured,
 /// or an app without `JwtGuard::fairing()`, stops the launch.

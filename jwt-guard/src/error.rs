@@ -38,7 +38,9 @@ pub struct ConfigError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    /// The request carries no bearer token: 401 without an error code.
+    /// The request carries no bearer token: 401, whose challenge has no
+    /// `error` (RFC 6750 section 3.1); [`AuthError::code`] is
+    /// `missing_token`, the body's `error`.
     #[error("the request has no bearer token")]
     MissingToken,
     /// The request is malformed: 400 `invalid_request`.

@@ -53,7 +53,9 @@
 //!
 //! - **See it work first**: the repository's quickstart,
 //!   `cargo run --example quickstart`, is a protected API with its own
-//!   login, with nothing to set up; its README walks through it with curl.
+//!   login, with nothing to set up; the repository's README ("[Two
+//!   commands](https://github.com/jwt-guard/jwt-guard#two-commands)")
+//!   walks through it with curl.
 //! - **Trust your identity provider**: an issuer's table in
 //!   [`config`], and [what Auth0, Keycloak, Entra ID and Okta
 //!   need](crate::config#identity-providers) (scopes in `scp` or
@@ -171,7 +173,9 @@ pub mod openapi {
 #[cfg(feature = "rocket")]
 pub use rocket_integration::{Claims, CurrentUser, LoadIdentity, Policy, catchers, protect};
 
-pub use jwt_guard_macros::{ClaimNames, Scopes, policy, protected};
+pub use jwt_guard_macros::{ClaimNames, Scopes};
+#[cfg(feature = "rocket")]
+pub use jwt_guard_macros::{policy, protected};
 
 /// What the code that the macros generate refers to, and all it refers
 /// to: expansions name no other path of this crate. Not public API.

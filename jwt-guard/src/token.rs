@@ -213,7 +213,9 @@ impl Token {
     }
 
     /// The configured name of the issuer that signed the token, such as
-    /// `auth0` for `[jwt_guard.issuers.auth0]`.
+    /// `auth0` for `[jwt_guard.issuers.auth0]`: the name that a policy's
+    /// `issuer = "auth0"` names. Its `iss` URL is the claim
+    /// [`claim("iss")`](Self::claim).
     pub fn issuer(&self) -> &str {
         &self.inner.source.issuer
     }

@@ -240,8 +240,9 @@ impl Verifier {
     /// # Errors
     ///
     /// [`AuthError::InvalidToken`] with the reason when the token is not
-    /// acceptable, and [`AuthError::KeysUnavailable`] when its issuer's keys
-    /// cannot be fetched.
+    /// acceptable, [`AuthError::KeysUnavailable`] when its issuer's keys
+    /// cannot be fetched, and [`AuthError::IntrospectionUnavailable`] when
+    /// an opaque token's introspection cannot be had or believed.
     ///
     /// [`JwtGuard::authenticate_request`]: crate::JwtGuard::authenticate_request
     pub async fn verify(&self, token: &str) -> Result<Token, AuthError> {

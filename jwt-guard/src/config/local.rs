@@ -55,7 +55,8 @@ pub struct LocalIssuerConfig {
     /// so that `key_file` can be rotated without downtime.
     pub retired_key_files: Vec<PathBuf>,
     /// The `iss` of minted tokens. Default: the app's own address,
-    /// `http://{address}:{port}`.
+    /// `http://{address}:{port}` (`https://` where Rocket's `tls.certs` is
+    /// set).
     pub issuer: Option<String>,
     /// The `aud` of minted tokens. Default: the app's `resource`, if set,
     /// else the issuer.
@@ -82,7 +83,8 @@ pub struct LocalIssuerConfig {
     /// Default: `5`.
     pub login_throttle_after: u32,
     /// The longest wait between two attempts, in seconds; failures are
-    /// forgotten this long after the last one. Default: `900`.
+    /// forgotten twice this long after the last one. Default: `900` (so
+    /// failures are forgotten after 1800 s).
     #[serde(deserialize_with = "seconds")]
     pub login_throttle_longest: Duration,
     /// The proxies whose word on the client's address is believed:

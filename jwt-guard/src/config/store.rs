@@ -25,7 +25,8 @@ pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
 ///
 /// Without either, the state is kept in the SQLite file `jwt-guard.db`
 /// when the built-in issuer has a persistent key (`key_file` or
-/// `secret`), so a restarted app forgets nothing; otherwise in memory.
+/// `secret`) and the `sqlite` feature is on, so a restarted app forgets
+/// nothing; otherwise in memory.
 ///
 /// Its `Debug` hides the password of the Redis URL.
 #[derive(Clone, PartialEq, Eq, Default, Deserialize)]

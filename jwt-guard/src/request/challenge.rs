@@ -122,7 +122,11 @@ struct Details<'e> {
 }
 
 impl AuthError {
-    /// The `WWW-Authenticate` challenge for this error, if it has one.
+    /// The `Bearer` challenge for this error, if it has one, in `realm`,
+    /// and nothing more: for the app's own challenges, the `DPoP` one and
+    /// the protected-resource metadata included, use
+    /// [`JwtGuard::challenge`](crate::JwtGuard::challenge), as the fairing
+    /// does.
     ///
     /// ```
     /// use jwt_guard::{AuthError, error::TokenProblem};

@@ -119,8 +119,11 @@ impl<P: RoutePolicy> Policy<P> {
 /// them as before); a route without a name is named `protected`.
 ///
 /// Without the fairing, the group's routes answer every request with a
-/// 500 `server_error` (and log why): unlike the guards, whose Sentinels
-/// stop the launch, a group cannot tell Rocket what it needs.
+/// 500 (and log why), from Rocket's 500 catcher or the app's own, where
+/// [`AuthError::of`](crate::AuthError::of) is
+/// [`AuthError::NotConfigured`](crate::AuthError::NotConfigured): unlike
+/// the guards, whose Sentinels stop the launch, a group cannot tell
+/// Rocket what it needs.
 pub fn protect<P: RoutePolicy>(policy: Policy<P>, routes: Vec<Route>) -> Vec<Route> {
     let Policy(marker) = policy;
     let group = CompiledPolicy::of::<P>();
