@@ -64,7 +64,31 @@ pub use tenants::Tenants;
 /// ```
 ///
 /// Every field has a safe default; only [`issuers`](Self::issuers), or the
-/// built-in issuer of [`local`](Self::local), must be given. Durations are in seconds and may be fractional.
+/// built-in issuer of [`local`](Self::local), must be given. Durations are
+/// in seconds and may be fractional.
+///
+/// In code, a `Config` starts from its defaults (it is `non_exhaustive`,
+/// so that settings can be added without breaking an app), changed field
+/// by field: given whole to [`JwtGuardBuilder::config`], it replaces
+/// Rocket's `jwt_guard` table; [`JwtGuardBuilder::configure`] changes
+/// that table instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::config::{Config, IssuerConfig};
+///
+/// let mut config = Config::default();
+/// config.leeway = Duration::from_secs(10);
+/// config.issuers.insert(
+///     "auth0".into(),
+///     IssuerConfig::new("https://tenant.eu.auth0.com/", "https://api.example.com"),
+/// );
+/// let rocket = rocket::build().attach(JwtGuard::fairing().config(config));
+/// ```
+///
+/// [`JwtGuardBuilder::config`]: crate::JwtGuardBuilder::config
+/// [`JwtGuardBuilder::configure`]: crate::JwtGuardBuilder::configure
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]

@@ -103,6 +103,15 @@ impl AuthError {
     pub(crate) const STATUS_CODES: [u16; 5] = [400, 401, 403, 500, 503];
 
     /// The HTTP status code of the response.
+    ///
+    /// ```
+    /// use jwt_guard::AuthError;
+    /// use jwt_guard::error::TokenProblem;
+    ///
+    /// let expired = AuthError::InvalidToken(TokenProblem::Expired);
+    /// assert_eq!((expired.status_code(), expired.code()), (401, "invalid_token"));
+    /// assert_eq!(AuthError::MissingToken.status_code(), 401);
+    /// ```
     pub fn status_code(&self) -> u16 {
         match self {
             Self::MissingToken
@@ -119,6 +128,18 @@ impl AuthError {
 
     /// The `error` member of the JSON body: the RFC 6750 error code where
     /// there is one.
+    ///
+    /// ```
+    /// use jwt_guard::AuthError;
+    ///
+    /// fn log_line(error: &AuthError) -> String {
+    ///     match error.status_code() {
+    ///         503 => format!("the identity provider is away: {}", error.code()),
+    ///         status => format!("refused with {status} {}: {error}", error.code()),
+    ///     }
+    /// }
+    /// assert_eq!(log_line(&AuthError::MissingToken), "refused with 401 missing_token: the request has no bearer token");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingToken => "missing_token",

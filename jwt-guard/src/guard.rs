@@ -407,6 +407,30 @@ impl JwtGuard {
     /// needs the `DPoP` scheme and a proof for the request's method and
     /// path; a certificate-bound one, the certificate it is bound to.
     ///
+    /// ```
+    /// use jwt_guard::binding::RequestCredentials;
+    /// use jwt_guard::config::{Config, IssuerConfig};
+    /// use jwt_guard::{AuthError, JwtGuard};
+    ///
+    /// let mut config = Config::default();
+    /// config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "api"));
+    /// let guard = JwtGuard::from_config(config)?;
+    ///
+    /// // A request of another framework, or of a queue, mapped field by field.
+    /// let request = RequestCredentials {
+    ///     authorization: &["DPoP not-a-token"],
+    ///     dpop: &["not-a-proof"],
+    ///     method: "GET",
+    ///     path: "/reports",
+    ///     ..RequestCredentials::default()
+    /// };
+    /// let refused = rocket::execute(guard.authenticate_request(&request)).unwrap_err();
+    /// assert_eq!((refused.status_code(), refused.code()), (401, "invalid_token"));
+    /// let challenge = guard.challenge(&refused).unwrap();
+    /// assert!(challenge.contains(r#"DPoP realm="api""#), "{challenge}");
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// The [`AuthError`] to answer with: its status, and the challenge that

@@ -31,14 +31,23 @@ pub(crate) const ACCESS_TYPE: &str = "at+jwt";
 /// `FromRequest` implementation below has the details). Cloning is cheap.
 ///
 /// ```
-/// # use jwt_guard::Token;
-/// fn describe(token: &Token) -> String {
-///     format!(
-///         "{} from `{}` with scopes {:?}",
-///         token.subject().unwrap_or("nobody"),
-///         token.issuer(),
-///         token.scopes(),
-///     )
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::Token;
+///
+/// #[get("/profile")]
+/// fn profile(token: Token) -> String {
+///     let who = token.subject().unwrap_or("nobody");
+///     let email = token.claim("email").and_then(|email| email.as_str()).unwrap_or("no email");
+///     if token.has_role("admin") {
+///         format!("{who} <{email}>, an administrator, from `{}`", token.issuer())
+///     } else {
+///         format!("{who} <{email}>, with the scopes {:?}", token.scopes())
+///     }
+/// }
+///
+/// /// The same token, passed on to the API this one calls for the user.
+/// fn authorization_for_downstream(token: &Token) -> String {
+///     format!("Bearer {}", token.as_str())
 /// }
 /// ```
 #[derive(Debug, Clone)]

@@ -274,19 +274,54 @@ impl IssuerConfig {
         self
     }
 
-    /// Uses these keys instead of fetching any.
+    /// Uses these keys instead of fetching any: for an issuer whose keys
+    /// are fixed, or one of tests (the test helpers' issuers are such).
+    ///
+    /// ```
+    /// use jwt_guard::config::IssuerConfig;
+    /// use serde_json::json;
+    ///
+    /// let partner = IssuerConfig::new("https://partner.example.com", "https://api.example.com")
+    ///     .algorithms(["ES256"])
+    ///     .inline_jwks(json!({"keys": [{
+    ///         "kty": "EC", "crv": "P-256", "kid": "2026-11", "use": "sig", "alg": "ES256",
+    ///         "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    ///         "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    ///     }]}));
+    /// assert!(partner.jwks.is_some());
+    /// ```
     pub fn inline_jwks(mut self, jwks: serde_json::Value) -> Self {
         self.jwks = Some(jwks);
         self
     }
 
-    /// Fetches keys from `uri` instead of discovering where they are.
+    /// Fetches keys from `uri` instead of discovering where they are: for
+    /// an issuer without OIDC discovery.
+    ///
+    /// ```
+    /// use jwt_guard::config::IssuerConfig;
+    ///
+    /// let legacy = IssuerConfig::new("https://sso.example.com", "https://api.example.com")
+    ///     .jwks_uri("https://sso.example.com/keys.json");
+    /// assert_eq!(legacy.jwks_uri.as_deref(), Some("https://sso.example.com/keys.json"));
+    /// ```
     pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
         self.jwks_uri = Some(uri.into());
         self
     }
 
-    /// Accepts only these algorithms (`"RS256"`, `"ES256"`, `"EdDSA"`, ...).
+    /// Accepts only these algorithms (`"RS256"`, `"ES256"`, `"EdDSA"`, ...):
+    /// the provider's, and no other. Each is still used only with a key of
+    /// its own type; HMAC algorithms are refused (an issuer publishes
+    /// public keys only).
+    ///
+    /// ```
+    /// use jwt_guard::config::IssuerConfig;
+    ///
+    /// let auth0 = IssuerConfig::new("https://tenant.eu.auth0.com/", "https://api.example.com")
+    ///     .algorithms(["RS256"]);
+    /// assert_eq!(auth0.algorithms, Some(vec!["RS256".to_owned()]));
+    /// ```
     pub fn algorithms<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.algorithms = Some(names.into_iter().map(Into::into).collect());
         self
@@ -305,13 +340,32 @@ impl IssuerConfig {
         self
     }
 
-    /// Reads scopes from `claim`.
+    /// Reads scopes from `claim`: `scp` for Okta and Entra ID,
+    /// `permissions` for Auth0's RBAC. A 403 `insufficient_scope` for a
+    /// token that has the scope is the usual sign that this is not set.
+    ///
+    /// ```
+    /// use jwt_guard::config::{IssuerConfig, ScopeClaim};
+    ///
+    /// let okta = IssuerConfig::new("https://example.okta.com/oauth2/default", "api://default")
+    ///     .scope_claim(ScopeClaim::Scp);
+    /// assert_eq!(okta.scope_claim.name(), "scp");
+    /// ```
     pub fn scope_claim(mut self, claim: ScopeClaim) -> Self {
         self.scope_claim = claim;
         self
     }
 
-    /// Allows plain `http://` key URLs on any host.
+    /// Allows plain `http://` key URLs on any host, not only on loopback:
+    /// for a provider inside a private network, never across the internet,
+    /// where anyone on the path could replace the keys.
+    ///
+    /// ```
+    /// use jwt_guard::config::IssuerConfig;
+    ///
+    /// let internal = IssuerConfig::new("http://keycloak:8080/realms/acme", "reports-api").allow_http(true);
+    /// assert!(internal.allow_http);
+    /// ```
     pub fn allow_http(mut self, allow: bool) -> Self {
         self.allow_http = allow;
         self

@@ -41,6 +41,23 @@ pub const LOCAL_ISSUER: &str = "local";
 ///
 /// Without `key_file` or `secret`, a debug build generates a key at each
 /// launch (tokens die with the process); a release build refuses to launch.
+///
+/// In code, from its defaults (it is `non_exhaustive`), changed field by
+/// field:
+///
+/// ```
+/// use std::time::Duration;
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::config::LocalIssuerConfig;
+///
+/// let fairing = JwtGuard::fairing().configure(|config| {
+///     let mut local = LocalIssuerConfig::default();
+///     local.key_file = Some("keys/signing.pem".into());
+///     local.issuer = Some("https://api.example.com".into());
+///     local.refresh_expires_in = Some(Duration::from_secs(86_400));
+///     config.local = Some(local);
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]

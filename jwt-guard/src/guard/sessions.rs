@@ -77,6 +77,38 @@ impl JwtGuard {
     /// for either, each further attempt must wait, 1 s then doubling up to
     /// `login_throttle_longest`, before the credentials are even checked.
     ///
+    /// The built-in issuer's `POST {auth_path}` route calls it; an app
+    /// calls it itself to log users in some other way (a form, another
+    /// body):
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::config::LocalIssuerConfig;
+    /// use jwt_guard::issuer::{Grant, StaticUsers};
+    ///
+    /// let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1").scopes(["read"]));
+    /// let guard = JwtGuard::builder()
+    ///     .configure(|config| {
+    ///         let mut local = LocalIssuerConfig::default();
+    ///         local.refresh_expires_in = Some(Duration::from_secs(86_400));
+    ///         config.local = Some(local);
+    ///     })
+    ///     .login(users)
+    ///     .build()?;
+    /// rocket::execute(async {
+    ///     let wrong = guard.login("user1", "guess", None).await.unwrap_err();
+    ///     assert_eq!((wrong.status_code(), wrong.code()), (401, "invalid_credentials"));
+    ///
+    ///     let tokens = guard.login("user1", "abcxyz", None).await?;
+    ///     let session = tokens.refresh_token.expect("refresh_expires_in is set");
+    ///     let next = guard.refresh(&session).await?;
+    ///     assert_ne!(next.refresh_token.as_deref(), Some(session.as_str()), "rotated");
+    ///     Ok::<(), jwt_guard::issuer::SessionError>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`SessionError::InvalidCredentials`], [`SessionError::Throttled`],
@@ -349,6 +381,23 @@ impl JwtGuard {
     /// Logs a subject of the built-in issuer out everywhere: every token
     /// issued to it until now, and every session it started, is refused;
     /// logins from now on are not.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket::State;
+    /// use rocket::http::Status;
+    /// use jwt_guard::{JwtGuard, Token};
+    ///
+    /// /// "Log out on every device": the caller's own tokens and sessions.
+    /// #[post("/logout-everywhere")]
+    /// async fn logout_everywhere(token: Token, guard: &State<JwtGuard>) -> Status {
+    ///     let Some(subject) = token.subject() else { return Status::BadRequest };
+    ///     match guard.revoke_subject(subject).await {
+    ///         Ok(()) => Status::NoContent,
+    ///         Err(error) => Status::new(error.status_code()), // 503 while the store is away
+    ///     }
+    /// }
+    /// ```
     ///
     /// # Errors
     ///

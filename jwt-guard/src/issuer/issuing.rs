@@ -204,6 +204,20 @@ impl LocalIssuer {
     /// revoked by its `jti` only. Logins through [`JwtGuard`](crate::JwtGuard)
     /// also start a session, with a refresh token.
     ///
+    /// ```
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::config::LocalIssuerConfig;
+    /// use jwt_guard::issuer::Grant;
+    ///
+    /// // A token for a batch job of the app's own, which calls the API.
+    /// let guard = JwtGuard::builder().configure(|config| config.local = Some(LocalIssuerConfig::default())).build()?;
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// let tokens = issuer.issue(&Grant::new("nightly-report").scopes(["reports:write"]))?;
+    /// let token = rocket::execute(guard.verifier().verify(&tokens.access_token))?;
+    /// assert!(token.has_scope("reports:write"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// The key cannot sign, or no random bits could be had.

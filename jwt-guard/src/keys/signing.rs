@@ -72,14 +72,21 @@ pub enum SigningKeyError {
 }
 
 impl SigningKey {
-    /// Loads a PKCS#8 PEM private key for an asymmetric `alg`.
+    /// Loads a PKCS#8 PEM private key for an asymmetric `alg`: the file
+    /// that `openssl genpkey -algorithm ed25519 -out signing.pem` writes,
+    /// say.
     ///
     /// ```
     /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
     ///
-    /// let key = SigningKey::generate(Algorithm::ES256).unwrap();
-    /// assert_eq!(key.algorithm(), Algorithm::ES256);
+    /// // RFC 8410's example key; an app reads its own: std::fs::read("signing.pem")?
+    /// let pem = "-----BEGIN PRIVATE KEY-----
+    /// MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC
+    /// -----END PRIVATE KEY-----";
+    /// let key = SigningKey::from_pem(Algorithm::EdDSA, pem.as_bytes())?;
     /// assert_eq!(key.kid().len(), 43); // a base64url SHA-256 thumbprint
+    /// assert!(SigningKey::from_pem(Algorithm::ES256, pem.as_bytes()).is_err(), "not a P-256 key");
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
     /// ```
     pub fn from_pem(alg: Algorithm, pem: &[u8]) -> Result<Self, SigningKeyError> {
         let encoding = match alg {
@@ -99,6 +106,15 @@ impl SigningKey {
     }
 
     /// An HMAC key from a shared secret, at least as long as the hash.
+    ///
+    /// ```
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
+    ///
+    /// assert!(SigningKey::from_secret(Algorithm::HS256, b"too short").is_err());
+    /// let key = SigningKey::from_secret(Algorithm::HS256, &[7; 32])?;
+    /// assert_eq!(key.public_jwk(), None, "a secret is never published");
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
+    /// ```
     pub fn from_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, SigningKeyError> {
         let min = match alg {
             Algorithm::HS256 => 32,
@@ -122,6 +138,14 @@ impl SigningKey {
     }
 
     /// A new random key for `alg`.
+    ///
+    /// ```
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
+    ///
+    /// let key = SigningKey::generate(Algorithm::ES256)?;
+    /// assert_eq!(key.algorithm(), Algorithm::ES256);
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
+    /// ```
     pub fn generate(alg: Algorithm) -> Result<Self, SigningKeyError> {
         let failed = |_| SigningKeyError::Generation(alg);
         if AlgorithmSet::SYMMETRIC.contains(alg) {
@@ -186,7 +210,20 @@ impl SigningKey {
     }
 
     /// Signs `claims` with a header of this key's `alg` and `kid` and the
-    /// given `typ`.
+    /// given `typ`. It checks nothing of the claims: the built-in issuer
+    /// and the test helpers build them.
+    ///
+    /// ```
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
+    /// use serde_json::json;
+    ///
+    /// let key = SigningKey::generate(Algorithm::EdDSA)?;
+    /// let claims = json!({"iss": "https://api.example.com", "sub": "user1", "exp": 4_000_000_000u64});
+    /// let token = key.sign("at+jwt", claims.as_object().unwrap())?;
+    /// assert_eq!(token.split('.').count(), 3);
+    /// assert_eq!(key.public_jwk().unwrap()["kid"], key.kid(), "what a JWKS publishes");
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
+    /// ```
     pub fn sign(&self, typ: &str, claims: &Map<String, Value>) -> Result<String, SigningKeyError> {
         self.sign_with_kid(typ, &self.kid, claims)
     }

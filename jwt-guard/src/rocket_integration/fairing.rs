@@ -27,6 +27,26 @@ impl JwtGuard {
     /// made in code on top of it, and manages the guard.
     ///
     /// A bad value aborts ignite with a message that names its key.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use jwt_guard::config::IssuerConfig;
+    /// use jwt_guard::{JwtGuard, Token};
+    ///
+    /// #[get("/me")]
+    /// fn me(token: Token) -> String {
+    ///     token.subject().unwrap_or_default().to_owned()
+    /// }
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     // Issuers from Rocket.toml's `[default.jwt_guard.issuers.*]`, and this one:
+    ///     let auth0 = IssuerConfig::new("https://tenant.eu.auth0.com/", "https://api.example.com");
+    ///     rocket::build()
+    ///         .attach(JwtGuard::fairing().issuer("auth0", auth0))
+    ///         .mount("/", routes![me])
+    /// }
+    /// ```
     pub fn fairing() -> JwtGuardBuilder {
         Self::builder()
     }

@@ -11,7 +11,10 @@ use super::{
 };
 
 /// A [`TokenStore`] in this process's memory: forgotten at restart, and
-/// not shared with other instances.
+/// not shared with other instances. The store of an app whose built-in
+/// issuer has no persistent key (and of none), unless
+/// `[jwt_guard.store]` names another; for tests, plugged in with
+/// [`JwtGuardBuilder::store`](crate::JwtGuardBuilder::store).
 ///
 /// ```
 /// use jwt_guard::store::{MemoryStore, Revocation, Revoked, TokenStore};

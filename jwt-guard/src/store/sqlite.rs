@@ -51,6 +51,21 @@ const SCHEMA: &str = "
 
 /// A [`TokenStore`] in an SQLite file.
 ///
+/// Most apps name it in the configuration (`[jwt_guard.store] path`, the
+/// default of a built-in issuer with a persistent key); in code:
+///
+/// ```no_run
+/// use std::path::Path;
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::store::SqliteStore;
+///
+/// let store = SqliteStore::open(Path::new("/var/lib/reports-api/jwt-guard.db"))?;
+/// let rocket = rocket::build().attach(JwtGuard::fairing().store(store));
+/// # Ok::<(), jwt_guard::store::StoreError>(())
+/// ```
+///
+/// What it keeps outlives the process:
+///
 /// ```
 /// use jwt_guard::store::{Revocation, Revoked, SqliteStore, TokenStore};
 ///

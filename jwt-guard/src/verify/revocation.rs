@@ -4,7 +4,9 @@
 /// Says whether a token id has been revoked.
 ///
 /// Consulted for every verified token that has a `jti`; a revoked token is
-/// refused with 401 `invalid_token`.
+/// refused with 401 `invalid_token`. Plugged in with
+/// [`JwtGuardBuilder::revocations`](crate::JwtGuardBuilder::revocations),
+/// whose example implements one.
 #[async_trait::async_trait]
 pub trait RevocationList: Send + Sync + 'static {
     /// Whether the token with this `jti` is revoked.
