@@ -89,7 +89,9 @@ pub enum AuthError {
         retry_after: Duration,
     },
     /// The token store, which DPoP proofs are checked against for replays,
-    /// cannot be reached: 503 with `Retry-After`.
+    /// cannot be reached, or its revocations are not loaded yet where
+    /// `[jwt_guard.store] refuse_until_loaded` is set: 503 with
+    /// `Retry-After`.
     #[error("the server cannot check the request right now; retry later")]
     StoreUnavailable,
     /// The app did not attach `JwtGuard::fairing()`: 500.

@@ -173,7 +173,8 @@ impl JwtGuard {
             None => settings.store.open()?,
         };
         let local = settings.local.map(LocalIssuer::new);
-        let revocations = Arc::new(Revocations::new(local.as_ref().map(|issuer| issuer.issuer().to_owned())));
+        let subjects_of = local.as_ref().map(|issuer| issuer.issuer().to_owned());
+        let revocations = Arc::new(Revocations::new(subjects_of, settings.refuse_until_loaded));
         let leeway = settings.verifier.leeway;
         let modes = || settings.verifier.issuers.iter().map(|issuer| issuer.dpop);
         let schemes = AcceptedSchemes {
@@ -237,9 +238,10 @@ impl JwtGuard {
     /// # Errors
     ///
     /// The store cannot be reached. Requests are still served, checked
-    /// against the revocations held, and [`JwtGuard::upkeep`] tries again,
-    /// backing off from 1 s to 8 s as key fetches do, until the store
-    /// answers.
+    /// against the revocations held (none yet), or, with `[jwt_guard.store]
+    /// refuse_until_loaded`, refused with 503 until they are loaded; and
+    /// [`JwtGuard::upkeep`] tries again, backing off from 1 s to 8 s as key
+    /// fetches do, until the store answers.
     pub async fn load_revocations(&self) -> Result<(), StoreError> {
         load_revocations(&*self.store, &self.revocations, &self.revocations_loaded).await
     }

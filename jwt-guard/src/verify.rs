@@ -304,6 +304,7 @@ impl Verifier {
         };
         if kept
             && hit.issuer.get(&self.issuers).keys.still_uses(header.kid.as_deref(), header.alg, hit.key)
+            && self.revoked.trusted()
             && !self.revoked.revokes(&hit.token.registered())
         {
             metrics::token_cache(true);
@@ -347,6 +348,19 @@ impl Verifier {
         Ok(verified.token)
     }
 
+    /// Refuses a token that the revocations held, or an app's revocation
+    /// list, revoke; and every token while the revocations are not to be
+    /// trusted yet (`refuse_until_loaded`, before they are loaded).
+    async fn check_not_revoked(&self, claims: &Registered<'_>) -> Result<(), AuthError> {
+        if !self.revoked.trusted() {
+            return Err(AuthError::StoreUnavailable);
+        }
+        if self.revoked.revokes(claims) || self.is_listed(claims).await {
+            return Err(TokenProblem::Revoked.into());
+        }
+        Ok(())
+    }
+
     /// Whether an app's revocation list revokes the token's `jti`.
     async fn is_listed(&self, claims: &Registered<'_>) -> bool {
         let Some(list) = &self.list else { return false };
@@ -384,9 +398,7 @@ impl Verifier {
             claims::check_lifetime(&claims, expires_at, max_lifetime)?;
         }
         claims::check_audience(&claims, &issuer.audience)?;
-        if self.revoked.revokes(&registered) || self.is_listed(&registered).await {
-            return Err(TokenProblem::Revoked.into());
-        }
+        self.check_not_revoked(&registered).await?;
         let grants = issuer.grants(&claims)?;
         let registered = KeptRegistered::of(json, &registered);
         drop(claims);

@@ -43,6 +43,11 @@ async fn instance(redis: &RedisServer) -> RunningApp {
 
 /// An instance of the app, on the Redis at `url`.
 async fn instance_at(url: &str) -> RunningApp {
+    instance_with_store(json!({ "url": url })).await
+}
+
+/// An instance of the app, whose `[jwt_guard.store]` is `store`.
+async fn instance_with_store(store: Value) -> RunningApp {
     let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/support/keys");
     let config = json!({
         "local": {
@@ -50,7 +55,7 @@ async fn instance_at(url: &str) -> RunningApp {
             "key_file": format!("{keys}/ed-a.pem"),
             "refresh_expires_in": 3600,
         },
-        "store": { "url": url },
+        "store": store,
     });
     let users = StaticUsers::new().user("ada", "secret", Grant::new("ada")).user("bob", "secret", Grant::new("bob"));
     let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
@@ -101,16 +106,30 @@ impl Instance {
 
     /// The status of `/me` with this access token.
     async fn me(&self, access: &str) -> u16 {
+        self.me_answer(access).await.0
+    }
+
+    /// The status, `Retry-After` and body of `/me` with this access token.
+    async fn me_answer(&self, access: &str) -> (u16, Option<String>, Value) {
         let response = self.http.get(format!("{}/me", self.base)).bearer_auth(access).send().await.expect("it answers");
-        response.status().as_u16()
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("Retry-After").map(|value| value.to_str().unwrap_or("?").to_owned());
+        let body = response.bytes().await.expect("a body");
+        (status, retry_after, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
     /// How long until `/me` refuses `access`, polling every 10 ms, for at
     /// most `patience`.
     async fn until_refused(&self, access: &str, patience: Duration) -> Option<Duration> {
+        self.until_answered(access, 401, patience).await
+    }
+
+    /// How long until `/me` answers `status` to `access`, polling every
+    /// 10 ms, for at most `patience`.
+    async fn until_answered(&self, access: &str, status: u16, patience: Duration) -> Option<Duration> {
         let started = Instant::now();
         while started.elapsed() < patience {
-            if self.me(access).await == 401 {
+            if self.me(access).await == status {
                 return Some(started.elapsed());
             }
             sleep(Duration::from_millis(10)).await;
@@ -216,6 +235,42 @@ async fn with_redis_killed_each_instance_keeps_serving_what_it_knows() {
     let refused = b.until_refused(&session.access, Duration::from_secs(10)).await.expect("B hears of it again");
     eprintln!("after Redis came back, B refused a revoked token {refused:?} after the revocation");
     assert!(refused < Duration::from_secs(6), "within the follower's longest reconnection wait");
+}
+
+/// An instance that starts while Redis answers nothing cannot load the
+/// revocations made before. Told to (`refuse_until_loaded`), it refuses
+/// every token with 503 until it has them, then the revoked one alone; by
+/// default, it accepts both meanwhile.
+#[rocket::async_test]
+async fn an_instance_that_starts_while_redis_is_away_refuses_every_token_until_it_has_the_revocations_if_told_to() {
+    let redis = RedisServer::start().await;
+    let a = Instance::of(&instance(&redis).await);
+    let (revoked, valid) = (a.log_in("ada").await, a.log_in("bob").await);
+    assert_eq!(a.revoke(&revoked.refresh).await, 200);
+
+    redis.run(&["CLIENT", "PAUSE", "8000", "ALL"]).await;
+    let paused = Instant::now();
+    let refusing = json!({ "url": redis.url(), "refuse_until_loaded": true });
+    let (strict, lenient) = rocket::tokio::join!(instance_with_store(refusing), instance(&redis));
+    let (strict, lenient) = (Instance::of(&strict), Instance::of(&lenient));
+    assert!(paused.elapsed() < Duration::from_secs(6), "both launched while Redis was paused");
+    for access in [&revoked.access, &valid.access] {
+        let (status, retry_after, body) = strict.me_answer(access).await;
+        assert_eq!((status, retry_after.as_deref()), (503, Some("1")), "{body}");
+        assert_eq!(body["error"], "temporarily_unavailable");
+    }
+    assert_eq!(
+        (lenient.me(&revoked.access).await, lenient.me(&valid.access).await),
+        (200, 200),
+        "by default, tokens are accepted without the revocations, the revoked one too"
+    );
+
+    let loaded = strict.until_answered(&valid.access, 200, Duration::from_secs(20)).await;
+    assert!(loaded.is_some(), "the strict instance loads the revocations once Redis answers");
+    eprintln!("the strict instance accepted tokens again {:?} after Redis was paused for 8 s", paused.elapsed());
+    assert!(paused.elapsed() >= Duration::from_secs(8), "not before Redis answered");
+    assert_eq!(strict.me(&revoked.access).await, 401, "and refuses the revoked one");
+    assert!(lenient.until_refused(&revoked.access, Duration::from_secs(20)).await.is_some());
 }
 
 /// A firewall that forgets the flows of instance A: its connections to

@@ -33,6 +33,9 @@ pub(crate) struct Settings {
     pub(crate) local: Option<LocalIssuerSettings>,
     /// Where token state is kept.
     pub(crate) store: StoreSettings,
+    /// Whether every token is refused until the store's revocations are
+    /// loaded.
+    pub(crate) refuse_until_loaded: bool,
     /// The API as a protected resource, when `resource` is set.
     pub(crate) resource: Option<ResourceSettings>,
     /// How DPoP proofs are checked.
@@ -213,6 +216,7 @@ impl Config {
             },
             local,
             store: self.store.settings(self.local.as_ref())?,
+            refuse_until_loaded: self.store.refuse_until_loaded,
             resource,
             dpop,
             certificate_header: self.mtls.settings()?,

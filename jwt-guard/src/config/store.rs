@@ -21,6 +21,7 @@ pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
 /// [default.jwt_guard.store]
 /// path = "jwt-guard.db"              # an SQLite file (feature `sqlite`, on by default)
 /// # url = "redis://127.0.0.1:6379/"  # or Redis, shared by a fleet (feature `redis`)
+/// refuse_until_loaded = false        # true: 503 for every token until the revocations are loaded
 /// ```
 ///
 /// Without either, the state is kept in the SQLite file `jwt-guard.db`
@@ -37,12 +38,26 @@ pub struct StoreConfig {
     pub path: Option<PathBuf>,
     /// A Redis URL: `redis://host:port/db`, or `rediss://` for TLS.
     pub url: Option<String>,
+    /// Whether an instance that cannot load the store's revocations as it
+    /// starts refuses every token, with 503 `temporarily_unavailable` and
+    /// `Retry-After`, until it has loaded them, rather than accept tokens
+    /// revoked before it started (sessions ended, users logged out at
+    /// their identity provider). Once loaded, a store that is lost again
+    /// leaves the revocations held in force either way. Default: `false`:
+    /// an API that starts while its store is away serves, as one whose
+    /// store goes away does.
+    pub refuse_until_loaded: bool,
 }
 
 impl fmt::Debug for StoreConfig {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = self.url.as_deref().map(without_password);
-        formatter.debug_struct("StoreConfig").field("path", &self.path).field("url", &url).finish()
+        formatter
+            .debug_struct("StoreConfig")
+            .field("path", &self.path)
+            .field("url", &url)
+            .field("refuse_until_loaded", &self.refuse_until_loaded)
+            .finish()
     }
 }
 
@@ -155,16 +170,18 @@ mod tests {
     #[test]
     fn debug_hides_the_password_of_a_redis_url() {
         let url = "redis://app:redis-password-secret@127.0.0.1:6379/0";
-        let config = StoreConfig { path: None, url: Some(url.into()) };
+        let config = StoreConfig { url: Some(url.into()), ..StoreConfig::default() };
         let printed = [format!("{config:?}"), format!("{:?}", StoreSettings::Redis(url.into()))];
         for text in &printed {
             assert!(!text.contains("redis-password-secret"), "{text}");
             assert!(text.contains("redis://app:***@127.0.0.1:6379/0"), "{text}");
         }
-        let unparsed = StoreConfig { path: None, url: Some("redis://app:pa ss@bad host/".into()) };
+        let unparsed = StoreConfig { url: Some("redis://app:pa ss@bad host/".into()), ..StoreConfig::default() };
         assert!(!format!("{unparsed:?}").contains("pa ss"));
-        let socket =
-            StoreConfig { path: None, url: Some("redis+unix:///run/redis.sock?db=2&pass=socket-secret".into()) };
+        let socket = StoreConfig {
+            url: Some("redis+unix:///run/redis.sock?db=2&pass=socket-secret".into()),
+            ..StoreConfig::default()
+        };
         let printed = format!("{socket:?}");
         assert!(!printed.contains("socket-secret") && printed.contains("db=2"), "{printed}");
     }

@@ -101,7 +101,14 @@ impl Fairing for JwtGuardBuilder {
         }
         log::info!("jwt-guard: DPoP proofs must name URLs of `{}`", guard.dpop().origin());
         if let Err(error) = guard.load_revocations().await {
-            log::error!("jwt-guard: {error}; the revocations it holds apply once it answers");
+            let meanwhile = if guard.revocations().trusted() {
+                "tokens are accepted without them"
+            } else {
+                "every token is refused with 503 (`refuse_until_loaded`)"
+            };
+            log::error!(
+                "jwt-guard: {error}; the revocations it holds apply once it answers, and {meanwhile} until then"
+            );
         }
         let mut rocket = rocket;
         if let Some(issuer) = guard.local_issuer() {

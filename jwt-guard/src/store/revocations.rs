@@ -19,6 +19,9 @@ pub(crate) struct Revocations {
     /// Whether revocations made elsewhere may be missing: the store's
     /// feed lost touch with it, and has not reloaded since.
     lagging: AtomicBool,
+    /// Whether every token is refused until the revocations are first
+    /// loaded (`refuse_until_loaded`), and they are not yet.
+    untrusted: AtomicBool,
     mirror: RwLock<Mirror>,
     /// The `iss` of the tokens that subject revocations apply to: the
     /// built-in issuer's, whose subjects they name. Another issuer's
@@ -84,9 +87,16 @@ impl Mirror {
 
 impl Revocations {
     /// An empty mirror, whose subject revocations apply to tokens whose
-    /// `iss` is `subjects_of`.
-    pub(crate) fn new(subjects_of: Option<String>) -> Self {
-        Self { subjects_of, ..Self::default() }
+    /// `iss` is `subjects_of`, and that is not `trusted` until it is first
+    /// loaded where it must be, by `refuse_until_loaded`.
+    pub(crate) fn new(subjects_of: Option<String>, refuse_until_loaded: bool) -> Self {
+        Self { subjects_of, untrusted: AtomicBool::new(refuse_until_loaded), ..Self::default() }
+    }
+
+    /// Whether tokens may be checked against the revocations held: unless
+    /// they must be loaded first and are not yet.
+    pub(crate) fn trusted(&self) -> bool {
+        !self.untrusted.load(Ordering::Acquire)
     }
 
     /// Whether a token with these claims is revoked: by its `jti`, its
@@ -156,6 +166,7 @@ impl Revocations {
         }
         self.held.store(!mirror.is_empty(), Ordering::Release);
         self.lagging.store(false, Ordering::Release);
+        self.untrusted.store(false, Ordering::Release);
     }
 
     /// Forgets what may be forgotten by `now`.
@@ -250,7 +261,7 @@ mod tests {
 
     #[test]
     fn tokens_are_revoked_by_jti_sid_or_subject_before_a_time() {
-        let revocations = Revocations::new(Some("https://api.test".into()));
+        let revocations = Revocations::new(Some("https://api.test".into()), false);
         let token = Registered {
             iss: Some("https://api.test"),
             jti: Some("j1"),

@@ -42,9 +42,7 @@ impl Verifier {
         let answer = self.introspected.get_or_introspect(token, self.ask_its_issuer(token)).await?;
         let token = answer.ok_or(TokenProblem::Inactive)?;
         // Revocations apply to remembered answers too, as to cached JWTs.
-        if self.revoked.revokes(&token.registered()) || self.is_listed(&token.registered()).await {
-            return Err(TokenProblem::Revoked.into());
-        }
+        self.check_not_revoked(&token.registered()).await?;
         Ok(token)
     }
 
