@@ -6,7 +6,7 @@
 //! RFC 7009. These are methods of [`JwtGuard`], which holds the store.
 
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock;
 use crate::digest::sha256_base64url;
@@ -50,6 +50,22 @@ impl SessionGrant {
     fn from_json(json: &str) -> Result<Self, StoreError> {
         serde_json::from_str(json).map_err(|error| StoreError(error.to_string()))
     }
+}
+
+/// When tokens issued `now` are issued: now, or, where their subject's
+/// cutoff `before` is later (everything issued to it before was revoked,
+/// in this very second), at the cutoff, once the clock has reached it.
+/// Issued at the cutoff, they are not revoked; issued once it has come,
+/// they are not from the future either, which a verifier without leeway
+/// refuses. The wait is a second at most: a cutoff further ahead is that
+/// of an instance whose clock is ahead, which the leeway is for.
+async fn issue_time(now: u64, cutoff: Option<u64>) -> u64 {
+    let Some(before) = cutoff.filter(|&before| before > now) else { return now };
+    let until = UNIX_EPOCH + Duration::from_secs(before);
+    if let Ok(wait) = until.duration_since(SystemTime::now()) {
+        tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+    }
+    before
 }
 
 /// A refresh token: 256 random bits.
@@ -191,7 +207,7 @@ impl JwtGuard {
     ) -> Result<IssuedTokens, SessionError> {
         // A login right after its subject was revoked, in the same second,
         // must not fall under the revocation: it starts at the cutoff.
-        let issued_at = self.revocations().subject_revoked_before(&grant.subject).map_or(now, |before| before.max(now));
+        let issued_at = issue_time(now, self.revocations().subject_revoked_before(&grant.subject)).await;
         let issuance = Issuance { issued_at, auth_time: now };
         let Some(lifetime) = issuer.settings().refresh_expires_in else {
             return Ok(issuer.access_tokens(grant, None, issuance, None, confirmation.as_ref())?);
@@ -290,7 +306,7 @@ impl JwtGuard {
         let auth_time = if auth_time == 0 { family.created_at } else { auth_time };
         // A session that started at or after its subject's cutoff, refreshed
         // before it, is issued at it, as its login was: not revoked at birth.
-        let issued_at = cutoff.map_or(now, |before| before.max(now));
+        let issued_at = issue_time(now, cutoff).await;
         let issuance = Issuance { issued_at, auth_time };
         let issued = issuer.access_tokens(&grant, Some(&family.id), issuance, Some(next), cnf.as_ref())?;
         self.observe(&AuthEvent::Refreshed { subject: &grant.subject });
