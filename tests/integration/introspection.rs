@@ -140,6 +140,22 @@ async fn a_token_revoked_at_the_provider_is_refused_once_the_cache_forgets_it() 
     assert_eq!((refused.status, refused.body["error_description"].clone()), (401, json!("the token is not active")));
 }
 
+/// oidc-provider's client-credentials tokens live 10 minutes (`exp - iat`,
+/// as its introspection answers say): an issuer's `max_lifetime` holds them
+/// to it as it holds its JWTs.
+#[rocket::async_test]
+async fn an_issuers_max_lifetime_bounds_its_opaque_tokens_too() {
+    let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;
+    let token = bearer(&provider.token("read", OPAQUE_RESOURCE).await);
+    let bounded = |seconds: u64| app(provider_issuer(&provider, json!({ "max_lifetime": seconds })), json!({}));
+    let refused = call(&bounded(300).await, "/reports", &[&token]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token's lifetime is longer than this API accepts"))
+    );
+    assert_eq!(call(&bounded(900).await, "/reports", &[&token]).await.status, 200);
+}
+
 #[rocket::async_test]
 async fn a_thousand_concurrent_requests_with_a_new_token_make_one_introspection() {
     let provider = OidcProvider::start(free_port(), &[TestKey::RsaA], "RS256").await;

@@ -190,7 +190,14 @@ impl Verifier {
         }
         let now = clock::unix_now();
         let expires_at = match claims.exp {
-            Claim::Present(_) | Claim::Mistyped => claims::check_times(&claims, now, self.leeway)?,
+            Claim::Present(_) | Claim::Mistyped => {
+                let expires_at = claims::check_times(&claims, now, self.leeway)?;
+                // As a JWT's: the answer states the token's lifetime.
+                if let Some(max_lifetime) = issuer.max_lifetime {
+                    claims::check_lifetime(&claims, expires_at, max_lifetime)?;
+                }
+                expires_at
+            }
             // No `exp`: the answer is trusted for the cache's lifetime
             // only, which is then when the token is said to expire.
             Claim::Absent => {
