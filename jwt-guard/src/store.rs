@@ -12,6 +12,13 @@
 //! trip; a store shared by a fleet feeds the mirror with the
 //! revocations other instances make ([`TokenStore::follow`]).
 //!
+//! An app picks a store in `[jwt_guard.store]`, or plugs one in with
+//! [`JwtGuardBuilder::store`](crate::JwtGuardBuilder::store): a
+//! [`MemoryStore`], an `SqliteStore`, a `RedisStore`. The rest of this
+//! module ([`FamilyRecord`], [`Revocation`], [`Rotation`],
+//! [`RevocationFeed`] and the like) is for writing a [`TokenStore`] of
+//! its own.
+//!
 #![doc = include_str!("../docs/stores.md")]
 #![doc = include_str!("../docs/logout.md")]
 
