@@ -25,7 +25,7 @@ use proc_macro::TokenStream;
 /// compiles and enforced before any other guard of the route runs.
 ///
 /// Put it above the route attribute. The route then needs a valid bearer
-/// token (see `jwt_guard::Token`), and the token must meet every option of
+/// token (see [`jwt_guard::Token`]), and the token must meet every option of
 /// the policy. (The code it writes names the crate `::jwt_guard`: depend
 /// on it under that name, not renamed in Cargo.toml.)
 ///
@@ -184,19 +184,24 @@ use proc_macro::TokenStream;
 ///
 /// The policy runs in a request guard placed before the handler's own, so
 /// a denied request never reaches body parsing. Responses:
-/// no token or an invalid one, 401 (see `jwt_guard::AuthError`); a missing
+/// no token or an invalid one, 401 (see [`jwt_guard::AuthError`]); a missing
 /// scope, 403 with `WWW-Authenticate: Bearer realm="api",
 /// error="insufficient_scope", error_description="...", scope="<the scopes
 /// needed>"`; a claim or check that fails, 403 whose
 /// description names the claim or check. At launch, every protected route
 /// is logged with its policy, and a route whose `issuer` is not configured,
-/// or an app without `JwtGuard::fairing()`, stops the launch.
+/// or an app without [`JwtGuard::fairing()`], stops the launch.
+///
+/// [`jwt_guard::Token`]: https://docs.rs/jwt-guard/latest/jwt_guard/struct.Token.html
+/// [`jwt_guard::AuthError`]: https://docs.rs/jwt-guard/latest/jwt_guard/enum.AuthError.html
+/// [`JwtGuard::fairing()`]: https://docs.rs/jwt-guard/latest/jwt_guard/struct.JwtGuard.html#method.fairing
 #[proc_macro_attribute]
 pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     protected::protected(attr.into(), item.into()).into()
 }
 
-/// A policy for a whole group of routes, for `jwt_guard::protect`.
+/// A policy for a whole group of routes, for
+/// [`jwt_guard::protect`](https://docs.rs/jwt-guard/latest/jwt_guard/fn.protect.html).
 ///
 /// Same grammar and checks as `#[protected]`; typed claims need
 /// `claims = T`.
