@@ -255,7 +255,10 @@ impl JwtGuardBuilder {
     /// The `JwtGuard`, outside Rocket: the configuration given in code (or
     /// the defaults) with the changes made in code, and everything plugged
     /// in. A built-in issuer without an `issuer` setting is
-    /// `http://127.0.0.1:8000`. No key is fetched yet.
+    /// `http://127.0.0.1:8000`. No key is fetched yet, and no revocation
+    /// loaded: [`JwtGuard::load_revocations`] loads them, and
+    /// [`JwtGuard::upkeep`] keeps keys and revocations fresh, as the
+    /// fairing does in Rocket.
     ///
     /// # Errors
     ///

@@ -136,7 +136,7 @@ impl AuthError {
     ///
     /// fn log_line(error: &AuthError) -> String {
     ///     match error.status_code() {
-    ///         503 => format!("the identity provider is away: {}", error.code()),
+    ///         503 => format!("unavailable for now: {}", error.reason()),
     ///         status => format!("refused with {status} {}: {error}", error.code()),
     ///     }
     /// }

@@ -241,8 +241,11 @@ impl Verifier {
     ///
     /// [`AuthError::InvalidToken`] with the reason when the token is not
     /// acceptable, [`AuthError::KeysUnavailable`] when its issuer's keys
-    /// cannot be fetched, and [`AuthError::IntrospectionUnavailable`] when
-    /// an opaque token's introspection cannot be had or believed.
+    /// cannot be fetched, [`AuthError::IntrospectionUnavailable`] when an
+    /// opaque token's introspection cannot be had or believed, and
+    /// [`AuthError::StoreUnavailable`] while the token store's revocations
+    /// are not loaded yet where tokens are refused until they are
+    /// (`refuse_until_loaded`).
     ///
     /// [`JwtGuard::authenticate_request`]: crate::JwtGuard::authenticate_request
     pub async fn verify(&self, token: &str) -> Result<Token, AuthError> {

@@ -273,6 +273,27 @@ async fn an_instance_that_starts_while_redis_is_away_refuses_every_token_until_i
     assert!(lenient.until_refused(&revoked.access, Duration::from_secs(20)).await.is_some());
 }
 
+/// An instance that may not read the revocations (Redis denies it
+/// `ZRANGEBYSCORE`), told to `refuse_until_loaded`: a token is refused,
+/// and so is its revocation (503, to retry), rather than answered 200 with
+/// nothing revoked; once it may read them, both go through.
+#[rocket::async_test]
+async fn an_instance_that_cannot_load_the_revocations_does_not_claim_to_revoke_a_token() {
+    let redis = RedisServer::start().await;
+    let session = Instance::of(&instance(&redis).await).log_in("ada").await;
+    redis.run(&["ACL", "SETUSER", "strict", "on", ">strict-secret", "~*", "&*", "+@all", "-zrangebyscore"]).await;
+    let url = format!("redis://strict:strict-secret@127.0.0.1:{}/", redis.port());
+    let strict = Instance::of(&instance_with_store(json!({ "url": url, "refuse_until_loaded": true })).await);
+    assert_eq!(strict.me(&session.access).await, 503);
+    assert_eq!(strict.revoke(&session.access).await, 503, "a token that cannot be checked is not revoked");
+
+    redis.run(&["ACL", "SETUSER", "strict", "+zrangebyscore"]).await;
+    let loaded = strict.until_answered(&session.access, 200, Duration::from_secs(15)).await;
+    assert!(loaded.is_some(), "the revocations load once Redis allows it");
+    assert_eq!(strict.revoke(&session.access).await, 200);
+    assert_eq!(strict.me(&session.access).await, 401, "revoked");
+}
+
 /// A firewall that forgets the flows of instance A: its connections to
 /// Redis stay open and carry nothing, and nothing tells it. It notices the
 /// silence within 3 s, reconnects, refuses a session that B ended

@@ -154,6 +154,19 @@ async fn an_issuers_max_lifetime_bounds_its_opaque_tokens_too() {
         (401, json!("the token's lifetime is longer than this API accepts"))
     );
     assert_eq!(call(&bounded(900).await, "/reports", &[&token]).await.status, 200);
+
+    // An answer without `iat` (RFC 7662 makes it optional) states no
+    // lifetime to hold it to.
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let now = u64::try_from(jwt_guard_tests::now()).expect("after 1970");
+    let answer = json!({ "active": true, "aud": jwt_guard_tests::AUDIENCE, "scope": "read", "exp": now + 3600 });
+    let mut an_hour_long = answer.clone();
+    an_hour_long["iat"] = json!(now);
+    server.set_introspection("without-iat", answer);
+    server.set_introspection("an-hour-long", an_hour_long);
+    let client = app(key_server_issuer(&server, json!({ "max_lifetime": 300 })), json!({})).await;
+    assert_eq!(call(&client, "/reports", &[&bearer("without-iat")]).await.status, 200);
+    assert_eq!(call(&client, "/reports", &[&bearer("an-hour-long")]).await.status, 401);
 }
 
 #[rocket::async_test]

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock;
 use crate::digest::sha256_base64url;
+use crate::error::AuthError;
 use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
 use crate::issuer::login::Authenticator;
 use crate::issuer::{RefreshRefusal, SessionError};
@@ -57,13 +58,18 @@ impl SessionGrant {
 /// in this very second), at the cutoff, once the clock has reached it.
 /// Issued at the cutoff, they are not revoked; issued once it has come,
 /// they are not from the future either, which a verifier without leeway
-/// refuses. The wait is a second at most: a cutoff further ahead is that
-/// of an instance whose clock is ahead, which the leeway is for.
+/// refuses. Only a cutoff within the next second is waited for: one
+/// further ahead is that of an instance whose clock is ahead of this
+/// one's, which the leeway is for.
 async fn issue_time(now: u64, cutoff: Option<u64>) -> u64 {
     let Some(before) = cutoff.filter(|&before| before > now) else { return now };
     let until = UNIX_EPOCH + Duration::from_secs(before);
-    if let Ok(wait) = until.duration_since(SystemTime::now()) {
-        tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+    if let Ok(wait) = until.duration_since(SystemTime::now())
+        && wait <= Duration::from_secs(1)
+    {
+        // A millisecond more: the timer does not keep the wall clock's
+        // time, which must have reached the cutoff.
+        tokio::time::sleep(wait + Duration::from_millis(1)).await;
     }
     before
 }
@@ -322,17 +328,23 @@ impl JwtGuard {
     ///
     /// # Errors
     ///
-    /// [`SessionError::Unavailable`] when the store cannot be reached.
+    /// [`SessionError::Unavailable`] when the store cannot be reached, or
+    /// its revocations are not loaded yet where tokens are refused until
+    /// they are (`refuse_until_loaded`).
     pub async fn revoke(&self, token: &str, token_type_hint: Option<&str>) -> Result<(), SessionError> {
         let looks_like_a_jwt = token.bytes().filter(|byte| *byte == b'.').count() == 2;
         let refresh_first = token_type_hint.map_or(!looks_like_a_jwt, |hint| hint != "access_token");
         if refresh_first && self.revoke_refresh_token(token).await? {
             return Ok(());
         }
-        if let Ok(verified) = self.verifier().verify_whatever_bound(token).await
-            && self.issued_here(&verified)
-        {
-            return self.revoke_token(&verified).await;
+        match self.verifier().verify_whatever_bound(token).await {
+            Ok(verified) if self.issued_here(&verified) => return self.revoke_token(&verified).await,
+            // No token can be checked before the revocations are loaded
+            // (`refuse_until_loaded`): nor revoked, then; the client retries.
+            Err(AuthError::StoreUnavailable) => {
+                return Err(StoreError("the revocations are not loaded yet".into()).into());
+            }
+            _ => {}
         }
         if !refresh_first {
             self.revoke_refresh_token(token).await?;

@@ -90,7 +90,7 @@ impl RedisStore {
     }
 
     /// Every live revocation, on `connection`.
-    pub(super) async fn live_revocations(
+    async fn live_revocations(
         connection: &mut (impl redis::aio::ConnectionLike + Send + Sync),
         now: u64,
     ) -> RedisResult<Vec<Revocation>> {

@@ -192,8 +192,9 @@ impl Verifier {
         let expires_at = match claims.exp {
             Claim::Present(_) | Claim::Mistyped => {
                 let expires_at = claims::check_times(&claims, now, self.leeway)?;
-                // As a JWT's: the answer states the token's lifetime.
-                if let Some(max_lifetime) = issuer.max_lifetime {
+                // As a JWT's, where the answer states the token's lifetime
+                // (RFC 7662 makes `iat` optional).
+                if let Some(max_lifetime) = issuer.max_lifetime.filter(|_| !matches!(claims.iat, Claim::Absent)) {
                     claims::check_lifetime(&claims, expires_at, max_lifetime)?;
                 }
                 expires_at
