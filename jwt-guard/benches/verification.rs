@@ -227,10 +227,19 @@ fn me(token: Token) -> &'static str {
     if token.subject().is_some() { "ok" } else { "anonymous" }
 }
 
+/// `me` under a `#[protected]` of no option: a valid token, and nothing
+/// more.
+#[jwt_guard::protected]
+#[rocket::get("/me-protected")]
+fn me_protected(token: Token) -> &'static str {
+    me(token)
+}
+
 /// A whole request through Rocket's local client: the public route, the
 /// same with the token's header, the protected route with the token
 /// cached, without and with revocations held, and a route with a `Token`
-/// guard and no policy; the differences are the cost
+/// guard and no policy, and the same under `#[protected]` of no option;
+/// the differences are the cost
 /// of the guard path, and of checking revocations on a cache hit.
 ///
 /// Built with the `metrics` feature, everything is recorded into a
@@ -244,7 +253,8 @@ fn whole_requests(c: &mut Criterion) {
         let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
         let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer);
         let figment = rocket::Config::figment().merge(("log_level", "off"));
-        let rocket = rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read, me]);
+        let rocket =
+            rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read, me, me_protected]);
         Client::untracked(rocket).unwrap()
     };
     let (client, revoking) = (app(), app());
@@ -261,12 +271,15 @@ fn whole_requests(c: &mut Criterion) {
         (get(&client, "/public", false), get(&client, "/read", true), get(&revoking, "/read", true)),
         (200, 200, 200)
     );
-    assert_eq!(get(&client, "/me", true), 200);
+    assert_eq!((get(&client, "/me", true), get(&client, "/me-protected", true)), (200, 200));
     let mut group = c.benchmark_group("request");
     group.bench_function("public", |b| b.iter(|| get(&client, "/public", false)));
     group.bench_function("public, with the token's header", |b| b.iter(|| get(&client, "/public", true)));
     group.bench_function("protected, cached", |b| b.iter(|| get(&client, "/read", true)));
     group.bench_function("token guard alone, cached", |b| b.iter(|| get(&client, "/me", true)));
+    group.bench_function("token guard under a bare #[protected], cached", |b| {
+        b.iter(|| get(&client, "/me-protected", true));
+    });
     group.bench_function("protected, cached, 2,000 revocations held", |b| b.iter(|| get(&revoking, "/read", true)));
     group.finish();
 }
