@@ -178,7 +178,8 @@ use proc_macro::TokenStream;
 /// Unknown, duplicate and empty options, values of the wrong kind, scopes
 /// that RFC 6749 does not allow, issuer names that no
 /// `[jwt_guard.issuers.<name>]` can have, unknown fields of typed claims,
-/// and an attribute placed below the route attribute are all refused.
+/// literals of another type than their field's, and an attribute placed
+/// below the route attribute are all refused.
 ///
 /// # Run time
 ///

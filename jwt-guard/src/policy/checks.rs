@@ -119,11 +119,29 @@ pub trait ClaimContains {
     fn claim_matches(&self) -> bool;
 }
 
-/// Anything else equals the literal.
-pub trait ClaimEquals {
+/// Anything else equals the literal. Implemented for every probe, so that
+/// a literal of the wrong type fails on [`ClaimComparable`], whose
+/// message says so, rather than on method resolution.
+pub trait ClaimEquals<F: ?Sized, L> {
     /// Whether the field equals the literal.
-    fn claim_matches(&self) -> bool;
+    fn claim_matches(&self) -> bool
+    where
+        F: ClaimComparable<L>;
 }
+
+/// A typed claim's type that a literal of type `L` can equal.
+#[diagnostic::on_unimplemented(
+    message = "a typed claim of type `{Self}` cannot be compared with a `{L}` literal",
+    label = "a literal of another type than the claim's",
+    note = "compare a typed claim with a literal of its type, or of its items' for a `Vec`, a set or an \
+            `Option`: `\"text\"` for a `String`, `true` for a `bool`, `3` for an integer"
+)]
+pub trait ClaimComparable<L>: PartialEq<L> {}
+
+// Not recommended, so that rustc reports the trait's own message rather
+// than the `PartialEq` impls of the claim's type.
+#[diagnostic::do_not_recommend]
+impl<F: PartialEq<L> + ?Sized, L> ClaimComparable<L> for F {}
 
 impl<T: PartialEq<L>, L> ClaimContains for ClaimProbe<'_, Vec<T>, L> {
     fn claim_matches(&self) -> bool {
@@ -149,8 +167,11 @@ impl<T: PartialEq<L>, L> ClaimContains for ClaimProbe<'_, Option<T>, L> {
     }
 }
 
-impl<F: PartialEq<L> + ?Sized, L> ClaimEquals for &ClaimProbe<'_, F, L> {
-    fn claim_matches(&self) -> bool {
+impl<F: ?Sized, L> ClaimEquals<F, L> for &ClaimProbe<'_, F, L> {
+    fn claim_matches(&self) -> bool
+    where
+        F: ClaimComparable<L>,
+    {
         *self.0 == self.1
     }
 }
