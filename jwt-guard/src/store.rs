@@ -83,6 +83,70 @@ pub const REMEMBERED_TOKENS: usize = 64;
 /// -- follow: LISTEN jwt_guard_revocations, with NOTIFY beside each revocation;
 /// -- reload every live revocation after each (re)connection.
 /// ```
+///
+/// In Rust, each operation is an `async fn` of
+/// [`async_trait`](crate::async_trait). This store keeps its state in
+/// another (any of the shipped stores, here the memory store) and logs each
+/// revocation for an audit trail: a pattern for adding to a store's
+/// behaviour, and the signatures a database's store fills in.
+///
+/// ```
+/// use jwt_guard::store::{
+///     FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Revocation, RevocationFeed, Rotation,
+///     RotationOutcome, StoreError, TokenStore,
+/// };
+/// use jwt_guard::{JwtGuard, async_trait};
+///
+/// struct Audited<S>(S);
+///
+/// #[async_trait]
+/// impl<S: TokenStore> TokenStore for Audited<S> {
+///     async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+///         log::info!("revoked: {:?}", revocation.revoked);
+///         self.0.revoke(revocation).await
+///     }
+///     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
+///         self.0.revocations(now).await
+///     }
+///     async fn follow(&self, feed: RevocationFeed) {
+///         self.0.follow(feed).await
+///     }
+///     async fn start_family(&self, family: &FamilyRecord, token_hash: &str) -> Result<(), StoreError> {
+///         self.0.start_family(family, token_hash).await
+///     }
+///     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
+///         self.0.rotate(rotation).await
+///     }
+///     async fn end_family_of(&self, token_hash: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+///         self.0.end_family_of(token_hash, until).await
+///     }
+///     async fn end_family(&self, id: &str, until: u64) -> Result<Option<FamilyRecord>, StoreError> {
+///         self.0.end_family(id, until).await
+///     }
+///     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
+///         self.0.reserve_attempt(key, now, throttle).await
+///     }
+///     async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
+///         self.0.release_attempt(key).await
+///     }
+///     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
+///         self.0.forget_failures(key).await
+///     }
+///     async fn use_once(&self, key: &str, now: u64, expires_at: u64) -> Result<bool, StoreError> {
+///         self.0.use_once(key, now, expires_at).await
+///     }
+///     async fn sweep(&self, now: u64) -> Result<(), StoreError> {
+///         self.0.sweep(now).await
+///     }
+/// }
+///
+/// let rocket = rocket::build().attach(JwtGuard::fairing().store(Audited(MemoryStore::new())));
+/// # #[cfg(feature = "testing")]
+/// # futures_util::FutureExt::now_or_never(async {
+/// // In the app's tests: every promise of the trait, kept.
+/// jwt_guard::testing::check_token_store(&Audited(MemoryStore::new())).await;
+/// # }).unwrap();
+/// ```
 #[async_trait::async_trait]
 pub trait TokenStore: Send + Sync + 'static {
     /// Remembers `revocation` until its `until`. Of two revocations of
