@@ -160,13 +160,13 @@ impl Token {
 
     /// `cnf.jkt`: the thumbprint of the DPoP key the token is bound to.
     pub(crate) fn dpop_thumbprint(&self) -> Option<&str> {
-        self.registered().cnf_jkt
+        self.inner.claims.dpop_thumbprint()
     }
 
     /// `cnf["x5t#S256"]`: the thumbprint of the certificate the token is
     /// bound to.
     pub(crate) fn certificate_thumbprint(&self) -> Option<&str> {
-        self.registered().cnf_x5t_s256
+        self.inner.claims.certificate_thumbprint()
     }
 
     /// Checks that the token may be used as a bare bearer token, with no
@@ -236,7 +236,7 @@ impl Token {
 
     /// The `sub` claim.
     pub fn subject(&self) -> Option<&str> {
-        self.registered().sub
+        self.inner.claims.subject()
     }
 
     /// The `exp` claim, as a point in time. For an introspected token

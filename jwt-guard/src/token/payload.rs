@@ -167,6 +167,22 @@ impl Payload {
         }
     }
 
+    /// `sub`, read alone: reading every registered claim costs several
+    /// times as much, on every request that asks.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        Text::read(&self.registered.sub, self.json())
+    }
+
+    /// `cnf.jkt`, read alone.
+    pub(crate) fn dpop_thumbprint(&self) -> Option<&str> {
+        Text::read(&self.registered.cnf_jkt, self.json())
+    }
+
+    /// `cnf["x5t#S256"]`, read alone.
+    pub(crate) fn certificate_thumbprint(&self) -> Option<&str> {
+        Text::read(&self.registered.cnf_x5t_s256, self.json())
+    }
+
     /// The JSON text of the claims.
     pub(crate) fn json(&self) -> &str {
         self.text.get(self.claims_start..).unwrap_or_default()
