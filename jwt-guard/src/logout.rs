@@ -21,11 +21,11 @@ use crate::store::revocations::Revocations;
 use crate::store::{Revocation, Revoked, TokenStore};
 use crate::verify::Verifier;
 use crate::verify::compact;
-use claims::MAX_AGE_SECS;
 use claims::{Ended, Refused};
 
-/// How long a revocation made by a logout is kept when the issuer's
-/// `max_lifetime` does not bound its tokens' lifetime: 24 hours.
+/// How long a revocation made by a logout is kept, and how old a logout
+/// may be, when the issuer's `max_lifetime` does not bound its tokens'
+/// lifetime: 24 hours.
 pub(crate) const DEFAULT_REVOCATION_SECS: u64 = 24 * 60 * 60;
 
 /// How a logout was delivered.
@@ -148,12 +148,16 @@ impl Receiver<'_> {
         })?;
         let now = clock::unix_now();
         let leeway = self.verifier.leeway();
+        let lifetime = issuer.max_lifetime.map_or(DEFAULT_REVOCATION_SECS, |lifetime| lifetime.ceil() as u64);
         let logout = match delivery {
-            Delivery::LogoutToken => claims::check_logout_token(&claims, issuer.client_id, now, leeway)?,
-            Delivery::SecurityEvent => claims::check_security_event(&claims, issuer.client_id, now, leeway)?,
+            Delivery::LogoutToken => {
+                claims::check_logout_token(&claims, issuer.client_id, now, leeway, lifetime as f64)?
+            }
+            Delivery::SecurityEvent => {
+                claims::check_security_event(&claims, issuer.client_id, now, leeway, lifetime as f64)?
+            }
         };
         let now_secs = now as u64;
-        let lifetime = issuer.max_lifetime.map_or(DEFAULT_REVOCATION_SECS, |lifetime| lifetime.ceil() as u64);
         let leeway_secs = leeway.ceil() as u64;
         // Counted from the logout's `iat` where the provider's clock is
         // ahead of ours: its tokens of the session expire that much later.
@@ -180,11 +184,13 @@ impl Receiver<'_> {
         // between the two leaves the issuer's retry good, and a replay
         // stores the same revocation again (its `before` is the token's),
         // so it changes nothing before it is refused, at any instance. Past
-        // the `iat` window the token is refused anyway.
+        // the `iat` window the token is refused anyway, so the `jti` is
+        // remembered until then, at an instance whose clock is behind this
+        // one's by up to the leeway too.
         self.store.revoke(&revocation).await.map_err(unavailable)?;
         self.revocations.apply(&revocation);
-        let key = format!("logout:{}:{}", issuer.iss, logout.jti);
-        let expires_at = now_secs + MAX_AGE_SECS + 2 * leeway_secs + 1;
+        let key = format!("logout:{}", serde_json::json!([issuer.iss, logout.jti]));
+        let expires_at = now_secs + lifetime + 2 * leeway_secs + 1;
         if !self.store.use_once(&key, now_secs, expires_at).await.map_err(unavailable)? {
             return Err(invalid(SetErr::Request, "the token was received before"));
         }

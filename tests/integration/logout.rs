@@ -6,6 +6,7 @@
 //! 8935, CAEP session-revoked) signed here with a key server's keys are
 //! held to every rule, and used once.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -147,10 +148,13 @@ async fn observed_client_of(one: &KeyServer, two: &KeyServer, observer: Revocati
     Client::tracked(app_observed_by(config, observer)).await.expect("the app ignites")
 }
 
-/// A logout token of `iss` for `web-client`, session `sid-SECRET-1`.
+/// A logout token of `iss` for `web-client`, session `sid-SECRET-1`, with
+/// a `jti` of its own.
 fn logout_claims(iss: &str) -> Value {
+    static TOKENS: AtomicUsize = AtomicUsize::new(0);
+    let jti = format!("jti-SECRET-{}", TOKENS.fetch_add(1, Ordering::Relaxed));
     json!({
-        "iss": iss, "aud": "web-client", "iat": now(), "exp": now() + 120, "jti": format!("jti-SECRET-{}", free_port()),
+        "iss": iss, "aud": "web-client", "iat": now(), "exp": now() + 120, "jti": jti,
         "sub": "alice", "sid": "sid-SECRET-1", "events": { LOGOUT_EVENT: {} },
     })
 }
@@ -236,7 +240,11 @@ async fn a_logout_token_is_used_once_and_held_to_every_rule() {
             header.typ = None;
             mint_with_header(TestKey::RsaA, &header, &logout_claims(one.base()))
         }),
-        ("an hour old", logout_token(TestKey::RsaA, &with("iat", json!(now() - 3600)))),
+        ("older than the 24 hours of the issuer's tokens", {
+            let mut claims = with("iat", json!(now() - 2 * 24 * 3600));
+            claims.as_object_mut().unwrap().remove("exp");
+            logout_token(TestKey::RsaA, &claims)
+        }),
         ("no jti", logout_token(TestKey::RsaA, &without("jti"))),
         ("neither sid nor sub", {
             let mut claims = without("sid");
@@ -329,6 +337,36 @@ async fn a_pushed_session_revoked_event_ends_the_session() {
     let (status, _, body) = push(&client, logout_typed).await;
     assert_eq!((status, &body["err"]), (400, &json!("invalid_request")), "a `logout+jwt` is no SET: {body}");
     assert_eq!(me_status(&client, &other_session).await, 200, "no refused event ended anything");
+}
+
+/// An issuer delivers a logout again after an outage of the API: a SET
+/// issued 20 minutes ago still ends the session, whose tokens live an
+/// hour; one issued before the oldest of them could have been is refused,
+/// and ends nothing.
+#[rocket::async_test]
+async fn a_logout_delivered_late_is_honoured_while_the_tokens_it_ends_may_live() {
+    let one = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({ "issuers": { "one": {
+        "issuer": one.base(), "audience": OIDC_AUDIENCE, "jwks_uri": one.jwks_uri(), "logout_client_id": "web-client",
+        "max_lifetime": 3600,
+    } } });
+    let client = Client::tracked(app(config)).await.expect("the app ignites");
+    let session =
+        access_token(&one, TestKey::RsaA, json!({ "sid": "s-late", "iat": now() - 1800, "exp": now() + 1800 }));
+    assert_eq!(me_status(&client, &session).await, 200);
+    let set = |iat: i64, jti: &str| {
+        let mut claims = security_event(one.base(), jti, json!({ "format": "opaque", "id": "s-late" }));
+        claims["iat"] = json!(iat);
+        mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "secevent+jwt"), &claims)
+    };
+
+    let (status, _, body) = push(&client, set(now() - 3600 - 60, "too-old")).await;
+    assert_eq!((status, &body["err"]), (400, &json!("invalid_request")), "{body}");
+    assert_eq!(body["description"], "the token was issued too long ago: every token it could end has expired");
+    assert_eq!(me_status(&client, &session).await, 200, "the refused SET ended nothing");
+    let (status, _, body) = push(&client, set(now() - 1200, "late")).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(me_status(&client, &session).await, 401, "the late SET ended the session");
 }
 
 #[rocket::async_test]

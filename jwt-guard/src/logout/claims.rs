@@ -13,11 +13,6 @@ pub(crate) const LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchann
 /// The event member of a CAEP session-revoked SET's `events`.
 pub(crate) const SESSION_REVOKED_EVENT: &str = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
 
-/// The oldest `iat` accepted, in seconds before now (besides the leeway):
-/// 5 minutes. The issuer delivers a logout at once and retries for a short
-/// while; an older token is more likely a replay than a late delivery.
-pub(crate) const MAX_AGE_SECS: u64 = 5 * 60;
-
 /// What a verified logout ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Ended<'a> {
@@ -59,14 +54,16 @@ fn refused(description: &'static str) -> Refused {
 }
 
 /// Checks a logout token's claims for the client `client_id` at `now`,
-/// with `leeway` seconds of clock skew.
+/// with `leeway` seconds of clock skew, of an issuer whose tokens live
+/// `lifetime` seconds at most.
 pub(super) fn check_logout_token<'a>(
     claims: &'a Map<String, Value>,
     client_id: &str,
     now: f64,
     leeway: f64,
+    lifetime: f64,
 ) -> Result<Logout<'a>, Refused> {
-    let (jti, issued_at) = check_common(claims, client_id, now, leeway)?;
+    let (jti, issued_at) = check_common(claims, client_id, now, leeway, lifetime)?;
     event(claims, LOGOUT_EVENT, "the `events` claim must hold the back-channel logout event, an object")?;
     if claims.contains_key("nonce") {
         return Err(refused("a logout token must not have a `nonce`"));
@@ -85,14 +82,16 @@ pub(super) fn check_logout_token<'a>(
 /// identifier: `opaque` is the session's id (CAEP's subject of
 /// session-revoked is the session); `iss_sub`, of the SET's issuer, is a
 /// subject whose tokens issued before are ended; `complex` is its
-/// `session` member, else its `user` member.
+/// `session` member, else its `user` member. `leeway` and `lifetime` as
+/// for [`check_logout_token`].
 pub(super) fn check_security_event<'a>(
     claims: &'a Map<String, Value>,
     client_id: &str,
     now: f64,
     leeway: f64,
+    lifetime: f64,
 ) -> Result<Logout<'a>, Refused> {
-    let (jti, issued_at) = check_common(claims, client_id, now, leeway)?;
+    let (jti, issued_at) = check_common(claims, client_id, now, leeway, lifetime)?;
     let event =
         event(claims, SESSION_REVOKED_EVENT, "the `events` claim must hold the CAEP session-revoked event, an object")?;
     let subject = claims
@@ -130,11 +129,18 @@ fn subject_identifier<'a>(subject: &'a Value, iss: &str, complex_ok: bool) -> Re
 /// The checks both kinds share: `aud` holds the client id, `iat` within
 /// its window, `exp` (if any) not past, a `jti`. Answers the `jti` and
 /// `iat`.
+///
+/// The window reaches back `lifetime` (and the leeway): a logout older
+/// than that ends no token that is still accepted, and one within it is
+/// honoured however late it comes, as after an outage of the API, when
+/// the issuer delivers it again. A replay within it changes nothing: it
+/// stores the same revocation again.
 fn check_common<'a>(
     claims: &'a Map<String, Value>,
     client_id: &str,
     now: f64,
     leeway: f64,
+    lifetime: f64,
 ) -> Result<(&'a str, f64), Refused> {
     let addressed = match claims.get("aud") {
         Some(Value::String(aud)) => aud == client_id,
@@ -151,8 +157,8 @@ fn check_common<'a>(
     if issued_at > now + leeway {
         return Err(refused("the token was issued in the future"));
     }
-    if issued_at < now - MAX_AGE_SECS as f64 - leeway {
-        return Err(refused("the token was issued too long ago"));
+    if issued_at < now - lifetime - leeway {
+        return Err(refused("the token was issued too long ago: every token it could end has expired"));
     }
     match claims.get("exp") {
         None => {}
