@@ -8,7 +8,8 @@ use jwt_guard::config::{Config, IssuerConfig, LocalIssuerConfig};
 use jwt_guard::issuer::StaticUsers;
 use jwt_guard::verify::{IssuerResolver, ResolvedIssuer, RevocationList};
 use jwt_guard_tests::{
-    AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_builder, app_with_config, call, claims_for, mint,
+    AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_builder, app_with_config, call, claims_for,
+    issuer_table, mint,
 };
 use rocket::local::asynchronous::Client;
 use serde_json::json;
@@ -17,10 +18,13 @@ use crate::bearer;
 
 #[rocket::async_test]
 async fn bad_values_abort_ignite() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let good = json!({ "good": issuer_table(&server) });
+    assert!(app(json!({ "issuers": good })).ignite().await.is_ok(), "the tables below are bad for one key only");
     let bad_tables = [
         json!({ "issuers": {} }),
-        json!({ "leeway": "thirty", "issuers": {} }),
-        json!({ "levway": 30 }),
+        json!({ "leeway": "thirty", "issuers": good }),
+        json!({ "levway": 30, "issuers": good }),
         json!({ "issuers": { "x": { "issuer": "https://x.test/" } } }),
         json!({ "issuers": { "x": { "issuer": "https://x.test/", "audience": "a", "algorithms": ["none"] } } }),
     ];

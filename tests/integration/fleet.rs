@@ -438,7 +438,9 @@ async fn an_instance_that_cannot_follow_the_others_asks_redis_whether_a_user_was
     let (a, b) = (Instance::of(&a), Instance::of(&b));
     let session = b.log_in("ada").await;
     assert_eq!(a.post("/logout-everywhere/ada", json!({})).await.0, 200);
+    // Time enough to hear of it, for an instance that follows.
     sleep(Duration::from_millis(200)).await;
+    assert_eq!(b.me(&session.access).await, 200, "B did not hear of the logout");
     let (status, body) = b.refresh(&session.refresh).await;
     assert_eq!(
         (status, body["error_description"].clone()),

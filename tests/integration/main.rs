@@ -75,6 +75,19 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
+/// Calls `/token` with `authorization` every 50 ms until it is accepted,
+/// for at most `patience`; answers how long that took.
+async fn until_accepted(client: &Client, authorization: &str, patience: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < patience {
+        if jwt_guard_tests::call(client, "/token", &[authorization]).await.status == 200 {
+            return Some(started.elapsed());
+        }
+        sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
 /// Calls `/token` with `authorization` until it is refused, for at most
 /// `patience`; answers the last status and error description.
 async fn until_refused(client: &Client, authorization: &str, patience: Duration) -> (u16, Value) {

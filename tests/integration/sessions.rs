@@ -277,12 +277,15 @@ async fn failures_are_not_forgotten_when_the_longest_wait_ends() {
             (response.status().code, retry_after)
         }
     };
+    start_of_a_second().await;
     assert_eq!(attempt("wrong").await, (401, None));
     assert_eq!(attempt("wrong").await, (429, Some("1".into())));
     rocket::tokio::time::sleep(Duration::from_millis(1100)).await;
+    start_of_a_second().await;
     assert_eq!(attempt("wrong").await, (401, None));
     assert_eq!(attempt("wrong").await, (429, Some("2".into())), "the longest wait");
     rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    start_of_a_second().await;
     assert_eq!(attempt("wrong").await, (401, None));
     assert_eq!(attempt("wrong").await, (429, Some("2".into())), "the longest wait again, not 1 s");
 }
@@ -307,16 +310,19 @@ async fn failed_logins_are_throttled_per_username_and_per_address() {
             (response.status().code, retry_after)
         }
     };
+    start_of_a_second().await;
     for _ in 0..3 {
         assert_eq!(attempt("user1", "wrong", 1).await, (401, None));
     }
     assert_eq!(attempt("user1", "abcxyz", 1).await, (429, Some("1".into())), "even the right password waits");
     rocket::tokio::time::sleep(Duration::from_millis(1100)).await;
+    start_of_a_second().await;
     assert_eq!(attempt("user1", "wrong", 1).await, (401, None));
     assert_eq!(attempt("user1", "abcxyz", 1).await, (429, Some("2".into())), "the wait doubles");
     rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(attempt("user1", "abcxyz", 1).await.0, 200);
 
+    start_of_a_second().await;
     // From one address, across usernames: the address is counted too.
     for name in ["nobody", "user9", "admin"] {
         assert_eq!(attempt(name, "guess", 8).await.0, 401);
@@ -342,9 +348,11 @@ async fn an_ipv6_network_and_a_mapped_ipv4_address_are_each_counted_as_one_addre
             client.post("/auth").remote(remote).header(ContentType::JSON).body(body).dispatch().await.status().code
         }
     };
+    start_of_a_second().await;
     assert_eq!((attempt("ann", "2001:db8:1:2::1").await, attempt("bob", "2001:db8:1:2::2").await), (401, 401));
     assert_eq!(attempt("cy", "2001:db8:1:2:ffff::3").await, 429, "a third address of the same /64");
     assert_eq!(attempt("cy", "2001:db8:1:3::1").await, 401, "another /64 is another client");
+    start_of_a_second().await;
     assert_eq!((attempt("dee", "192.0.2.9").await, attempt("eve", "::ffff:192.0.2.9").await), (401, 401));
     assert_eq!(attempt("fay", "192.0.2.9").await, 429, "192.0.2.9, whichever way it came");
 }
@@ -401,6 +409,15 @@ async fn guesses_that_arrive_at_once_get_no_more_checks_than_the_throttle_allows
     }
 }
 
+/// Waits for the next second of the wall clock to begin. The login
+/// throttle counts in whole seconds: a failure and the attempt that its
+/// wait refuses must fall in one second, however slow the machine.
+async fn start_of_a_second() {
+    let into_the_second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let rest = Duration::from_secs(1) - Duration::from_nanos(u64::from(into_the_second));
+    rocket::tokio::time::sleep(rest + Duration::from_millis(10)).await;
+}
+
 /// A login of `username` at `client`, over a connection from `peer`, with
 /// `X-Real-IP: real_ip` if given: its status and `Retry-After`.
 async fn login_from(
@@ -424,6 +441,7 @@ async fn login_from(
 async fn a_client_cannot_choose_the_address_its_failures_are_counted_under() {
     let store = StoreFile::new();
     let client = Client::tracked(app(json!({ "login_throttle_after": 3 }), users(), &store)).await.unwrap();
+    start_of_a_second().await;
     // Three guesses from one connection, each naming another address.
     for (host, name) in [(11, "nobody"), (12, "user9"), (13, "admin")] {
         let header = format!("198.51.100.{host}");
@@ -432,8 +450,8 @@ async fn a_client_cannot_choose_the_address_its_failures_are_counted_under() {
     let fourth = login_from(&client, "user2", "abcxyz", [192, 0, 2, 8], Some("198.51.100.14")).await;
     assert_eq!(fourth, (429, Some("1".into())), "counted under the connection's address");
     // A victim's address named in the header is not locked out.
-    for _ in 0..3 {
-        login_from(&client, "nobody", "guess", [192, 0, 2, 20], Some("192.0.2.21")).await;
+    for name in ["nobody-1", "nobody-2", "nobody-3"] {
+        assert_eq!(login_from(&client, name, "guess", [192, 0, 2, 20], Some("192.0.2.21")).await.0, 401);
     }
     assert_eq!(login_from(&client, "user2", "abcxyz", [192, 0, 2, 21], None).await.0, 200, "the victim logs in");
 }
@@ -443,6 +461,7 @@ async fn behind_a_trusted_proxy_failures_are_counted_under_the_address_it_names(
     let store = StoreFile::new();
     let local = json!({ "login_throttle_after": 3, "trusted_proxies": ["192.0.2.1", "10.0.0.0/8"] });
     let client = Client::tracked(app(local, users(), &store)).await.unwrap();
+    start_of_a_second().await;
     for name in ["nobody", "user9", "admin"] {
         assert_eq!(login_from(&client, name, "guess", [192, 0, 2, 1], Some("198.51.100.7")).await.0, 401);
     }
@@ -456,6 +475,7 @@ async fn behind_a_trusted_proxy_failures_are_counted_under_the_address_it_names(
 async fn every_spelling_of_a_username_is_counted_as_one_account() {
     let store = StoreFile::new();
     let client = Client::tracked(app(json!({ "login_throttle_after": 3 }), users(), &store)).await.unwrap();
+    start_of_a_second().await;
     for (host, spelling) in [(31, "USER1"), (32, " user1"), (33, "User1\t")] {
         assert_eq!(login_from(&client, spelling, "wrong", [192, 0, 2, host], None).await.0, 401, "{spelling:?}");
     }

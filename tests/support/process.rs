@@ -24,8 +24,12 @@ impl ServerProcess {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| panic!("cannot run `{program}` ({error}); {install}"));
-        let server = Self { child, port };
-        wait_for(port, &program).await;
+        let mut server = Self { child, port };
+        let exited = || match server.child.try_wait() {
+            Ok(Some(status)) => Some(format!("it exited: {status}")),
+            _ => None,
+        };
+        wait_for(port, &program, exited).await;
         server
     }
 
@@ -48,9 +52,14 @@ impl Drop for ServerProcess {
 }
 
 /// Waits until 127.0.0.1:`port` accepts connections, for at most ten
-/// seconds; `what` names the server in the panic if it never does.
-pub(crate) async fn wait_for(port: u16, what: &str) {
+/// seconds; `what` names the server in the panic if it never does, or if
+/// `ended` says why it stopped first (a port taken meanwhile, a crash),
+/// rather than wait out the ten seconds, or find another server there.
+pub(crate) async fn wait_for(port: u16, what: &str, mut ended: impl FnMut() -> Option<String>) {
     for _ in 0..1000 {
+        if let Some(why) = ended() {
+            panic!("{what} did not start on port {port}: {why}");
+        }
         if rocket::tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.is_ok() {
             return;
         }

@@ -34,10 +34,17 @@ impl RunningApp {
             .merge(("shutdown.mercy", 0));
         let rocket = rocket.configure(figment).ignite().await.expect("the app ignites");
         let shutdown = rocket.shutdown();
+        let (ended, launched) = std::sync::mpsc::channel();
         let task = rocket::tokio::spawn(async move {
-            let _ = rocket.launch().await;
+            let outcome = rocket.launch().await.map(drop);
+            let _receiver_gone = ended.send(outcome.map_err(|error| error.to_string()));
         });
-        crate::process::wait_for(port, "the app").await;
+        crate::process::wait_for(port, "the app", || match launched.try_recv() {
+            Ok(Err(error)) => Some(error),
+            Ok(Ok(())) => Some("it stopped".to_owned()),
+            Err(_) => None,
+        })
+        .await;
         Self { port, shutdown, task }
     }
 
