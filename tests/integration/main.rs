@@ -79,13 +79,9 @@ fn bearer(token: &str) -> String {
 /// for at most `patience`; answers how long that took.
 async fn until_accepted(client: &Client, authorization: &str, patience: Duration) -> Option<Duration> {
     let started = Instant::now();
-    while started.elapsed() < patience {
-        if jwt_guard_tests::call(client, "/token", &[authorization]).await.status == 200 {
-            return Some(started.elapsed());
-        }
-        sleep(Duration::from_millis(50)).await;
-    }
-    None
+    let accepted =
+        || async { (call(client, "/token", &[authorization]).await.status == 200).then(|| started.elapsed()) };
+    jwt_guard_tests::poll_until(patience, accepted).await
 }
 
 /// Calls `/token` with `authorization` until it is refused, for at most
