@@ -23,10 +23,10 @@ use crate::verify::Verifier;
 use crate::verify::compact;
 use claims::{Ended, Refused};
 
-/// How long a revocation made by a logout is kept, and how old a logout
-/// may be, when the issuer's `max_lifetime` does not bound its tokens'
-/// lifetime: 24 hours.
-pub(crate) const DEFAULT_REVOCATION_SECS: u64 = 24 * 60 * 60;
+/// The lifetime that a logout takes the issuer's tokens to have when its
+/// `max_lifetime` does not bound them: 24 hours. The logout's revocation
+/// is kept that long after it, and a logout older than that is refused.
+pub(crate) const ASSUMED_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
 
 /// How a logout was delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,21 +148,20 @@ impl Receiver<'_> {
         })?;
         let now = clock::unix_now();
         let leeway = self.verifier.leeway();
-        let lifetime = issuer.max_lifetime.map_or(DEFAULT_REVOCATION_SECS, |lifetime| lifetime.ceil() as u64);
+        let lifetime = issuer.max_lifetime.map_or(ASSUMED_TOKEN_LIFETIME_SECS, |lifetime| lifetime.ceil() as u64);
         let logout = match delivery {
-            Delivery::LogoutToken => {
-                claims::check_logout_token(&claims, issuer.client_id, now, leeway, lifetime as f64)?
-            }
-            Delivery::SecurityEvent => {
-                claims::check_security_event(&claims, issuer.client_id, now, leeway, lifetime as f64)?
-            }
+            Delivery::LogoutToken => claims::check_logout_token(&claims, issuer.client_id, now, leeway, lifetime)?,
+            Delivery::SecurityEvent => claims::check_security_event(&claims, issuer.client_id, now, leeway, lifetime)?,
         };
         let now_secs = now as u64;
         let leeway_secs = leeway.ceil() as u64;
-        // Counted from the logout's `iat` where the provider's clock is
-        // ahead of ours: its tokens of the session expire that much later.
-        let ended_at = now_secs.max(logout.issued_at.ceil() as u64);
-        let until = ended_at + lifetime + leeway_secs + 1;
+        // Counted from the logout's `iat`, by the provider's clock, as its
+        // tokens' `exp` are: the last token it ends, issued at the logout,
+        // is accepted until `lifetime` and the leeway later, whichever way
+        // the two clocks differ. So a late delivery, or a replay, makes
+        // the very same revocation. Within the `iat` window, it is after
+        // now.
+        let until = logout.issued_at.ceil() as u64 + lifetime + leeway_secs + 1;
         let iss = issuer.iss.to_owned();
         let revoked = match logout.ended {
             Ended::Session(sid) => Revoked::IssuerSession { iss, sid: sid.to_owned() },
@@ -182,15 +181,15 @@ impl Receiver<'_> {
         };
         // The revocation first, then the `jti` used once: a store that fails
         // between the two leaves the issuer's retry good, and a replay
-        // stores the same revocation again (its `before` is the token's),
-        // so it changes nothing before it is refused, at any instance. Past
-        // the `iat` window the token is refused anyway, so the `jti` is
+        // stores the same revocation again, so it changes nothing before
+        // it is refused, at any instance. Past the `iat` window (`until`,
+        // less a second) the token is refused anyway, so the `jti` is
         // remembered until then, at an instance whose clock is behind this
         // one's by up to the leeway too.
         self.store.revoke(&revocation).await.map_err(unavailable)?;
         self.revocations.apply(&revocation);
         let key = format!("logout:{}", serde_json::json!([issuer.iss, logout.jti]));
-        let expires_at = now_secs + lifetime + 2 * leeway_secs + 1;
+        let expires_at = until + leeway_secs;
         if !self.store.use_once(&key, now_secs, expires_at).await.map_err(unavailable)? {
             return Err(invalid(SetErr::Request, "the token was received before"));
         }

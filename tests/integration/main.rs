@@ -35,7 +35,6 @@ use jwt_guard::testing::TestIssuer;
 use jwt_guard_tests::{KeyServer, TestKey, app, call, issuer_table, quiet_figment, single_issuer};
 use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
-use rocket::tokio::time::sleep;
 use serde_json::{Value, json};
 
 /// A key server with these keys, and a client of an app that trusts it.
@@ -85,16 +84,14 @@ async fn until_accepted(client: &Client, authorization: &str, patience: Duration
 }
 
 /// Calls `/token` with `authorization` until it is refused, for at most
-/// `patience`; answers the last status and error description.
+/// `patience`; answers the refusal's status and error description, or 200
+/// and `null` if it was never refused.
 async fn until_refused(client: &Client, authorization: &str, patience: Duration) -> (u16, Value) {
-    let deadline = Instant::now() + patience;
-    loop {
+    let refused = || async {
         let response = call(client, "/token", &[authorization]).await;
-        if response.status != 200 || Instant::now() >= deadline {
-            return (response.status, response.body["error_description"].clone());
-        }
-        sleep(Duration::from_millis(50)).await;
-    }
+        (response.status != 200).then(|| (response.status, response.body["error_description"].clone()))
+    };
+    jwt_guard_tests::poll_until(patience, refused).await.unwrap_or((200, Value::Null))
 }
 
 /// POSTs `body` with this content type to `path`; returns status and JSON.

@@ -1,6 +1,6 @@
 //! Waiting for something that happens in the background (a refresh, an
-//! expiry, a retry), by asking until it has, within a patience: never by
-//! sleeping a fixed time and hoping.
+//! expiry, a retry), by asking until it has, within a patience, rather
+//! than by sleeping a fixed time and hoping.
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -52,9 +52,8 @@ impl Drop for ServerProcess {
 }
 
 /// Waits until 127.0.0.1:`port` accepts connections, for at most ten
-/// seconds; `what` names the server in the panic if it never does, or if
-/// `ended` says why it stopped first (a port taken meanwhile, a crash),
-/// rather than wait out the ten seconds, or find another server there.
+/// seconds; `what` names the server in the panic if it never does, or as
+/// soon as `ended` says why it stopped (a port taken meanwhile, a crash).
 pub(crate) async fn wait_for(port: u16, what: &str, mut ended: impl FnMut() -> Option<String>) {
     for _ in 0..1000 {
         if let Some(why) = ended() {

@@ -2,13 +2,24 @@
 //! one service fetches from another.
 
 use std::net::{Ipv4Addr, TcpListener};
+use std::sync::mpsc::{self, TryRecvError};
+use std::time::{Duration, Instant};
 
+use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket, Shutdown};
 
 /// A free port on 127.0.0.1, for a server that starts later.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
     listener.local_addr().expect("bound address").port()
+}
+
+/// How a launch went, as the app's task tells the test that waits for it.
+enum Launch {
+    /// It listens.
+    Listening,
+    /// It stopped, for this reason, before it listened or after.
+    Ended(String),
 }
 
 /// An app listening on 127.0.0.1.
@@ -21,7 +32,8 @@ pub struct RunningApp {
 
 impl RunningApp {
     /// Launches `rocket` on 127.0.0.1:`port`, quietly, and waits until it
-    /// accepts connections.
+    /// listens there: it panics at once, with the reason, if the app
+    /// stops first (the port was taken meanwhile, say).
     pub async fn launch(rocket: Rocket<Build>, port: u16) -> Self {
         let figment = rocket
             .figment()
@@ -32,19 +44,35 @@ impl RunningApp {
             .merge(("shutdown.ctrlc", false))
             .merge(("shutdown.grace", 0))
             .merge(("shutdown.mercy", 0));
-        let rocket = rocket.configure(figment).ignite().await.expect("the app ignites");
+        // Told once it listens (Rocket lifts off after it binds), or why
+        // it stopped before.
+        let (report, reports) = mpsc::channel();
+        let listening = report.clone();
+        let rocket = rocket.configure(figment).attach(AdHoc::on_liftoff("test: listening", move |_| {
+            let _waiter_gone = listening.send(Launch::Listening);
+            Box::pin(async {})
+        }));
+        let rocket = rocket.ignite().await.expect("the app ignites");
         let shutdown = rocket.shutdown();
-        let (ended, launched) = std::sync::mpsc::channel();
         let task = rocket::tokio::spawn(async move {
-            let outcome = rocket.launch().await.map(drop);
-            let _receiver_gone = ended.send(outcome.map_err(|error| error.to_string()));
+            let why = match rocket.launch().await {
+                Ok(_) => "it stopped".to_owned(),
+                Err(error) => error.to_string(),
+            };
+            let _waiter_gone = report.send(Launch::Ended(why));
         });
-        crate::process::wait_for(port, "the app", || match launched.try_recv() {
-            Ok(Err(error)) => Some(error),
-            Ok(Ok(())) => Some("it stopped".to_owned()),
-            Err(_) => None,
-        })
-        .await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match reports.try_recv() {
+                Ok(Launch::Listening) => break,
+                Ok(Launch::Ended(why)) => panic!("the app did not start on port {port}: {why}"),
+                Err(TryRecvError::Disconnected) => panic!("the app did not start on port {port}: its task ended"),
+                Err(TryRecvError::Empty) if Instant::now() >= deadline => {
+                    panic!("the app did not start on port {port} within 10 s")
+                }
+                Err(TryRecvError::Empty) => rocket::tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
         Self { port, shutdown, task }
     }
 

@@ -66,7 +66,10 @@ pub struct IssuerConfig {
     /// The longest lifetime accepted, in seconds: a token whose `exp - iat`
     /// is longer, or that has no `iat`, is refused. It bounds what a leaked
     /// signing key can mint. An opaque token is held to it where its
-    /// introspection answer states its `iat` and `exp`. Default: off.
+    /// introspection answer states its `iat` and `exp`. With
+    /// `logout_client_id`, it is also how long a logout's revocation is
+    /// kept, and how old a logout may be (24 hours without it). Default:
+    /// off.
     #[serde(default, deserialize_with = "optional_seconds")]
     pub max_lifetime: Option<Duration>,
     /// Whether its tokens may, or must, be DPoP-bound. Default:

@@ -61,7 +61,7 @@ pub(super) fn check_logout_token<'a>(
     client_id: &str,
     now: f64,
     leeway: f64,
-    lifetime: f64,
+    lifetime: u64,
 ) -> Result<Logout<'a>, Refused> {
     let (jti, issued_at) = check_common(claims, client_id, now, leeway, lifetime)?;
     event(claims, LOGOUT_EVENT, "the `events` claim must hold the back-channel logout event, an object")?;
@@ -89,7 +89,7 @@ pub(super) fn check_security_event<'a>(
     client_id: &str,
     now: f64,
     leeway: f64,
-    lifetime: f64,
+    lifetime: u64,
 ) -> Result<Logout<'a>, Refused> {
     let (jti, issued_at) = check_common(claims, client_id, now, leeway, lifetime)?;
     let event =
@@ -130,17 +130,18 @@ fn subject_identifier<'a>(subject: &'a Value, iss: &str, complex_ok: bool) -> Re
 /// its window, `exp` (if any) not past, a `jti`. Answers the `jti` and
 /// `iat`.
 ///
-/// The window reaches back `lifetime` (and the leeway): a logout older
-/// than that ends no token that is still accepted, and one within it is
-/// honoured however late it comes, as after an outage of the API, when
-/// the issuer delivers it again. A replay within it changes nothing: it
-/// stores the same revocation again.
+/// The window reaches back `lifetime` seconds (and the leeway), how long
+/// the issuer's tokens may live: a logout older than that ends none that
+/// is still accepted, and one within it is honoured however late it
+/// comes (as after an outage of the API, when the issuer delivers it
+/// again), unless its own `exp` has passed. A replay within it changes
+/// nothing: it makes the same revocation again.
 fn check_common<'a>(
     claims: &'a Map<String, Value>,
     client_id: &str,
     now: f64,
     leeway: f64,
-    lifetime: f64,
+    lifetime: u64,
 ) -> Result<(&'a str, f64), Refused> {
     let addressed = match claims.get("aud") {
         Some(Value::String(aud)) => aud == client_id,
@@ -157,8 +158,8 @@ fn check_common<'a>(
     if issued_at > now + leeway {
         return Err(refused("the token was issued in the future"));
     }
-    if issued_at < now - lifetime - leeway {
-        return Err(refused("the token was issued too long ago: every token it could end has expired"));
+    if issued_at < now - lifetime as f64 - leeway {
+        return Err(refused("the token was issued too long ago: longer ago than the issuer's tokens may live"));
     }
     match claims.get("exp") {
         None => {}

@@ -5,7 +5,7 @@ use super::*;
 const NOW: f64 = 1_900_000_000.0;
 
 /// The issuer's `max_lifetime`: an hour.
-const LIFETIME: f64 = 3600.0;
+const LIFETIME: u64 = 3600;
 
 fn logout_token() -> Value {
     json!({
@@ -52,7 +52,7 @@ fn a_logout_token_is_refused_for_each_broken_rule() {
         (with(logout_token(), "events", json!({ LOGOUT_EVENT: "yes" })), SetErr::Request),
         (with(logout_token(), "events", json!({ "http://other": {} })), SetErr::Request),
         (without(logout_token(), "iat"), SetErr::Request),
-        (with(logout_token(), "iat", json!(NOW - 2.0 * LIFETIME)), SetErr::Request),
+        (with(logout_token(), "iat", json!(NOW - 2.0 * LIFETIME as f64)), SetErr::Request),
         (with(logout_token(), "iat", json!(NOW + 60.0)), SetErr::Request),
         (with(logout_token(), "exp", json!(NOW - 60.0)), SetErr::Request),
         (with(logout_token(), "exp", json!("later")), SetErr::Request),
@@ -108,7 +108,7 @@ fn a_session_revoked_event_is_refused_for_each_broken_rule() {
         with(security_event(opaque()), "events", json!({ LOGOUT_EVENT: {} })),
         with(security_event(opaque()), "aud", json!("another")),
         without(security_event(opaque()), "jti"),
-        with(security_event(opaque()), "iat", json!(NOW - 2.0 * LIFETIME)),
+        with(security_event(opaque()), "iat", json!(NOW - 2.0 * LIFETIME as f64)),
     ];
     for token in cases {
         assert!(check_event(&token).is_err(), "{token}");
