@@ -49,7 +49,8 @@ pub struct RequestCredentials<'a> {
     pub dpop: &'a [&'a str],
     /// The method, upper case.
     pub method: &'a str,
-    /// The path, without the query.
+    /// The path, without the query, as received: it starts with `/`
+    /// (a DPoP proof names no other).
     pub path: &'a str,
     /// The client certificate of the connection (or of a trusted proxy's
     /// header), DER.

@@ -45,7 +45,10 @@ impl DpopVerifier {
             algs: algs.join(" "),
             max_age,
             leeway,
-            nonces: settings.nonce_key.as_ref().map(|key| Nonces::new(key.expose().as_bytes(), lifetime)),
+            nonces: settings
+                .nonce_key
+                .as_ref()
+                .map(|key| Nonces::new(key.expose().as_bytes(), lifetime, leeway.ceil() as u64)),
         }
     }
 

@@ -16,12 +16,16 @@ pub(super) struct Nonces {
     key: hmac::Key,
     /// How long a nonce is good for, in seconds.
     lifetime: u64,
+    /// How far ahead of this instance's clock another instance's may be,
+    /// in whole seconds.
+    leeway: u64,
 }
 
 impl Nonces {
-    /// Nonces under `secret`, good for `lifetime` seconds.
-    pub(super) fn new(secret: &[u8], lifetime: u64) -> Self {
-        Self { key: hmac::Key::new(hmac::HMAC_SHA256, secret), lifetime: lifetime.max(1) }
+    /// Nonces under `secret`, good for `lifetime` seconds, from instances
+    /// whose clocks differ by up to `leeway` seconds.
+    pub(super) fn new(secret: &[u8], lifetime: u64, leeway: u64) -> Self {
+        Self { key: hmac::Key::new(hmac::HMAC_SHA256, secret), lifetime: lifetime.max(1), leeway }
     }
 
     /// A nonce made at `now`.
@@ -34,7 +38,8 @@ impl Nonces {
     }
 
     /// Whether `nonce` was made by this secret, no more than `lifetime`
-    /// seconds before `now` (and not after it).
+    /// seconds before `now`, and not after it by more than the leeway: an
+    /// instance whose clock is ahead of this one's made it.
     pub(super) fn is_fresh(&self, nonce: &str, now: u64) -> bool {
         let Ok(bytes) = URL_SAFE_NO_PAD.decode(nonce) else { return false };
         let Some((stamp, tag)) = bytes.split_first_chunk::<8>() else { return false };
@@ -44,7 +49,7 @@ impl Nonces {
         let made = u64::from_be_bytes(*stamp);
         let full_tag = hmac::sign(&self.key, stamp);
         let authentic = aws_lc_rs::constant_time::verify_slices_are_equal(&full_tag.as_ref()[..TAG_BYTES], tag).is_ok();
-        authentic && made <= now && now - made <= self.lifetime
+        authentic && made <= now.saturating_add(self.leeway) && now.saturating_sub(made) <= self.lifetime
     }
 }
 
@@ -54,13 +59,14 @@ mod tests {
 
     #[test]
     fn a_nonce_is_good_for_its_lifetime_under_its_secret_only() {
-        let nonces = Nonces::new(&[7; 32], 120);
+        let nonces = Nonces::new(&[7; 32], 120, 5);
         let nonce = nonces.make(1_000);
         assert!(nonces.is_fresh(&nonce, 1_000));
         assert!(nonces.is_fresh(&nonce, 1_120));
         assert!(!nonces.is_fresh(&nonce, 1_121), "too old");
-        assert!(!nonces.is_fresh(&nonce, 999), "made in the future");
-        assert!(!Nonces::new(&[8; 32], 120).is_fresh(&nonce, 1_000), "another secret");
+        assert!(nonces.is_fresh(&nonce, 995), "made by an instance whose clock is up to the leeway ahead");
+        assert!(!nonces.is_fresh(&nonce, 994), "made further in the future");
+        assert!(!Nonces::new(&[8; 32], 120, 5).is_fresh(&nonce, 1_000), "another secret");
         let mut forged = URL_SAFE_NO_PAD.decode(&nonce).unwrap();
         forged[7] ^= 1;
         assert!(!nonces.is_fresh(&URL_SAFE_NO_PAD.encode(forged), 1_000), "a changed time");

@@ -147,13 +147,23 @@ fn public_key(jwk: Option<Value>, alg: Algorithm) -> Result<VerifyingKey, ProofP
 /// proof for `/admin` is not one for `/public/%2e%2e/admin`. The same text,
 /// as clients send it, needs no normalizing.
 fn is_target_url(htu: &str, origin: &str, path: &str) -> bool {
+    if !path.starts_with('/') {
+        return false;
+    }
     let without_query = htu.split(['?', '#']).next().unwrap_or_default();
     if without_query.strip_prefix(origin) == Some(path) {
         return true;
     }
     let Some((scheme, rest)) = without_query.split_once("://") else { return false };
     let (authority, sent_path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
-    if authority.contains('@') {
+    // Only what RFC 3986 writes a scheme and a host and port with: the
+    // URL parser below follows the WHATWG rules, which would also take a
+    // `\` for a `/`, drop tabs and newlines, and decode a host's
+    // percent-encodings, and so read another URL than the proof names.
+    // No user information either.
+    let scheme_char = |byte: u8| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte);
+    let authority_char = |byte: u8| byte.is_ascii_alphanumeric() || b"-._~:[]".contains(&byte);
+    if !scheme.bytes().all(scheme_char) || !authority.bytes().all(authority_char) {
         return false;
     }
     let (Ok(sent), Ok(expected)) = (Url::parse(&format!("{scheme}://{authority}/")), Url::parse(&format!("{origin}/")))

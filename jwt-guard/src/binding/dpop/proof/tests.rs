@@ -134,6 +134,12 @@ fn htu_is_compared_after_rfc_3986_normalization_without_dot_segments() {
         ("https://api.test.evil/reports", "/reports"),
         ("https://api.test/Reports", "/reports"),
         ("https://api.test/%+1", "/%01"),
+        ("https://api.test\\admin/reports", "/reports"),
+        ("https://api.test\\@evil.test/reports", "/reports"),
+        ("https://api.te\tst/reports", "/reports"),
+        ("https://api.%74est/reports", "/reports"),
+        ("ht\ttps://api.test/reports", "/reports"),
+        ("https://api.testreports", "reports"),
         ("/reports", "/reports"),
     ] {
         assert!(!is_target_url(htu, origin, path), "{htu} is not {path}");
