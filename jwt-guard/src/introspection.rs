@@ -66,6 +66,8 @@ enum Outcome {
     Answer(Answer),
     /// The provider answered 429, asking for this wait if it named one.
     SlowDown(Option<Duration>),
+    /// The provider answered 400 about this token.
+    BadRequest,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +150,15 @@ impl Introspector {
                 }
                 Err(AuthError::IntrospectionUnavailable { retry_after: retry_after.unwrap_or(FIRST_BACKOFF) })
             }
+            Ok(Outcome::BadRequest) => {
+                // Not an outage either: a provider may answer so about one
+                // odd token, which must not stop the others being asked
+                // about. The rate still bounds how often.
+                if let Some(held_back) = self.failures_logged.allow() {
+                    log::error!("jwt-guard: `{issuer}` answered 400 to an introspection{held_back}");
+                }
+                Err(AuthError::IntrospectionUnavailable { retry_after: FIRST_BACKOFF })
+            }
             Err(problem) => {
                 if let Some(held_back) = self.failures_logged.allow() {
                     log::error!("jwt-guard: introspecting a token of `{issuer}`: {problem}{held_back}");
@@ -179,6 +190,7 @@ impl Introspector {
         let (media_type, body) = match posted? {
             FormAnswer::Answered { media_type, body } => (media_type, body),
             FormAnswer::TooManyRequests { retry_after } => return Ok(Outcome::SlowDown(retry_after)),
+            FormAnswer::BadRequest => return Ok(Outcome::BadRequest),
         };
         if media_type == SIGNED_RESPONSE {
             let text =

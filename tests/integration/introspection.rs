@@ -557,6 +557,25 @@ async fn a_providers_429_refuses_that_token_only_and_others_are_still_asked_abou
     assert_eq!(server.introspection_hits(), 3);
 }
 
+/// A provider that answers 400 about one token (rather than that it is
+/// inactive) has not failed: the next new token is asked about.
+#[rocket::async_test]
+async fn a_providers_400_about_one_token_refuses_that_token_only() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    server.set_introspection("newcomer", active);
+    server.set_introspection("odd", json!(400));
+    let client = app(key_server_issuer(&server, json!({})), json!({})).await;
+    let odd = call(&client, "/reports", &[&bearer("odd")]).await;
+    assert_eq!(
+        (odd.status, odd.body["error"].clone(), odd.retry_after.as_deref()),
+        (503, json!("temporarily_unavailable"), Some("1"))
+    );
+    let newcomer = call(&client, "/reports", &[&bearer("newcomer")]).await;
+    assert_eq!(newcomer.status, 200, "a 400 is no outage: {}", newcomer.body);
+    assert_eq!(server.introspection_hits(), 2);
+}
+
 /// The provider moves its introspection endpoint, and the old one stops
 /// answering: the discovery document, asked again, leads to the new one.
 #[rocket::async_test]

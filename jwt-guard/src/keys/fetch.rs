@@ -43,6 +43,9 @@ pub(crate) enum FormAnswer {
     /// `429 Too Many Requests`, with the wait it asks for, when it names
     /// one in seconds (at most an hour).
     TooManyRequests { retry_after: Option<Duration> },
+    /// `400 Bad Request`: the endpoint would not answer this form, which
+    /// some answer about one odd token, rather than an inactive answer.
+    BadRequest,
 }
 
 /// An HTTP client for key documents, shared by the issuers of an app that
@@ -131,8 +134,8 @@ impl Fetcher {
     /// POSTs `form` to `url`, as the client `client_id` with `secret` when
     /// `basic` is given (HTTP Basic, each form-encoded first, as RFC 6749
     /// section 2.3.1 says), accepting the media types of `accept`;
-    /// answers the media type and the body of a 200, or the wait that a
-    /// 429 asks for, and refuses any other status.
+    /// answers the media type and the body of a 200, the wait that a 429
+    /// asks for, or a 400, and refuses any other status.
     pub(crate) async fn post_form(
         &self,
         url: &Url,
@@ -145,7 +148,7 @@ impl Fetcher {
         let outcome = match answer {
             Ok(FormAnswer::Answered { .. }) => FetchOutcome::Ok,
             Ok(FormAnswer::TooManyRequests { .. }) => FetchOutcome::Throttled,
-            Err(_) => FetchOutcome::Failed,
+            Ok(FormAnswer::BadRequest) | Err(_) => FetchOutcome::Failed,
         };
         metrics::fetch(Fetch::Introspection, outcome, started.elapsed());
         answer
@@ -178,6 +181,9 @@ impl Fetcher {
                 value.to_str().ok()?.trim().parse::<u64>().ok().map(|seconds| Duration::from_secs(seconds.min(3600)))
             });
             return Ok(FormAnswer::TooManyRequests { retry_after });
+        }
+        if status == reqwest::StatusCode::BAD_REQUEST {
+            return Ok(FormAnswer::BadRequest);
         }
         if status != reqwest::StatusCode::OK {
             return Err(format!("{url} answered {status}"));
