@@ -84,6 +84,16 @@ fn errors_name_the_bad_key_and_say_the_fix() {
          `{tenant}`, or leave it out to find each tenant's keys by its discovery document",
         "no key of one tenant signs for another"
     );
+    let mut shared_endpoint = IssuerConfig::new("https://idp.example.com/{tenant}", AUDIENCE)
+        .tenants(jwt_guard::config::Tenants::Any)
+        .introspection("rs-client", "secret");
+    shared_endpoint.introspection_endpoint = Some("https://idp.example.com/introspect".into());
+    assert_eq!(
+        check(with_issuer(shared_endpoint)),
+        "bad `jwt_guard.issuers.idp.introspection_endpoint`: a template's tenants are each introspected at the \
+         endpoint that their own discovery document names, at their own origin: leave `introspection_endpoint` out",
+        "one tenant's tokens and the API's credentials go to no endpoint but the tenant's"
+    );
     assert_eq!(
         check(with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE).logout_client_id(""))),
         "bad `jwt_guard.issuers.idp.logout_client_id`: must not be empty; give the client id that the issuer's \

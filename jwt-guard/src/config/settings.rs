@@ -246,6 +246,12 @@ impl IssuerConfig {
             &key("tenants"),
             "an issuer with `{tenant}` is a template: list its `tenants`, or say \"any\"",
         )?;
+        check(
+            tenants.is_none() || self.introspection_endpoint.is_none(),
+            &key("introspection_endpoint"),
+            "a template's tenants are each introspected at the endpoint that their own discovery document names, \
+             at their own origin: leave `introspection_endpoint` out",
+        )?;
         // A template is checked as the URL of a tenant would be.
         let issuer_url = parse_url(&self.issuer.replace(TENANT, "1"), self.allow_http, &key("issuer"))?;
         let audience = match (&self.audience, resource) {
