@@ -84,9 +84,19 @@ fn errors_name_the_bad_key_and_say_the_fix() {
          `{tenant}`, or leave it out to find each tenant's keys by its discovery document",
         "no key of one tenant signs for another"
     );
-    let mut shared_endpoint = IssuerConfig::new("https://idp.example.com/{tenant}", AUDIENCE)
-        .tenants(jwt_guard::config::Tenants::Any)
-        .introspection("rs-client", "secret");
+    let template_introspecting = || {
+        IssuerConfig::new("https://idp.example.com/{tenant}", AUDIENCE)
+            .tenants(jwt_guard::config::Tenants::Any)
+            .introspection("rs-client", "secret")
+    };
+    assert_eq!(
+        check(with_issuer(template_introspecting())),
+        "bad `jwt_guard.issuers.idp.introspect`: an opaque token names no tenant, so none is sent to a template: \
+         with client credentials, a template introspects its tenants' JWTs, with `introspect = \"always\"`",
+        "credentials that would introspect nothing are no silent mistake"
+    );
+    let mut shared_endpoint = template_introspecting();
+    shared_endpoint.introspect = jwt_guard::config::IntrospectMode::Always;
     shared_endpoint.introspection_endpoint = Some("https://idp.example.com/introspect".into());
     assert_eq!(
         check(with_issuer(shared_endpoint)),
@@ -200,6 +210,21 @@ fn with_local(edit: impl FnOnce(&mut LocalIssuerConfig)) -> Config {
     let mut config = Config::default();
     config.local = Some(local);
     config
+}
+
+/// An opaque token names no tenant, so a template claims none: an issuer
+/// that introspects opaque tokens needs no prefix beside one.
+#[test]
+fn a_template_that_introspects_claims_no_opaque_token() {
+    let mut config = Config::default();
+    let opaque = IssuerConfig::new("https://opaque.example.com/", AUDIENCE).introspection("rs-client", "secret");
+    let mut template = IssuerConfig::new("https://idp.example.com/{tenant}", AUDIENCE)
+        .tenants(jwt_guard::config::Tenants::Any)
+        .introspection("rs-client", "secret");
+    template.introspect = jwt_guard::config::IntrospectMode::Always;
+    config.issuers.insert("opaque".into(), opaque);
+    config.issuers.insert("tenants".into(), template);
+    assert!(JwtGuard::from_config(config).is_ok());
 }
 
 #[test]

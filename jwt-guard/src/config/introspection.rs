@@ -142,6 +142,16 @@ impl IssuerConfig {
             check(self.opaque_token_prefix.is_none(), &key("opaque_token_prefix"), NEEDS_CREDENTIALS)?;
             return Ok(None);
         }
+        if self.tenants.is_some() {
+            check(self.introspect == IntrospectMode::Always, &key("introspect"), TEMPLATE_INTROSPECTS_JWTS)?;
+            check(self.opaque_token_prefix.is_none(), &key("opaque_token_prefix"), TEMPLATE_INTROSPECTS_JWTS)?;
+            check(
+                self.introspection_endpoint.is_none(),
+                &key("introspection_endpoint"),
+                "a template's tenants are each introspected at the endpoint that their own discovery document \
+                 names, at their own origin: leave `introspection_endpoint` out",
+            )?;
+        }
         check(
             self.opaque_token_prefix.as_ref().is_none_or(|prefix| !prefix.is_empty()),
             &key("opaque_token_prefix"),
@@ -220,3 +230,6 @@ const NEEDS_CREDENTIALS: &str =
 const NEEDS_CLIENT_ID: &str = "the API's client credentials need the `client_id` they belong to";
 const ONE_CREDENTIAL: &str = "give `client_secret` or `client_key_file` (one, not both, and not empty)";
 const NEEDS_KEY_FILE: &str = "goes with `client_key_file`";
+const TEMPLATE_INTROSPECTS_JWTS: &str = "an opaque token names no tenant, so none is sent to a template: with \
+                                         client credentials, a template introspects its tenants' JWTs, with \
+                                         `introspect = \"always\"`";

@@ -182,7 +182,9 @@ impl Config {
             };
             check(seen.insert(&issuer.issuer), &key, "another issuer has the same `issuer` value")?;
         }
-        check_opaque_claims(issuers.iter().filter_map(|issuer| {
+        // A template claims no opaque token: none names its tenant.
+        let claiming = issuers.iter().filter(|issuer| issuer.tenants.is_none());
+        check_opaque_claims(claiming.filter_map(|issuer| {
             issuer.introspection.as_ref().map(|introspection| (issuer.name.as_str(), introspection))
         }))?;
         let logout_path =
@@ -245,12 +247,6 @@ impl IssuerConfig {
             tenants.is_some() || !self.issuer.contains(TENANT),
             &key("tenants"),
             "an issuer with `{tenant}` is a template: list its `tenants`, or say \"any\"",
-        )?;
-        check(
-            tenants.is_none() || self.introspection_endpoint.is_none(),
-            &key("introspection_endpoint"),
-            "a template's tenants are each introspected at the endpoint that their own discovery document names, \
-             at their own origin: leave `introspection_endpoint` out",
         )?;
         // A template is checked as the URL of a tenant would be.
         let issuer_url = parse_url(&self.issuer.replace(TENANT, "1"), self.allow_http, &key("issuer"))?;
