@@ -72,6 +72,7 @@ enum Outcome {
 
 #[derive(Deserialize)]
 struct DiscoveryDocument {
+    issuer: String,
     introspection_endpoint: Option<String>,
 }
 
@@ -221,8 +222,15 @@ impl Introspector {
     async fn discover(&self) -> Result<Url, String> {
         let document = &self.settings.discovery;
         let fetched = self.fetcher.get(document, Fetch::Discovery).await?;
-        let parsed: DiscoveryDocument =
-            serde_json::from_slice(&fetched.body).map_err(|_| format!("{document} is not a discovery document"))?;
+        let parsed: DiscoveryDocument = serde_json::from_slice(&fetched.body)
+            .map_err(|_| format!("{document} is not a discovery document with an `issuer`"))?;
+        // RFC 8414 section 3.3: the document is the issuer's own.
+        if parsed.issuer != self.settings.issuer {
+            return Err(format!(
+                "{document} names the issuer {:?}, but the token's issuer is {:?}; they must be equal",
+                parsed.issuer, self.settings.issuer
+            ));
+        }
         let text =
             parsed.introspection_endpoint.ok_or_else(|| format!("{document} names no `introspection_endpoint`"))?;
         let url =

@@ -576,6 +576,32 @@ async fn a_providers_400_about_one_token_refuses_that_token_only() {
     assert_eq!(server.introspection_hits(), 2);
 }
 
+/// An app that trusts `provider`, and finds its introspection endpoint by
+/// its discovery document.
+async fn discovering_introspection(provider: &KeyServer) -> Client {
+    let mut issuer = key_server_issuer(provider, json!({}));
+    issuer.as_object_mut().expect("a table").remove("introspection_endpoint");
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard.issuers.provider", issuer)))
+        .attach(JwtGuard::fairing())
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports]);
+    Client::tracked(rocket).await.expect("the app ignites")
+}
+
+/// A discovery document that names another issuer (RFC 8414 section 3.3)
+/// is not the issuer's: its introspection endpoint is not asked.
+#[rocket::async_test]
+async fn a_discovery_document_of_another_issuer_leads_to_no_introspection() {
+    let provider = KeyServer::start(&[TestKey::RsaA]).await;
+    let active = json!({ "active": true, "iss": provider.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
+    provider.set_introspection("opaque", active);
+    provider.set_discovery_issuer("https://impostor.test");
+    let client = discovering_introspection(&provider).await;
+    let refused = call(&client, "/reports", &[&bearer("opaque")]).await;
+    assert_eq!((refused.status, refused.body["error"].clone()), (503, json!("temporarily_unavailable")));
+    assert_eq!(provider.introspection_hits(), 0, "the credentials went nowhere");
+}
+
 /// The provider moves its introspection endpoint, and the old one stops
 /// answering: the discovery document, asked again, leads to the new one.
 #[rocket::async_test]
@@ -586,13 +612,7 @@ async fn an_introspection_endpoint_that_moves_is_found_again_through_discovery()
     old.set_introspection("before-the-move", active.clone());
     moved.set_introspection("after-the-move", active);
     provider.set_discovered_introspection_endpoint(&old.introspection_endpoint());
-    let mut issuer = key_server_issuer(&provider, json!({}));
-    issuer.as_object_mut().expect("a table").remove("introspection_endpoint");
-    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard.issuers.provider", issuer)))
-        .attach(JwtGuard::fairing())
-        .register("/", jwt_guard::catchers())
-        .mount("/", routes![reports]);
-    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let client = discovering_introspection(&provider).await;
     assert_eq!(call(&client, "/reports", &[&bearer("before-the-move")]).await.status, 200);
     old.stop().await;
     provider.set_discovered_introspection_endpoint(&moved.introspection_endpoint());
