@@ -465,6 +465,7 @@ impl JwtGuard {
     pub(crate) fn route_challenge(&self, error: &AuthError, route_scopes: &[&str], scheme: Scheme) -> Option<String> {
         let challenge = Challenge {
             realm: &self.realm,
+            bearer_scheme: &self.header_prefix,
             resource_metadata: self.description.metadata_url(),
             bearer: self.schemes.bearer,
             dpop_algs: self.schemes.dpop.then(|| self.dpop.algs()),

@@ -321,3 +321,18 @@ async fn a_group_without_the_fairing_answers_500_server_error() {
         Some("server_error: authentication is not configured on this server")
     );
 }
+
+/// An app that takes tokens under another scheme than `Bearer`
+/// (`header_prefix`, as Flask-JWT's `JWT`) challenges with that scheme.
+#[rocket::async_test]
+async fn the_challenge_names_the_scheme_the_app_takes_tokens_with() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({ "header_prefix": "JWT", "issuers": { "primary": issuer_table(&server) } });
+    let client = Client::tracked(app(config)).await.expect("the app ignites");
+    let token = mint(TestKey::RsaA, &claims_for(server.base()));
+    let refused = call(&client, "/token", &[&bearer(&token)]).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    let challenge = refused.challenge.unwrap();
+    assert!(challenge.starts_with(r#"JWT realm="api", DPoP realm="api""#), "{challenge}");
+    assert_eq!(call(&client, "/token", &[&format!("JWT {token}")]).await.status, 200);
+}

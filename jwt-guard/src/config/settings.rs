@@ -118,8 +118,10 @@ impl Config {
     /// the built-in issuer's keys.
     pub(crate) fn settings(&self, local_defaults: Defaults<'_>) -> Result<Settings, ConfigError> {
         check(!self.header_prefix.is_empty(), "header_prefix", "must not be empty")?;
+        // An HTTP token (RFC 9110 section 5.6.2): it is the scheme of the
+        // challenges too.
         check(
-            self.header_prefix.bytes().all(|b| b.is_ascii_graphic()),
+            self.header_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)),
             "header_prefix",
             "must be a single word, such as `Bearer`",
         )?;

@@ -13,6 +13,9 @@ use crate::request::bearer::Scheme;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Challenge<'a> {
     pub(crate) realm: &'a str,
+    /// The scheme of bearer tokens, as the app accepts it:
+    /// `header_prefix`, `Bearer` unless configured otherwise.
+    pub(crate) bearer_scheme: &'a str,
     /// The protected-resource metadata's URL, when `resource` is set.
     pub(crate) resource_metadata: Option<&'a str>,
     /// Whether some issuer's tokens may be bearer tokens.
@@ -31,6 +34,7 @@ impl<'a> Challenge<'a> {
     pub(crate) fn bearer(realm: &'a str) -> Self {
         Self {
             realm,
+            bearer_scheme: "Bearer",
             resource_metadata: None,
             bearer: true,
             dpop_algs: None,
@@ -70,7 +74,7 @@ impl<'a> Challenge<'a> {
         let details = Details { error, code, scope: scope.as_deref() };
         let mut challenges = Vec::with_capacity(2);
         if self.bearer || self.dpop_algs.is_none() {
-            challenges.push(self.one("Bearer", None, (!in_dpop).then_some(&details)));
+            challenges.push(self.one(self.bearer_scheme, None, (!in_dpop).then_some(&details)));
         }
         if let Some(algs) = self.dpop_algs {
             challenges.push(self.one("DPoP", Some(algs), in_dpop.then_some(&details)));
@@ -153,6 +157,7 @@ mod tests {
 
     const BOTH: Challenge<'static> = Challenge {
         realm: "api",
+        bearer_scheme: "Bearer",
         resource_metadata: None,
         bearer: true,
         dpop_algs: Some("ES256 EdDSA"),
@@ -177,6 +182,8 @@ mod tests {
         );
         let dpop_only = Challenge { bearer: false, route_scopes: &[], ..BOTH };
         assert_eq!(dpop_only.write(&AuthError::MissingToken).unwrap(), r#"DPoP realm="api", algs="ES256 EdDSA""#);
+        let prefixed = Challenge { bearer_scheme: "JWT", dpop_algs: None, ..BOTH };
+        assert_eq!(prefixed.write(&AuthError::MissingToken).unwrap(), r#"JWT realm="api", scope="read""#);
         let bearer_only = Challenge { dpop_algs: None, ..BOTH };
         assert_eq!(
             bearer_only.write(&AuthError::UseDpopNonce).unwrap(),
