@@ -471,6 +471,14 @@ async fn behind_a_trusted_proxy_failures_are_counted_under_the_address_it_names(
     assert_eq!(same, (429, Some("1".into())), "the client the proxies name, through either proxy");
     let other = login_from(&client, "user2", "abcxyz", [192, 0, 2, 1], Some("198.51.100.8")).await;
     assert_eq!(other.0, 200, "another client behind the same proxy");
+    // Through a proxy that names no client, a login is counted under no
+    // address: not under the proxy's, which is every client's.
+    start_of_a_second().await;
+    for name in ["nobody-1", "nobody-2", "nobody-3"] {
+        assert_eq!(login_from(&client, name, "guess", [10, 9, 9, 9], None).await.0, 401);
+    }
+    let unnamed = login_from(&client, "user2", "abcxyz", [10, 9, 9, 9], None).await;
+    assert_eq!(unnamed.0, 200, "no one throttles all the proxy's clients");
 }
 
 #[rocket::async_test]

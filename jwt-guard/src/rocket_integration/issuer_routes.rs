@@ -24,6 +24,7 @@ use crate::error::AuthError;
 use crate::guard::JwtGuard;
 use crate::issuer::SessionError;
 use crate::issuer::issuing::{Confirmation, IssuedTokens};
+use crate::log_limit::LogLimit;
 
 /// The largest request body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -126,6 +127,9 @@ impl<'r> FromRequest<'r> for Presented {
 /// connection is from a proxy that `trusted_proxies` lists, whose
 /// `ip_header` (Rocket's setting, `X-Real-IP` by default) then names the
 /// client. Rocket's own `IpAddr` guard believes the header from anyone.
+/// A trusted proxy's request that names no client (no header, or one that
+/// is not a single address) is counted under none, not under the proxy's
+/// address: that would be every client's, for one to throttle them all.
 struct ClientAddress(Option<IpAddr>);
 
 #[rocket::async_trait]
@@ -141,8 +145,20 @@ impl<'r> FromRequest<'r> for ClientAddress {
             .and_then(JwtGuard::local_issuer)
             .map_or(&[][..], |issuer| &issuer.settings().trusted_proxies[..]);
         let from_proxy = peer.is_some_and(|peer| proxies.iter().any(|proxy| proxy.contains(&peer)));
-        let named = from_proxy.then(|| request.real_ip().map(|ip| ip.to_canonical())).flatten();
-        Outcome::Success(Self(named.or(peer)))
+        if !from_proxy {
+            return Outcome::Success(Self(peer));
+        }
+        let named = request.real_ip().map(|ip| ip.to_canonical());
+        if named.is_none() {
+            static LOGGED: LogLimit = LogLimit::new();
+            if let Some(held_back) = LOGGED.allow() {
+                log::warn!(
+                    "jwt-guard: a login through a trusted proxy names no client address in Rocket's `ip_header`; \
+                     it is throttled by account only{held_back}"
+                );
+            }
+        }
+        Outcome::Success(Self(named))
     }
 }
 
