@@ -128,6 +128,21 @@ async fn a_refresh_rotates_its_token_and_a_reused_one_revokes_the_session() {
     );
 }
 
+/// RFC 6749 section 6: a refresh may say `grant_type=refresh_token` (as
+/// OAuth clients do), and no other grant; Flask-JWT's clients say none.
+#[rocket::async_test]
+async fn a_refresh_takes_the_refresh_token_grant_only() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({}), users(), &store)).await.unwrap();
+    let session = log_in(&client, "user1").await;
+    let password_grant = format!("grant_type=password&refresh_token={}", session.refresh);
+    let (status, body) = post(&client, "/auth/refresh", ContentType::Form, &password_grant).await;
+    assert_eq!((status, body["error"].clone()), (400, json!("unsupported_grant_type")), "{body}");
+    let refresh_grant = format!("grant_type=refresh_token&refresh_token={}", session.refresh);
+    let (status, body) = post(&client, "/auth/refresh", ContentType::Form, &refresh_grant).await;
+    assert_eq!(status, 200, "the refused request did not rotate it: {body}");
+}
+
 #[rocket::async_test]
 async fn a_retry_within_the_grace_rotates_again() {
     let store = StoreFile::new();

@@ -236,6 +236,13 @@ async fn refresh(
         async {
             let confirmation = presented.0?;
             let body = body(content_type, data, true).await?;
+            // RFC 6749 section 6 asks for it; Flask-JWT's clients send none.
+            if body.get("grant_type").is_some_and(|grant| grant.as_str() != Some("refresh_token")) {
+                return Err(Refusal {
+                    error: "unsupported_grant_type",
+                    ..Refusal::bad_request("this endpoint takes `grant_type=refresh_token` only")
+                });
+            }
             let binding = Confirmation::binding_of(confirmation.as_ref());
             Ok(Json(guard.refresh_bound(member(&body, "refresh_token")?, binding).await?))
         }
