@@ -428,6 +428,24 @@ async fn a_reuse_that_the_store_fails_to_end_the_session_for_leaves_it_whole_unt
     assert_eq!((status, body["error_description"].clone()), (400, json!("the refresh token's session has ended")));
 }
 
+/// An instance that cannot follow the others reads the store's
+/// revocations at each refresh, before it rotates the token: when Redis
+/// cannot answer that read, the refresh is 503 and spends nothing, so the
+/// client's retry refreshes the session rather than end it as a reuse.
+#[rocket::async_test]
+async fn a_refresh_that_cannot_read_the_revocations_spends_no_token() {
+    let redis = RedisServer::start().await;
+    redis.run(&["ACL", "SETUSER", "b", "on", ">b-secret", "~*", "&*", "+@all", "-subscribe"]).await;
+    let b = Instance::of(&instance_at(&format!("redis://b:b-secret@127.0.0.1:{}/", redis.port())).await);
+    let session = b.log_in("ada").await;
+    redis.run(&["ACL", "SETUSER", "b", "-zrangebyscore"]).await;
+    let (status, body) = b.refresh(&session.refresh).await;
+    assert_eq!(status, 503, "{body}");
+    redis.run(&["ACL", "SETUSER", "b", "+zrangebyscore"]).await;
+    let (status, body) = b.refresh(&session.refresh).await;
+    assert_eq!(status, 200, "the retry refreshes: {body}");
+}
+
 #[rocket::async_test]
 async fn an_instance_that_cannot_follow_the_others_asks_redis_whether_a_user_was_logged_out_everywhere() {
     let redis = RedisServer::start().await;

@@ -265,6 +265,10 @@ impl JwtGuard {
         let (presented, next_hash) = (digest(refresh_token), digest(&next));
         let grace = settings.refresh_reuse_grace.as_secs();
         let revoked_until = self.session_revoked_until();
+        // Read before the rotation, which cannot be taken back: a failure
+        // after it would answer 503, and the client's retry with the same
+        // token would be taken for a reuse, ending the session.
+        let lagging = self.revocations_while_lagging(now).await?;
         let rotation = Rotation { presented: &presented, next: &next_hash, now, grace, revoked_until };
         let family = match self.store().rotate(&rotation).await? {
             RotationOutcome::Rotated(family) => family,
@@ -285,7 +289,7 @@ impl JwtGuard {
             }
             RotationOutcome::Unknown => return Err(RefreshRefusal::Unknown.into()),
         };
-        let cutoff = self.subject_revoked_before(&family.subject, now).await?;
+        let cutoff = self.subject_revoked_before(&family.subject, lagging.as_deref());
         if cutoff.is_some_and(|before| family.created_at < before) {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::Ended.into());
@@ -439,22 +443,28 @@ impl JwtGuard {
         self.record(Revocation { revoked: Revoked::Subject { sub: subject.to_owned(), before }, until }).await
     }
 
-    /// When everything of `subject` issued before was revoked, if it was:
-    /// as this process holds it, or, while it may be missing what others
-    /// revoke (its store lost touch), as the store says, so that a refresh
-    /// here cannot outlive a logout everywhere made elsewhere.
-    async fn subject_revoked_before(&self, subject: &str, now: u64) -> Result<Option<u64>, SessionError> {
+    /// The store's live revocations at `now`, while this process may be
+    /// missing what others revoke (its store lost touch); `None` while it
+    /// holds them all.
+    async fn revocations_while_lagging(&self, now: u64) -> Result<Option<Vec<Revocation>>, SessionError> {
         if !self.revocations().lagging() {
-            return Ok(self.revocations().subject_revoked_before(subject));
+            return Ok(None);
         }
-        let live = self.store().revocations(now).await?;
-        Ok(live
-            .iter()
+        Ok(Some(self.store().revocations(now).await?))
+    }
+
+    /// When everything of `subject` issued before was revoked, if it was:
+    /// as this process holds it, or, while it lags, as the store's
+    /// `lagging` revocations say, so that a refresh here cannot outlive a
+    /// logout everywhere made elsewhere.
+    fn subject_revoked_before(&self, subject: &str, lagging: Option<&[Revocation]>) -> Option<u64> {
+        let Some(live) = lagging else { return self.revocations().subject_revoked_before(subject) };
+        live.iter()
             .filter_map(|revocation| match &revocation.revoked {
                 Revoked::Subject { sub, before } if sub == subject => Some(*before),
                 _ => None,
             })
-            .max())
+            .max()
     }
 
     /// Ends the family `sid` and revokes its access tokens, in one step
