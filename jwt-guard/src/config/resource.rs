@@ -46,7 +46,18 @@ impl Config {
         )?;
         check(url.query().is_none() && url.fragment().is_none(), "resource", "must have no query or fragment")?;
         check(url.username().is_empty() && url.password().is_none(), "resource", "must have no user name or password")?;
-        let path = url.path().trim_end_matches('/');
+        // RFC 9728 section 3.1 drops a slash after the host only: the
+        // metadata of `https://h/v1/` is at `/.well-known/…/v1/`, which
+        // no route is mounted at.
+        let path = match url.path() {
+            "/" => "",
+            path => path,
+        };
+        check(
+            !path.ends_with('/'),
+            "resource",
+            "its path must not end with `/`: write `https://api.example.com/v1`, not `https://api.example.com/v1/`",
+        )?;
         check(
             path.is_empty() || is_route_base(path),
             "resource",
@@ -95,10 +106,18 @@ mod tests {
         assert_eq!(root.identifier, "https://api.example.com");
         assert_eq!(root.metadata_path, "/.well-known/oauth-protected-resource");
         assert_eq!(root.metadata_url, "https://api.example.com/.well-known/oauth-protected-resource");
-        let with_path = settings("https://api.example.com:8443/v1/mcp/", false).unwrap();
-        assert_eq!(with_path.identifier, "https://api.example.com:8443/v1/mcp/", "kept exactly: clients compare it");
+        let with_slash = settings("https://api.example.com/", false).unwrap();
+        assert_eq!(with_slash.identifier, "https://api.example.com/", "kept exactly: clients compare it");
+        assert_eq!(with_slash.metadata_path, "/.well-known/oauth-protected-resource");
+        let with_path = settings("https://api.example.com:8443/v1/mcp", false).unwrap();
         assert_eq!(with_path.metadata_path, "/.well-known/oauth-protected-resource/v1/mcp");
         assert_eq!(with_path.metadata_url, "https://api.example.com:8443/.well-known/oauth-protected-resource/v1/mcp");
+        assert_eq!(
+            settings("https://api.example.com:8443/v1/mcp/", false).unwrap_err().to_string(),
+            "bad `jwt_guard.resource`: its path must not end with `/`: write `https://api.example.com/v1`, not \
+             `https://api.example.com/v1/`",
+            "RFC 9728 would have its metadata at a path ending with `/`"
+        );
     }
 
     #[test]
