@@ -5,6 +5,12 @@ use crate::issuer::issuing::Grant;
 
 /// Checks a username and password, as Flask-JWT's `authentication_handler`.
 ///
+/// Compare password hashes with a slow password hash (Argon2, scrypt,
+/// bcrypt), and take as long for an unknown username as for a wrong
+/// password (check the password against a fixed dummy hash then): a
+/// quicker refusal tells an attacker which usernames exist. The built-in
+/// issuer throttles failed logins, but cannot hide how long this takes.
+///
 /// ```
 /// use jwt_guard::issuer::{Authenticator, Grant};
 ///
