@@ -100,8 +100,9 @@ pub struct Config {
     /// Tokens longer than this are rejected before any decoding.
     /// Default: `8192`; at most 1 MiB.
     pub max_token_bytes: usize,
-    /// The scheme accepted in the `Authorization` header, compared
-    /// case-insensitively. Default: `"Bearer"`.
+    /// The scheme of bearer tokens in the `Authorization` header,
+    /// compared case-insensitively, and of the challenges that ask for
+    /// them: one HTTP token, not `DPoP`. Default: `"Bearer"`.
     pub header_prefix: String,
     /// The realm named in `WWW-Authenticate` challenges. Default: `"api"`.
     pub realm: String,
@@ -152,7 +153,8 @@ pub struct Config {
     /// until it passes. Default: `10`.
     pub tenant_discoveries: u32,
     /// The API's identifier (RFC 8707, RFC 9728): an `https` URL, or a
-    /// loopback `http` one in debug builds. When set, the app serves its
+    /// loopback `http` one in debug builds, whose path, if it has one,
+    /// does not end with `/`. When set, the app serves its
     /// protected-resource metadata at `/.well-known/oauth-protected-resource`
     /// (followed by the identifier's path, if it has one), every 401 and
     /// 403 challenge points there, and an issuer without `audience` takes it

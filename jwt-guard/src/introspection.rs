@@ -66,8 +66,9 @@ enum Outcome {
     Answer(Answer),
     /// The provider answered 429, asking for this wait if it named one.
     SlowDown(Option<Duration>),
-    /// The provider answered 400 about this token.
-    BadRequest,
+    /// The provider answered 400 about this token, with this OAuth error
+    /// code, if it gave one.
+    BadRequest(Option<String>),
 }
 
 #[derive(Deserialize)]
@@ -116,7 +117,9 @@ impl Introspector {
     /// [`AuthError::IntrospectionUnavailable`] when the issuer cannot be
     /// asked, did not answer in the last back-off period, or was asked as
     /// many questions as its rate allows; and for this question only, when
-    /// it answers `429 Too Many Requests`.
+    /// it answers `429 Too Many Requests`, or `400 Bad Request` but for
+    /// refusing the API's client credentials (`invalid_client`,
+    /// `unauthorized_client`), which backs off as an outage does.
     pub(crate) async fn ask(&self, token: &str, issuer: &str) -> Result<Answer, AuthError> {
         let now = Instant::now();
         {
@@ -151,12 +154,14 @@ impl Introspector {
                 }
                 Err(AuthError::IntrospectionUnavailable { retry_after: retry_after.unwrap_or(FIRST_BACKOFF) })
             }
-            Ok(Outcome::BadRequest) => {
+            Ok(Outcome::BadRequest(code)) => {
                 // Not an outage either: a provider may answer so about one
                 // odd token, which must not stop the others being asked
-                // about. The rate still bounds how often.
+                // about. The rate still bounds how often. (One that
+                // refuses the client's credentials so is a failure, above.)
                 if let Some(held_back) = self.failures_logged.allow() {
-                    log::error!("jwt-guard: `{issuer}` answered 400 to an introspection{held_back}");
+                    let code = code.as_deref().unwrap_or("no error code");
+                    log::error!("jwt-guard: `{issuer}` answered 400 ({code}) to an introspection{held_back}");
                 }
                 Err(AuthError::IntrospectionUnavailable { retry_after: FIRST_BACKOFF })
             }
@@ -191,7 +196,12 @@ impl Introspector {
         let (media_type, body) = match posted? {
             FormAnswer::Answered { media_type, body } => (media_type, body),
             FormAnswer::TooManyRequests { retry_after } => return Ok(Outcome::SlowDown(retry_after)),
-            FormAnswer::BadRequest => return Ok(Outcome::BadRequest),
+            FormAnswer::BadRequest { error: Some(code) }
+                if matches!(&*code, "invalid_client" | "unauthorized_client") =>
+            {
+                return Err(format!("{endpoint} refused the API's client credentials ({code}): check them"));
+            }
+            FormAnswer::BadRequest { error } => return Ok(Outcome::BadRequest(error)),
         };
         if media_type == SIGNED_RESPONSE {
             let text =
@@ -227,7 +237,7 @@ impl Introspector {
         // RFC 8414 section 3.3: the document is the issuer's own.
         if parsed.issuer != self.settings.issuer {
             return Err(format!(
-                "{document} names the issuer {:?}, but the token's issuer is {:?}; they must be equal",
+                "{document} names the issuer {:?}, but the configured `issuer` is {:?}; they must be equal",
                 parsed.issuer, self.settings.issuer
             ));
         }

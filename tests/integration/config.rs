@@ -84,6 +84,14 @@ fn errors_name_the_bad_key_and_say_the_fix() {
          `{tenant}`, or leave it out to find each tenant's keys by its discovery document",
         "no key of one tenant signs for another"
     );
+    for (prefix, problem) in [
+        ("JWT:", "must be one HTTP token, such as `Bearer` or `JWT`: letters, digits and ``!#$%&'*+-.^_`|~``"),
+        ("dpop", "must not be `DPoP`, the scheme of DPoP-bound tokens, taken whenever an issuer's tokens may be bound"),
+    ] {
+        let mut config = with_issuer(IssuerConfig::new("https://idp.example.com/", AUDIENCE));
+        config.header_prefix = prefix.into();
+        assert_eq!(check(config), format!("bad `jwt_guard.header_prefix`: {problem}"), "it is a challenge's scheme");
+    }
     let template_introspecting = || {
         IssuerConfig::new("https://idp.example.com/{tenant}", AUDIENCE)
             .tenants(jwt_guard::config::Tenants::Any)

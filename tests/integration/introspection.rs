@@ -564,7 +564,7 @@ async fn a_providers_400_about_one_token_refuses_that_token_only() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
     let active = json!({ "active": true, "iss": server.base(), "aud": jwt_guard_tests::AUDIENCE, "scope": "read" });
     server.set_introspection("newcomer", active);
-    server.set_introspection("odd", json!(400));
+    server.set_introspection("odd", json!([400, "invalid_request"]));
     let client = app(key_server_issuer(&server, json!({})), json!({})).await;
     let odd = call(&client, "/reports", &[&bearer("odd")]).await;
     assert_eq!(
@@ -600,6 +600,22 @@ async fn a_discovery_document_of_another_issuer_leads_to_no_introspection() {
     let refused = call(&client, "/reports", &[&bearer("opaque")]).await;
     assert_eq!((refused.status, refused.body["error"].clone()), (503, json!("temporarily_unavailable")));
     assert_eq!(provider.introspection_hits(), 0, "the credentials went nowhere");
+}
+
+/// A 400 that refuses the API's client credentials (RFC 6749 section 5.2,
+/// as with credentials in the form) is every question's: the issuer is
+/// backed off as in an outage, not asked about each new token.
+#[rocket::async_test]
+async fn a_providers_400_refusing_the_client_backs_off_the_issuer() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    server.set_introspection("first", json!([400, "invalid_client"]));
+    server.set_introspection("second", json!([400, "invalid_client"]));
+    let client = app(key_server_issuer(&server, json!({})), json!({})).await;
+    for token in ["first", "second"] {
+        let refused = call(&client, "/reports", &[&bearer(token)]).await;
+        assert_eq!((refused.status, refused.body["error"].clone()), (503, json!("temporarily_unavailable")));
+    }
+    assert_eq!(server.introspection_hits(), 1, "the second waits out the back-off");
 }
 
 /// The provider moves its introspection endpoint, and the old one stops

@@ -173,8 +173,8 @@ impl KeyServer {
 
     /// Makes its introspection endpoint answer `answer` about `token`: a
     /// JSON object, a JSON string (sent as a signed answer), the number 429
-    /// (`429 Too Many Requests` with `Retry-After: 30`) or 400 (`400 Bad
-    /// Request`).
+    /// (`429 Too Many Requests` with `Retry-After: 30`), or `[status, code]`
+    /// (that status, with `{"error": code}`).
     pub fn set_introspection(&self, token: &str, answer: Value) {
         self.state.introspection.lock().expect("lock").insert(token.to_owned(), answer);
     }
@@ -319,8 +319,8 @@ async fn tenant_discovery(tenant: &str, state: &State<Arc<ServerState>>) -> Opti
 /// The introspection endpoint: the answer set for the form's `token`, for
 /// the client `rs-client` with its secret in HTTP Basic. An answer set as
 /// a JSON string is sent as a signed answer (RFC 9701), as it is; one set
-/// as the number 429 is a `429 Too Many Requests`, as 400 a `400 Bad
-/// Request`.
+/// as the number 429 is a `429 Too Many Requests`, and one set as `[status,
+/// code]` that status with the OAuth error `code`.
 #[rocket::post("/introspect", data = "<form>")]
 fn introspect(
     form: rocket::form::Form<std::collections::HashMap<String, String>>,
@@ -346,8 +346,10 @@ fn introspect(
         Value::Number(status) if status.as_u64() == Some(429) => {
             Introspected(Status::TooManyRequests, Some(30), ContentType::JSON, "{}".into())
         }
-        Value::Number(status) if status.as_u64() == Some(400) => {
-            Introspected(Status::BadRequest, None, ContentType::JSON, json!({ "error": "invalid_request" }).to_string())
+        Value::Array(refusal) => {
+            let status = refusal.first().and_then(Value::as_u64).and_then(|code| u16::try_from(code).ok());
+            let error = json!({ "error": refusal.get(1).cloned().unwrap_or(Value::Null) }).to_string();
+            Introspected(Status::new(status.unwrap_or(400)), None, ContentType::JSON, error)
         }
         plain => Introspected(Status::Ok, None, ContentType::JSON, plain.to_string()),
     }

@@ -104,7 +104,8 @@ pub struct IssuerConfig {
     #[serde(default)]
     pub client_assertion_audience: Option<String>,
     /// Where to introspect tokens. Default: the `introspection_endpoint`
-    /// of the issuer's discovery document.
+    /// of the issuer's discovery document, which a tenant template always
+    /// takes (a template with one of its own is refused at launch).
     #[serde(default)]
     pub introspection_endpoint: Option<String>,
     /// Which tokens to introspect. Default: [`IntrospectMode::Opaque`].
@@ -112,9 +113,10 @@ pub struct IssuerConfig {
     pub introspect: IntrospectMode,
     /// What this issuer's opaque tokens start with (Ory Hydra's `ory_at_`,
     /// GitHub's `gho_`): only those are sent to it. Needed by each issuer
-    /// when several introspect, and no two may claim one token; launch
-    /// fails otherwise. Default: none, every opaque token, for an only
-    /// introspecting issuer.
+    /// when several introspect opaque tokens, and no two may claim one
+    /// token; launch fails otherwise. A tenant template claims none (no
+    /// opaque token names a tenant) and takes no prefix. Default: none,
+    /// every opaque token, for an only introspecting issuer.
     #[serde(default)]
     pub opaque_token_prefix: Option<String>,
     /// Ask for signed introspection responses (RFC 9701,

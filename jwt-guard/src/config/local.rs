@@ -107,9 +107,12 @@ pub struct LocalIssuerConfig {
     /// The proxies whose word on the client's address is believed:
     /// addresses (`"10.0.0.7"`) or networks (`"10.0.0.0/8"`). A login from
     /// one of them is counted under the address in Rocket's `ip_header`
-    /// (`X-Real-IP` by default); any other is counted under the address
-    /// of its connection, whatever its headers say, so a client cannot
-    /// choose the address it is counted under. Default: none.
+    /// (`X-Real-IP` by default), which the proxy must set to the client's
+    /// address, overwriting whatever the client sent (a login through it
+    /// whose header is not one address is counted by account only); any
+    /// other is counted under the address of its connection, whatever its
+    /// headers say, so a client cannot choose the address it is counted
+    /// under. Default: none.
     pub trusted_proxies: Vec<String>,
     /// Where the login route is mounted. Default: `"/auth"`.
     pub auth_path: String,

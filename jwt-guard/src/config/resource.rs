@@ -33,7 +33,8 @@ pub(crate) struct ResourceSettings {
 impl Config {
     /// The API as a protected resource, if `resource` is set: an `https`
     /// URL without query or fragment (RFC 8707), or a loopback `http` one
-    /// in a debug build; its path must be one a route can be mounted at.
+    /// in a debug build; its path must be one a route can be mounted at,
+    /// without a trailing `/`.
     pub(super) fn resource_settings(&self, debug_build: bool) -> Result<Option<ResourceSettings>, ConfigError> {
         let Some(identifier) = &self.resource else { return Ok(None) };
         let url = Url::parse(identifier)

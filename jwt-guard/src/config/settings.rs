@@ -123,7 +123,12 @@ impl Config {
         check(
             self.header_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)),
             "header_prefix",
-            "must be a single word, such as `Bearer`",
+            "must be one HTTP token, such as `Bearer` or `JWT`: letters, digits and ``!#$%&'*+-.^_`|~``",
+        )?;
+        check(
+            !self.header_prefix.eq_ignore_ascii_case("DPoP"),
+            "header_prefix",
+            "must not be `DPoP`, the scheme of DPoP-bound tokens, taken whenever an issuer's tokens may be bound",
         )?;
         check(
             self.realm.chars().all(QuotedText::allows),

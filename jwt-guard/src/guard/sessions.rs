@@ -268,7 +268,7 @@ impl JwtGuard {
         // Read before the rotation, which cannot be taken back: a failure
         // after it would answer 503, and the client's retry with the same
         // token would be taken for a reuse, ending the session.
-        let lagging = self.revocations_while_lagging(now).await?;
+        let store_revocations = self.revocations_while_lagging(now).await?;
         let rotation = Rotation { presented: &presented, next: &next_hash, now, grace, revoked_until };
         let family = match self.store().rotate(&rotation).await? {
             RotationOutcome::Rotated(family) => family,
@@ -289,7 +289,7 @@ impl JwtGuard {
             }
             RotationOutcome::Unknown => return Err(RefreshRefusal::Unknown.into()),
         };
-        let cutoff = self.subject_revoked_before(&family.subject, lagging.as_deref());
+        let cutoff = self.subject_revoked_before(&family.subject, store_revocations.as_deref());
         if cutoff.is_some_and(|before| family.created_at < before) {
             self.end_session(&family.id).await?;
             return Err(RefreshRefusal::Ended.into());
@@ -454,11 +454,11 @@ impl JwtGuard {
     }
 
     /// When everything of `subject` issued before was revoked, if it was:
-    /// as this process holds it, or, while it lags, as the store's
-    /// `lagging` revocations say, so that a refresh here cannot outlive a
+    /// as this process holds it, or, while it lags, as the
+    /// `store_revocations` say, so that a refresh here cannot outlive a
     /// logout everywhere made elsewhere.
-    fn subject_revoked_before(&self, subject: &str, lagging: Option<&[Revocation]>) -> Option<u64> {
-        let Some(live) = lagging else { return self.revocations().subject_revoked_before(subject) };
+    fn subject_revoked_before(&self, subject: &str, store_revocations: Option<&[Revocation]>) -> Option<u64> {
+        let Some(live) = store_revocations else { return self.revocations().subject_revoked_before(subject) };
         live.iter()
             .filter_map(|revocation| match &revocation.revoked {
                 Revoked::Subject { sub, before } if sub == subject => Some(*before),

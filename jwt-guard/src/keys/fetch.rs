@@ -43,9 +43,11 @@ pub(crate) enum FormAnswer {
     /// `429 Too Many Requests`, with the wait it asks for, when it names
     /// one in seconds (at most an hour).
     TooManyRequests { retry_after: Option<Duration> },
-    /// `400 Bad Request`: the endpoint would not answer this form, which
-    /// some answer about one odd token, rather than an inactive answer.
-    BadRequest,
+    /// `400 Bad Request`, with the OAuth `error` code of its body (RFC
+    /// 6749 section 5.2), if it has one made of lower-case letters and
+    /// `_`: the endpoint would not answer this form, which some answer
+    /// about one odd token, or about the client's credentials.
+    BadRequest { error: Option<String> },
 }
 
 /// An HTTP client for key documents, shared by the issuers of an app that
@@ -148,7 +150,7 @@ impl Fetcher {
         let outcome = match answer {
             Ok(FormAnswer::Answered { .. }) => FetchOutcome::Ok,
             Ok(FormAnswer::TooManyRequests { .. }) => FetchOutcome::Throttled,
-            Ok(FormAnswer::BadRequest) | Err(_) => FetchOutcome::Failed,
+            Ok(FormAnswer::BadRequest { .. }) | Err(_) => FetchOutcome::Failed,
         };
         metrics::fetch(Fetch::Introspection, outcome, started.elapsed());
         answer
@@ -183,7 +185,17 @@ impl Fetcher {
             return Ok(FormAnswer::TooManyRequests { retry_after });
         }
         if status == reqwest::StatusCode::BAD_REQUEST {
-            return Ok(FormAnswer::BadRequest);
+            #[derive(serde::Deserialize)]
+            struct ErrorBody {
+                error: String,
+            }
+            let body = self.body(&mut response, url).await.unwrap_or_default();
+            let error = serde_json::from_slice::<ErrorBody>(&body).ok().map(|body| body.error).filter(|code| {
+                code.len() <= 64
+                    && !code.is_empty()
+                    && code.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_')
+            });
+            return Ok(FormAnswer::BadRequest { error });
         }
         if status != reqwest::StatusCode::OK {
             return Err(format!("{url} answered {status}"));

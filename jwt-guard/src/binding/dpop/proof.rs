@@ -142,10 +142,11 @@ fn public_key(jwk: Option<Value>, alg: Algorithm) -> Result<VerifyingKey, ProofP
 /// as RFC 9449 section 4.3 compares them: after the syntax-based
 /// normalization of RFC 3986 section 6.2.2 (the scheme and host in any
 /// case, a default port left out, percent-encoded unreserved characters
-/// decoded and other percent-encodings in upper case), but never with
-/// dot-segments resolved: `path` is the request's path as received, so a
-/// proof for `/admin` is not one for `/public/%2e%2e/admin`. The same text,
-/// as clients send it, needs no normalizing.
+/// of the path decoded and its other percent-encodings in upper case), but
+/// never with dot-segments resolved: `path` is the request's path as
+/// received (it starts with `/`), so a proof for `/admin` is not one for
+/// `/public/%2e%2e/admin`. The same text, as clients send it, needs no
+/// normalizing. A host is ASCII: a name in punycode, or an address.
 fn is_target_url(htu: &str, origin: &str, path: &str) -> bool {
     if !path.starts_with('/') {
         return false;
@@ -156,11 +157,12 @@ fn is_target_url(htu: &str, origin: &str, path: &str) -> bool {
     }
     let Some((scheme, rest)) = without_query.split_once("://") else { return false };
     let (authority, sent_path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
-    // Only what RFC 3986 writes a scheme and a host and port with: the
-    // URL parser below follows the WHATWG rules, which would also take a
-    // `\` for a `/`, drop tabs and newlines, and decode a host's
-    // percent-encodings, and so read another URL than the proof names.
-    // No user information either.
+    // Only letters, digits and `+-.` in the scheme, and `-._~:[]` besides
+    // in the host and port: stricter than RFC 3986, which allows a host's
+    // percent-encodings and sub-delimiters, because the URL parser below
+    // follows the WHATWG rules, which would take a `\` for a `/`, drop tabs
+    // and newlines, and decode a host's percent-encodings, and so read
+    // another URL than the proof names. No user information either.
     let scheme_char = |byte: u8| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte);
     let authority_char = |byte: u8| byte.is_ascii_alphanumeric() || b"-._~:[]".contains(&byte);
     if !scheme.bytes().all(scheme_char) || !authority.bytes().all(authority_char) {
