@@ -15,7 +15,7 @@ use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
 use serde_json::json;
 
-use crate::{bearer, refreshing_client, setup, until_accepted};
+use crate::{bearer, refreshing_client, setup, until_accepted, until_refused};
 
 /// Past the 0.3 s cooldown of the test apps.
 const PAST_COOLDOWN: Duration = Duration::from_millis(350);
@@ -215,6 +215,20 @@ async fn keys_are_refreshed_in_the_background_before_they_age_out() {
     assert!(until_accepted(&client, &key_b, Duration::from_secs(5)).await.is_some(), "key B, refreshed");
     let retired = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(&issuer)))]).await;
     assert_eq!(retired.status, 401, "a key that left the JWKS is no longer accepted");
+}
+
+/// A provider that withdraws every key (an emergency revocation) is taken
+/// at its word: its tokens are refused once the key set is refreshed,
+/// cached ones too, rather than verified with the keys it withdrew.
+#[rocket::async_test]
+async fn keys_withdrawn_all_at_once_stop_verifying() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let client = refreshing_client(&server).await;
+    let token = bearer(&mint(TestKey::RsaA, &claims_for(server.base())));
+    assert_eq!(call(&client, "/token", &[&token]).await.status, 200);
+    server.set_keys(Vec::new());
+    let (status, description) = until_refused(&client, &token, Duration::from_secs(5)).await;
+    assert_eq!((status, description), (401, json!("the token's signing key is not known")));
 }
 
 #[rocket::async_test]

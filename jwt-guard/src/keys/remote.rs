@@ -312,7 +312,13 @@ impl RemoteKeys {
         let fetched = self.fetcher.get(jwks_uri, Fetch::Jwks).await?;
         let keys = parse_jwks(&fetched.body, &self.name).map_err(|problem| format!("{jwks_uri}: {problem}"))?;
         if keys.is_empty() {
-            return Err(format!("{jwks_uri} holds no usable signing key"));
+            // The issuer's word all the same: it withdrew every key (an
+            // emergency revocation), or left only keys of kinds not taken
+            // here. Keeping the old ones would trust what it withdrew.
+            log::warn!(
+                "jwt-guard: issuer `{}`: {jwks_uri} holds no usable signing key; its tokens are refused until it does",
+                self.name
+            );
         }
         Ok((keys, fetched.max_age))
     }
