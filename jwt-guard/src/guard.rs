@@ -536,7 +536,7 @@ impl JwtGuard {
 /// (proofs are then surely in use), a note otherwise.
 fn warn_of_local_replay_window(store: &StoreSettings, dpop_required: bool) {
     let kept = match store {
-        StoreSettings::Redis(_) => return,
+        StoreSettings::Redis { .. } => return,
         StoreSettings::Memory => "in this process's memory".to_owned(),
         StoreSettings::Sqlite(path) => format!("in the SQLite file `{}`, on this machine", path.display()),
     };

@@ -16,7 +16,7 @@ use jwt_guard::{
     issuer::{Grant, StaticUsers},
     store::{LoginAttempt, LoginThrottle, RedisStore, TokenStore as _},
 };
-use jwt_guard_tests::{RedisServer, RunningApp, SilentRelay, free_port, quiet_figment};
+use jwt_guard_tests::{RedisServer, RunningApp, SilentRelay, TestPki, free_port, quiet_figment};
 use rocket::http::Status;
 use rocket::tokio::time::sleep;
 use rocket::{State, get, post, routes};
@@ -63,6 +63,25 @@ async fn instance_with_store(store: Value) -> RunningApp {
         .register("/", jwt_guard::catchers())
         .mount("/", routes![me, logout_everywhere]);
     RunningApp::launch(rocket, free_port()).await
+}
+
+/// A Redis over TLS (`rediss://`) whose certificate a private CA signed,
+/// trusted through `store.ca_file`: sessions and revocations go through it
+/// as through any other. Without the CA, the certificate is not trusted,
+/// and nothing goes through.
+#[rocket::async_test]
+async fn a_redis_over_tls_is_trusted_through_its_ca_file() {
+    let pki = TestPki::new();
+    let redis = RedisServer::start_tls(&pki).await;
+    let url = format!("rediss://127.0.0.1:{}/", redis.port());
+    let trusting = Instance::of(&instance_with_store(json!({ "url": url, "ca_file": pki.file("ca.pem") })).await);
+    let session = trusting.log_in("ada").await;
+    let (status, body) = trusting.refresh(&session.refresh).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(trusting.revoke(&Session::of(&body).refresh).await, 200);
+    let untrusting = Instance::of(&instance_with_store(json!({ "url": url })).await);
+    let (status, body) = untrusting.post("/auth", json!({ "username": "ada", "password": "secret" })).await;
+    assert_eq!((status, body["error"].clone()), (503, json!("temporarily_unavailable")), "{body}");
 }
 
 /// An HTTP client of one instance.

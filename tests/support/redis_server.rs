@@ -6,6 +6,7 @@ use std::process::Command;
 
 use crate::process::ServerProcess;
 use crate::serve::free_port;
+use crate::tls::TestPki;
 
 /// A running `redis-server`.
 #[derive(Debug)]
@@ -21,7 +22,27 @@ impl RedisServer {
     /// Starts a server on `port`.
     pub async fn start_on(port: u16) -> Self {
         let mut command = Command::new("redis-server");
-        command.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"]);
+        command.args(["--port", &port.to_string()]);
+        Self::spawn(command, port).await
+    }
+
+    /// Starts a server that takes TLS connections only, on a free port,
+    /// with the server certificate of `pki` (for 127.0.0.1, signed by its
+    /// CA), asking clients for none.
+    pub async fn start_tls(pki: &TestPki) -> Self {
+        let port = free_port();
+        let file = |name: &str| pki.file(name).display().to_string();
+        let mut command = Command::new("redis-server");
+        command.args(["--port", "0", "--tls-port", &port.to_string(), "--tls-auth-clients", "no"]);
+        command.args(["--tls-cert-file", &file("server.pem"), "--tls-key-file", &file("server-key.pem")]);
+        command.args(["--tls-ca-cert-file", &file("ca.pem")]);
+        Self::spawn(command, port).await
+    }
+
+    /// Runs `command`, a `redis-server` listening on `port`, on 127.0.0.1
+    /// and without persistence.
+    async fn spawn(mut command: Command, port: u16) -> Self {
+        command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
         let install = "the Redis tests need a real one: install it with `apt-get install redis-server` \
                        (Debian, Ubuntu) or `brew install redis` (macOS)";
         Self(ServerProcess::start(command, port, install).await)

@@ -48,6 +48,12 @@ impl TestPki {
         Self { ca, directory }
     }
 
+    /// The file of one of its PEMs: `ca.pem`, `server.pem` or
+    /// `server-key.pem`.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.directory.join(name)
+    }
+
     /// A client certificate that the CA signs.
     pub fn client(&self, name: &str) -> ClientCertificate {
         let key = KeyPair::generate().expect("a key");
@@ -62,7 +68,7 @@ impl TestPki {
     /// `figment` with Rocket's TLS on, asking clients for certificates of
     /// this CA without requiring one.
     pub fn rocket_tls(&self, figment: Figment) -> Figment {
-        let path = |name: &str| self.directory.join(name).display().to_string();
+        let path = |name: &str| self.file(name).display().to_string();
         figment
             .merge(("tls.certs", path("server.pem")))
             .merge(("tls.key", path("server-key.pem")))

@@ -36,8 +36,14 @@ pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
 pub struct StoreConfig {
     /// An SQLite file, created if missing.
     pub path: Option<PathBuf>,
-    /// A Redis URL: `redis://host:port/db`, or `rediss://` for TLS.
+    /// A Redis URL: `redis://host:port/db`, or `rediss://` for TLS, whose
+    /// server's certificate is checked against the system's CA
+    /// certificates, or `ca_file`'s.
     pub url: Option<String>,
+    /// With a `rediss://` url: a PEM file of the CA certificates that the
+    /// server's certificate is checked against instead of the system's
+    /// (a Redis with a certificate of a private CA). Default: none.
+    pub ca_file: Option<PathBuf>,
     /// Whether an instance that cannot load the store's revocations as it
     /// starts refuses every token, with 503 `temporarily_unavailable` and
     /// `Retry-After`, until it has loaded them, rather than accept tokens
@@ -56,6 +62,7 @@ impl fmt::Debug for StoreConfig {
             .debug_struct("StoreConfig")
             .field("path", &self.path)
             .field("url", &url)
+            .field("ca_file", &self.ca_file)
             .field("refuse_until_loaded", &self.refuse_until_loaded)
             .finish()
     }
@@ -68,8 +75,9 @@ pub(crate) enum StoreSettings {
     Memory,
     /// In an SQLite file.
     Sqlite(PathBuf),
-    /// In Redis.
-    Redis(String),
+    /// In Redis at `url`, trusting the CA certificates of `ca_file` if
+    /// given.
+    Redis { url: String, ca_file: Option<PathBuf> },
 }
 
 impl fmt::Debug for StoreSettings {
@@ -77,7 +85,9 @@ impl fmt::Debug for StoreSettings {
         match self {
             Self::Memory => formatter.write_str("Memory"),
             Self::Sqlite(path) => formatter.debug_tuple("Sqlite").field(path).finish(),
-            Self::Redis(url) => formatter.debug_tuple("Redis").field(&without_password(url)).finish(),
+            Self::Redis { url, ca_file } => {
+                formatter.debug_struct("Redis").field("url", &without_password(url)).field("ca_file", ca_file).finish()
+            }
         }
     }
 }
@@ -120,8 +130,17 @@ impl StoreConfig {
                     "store.url",
                     "must be a `redis://` or `rediss://` URL",
                 )?;
-                Ok(StoreSettings::Redis(url.clone()))
+                check(
+                    self.ca_file.is_none() || url.starts_with("rediss://"),
+                    "store.ca_file",
+                    "goes with a `rediss://` url, over TLS",
+                )?;
+                Ok(StoreSettings::Redis { url: url.clone(), ca_file: self.ca_file.clone() })
             }
+            (_, None) if self.ca_file.is_some() => Err(ConfigError {
+                key: "store.ca_file".into(),
+                problem: "goes with a `rediss://` url, over TLS".into(),
+            }),
             (Some(path), None) => {
                 check(cfg!(feature = "sqlite"), "store.path", "needs jwt-guard's `sqlite` feature")?;
                 check(!path.as_os_str().is_empty(), "store.path", "must not be empty")?;
@@ -151,8 +170,19 @@ impl StoreSettings {
                 Arc::new(crate::store::SqliteStore::open(path).map_err(|error| unopened("store.path", error))?)
             }
             #[cfg(feature = "redis")]
-            Self::Redis(url) => {
+            Self::Redis { url, ca_file: None } => {
                 Arc::new(crate::store::RedisStore::open(url).map_err(|error| unopened("store.url", error))?)
+            }
+            #[cfg(feature = "redis")]
+            Self::Redis { url, ca_file: Some(path) } => {
+                let ca_pem = std::fs::read(path).map_err(|error| ConfigError {
+                    key: "store.ca_file".into(),
+                    problem: format!("cannot be read: {error}"),
+                })?;
+                Arc::new(
+                    crate::store::RedisStore::open_trusting(url, &ca_pem)
+                        .map_err(|error| unopened("store.ca_file", error))?,
+                )
             }
             #[allow(unreachable_patterns, reason = "a backend is missing only when its feature is")]
             _ => {
@@ -171,7 +201,7 @@ mod tests {
     fn debug_hides_the_password_of_a_redis_url() {
         let url = "redis://app:redis-password-secret@127.0.0.1:6379/0";
         let config = StoreConfig { url: Some(url.into()), ..StoreConfig::default() };
-        let printed = [format!("{config:?}"), format!("{:?}", StoreSettings::Redis(url.into()))];
+        let printed = [format!("{config:?}"), format!("{:?}", StoreSettings::Redis { url: url.into(), ca_file: None })];
         for text in &printed {
             assert!(!text.contains("redis-password-secret"), "{text}");
             assert!(text.contains("redis://app:***@127.0.0.1:6379/0"), "{text}");
@@ -184,5 +214,21 @@ mod tests {
         };
         let printed = format!("{socket:?}");
         assert!(!printed.contains("socket-secret") && printed.contains("db=2"), "{printed}");
+    }
+
+    #[test]
+    fn a_ca_file_goes_with_redis_over_tls_only() {
+        let with = |url: Option<&str>| StoreConfig {
+            url: url.map(Into::into),
+            ca_file: Some("redis-ca.pem".into()),
+            ..StoreConfig::default()
+        };
+        let problem = "bad `jwt_guard.store.ca_file`: goes with a `rediss://` url, over TLS";
+        assert_eq!(with(None).settings(None).unwrap_err().to_string(), problem);
+        if cfg!(feature = "redis") {
+            assert_eq!(with(Some("redis://127.0.0.1:6379/")).settings(None).unwrap_err().to_string(), problem);
+            let settings = with(Some("rediss://127.0.0.1:6380/")).settings(None).unwrap();
+            assert!(matches!(settings, StoreSettings::Redis { ca_file: Some(_), .. }));
+        }
     }
 }

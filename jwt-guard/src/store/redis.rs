@@ -74,6 +74,14 @@ pub struct RedisStore {
     stale: AtomicU64,
 }
 
+/// Makes aws-lc-rs the process's TLS provider (rustls), unless the app
+/// chose one: redis-rs's TLS connections take the process's, which rustls
+/// cannot choose by itself where another crate of the app enables `ring`
+/// too (Rocket's `tls` does), and would panic at the first connection.
+fn install_crypto_provider() {
+    let _chosen_already = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 impl RedisStore {
     /// A store on the Redis at `url` (`redis://host:port/db`, or `rediss://`
     /// with TLS); it connects at its first use.
@@ -82,11 +90,34 @@ impl RedisStore {
     ///
     /// Why `url` is not a Redis URL.
     pub fn open(url: &str) -> Result<Self, StoreError> {
+        install_crypto_provider();
         let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
         let client =
             redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
+        Ok(Self::of(client))
+    }
+
+    /// A store on the Redis at `url`, a `rediss://` URL, whose server's
+    /// certificate is checked against the CA certificates `ca_pem` (PEM)
+    /// instead of the system's: a Redis with a certificate of a private
+    /// CA. It connects at its first use.
+    ///
+    /// # Errors
+    ///
+    /// Why `url` is not a Redis URL, or `ca_pem` holds no certificate.
+    pub fn open_trusting(url: &str, ca_pem: &[u8]) -> Result<Self, StoreError> {
+        install_crypto_provider();
+        let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
+        let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(ca_pem.to_vec()) };
+        let client = redis::Client::build_with_tls(info.set_tcp_settings(tcp_settings()), certificates)
+            .map_err(|error| failed("opening", &error))?;
+        Ok(Self::of(client))
+    }
+
+    /// A store on `client`, not connected yet.
+    fn of(client: redis::Client) -> Self {
         let (shared, connecting) = (Mutex::default(), tokio::sync::Mutex::default());
-        Ok(Self { client, shared, connecting, stale: AtomicU64::new(0) })
+        Self { client, shared, connecting, stale: AtomicU64::new(0) }
     }
 
     /// Every live revocation, on `connection`.
