@@ -15,7 +15,9 @@
 //! on errors, not on timeouts). Families, their tokens' hashes and failed
 //! logins are keys that expire with them; a rotation is one Lua script, so
 //! of two instances rotating one token at once, one wins. Every key holds
-//! the hash tag `{jwt-guard}`, so all keys share one Redis Cluster slot.
+//! the hash tag `{jwt-guard}`, so that all would share one slot; but the
+//! store speaks to one Redis server (6.2 or later), not to a Cluster,
+//! whose redirections it does not follow.
 
 mod connection;
 mod follower;
