@@ -24,6 +24,14 @@ struct RawJwks {
     keys: Vec<serde_json::Value>,
 }
 
+/// JWK members that only a private key has (RFC 7518 section 6).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// Whether `jwk` holds a member that only a private key has.
+pub(crate) fn holds_private_members(jwk: &serde_json::Value) -> bool {
+    PRIVATE_MEMBERS.iter().any(|member| jwk.get(*member).is_some())
+}
+
 /// Parses a JWKS document, keeping the keys that may verify signatures.
 ///
 /// `issuer` names the issuer in log lines.
@@ -34,6 +42,14 @@ pub(crate) fn parse_jwks(body: &[u8], issuer: &str) -> Result<KeySet, String> {
         .keys
         .into_iter()
         .enumerate()
+        .filter_map(|(index, value)| {
+            if holds_private_members(&value) {
+                // Published, the private key signs for anyone.
+                log::warn!("jwt-guard: issuer `{issuer}`: JWKS key #{index} holds private key material; not used");
+                return None;
+            }
+            Some((index, value))
+        })
         .filter_map(|(index, value)| match ready_key(value) {
             Ok(key) => Some(key),
             Err(reason) => {
@@ -88,8 +104,9 @@ fn algorithms_of_type(params: &AlgorithmParameters) -> Result<AlgorithmSet, Stri
     match params {
         AlgorithmParameters::RSA(rsa) => {
             let modulus = URL_SAFE_NO_PAD.decode(&rsa.n).map_err(|_| "`n` is not base64url")?;
-            let leading_zeros = modulus.iter().take_while(|byte| **byte == 0).count();
-            let bits = (modulus.len() - leading_zeros) * 8;
+            let start = modulus.iter().position(|byte| *byte != 0).unwrap_or(modulus.len());
+            let bits =
+                modulus.get(start).map_or(0, |first| (modulus.len() - start) * 8 - first.leading_zeros() as usize);
             if !RSA_BITS.contains(&bits) {
                 return Err(format!("its RSA modulus has {bits} bits, outside 2048 to 8192"));
             }

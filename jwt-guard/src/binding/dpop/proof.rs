@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::digest::sha256_base64url;
 use crate::error::ProofProblem;
-use crate::keys::{VerifyingKey, ready_key};
+use crate::keys::{VerifyingKey, holds_private_members, ready_key};
 use crate::verify::compact::{self, CompactParts};
 
 /// The longest proof accepted: room for an RSA key of 8192 bits and its
@@ -18,9 +18,6 @@ const MAX_PROOF_BYTES: usize = 8192;
 
 /// The longest `jti` accepted.
 const MAX_JTI_BYTES: usize = 256;
-
-/// JWK members that only a private key has (RFC 7518 section 6).
-const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /// The request a proof must be made for. No `Debug`: it holds the access
 /// token.
@@ -128,7 +125,7 @@ pub(super) fn parse<'p>(
 /// The public key of the proof's `jwk`, which must fit `alg`.
 fn public_key(jwk: Option<Value>, alg: Algorithm) -> Result<VerifyingKey, ProofProblem> {
     let Some(jwk @ Value::Object(_)) = jwk else { return Err(ProofProblem::BadKey("it has no `jwk` object")) };
-    if PRIVATE_MEMBERS.iter().any(|member| jwk.get(*member).is_some()) {
+    if holds_private_members(&jwk) {
         return Err(ProofProblem::BadKey("it holds private key material"));
     }
     let key = ready_key(jwk).map_err(|_| ProofProblem::BadKey("it is not a usable key"))?;

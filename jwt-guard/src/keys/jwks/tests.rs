@@ -54,7 +54,15 @@ fn unusable_keys_are_skipped_and_the_others_kept() {
     no_verify["key_ops"] = json!(["encrypt"]);
     let mut short_coordinates = ec_jwk();
     short_coordinates["x"] = json!("AAAA");
+    let mut published_private = ec_jwk();
+    published_private["d"] = json!("jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI");
+    // 256 bytes, but 2041 bits: the first byte is 0x01.
+    let mut modulus = vec![0xC5; 256];
+    modulus[0] = 0x01;
+    let bits_2041 = json!({"kty": "RSA", "kid": "short", "n": URL_SAFE_NO_PAD.encode(modulus), "e": "AQAB"});
     let skipped = vec![
+        published_private,
+        bits_2041,
         encryption,
         wrong_alg,
         unknown_alg,
