@@ -453,15 +453,31 @@ async fn a_reuse_that_the_store_fails_to_end_the_session_for_leaves_it_whole_unt
 /// client's retry refreshes the session rather than end it as a reuse.
 #[rocket::async_test]
 async fn a_refresh_that_cannot_read_the_revocations_spends_no_token() {
+    refresh_denied_then_retried("-subscribe", "zrangebyscore").await;
+}
+
+/// Redis undoes none of a script's writes when a later command of it
+/// fails: a rotation that fails midway (here, the family's list of tokens
+/// cannot be pushed to) leaves the presented token current, so that the
+/// client's retry rotates it, rather than take it for a reuse.
+#[rocket::async_test]
+async fn a_rotation_that_fails_midway_spends_no_token() {
+    refresh_denied_then_retried("+@all", "rpush").await;
+}
+
+/// Logs in at an instance whose Redis user has `+@all` and `rights`, then
+/// refreshes while Redis denies it `command` (503), and again once it
+/// allows it: the retry, with the same refresh token, must refresh.
+async fn refresh_denied_then_retried(rights: &str, command: &str) {
     let redis = RedisServer::start().await;
-    redis.run(&["ACL", "SETUSER", "b", "on", ">b-secret", "~*", "&*", "+@all", "-subscribe"]).await;
-    let b = Instance::of(&instance_at(&format!("redis://b:b-secret@127.0.0.1:{}/", redis.port())).await);
-    let session = b.log_in("ada").await;
-    redis.run(&["ACL", "SETUSER", "b", "-zrangebyscore"]).await;
-    let (status, body) = b.refresh(&session.refresh).await;
-    assert_eq!(status, 503, "{body}");
-    redis.run(&["ACL", "SETUSER", "b", "+zrangebyscore"]).await;
-    let (status, body) = b.refresh(&session.refresh).await;
+    redis.run(&["ACL", "SETUSER", "app", "on", ">app-secret", "~*", "&*", "+@all", rights]).await;
+    let app = Instance::of(&instance_at(&format!("redis://app:app-secret@127.0.0.1:{}/", redis.port())).await);
+    let session = app.log_in("ada").await;
+    redis.run(&["ACL", "SETUSER", "app", &format!("-{command}")]).await;
+    let (status, body) = app.refresh(&session.refresh).await;
+    assert_eq!(status, 503, "without {command}: {body}");
+    redis.run(&["ACL", "SETUSER", "app", &format!("+{command}")]).await;
+    let (status, body) = app.refresh(&session.refresh).await;
     assert_eq!(status, 200, "the retry refreshes: {body}");
 }
 

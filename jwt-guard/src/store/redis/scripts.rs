@@ -12,8 +12,9 @@ use redis::Script;
 /// session, as `revoke` does (the member written as serde writes a
 /// `Revoked::Session`), and then ends the family. Redis undoes none of a
 /// script's writes when a later command fails: each script writes the
-/// revocation first, so that a failure leaves the family alive, and the
-/// step to be taken again. KEYS: the presented token's key, the
+/// revocation first, and a rotation the next token's key before it makes
+/// it the family's current one, so that a failure leaves the family alive,
+/// the presented token current, and the step to be taken again. KEYS: the presented token's key, the
 /// revocations' key. ARGV: presented hash, next hash, now, grace, the
 /// prefix of family keys, the prefix of token keys, the prefix of the
 /// lists, `REMEMBERED_TOKENS`, until when a reuse revokes the session, the
@@ -30,15 +31,15 @@ local record = {id, f[1], f[2], f[3], f[4]}
 if f[8] == '1' then return {'ended', unpack(record)} end
 local retry = f[6] == ARGV[1] and now <= tonumber(f[7]) + grace
 if f[5] == ARGV[1] or (grace > 0 and retry) then
+  redis.call('SET', ARGV[6] .. ARGV[2], id, 'EXAT', f[4])
+  local issued = ARGV[7] .. id
+  redis.call('RPUSH', issued, ARGV[2])
+  redis.call('EXPIREAT', issued, f[4])
   if f[5] == ARGV[1] then
     redis.call('HSET', family, 'current', ARGV[2], 'previous', ARGV[1], 'rotated_at', ARGV[3])
   else
     redis.call('HSET', family, 'current', ARGV[2])
   end
-  redis.call('SET', ARGV[6] .. ARGV[2], id, 'EXAT', f[4])
-  local issued = ARGV[7] .. id
-  redis.call('RPUSH', issued, ARGV[2])
-  redis.call('EXPIREAT', issued, f[4])
   for _ = 1, redis.call('LLEN', issued) - tonumber(ARGV[8]) do
     redis.call('DEL', ARGV[6] .. redis.call('LPOP', issued))
   end
