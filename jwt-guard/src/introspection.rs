@@ -23,7 +23,7 @@ use rate::{Allowance, QuestionRate};
 use crate::backoff::{Backoff, FIRST_BACKOFF};
 use crate::config::{IntrospectMode, IntrospectionSettings};
 use crate::error::AuthError;
-use crate::keys::{Fetcher, FormAnswer, check_scheme};
+use crate::keys::{Fetcher, FormAnswer, check_discovered_issuer, check_scheme};
 use crate::log_limit::LogLimit;
 use crate::observe::metrics::Fetch;
 
@@ -234,13 +234,7 @@ impl Introspector {
         let fetched = self.fetcher.get(document, Fetch::Discovery).await?;
         let parsed: DiscoveryDocument = serde_json::from_slice(&fetched.body)
             .map_err(|_| format!("{document} is not a discovery document with an `issuer`"))?;
-        // RFC 8414 section 3.3: the document is the issuer's own.
-        if parsed.issuer != self.settings.issuer {
-            return Err(format!(
-                "{document} names the issuer {:?}, but the configured `issuer` is {:?}; they must be equal",
-                parsed.issuer, self.settings.issuer
-            ));
-        }
+        check_discovered_issuer(document, &parsed.issuer, &self.settings.issuer)?;
         let text =
             parsed.introspection_endpoint.ok_or_else(|| format!("{document} names no `introspection_endpoint`"))?;
         let url =

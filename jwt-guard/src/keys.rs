@@ -11,7 +11,9 @@ pub(crate) mod signing;
 
 pub(crate) use fetch::{FetchLimits, Fetcher, FormAnswer};
 pub(crate) use jwks::{holds_private_members, parse_jwks, ready_key};
-pub(crate) use location::{KeyLocation, RedirectPolicy, RemoteLocation, check_scheme, discovery_url, is_host};
+pub(crate) use location::{
+    KeyLocation, RedirectPolicy, RemoteLocation, check_discovered_issuer, check_scheme, discovery_url, is_host,
+};
 pub(crate) use parsed::ParsedKey;
 pub(crate) use remote::{KeyLookupError, RemoteKeys};
 

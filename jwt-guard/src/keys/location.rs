@@ -73,6 +73,18 @@ pub(crate) fn check_scheme(url: &Url, allow_http: bool) -> Result<(), String> {
     }
 }
 
+/// Checks that the discovery document at `document` is the issuer's own:
+/// the `issuer` it names is the `configured` one (RFC 8414 section 3.3,
+/// OpenID Connect Discovery section 4.3).
+pub(crate) fn check_discovered_issuer(document: &Url, named: &str, configured: &str) -> Result<(), String> {
+    if named == configured {
+        return Ok(());
+    }
+    Err(format!(
+        "{document} names the issuer {named:?}, but the configured `issuer` is {configured:?}; they must be equal"
+    ))
+}
+
 /// Whether `text` is a host, or a host and port, alone.
 pub(crate) fn is_host(text: &str) -> bool {
     let as_url = Url::parse(&format!("https://{text}/"));

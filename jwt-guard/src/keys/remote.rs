@@ -15,7 +15,10 @@ use crate::observe::metrics::Fetch;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Fetcher, KeyMatch, KeySerial, KeySet, RemoteLocation, VerifyingKey, check_scheme, parse_jwks};
+use super::{
+    Fetcher, KeyMatch, KeySerial, KeySet, RemoteLocation, VerifyingKey, check_discovered_issuer, check_scheme,
+    parse_jwks,
+};
 use crate::backoff::Backoff;
 
 /// Why no key could be found for a token.
@@ -331,12 +334,7 @@ impl RemoteKeys {
         let fetched = self.fetcher.get(document, Fetch::Discovery).await?;
         let discovered: DiscoveryDocument = serde_json::from_slice(&fetched.body)
             .map_err(|_| format!("{document} is not an OpenID discovery document with `issuer` and `jwks_uri`"))?;
-        if discovered.issuer != self.issuer {
-            return Err(format!(
-                "{document} names the issuer {:?}, but the configured `issuer` is {:?}; they must be equal",
-                discovered.issuer, self.issuer
-            ));
-        }
+        check_discovered_issuer(document, &discovered.issuer, &self.issuer)?;
         let uri = Url::parse(&discovered.jwks_uri).map_err(|_| format!("{document} has an invalid `jwks_uri`"))?;
         check_scheme(&uri, *allow_http).map_err(|problem| format!("discovered `jwks_uri` {uri}: {problem}"))?;
         Ok(uri)

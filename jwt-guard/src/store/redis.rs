@@ -26,7 +26,7 @@ mod scripts;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 
-use redis::{AsyncCommands as _, IntoConnectionInfo as _, RedisResult};
+use redis::{AsyncCommands as _, ConnectionInfo, IntoConnectionInfo as _, RedisResult};
 
 use self::connection::{SharedConnection, failed, tcp_settings};
 use self::scripts::SCRIPTS;
@@ -92,11 +92,7 @@ impl RedisStore {
     ///
     /// Why `url` is not a Redis URL.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        install_crypto_provider();
-        let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
-        let client =
-            redis::Client::open(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
-        Ok(Self::of(client))
+        Self::with_client(url, redis::Client::open)
     }
 
     /// A store on the Redis at `url`, a `rediss://` URL, whose server's
@@ -104,22 +100,35 @@ impl RedisStore {
     /// instead of the system's: a Redis with a certificate of a private
     /// CA. It connects at its first use.
     ///
+    /// ```no_run
+    /// use jwt_guard::store::RedisStore;
+    ///
+    /// let ca_pem = std::fs::read("/etc/ssl/redis-ca.pem")?;
+    /// let store = RedisStore::open_trusting("rediss://redis.internal:6380/", &ca_pem)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// Why `url` is not a Redis URL, or `ca_pem` holds no certificate.
     pub fn open_trusting(url: &str, ca_pem: &[u8]) -> Result<Self, StoreError> {
-        install_crypto_provider();
-        let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
         let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(ca_pem.to_vec()) };
-        let client = redis::Client::build_with_tls(info.set_tcp_settings(tcp_settings()), certificates)
-            .map_err(|error| failed("opening", &error))?;
-        Ok(Self::of(client))
+        Self::with_client(url, |info| redis::Client::build_with_tls(info, certificates))
     }
 
-    /// A store on `client`, not connected yet.
-    fn of(client: redis::Client) -> Self {
+    /// A store on the Redis at `url`, through the client that `client_of`
+    /// makes for its connection settings, not connected yet.
+    fn with_client(
+        url: &str,
+        client_of: impl FnOnce(ConnectionInfo) -> RedisResult<redis::Client>,
+    ) -> Result<Self, StoreError> {
+        if url.starts_with("rediss://") {
+            install_crypto_provider();
+        }
+        let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
+        let client = client_of(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
         let (shared, connecting) = (Mutex::default(), tokio::sync::Mutex::default());
-        Self { client, shared, connecting, stale: AtomicU64::new(0) }
+        Ok(Self { client, shared, connecting, stale: AtomicU64::new(0) })
     }
 
     /// Every live revocation, on `connection`.
