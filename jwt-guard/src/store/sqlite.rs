@@ -4,6 +4,13 @@
 //! or undone; with `synchronous = FULL`, one that returned is on disk, and
 //! survives a power cut too.
 //!
+//! The file is created readable and writable by its owner only (on Unix),
+//! as are SQLite's `-wal` and `-shm` files beside it: it holds subjects,
+//! the claims of refresh grants, and the keys of login throttles. Its
+//! schema has a version (`PRAGMA user_version`): a file written by a later
+//! version of jwt-guard, with a schema this one does not know, is refused
+//! at open, not read wrongly.
+//!
 //! The used `jti`s, of DPoP proofs (one write per DPoP request) and of
 //! logout tokens, are the exception: they are written on a connection of
 //! their own with `synchronous = NORMAL`, which flushes no disk at each
@@ -27,6 +34,10 @@ use super::{
     FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Revocation, Revoked, Rotation,
     RotationOutcome, StoreError, TokenStore,
 };
+
+/// The version of [`SCHEMA`], kept in the file's `user_version`. A file
+/// without one (0) was made before versions were kept, with this schema.
+const SCHEMA_VERSION: u32 = 1;
 
 /// The tables, created if missing. Times are seconds since the Unix epoch.
 const SCHEMA: &str = "
@@ -90,15 +101,17 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens the store at `path`, creating the file and its tables if
-    /// missing.
+    /// Opens the store at `path`, creating the file (readable by its owner
+    /// only) and its tables if missing.
     ///
     /// # Errors
     ///
-    /// Why the file cannot be opened or written.
+    /// Why the file cannot be opened or written, or that a later version
+    /// of jwt-guard wrote it with a schema this one does not know.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
         let connection = connect(path, "FULL")?;
-        connection.execute_batch(SCHEMA).map_err(|error| failed("creating the tables", error))?;
+        create_schema(&connection, path)?;
         let used_once = connect(path, "NORMAL")?;
         Ok(Self { connection: Arc::new(Mutex::new(connection)), used_once: Arc::new(Mutex::new(used_once)) })
     }
@@ -121,12 +134,50 @@ impl SqliteStore {
     }
 }
 
+/// Creates the file at `path`, empty and readable and writable by its
+/// owner only, unless it exists. SQLite gives its `-wal` and `-shm` files
+/// the database file's permissions.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(StoreError(format!("SQLite: creating {}: {error}", path.display()))),
+    }
+}
+
+/// Creates the tables that are missing, in one transaction, after checking
+/// that the file's schema is one this version knows.
+fn create_schema(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: u32 = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|error| failed("user_version", error))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError(format!(
+            "SQLite: {} has schema version {version}, written by a later jwt-guard; this one knows version \
+             {SCHEMA_VERSION} only",
+            path.display()
+        )));
+    }
+    let create = format!("BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;");
+    connection.execute_batch(&create).map_err(|error| failed("creating the tables", error))
+}
+
 /// A connection to the file at `path`, in WAL mode, with `synchronous`
 /// set to `synchronous`, that waits up to five seconds for a lock.
 fn connect(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
     let connection = Connection::open(path).map_err(|error| failed(&path.display().to_string(), error))?;
     connection.busy_timeout(Duration::from_secs(5)).map_err(|error| failed("busy_timeout", error))?;
-    connection.pragma_update(None, "journal_mode", "WAL").map_err(|error| failed("journal_mode", error))?;
+    let mode: String = connection
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(|error| failed("journal_mode", error))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // On a network file system, say: every read then waits for writes.
+        log::warn!("jwt-guard: SQLite: {} is in journal mode `{mode}`, not WAL", path.display());
+    }
     connection.pragma_update(None, "synchronous", synchronous).map_err(|error| failed("synchronous", error))?;
     Ok(connection)
 }
