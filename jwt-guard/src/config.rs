@@ -94,7 +94,7 @@ pub use tenants::Tenants;
 #[non_exhaustive]
 pub struct Config {
     /// Clock skew allowed when checking `exp`, `nbf` and `iat`.
-    /// Default: `30`.
+    /// Default: `30`; at most 300 (it lengthens every token's life).
     #[serde(deserialize_with = "seconds")]
     pub leeway: Duration,
     /// Tokens longer than this are rejected before any decoding.
@@ -116,7 +116,7 @@ pub struct Config {
     /// next one that a token may cause: a token whose `kid` is unknown, or
     /// whose signature fails under a known `kid` (the issuer may have
     /// replaced the key). After a failed fetch, retries back off from 1 s
-    /// to 8 s instead. Default: `30`.
+    /// to 8 s instead. Default: `30`; at least 0.1.
     #[serde(deserialize_with = "seconds")]
     pub refetch_cooldown: Duration,
     /// The lower bound on a JWKS's `Cache-Control: max-age`. Default: `60`.

@@ -211,6 +211,102 @@ fn lifetimes_that_would_issue_tokens_never_valid_or_throttle_nothing_are_refused
     );
 }
 
+#[test]
+fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
+    let refused = |config: Config| JwtGuard::from_config(config).map(drop).unwrap_err().to_string();
+    let with_issuer = |issuer: IssuerConfig| {
+        let mut config = Config::default();
+        config.issuers.insert("idp".into(), issuer);
+        config
+    };
+    let idp = || IssuerConfig::new("https://idp.example.com/", AUDIENCE);
+    let mut config = with_issuer(idp());
+    config.leeway = Duration::from_secs(301);
+    assert_eq!(
+        refused(config),
+        "bad `jwt_guard.leeway`: must be at most 300 seconds: it is for clocks that disagree, and lengthens every \
+         token's life"
+    );
+    let mut config = with_issuer(idp());
+    config.refetch_cooldown = Duration::ZERO;
+    assert_eq!(
+        refused(config),
+        "bad `jwt_guard.refetch_cooldown`: must be at least 0.1 seconds: it bounds the fetches that tokens with \
+         unknown `kid`s cause"
+    );
+    assert_eq!(
+        refused(with_issuer(
+            idp().inline_jwks(json!({ "keys": [TestKey::RsaA.jwk()] })).jwks_uri("https://idp.example.com/keys")
+        )),
+        "bad `jwt_guard.issuers.idp.jwks_uri`: give the keys inline (`jwks`) or where to fetch them (`jwks_uri`), \
+         not both",
+        "inline keys would be trusted, and the published ones never fetched"
+    );
+    for (issuer, problem) in [
+        (
+            "https://idp.example.com/ ",
+            "must not begin or end with white space: a token's `iss` is compared byte for byte",
+        ),
+        ("https://idp.example.com/?tenant=a", "must be a URL without a query or fragment"),
+        ("https://idp.example.com/#a", "must be a URL without a query or fragment"),
+    ] {
+        assert_eq!(
+            refused(with_issuer(IssuerConfig::new(issuer, AUDIENCE))),
+            format!("bad `jwt_guard.issuers.idp.issuer`: {problem}"),
+            "{issuer:?}"
+        );
+        assert_eq!(
+            refused(with_local(|local| local.issuer = Some(issuer.into()))),
+            format!("bad `jwt_guard.local.issuer`: {problem}"),
+            "{issuer:?}"
+        );
+    }
+    for issuer in ["", "api.example.com", "ftp://api.example.com"] {
+        let problem = match issuer {
+            "" => "must not be empty",
+            _ => "must be the API's own `https://` URL (or `http://`), such as `https://api.example.com`",
+        };
+        assert_eq!(
+            refused(with_local(|local| local.issuer = Some(issuer.into()))),
+            format!("bad `jwt_guard.local.issuer`: {problem}"),
+            "{issuer:?}"
+        );
+    }
+    assert_eq!(
+        refused(with_local(|local| local.audience = Some(String::new()))),
+        "bad `jwt_guard.local.audience`: must not be empty"
+    );
+    for max_age in [0, 301] {
+        let mut config = with_issuer(idp());
+        config.dpop.max_age = Duration::from_secs(max_age);
+        assert_eq!(
+            refused(config),
+            "bad `jwt_guard.dpop.max_age`: must be above 0 and at most 300 seconds: a proof is made for one request, \
+             when it is sent",
+            "{max_age} s"
+        );
+    }
+    let mut config = with_issuer(idp());
+    config.dpop.nonce_secret = Some("a secret of more than thirty-two bytes, for nonces".into());
+    assert_eq!(
+        refused(config),
+        "bad `jwt_guard.dpop.nonce_secret`: is the key of server nonces, which are off: set `nonce = true` too, or \
+         leave it out"
+    );
+    let mut signed_without_credentials = idp();
+    signed_without_credentials.signed_introspection = true;
+    assert_eq!(
+        refused(with_issuer(signed_without_credentials)),
+        "bad `jwt_guard.issuers.idp.signed_introspection`: introspection needs the API's `client_id` at the issuer, \
+         with `client_secret` or `client_key_file`"
+    );
+    let mut config = with_issuer(idp());
+    config.leeway = Duration::from_secs(300);
+    config.refetch_cooldown = Duration::from_millis(100);
+    config.dpop.max_age = Duration::from_secs(300);
+    assert!(JwtGuard::from_config(config).is_ok(), "the bounds themselves are accepted");
+}
+
 /// A configuration with the built-in issuer, its settings changed by `edit`.
 fn with_local(edit: impl FnOnce(&mut LocalIssuerConfig)) -> Config {
     let mut local = LocalIssuerConfig::default();

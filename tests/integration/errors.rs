@@ -2,6 +2,7 @@
 //! kind of refusal, with jwt-guard's catchers and with the app's own.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use jwt_guard::{AuthError, Claims};
 use jwt_guard_tests::{DPOP_CHALLENGE, KeyServer, TestKey, app, call, claims_for, issuer_table, mint, quiet_figment};
@@ -245,9 +246,11 @@ async fn a_handler_answers_with_a_refusal_as_a_guard_does() {
 #[rocket::async_test]
 async fn guards_of_one_request_share_one_verification() {
     let server = KeyServer::start(&[TestKey::RsaA]).await;
-    // No cooldown: every verification of this token fetches keys.
-    let config = json!({ "refetch_cooldown": 0, "issuers": { "primary": issuer_table(&server) } });
+    // The shortest cooldown, past by the time of the call: the token's
+    // verification fetches keys.
+    let config = json!({ "refetch_cooldown": 0.1, "issuers": { "primary": issuer_table(&server) } });
     let client = Client::tracked(app(config)).await.expect("the app ignites");
+    rocket::tokio::time::sleep(Duration::from_millis(150)).await;
     let mut unknown_kid = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     unknown_kid.kid = Some("kid-nobody-knows".into());
     let token = jwt_guard_tests::mint_with_header(TestKey::RsaA, &unknown_kid, &claims_for(server.base()));

@@ -20,6 +20,20 @@ pub(super) fn check_duration(duration: Duration, key: &str, positive: bool) -> R
     check(!positive || !duration.is_zero(), key, "must be above 0")
 }
 
+/// Checks `issuer`, the value of `key`, as an issuer identifier, which a
+/// token's `iss` must equal byte for byte: not empty, no white space
+/// around it, and no query or fragment (OpenID Connect Discovery 1.0,
+/// section 3; RFC 8414, section 2).
+pub(super) fn check_issuer_identifier(issuer: &str, key: &str) -> Result<(), ConfigError> {
+    check(!issuer.is_empty(), key, "must not be empty")?;
+    check(
+        issuer.trim() == issuer,
+        key,
+        "must not begin or end with white space: a token's `iss` is compared byte for byte",
+    )?;
+    check(!issuer.contains(['?', '#']), key, "must be a URL without a query or fragment")
+}
+
 /// The addresses or networks `texts` (`10.0.0.7`, `10.0.0.0/8`), the
 /// value of `key`.
 pub(super) fn networks(texts: &[String], key: &str) -> Result<Vec<IpNet>, ConfigError> {

@@ -140,6 +140,7 @@ impl IssuerConfig {
             check(self.introspection_endpoint.is_none(), &key("introspection_endpoint"), NEEDS_CREDENTIALS)?;
             check(self.introspect == IntrospectMode::Opaque, &key("introspect"), NEEDS_CREDENTIALS)?;
             check(self.opaque_token_prefix.is_none(), &key("opaque_token_prefix"), NEEDS_CREDENTIALS)?;
+            check(!self.signed_introspection, &key("signed_introspection"), NEEDS_CREDENTIALS)?;
             return Ok(None);
         }
         if self.tenants.is_some() {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::Secret;
 use super::checked::{Defaults, IssuerSettings};
-use super::checks::{check, check_duration, is_route_base, networks};
+use super::checks::{check, check_duration, check_issuer_identifier, is_route_base, networks};
 use super::{Audience, DpopMode, ScopeClaim, TokenType, optional_seconds, seconds};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
@@ -230,6 +230,17 @@ impl LocalIssuerConfig {
             })
             .collect::<Result<_, _>>()?;
         let trusted_proxies = networks(&self.trusted_proxies, "local.trusted_proxies")?;
+        if let Some(issuer) = &self.issuer {
+            check_issuer_identifier(issuer, "local.issuer")?;
+            check(
+                reqwest::Url::parse(issuer).is_ok_and(|url| matches!(url.scheme(), "https" | "http")),
+                "local.issuer",
+                "must be the API's own `https://` URL (or `http://`), such as `https://api.example.com`",
+            )?;
+        }
+        if let Some(audience) = &self.audience {
+            check(!audience.is_empty(), "local.audience", "must not be empty")?;
+        }
         let issuer = self.issuer.clone().unwrap_or_else(|| defaults.own_address.to_owned());
         Ok(LocalIssuerSettings {
             audience: self.audience.clone().or_else(|| resource.map(str::to_owned)).unwrap_or_else(|| issuer.clone()),

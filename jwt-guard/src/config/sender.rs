@@ -8,7 +8,7 @@ use ipnet::IpNet;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::checks::{asymmetric_algorithms, check, check_duration, networks};
+use super::checks::{asymmetric_algorithms, check, networks};
 use super::{Secret, seconds};
 use crate::algorithm::AlgorithmSet;
 use crate::error::ConfigError;
@@ -52,7 +52,7 @@ pub struct DpopConfig {
     /// app's own address (`http://127.0.0.1:8000`).
     pub origin: Option<String>,
     /// How long after its `iat` a proof is accepted, and how long its `jti`
-    /// is remembered against replays. Default: `60`.
+    /// is remembered against replays. Default: `60`; at most 300.
     #[serde(deserialize_with = "seconds")]
     pub max_age: Duration,
     /// The algorithms proofs may be signed with. Default: every asymmetric
@@ -125,6 +125,9 @@ pub(crate) struct DpopSettings {
     pub(crate) nonce_key: Option<Secret>,
 }
 
+/// The longest `max_age` of a proof.
+const LONGEST_PROOF_AGE: Duration = Duration::from_secs(300);
+
 /// The shortest nonce secret.
 const NONCE_SECRET_BYTES: usize = 32;
 
@@ -136,14 +139,22 @@ impl DpopConfig {
             Some(origin) => checked_origin(origin)?,
             None => default_origin.trim_end_matches('/').to_owned(),
         };
-        check_duration(self.max_age, "dpop.max_age", true)?;
+        check(
+            !self.max_age.is_zero() && self.max_age <= LONGEST_PROOF_AGE,
+            "dpop.max_age",
+            "must be above 0 and at most 300 seconds: a proof is made for one request, when it is sent",
+        )?;
         let algorithms = match &self.algorithms {
             Some(names) => asymmetric_algorithms(names, "DPoP proofs are signed with a client's private key")
                 .map_err(|problem| ConfigError { key: "dpop.algorithms".into(), problem })?,
             None => AlgorithmSet::ASYMMETRIC,
         };
         let nonce_key = match (&self.nonce, &self.nonce_secret) {
-            (false, _) => None,
+            (false, Some(_)) => {
+                let problem = "is the key of server nonces, which are off: set `nonce = true` too, or leave it out";
+                return Err(ConfigError { key: "dpop.nonce_secret".into(), problem: problem.into() });
+            }
+            (false, None) => None,
             (true, Some(secret)) => {
                 check(
                     secret.expose().len() >= NONCE_SECRET_BYTES,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::checked::{Defaults, IssuerSettings};
-use super::checks::{asymmetric_algorithms, check, check_duration, is_route_base};
+use super::checks::{asymmetric_algorithms, check, check_duration, check_issuer_identifier, is_route_base};
 use super::introspection::check_opaque_claims;
 use super::local::LocalIssuerSettings;
 use super::resource::ResourceSettings;
@@ -113,6 +113,14 @@ const MOST_TOKEN_BYTES: usize = 1 << 20;
 /// The longest `max_jwks_bytes`: 16 MiB.
 const MOST_JWKS_BYTES: usize = 1 << 24;
 
+/// The longest `leeway`: five minutes, the most that RFC 7519's "no more
+/// than a few minutes" allows.
+const LONGEST_LEEWAY: Duration = Duration::from_secs(300);
+
+/// The shortest `refetch_cooldown`: fetches that tokens cause, one at a
+/// time, stay at ten a second or fewer.
+const SHORTEST_REFETCH_COOLDOWN: Duration = Duration::from_millis(100);
+
 impl Config {
     /// Checks every value, naming the key of the first bad one, and reads
     /// the built-in issuer's keys.
@@ -151,9 +159,18 @@ impl Config {
         check((1..=100_000).contains(&self.introspection_rate), "introspection_rate", "must be from 1 to 100000")?;
         check((1..=100_000).contains(&self.tenant_cache_size), "tenant_cache_size", "must be from 1 to 100000")?;
         check(self.tenant_discoveries > 0, "tenant_discoveries", "must be above 0")?;
-        check_duration(self.leeway, "leeway", false)?;
+        check(
+            self.leeway <= LONGEST_LEEWAY,
+            "leeway",
+            "must be at most 300 seconds: it is for clocks that disagree, and lengthens every token's life",
+        )?;
         check_duration(self.fetch_timeout, "fetch_timeout", true)?;
         check_duration(self.refetch_cooldown, "refetch_cooldown", false)?;
+        check(
+            self.refetch_cooldown >= SHORTEST_REFETCH_COOLDOWN,
+            "refetch_cooldown",
+            "must be at least 0.1 seconds: it bounds the fetches that tokens with unknown `kid`s cause",
+        )?;
         check_duration(self.max_refresh, "max_refresh", true)?;
         check(
             self.min_refresh <= self.max_refresh && !self.min_refresh.is_zero(),
@@ -244,7 +261,7 @@ impl IssuerConfig {
         let key = |field: &str| format!("issuers.{name}.{field}");
         check_issuer_name(name)
             .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
-        check(!self.issuer.is_empty(), &key("issuer"), "must not be empty")?;
+        check_issuer_identifier(&self.issuer, &key("issuer"))?;
         let tenants = self
             .tenants
             .as_ref()
@@ -271,11 +288,15 @@ impl IssuerConfig {
             )?;
         }
         let keys = match (&self.jwks, &self.jwks_uri) {
-            (Some(_), _) if tenants.is_some() => {
+            (Some(_), Some(_)) => {
+                let problem = "give the keys inline (`jwks`) or where to fetch them (`jwks_uri`), not both";
+                return Err(ConfigError { key: key("jwks_uri"), problem: problem.into() });
+            }
+            (Some(_), None) if tenants.is_some() => {
                 let problem = "a template's keys are found per tenant: give `jwks_uri` with `{tenant}`, or neither";
                 return Err(ConfigError { key: key("jwks"), problem: problem.into() });
             }
-            (Some(jwks), _) => {
+            (Some(jwks), None) => {
                 let keys = parse_jwks(jwks.to_string().as_bytes(), name)
                     .map_err(|problem| ConfigError { key: key("jwks"), problem })?;
                 check(!keys.is_empty(), &key("jwks"), "holds no usable signing key")?;
