@@ -39,6 +39,12 @@ impl Ctxt {
         self.errors.borrow_mut().as_mut().expect("errors are recorded before `check`").push(error);
     }
 
+    /// Whether an error has been recorded: a check of the whole, whose
+    /// parts were written wrong, would only repeat their errors.
+    pub(crate) fn has_errors(&self) -> bool {
+        self.errors.borrow().as_ref().is_some_and(|errors| !errors.is_empty())
+    }
+
     /// Records that a name written at `second` was first written at
     /// `first`: `message` on the second, and `first_message` on the first,
     /// so that the user sees both places.

@@ -175,11 +175,12 @@ use proc_macro::TokenStream;
 /// fn index() {}
 /// ```
 ///
-/// Unknown, duplicate and empty options, values of the wrong kind, scopes
-/// that RFC 6749 does not allow, issuer names that no
-/// `[jwt_guard.issuers.<name>]` can have, unknown fields of typed claims,
-/// literals of another type than their field's, and an attribute placed
-/// below the route attribute are all refused.
+/// Unknown, duplicate and empty options, values listed twice, values of
+/// the wrong kind, scopes that RFC 6749 does not allow, issuer names that
+/// no `[jwt_guard.issuers.<name>]` can have, unknown fields of typed
+/// claims, literals of another type than their field's, policies that no
+/// token can meet or that can be met in more than 256 ways, and an
+/// attribute placed below the route attribute are all refused.
 ///
 /// # Run time
 ///

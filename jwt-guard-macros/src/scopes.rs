@@ -217,6 +217,9 @@ fn declared_scopes(cx: &Ctxt, input: &DeriveInput) -> Vec<Declared> {
         cx.error_spanned_by(&input.ident, "`Scopes` is derived on an enum whose variants name scopes");
         return Vec::new();
     };
+    if data.variants.is_empty() {
+        cx.error_spanned_by(&input.ident, "declare at least one scope: a variant with `#[scope(\"read:reports\")]`");
+    }
     let mut seen = FirstSeen::default();
     let mut scopes = Vec::new();
     for variant in &data.variants {

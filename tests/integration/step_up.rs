@@ -57,11 +57,14 @@ async fn a_route_that_needs_a_recent_strong_login_says_so() {
     let token =
         |acr: &str, ago: u64| bearer(&issuer.token().acr(acr).authenticated_ago(Duration::from_secs(ago)).sign());
     assert_eq!(call(&client, "/payments", &[&token("urn:example:mfa", 10)]).await.status, 200);
+    let older_within_leeway = token("urn:example:mfa", 300 + 20);
+    assert_eq!(call(&client, "/payments", &[&older_within_leeway]).await.status, 200, "the issuer's clock may lag");
     let ahead_within_leeway = issuer.token().acr("urn:example:mfa").without("iat").claim("auth_time", now() + 10);
     assert_eq!(call(&client, "/payments", &[&bearer(&ahead_within_leeway.sign())]).await.status, 200);
     for (case, token) in [
         ("a password only", token("urn:example:pwd", 10)),
         ("an hour ago", token("urn:example:mfa", 3600)),
+        ("older than max_age by more than the leeway (30 s)", token("urn:example:mfa", 300 + 40)),
         ("no acr or auth_time", bearer(&issuer.token().sign())),
         (
             "an auth_time after the token's iat",

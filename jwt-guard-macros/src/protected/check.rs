@@ -5,7 +5,9 @@
 //! issuers and how each requirement is tested. Every error goes to the
 //! `Ctxt`, so that one compile shows them all.
 
+use proc_macro2::Span;
 use quote::ToTokens;
+use syn::spanned::Spanned as _;
 use syn::{LitStr, Path, Type};
 
 use super::ast::{self, ClaimName, PathSegment, ScopeItem};
@@ -25,10 +27,17 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
                 value.span(),
                 "an `acr` value holds no spaces: the challenge's `acr_values` separates values by spaces",
             );
+        } else if !value.value().is_ascii() {
+            cx.error(
+                value.span(),
+                "an `acr` value is ASCII: the challenge's `acr_values` carries it in an HTTP header, which would \
+                 garble other characters",
+            );
         } else {
             check_quoted_value(cx, value, "an `acr` value");
         }
     }
+    refuse_repeats(cx, acr.iter().map(|value| (value.value(), value.span())), "`acr` value");
     let max_age = settings.max_age.and_then(|seconds| match seconds.base10_parse::<u64>() {
         // `5m` would read as 5: a unit is refused, not dropped. An
         // integer type (`300u64`) is no unit.
@@ -40,6 +49,10 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
                 seconds.suffix()
             );
             cx.error(seconds.span(), message);
+            None
+        }
+        Ok(0) => {
+            cx.error(seconds.span(), "`max_age = 0` is never met: no authentication is younger than a second");
             None
         }
         Ok(seconds) => Some(seconds),
@@ -88,7 +101,7 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
             cx.error_spanned_by(bare, message);
         }
     }
-    ResolvedPolicy {
+    let policy = ResolvedPolicy {
         claims: claims.filter(|_| walk.reads_claims),
         vocabulary,
         issuers: walk.issuers,
@@ -97,6 +110,44 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
         acr,
         max_age,
         description,
+    };
+    check_ways(cx, &policy);
+    policy
+}
+
+/// The most ways a policy may be met in (see [`ResolvedPolicy::ways`]):
+/// far more than a policy that a reader can follow, far fewer than would
+/// slow the compiler down.
+const MOST_WAYS: usize = 256;
+
+/// Refuses a policy that no token can meet, or that can be met in too
+/// many ways to list; unless its parts had errors, which left it whole.
+fn check_ways(cx: &Ctxt, policy: &ResolvedPolicy) {
+    if cx.has_errors() {
+        return;
+    }
+    if policy.most_ways() > MOST_WAYS {
+        let message = format!(
+            "this policy can be met in more than {MOST_WAYS} ways (each `any(...)` multiplies the ways of the \
+             others): write it as several routes or a `check` function"
+        );
+        cx.error(Span::call_site(), message);
+    } else if policy.ways().is_empty() {
+        let message = "no token can meet this policy: every way to meet it needs two different issuers, and a token \
+                       has one `iss`";
+        cx.error(Span::call_site(), message);
+    }
+}
+
+/// Refuses each value of a list that comes again: `values` with where
+/// each is written; `what` names them.
+fn refuse_repeats(cx: &Ctxt, values: impl Iterator<Item = (String, Span)>, what: &str) {
+    let mut seen = FirstSeen::default();
+    for (value, span) in values {
+        if let Some(first) = seen.earlier(value.clone(), span) {
+            let message = format!("{what} `{value}` listed more than once");
+            cx.duplicate(first, span, message, format!("{what} `{value}` first listed here"));
+        }
     }
 }
 
@@ -167,6 +218,7 @@ impl Walk<'_> {
                 for role in &roles {
                     check_quoted_value(self.cx, role, "a role");
                 }
+                refuse_repeats(self.cx, roles.iter().map(|role| (role.value(), role.span())), "role");
                 Requirement::AnyRole(roles)
             }
             ast::Requirement::Any(nested) => Requirement::Any(self.all(nested)),
@@ -176,6 +228,11 @@ impl Walk<'_> {
 
     /// The items of `scopes(...)` or `any_scope(...)`, one scope each.
     fn scope_items(&mut self, items: Vec<ScopeItem>) -> Vec<Scope> {
+        let written = items.iter().map(|item| match item {
+            ScopeItem::Literal(literal) => (literal.value(), literal.span()),
+            ScopeItem::Path(path) => (path.to_token_stream().to_string().replace(' ', ""), path.span()),
+        });
+        refuse_repeats(self.cx, written, "scope");
         let scope = |item| match item {
             ScopeItem::Literal(literal) => {
                 check_scope_item(self.cx, &literal);
@@ -288,6 +345,12 @@ fn check_scope_string(cx: &Ctxt, literal: &LitStr) {
         cx.error(literal.span(), "empty scope: name at least one, as in `scope = \"read\"`");
     } else if value.split(' ').any(str::is_empty) {
         cx.error(literal.span(), "scopes in one string are separated by single spaces, with none before or after");
+    } else if let Some(repeated) = value
+        .split(' ')
+        .enumerate()
+        .find_map(|(index, scope)| value.split(' ').skip(index + 1).any(|later| later == scope).then_some(scope))
+    {
+        cx.error(literal.span(), format!("scope `{repeated}` listed more than once"));
     } else {
         for problem in value.split(' ').filter_map(scope_token_problem) {
             cx.error(literal.span(), problem);

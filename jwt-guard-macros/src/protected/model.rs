@@ -161,6 +161,12 @@ impl ResolvedPolicy {
     pub(crate) fn ways(&self) -> Vec<Way<'_>> {
         every_of(&self.requirements)
     }
+
+    /// The most ways [`ways`](Self::ways) can list, counted without
+    /// listing them (two issuers' ways counted as if they could meet).
+    pub(crate) fn most_ways(&self) -> usize {
+        most_ways_of_every(&self.requirements)
+    }
 }
 
 impl Requirement {
@@ -180,6 +186,27 @@ fn every_of(requirements: &[Requirement]) -> Vec<Way<'_>> {
         let theirs = ways_of(requirement);
         ways.iter().flat_map(|way| theirs.iter().filter_map(move |their| way.and(their))).collect()
     })
+}
+
+/// The most ways to meet every one of `requirements`.
+fn most_ways_of_every(requirements: &[Requirement]) -> usize {
+    requirements.iter().fold(1, |ways, requirement| ways.saturating_mul(most_ways_of(requirement)))
+}
+
+/// The most ways to meet `requirement`.
+fn most_ways_of(requirement: &Requirement) -> usize {
+    match requirement {
+        Requirement::AnyScope(scopes) => scopes.len(),
+        Requirement::Any(requirements) => {
+            requirements.iter().fold(0, |ways, requirement| ways.saturating_add(most_ways_of(requirement)))
+        }
+        Requirement::All(requirements) => most_ways_of_every(requirements),
+        Requirement::AllScopes(_)
+        | Requirement::Issuer(_)
+        | Requirement::Claims(_)
+        | Requirement::Check(_)
+        | Requirement::AnyRole(_) => 1,
+    }
 }
 
 /// The ways to meet `requirement`.

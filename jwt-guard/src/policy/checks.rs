@@ -57,9 +57,10 @@ pub fn any_role(token: &Token, roles: &'static [&'static str]) -> Result<(), Den
 
 /// A 401 asking for a stronger or more recent authentication (RFC 9470)
 /// unless the token's `acr` is one of `acr_values` (when any is named) and
-/// its `auth_time` at most `max_age` seconds old (when set). An
-/// `auth_time` after the token's own `iat` (or, without one, more than the
-/// leeway ahead of this clock) is not believed.
+/// its `auth_time` at most `max_age` seconds old (when set), give or take
+/// the leeway (the issuer's clock stated it). An `auth_time` after the
+/// token's own `iat` (or, without one, more than the leeway ahead of this
+/// clock) is not believed.
 pub fn require_authentication(
     token: &Token,
     acr_values: &'static [&'static str],
@@ -71,7 +72,8 @@ pub fn require_authentication(
         let now = crate::clock::unix_now();
         let latest = token.claim("iat").and_then(Value::as_f64).unwrap_or(now + token.leeway());
         let auth_time = token.claim("auth_time").and_then(Value::as_f64);
-        auth_time.is_some_and(|auth_time| auth_time <= latest && now - auth_time <= max_age as f64)
+        let oldest = now - max_age as f64 - token.leeway();
+        auth_time.is_some_and(|auth_time| auth_time <= latest && auth_time >= oldest)
     });
     if acr_met && fresh { Ok(()) } else { Err(AuthError::InsufficientAuthentication { acr_values, max_age }) }
 }

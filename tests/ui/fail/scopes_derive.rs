@@ -8,6 +8,9 @@ enum MissingAttribute {
 }
 
 #[derive(Scopes)]
+enum Nothing {}
+
+#[derive(Scopes)]
 enum Duplicate {
     #[scope("read")]
     Read,
