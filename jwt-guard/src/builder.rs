@@ -265,7 +265,8 @@ impl JwtGuardBuilder {
     /// The first bad value of the configuration, by its key.
     pub fn build(self) -> Result<JwtGuard, ConfigError> {
         let config = self.finish(self.config.clone().unwrap_or_default());
-        JwtGuard::from_settings(config.settings(Defaults::STANDALONE)?, self.hooks)
+        let defaults = Defaults { issuer_resolver: self.hooks.resolver.is_some(), ..Defaults::STANDALONE };
+        JwtGuard::from_settings(config.settings(defaults)?, self.hooks)
     }
 
     /// The configuration given whole in code, if any.

@@ -48,7 +48,8 @@ fn errors_name_the_bad_key_and_say_the_fix() {
     assert_eq!(
         check(Config::default()),
         "bad `jwt_guard.issuers`: no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with \
-         `issuer` and `audience`, or `[default.jwt_guard.local]` for the built-in issuer"
+         `issuer` and `audience`, or `[default.jwt_guard.local]` for the built-in issuer, or plug in an \
+         `IssuerResolver`"
     );
     assert_eq!(
         check(with_issuer(IssuerConfig::new("http://idp.example.com/", AUDIENCE))),

@@ -428,6 +428,19 @@ async fn an_apps_resolver_finds_the_tenants_that_no_template_names() {
 }
 
 #[rocket::async_test]
+async fn an_app_whose_issuers_all_come_from_its_resolver_launches_and_serves_them() {
+    let signed_up = KeyServer::start(&[TestKey::EcA]).await;
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing().issuer_resolver(SignedUp::of(&[signed_up.base()])))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![customer]);
+    let client = Client::tracked(rocket).await.expect("no issuer configured, but a resolver: the app launches");
+    let token = bearer(&mint(TestKey::EcA, &claims_for(signed_up.base())));
+    let served = call(&client, "/customer", &[&token]).await;
+    assert_eq!((served.status, served.body), (200, json!({ "issuer": "customers", "tenant": "customer-0" })));
+}
+
+#[rocket::async_test]
 async fn a_resolver_cannot_name_its_issuers_as_a_configured_one() {
     let template = "https://login.example.com/{tenant}/v2.0";
     let rocket = app(template, json!(["nobody"]), Some(Arc::new(Impostor)));

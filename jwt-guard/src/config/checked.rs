@@ -88,11 +88,19 @@ pub(crate) struct Defaults<'a> {
     /// Whether the server's own TLS listener asks clients for
     /// certificates (Rocket's `tls.mutual`, with the `mtls` feature).
     pub(crate) client_certificates: bool,
+    /// Whether an [`IssuerResolver`](crate::verify::IssuerResolver) is
+    /// plugged in, which finds issuers that the configuration need not
+    /// name.
+    pub(crate) issuer_resolver: bool,
 }
 
 impl Defaults<'static> {
     /// The defaults of a verifier built outside Rocket: `iss` is
     /// `http://127.0.0.1:8000`, and a debug build may generate a key.
-    pub(crate) const STANDALONE: Self =
-        Self { own_address: "http://127.0.0.1:8000", debug_build: cfg!(debug_assertions), client_certificates: false };
+    pub(crate) const STANDALONE: Self = Self {
+        own_address: "http://127.0.0.1:8000",
+        debug_build: cfg!(debug_assertions),
+        client_certificates: false,
+        issuer_resolver: false,
+    };
 }

@@ -326,8 +326,7 @@ fn read(path: &Path, key: &str) -> Result<Vec<u8>, ConfigError> {
 mod tests {
     use super::*;
 
-    const DEBUG: Defaults<'static> =
-        Defaults { own_address: "http://127.0.0.1:8000", debug_build: true, client_certificates: false };
+    const DEBUG: Defaults<'static> = Defaults { debug_build: true, ..Defaults::STANDALONE };
     const RELEASE: Defaults<'static> = Defaults { debug_build: false, ..DEBUG };
 
     #[test]

@@ -178,10 +178,10 @@ impl Config {
             "must be above 0 and at most `max_refresh`",
         )?;
         check(
-            !self.issuers.is_empty() || self.local.is_some(),
+            !self.issuers.is_empty() || self.local.is_some() || local_defaults.issuer_resolver,
             "issuers",
             "no issuer is configured; add a `[default.jwt_guard.issuers.<name>]` table with `issuer` and \
-             `audience`, or `[default.jwt_guard.local]` for the built-in issuer",
+             `audience`, or `[default.jwt_guard.local]` for the built-in issuer, or plug in an `IssuerResolver`",
         )?;
         check(
             self.local.is_none() || !self.issuers.contains_key(LOCAL_ISSUER),

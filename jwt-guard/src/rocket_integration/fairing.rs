@@ -86,7 +86,12 @@ impl Fairing for JwtGuardBuilder {
         let scheme = if figment.contains("tls.certs") { "https" } else { "http" };
         let own_address = format!("{scheme}://{}", std::net::SocketAddr::new(address, port));
         let client_certificates = cfg!(feature = "mtls") && figment.contains("tls.mutual");
-        let defaults = Defaults { own_address: &own_address, debug_build: cfg!(debug_assertions), client_certificates };
+        let defaults = Defaults {
+            own_address: &own_address,
+            debug_build: cfg!(debug_assertions),
+            client_certificates,
+            issuer_resolver: self.hooks.resolver.is_some(),
+        };
         let built =
             config.settings(defaults).and_then(|settings| JwtGuard::from_settings(settings, self.hooks.clone()));
         let guard = match built {
