@@ -301,7 +301,7 @@ mod tests {
 
     #[test]
     fn tokens_carry_the_grant_and_registered_claims_cannot_be_overridden() {
-        let defaults = Defaults { own_address: "https://api.test", debug_build: true, client_certificates: false };
+        let defaults = Defaults { own_address: "https://api.test", debug_build: true, ..Defaults::STANDALONE };
         let issuer = LocalIssuer::new(LocalIssuerConfig::default().settings(defaults, None).unwrap());
         let grant = Grant::new("ada")
             .scopes(["read", "write"])
