@@ -69,6 +69,26 @@ mod sessions;
 /// issuer = "https://tenant.example.com/"
 /// audience = "https://api.example.com"
 /// ```
+///
+/// A handler reaches it as Rocket's managed state, `&State<JwtGuard>`, to
+/// log users in, refresh and revoke:
+///
+/// ```rust,no_run
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{JwtGuard, Token};
+/// use rocket::State;
+/// use rocket::http::Status;
+///
+/// /// Signs the caller out: its token is refused from now on, on every
+/// /// instance that shares the store.
+/// #[post("/logout")]
+/// async fn logout(guard: &State<JwtGuard>, token: Token) -> Status {
+///     match guard.revoke_token(&token).await {
+///         Ok(()) => Status::NoContent,
+///         Err(error) => Status::from_code(error.status_code()).unwrap_or(Status::InternalServerError),
+///     }
+/// }
+/// ```
 pub struct JwtGuard {
     verifier: Arc<Verifier>,
     local: Option<LocalIssuer>,

@@ -62,6 +62,10 @@
 //!   `permissions`, roles in nested claims, audiences).
 //! - **Protect routes**: [`policy`](mod@policy), every option of
 //!   `#[protected]`, and [`protect()`] for groups of routes.
+//! - **Load your own user** for each request, from the token's subject,
+//!   with any issuer: [`CurrentUser`] and [`LoadIdentity`].
+//! - **Sign users out, refresh, revoke** from a handler: [`JwtGuard`]
+//!   (as `&State<JwtGuard>`).
 //! - **Log users in yourself**, with no identity provider: [`issuer`].
 //! - **Test your routes** with really signed tokens: [`testing`].
 //! - **Answer refusals your way**: [`error`].
@@ -124,6 +128,9 @@
 #![doc = include_str!("../docs/security.md")]
 // On docs.rs, each item is labelled with the features it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The docs link the Rocket integration and the SQLite store, default
+// features both: built without them, such links are left as plain text.
+#![cfg_attr(not(all(feature = "rocket", feature = "sqlite")), allow(rustdoc::broken_intra_doc_links))]
 
 mod algorithm;
 mod backoff;

@@ -12,9 +12,10 @@
 //! trip; a store shared by a fleet feeds the mirror with the
 //! revocations other instances make ([`TokenStore::follow`]).
 //!
-//! An app picks a store in `[jwt_guard.store]`, or plugs one in with
-//! [`JwtGuardBuilder::store`](crate::JwtGuardBuilder::store): a
-//! [`MemoryStore`], an `SqliteStore`, a `RedisStore`. The rest of this
+//! An app names an SQLite file or Redis in `[jwt_guard.store]` (without
+//! either, its state is kept in memory, as below), or plugs a store in
+//! with [`JwtGuardBuilder::store`](crate::JwtGuardBuilder::store): a
+//! [`MemoryStore`], an `SqliteStore`, a `RedisStore`, or its own. The rest of this
 //! module ([`FamilyRecord`], [`Revocation`], [`Rotation`],
 //! [`RevocationFeed`] and the like) is for writing a [`TokenStore`] of
 //! its own.

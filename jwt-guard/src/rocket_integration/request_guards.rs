@@ -284,14 +284,21 @@ pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
 ///
 /// - **Success**: the token verified against the issuer its `iss` names.
 /// - **Error** `401`: no token, or a token that is not acceptable
-///   ([`AuthError::MissingToken`], [`AuthError::InvalidToken`]).
+///   ([`AuthError::MissingToken`], [`AuthError::InvalidToken`]); for a
+///   DPoP-bound token, a missing or bad proof
+///   ([`AuthError::InvalidProof`]), or a proof without the server's
+///   nonce where nonces are demanded ([`AuthError::UseDpopNonce`]).
 /// - **Error** `400`: a malformed `Authorization` header, several of them,
 ///   or a token in the URI ([`AuthError::InvalidRequest`]).
 /// - **Error** `503`: the issuer's keys cannot be fetched right now, nor
 ///   an opaque token introspected, nor the store of DPoP proofs reached
 ///   ([`AuthError::KeysUnavailable`],
 ///   [`AuthError::IntrospectionUnavailable`],
-///   [`AuthError::StoreUnavailable`]).
+///   [`AuthError::StoreUnavailable`]), or, with `[jwt_guard.store]
+///   refuse_until_loaded`, the store's revocations are not loaded yet.
+///
+/// Every refusal, with its challenge and body, is in [the table of
+/// errors](crate::error).
 ///
 /// It never forwards. Use `Result<Token, AuthError>` to handle refusals in
 /// the handler. `Option<Token>` serves anonymous requests, but turns every
