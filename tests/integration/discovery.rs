@@ -11,7 +11,7 @@ use jwt_guard_tests::{
     run_node_script,
 };
 use rocket::local::asynchronous::Client;
-use rocket::{Build, Rocket, get, routes};
+use rocket::{Build, Rocket, get, route, routes};
 use serde_json::{Value, json};
 
 use crate::bearer;
@@ -22,8 +22,10 @@ fn reports() -> &'static str {
     "reports"
 }
 
+// Rocket's generic form, with a trailing comma, which Rocket takes too:
+// the policy's scopes are known as well as those of `#[get]`.
 #[protected(any_scope("write", "admin"))]
-#[get("/reports/edit")]
+#[route(GET, uri = "/reports/edit")]
 fn edit_reports() -> &'static str {
     "editing"
 }

@@ -37,6 +37,9 @@ pub(crate) fn declared_route(attr: &Attribute) -> DeclaredRoute {
             let mut path = String::new();
             while !input.is_empty() {
                 input.parse::<Token![,]>()?;
+                if input.is_empty() {
+                    break;
+                }
                 let key: Ident = input.parse()?;
                 input.parse::<Token![=]>()?;
                 if key == "uri" {
