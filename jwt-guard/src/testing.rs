@@ -81,6 +81,22 @@ impl Default for TestIssuer {
 impl TestIssuer {
     /// The issuer `test`: `iss` `https://issuer.jwt-guard.test/test/`,
     /// audience `https://api.jwt-guard.test`, an Ed25519 key.
+    ///
+    /// ```
+    /// use jwt_guard::{testing::TestIssuer, verify::Algorithm};
+    /// use serde_json::json;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// assert_eq!(issuer.name(), "test");
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let token = verifier.verify(&issuer.token().sign()).await.unwrap();
+    /// assert_eq!(token.claim("iss"), Some(&json!("https://issuer.jwt-guard.test/test/")));
+    /// assert_eq!(token.header().unwrap().alg, Algorithm::EdDSA);
+    /// # }).unwrap();
+    /// ```
     pub fn new() -> Self {
         Self::named("test")
     }
@@ -88,6 +104,23 @@ impl TestIssuer {
     /// A test issuer trusted under `name`, whose `iss` is
     /// `https://issuer.jwt-guard.test/{name}/`: several can stand in for
     /// several issuers of one app.
+    ///
+    /// ```
+    /// use jwt_guard::{config::Config, testing::TestIssuer, verify::Verifier};
+    /// use serde_json::json;
+    ///
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let (auth0, okta) = (TestIssuer::named("auth0"), TestIssuer::named("okta"));
+    /// let mut config = Config::default();
+    /// for issuer in [&auth0, &okta] {
+    ///     config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// }
+    /// let verifier = Verifier::new(&config).unwrap();
+    /// let token = verifier.verify(&okta.token().sign()).await.unwrap();
+    /// assert_eq!(token.issuer(), "okta");
+    /// assert_eq!(token.claim("iss"), Some(&json!("https://issuer.jwt-guard.test/okta/")));
+    /// # }).unwrap();
+    /// ```
     pub fn named(name: impl Into<String>) -> Self {
         let name = name.into();
         let key = SigningKey::generate(Algorithm::EdDSA).unwrap_or_else(|error| panic!("jwt-guard testing: {error}"));
@@ -101,11 +134,40 @@ impl TestIssuer {
 
     /// The name it is trusted under: `test`, or the name given to
     /// [`named`](Self::named).
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::named("keycloak");
+    /// assert_eq!(issuer.name(), "keycloak");
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let token = verifier.verify(&issuer.token().sign()).await.unwrap();
+    /// // The name that a policy's `issuer = "keycloak"` names.
+    /// assert_eq!(token.issuer(), issuer.name());
+    /// # }).unwrap();
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Sets the audience that the app accepts and tokens carry.
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    /// use serde_json::json;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new().audience("reports-api");
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let token = verifier.verify(&issuer.token().sign()).await.unwrap();
+    /// assert_eq!(token.claim("aud"), Some(&json!("reports-api")));
+    /// # }).unwrap();
+    /// ```
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = audience.into();
         self
@@ -117,6 +179,24 @@ impl TestIssuer {
     /// of the same name added in code (`JwtGuardBuilder::issuer`) replaces
     /// it again at ignite; such an app's tests build it with
     /// `.issuer(issuer.name(), issuer.issuer_config())` instead.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use jwt_guard::{JwtGuard, protected, testing::TestIssuer};
+    /// use rocket::{http::Status, local::asynchronous::Client};
+    ///
+    /// #[protected(scope = "read")]
+    /// #[get("/reports")]
+    /// fn reports() {}
+    ///
+    /// # rocket::async_test(async {
+    /// let issuer = TestIssuer::new();
+    /// let fairing = JwtGuard::fairing().issuer(issuer.name(), issuer.issuer_config());
+    /// let client = Client::tracked(rocket::build().attach(fairing).mount("/", routes![reports])).await.unwrap();
+    /// let reader = issuer.token().scope("read").bearer();
+    /// assert_eq!(client.get("/reports").header(reader).dispatch().await.status(), Status::Ok);
+    /// # });
+    /// ```
     pub fn issuer_config(&self) -> IssuerConfig {
         IssuerConfig::new(self.issuer.clone(), self.audience.clone())
             .algorithms([self.key.algorithm().name()])
@@ -134,6 +214,27 @@ impl TestIssuer {
     /// its `roles_claim` is kept, the shape of roles that the app's
     /// policies read: write roles of that shape with
     /// [`TokenBuilder::claim`].
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use jwt_guard::{JwtGuard, protected, testing::TestIssuer};
+    /// use rocket::{http::Status, local::asynchronous::Client};
+    ///
+    /// #[protected(issuer = "auth0", scope = "read")]
+    /// #[get("/reports")]
+    /// fn reports() {}
+    ///
+    /// # rocket::async_test(async {
+    /// # let table = serde_json::json!({ "issuer": "https://acme.eu.auth0.com/", "audience": "reports-api" });
+    /// # let figment = rocket::Config::figment().merge(("jwt_guard.issuers.auth0", table));
+    /// // The app trusts `auth0` from its Rocket.toml; the stand-in replaces it.
+    /// let app = rocket::custom(figment).attach(JwtGuard::fairing()).mount("/", routes![reports]);
+    /// let auth0 = TestIssuer::named("auth0");
+    /// let client = Client::tracked(auth0.attach_to(app)).await.unwrap();
+    /// let reader = auth0.token().scope("read").bearer();
+    /// assert_eq!(client.get("/reports").header(reader).dispatch().await.status(), Status::Ok);
+    /// # });
+    /// ```
     #[cfg(feature = "rocket")]
     pub fn attach_to(&self, rocket: Rocket<Build>) -> Rocket<Build> {
         use rocket::figment::providers::Serialized;
@@ -168,6 +269,22 @@ impl TestIssuer {
     }
 
     /// A token of this issuer, valid for five minutes, with no scopes.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use jwt_guard::testing::TestIssuer;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let token = verifier.verify(&issuer.token().sign()).await.unwrap();
+    /// assert_eq!((token.subject(), token.scopes()), (Some("test-user"), &[][..]));
+    /// let left = token.expires_at().duration_since(SystemTime::now()).unwrap();
+    /// assert!(left <= Duration::from_secs(300) && left > Duration::from_secs(290));
+    /// # }).unwrap();
+    /// ```
     pub fn token(&self) -> TokenBuilder<'_> {
         let now = clock::unix_now_secs();
         let mut claims = Map::new();
@@ -181,6 +298,25 @@ impl TestIssuer {
 }
 
 /// Builds a token of a [`TestIssuer`].
+///
+/// Outside Rocket, or to look at what a token carries, verify it with a
+/// [`Verifier`](crate::verify::Verifier) that trusts the issuer, as the
+/// examples of its methods do (with this verifier, set up out of sight):
+///
+/// ```
+/// use jwt_guard::{config::Config, testing::TestIssuer, verify::Verifier};
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let issuer = TestIssuer::new();
+/// let mut config = Config::default();
+/// config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+/// let verifier = Verifier::new(&config).unwrap();
+///
+/// let token = verifier.verify(&issuer.token().subject("alice").scope("read").sign()).await.unwrap();
+/// assert_eq!(token.subject(), Some("alice"));
+/// assert!(token.has_scope("read"));
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a token builder does nothing until `.sign()` or `.bearer()`"]
 pub struct TokenBuilder<'a> {
@@ -193,46 +329,162 @@ pub struct TokenBuilder<'a> {
 
 impl TokenBuilder<'_> {
     /// Sets `sub`. Default: `test-user`.
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let token = verifier.verify(&issuer.token().subject("alice").sign()).await.unwrap();
+    /// assert_eq!(token.subject(), Some("alice"));
+    /// # }).unwrap();
+    /// ```
     pub fn subject(self, subject: &str) -> Self {
         self.claim("sub", subject)
     }
 
     /// Adds scopes, space-delimited (`"read write"`) or one at a time.
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let signed = issuer.token().scope("read write").scope("admin").sign();
+    /// let token = verifier.verify(&signed).await.unwrap();
+    /// assert_eq!(token.scopes(), ["read", "write", "admin"]);
+    /// # }).unwrap();
+    /// ```
     pub fn scope(mut self, scopes: &str) -> Self {
         self.scopes.extend(scopes.split(' ').filter(|scope| !scope.is_empty()).map(str::to_owned));
         self
     }
 
     /// Sets any claim.
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    /// use serde_json::json;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let signed = issuer.token().claim("tenant", "acme").claim("groups", json!(["staff"])).sign();
+    /// let token = verifier.verify(&signed).await.unwrap();
+    /// assert_eq!(token.claim("tenant"), Some(&json!("acme")));
+    /// assert_eq!(token.claim("groups"), Some(&json!(["staff"])));
+    /// # }).unwrap();
+    /// ```
     pub fn claim(mut self, name: &str, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self
     }
 
     /// Leaves out a claim (`iat`, `sub`...), to test a token that lacks it.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let no_exp = issuer.token().without("exp").sign();
+    /// let refused = verifier.verify(&no_exp).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::MissingClaim("exp")));
+    /// let anonymous = verifier.verify(&issuer.token().without("sub").sign()).await.unwrap();
+    /// assert_eq!(anonymous.subject(), None);
+    /// # }).unwrap();
+    /// ```
     pub fn without(mut self, name: &str) -> Self {
         self.claims.remove(name);
         self
     }
 
     /// Sets the lifetime from now.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use jwt_guard::testing::TestIssuer;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let signed = issuer.token().expires_in(Duration::from_secs(3600)).sign();
+    /// let token = verifier.verify(&signed).await.unwrap();
+    /// let left = token.expires_at().duration_since(SystemTime::now()).unwrap();
+    /// assert!(left > Duration::from_secs(3500));
+    /// # }).unwrap();
+    /// ```
     pub fn expires_in(self, lifetime: Duration) -> Self {
         let exp = self.now + lifetime.as_secs();
         self.claim("exp", exp)
     }
 
     /// Makes the token expired an hour ago, beyond any leeway.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let refused = verifier.verify(&issuer.token().expired().sign()).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Expired));
+    /// # }).unwrap();
+    /// ```
     pub fn expired(self) -> Self {
         let exp = self.now.saturating_sub(3600);
         self.claim("exp", exp)
     }
 
     /// Sets `aud`, to test a token for another API.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let elsewhere = issuer.token().audience("https://billing.example.com").sign();
+    /// let refused = verifier.verify(&elsewhere).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::WrongAudience));
+    /// # }).unwrap();
+    /// ```
     pub fn audience(self, audience: &str) -> Self {
         self.claim("aud", audience)
     }
 
     /// Sets `iss`, to test a token of an untrusted issuer.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let forged = issuer.token().issuer("https://evil.example.com/").sign();
+    /// let refused = verifier.verify(&forged).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::UntrustedIssuer));
+    /// # }).unwrap();
+    /// ```
     pub fn issuer(self, issuer: &str) -> Self {
         self.claim("iss", issuer)
     }
@@ -263,12 +515,41 @@ impl TokenBuilder<'_> {
     }
 
     /// Sets the header's `kid`, to test an unknown key.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let rotated_out = issuer.token().kid("retired-2023").sign();
+    /// let refused = verifier.verify(&rotated_out).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::UnknownKey));
+    /// # }).unwrap();
+    /// ```
     pub fn kid(mut self, kid: &str) -> Self {
         self.kid = Some(kid.into());
         self
     }
 
     /// The signed token.
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    /// # use jwt_guard::{config::Config, verify::Verifier};
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let issuer = TestIssuer::new();
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert(issuer.name().into(), issuer.issuer_config());
+    /// # let verifier = Verifier::new(&config).unwrap();
+    /// let signed = issuer.token().scope("read").sign();
+    /// assert_eq!(signed.split('.').count(), 3, "a compact JWS");
+    /// let token = verifier.verify(&signed).await.unwrap();
+    /// assert_eq!(token.header().unwrap().typ.as_deref(), Some("at+jwt"));
+    /// # }).unwrap();
+    /// ```
     pub fn sign(self) -> String {
         let mut claims = self.claims;
         if !self.scopes.is_empty() {

@@ -10,7 +10,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned as _;
 use syn::{LitStr, Path, Type};
 
-use super::ast::{self, ClaimName, PathSegment, ScopeItem};
+use super::ast::{self, ClaimName, ClaimValue, PathSegment, ScopeItem};
 use super::model::{BoundKind, Claim, ClaimAccess, Requirement, ResolvedPolicy, Scope, Vocabulary};
 use crate::ctxt::{Ctxt, FirstSeen};
 use crate::suggest::closest;
@@ -41,7 +41,12 @@ pub(crate) fn check(cx: &Ctxt, policy: ast::Policy, handler_claims: Option<Type>
     let max_age = settings.max_age.and_then(|seconds| match seconds.base10_parse::<u64>() {
         // `5m` would read as 5: a unit is refused, not dropped. An
         // integer type (`300u64`) is no unit.
-        Ok(_) if !matches!(seconds.suffix(), "" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize") => {
+        Ok(_)
+            if !matches!(
+                seconds.suffix(),
+                "" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize"
+            ) =>
+        {
             let message = format!(
                 "`max_age` is a number of seconds, without a unit: `{}{}` is not read as such (write `max_age = 300` \
                  for five minutes)",
@@ -297,6 +302,21 @@ impl Walk<'_> {
                 }
                 (_, false) => ClaimAccess::Json(label.clone()),
             };
+            if !self.typed {
+                for value in &requirement.values {
+                    if let ClaimValue::Int { literal, .. } = value
+                        && !literal.suffix().is_empty()
+                    {
+                        let message = format!(
+                            "a claim read from the token's JSON is compared as a JSON number, of no Rust type: \
+                             write `{}` without `{}`",
+                            literal.base10_digits(),
+                            literal.suffix()
+                        );
+                        self.cx.error(literal.span(), message);
+                    }
+                }
+            }
             Claim { access, label, values: requirement.values }
         };
         requirements.into_iter().map(claim).collect()

@@ -21,4 +21,8 @@ fn no_value() {}
 #[get("/e")]
 fn scopes_needs_parentheses() {}
 
+#[protected(claim(level = 3u8))]
+#[get("/f")]
+fn typed_literal_of_a_json_claim() {}
+
 fn main() {}

@@ -24,4 +24,9 @@ fn one_issuer_left() {}
 #[get("/a-second")]
 fn a_second() {}
 
+// An integer type is no unit.
+#[protected(max_age = 300i64)]
+#[get("/typed-seconds")]
+fn typed_seconds() {}
+
 fn main() {}
