@@ -298,6 +298,21 @@ async fn a_bad_auth_path_is_refused_by_name() {
 }
 
 #[test]
+fn a_redis_store_reached_unencrypted_over_a_network_is_warned_of() {
+    capture();
+    for url in ["redis://127.0.0.1:6379/", "redis://localhost:6379/", "rediss://redis.internal:6380/"] {
+        RedisStore::open(url).expect("a Redis URL");
+    }
+    assert!(lines(Level::Warn, "unencrypted").is_empty(), "loopback, or TLS: no warning");
+    RedisStore::open("redis://redis.internal:6379/").expect("a Redis URL");
+    assert_eq!(
+        lines(Level::Warn, "unencrypted"),
+        ["jwt-guard: the Redis store at redis.internal is reached over plain `redis://`: sessions and revocations \
+          cross the network unencrypted; use `rediss://` unless that network is trusted"]
+    );
+}
+
+#[test]
 fn dpop_with_a_store_of_one_process_is_warned_of_at_launch() {
     capture();
     let mut issuer = TestIssuer::named("dpop-only").issuer_config();

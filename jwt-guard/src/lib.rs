@@ -148,6 +148,7 @@ mod keys;
 mod log_limit;
 #[cfg_attr(not(feature = "rocket"), allow(dead_code, reason = "received by the Rocket wing"))]
 mod logout;
+mod loopback;
 pub mod observe;
 pub mod policy;
 mod registered;

@@ -2,11 +2,10 @@
 //! them: `https://`, or plain `http://` on loopback or where allowed, and
 //! redirects only to the hosts an issuer lists.
 
-use std::net::IpAddr;
-
 use reqwest::Url;
 
 use super::KeySet;
+use crate::loopback::is_loopback_host;
 
 /// Where an issuer's keys come from.
 #[derive(Debug, Clone)]
@@ -93,9 +92,7 @@ pub(crate) fn is_host(text: &str) -> bool {
 }
 
 fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    host.eq_ignore_ascii_case("localhost")
-        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    is_loopback_host(url.host_str().unwrap_or_default())
 }
 
 /// `{issuer}/.well-known/openid-configuration`, as OIDC Discovery 1.0

@@ -26,7 +26,7 @@ mod scripts;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 
-use redis::{AsyncCommands as _, ConnectionInfo, IntoConnectionInfo as _, RedisResult};
+use redis::{AsyncCommands as _, ConnectionAddr, ConnectionInfo, IntoConnectionInfo as _, RedisResult};
 
 use self::connection::{SharedConnection, failed, tcp_settings};
 use self::scripts::SCRIPTS;
@@ -34,6 +34,7 @@ use super::{
     FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, RevocationFeed, Rotation,
     RotationOutcome, StoreError, TokenStore,
 };
+use crate::loopback::is_loopback_host;
 
 /// What every key starts with.
 const PREFIX: &str = "{jwt-guard}:";
@@ -126,6 +127,14 @@ impl RedisStore {
             install_crypto_provider();
         }
         let info = url.into_connection_info().map_err(|error| failed("opening", &error))?;
+        if let ConnectionAddr::Tcp(host, _) = info.addr()
+            && !is_loopback_host(host)
+        {
+            log::warn!(
+                "jwt-guard: the Redis store at {host} is reached over plain `redis://`: sessions and revocations \
+                 cross the network unencrypted; use `rediss://` unless that network is trusted"
+            );
+        }
         let client = client_of(info.set_tcp_settings(tcp_settings())).map_err(|error| failed("opening", &error))?;
         let (shared, connecting) = (Mutex::default(), tokio::sync::Mutex::default());
         Ok(Self { client, shared, connecting, stale: AtomicU64::new(0) })
