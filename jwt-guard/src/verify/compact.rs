@@ -125,10 +125,18 @@ struct RawHeader<'a> {
     kid: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     typ: Option<Cow<'a, str>>,
-    #[serde(default)]
-    crit: Option<IgnoredAny>,
-    #[serde(default)]
-    enc: Option<IgnoredAny>,
+    /// Whether `crit` is there, whatever its value: `null` included, which
+    /// an `Option` would read as absent.
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+    /// Whether `enc` is there, as `crit`.
+    #[serde(default, deserialize_with = "present")]
+    enc: bool,
+}
+
+/// That a member is there, whatever its value.
+fn present<'de, D: Deserializer<'de>>(value: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(value).map(|_| true)
 }
 
 /// A `typ` value without its optional `application/` (RFC 7515 section
@@ -188,10 +196,10 @@ fn read_header(bytes: &[u8], typ_ok: impl Fn(Option<&str>) -> bool) -> Result<To
         return Err(TokenProblem::Malformed(NOT_A_HEADER));
     }
     let raw: RawHeader<'_> = serde_json::from_slice(bytes).map_err(|_| TokenProblem::Malformed(NOT_A_HEADER))?;
-    if raw.enc.is_some() {
+    if raw.enc {
         return Err(TokenProblem::Encrypted);
     }
-    if raw.crit.is_some() {
+    if raw.crit {
         return Err(TokenProblem::UnsupportedCritical);
     }
     if !typ_ok(raw.typ.as_deref()) {

@@ -29,6 +29,12 @@ fn headers_are_checked_before_any_key_is_looked_up() {
         TokenProblem::UnsupportedCritical
     );
     assert_eq!(header(json!({"alg": "RSA-OAEP", "enc": "A256GCM"})).unwrap_err(), TokenProblem::Encrypted);
+    assert_eq!(
+        header(json!({"alg": "RS256", "crit": null})).unwrap_err(),
+        TokenProblem::UnsupportedCritical,
+        "a `crit` of null is no absent `crit`"
+    );
+    assert_eq!(header(json!({"alg": "RS256", "enc": null})).unwrap_err(), TokenProblem::Encrypted);
     assert_eq!(header(json!({"alg": "RS256", "typ": "refresh+jwt"})).unwrap_err(), TokenProblem::WrongType);
     assert!(header(json!({"alg": "RS256", "jku": "https://evil.test/jwks", "x5u": "https://evil.test/cert"})).is_ok());
     assert!(matches!(header(json!(["alg", "RS256"])), Err(TokenProblem::Malformed(_))));
