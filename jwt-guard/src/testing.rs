@@ -85,6 +85,7 @@ impl TestIssuer {
     /// ```
     /// use jwt_guard::{testing::TestIssuer, verify::Algorithm};
     /// use serde_json::json;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -137,6 +138,7 @@ impl TestIssuer {
     ///
     /// ```
     /// use jwt_guard::testing::TestIssuer;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::named("keycloak");
@@ -158,6 +160,7 @@ impl TestIssuer {
     /// ```
     /// use jwt_guard::testing::TestIssuer;
     /// use serde_json::json;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new().audience("reports-api");
@@ -273,6 +276,7 @@ impl TestIssuer {
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use jwt_guard::testing::TestIssuer;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -332,6 +336,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::testing::TestIssuer;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -350,6 +355,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::testing::TestIssuer;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -371,6 +377,7 @@ impl TokenBuilder<'_> {
     /// ```
     /// use jwt_guard::testing::TestIssuer;
     /// use serde_json::json;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -392,6 +399,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -415,6 +423,7 @@ impl TokenBuilder<'_> {
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use jwt_guard::testing::TestIssuer;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -436,6 +445,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -455,6 +465,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -474,6 +485,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -491,18 +503,82 @@ impl TokenBuilder<'_> {
 
     /// Sets `auth_time`, when the user logged in: `ago` before now (for
     /// `max_age` policies, RFC 9470).
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use std::time::Duration;
+    /// use jwt_guard::{JwtGuard, protected, testing::TestIssuer};
+    /// use rocket::{http::Status, local::asynchronous::Client};
+    ///
+    /// #[protected(max_age = 300)]
+    /// #[get("/payouts")]
+    /// fn payouts() {}
+    ///
+    /// # rocket::async_test(async {
+    /// let issuer = TestIssuer::new();
+    /// let app = rocket::build().attach(JwtGuard::fairing()).mount("/", routes![payouts]);
+    /// let client = Client::tracked(issuer.attach_to(app)).await.unwrap();
+    /// let recent = issuer.token().authenticated_ago(Duration::from_secs(60)).bearer();
+    /// assert_eq!(client.get("/payouts").header(recent).dispatch().await.status(), Status::Ok);
+    /// let stale = issuer.token().authenticated_ago(Duration::from_secs(3600)).bearer();
+    /// assert_eq!(client.get("/payouts").header(stale).dispatch().await.status(), Status::Unauthorized);
+    /// # });
+    /// ```
     pub fn authenticated_ago(self, ago: Duration) -> Self {
         let auth_time = self.now.saturating_sub(ago.as_secs());
         self.claim("auth_time", auth_time)
     }
 
     /// Sets `acr`, how the user authenticated (for `acr` policies).
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use jwt_guard::{JwtGuard, protected, testing::TestIssuer};
+    /// use rocket::{http::Status, local::asynchronous::Client};
+    ///
+    /// #[protected(acr = "urn:example:mfa")]
+    /// #[get("/payouts")]
+    /// fn payouts() {}
+    ///
+    /// # rocket::async_test(async {
+    /// let issuer = TestIssuer::new();
+    /// let app = rocket::build().attach(JwtGuard::fairing()).mount("/", routes![payouts]);
+    /// let client = Client::tracked(issuer.attach_to(app)).await.unwrap();
+    /// let mfa = issuer.token().acr("urn:example:mfa").bearer();
+    /// assert_eq!(client.get("/payouts").header(mfa).dispatch().await.status(), Status::Ok);
+    /// let password_only = issuer.token().acr("urn:example:password").bearer();
+    /// assert_eq!(client.get("/payouts").header(password_only).dispatch().await.status(), Status::Unauthorized);
+    /// # });
+    /// ```
     pub fn acr(self, acr: &str) -> Self {
         self.claim("acr", acr)
     }
 
     /// Binds the token to `key` (`cnf.jkt`): it is then accepted only with
     /// the `DPoP` scheme and a proof of that key.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::{DpopKey, TestIssuer}};
+    ///
+    /// # use jwt_guard::{JwtGuard, binding::RequestCredentials};
+    /// let issuer = TestIssuer::new();
+    /// # let guard = JwtGuard::builder().issuer(issuer.name(), issuer.issuer_config()).build().unwrap();
+    /// # let get_reports = |authorization: &str, proof: Option<&str>| {
+    /// #     let dpop = Vec::from_iter(proof);
+    /// #     let request = RequestCredentials {
+    /// #         authorization: &[authorization], dpop: &dpop, method: "GET", path: "/reports",
+    /// #         ..RequestCredentials::default()
+    /// #     };
+    /// #     futures_util::FutureExt::now_or_never(guard.authenticate_request(&request)).unwrap()
+    /// # };
+    /// let key = DpopKey::new();
+    /// let token = issuer.token().bound_to(&key).sign();
+    /// let stolen = get_reports(&format!("Bearer {token}"), None);
+    /// assert_eq!(stolen.unwrap_err(), AuthError::InvalidToken(TokenProblem::ProofRequired));
+    ///
+    /// let proof = key.proof("GET", "http://127.0.0.1:8000/reports").access_token(&token).sign();
+    /// assert!(get_reports(&format!("DPoP {token}"), Some(&proof)).is_ok());
+    /// ```
     pub fn bound_to(self, key: &DpopKey) -> Self {
         self.claim("cnf", json!({ "jkt": key.thumbprint() }))
     }
@@ -510,6 +586,27 @@ impl TokenBuilder<'_> {
     /// Binds the token to the client certificate `der` (`cnf["x5t#S256"]`,
     /// RFC 8705): it is then accepted only over a connection that presents
     /// that certificate.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    ///
+    /// # use jwt_guard::{JwtGuard, binding::RequestCredentials};
+    /// let issuer = TestIssuer::new();
+    /// # let guard = JwtGuard::builder().issuer(issuer.name(), issuer.issuer_config()).build().unwrap();
+    /// # let get_reports = |token: &str, certificate: Option<&[u8]>| {
+    /// #     let authorization = format!("Bearer {token}");
+    /// #     let request = RequestCredentials {
+    /// #         authorization: &[&authorization], method: "GET", path: "/reports", client_certificate: certificate,
+    /// #         ..RequestCredentials::default()
+    /// #     };
+    /// #     futures_util::FutureExt::now_or_never(guard.authenticate_request(&request)).unwrap()
+    /// # };
+    /// let der: &[u8] = b"the client's certificate, DER";
+    /// let token = issuer.token().bound_to_certificate(der).sign();
+    /// assert!(get_reports(&token, Some(der)).is_ok());
+    /// let refused = get_reports(&token, None).unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::CertificateMismatch));
+    /// ```
     pub fn bound_to_certificate(self, der: &[u8]) -> Self {
         self.claim("cnf", json!({ "x5t#S256": crate::digest::sha256_base64url(der) }))
     }
@@ -518,6 +615,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::{AuthError, error::TokenProblem, testing::TestIssuer};
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -538,6 +636,7 @@ impl TokenBuilder<'_> {
     ///
     /// ```
     /// use jwt_guard::testing::TestIssuer;
+    ///
     /// # use jwt_guard::{config::Config, verify::Verifier};
     /// # futures_util::FutureExt::now_or_never(async {
     /// let issuer = TestIssuer::new();
@@ -563,6 +662,15 @@ impl TokenBuilder<'_> {
     }
 
     /// `Authorization: Bearer <the signed token>`, for a local request.
+    ///
+    /// ```
+    /// use jwt_guard::testing::TestIssuer;
+    ///
+    /// let issuer = TestIssuer::new();
+    /// let header = issuer.token().scope("read").bearer();
+    /// assert_eq!(header.name(), "Authorization");
+    /// assert!(header.value().starts_with("Bearer ey"));
+    /// ```
     #[cfg(feature = "rocket")]
     pub fn bearer(self) -> Header<'static> {
         Header::new("Authorization", format!("Bearer {}", self.sign()))
