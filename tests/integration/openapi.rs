@@ -5,6 +5,7 @@
 
 use jwt_guard::{JwtGuard, issuer::StaticUsers};
 use jwt_guard_tests::{KeyServer, RunningApp, TestKey, free_port, quiet_figment, run_node_script};
+use rocket::get;
 use rocket::local::asynchronous::Client;
 use serde_json::{Value, json};
 
@@ -83,4 +84,58 @@ async fn a_template_is_described_as_bearer_tokens_of_its_tenants() {
             "description": format!("Access tokens of {template}"),
         })
     );
+}
+
+/// Gives the issuers of `https://orders.example.com/…` the name
+/// `customers`.
+struct Customers;
+
+#[jwt_guard::async_trait]
+impl jwt_guard::verify::IssuerResolver for Customers {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        &["customers"]
+    }
+
+    async fn resolve(&self, iss: &str) -> Option<jwt_guard::verify::ResolvedIssuer> {
+        let tenant = iss.strip_prefix("https://orders.example.com/")?;
+        let config = jwt_guard::config::IssuerConfig::new(iss, "https://api.test");
+        Some(jwt_guard::verify::ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+    }
+}
+
+#[utoipa::path(responses((status = 200, description = "The order")), params(("arg0" = String, Path)))]
+#[jwt_guard::protected(issuer = "customers", scope = "orders:read")]
+#[get("/orders/<_>")]
+fn order() -> &'static str {
+    "order"
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(order))]
+struct OrdersDoc;
+
+/// A route mounted under a base path, with a nameless segment, pinned to
+/// the issuers that the app's resolver finds: its operation, at the path
+/// its attribute writes, requires their bearer tokens.
+#[rocket::async_test]
+async fn a_resolvers_issuers_under_a_base_path_are_described_and_required() {
+    use utoipa::OpenApi as _;
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing().issuer_resolver(Customers))
+        .mount("/api", rocket::routes![order])
+        .mount("/", jwt_guard::openapi::routes("/openapi.json", OrdersDoc::openapi()));
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let document: Value = client.get("/openapi.json").dispatch().await.into_json().await.unwrap();
+    assert_eq!(
+        document["components"]["securitySchemes"],
+        json!({
+            "customers": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "Access tokens of the issuers that the API finds for `customers`",
+            },
+        })
+    );
+    assert_eq!(document["paths"]["/orders/{arg0}"]["get"]["security"], json!([{ "customers": ["orders:read"] }]));
 }

@@ -32,8 +32,12 @@
 //! and issuer; a policy that pins issuers names only theirs. Each issuer is
 //! a security scheme of its configured name: `openIdConnect` with its
 //! discovery document, or `http` bearer for an issuer whose keys are
-//! configured directly and for the built-in issuer (whose description
-//! names its login route). Routes without a policy are left as they are.
+//! configured directly, for the built-in issuer (whose description names
+//! its login route), and for the names an
+//! [`IssuerResolver`](crate::verify::IssuerResolver) gives its issuers.
+//! Routes without a policy are left as they are. An operation is found by
+//! its route's path as mounted (`/api/reports`), or else as its attribute
+//! writes it (`/reports`, which utoipa's `rocket_extras` documents).
 //!
 //! [utoipa]: https://docs.rs/utoipa
 
@@ -91,22 +95,39 @@ pub fn secure(rocket: &Rocket<Orbit>, openapi: &mut OpenApi) {
         log::error!("jwt-guard: the OpenAPI document has no security: attach `JwtGuard::fairing()`");
         return;
     };
-    let issuers = &guard.description().issuers;
+    let described = &guard.description().issuers;
+    let resolved: Vec<&str> =
+        guard.verifier().issuer_names().filter(|name| described.iter().all(|issuer| issuer.name != *name)).collect();
     let components = openapi.components.get_or_insert_with(Default::default);
-    for issuer in issuers {
+    for issuer in described {
         components.add_security_scheme(issuer.name.clone(), scheme(guard, issuer));
     }
+    for name in &resolved {
+        components.add_security_scheme(*name, resolved_scheme(name));
+    }
+    let scheme_names: Vec<&str> = described.iter().map(|issuer| issuer.name.as_str()).chain(resolved).collect();
     for route in rocket.routes() {
         let route_policies = policies.of(route);
         if route_policies.is_empty() {
             continue;
         }
-        let path = openapi_path(route.uri.path());
-        let Some(operation) = openapi.paths.paths.get_mut(&path).and_then(|item| operation(item, route.method)) else {
-            log::debug!("jwt-guard: the OpenAPI document has no operation `{} {path}`", route.method);
+        let mounted = openapi_path(route.uri.path());
+        let written = openapi_path(route.uri.unmounted_origin.path().as_str());
+        let Some(operation) = operation_at(openapi, [&mounted, &written], route.method) else {
+            log::debug!("jwt-guard: the OpenAPI document has no operation `{} {mounted}`", route.method);
             continue;
         };
-        operation.security = Some(requirements(&route_policies, issuers));
+        let requirements = requirements(&route_policies, &scheme_names);
+        if requirements.is_empty() {
+            // An empty list would say that no token is needed.
+            log::warn!(
+                "jwt-guard: no token can meet every policy of `{} {mounted}` at once (they name different issuers); \
+                 its OpenAPI operation is left without security",
+                route.method
+            );
+            continue;
+        }
+        operation.security = Some(requirements);
     }
 }
 
@@ -175,18 +196,27 @@ fn scheme(guard: &JwtGuard, issuer: &DescribedIssuer) -> SecurityScheme {
     )
 }
 
+/// The security scheme of the issuers that a resolver finds under
+/// `name`: bearer tokens, whose keys are found per issuer.
+fn resolved_scheme(name: &str) -> SecurityScheme {
+    let description = format!("Access tokens of the issuers that the API finds for `{name}`");
+    SecurityScheme::Http(
+        HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").description(Some(description)).build(),
+    )
+}
+
 /// The security requirements that `policies`, all of which a request must
-/// meet, make: one per issuer and way to meet all of them, with the scopes
-/// that way needs.
-fn requirements(policies: &[CompiledPolicy], issuers: &[DescribedIssuer]) -> Vec<SecurityRequirement> {
+/// meet, make: one per issuer (of `issuers`, by name) and way to meet all
+/// of them, with the scopes that way needs.
+fn requirements(policies: &[CompiledPolicy], issuers: &[&str]) -> Vec<SecurityRequirement> {
     let ways = policies.iter().fold(vec![CombinedWay::default()], |ways, policy| {
         ways.iter().flat_map(|way| policy.ways.iter().filter_map(|theirs| way.and(theirs))).collect()
     });
     issuers
         .iter()
         .flat_map(|issuer| {
-            let accepted = ways.iter().filter(|way| way.issuer.is_none_or(|name| name == issuer.name));
-            accepted.map(|way| SecurityRequirement::new(&issuer.name, way.scopes.iter().copied()))
+            let accepted = ways.iter().filter(|way| way.issuer.is_none_or(|name| name == *issuer));
+            accepted.map(|way| SecurityRequirement::new(*issuer, way.scopes.iter().copied()))
         })
         .collect()
 }
@@ -213,6 +243,14 @@ impl CombinedWay {
     }
 }
 
+/// The operation for `method` at the first of `paths` that has one.
+fn operation_at<'a>(openapi: &'a mut OpenApi, paths: [&String; 2], method: Method) -> Option<&'a mut Operation> {
+    let mut documented =
+        |path: &&String| openapi.paths.paths.get_mut(*path).and_then(|item| operation(item, method)).is_some();
+    let path = paths.into_iter().find(|path| documented(path))?;
+    openapi.paths.paths.get_mut(path).and_then(|item| operation(item, method))
+}
+
 /// The operation of `item` for `method`, if it has one.
 fn operation(item: &mut PathItem, method: Method) -> Option<&mut Operation> {
     let operation = match method {
@@ -229,13 +267,21 @@ fn operation(item: &mut PathItem, method: Method) -> Option<&mut Operation> {
     operation.as_mut()
 }
 
-/// A Rocket route path as an OpenAPI path: `/items/<id>` as
-/// `/items/{id}`, and `/files/<path..>` as `/files/{path}`.
+/// A Rocket route path as an OpenAPI path, as utoipa's `rocket_extras`
+/// writes it: `/items/<id>` as `/items/{id}`, `/files/<path..>` as
+/// `/files/{path}`, and the nameless `<_>` as `{arg0}`, `{arg1}`, in order.
 fn openapi_path(route_path: &str) -> String {
+    let mut nameless = 0;
     route_path
         .split('/')
         .map(|segment| match segment.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')) {
-            Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
+            Some(name) => match name.trim_end_matches("..") {
+                "_" => {
+                    nameless += 1;
+                    format!("{{arg{}}}", nameless - 1)
+                }
+                name => format!("{{{name}}}"),
+            },
             None => segment.to_owned(),
         })
         .collect::<Vec<_>>()
@@ -250,6 +296,7 @@ mod tests {
     fn rocket_paths_become_openapi_paths() {
         assert_eq!(openapi_path("/items/<id>/parts/<part>"), "/items/{id}/parts/{part}");
         assert_eq!(openapi_path("/files/<path..>"), "/files/{path}");
+        assert_eq!(openapi_path("/a/<_>/b/<_..>"), "/a/{arg0}/b/{arg1}");
         assert_eq!(openapi_path("/"), "/");
     }
 }
