@@ -10,7 +10,7 @@ use rocket::serde::json::Json;
 use rocket::{Build, Rocket, State, get, post, routes};
 
 use jwt_guard::{
-    JwtGuard, Token,
+    Claims, JwtGuard, Token,
     issuer::{Grant, StaticUsers},
     observe::{AuthEvent, AuthObserver},
     protected,
@@ -36,6 +36,21 @@ fn reports(token: Token) -> String {
 #[get("/greeting")]
 fn greeting(token: Option<Token>) -> String {
     let name = token.as_ref().and_then(Token::subject).unwrap_or("stranger");
+    format!("hello, {name}")
+}
+
+/// What a greeting by name reads of a token.
+#[derive(Deserialize)]
+#[serde(crate = "rocket::serde")]
+struct Named {
+    name: String,
+}
+
+/// Anyone; a valid token with a `name` claim is greeted by it. A token
+/// without one is refused here too, and counted as nothing.
+#[get("/greeting/by-name")]
+fn greeting_by_name(claims: Option<Claims<Named>>) -> String {
+    let name = claims.as_ref().map_or("stranger", |claims| &claims.name);
     format!("hello, {name}")
 }
 
@@ -93,5 +108,17 @@ pub(crate) fn app(rocket: Rocket<Build>, handle: PrometheusHandle) -> Rocket<Bui
         .attach(JwtGuard::fairing().login(users).observer(AuditLog))
         .manage(handle)
         .register("/", jwt_guard::catchers())
-        .mount("/", routes![me, reports, greeting, add_form_report, add_json_report, unsupported_report, metrics])
+        .mount(
+            "/",
+            routes![
+                me,
+                reports,
+                greeting,
+                greeting_by_name,
+                add_form_report,
+                add_json_report,
+                unsupported_report,
+                metrics
+            ],
+        )
 }

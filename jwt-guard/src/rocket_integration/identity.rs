@@ -7,7 +7,8 @@ use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use super::request_guards::{fairing_missing, verify};
+use super::acceptance::note_accepted;
+use super::request_guards::{fairing_missing, verify_once};
 use crate::error::{AuthError, TokenProblem};
 use crate::token::Token;
 
@@ -84,12 +85,16 @@ impl<'r, U: LoadIdentity> FromRequest<'r> for CurrentUser<U> {
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
-        let token = match verify(request).await {
+        // Accepted once its user is found, as `Claims<T>` is.
+        let token = match verify_once(request).await {
             Ok(token) => token,
             Err(error) => return error.fail(request),
         };
         match U::load(&token, request).await {
-            Some(user) => Outcome::Success(CurrentUser(user)),
+            Some(user) => {
+                note_accepted(request);
+                Outcome::Success(CurrentUser(user))
+            }
             None => AuthError::from(TokenProblem::UnknownSubject).fail(request),
         }
     }

@@ -168,8 +168,9 @@ pub(crate) fn refusal<'r>(
     AuthError::with_route_scopes(request).filter(|(error, _)| error.status_code() == status.code)
 }
 
-/// [`verify`], without the count.
-async fn verify_once(request: &Request<'_>) -> Result<Token, AuthError> {
+/// [`verify`], without the count: for a guard that accepts the token
+/// only once it has read more of it.
+pub(super) async fn verify_once(request: &Request<'_>) -> Result<Token, AuthError> {
     let Some(guard) = request.rocket().state::<JwtGuard>() else {
         log::error!("jwt-guard: a route needs a token, but `JwtGuard::fairing()` is not attached");
         return Err(AuthError::NotConfigured);
@@ -392,12 +393,17 @@ impl<'r, T: DeserializeOwned + Send> FromRequest<'r> for Claims<T> {
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
-        let token = match verify(request).await {
+        // Accepted once its claims are read, not before: a refusal here
+        // that an optional guard turns into `None` counts as no acceptance.
+        let token = match verify_once(request).await {
             Ok(token) => token,
             Err(error) => return error.fail(request),
         };
         match token.deserialize_claims() {
-            Ok(claims) => Outcome::Success(Claims(claims)),
+            Ok(claims) => {
+                acceptance::note_accepted(request);
+                Outcome::Success(Claims(claims))
+            }
             Err(problem) => AuthError::InvalidToken(problem).fail(request),
         }
     }
