@@ -1,11 +1,13 @@
 //! What operators watch: an [`AuthObserver`] that receives each refusal
-//! and each login, refresh, revocation and refresh-token reuse, for audit
-//! logs; and, with the `metrics` feature, counters and histograms on the
+//! and each login, refresh, revocation and refresh-token reuse (and each
+//! refused login and refresh), for audit logs; and, with the `metrics` feature, counters and histograms on the
 //! [`metrics`](https://docs.rs/metrics) facade, for whichever exporter the
 //! app installs.
 #![doc = include_str!("../docs/observe.md")]
 
 pub(crate) mod metrics;
+
+use std::net::IpAddr;
 
 use crate::error::AuthError;
 use crate::store::Revocation;
@@ -72,10 +74,29 @@ pub enum AuthEvent<'a> {
         /// The `sub` of the session's tokens.
         subject: &'a str,
     },
+    /// A login at the built-in issuer was refused: wrong credentials, too
+    /// many failures, or a store that cannot be reached.
+    LoginRefused {
+        /// The username as the client sent it: the client's text, to be
+        /// escaped where it is written.
+        username: &'a str,
+        /// The client's address, where the login route knows it.
+        client: Option<IpAddr>,
+        /// Why: [`SessionError::reason`](crate::issuer::SessionError::reason).
+        reason: &'static str,
+    },
     /// A session of the built-in issuer was refreshed.
     Refreshed {
         /// The `sub` of the session's tokens.
         subject: &'a str,
+    },
+    /// A refresh was refused, but for a reuse ([`AuthEvent::RefreshReused`]
+    /// tells of one): an unknown or ended session, a user the app refuses
+    /// now, a refresh without the key or certificate its session is bound
+    /// to.
+    RefreshRefused {
+        /// Why: [`SessionError::reason`](crate::issuer::SessionError::reason).
+        reason: &'static str,
     },
     /// A refresh token that had been rotated away came back: its session
     /// is revoked (RFC 9700 section 4.14.2).

@@ -100,6 +100,9 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
         ("/greeting", None, "hello, stranger"),
         ("/greeting", Some(&valid), "hello, alice"),
         ("/greeting", Some(&expired), "hello, stranger"),
+        // A valid token without the claims that the route's `Claims<T>`
+        // needs.
+        ("/greeting/by-name", Some(&valid), "hello, stranger"),
     ] {
         assert_eq!(get(&http, port, path, token.cloned()).await, (200, answer.to_owned()), "{path}");
     }
@@ -192,7 +195,8 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     ]);
     assert_eq!(requests, expected, "one series per outcome and reason, counting each request once");
     // Each token was verified once and then found in the cache, but the
-    // refused ones, which are never cached. Each guard looks: on
+    // refused ones, which are never cached. Each guard looks (`Claims<T>`
+    // on the greeting by name once): on
     // `/reports`, the policy's and the `Token` guard's, which finds the
     // token the policy's verification cached (the one that is not too
     // short of scopes for the policy to let it through); on the reports
@@ -203,7 +207,7 @@ async fn the_counts_equal_the_requests_sent_and_made_up_issuers_and_kids_add_no_
     let hit_or_miss = |result: &str| lookups[&json!({ "result": result }).to_string()];
     assert_eq!(
         (hit_or_miss("hit"), hit_or_miss("miss")),
-        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0 + 3.0 + 1.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
+        (1.0 + 6.0 * 2.0 + 4.0 + 2.0 + 2.0 + 5.0 + 3.0 + 3.0 + 1.0 + 1.0, 1.0 + 4.0 + 1.0 + 2.0 + 2.0 + 10_000.0 + 1.0)
     );
     // The keys were fetched, each fetch timed, whatever the made-up `kid`s.
     let fetches = by_labels(&samples, "jwt_guard_fetches_total");
@@ -225,7 +229,14 @@ impl AuthObserver for Recorded {
         let line = match event {
             AuthEvent::Refused { error, method, path } => format!("refused {method} {path}: {}", error.reason()),
             AuthEvent::Login { subject } => format!("login {subject}"),
+            AuthEvent::LoginRefused { username, client, reason } => {
+                format!(
+                    "login refused {username} from {}: {reason}",
+                    client.map(|ip| ip.to_string()).unwrap_or_default()
+                )
+            }
             AuthEvent::Refreshed { subject } => format!("refreshed {subject}"),
+            AuthEvent::RefreshRefused { reason } => format!("refresh refused: {reason}"),
             AuthEvent::RefreshReused { subject } => format!("reused {subject}"),
             AuthEvent::Revoked(revocation) => match &revocation.revoked {
                 Revoked::Session(_) => "revoked a session".to_owned(),
@@ -278,19 +289,23 @@ async fn an_observer_is_told_of_each_refusal_login_refresh_reuse_and_revocation(
     // The rotated-away refresh token, again: its session is revoked.
     let (status, _) = post("/auth/refresh", json!({ "refresh_token": first_refresh })).await;
     assert_eq!(status, 400);
+    let (status, _) = post("/auth/refresh", json!({ "refresh_token": "made-up" })).await;
+    assert_eq!(status, 400);
     assert_eq!(me(login["access_token"].as_str()).await, 401);
     let events = recorded.0.lock().unwrap().clone();
     assert_eq!(
         events,
         [
             "login ada",
+            "login refused ada from 127.0.0.1: invalid_credentials",
             "refused GET /me: missing_token",
             "refreshed ada",
             "reused ada",
             "revoked a session",
+            "refresh refused: unknown_refresh_token",
             "refused GET /me: revoked",
         ],
-        "each event once, in order; a refused password is the login route's own answer"
+        "each event once, in order"
     );
 }
 

@@ -160,6 +160,21 @@ impl JwtGuard {
         client: Option<IpAddr>,
         binding: Binding<'_>,
     ) -> Result<IssuedTokens, SessionError> {
+        let logged_in = self.log_in(username, password, client, binding).await;
+        if let Err(error) = &logged_in {
+            self.observe(&AuthEvent::LoginRefused { username, client, reason: error.reason() });
+        }
+        logged_in
+    }
+
+    /// [`JwtGuard::login_bound`], but for the audit event of a refusal.
+    async fn log_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<IpAddr>,
+        binding: Binding<'_>,
+    ) -> Result<IssuedTokens, SessionError> {
         let confirmation = Confirmation::of(binding);
         let (issuer, authenticator) = self.login_parts()?;
         let throttle = throttle_of(issuer);
@@ -258,6 +273,17 @@ impl JwtGuard {
     /// Those of [`JwtGuard::refresh`], and
     /// [`RefreshRefusal::WrongSender`].
     pub async fn refresh_bound(&self, refresh_token: &str, binding: Binding<'_>) -> Result<IssuedTokens, SessionError> {
+        let refreshed = self.rotate_session(refresh_token, binding).await;
+        match &refreshed {
+            // A reuse has an event of its own.
+            Err(SessionError::Refused(RefreshRefusal::Reused)) | Ok(_) => {}
+            Err(error) => self.observe(&AuthEvent::RefreshRefused { reason: error.reason() }),
+        }
+        refreshed
+    }
+
+    /// [`JwtGuard::refresh_bound`], but for the audit event of a refusal.
+    async fn rotate_session(&self, refresh_token: &str, binding: Binding<'_>) -> Result<IssuedTokens, SessionError> {
         let confirmation = Confirmation::of(binding);
         let (issuer, authenticator) = self.login_parts()?;
         let settings = issuer.settings();

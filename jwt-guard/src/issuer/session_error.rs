@@ -68,6 +68,31 @@ impl SessionError {
         }
     }
 
+    /// Why, as a fixed label for audit logs and metrics: finer than
+    /// [`code`](Self::code), which RFC 6749 fixes for clients.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::{RefreshRefusal, SessionError};
+    ///
+    /// let reused = SessionError::Refused(RefreshRefusal::Reused);
+    /// assert_eq!((reused.code(), reused.reason()), ("invalid_grant", "refresh_token_reused"));
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Throttled { .. } => "throttled",
+            Self::Refused(RefreshRefusal::Unknown) => "unknown_refresh_token",
+            Self::Refused(RefreshRefusal::Reused) => "refresh_token_reused",
+            Self::Refused(RefreshRefusal::Ended) => "session_ended",
+            Self::Refused(RefreshRefusal::UserRefused) => "user_refused",
+            Self::Refused(RefreshRefusal::WrongSender) => "wrong_sender",
+            Self::NoIssuer => "no_issuer",
+            Self::Unavailable(_) => "store_unavailable",
+            Self::Signing(_) => "signing_failed",
+            Self::NoTokenId => "no_token_id",
+        }
+    }
+
     /// How long the client should wait, for a 429 or a 503.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
