@@ -34,7 +34,34 @@ pub struct ConfigError {
 /// from the variant.
 ///
 /// A failed guard stores its `AuthError` in the request, where a catcher
-/// finds it with [`AuthError::of`].
+/// finds it with [`AuthError::of`]; [`Verifier::verify`](crate::verify::Verifier::verify)
+/// answers one for a token checked outside a request guard:
+///
+/// ```
+/// use jwt_guard::{AuthError, error::TokenProblem, verify::Verifier};
+///
+/// /// Checks the token that a WebSocket client sends in its first message.
+/// async fn admit(verifier: &Verifier, token: &str) -> Result<String, String> {
+///     match verifier.verify(token).await {
+///         Ok(token) => Ok(token.subject().unwrap_or_default().to_owned()),
+///         Err(AuthError::InvalidToken(TokenProblem::Expired)) => Err("refresh the token, then reconnect".into()),
+///         Err(AuthError::KeysUnavailable { retry_after }) => Err(format!("reconnect in {} s", retry_after.as_secs())),
+///         Err(other) => Err(format!("{} ({})", other.code(), other.reason())),
+///     }
+/// }
+/// # use jwt_guard::{verify::Algorithm, config::{Config, IssuerConfig}, issuer::SigningKey};
+/// # let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+/// # let mut config = Config::default();
+/// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+/// # config.issuers.insert("app".into(), IssuerConfig::new("https://id.test/", "api").inline_jwks(jwks));
+/// # let claims = serde_json::json!({ "iss": "https://id.test/", "aud": "api", "exp": 4e9, "sub": "ada" });
+/// # let signed = key.sign("at+jwt", claims.as_object().unwrap()).unwrap();
+/// # let verifier = Verifier::new(&config).unwrap();
+/// # rocket::async_test(async {
+/// assert_eq!(admit(&verifier, &signed).await, Ok("ada".into()));
+/// assert_eq!(admit(&verifier, "not-a-token").await, Err("invalid_token (malformed)".into()));
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -182,6 +209,23 @@ impl AuthError {
 }
 
 /// Why a valid token may not use a resource (403 `insufficient_scope`).
+///
+/// ```
+/// use jwt_guard::AuthError;
+/// use jwt_guard::error::Denial;
+///
+/// /// The body of a 403: which scopes to ask the user for, where that is why.
+/// fn forbidden_body(error: &AuthError) -> String {
+///     match error {
+///         AuthError::Forbidden(Denial::MissingScopes(scopes)) => format!("ask for: {}", scopes.join(" ")),
+///         other => other.to_string(),
+///     }
+/// }
+/// let denied = AuthError::Forbidden(Denial::MissingScopes(&["reports:read", "reports:write"]));
+/// assert_eq!(forbidden_body(&denied), "ask for: reports:read reports:write");
+/// let outside_hours = AuthError::from(Denial::Check("office_hours"));
+/// assert_eq!(forbidden_body(&outside_hours), "the token does not pass the `office_hours` check");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Denial {
@@ -260,6 +304,29 @@ impl fmt::Display for QuotedText {
 }
 
 /// Why a request is malformed (400 `invalid_request`).
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{AuthError, error::RequestProblem};
+///
+/// #[catch(400)]
+/// fn bad_request(request: &rocket::Request<'_>) -> &'static str {
+///     match AuthError::of(request) {
+///         Some(AuthError::InvalidRequest(RequestProblem::TokenInUri)) => "send the token in a header",
+///         Some(AuthError::InvalidRequest(_)) => "send `Authorization: Bearer <token>`, once",
+///         _ => "bad request",
+///     }
+/// }
+/// # use jwt_guard::{JwtGuard, Token, config::LocalIssuerConfig};
+/// # #[get("/reports")]
+/// # fn reports(_token: Token) -> &'static str { "reports" }
+/// # let fairing = JwtGuard::fairing().configure(|config| config.local = Some(LocalIssuerConfig::default()));
+/// # let rocket = rocket::build().attach(fairing).register("/", catchers![bad_request]).mount("/", routes![reports]);
+/// # let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+/// let response = client.get("/reports?access_token=eyJhbGciOiJFZERTQSJ9.e30.c2ln").dispatch();
+/// assert_eq!(response.status().code, 400);
+/// assert_eq!(response.into_string().as_deref(), Some("send the token in a header"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RequestProblem {
@@ -275,6 +342,32 @@ pub enum RequestProblem {
 }
 
 /// Why a token is refused (401 `invalid_token`).
+///
+/// ```
+/// use jwt_guard::{AuthError, error::TokenProblem};
+///
+/// /// Whether a client should refresh its token and retry.
+/// fn refreshable(error: &AuthError) -> bool {
+///     matches!(error, AuthError::InvalidToken(TokenProblem::Expired))
+/// }
+/// # use jwt_guard::{verify::{Algorithm, Verifier}, config::{Config, IssuerConfig}, issuer::SigningKey};
+/// # let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+/// # let mut config = Config::default();
+/// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+/// # config.issuers.insert("app".into(), IssuerConfig::new("https://id.test/", "api").inline_jwks(jwks));
+/// # let sign = |claims: serde_json::Value| key.sign("at+jwt", claims.as_object().unwrap()).unwrap();
+/// # let expired = sign(serde_json::json!({ "iss": "https://id.test/", "aud": "api", "exp": 1e9 }));
+/// # let for_another_api = sign(serde_json::json!({ "iss": "https://id.test/", "aud": "billing", "exp": 4e9 }));
+/// # let verifier = Verifier::new(&config).unwrap();
+/// # rocket::async_test(async {
+/// let error = verifier.verify(&expired).await.unwrap_err();
+/// assert_eq!(error, AuthError::InvalidToken(TokenProblem::Expired));
+/// assert!(refreshable(&error));
+/// let error = verifier.verify(&for_another_api).await.unwrap_err();
+/// assert_eq!(error, AuthError::InvalidToken(TokenProblem::WrongAudience));
+/// assert!(!refreshable(&error), "no refresh makes it this API's");
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenProblem {
@@ -419,6 +512,24 @@ impl TokenProblem {
 /// Why a DPoP proof is refused (401 `invalid_dpop_proof`, RFC 9449
 /// section 4.3). Every check that costs no signature runs before the
 /// signature is verified.
+///
+/// ```
+/// use jwt_guard::AuthError;
+/// use jwt_guard::error::ProofProblem;
+///
+/// /// A hint for the client's developers, logged beside the 401.
+/// fn hint(error: &AuthError) -> Option<&'static str> {
+///     match error {
+///         AuthError::InvalidProof(ProofProblem::Stale) => Some("check the client's clock: `iat` is off"),
+///         AuthError::InvalidProof(ProofProblem::WrongMethod | ProofProblem::WrongUrl) => Some("sign this request"),
+///         AuthError::InvalidProof(ProofProblem::Replayed) => Some("make a fresh proof for every request"),
+///         _ => None,
+///     }
+/// }
+/// let replayed = AuthError::from(ProofProblem::Replayed);
+/// assert_eq!((replayed.status_code(), replayed.code()), (401, "invalid_dpop_proof"));
+/// assert_eq!(hint(&replayed), Some("make a fresh proof for every request"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProofProblem {
@@ -488,6 +599,32 @@ impl TokenProblem {
 /// How a token's claims fail to fit the app's claims type. A claim is named
 /// only by a name that the type itself declares, never by text from the
 /// token (whose member names its holder chooses).
+///
+/// ```
+/// use jwt_guard::AuthError;
+/// use jwt_guard::error::{ClaimsMismatch, TokenProblem};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct AppClaims {
+///     tenant: String,
+/// }
+/// # use jwt_guard::{verify::{Algorithm, Verifier}, config::{Config, IssuerConfig}, issuer::SigningKey};
+/// # let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+/// # let mut config = Config::default();
+/// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+/// # config.issuers.insert("app".into(), IssuerConfig::new("https://id.test/", "api").inline_jwks(jwks));
+/// # let claims = serde_json::json!({ "iss": "https://id.test/", "aud": "api", "exp": 4e9 });
+/// # let signed = key.sign("at+jwt", claims.as_object().unwrap()).unwrap();
+/// # rocket::async_test(async {
+/// let token = Verifier::new(&config).unwrap().verify(&signed).await.unwrap();
+/// let Err(TokenProblem::ClaimsMismatch(mismatch)) = token.deserialize_claims::<AppClaims>() else { panic!() };
+/// assert_eq!(mismatch, ClaimsMismatch::Missing("tenant"));
+/// // What a `Claims<AppClaims>` guard answers in `error_description`:
+/// let error = AuthError::from(TokenProblem::ClaimsMismatch(mismatch));
+/// assert_eq!(error.to_string(), "the token's claims do not fit: the claim `tenant` is missing");
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClaimsMismatch {

@@ -45,6 +45,27 @@ pub use sqlite::SqliteStore;
 /// token among them that comes back is known as reused, and ends the
 /// family; an older one is unknown, refused without ending it. 64
 /// refreshes are over five hours of access tokens of five minutes.
+///
+/// ```
+/// use jwt_guard::store::{MemoryStore, REMEMBERED_TOKENS, Rotation, RotationOutcome, TokenStore};
+/// # use jwt_guard::store::FamilyRecord;
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let store = MemoryStore::new();
+/// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
+/// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
+/// store.start_family(&family, "hash-0").await.unwrap();
+/// let step = Rotation { presented: "", next: "hash-next", now: 100, grace: 0, revoked_until: 900 };
+/// for n in 1..=REMEMBERED_TOKENS {
+///     let (presented, next) = (format!("hash-{}", n - 1), format!("hash-{n}"));
+///     store.rotate(&Rotation { presented: &presented, next: &next, ..step }).await.unwrap();
+/// }
+/// // The first token is forgotten: unknown, and the family lives on.
+/// assert_eq!(store.rotate(&Rotation { presented: "hash-0", ..step }).await.unwrap(), RotationOutcome::Unknown);
+/// // The second is remembered: a reuse, which ends the family.
+/// assert_eq!(store.rotate(&Rotation { presented: "hash-1", ..step }).await.unwrap(), RotationOutcome::Reused(family));
+/// # }).unwrap();
+/// ```
 pub const REMEMBERED_TOKENS: usize = 64;
 
 /// What the library must remember beyond one request: revocations,
@@ -229,6 +250,20 @@ pub trait TokenStore: Send + Sync + 'static {
 }
 
 /// Why a store could not answer.
+///
+/// An app's own [`TokenStore`] wraps its database's errors in it; a login
+/// or a refresh that meets one answers 503, to be retried:
+///
+/// ```
+/// use jwt_guard::issuer::SessionError;
+/// use jwt_guard::store::StoreError;
+///
+/// let opened = std::fs::File::open("/nonexistent/tokens.db");
+/// let error = opened.map_err(|error| StoreError(error.to_string())).unwrap_err();
+/// assert!(error.to_string().starts_with("the token store failed: "));
+/// let refusal = SessionError::from(error);
+/// assert_eq!((refusal.status_code(), refusal.code()), (503, "temporarily_unavailable"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the token store failed: {0}")]
 pub struct StoreError(pub String);

@@ -145,12 +145,33 @@ fn digest(text: &str) -> Digest {
 }
 
 impl StaticUsers {
-    /// No users yet.
+    /// No users yet: every login is refused.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::{Authenticator, StaticUsers};
+    ///
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let nobody = StaticUsers::new();
+    /// assert_eq!(nobody.authenticate("admin", "admin").await, None);
+    /// # }).unwrap();
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a user.
+    /// Adds a user, who logs in with `username` and `password` and is
+    /// granted `grant`.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::{Authenticator, Grant, StaticUsers};
+    ///
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let grant = Grant::new("user-1").scopes(["read"]);
+    /// let users = StaticUsers::new().user("ada", "correct horse", grant.clone());
+    /// assert_eq!(users.authenticate("ada", "correct horse").await, Some(grant));
+    /// assert_eq!(users.authenticate("ada", "Correct horse").await, None);
+    /// # }).unwrap();
+    /// ```
     pub fn user(mut self, username: &str, password: &str, grant: Grant) -> Self {
         self.users.push(StaticUser { username: digest(username), password: digest(password), grant });
         self

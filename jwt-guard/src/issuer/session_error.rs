@@ -44,6 +44,19 @@ pub enum SessionError {
 
 impl SessionError {
     /// The HTTP status to answer with.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::SessionError;
+    /// use rocket::http::Status;
+    /// use rocket::serde::json::{Json, Value, json};
+    ///
+    /// /// How an app's own login route answers a failed login.
+    /// fn refusal(error: &SessionError) -> (Status, Json<Value>) {
+    ///     (Status::new(error.status_code()), Json(json!({ "error": error.code() })))
+    /// }
+    /// assert_eq!(refusal(&SessionError::InvalidCredentials).0, Status::Unauthorized);
+    /// assert_eq!(refusal(&SessionError::NoIssuer).0, Status::NotFound);
+    /// ```
     pub fn status_code(&self) -> u16 {
         match self {
             Self::InvalidCredentials => 401,
@@ -56,6 +69,16 @@ impl SessionError {
     }
 
     /// The `error` member of the JSON body.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::{RefreshRefusal, SessionError};
+    /// use serde_json::json;
+    ///
+    /// let error = SessionError::Refused(RefreshRefusal::Reused);
+    /// let body = json!({ "error": error.code(), "error_description": error.to_string() });
+    /// assert_eq!(body["error"], "invalid_grant");
+    /// assert_eq!(body["error_description"], "the refresh token was used before; its session is revoked");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidCredentials => "invalid_credentials",
@@ -94,6 +117,17 @@ impl SessionError {
     }
 
     /// How long the client should wait, for a 429 or a 503.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::issuer::SessionError;
+    ///
+    /// let throttled = SessionError::Throttled { retry_after: Duration::from_secs(8) };
+    /// // What an app's own login route puts in `Retry-After`:
+    /// let header = throttled.retry_after().map(|wait| wait.as_secs().to_string());
+    /// assert_eq!((throttled.status_code(), header.as_deref()), (429, Some("8")));
+    /// assert_eq!(SessionError::InvalidCredentials.retry_after(), None, "retrying the same password won't help");
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Throttled { retry_after } => Some(*retry_after),
@@ -115,6 +149,29 @@ impl From<StoreError> for SessionError {
 }
 
 /// Why a refresh token is refused.
+///
+/// ```
+/// use jwt_guard::issuer::{RefreshRefusal, SessionError};
+/// # use std::time::Duration;
+/// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig, issuer::{Grant, StaticUsers}};
+/// # let guard = JwtGuard::builder()
+/// #     .configure(|config| {
+/// #         let mut local = LocalIssuerConfig::default();
+/// #         local.refresh_expires_in = Some(Duration::from_secs(86_400));
+/// #         config.local = Some(local);
+/// #     })
+/// #     .login(StaticUsers::new().user("ada", "secret", Grant::new("ada")))
+/// #     .build()
+/// #     .unwrap();
+/// # rocket::async_test(async {
+/// let first = guard.login("ada", "secret", None).await.unwrap().refresh_token.unwrap();
+/// let second = guard.refresh(&first).await.unwrap().refresh_token.unwrap();
+/// // `first` was exchanged already: a copy of it may have been stolen, so the session ends.
+/// assert_eq!(guard.refresh(&first).await.unwrap_err(), SessionError::Refused(RefreshRefusal::Reused));
+/// assert_eq!(guard.refresh(&second).await.unwrap_err(), SessionError::Refused(RefreshRefusal::Ended));
+/// assert_eq!(guard.refresh("made-up").await.unwrap_err(), SessionError::Refused(RefreshRefusal::Unknown));
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefreshRefusal {

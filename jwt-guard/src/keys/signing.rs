@@ -44,6 +44,17 @@ impl std::fmt::Debug for SigningKey {
 }
 
 /// Why a signing key cannot be used.
+///
+/// ```
+/// use jwt_guard::issuer::{SigningKey, SigningKeyError};
+/// use jwt_guard::verify::Algorithm;
+///
+/// let error = SigningKey::from_secret(Algorithm::HS256, b"changeme").unwrap_err();
+/// assert_eq!(error, SigningKeyError::ShortSecret { alg: Algorithm::HS256, min: 32, len: 8 });
+/// assert_eq!(error.to_string(), "a HS256 secret needs at least 32 bytes; this one has 8");
+/// let error = SigningKey::from_secret(Algorithm::EdDSA, &[7; 32]).unwrap_err();
+/// assert!(matches!(error, SigningKeyError::WrongKind(Algorithm::EdDSA, _)), "EdDSA signs with a key file");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SigningKeyError {
@@ -185,6 +196,15 @@ impl SigningKey {
     }
 
     /// The algorithm it signs with.
+    ///
+    /// ```
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
+    ///
+    /// let key = SigningKey::from_secret(Algorithm::HS384, &[7; 48])?;
+    /// assert_eq!(key.algorithm(), Algorithm::HS384);
+    /// assert_eq!(key.algorithm().name(), "HS384"); // the `alg` of its tokens' header
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
+    /// ```
     pub fn algorithm(&self) -> Algorithm {
         self.alg
     }
@@ -192,11 +212,36 @@ impl SigningKey {
     /// Its key id: the RFC 7638 thumbprint of the public key, or for a
     /// secret the HMAC-SHA256 of a fixed label under it (128 bits), which
     /// tells no more of the secret than a token's signature does.
+    ///
+    /// ```
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
+    ///
+    /// // Every instance of a fleet loads the same secret, and names it alike:
+    /// let secret = b"a secret shared by every instance of the API";
+    /// let key = SigningKey::from_secret(Algorithm::HS256, secret)?;
+    /// assert_eq!(key.kid(), SigningKey::from_secret(Algorithm::HS256, secret)?.kid());
+    /// assert_eq!(key.kid().len(), 22, "128 bits, base64url");
+    /// // Another key, another `kid`: a token's header tells which key signed it.
+    /// assert_ne!(SigningKey::generate(Algorithm::HS256)?.kid(), key.kid());
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
+    /// ```
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The public JWK, with `kid`, `alg` and `use`; `None` for a secret.
+    ///
+    /// ```
+    /// use jwt_guard::{verify::Algorithm, issuer::SigningKey};
+    ///
+    /// let key = SigningKey::generate(Algorithm::EdDSA)?;
+    /// let jwk = key.public_jwk().expect("an asymmetric key is published");
+    /// assert_eq!((jwk["kty"].as_str(), jwk["crv"].as_str()), (Some("OKP"), Some("Ed25519")));
+    /// assert_eq!((jwk["alg"].as_str(), jwk["use"].as_str()), (Some("EdDSA"), Some("sig")));
+    /// assert_eq!(jwk["kid"], key.kid());
+    /// assert!(jwk.get("d").is_none(), "the public half only");
+    /// # Ok::<(), jwt_guard::issuer::SigningKeyError>(())
+    /// ```
     pub fn public_jwk(&self) -> Option<Value> {
         let mut value = serde_json::to_value(self.jwk.as_ref()?).ok()?;
         value["kid"] = self.kid.clone().into();

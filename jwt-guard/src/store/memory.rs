@@ -49,6 +49,17 @@ struct Memory {
 
 impl MemoryStore {
     /// An empty store.
+    ///
+    /// ```
+    /// use jwt_guard::store::{MemoryStore, TokenStore};
+    ///
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let store = MemoryStore::new();
+    /// assert!(store.revocations(0).await.unwrap().is_empty());
+    /// assert!(store.use_once("dpop-proof-jti", 100, 400).await.unwrap(), "nothing used yet");
+    /// assert!(!store.use_once("dpop-proof-jti", 100, 400).await.unwrap(), "but once");
+    /// # }).unwrap();
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

@@ -35,6 +35,23 @@ impl Revocation {
 }
 
 /// What a [`Revocation`] revokes.
+///
+/// ```
+/// use jwt_guard::store::Revoked;
+///
+/// /// An audit line for a revocation, as an app's store or observer writes it.
+/// fn audit(revoked: &Revoked) -> String {
+///     match revoked {
+///         Revoked::Token(jti) => format!("token {jti} revoked"),
+///         Revoked::Session(sid) => format!("session {sid} ended"),
+///         Revoked::Subject { sub, before } => format!("{sub} logged out everywhere at {before}"),
+///         other => format!("{other:?}"), // an identity provider's logout, by its `iss`
+///     }
+/// }
+/// assert_eq!(audit(&Revoked::Session("sid-1".into())), "session sid-1 ended");
+/// let everywhere = Revoked::Subject { sub: "ada".into(), before: 1_900_000_000 };
+/// assert_eq!(audit(&everywhere), "ada logged out everywhere at 1900000000");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -141,6 +158,22 @@ impl Revoked {
 
 /// A refresh-token family: one login and its refreshes, which share a
 /// session id.
+///
+/// ```
+/// use jwt_guard::store::{FamilyRecord, MemoryStore, Revocation, Revoked, TokenStore};
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let store = MemoryStore::new();
+/// let grant = r#"{"subject":"ada","scopes":["read"]}"#.into(); // opaque to the store
+/// let family =
+///     FamilyRecord { id: "sid-1".into(), subject: "ada".into(), grant, created_at: 1_000, expires_at: 87_400 };
+/// store.start_family(&family, "hash-of-the-first-token").await.unwrap();
+/// // A logout with the refresh token: its family ends, and its session's access tokens are revoked.
+/// assert_eq!(store.end_family_of("hash-of-the-first-token", 1_300).await.unwrap(), Some(family));
+/// let session = Revocation { revoked: Revoked::Session("sid-1".into()), until: 1_300 };
+/// assert_eq!(store.revocations(1_000).await.unwrap(), [session]);
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FamilyRecord {
     /// The family's id, which its access tokens carry as `sid`.
@@ -156,6 +189,26 @@ pub struct FamilyRecord {
 }
 
 /// A presented refresh token to exchange for the next one.
+///
+/// ```
+/// use jwt_guard::store::{MemoryStore, Rotation, RotationOutcome, TokenStore};
+/// # use jwt_guard::store::FamilyRecord;
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let store = MemoryStore::new();
+/// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
+/// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
+/// store.start_family(&family, "hash-1").await.unwrap();
+/// let first = Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 10, revoked_until: 2_000 };
+/// assert!(matches!(store.rotate(&first).await.unwrap(), RotationOutcome::Rotated(_)));
+/// // The client lost the answer, and retries within the grace: it gets another token.
+/// let retry = Rotation { next: "hash-3", now: 1_005, ..first };
+/// assert!(matches!(store.rotate(&retry).await.unwrap(), RotationOutcome::Rotated(_)));
+/// // Past the grace, the retired token is a reuse.
+/// let late = Rotation { next: "hash-4", now: 1_011, ..first };
+/// assert!(matches!(store.rotate(&late).await.unwrap(), RotationOutcome::Reused(_)));
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rotation<'a> {
     /// The hash of the presented token.
@@ -175,6 +228,26 @@ pub struct Rotation<'a> {
 }
 
 /// What a [`Rotation`] came to.
+///
+/// ```
+/// use jwt_guard::store::{MemoryStore, Rotation, RotationOutcome, TokenStore};
+/// # use jwt_guard::store::FamilyRecord;
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let store = MemoryStore::new();
+/// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
+/// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
+/// store.start_family(&family, "hash-1").await.unwrap();
+/// store.end_family("sid-1", 2_000).await.unwrap(); // a logout
+/// let rotation = Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 0, revoked_until: 2_000 };
+/// match store.rotate(&rotation).await.unwrap() {
+///     RotationOutcome::Ended(family) => assert_eq!(family.id, "sid-1"),
+///     other => panic!("the session was logged out, yet: {other:?}"),
+/// }
+/// let made_up = Rotation { presented: "hash-x", ..rotation };
+/// assert_eq!(store.rotate(&made_up).await.unwrap(), RotationOutcome::Unknown);
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RotationOutcome {
@@ -196,6 +269,16 @@ pub enum RotationOutcome {
 }
 
 /// The failed logins counted under one key.
+///
+/// ```
+/// use jwt_guard::store::{LoginFailures, LoginThrottle};
+///
+/// let throttle = LoginThrottle { after: 5, longest: 900, forget_after: 1_800 };
+/// let counted = throttle.reserve(Some(LoginFailures { count: 2, last: 90 }), 100).unwrap();
+/// assert_eq!((counted.count, counted.last), (3, 100));
+/// // As an app's own store may keep it, in a JSON column:
+/// assert_eq!(serde_json::to_string(&counted).unwrap(), r#"{"count":3,"last":100}"#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginFailures {
     /// How many in a row.
@@ -207,6 +290,19 @@ pub struct LoginFailures {
 /// How failed logins slow down the next attempt: the
 /// `login_throttle_after` and `login_throttle_longest` settings, as a
 /// store applies them in [`TokenStore::reserve_attempt`](super::TokenStore::reserve_attempt).
+///
+/// ```
+/// use jwt_guard::store::{LoginAttempt, LoginThrottle, MemoryStore, TokenStore};
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let throttle = LoginThrottle { after: 1, longest: 900, forget_after: 1_800 };
+/// let store = MemoryStore::new();
+/// assert_eq!(store.reserve_attempt("user:ada", 100, throttle).await.unwrap(), LoginAttempt::Reserved);
+/// assert_eq!(store.reserve_attempt("user:ada", 100, throttle).await.unwrap(), LoginAttempt::Wait(1));
+/// // Failures are forgotten `forget_after` seconds after the last one.
+/// assert_eq!(store.reserve_attempt("user:ada", 1_900, throttle).await.unwrap(), LoginAttempt::Reserved);
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginThrottle {
     /// Failures before the next attempt must wait; `0` for never.
@@ -239,6 +335,18 @@ impl LoginThrottle {
 
     /// Counts an attempt at `now` after `failures`, unless it must wait:
     /// the rule every store applies in one atomic step.
+    ///
+    /// ```
+    /// use jwt_guard::store::{LoginFailures, LoginThrottle};
+    ///
+    /// let throttle = LoginThrottle { after: 2, longest: 900, forget_after: 1_800 };
+    /// let first = throttle.reserve(None, 100).unwrap();
+    /// let second = throttle.reserve(Some(first), 100).unwrap();
+    /// assert_eq!(second, LoginFailures { count: 2, last: 100 });
+    /// // Two failures: the next attempt must wait 1 s, and is not counted.
+    /// assert_eq!(throttle.reserve(Some(second), 100), Err(1));
+    /// assert_eq!(throttle.reserve(Some(second), 101), Ok(LoginFailures { count: 3, last: 101 }));
+    /// ```
     pub fn reserve(self, failures: Option<LoginFailures>, now: u64) -> Result<LoginFailures, u64> {
         match self.wait(failures, now) {
             Some(wait) => Err(wait),
@@ -250,6 +358,21 @@ impl LoginThrottle {
 }
 
 /// What [`TokenStore::reserve_attempt`](super::TokenStore::reserve_attempt) answers.
+///
+/// ```
+/// use jwt_guard::store::LoginAttempt::{Reserved, Wait};
+/// use jwt_guard::store::{LoginThrottle, MemoryStore, TokenStore};
+///
+/// # futures_util::FutureExt::now_or_never(async {
+/// let (store, throttle) = (MemoryStore::new(), LoginThrottle { after: 3, longest: 900, forget_after: 1_800 });
+/// let mut answers = Vec::new();
+/// for _ in 0..5 {
+///     answers.push(store.reserve_attempt("user:ada", 100, throttle).await.unwrap());
+/// }
+/// // A burst of guesses: three are checked; the others must wait, and are not counted.
+/// assert_eq!(answers, [Reserved, Reserved, Reserved, Wait(1), Wait(1)]);
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LoginAttempt {

@@ -89,6 +89,16 @@ impl RedisStore {
     /// A store on the Redis at `url` (`redis://host:port/db`, or `rediss://`
     /// with TLS); it connects at its first use.
     ///
+    /// ```no_run
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::store::RedisStore;
+    ///
+    /// // Every instance of the fleet on one Redis, over TLS, with a password:
+    /// let store = RedisStore::open("rediss://:s3cret@redis.internal:6380/0")?;
+    /// let rocket = rocket::build().attach(JwtGuard::fairing().store(store));
+    /// # Ok::<(), jwt_guard::store::StoreError>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// Why `url` is not a Redis URL.

@@ -226,12 +226,121 @@ impl RevocationFeed {
     }
 
     /// Another process revoked this.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, issuer::Grant};
+    /// use jwt_guard::store::{Revocation, Revoked};
+    /// # use std::sync::Arc;
+    /// # use jwt_guard::{JwtGuard, async_trait, config::LocalIssuerConfig};
+    /// # use jwt_guard::store::{FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, RevocationFeed};
+    /// # use jwt_guard::store::{Rotation, RotationOutcome, StoreError, TokenStore};
+    /// # /// A store shared with other instances, whose `follow` hands its feed out.
+    /// # struct Shared(Arc<MemoryStore>, tokio::sync::mpsc::UnboundedSender<RevocationFeed>);
+    /// # #[async_trait]
+    /// # impl TokenStore for Shared {
+    /// #     async fn follow(&self, feed: RevocationFeed) { self.1.send(feed).unwrap() }
+    /// #     async fn revoke(&self, r: &Revocation) -> Result<(), StoreError> { self.0.revoke(r).await }
+    /// #     async fn revocations(&self, n: u64) -> Result<Vec<Revocation>, StoreError> { self.0.revocations(n).await }
+    /// #     async fn start_family(&self, f: &FamilyRecord, h: &str) -> Result<(), StoreError> {
+    /// #         self.0.start_family(f, h).await
+    /// #     }
+    /// #     async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, StoreError> { self.0.rotate(r).await }
+    /// #     async fn end_family_of(&self, h: &str, u: u64) -> Result<Option<FamilyRecord>, StoreError> {
+    /// #         self.0.end_family_of(h, u).await
+    /// #     }
+    /// #     async fn end_family(&self, id: &str, u: u64) -> Result<Option<FamilyRecord>, StoreError> {
+    /// #         self.0.end_family(id, u).await
+    /// #     }
+    /// #     async fn reserve_attempt(&self, k: &str, n: u64, t: LoginThrottle) -> Result<LoginAttempt, StoreError> {
+    /// #         self.0.reserve_attempt(k, n, t).await
+    /// #     }
+    /// #     async fn release_attempt(&self, k: &str) -> Result<(), StoreError> { self.0.release_attempt(k).await }
+    /// #     async fn forget_failures(&self, k: &str) -> Result<(), StoreError> { self.0.forget_failures(k).await }
+    /// #     async fn use_once(&self, k: &str, n: u64, e: u64) -> Result<bool, StoreError> {
+    /// #         self.0.use_once(k, n, e).await
+    /// #     }
+    /// # }
+    /// # let (shared, (sender, mut feeds)) = (Arc::new(MemoryStore::new()), tokio::sync::mpsc::unbounded_channel());
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| config.local = Some(LocalIssuerConfig::default()))
+    /// #     .store(Shared(Arc::clone(&shared), sender))
+    /// #     .build()
+    /// #     .unwrap();
+    /// # rocket::async_test(async {
+    /// # tokio::spawn(guard.upkeep());
+    /// # let feed = feeds.recv().await.unwrap();
+    ///
+    /// let tokens = guard.local_issuer().unwrap().issue(&Grant::new("ada")).unwrap();
+    /// # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// // Another instance logs ada out everywhere; the store hears of it, and reports it:
+    /// let everywhere = Revoked::Subject { sub: "ada".into(), before: now + 1 };
+    /// feed.revoked(&Revocation { revoked: everywhere, until: now + 3_600 });
+    /// let refused = guard.verifier().verify(&tokens.access_token).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
+    /// # });
+    /// ```
     pub fn revoked(&self, revocation: &Revocation) {
         self.0.apply(revocation);
     }
 
     /// These are every live revocation, after a (re)connection: what may
     /// have been missed meanwhile is held from now on.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, error::TokenProblem, issuer::Grant};
+    /// use jwt_guard::store::{Revocation, Revoked};
+    /// # use std::sync::Arc;
+    /// # use jwt_guard::{JwtGuard, async_trait, config::LocalIssuerConfig};
+    /// # use jwt_guard::store::{FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, RevocationFeed};
+    /// # use jwt_guard::store::{Rotation, RotationOutcome, StoreError, TokenStore};
+    /// # /// A store shared with other instances, whose `follow` hands its feed out.
+    /// # struct Shared(Arc<MemoryStore>, tokio::sync::mpsc::UnboundedSender<RevocationFeed>);
+    /// # #[async_trait]
+    /// # impl TokenStore for Shared {
+    /// #     async fn follow(&self, feed: RevocationFeed) { self.1.send(feed).unwrap() }
+    /// #     async fn revoke(&self, r: &Revocation) -> Result<(), StoreError> { self.0.revoke(r).await }
+    /// #     async fn revocations(&self, n: u64) -> Result<Vec<Revocation>, StoreError> { self.0.revocations(n).await }
+    /// #     async fn start_family(&self, f: &FamilyRecord, h: &str) -> Result<(), StoreError> {
+    /// #         self.0.start_family(f, h).await
+    /// #     }
+    /// #     async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, StoreError> { self.0.rotate(r).await }
+    /// #     async fn end_family_of(&self, h: &str, u: u64) -> Result<Option<FamilyRecord>, StoreError> {
+    /// #         self.0.end_family_of(h, u).await
+    /// #     }
+    /// #     async fn end_family(&self, id: &str, u: u64) -> Result<Option<FamilyRecord>, StoreError> {
+    /// #         self.0.end_family(id, u).await
+    /// #     }
+    /// #     async fn reserve_attempt(&self, k: &str, n: u64, t: LoginThrottle) -> Result<LoginAttempt, StoreError> {
+    /// #         self.0.reserve_attempt(k, n, t).await
+    /// #     }
+    /// #     async fn release_attempt(&self, k: &str) -> Result<(), StoreError> { self.0.release_attempt(k).await }
+    /// #     async fn forget_failures(&self, k: &str) -> Result<(), StoreError> { self.0.forget_failures(k).await }
+    /// #     async fn use_once(&self, k: &str, n: u64, e: u64) -> Result<bool, StoreError> {
+    /// #         self.0.use_once(k, n, e).await
+    /// #     }
+    /// # }
+    /// # let (shared, (sender, mut feeds)) = (Arc::new(MemoryStore::new()), tokio::sync::mpsc::unbounded_channel());
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| config.local = Some(LocalIssuerConfig::default()))
+    /// #     .store(Shared(Arc::clone(&shared), sender))
+    /// #     .build()
+    /// #     .unwrap();
+    /// # rocket::async_test(async {
+    /// # tokio::spawn(guard.upkeep());
+    /// # let feed = feeds.recv().await.unwrap();
+    ///
+    /// let tokens = guard.local_issuer().unwrap().issue(&Grant::new("ada")).unwrap();
+    /// # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// // Cut off from the store, this process misses another instance's logout of ada:
+    /// let everywhere = Revoked::Subject { sub: "ada".into(), before: now + 1 };
+    /// shared.revoke(&Revocation { revoked: everywhere, until: now + 3_600 }).await.unwrap();
+    /// assert!(guard.verifier().verify(&tokens.access_token).await.is_ok(), "not heard of here");
+    /// // Reconnected, the store reads every live revocation back:
+    /// feed.reload(&shared.revocations(now).await.unwrap());
+    /// let refused = guard.verifier().verify(&tokens.access_token).await.unwrap_err();
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
+    /// # });
+    /// ```
     pub fn reload(&self, live: &[Revocation]) {
         self.0.reload(live);
     }
@@ -240,6 +349,67 @@ impl RevocationFeed {
     /// lost): until the next [`reload`](Self::reload), a refresh of the
     /// built-in issuer asks the store whether its user was logged out
     /// everywhere, rather than trusting what this process holds.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::{RefreshRefusal, SessionError};
+    /// use jwt_guard::store::{Revocation, Revoked};
+    /// # use std::sync::Arc;
+    /// # use jwt_guard::{JwtGuard, async_trait, config::LocalIssuerConfig};
+    /// # use jwt_guard::store::{FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, RevocationFeed};
+    /// # use jwt_guard::store::{Rotation, RotationOutcome, StoreError, TokenStore};
+    /// # /// A store shared with other instances, whose `follow` hands its feed out.
+    /// # struct Shared(Arc<MemoryStore>, tokio::sync::mpsc::UnboundedSender<RevocationFeed>);
+    /// # #[async_trait]
+    /// # impl TokenStore for Shared {
+    /// #     async fn follow(&self, feed: RevocationFeed) { self.1.send(feed).unwrap() }
+    /// #     async fn revoke(&self, r: &Revocation) -> Result<(), StoreError> { self.0.revoke(r).await }
+    /// #     async fn revocations(&self, n: u64) -> Result<Vec<Revocation>, StoreError> { self.0.revocations(n).await }
+    /// #     async fn start_family(&self, f: &FamilyRecord, h: &str) -> Result<(), StoreError> {
+    /// #         self.0.start_family(f, h).await
+    /// #     }
+    /// #     async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, StoreError> { self.0.rotate(r).await }
+    /// #     async fn end_family_of(&self, h: &str, u: u64) -> Result<Option<FamilyRecord>, StoreError> {
+    /// #         self.0.end_family_of(h, u).await
+    /// #     }
+    /// #     async fn end_family(&self, id: &str, u: u64) -> Result<Option<FamilyRecord>, StoreError> {
+    /// #         self.0.end_family(id, u).await
+    /// #     }
+    /// #     async fn reserve_attempt(&self, k: &str, n: u64, t: LoginThrottle) -> Result<LoginAttempt, StoreError> {
+    /// #         self.0.reserve_attempt(k, n, t).await
+    /// #     }
+    /// #     async fn release_attempt(&self, k: &str) -> Result<(), StoreError> { self.0.release_attempt(k).await }
+    /// #     async fn forget_failures(&self, k: &str) -> Result<(), StoreError> { self.0.forget_failures(k).await }
+    /// #     async fn use_once(&self, k: &str, n: u64, e: u64) -> Result<bool, StoreError> {
+    /// #         self.0.use_once(k, n, e).await
+    /// #     }
+    /// # }
+    /// # let (shared, (sender, mut feeds)) = (Arc::new(MemoryStore::new()), tokio::sync::mpsc::unbounded_channel());
+    /// # use jwt_guard::issuer::{Grant, StaticUsers};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         let mut local = LocalIssuerConfig::default();
+    /// #         local.refresh_expires_in = Some(std::time::Duration::from_secs(86_400));
+    /// #         config.local = Some(local);
+    /// #     })
+    /// #     .login(StaticUsers::new().user("ada", "secret", Grant::new("ada")))
+    /// #     .store(Shared(Arc::clone(&shared), sender))
+    /// #     .build()
+    /// #     .unwrap();
+    /// # rocket::async_test(async {
+    /// # tokio::spawn(guard.upkeep());
+    /// # let feed = feeds.recv().await.unwrap();
+    ///
+    /// let session = guard.login("ada", "secret", None).await.unwrap().refresh_token.unwrap();
+    /// // The store's connection drops; meanwhile another instance logs ada out everywhere.
+    /// feed.lost();
+    /// # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// let everywhere = Revoked::Subject { sub: "ada".into(), before: now + 1 };
+    /// shared.revoke(&Revocation { revoked: everywhere, until: now + 3_600 }).await.unwrap();
+    /// // Until the next reload, a refresh asks the store, and is refused:
+    /// let refused = guard.refresh(&session).await.unwrap_err();
+    /// assert_eq!(refused, SessionError::Refused(RefreshRefusal::Ended));
+    /// # });
+    /// ```
     pub fn lost(&self) {
         self.0.lost_touch();
     }
