@@ -12,6 +12,7 @@ use jwt_guard::testing::TestIssuer;
 use jwt_guard::{Claims, CurrentUser, JwtGuard, LoadIdentity, Token, protected, verify::RevocationList};
 use jwt_guard_tests::{
     DPOP_CHALLENGE, KeyServer, RunningApp, StoreFile, TestKey, call, free_port, issuer_table, quiet_figment,
+    run_node_script, send_json,
 };
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::Client;
@@ -54,6 +55,23 @@ async fn login_issues_tokens_that_the_guards_accept() {
     let token = body["access_token"].as_str().unwrap();
     let me = call(&client, "/me", &[&bearer(token)]).await;
     assert_eq!((me.status, me.body), (200, json!("user1 local")));
+}
+
+/// Another resource server, on panva's oauth4webapi, takes the built-in
+/// issuer's tokens: found by discovery, checked as RFC 9068 profiles JWT
+/// access tokens, which needs `client_id` among their claims.
+#[rocket::async_test]
+async fn another_resource_server_validates_its_tokens_as_rfc_9068_access_tokens() {
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let app = RunningApp::launch(app(json!({ "issuer": issuer, "client_id": "reports-web" })), port).await;
+    let login = reqwest::Client::new().post(format!("{issuer}/auth"));
+    let (status, tokens) = send_json(login, &json!({ "username": "user1", "password": "abcxyz" })).await;
+    assert_eq!(status, 200);
+    let token = tokens["access_token"].as_str().unwrap();
+    let validated = run_node_script("discovery-clients", "validate-access-token.mjs", &[&issuer, token, &issuer]).await;
+    assert_eq!(validated, json!({ "valid": true, "sub": "user1", "client_id": "reports-web" }));
+    app.stop().await;
 }
 
 #[rocket::async_test]

@@ -27,6 +27,7 @@ pub const LOCAL_ISSUER: &str = "local";
 /// key_file = "keys/signing.pem"  # PEM private key; or `secret = "..."` for HS*
 /// issuer = "https://api.example.com"   # `iss` of minted tokens
 /// audience = "https://api.example.com"
+/// client_id = "https://api.example.com"   # `client_id` of minted tokens (RFC 9068)
 /// expires_in = 300               # seconds (Flask-JWT default)
 /// refresh_expires_in = 86400     # optional: sessions with rotating refresh tokens
 /// refresh_reuse_grace = 0        # seconds a retired refresh token may be retried
@@ -78,6 +79,10 @@ pub struct LocalIssuerConfig {
     /// The `aud` of minted tokens. Default: the app's `resource`, if set,
     /// else the issuer.
     pub audience: Option<String>,
+    /// The `client_id` of minted tokens, which RFC 9068 requires of a JWT
+    /// access token: the client that logs users in. Default: the
+    /// audience, the API being its own login's client.
+    pub client_id: Option<String>,
     /// Lifetime of access tokens. Default: `300`.
     #[serde(deserialize_with = "seconds")]
     pub expires_in: Duration,
@@ -131,6 +136,7 @@ impl Default for LocalIssuerConfig {
             retired_key_files: Vec::new(),
             issuer: None,
             audience: None,
+            client_id: None,
             expires_in: Duration::from_secs(300),
             not_before: Duration::ZERO,
             refresh_expires_in: None,
@@ -152,6 +158,8 @@ pub(crate) struct LocalIssuerSettings {
     pub(crate) issuer: String,
     /// The `aud` of its tokens.
     pub(crate) audience: String,
+    /// The `client_id` of its tokens.
+    pub(crate) client_id: String,
     /// Lifetime of access tokens.
     pub(crate) expires_in: Duration,
     /// Added to `iat` for `nbf`.
@@ -241,9 +249,14 @@ impl LocalIssuerConfig {
         if let Some(audience) = &self.audience {
             check(!audience.is_empty(), "local.audience", "must not be empty")?;
         }
+        if let Some(client_id) = &self.client_id {
+            check(!client_id.is_empty(), "local.client_id", "must not be empty")?;
+        }
         let issuer = self.issuer.clone().unwrap_or_else(|| defaults.own_address.to_owned());
+        let audience = self.audience.clone().or_else(|| resource.map(str::to_owned)).unwrap_or_else(|| issuer.clone());
         Ok(LocalIssuerSettings {
-            audience: self.audience.clone().or_else(|| resource.map(str::to_owned)).unwrap_or_else(|| issuer.clone()),
+            client_id: self.client_id.clone().unwrap_or_else(|| audience.clone()),
+            audience,
             issuer,
             expires_in: self.expires_in,
             not_before: self.not_before,

@@ -14,7 +14,8 @@ use crate::keys::signing::{SigningKey, SigningKeyError, random_id};
 use crate::token::{ACCESS_TYPE, Binding};
 
 /// Claims that the issuer sets itself and that a grant cannot override.
-const REGISTERED: [&str; 11] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "sid", "cnf", "auth_time"];
+const REGISTERED: [&str; 12] =
+    ["iss", "sub", "aud", "client_id", "exp", "nbf", "iat", "jti", "scope", "sid", "cnf", "auth_time"];
 
 /// The claims of `claims` that the issuer does not set itself.
 fn unregistered(claims: &Map<String, Value>) -> Map<String, Value> {
@@ -47,11 +48,28 @@ pub struct Grant {
 
 impl Grant {
     /// A grant for `subject` with no scopes.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::Grant;
+    ///
+    /// // The user's stable id, not the name it logs in with, which may change.
+    /// let grant = Grant::new("user-42");
+    /// assert_eq!(grant.subject, "user-42");
+    /// assert!(grant.scopes.is_empty() && grant.claims.is_empty());
+    /// ```
     pub fn new(subject: impl Into<String>) -> Self {
         Self { subject: subject.into(), ..Self::default() }
     }
 
     /// Adds scopes.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::Grant;
+    ///
+    /// let roles_scopes = vec![String::from("reports:write")]; // from the app's database, say
+    /// let grant = Grant::new("user-42").scopes(["reports:read"]).scopes(roles_scopes);
+    /// assert_eq!(grant.scopes, ["reports:read", "reports:write"]);
+    /// ```
     pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes.extend(scopes.into_iter().map(Into::into));
         self
@@ -70,11 +88,31 @@ impl Grant {
         self.claim("acr", acr.into())
     }
 
-    /// Adds a claim. The registered claims (`iss`, `sub`, `aud`, `exp`,
-    /// `nbf`, `iat`, `jti`, `scope`, `sid`, `cnf`, `auth_time`) are the
-    /// issuer's to set and are left out; an `events` object would make the
+    /// Adds a claim. The registered claims (`iss`, `sub`, `aud`,
+    /// `client_id`, `exp`, `nbf`, `iat`, `jti`, `scope`, `sid`, `cnf`,
+    /// `auth_time`) are the issuer's to set and are left out; an `events` object would make the
     /// token a Security Event Token, which no verifier takes for an access
     /// token.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::Grant;
+    /// use serde_json::json;
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         let mut local = LocalIssuerConfig::default();
+    /// #         local.issuer = Some("https://api.example.com".into());
+    /// #         config.local = Some(local);
+    /// #     })
+    /// #     .build()?;
+    ///
+    /// let grant = Grant::new("user-42").claim("tenant", "acme").claim("sub", "admin");
+    /// let tokens = guard.local_issuer().expect("configured").issue(&grant)?;
+    /// let token = rocket::execute(guard.verifier().verify(&tokens.access_token))?;
+    /// assert_eq!(token.claim("tenant"), Some(&json!("acme")));
+    /// assert_eq!(token.subject(), Some("user-42"), "`sub` is the issuer's to set");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self
@@ -131,6 +169,27 @@ impl Confirmation {
 /// `POST {auth_path}` or `POST {auth_path}/refresh`.
 ///
 /// Its `Debug` shows neither token.
+///
+/// ```
+/// use jwt_guard::issuer::Grant;
+/// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+/// # let guard = JwtGuard::builder()
+/// #     .configure(|config| {
+/// #         let mut local = LocalIssuerConfig::default();
+/// #         local.issuer = Some("https://api.example.com".into());
+/// #         config.local = Some(local);
+/// #     })
+/// #     .build()?;
+///
+/// let tokens = guard.local_issuer().expect("configured").issue(&Grant::new("user-42"))?;
+/// assert_eq!((tokens.token_type, tokens.expires_in), ("Bearer", 300));
+/// assert_eq!(tokens.refresh_token, None, "no `refresh_expires_in`, no session");
+/// let body = serde_json::to_value(&tokens)?;
+/// assert_eq!(body["access_token"], tokens.access_token.as_str());
+/// assert!(body.get("refresh_token").is_none(), "left out, not `null`");
+/// assert!(!format!("{tokens:?}").contains(&tokens.access_token), "safe to log");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct IssuedTokens {
     /// The signed access token.
@@ -161,6 +220,22 @@ impl fmt::Debug for IssuedTokens {
 /// The built-in issuer: it signs access and refresh tokens with its key
 /// and publishes the public keys. [`JwtGuard`](crate::JwtGuard) builds it
 /// from `[jwt_guard.local]` and serves its routes.
+///
+/// ```
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::config::LocalIssuerConfig;
+///
+/// let guard = JwtGuard::builder()
+///     .configure(|config| {
+///         let mut local = LocalIssuerConfig::default();
+///         local.issuer = Some("https://api.example.com".into());
+///         config.local = Some(local);
+///     })
+///     .build()?;
+/// let issuer = guard.local_issuer().expect("`[jwt_guard.local]` is configured");
+/// assert_eq!((issuer.issuer(), issuer.auth_path()), ("https://api.example.com", "/auth"));
+/// # Ok::<(), jwt_guard::error::ConfigError>(())
+/// ```
 #[derive(Debug)]
 pub struct LocalIssuer {
     settings: LocalIssuerSettings,
@@ -173,12 +248,53 @@ impl LocalIssuer {
     }
 
     /// Where its login routes are mounted: `auth_path`.
+    ///
+    /// ```
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::config::LocalIssuerConfig;
+    ///
+    /// let guard = JwtGuard::builder()
+    ///     .configure(|config| {
+    ///         let mut local = LocalIssuerConfig::default();
+    ///         local.auth_path = "/api/auth".into();
+    ///         config.local = Some(local);
+    ///     })
+    ///     .build()?;
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// // Clients log in at `POST /api/auth`, and refresh at `POST /api/auth/refresh`:
+    /// assert_eq!(format!("{}/refresh", issuer.auth_path()), "/api/auth/refresh");
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn auth_path(&self) -> &str {
         &self.settings.auth_path
     }
 
     /// The username and password of a login request's JSON body, read
     /// from the members `username_key` and `password_key` name.
+    ///
+    /// An app's own login route (one that takes another body, say) reads
+    /// them so:
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         let mut local = LocalIssuerConfig::default();
+    /// #         local.username_key = "email".into();
+    /// #         config.local = Some(local);
+    /// #     })
+    /// #     .build()?;
+    ///
+    /// // With `username_key = "email"`:
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// let body = json!({ "email": "ada@example.com", "password": "correct horse" });
+    /// assert_eq!(issuer.credentials(body.as_object().unwrap()), Ok(("ada@example.com", "correct horse")));
+    /// // The name of what is missing, for a 400's description:
+    /// let body = json!({ "email": "ada@example.com", "password": 1234 });
+    /// assert_eq!(issuer.credentials(body.as_object().unwrap()), Err("password"));
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -191,11 +307,48 @@ impl LocalIssuer {
     }
 
     /// The `iss` of its tokens.
+    ///
+    /// ```
+    /// use jwt_guard::issuer::Grant;
+    /// use serde_json::json;
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         let mut local = LocalIssuerConfig::default();
+    /// #         local.issuer = Some("https://api.example.com".into());
+    /// #         config.local = Some(local);
+    /// #     })
+    /// #     .build()?;
+    ///
+    /// // With `issuer = "https://api.example.com"`:
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// let tokens = issuer.issue(&Grant::new("user-42"))?;
+    /// let token = rocket::execute(guard.verifier().verify(&tokens.access_token))?;
+    /// assert_eq!(token.claim("iss"), Some(&json!(issuer.issuer())));
+    /// assert_eq!(issuer.issuer(), "https://api.example.com");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn issuer(&self) -> &str {
         &self.settings.issuer
     }
 
     /// The `aud` of its tokens.
+    ///
+    /// ```
+    /// use jwt_guard::JwtGuard;
+    /// use jwt_guard::config::LocalIssuerConfig;
+    ///
+    /// let guard = JwtGuard::builder()
+    ///     .configure(|config| {
+    ///         let mut local = LocalIssuerConfig::default();
+    ///         local.issuer = Some("https://auth.example.com".into());
+    ///         config.local = Some(local);
+    ///     })
+    ///     .build()?;
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// assert_eq!(issuer.audience(), "https://auth.example.com", "without `audience` or `resource`: the issuer");
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn audience(&self) -> &str {
         &self.settings.audience
     }
@@ -243,6 +396,7 @@ impl LocalIssuer {
             ("iss", json!(settings.issuer)),
             ("sub", json!(grant.subject)),
             ("aud", json!(settings.audience)),
+            ("client_id", json!(settings.client_id)),
             ("iat", json!(issued_at)),
             ("nbf", json!(issued_at + settings.not_before.as_secs())),
             ("exp", json!(issued_at + settings.expires_in.as_secs())),
@@ -273,6 +427,32 @@ impl LocalIssuer {
 
     /// The public keys as a JWKS: the signing key first, then retired
     /// ones. Empty for an HMAC secret.
+    ///
+    /// Another service of the app trusts its tokens by them (served at
+    /// `/.well-known/jwks.json`, or given inline):
+    ///
+    /// ```
+    /// use jwt_guard::config::{Config, IssuerConfig};
+    /// use jwt_guard::issuer::Grant;
+    /// use jwt_guard::verify::Verifier;
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         let mut local = LocalIssuerConfig::default();
+    /// #         local.issuer = Some("https://api.example.com".into());
+    /// #         config.local = Some(local);
+    /// #     })
+    /// #     .build()?;
+    ///
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// let trusted = IssuerConfig::new(issuer.issuer(), issuer.audience()).inline_jwks(issuer.jwks());
+    /// let mut config = Config::default();
+    /// config.issuers.insert("api".into(), trusted);
+    /// let tokens = issuer.issue(&Grant::new("nightly-report"))?;
+    /// let token = rocket::execute(Verifier::new(&config)?.verify(&tokens.access_token))?;
+    /// assert_eq!(token.subject(), Some("nightly-report"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn jwks(&self) -> Value {
         let settings = &self.settings;
         let keys: Vec<Value> =
@@ -281,6 +461,24 @@ impl LocalIssuer {
     }
 
     /// The OpenID discovery document: issuer, `jwks_uri` and algorithms.
+    ///
+    /// ```
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         let mut local = LocalIssuerConfig::default();
+    /// #         local.issuer = Some("https://api.example.com".into());
+    /// #         config.local = Some(local);
+    /// #     })
+    /// #     .build()?;
+    ///
+    /// // With `issuer = "https://api.example.com"`, and an Ed25519 key:
+    /// let document = guard.local_issuer().expect("configured").discovery_document();
+    /// assert_eq!(document["issuer"], "https://api.example.com");
+    /// assert_eq!(document["jwks_uri"], "https://api.example.com/.well-known/jwks.json");
+    /// assert_eq!(document["id_token_signing_alg_values_supported"], serde_json::json!(["EdDSA"]));
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn discovery_document(&self) -> Value {
         json!({
             "issuer": self.settings.issuer,
@@ -307,6 +505,7 @@ mod tests {
             .scopes(["read", "write"])
             .claim("role", "admin")
             .claim("iss", "https://evil.test")
+            .claim("client_id", "forged")
             .claim("sid", "forged");
         let tokens = issuer
             .access_tokens(
@@ -320,6 +519,7 @@ mod tests {
         let payload = tokens.access_token.split('.').nth(1).unwrap();
         let claims: Map<String, Value> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         assert_eq!(claims["iss"], "https://api.test");
+        assert_eq!(claims["client_id"], "https://api.test", "by default, the audience");
         assert_eq!(
             (claims["sub"].clone(), claims["scope"].clone(), claims["role"].clone()),
             (json!("ada"), json!("read write"), json!("admin"))
