@@ -104,6 +104,13 @@ pub enum AuthEvent<'a> {
         /// The `sub` of the session's tokens.
         subject: &'a str,
     },
+    /// A back-channel logout was refused (400): its token or Security
+    /// Event Token is not acceptable, or the request is malformed. A forged
+    /// logout is one.
+    LogoutRefused {
+        /// What is wrong: fixed text, holding nothing of the token.
+        description: &'static str,
+    },
     /// Tokens were revoked, on every instance that shares the store: by
     /// `jti`, by session or by subject, as the record says; by the app,
     /// or by an identity provider's back-channel logout.

@@ -43,21 +43,32 @@ fn app_observed_by(jwt_guard: Value, observer: Revocations) -> rocket::Rocket<ro
         .mount("/", routes![me])
 }
 
-/// An observer that keeps each revocation it is told of.
+/// An observer that keeps each revocation it is told of, and why each
+/// refused logout was refused.
 #[derive(Default, Clone)]
-struct Revocations(Arc<Mutex<Vec<Revocation>>>);
+struct Revocations {
+    made: Arc<Mutex<Vec<Revocation>>>,
+    refused: Arc<Mutex<Vec<&'static str>>>,
+}
 
 impl Revocations {
     /// What each revocation revokes.
     fn revoked(&self) -> Vec<Revoked> {
-        self.0.lock().unwrap().iter().map(|revocation| revocation.revoked.clone()).collect()
+        self.made.lock().unwrap().iter().map(|revocation| revocation.revoked.clone()).collect()
+    }
+
+    /// Why each refused logout was refused.
+    fn refused(&self) -> Vec<&'static str> {
+        self.refused.lock().unwrap().clone()
     }
 }
 
 impl AuthObserver for Revocations {
     fn observe(&self, event: &AuthEvent<'_>) {
-        if let AuthEvent::Revoked(revocation) = event {
-            self.0.lock().unwrap().push((*revocation).clone());
+        match event {
+            AuthEvent::Revoked(revocation) => self.made.lock().unwrap().push((*revocation).clone()),
+            AuthEvent::LogoutRefused { description } => self.refused.lock().unwrap().push(description),
+            _ => {}
         }
     }
 }
@@ -371,12 +382,12 @@ async fn a_logout_delivered_late_is_honoured_while_the_tokens_it_ends_may_live()
     assert_eq!(me_status(&client, &session).await, 401, "the late SET ended the session");
     // As long as a token issued at the logout is accepted (an hour, and
     // the leeway of 30 s), counted from the logout, however late it came.
-    let held_until = observer.0.lock().unwrap()[0].until;
+    let held_until = observer.made.lock().unwrap()[0].until;
     assert_eq!(held_until, u64::try_from(issued_at + 3600 + 30 + 1).unwrap());
 }
 
 #[rocket::async_test]
-async fn an_observer_is_told_of_the_revocation_each_accepted_logout_makes() {
+async fn an_observer_is_told_of_the_revocation_each_accepted_logout_makes_and_of_each_refusal() {
     let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
     let observer = Revocations::default();
     let client = observed_client_of(&one, &two, observer.clone()).await;
@@ -398,6 +409,13 @@ async fn an_observer_is_told_of_the_revocation_each_accepted_logout_makes() {
             Revoked::IssuerSubject { iss: iss.clone(), sub: "alice".into(), before: logged_out_at + 1 },
             Revoked::IssuerSession { iss, sid: "s-pushed".into() },
         ]
+    );
+    let forged = logout_token(TestKey::EcA, &logout_claims(one.base()));
+    assert_eq!(post_logout(&client, &forged).await.0, 400);
+    assert_eq!(
+        observer.refused(),
+        ["the token was received before", "the signature does not verify with the issuer's keys"],
+        "a replay, then a forgery"
     );
 }
 
@@ -496,7 +514,7 @@ async fn a_logout_from_a_provider_whose_clock_runs_ahead_outlives_the_sessions_t
     claims["iat"] = json!(provider_now);
     assert_eq!(post_logout(&client, &logout_token(TestKey::RsaA, &claims)).await.0, 200);
     assert_eq!(me_status(&client, &token).await, 401);
-    let held_until = i64::try_from(observer.0.lock().unwrap()[0].until).unwrap();
+    let held_until = i64::try_from(observer.made.lock().unwrap()[0].until).unwrap();
     let accepted_until = provider_now + lifetime + 30;
     assert!(held_until > accepted_until, "held until {held_until}, the token accepted until {accepted_until}");
 }

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use crate::guard::JwtGuard;
 use crate::logout::{Delivery, LogoutError, SetErr};
+use crate::observe::AuthEvent;
 
 /// The route at `path`.
 pub(super) fn logout_route(path: &str) -> Route {
@@ -41,7 +42,8 @@ impl Handler for LogoutHandler {
             Some(kind) if kind.top() == "application" && kind.sub() == "secevent+jwt" => Delivery::SecurityEvent,
             Some(kind) if kind.is_form() => Delivery::LogoutToken,
             _ => {
-                return Outcome::Success(refusal(
+                return Outcome::Success(refused(
+                    guard,
                     Delivery::LogoutToken,
                     bad_request("send a form with `logout_token`, or an `application/secevent+jwt` body"),
                 ));
@@ -49,15 +51,15 @@ impl Handler for LogoutHandler {
         };
         let body = match data.open(limit.bytes()).into_string().await {
             Ok(body) if body.is_complete() => body.into_inner(),
-            Ok(_) => return Outcome::Success(refusal(delivery, bad_request("the body is too large"))),
-            Err(_) => return Outcome::Success(refusal(delivery, bad_request("the body is not UTF-8 text"))),
+            Ok(_) => return Outcome::Success(refused(guard, delivery, bad_request("the body is too large"))),
+            Err(_) => return Outcome::Success(refused(guard, delivery, bad_request("the body is not UTF-8 text"))),
         };
         let token = match delivery {
             Delivery::SecurityEvent => Some(body.trim().to_owned()),
             Delivery::LogoutToken => logout_token(&body),
         };
         let Some(token) = token else {
-            return Outcome::Success(refusal(delivery, bad_request("the form must have one `logout_token`")));
+            return Outcome::Success(refused(guard, delivery, bad_request("the form must have one `logout_token`")));
         };
         let response = match guard.receive_logout(&token, delivery).await {
             Ok(()) => {
@@ -67,7 +69,7 @@ impl Handler for LogoutHandler {
                 };
                 Response::build().status(status).header(no_store()).finalize()
             }
-            Err(error) => refusal(delivery, error),
+            Err(error) => refused(guard, delivery, error),
         };
         Outcome::Success(response)
     }
@@ -86,6 +88,15 @@ fn bad_request(description: &'static str) -> LogoutError {
 
 fn no_store() -> Header<'static> {
     Header::new("Cache-Control", "no-store")
+}
+
+/// [`refusal`], told to the app's observer where the logout is invalid: a
+/// 503 refuses nothing, and its sender retries.
+fn refused(guard: &JwtGuard, delivery: Delivery, error: LogoutError) -> Response<'static> {
+    if let LogoutError::Invalid { description, .. } = error {
+        guard.observe(&AuthEvent::LogoutRefused { description });
+    }
+    refusal(delivery, error)
 }
 
 /// The answer to a refused logout: a 400 with the error as each delivery
