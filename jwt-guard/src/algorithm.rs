@@ -63,6 +63,15 @@ impl Algorithm {
     ];
 
     /// The registered name, as it appears in a JOSE header.
+    ///
+    /// ```
+    /// use jwt_guard::{config::IssuerConfig, verify::Algorithm};
+    ///
+    /// // The names that `algorithms` takes, from the algorithms themselves:
+    /// let allowed = [Algorithm::ES256, Algorithm::EdDSA].map(Algorithm::name);
+    /// let issuer = IssuerConfig::new("https://id.example.com/", "https://api.example.com").algorithms(allowed);
+    /// assert_eq!(issuer.algorithms, Some(vec!["ES256".to_owned(), "EdDSA".to_owned()]));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Self::HS256 => "HS256",
@@ -111,6 +120,18 @@ impl fmt::Display for Algorithm {
 }
 
 /// The error of parsing an unknown algorithm name.
+///
+/// ```
+/// use jwt_guard::verify::{Algorithm, UnknownAlgorithm};
+///
+/// /// An algorithm named in the app's own settings.
+/// fn algorithm(setting: &str) -> Result<Algorithm, String> {
+///     setting.parse().map_err(|error: UnknownAlgorithm| format!("`{setting}`: {error}"))
+/// }
+/// assert_eq!(algorithm("RS256"), Ok(Algorithm::RS256));
+/// // Names are exact, and case-sensitive.
+/// assert_eq!(algorithm("rs256").unwrap_err(), "`rs256`: unknown signature algorithm");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown signature algorithm")]
 pub struct UnknownAlgorithm;

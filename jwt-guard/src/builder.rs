@@ -102,6 +102,23 @@ impl std::fmt::Debug for JwtGuardBuilder {
 impl JwtGuardBuilder {
     /// Uses `config`, instead of Rocket's `jwt_guard` table, and drops
     /// the changes made in code before.
+    ///
+    /// ```
+    /// use jwt_guard::config::{Config, IssuerConfig};
+    /// use jwt_guard::{AuthError, JwtGuard};
+    ///
+    /// # rocket::async_test(async {
+    /// # let figment = rocket::Config::figment().merge(("jwt_guard.realm", "from-rocket-toml"));
+    /// let mut config = Config::default();
+    /// config.realm = "reports".into();
+    /// config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "reports-api"));
+    /// // Rocket.toml's `[default.jwt_guard]` is not read.
+    /// let rocket = rocket::custom(figment).attach(JwtGuard::fairing().config(config)).ignite().await.unwrap();
+    /// let guard = rocket.state::<JwtGuard>().expect("managed at ignite");
+    /// let challenge = guard.challenge(&AuthError::MissingToken).unwrap();
+    /// assert!(challenge.starts_with(r#"Bearer realm="reports""#), "{challenge}");
+    /// # });
+    /// ```
     pub fn config(mut self, config: Config) -> Self {
         self.config = Some(config);
         self.changes.clear();
@@ -133,6 +150,21 @@ impl JwtGuardBuilder {
     /// Trusts the issuer `name`, besides those of Rocket's `jwt_guard`
     /// table (one of the same name there is replaced): a change made in
     /// code, as [`configure`](Self::configure) makes.
+    ///
+    /// ```
+    /// use jwt_guard::{JwtGuard, config::IssuerConfig};
+    ///
+    /// # rocket::async_test(async {
+    /// # let okta = serde_json::json!({ "issuer": "https://acme.okta.com/oauth2/default", "audience": "api" });
+    /// # let figment = rocket::Config::figment().merge(("jwt_guard.issuers.okta", okta));
+    /// // Rocket.toml trusts `okta`; a partner's issuer is added in code.
+    /// let partner = IssuerConfig::new("https://id.partner.example/", "https://api.example.com");
+    /// let fairing = JwtGuard::fairing().issuer("partner", partner);
+    /// let rocket = rocket::custom(figment).attach(fairing).ignite().await.unwrap();
+    /// let guard = rocket.state::<JwtGuard>().expect("managed at ignite");
+    /// assert_eq!(guard.verifier().issuer_names().collect::<Vec<_>>(), ["okta", "partner"]);
+    /// # });
+    /// ```
     pub fn issuer(self, name: impl Into<String>, issuer: IssuerConfig) -> Self {
         let name = name.into();
         self.configure(move |config| {
@@ -259,6 +291,21 @@ impl JwtGuardBuilder {
     /// loaded: [`JwtGuard::load_revocations`] loads them, and
     /// [`JwtGuard::upkeep`] keeps keys and revocations fresh, as the
     /// fairing does in Rocket.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::{JwtGuard, config::IssuerConfig};
+    ///
+    /// let idp = IssuerConfig::new("https://idp.example.com/", "reports-api");
+    /// let guard = JwtGuard::builder().issuer("idp", idp).build()?; // nothing fetched yet
+    /// assert_eq!(guard.verifier().issuer_names().collect::<Vec<_>>(), ["idp"]);
+    ///
+    /// // A bad value is refused by its key, as it aborts ignite in Rocket.
+    /// let too_long = JwtGuard::builder().configure(|config| config.leeway = Duration::from_secs(3600));
+    /// assert_eq!(too_long.build().unwrap_err().key, "leeway");
+    /// assert_eq!(JwtGuard::builder().build().unwrap_err().key, "issuers", "no issuer to trust");
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     ///

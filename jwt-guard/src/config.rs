@@ -279,6 +279,27 @@ impl<'de> Deserialize<'de> for Audience {
 
 /// The token type an issuer's tokens must declare in their `typ` header;
 /// see [`IssuerConfig::token_type`].
+///
+/// ```
+/// use jwt_guard::config::{Config, IssuerConfig, TokenType};
+/// use jwt_guard::{AuthError, error::TokenProblem, verify::Verifier};
+/// # use jwt_guard::{issuer::SigningKey, verify::Algorithm};
+/// # let key = SigningKey::generate(Algorithm::EdDSA)?;
+/// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+/// # let claims = serde_json::json!({ "iss": "https://id.example.com/", "aud": "api", "exp": 4e9 });
+/// # let claims = claims.as_object().unwrap();
+///
+/// // `token_type = "at+jwt"` in Rocket.toml:
+/// let strict = IssuerConfig::new("https://id.example.com/", "api").token_type(TokenType::AtJwt);
+/// let mut config = Config::default();
+/// config.issuers.insert("id".into(), strict.inline_jwks(jwks));
+/// let verifier = Verifier::new(&config)?;
+/// // An ID token whose `aud` happens to be this API says `JWT`: refused.
+/// let refused = rocket::execute(verifier.verify(&key.sign("JWT", claims)?)).unwrap_err();
+/// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::WrongType));
+/// assert!(rocket::execute(verifier.verify(&key.sign("at+jwt", claims)?)).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub enum TokenType {
@@ -293,6 +314,27 @@ pub enum TokenType {
 /// Whichever it is, the claim may be a space-delimited string (RFC 6749
 /// section 3.3, as Auth0's `scope` and Entra ID's `scp`) or an array of
 /// strings (as Okta's `scp` and Auth0's `permissions`).
+///
+/// ```
+/// use jwt_guard::config::{Config, IssuerConfig, ScopeClaim};
+/// use jwt_guard::verify::Verifier;
+/// # use jwt_guard::{issuer::SigningKey, verify::Algorithm};
+/// # let key = SigningKey::generate(Algorithm::EdDSA)?;
+/// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+///
+/// // `scope_claim = "scp"` in Rocket.toml:
+/// let okta = IssuerConfig::new("https://acme.okta.com/oauth2/default", "api://default").scope_claim(ScopeClaim::Scp);
+/// let mut config = Config::default();
+/// config.issuers.insert("okta".into(), okta.inline_jwks(jwks));
+/// # let iss = "https://acme.okta.com/oauth2/default";
+/// # let scp = ["reports:read", "reports:write"];
+/// # let claims = serde_json::json!({ "iss": iss, "aud": "api://default", "exp": 4e9, "scp": scp });
+/// # let okta_token = key.sign("at+jwt", claims.as_object().unwrap())?;
+/// // Okta's `scp` is an array; Entra ID's a space-delimited string: both are read.
+/// let token = rocket::execute(Verifier::new(&config)?.verify(&okta_token))?;
+/// assert_eq!(token.scopes(), ["reports:read", "reports:write"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -308,6 +350,17 @@ pub enum ScopeClaim {
 
 impl ScopeClaim {
     /// The claim's JSON name.
+    ///
+    /// ```
+    /// use jwt_guard::config::{IssuerConfig, ScopeClaim};
+    /// use serde_json::{Map, json};
+    ///
+    /// // An app's tests mint tokens with the scopes where its issuer keeps them:
+    /// let auth0 = IssuerConfig::new("https://acme.eu.auth0.com/", "reports-api").scope_claim(ScopeClaim::Permissions);
+    /// let mut claims = Map::new();
+    /// claims.insert(auth0.scope_claim.name().into(), json!(["reports:read"]));
+    /// assert_eq!(claims["permissions"], json!(["reports:read"]));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Self::Scope => "scope",

@@ -255,6 +255,28 @@ impl JwtGuard {
     /// Loads the revocations that the token store holds, so that they
     /// apply from the first request. The fairing calls it at ignite.
     ///
+    /// ```
+    /// use jwt_guard::{AuthError, issuer::Grant};
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let guard = JwtGuard::builder()
+    /// #     .configure(|config| {
+    /// #         config.local = Some(LocalIssuerConfig::default());
+    /// #         config.store.refuse_until_loaded = true;
+    /// #     })
+    /// #     .build()?;
+    ///
+    /// // With `[jwt_guard.store] refuse_until_loaded = true`:
+    /// let token = guard.local_issuer().unwrap().issue(&Grant::new("ada"))?.access_token;
+    /// rocket::execute(async {
+    ///     let refused = guard.verifier().verify(&token).await.unwrap_err();
+    ///     assert_eq!(refused, AuthError::StoreUnavailable, "a 503 until they are loaded");
+    ///     guard.load_revocations().await?;
+    ///     assert!(guard.verifier().verify(&token).await.is_ok());
+    ///     Ok::<(), jwt_guard::store::StoreError>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// The store cannot be reached. Requests are still served, checked
@@ -271,6 +293,27 @@ impl JwtGuard {
     /// other instances make (with a shared store), and expired state swept
     /// out of the store and this process every minute. The fairing spawns
     /// it at liftoff and stops it at shutdown.
+    ///
+    /// Outside Rocket, an app spawns it for as long as it serves:
+    ///
+    /// ```
+    /// use jwt_guard::JwtGuard;
+    /// # async fn serve(_: &JwtGuard) {}
+    ///
+    /// async fn run(guard: JwtGuard) {
+    ///     if let Err(error) = guard.load_revocations().await {
+    ///         eprintln!("loaded by the upkeep once the store answers: {error}");
+    ///     }
+    ///     // It holds what it needs: spawned, it runs beside the server.
+    ///     let upkeep = tokio::spawn(guard.upkeep());
+    ///     serve(&guard).await;
+    ///     upkeep.abort();
+    /// }
+    /// # let local = jwt_guard::config::LocalIssuerConfig::default();
+    /// # let guard = JwtGuard::builder().configure(move |config| config.local = Some(local.clone())).build()?;
+    /// # rocket::execute(run(guard));
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn upkeep(&self) -> impl Future<Output = ()> + Send + 'static {
         let (verifier, store, revocations) =
             (Arc::clone(&self.verifier), Arc::clone(&self.store), Arc::clone(&self.revocations));
@@ -319,12 +362,42 @@ impl JwtGuard {
     /// The verifier, to check tokens outside a request guard, or to share
     /// with a task that keeps its keys fresh
     /// ([`Verifier::keep_keys_fresh`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwt_guard::issuer::Grant;
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
+    /// # let local = LocalIssuerConfig::default();
+    /// # let guard = JwtGuard::builder().configure(move |config| config.local = Some(local.clone())).build()?;
+    /// # let token = guard.local_issuer().unwrap().issue(&Grant::new("ada"))?.access_token;
+    ///
+    /// // A worker that checks the tokens of queued jobs, beside the web server.
+    /// let verifier = Arc::clone(guard.verifier());
+    /// let worker = std::thread::spawn(move || rocket::execute(verifier.verify(&token)));
+    /// let job_token = worker.join().unwrap()?;
+    /// assert_eq!(job_token.subject(), Some("ada"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verifier(&self) -> &Arc<Verifier> {
         &self.verifier
     }
 
     /// The built-in issuer, if `[jwt_guard.local]` is configured (or
     /// [`JwtGuardBuilder::login`](crate::JwtGuardBuilder::login) enabled it).
+    ///
+    /// ```
+    /// use jwt_guard::{JwtGuard, config::IssuerConfig};
+    /// use jwt_guard::issuer::{Grant, StaticUsers};
+    ///
+    /// let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1"));
+    /// let guard = JwtGuard::builder().login(users).build()?;
+    /// let issuer = guard.local_issuer().expect("`login` enabled it");
+    /// assert_eq!(issuer.issuer(), "http://127.0.0.1:8000", "no `issuer` set, outside Rocket");
+    ///
+    /// let idp = IssuerConfig::new("https://idp.example.com/", "reports-api");
+    /// assert!(JwtGuard::builder().issuer("idp", idp).build()?.local_issuer().is_none());
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn local_issuer(&self) -> Option<&LocalIssuer> {
         self.local.as_ref()
     }
@@ -498,6 +571,27 @@ impl JwtGuard {
     /// The value of a `DPoP-Nonce` header to send, when `[jwt_guard.dpop]`
     /// demands nonces (`nonce = true`): the fairing adds one to every
     /// answer to a request with a DPoP proof.
+    ///
+    /// ```
+    /// use jwt_guard::{AuthError, JwtGuard};
+    /// # use jwt_guard::config::{Config, IssuerConfig};
+    /// # let mut config = Config::default();
+    /// # config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "api"));
+    /// # config.dpop.nonce = true;
+    /// # let guard = JwtGuard::from_config(config)?;
+    ///
+    /// /// The headers of a refusal, in another framework's integration.
+    /// fn refusal_headers(guard: &JwtGuard, error: &AuthError) -> Vec<(&'static str, String)> {
+    ///     let challenge = guard.challenge(error).map(|challenge| ("WWW-Authenticate", challenge));
+    ///     let nonce = guard.dpop_nonce().map(|nonce| ("DPoP-Nonce", nonce));
+    ///     challenge.into_iter().chain(nonce).collect()
+    /// }
+    /// // With `[jwt_guard.dpop] nonce = true`:
+    /// let headers = refusal_headers(&guard, &AuthError::UseDpopNonce);
+    /// assert!(headers[0].1.contains(r#"error="use_dpop_nonce""#), "{headers:?}");
+    /// assert_eq!(headers[1].0, "DPoP-Nonce");
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn dpop_nonce(&self) -> Option<String> {
         self.dpop.fresh_nonce()
     }
@@ -539,6 +633,22 @@ impl JwtGuard {
     /// set, listing `route_scopes` and the configured `resource_scopes` as
     /// `scopes_supported`. The fairing serves it with the scopes of the
     /// mounted routes' policies.
+    ///
+    /// ```
+    /// use jwt_guard::{JwtGuard, config::{Config, IssuerConfig}};
+    /// use serde_json::json;
+    ///
+    /// let mut config = Config::default();
+    /// config.resource = Some("https://api.example.com".into());
+    /// config.resource_scopes = vec!["admin".into()];
+    /// config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "https://api.example.com"));
+    /// let guard = JwtGuard::from_config(config)?;
+    /// // Served by another framework at `resource_metadata_url()`, with its routes' scopes:
+    /// let metadata = guard.resource_metadata(["reports:read"]).expect("`resource` is set");
+    /// assert_eq!(metadata["authorization_servers"], json!(["https://idp.example.com/"]));
+    /// assert_eq!(metadata["scopes_supported"], json!(["admin", "reports:read"]));
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn resource_metadata<'s>(&self, route_scopes: impl IntoIterator<Item = &'s str>) -> Option<Value> {
         self.description.metadata(route_scopes)
     }

@@ -94,7 +94,27 @@ pub(crate) struct TokenSource {
 }
 
 /// How a token is bound to its sender (its `cnf` claim): what a thief
-/// would need besides the token.
+/// would need besides the token. [`Token::binding`] tells it.
+///
+/// ```
+/// use jwt_guard::{Token, binding::Binding};
+///
+/// /// What the caller holds besides its token, for the audit log.
+/// fn held(token: &Token) -> String {
+///     match token.binding() {
+///         Binding::Dpop { thumbprint } => format!("the DPoP key {thumbprint}"),
+///         Binding::Certificate { thumbprint } => format!("the certificate {thumbprint}"),
+///         Binding::Bearer => "nothing".into(),
+///         _ => "a binding of a later version".into(),
+///     }
+/// }
+/// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig, issuer::Grant};
+/// # let guard = JwtGuard::builder().configure(|config| config.local = Some(LocalIssuerConfig::default())).build()?;
+/// # let token = guard.local_issuer().unwrap().issue(&Grant::new("ada"))?.access_token;
+/// let token = rocket::execute(guard.verifier().verify(&token))?; // a plain bearer token
+/// assert_eq!(held(&token), "nothing");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Binding<'t> {
@@ -114,7 +134,26 @@ pub enum Binding<'t> {
     },
 }
 
-/// The JOSE header fields of a verified token.
+/// The JOSE header fields of a verified token: [`Token::header`].
+///
+/// ```
+/// use jwt_guard::Token;
+///
+/// /// Which key signed a token, to follow an issuer's key rotation in the logs.
+/// fn signed_by(token: &Token) -> String {
+///     match token.header() {
+///         Some(header) => format!("{} key {}", header.alg, header.kid.as_deref().unwrap_or("(no kid)")),
+///         None => "none: an opaque token, introspected".into(),
+///     }
+/// }
+/// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig, issuer::Grant};
+/// # let guard = JwtGuard::builder().configure(|config| config.local = Some(LocalIssuerConfig::default())).build()?;
+/// # let token = guard.local_issuer().unwrap().issue(&Grant::new("ada"))?.access_token;
+/// let token = rocket::execute(guard.verifier().verify(&token))?;
+/// assert!(signed_by(&token).starts_with("EdDSA key "));
+/// assert_eq!(token.header().unwrap().typ.as_deref(), Some("at+jwt"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenHeader {

@@ -165,6 +165,30 @@ impl Verifier {
 
     /// Consults `list` for the `jti` of every verified token, beside the
     /// revocations of the token store.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use jwt_guard::{AuthError, error::TokenProblem, verify::{RevocationList, Verifier}};
+    ///
+    /// struct Revoked(HashSet<&'static str>);
+    ///
+    /// #[jwt_guard::async_trait]
+    /// impl RevocationList for Revoked {
+    ///     async fn is_revoked(&self, jti: &str) -> bool { self.0.contains(jti) }
+    /// }
+    /// # use jwt_guard::{verify::Algorithm, config::{Config, IssuerConfig}, issuer::SigningKey};
+    /// # let key = SigningKey::generate(Algorithm::EdDSA)?;
+    /// # let mut config = Config::default();
+    /// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+    /// # config.issuers.insert("app".into(), IssuerConfig::new("https://id.test/", "api").inline_jwks(jwks));
+    /// # let claims = serde_json::json!({ "iss": "https://id.test/", "aud": "api", "exp": 4e9, "jti": "a2f9c1" });
+    /// # let token = key.sign("at+jwt", claims.as_object().unwrap())?;
+    ///
+    /// let verifier = Verifier::new(&config)?.with_revocations(Revoked(HashSet::from(["a2f9c1"])));
+    /// let refused = rocket::execute(verifier.verify(&token)).unwrap_err(); // its `jti` is "a2f9c1"
+    /// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_revocations(self, list: impl RevocationList) -> Self {
         self.with_shared_revocations(Arc::new(list))
     }
@@ -178,6 +202,41 @@ impl Verifier {
 
     /// Asks `resolver` for the issuers of tokens whose `iss` no configured
     /// issuer or template names.
+    ///
+    /// ```
+    /// use jwt_guard::config::{Config, IssuerConfig};
+    /// use jwt_guard::verify::Verifier;
+    /// # use jwt_guard::verify::{Algorithm, IssuerResolver, ResolvedIssuer};
+    /// # #[derive(Clone)]
+    /// # struct Customers(serde_json::Value);
+    /// # #[jwt_guard::async_trait]
+    /// # impl IssuerResolver for Customers {
+    /// #     fn issuer_names(&self) -> &'static [&'static str] { &["customers"] }
+    /// #     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+    /// #         let tenant = iss.strip_prefix("https://auth.example.com/")?;
+    /// #         let config = IssuerConfig::new(iss, "https://api.example.com").inline_jwks(self.0.clone());
+    /// #         Some(ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+    /// #     }
+    /// # }
+    /// # let key = jwt_guard::issuer::SigningKey::generate(Algorithm::EdDSA)?;
+    /// # let customers = Customers(serde_json::json!({ "keys": [key.public_jwk()] }));
+    /// # let iss = "https://auth.example.com/acme";
+    /// # let claims = serde_json::json!({ "iss": iss, "aud": "https://api.example.com", "exp": 4e9 });
+    /// # let acme_token = key.sign("at+jwt", claims.as_object().unwrap())?;
+    /// # let mut config = Config::default();
+    /// # let partner = IssuerConfig::new("https://id.partner.example/", "https://api.example.com");
+    /// # config.issuers.insert("partner".into(), partner);
+    ///
+    /// // `customers` finds tenants in the app's database, as the `IssuerResolver` example does.
+    /// let verifier = Verifier::new(&config)?.with_resolver(customers.clone())?;
+    /// let token = rocket::execute(verifier.verify(&acme_token))?;
+    /// assert_eq!((token.issuer(), token.tenant()), ("customers", Some("acme")));
+    ///
+    /// // Its names may not be a configured issuer's: a resolved issuer would pass for it.
+    /// config.issuers.insert("customers".into(), IssuerConfig::new("https://sso.example.com/", "api"));
+    /// assert_eq!(Verifier::new(&config)?.with_resolver(customers).unwrap_err().key, "issuer_resolver");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -197,6 +256,21 @@ impl Verifier {
 
     /// The names of the issuers that policies may pin: the configured
     /// ones, templates included, and those an [`IssuerResolver`] gives.
+    ///
+    /// ```
+    /// use jwt_guard::config::{Config, IssuerConfig, Tenants};
+    /// use jwt_guard::verify::Verifier;
+    ///
+    /// let mut config = Config::default();
+    /// let auth0 = IssuerConfig::new("https://acme.eu.auth0.com/", "https://api.example.com");
+    /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports");
+    /// config.issuers.insert("auth0".into(), auth0);
+    /// config.issuers.insert("entra".into(), entra.tenants(Tenants::Any));
+    /// let verifier = Verifier::new(&config)?;
+    /// // What `#[protected(issuer = "...")]` may name:
+    /// assert_eq!(verifier.issuer_names().collect::<Vec<_>>(), ["auth0", "entra"]);
+    /// # Ok::<(), jwt_guard::error::ConfigError>(())
+    /// ```
     pub fn issuer_names(&self) -> impl Iterator<Item = &str> {
         self.issuers.iter().map(|issuer| &*issuer.name).chain(self.tenants.issuer_names())
     }
@@ -206,6 +280,29 @@ impl Verifier {
     /// per request too, once they were fetched, and asks the
     /// [`IssuerResolver`] again about the issuers it found. The Rocket
     /// fairing spawns it at liftoff and stops it at shutdown.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwt_guard::{config::Config, error::ConfigError, verify::Verifier};
+    /// # async fn serve(_: &Verifier) {}
+    ///
+    /// async fn run(config: Config) -> Result<(), ConfigError> {
+    ///     let verifier = Arc::new(Verifier::new(&config)?);
+    ///     // Keys fetched at once, then whenever due, while the app serves:
+    ///     let shared = Arc::clone(&verifier);
+    ///     let refresher = tokio::spawn(async move { shared.keep_keys_fresh().await });
+    ///     serve(&verifier).await;
+    ///     refresher.abort();
+    ///     Ok(())
+    /// }
+    /// # let mut config = Config::default();
+    /// # let key = jwt_guard::issuer::SigningKey::generate(jwt_guard::verify::Algorithm::EdDSA).unwrap();
+    /// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+    /// # let app = jwt_guard::config::IssuerConfig::new("https://id.test/", "api").inline_jwks(jwks);
+    /// # config.issuers.insert("app".into(), app);
+    /// # rocket::execute(run(config))?;
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     pub async fn keep_keys_fresh(&self) {
         let loops = self.issuers.iter().filter_map(|issuer| match &issuer.keys {
             IssuerKeys::Remote(keys) => Some(keys.keep_fresh()),

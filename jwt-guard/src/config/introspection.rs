@@ -13,6 +13,21 @@ use crate::keys::check_scheme;
 use crate::keys::signing::SigningKey;
 
 /// Which of an issuer's tokens are introspected: its `introspect`.
+///
+/// ```
+/// use jwt_guard::{JwtGuard, config::{Config, IntrospectMode, IssuerConfig}};
+///
+/// // `introspect = "always"`: a session ended at Keycloak ends here within
+/// // `introspection_cache_ttl`, not at its tokens' `exp`.
+/// let mut keycloak = IssuerConfig::new("https://sso.example.com/realms/acme", "reports-api");
+/// keycloak.introspect = IntrospectMode::Always;
+/// let mut config = Config::default();
+/// config.issuers.insert("keycloak".into(), keycloak.clone());
+/// // It asks as the API's client, whose credentials it needs:
+/// assert_eq!(JwtGuard::from_config(config.clone()).unwrap_err().key, "issuers.keycloak.introspect");
+/// config.issuers.insert("keycloak".into(), keycloak.introspection("reports-api", "secret-from-the-vault"));
+/// assert!(JwtGuard::from_config(config).is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]

@@ -18,6 +18,28 @@ use crate::error::ConfigError;
 /// Whatever the mode, a token bound by `cnf.jkt` is accepted only with the
 /// `DPoP` scheme and a valid proof, and a token bound to a certificate
 /// only over a connection that presents it.
+///
+/// ```
+/// use jwt_guard::config::{Config, DpopMode, IssuerConfig};
+/// use jwt_guard::{AuthError, JwtGuard, error::TokenProblem};
+/// # use jwt_guard::{issuer::SigningKey, verify::Algorithm};
+/// # let key = SigningKey::generate(Algorithm::EdDSA)?;
+/// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+/// # let claims = serde_json::json!({ "iss": "https://id.example.com/", "aud": "api", "exp": 4e9 });
+/// # let token = key.sign("at+jwt", claims.as_object().unwrap())?;
+///
+/// // `dpop = "required"` in Rocket.toml:
+/// let issuer = IssuerConfig::new("https://id.example.com/", "api").dpop(DpopMode::Required);
+/// let mut config = Config::default();
+/// config.issuers.insert("id".into(), issuer.inline_jwks(jwks));
+/// let guard = JwtGuard::from_config(config)?;
+/// // Its valid token, with no DPoP proof of its holder: refused.
+/// let bearer = format!("Bearer {token}");
+/// let refused = rocket::execute(guard.authenticate([bearer.as_str()].into_iter(), false)).unwrap_err();
+/// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::DpopRequired));
+/// assert!(guard.challenge(&refused).unwrap().starts_with("DPoP "), "the only scheme asked for");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -80,6 +102,19 @@ impl Default for DpopConfig {
 /// and strip from what clients send: otherwise any client could claim any
 /// certificate (a certificate is no secret). The proxies must be listed in
 /// `trusted_proxies`, and the header is believed from them only.
+///
+/// ```
+/// use jwt_guard::{JwtGuard, config::{Config, IssuerConfig}};
+///
+/// let mut config = Config::default();
+/// # config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "api"));
+/// // Behind nginx, which sets `X-Client-Cert` from `$ssl_client_escaped_cert`:
+/// config.mtls.certificate_header = Some("X-Client-Cert".into());
+/// // Believed from the proxy only: without it, any client could claim any certificate.
+/// assert_eq!(JwtGuard::from_config(config.clone()).unwrap_err().key, "mtls.trusted_proxies");
+/// config.mtls.trusted_proxies = vec!["10.0.0.0/8".into()];
+/// assert!(JwtGuard::from_config(config).is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]

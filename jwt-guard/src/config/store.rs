@@ -13,6 +13,19 @@ use crate::error::ConfigError;
 use crate::store::{MemoryStore, TokenStore};
 
 /// The file of the SQLite store when the configuration names none.
+///
+/// ```
+/// use std::path::Path;
+/// use jwt_guard::config::{Config, DEFAULT_STORE_PATH};
+///
+/// /// The file that the app's backup job copies, where the built-in issuer
+/// /// has a persistent key (`key_file` or `secret`).
+/// fn state_file(config: &Config) -> &Path {
+///     config.store.path.as_deref().unwrap_or(Path::new(DEFAULT_STORE_PATH))
+/// }
+/// // In the app's working directory, unless `[jwt_guard.store] path` says otherwise:
+/// assert_eq!(state_file(&Config::default()), Path::new("jwt-guard.db"));
+/// ```
 pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
 
 /// Where token state is kept: `[jwt_guard.store]`.

@@ -20,6 +20,25 @@ pub(crate) const TENANT: &str = "{tenant}";
 /// The tenants of an issuer template: its `tenants`.
 ///
 /// In TOML: a list of tenant ids, or `"any"`.
+///
+/// ```
+/// use jwt_guard::config::{Config, IssuerConfig, Tenants};
+/// use jwt_guard::{AuthError, error::TokenProblem, verify::Verifier};
+/// # let key = jwt_guard::issuer::SigningKey::generate(jwt_guard::verify::Algorithm::EdDSA)?;
+/// # let iss = "https://login.microsoftonline.com/tailspin/v2.0";
+/// # let claims = serde_json::json!({ "iss": iss, "aud": "api://reports", "exp": 4e9 });
+/// # let tailspin_token = key.sign("at+jwt", claims.as_object().unwrap())?;
+///
+/// // `tenants = ["contoso", "fabrikam"]` in Rocket.toml:
+/// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports")
+///     .tenants(Tenants::Only(vec!["contoso".into(), "fabrikam".into()]));
+/// let mut config = Config::default();
+/// config.issuers.insert("entra".into(), entra);
+/// // Another tenant's token is refused before anything is fetched.
+/// let refused = rocket::execute(Verifier::new(&config)?.verify(&tailspin_token)).unwrap_err();
+/// assert_eq!(refused, AuthError::InvalidToken(TokenProblem::UntrustedIssuer));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Tenants {

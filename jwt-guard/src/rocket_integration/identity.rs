@@ -67,6 +67,38 @@ pub struct CurrentUser<U>(U);
 
 impl<U> CurrentUser<U> {
     /// The user, out of the guard.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// # use jwt_guard::{LoadIdentity, Token};
+    /// # struct User { name: String }
+    /// # #[jwt_guard::async_trait]
+    /// # impl LoadIdentity for User {
+    /// #     async fn load(token: &Token, _: &rocket::Request<'_>) -> Option<Self> {
+    /// #         Some(User { name: token.subject()?.to_owned() })
+    /// #     }
+    /// # }
+    /// use jwt_guard::CurrentUser;
+    ///
+    /// /// Takes the user by value: an audit record keeps it past the request.
+    /// fn audit(user: User, action: String) -> String { format!("{}: {action}", user.name) }
+    ///
+    /// #[delete("/reports/<id>")]
+    /// fn delete_report(user: CurrentUser<User>, id: u32) -> String {
+    ///     audit(user.into_inner(), format!("deleted report {id}"))
+    /// }
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig, issuer::Grant};
+    /// # rocket::async_test(async {
+    /// # let fairing = JwtGuard::fairing().configure(|config| config.local = Some(LocalIssuerConfig::default()));
+    /// # let rocket = rocket::build().attach(fairing).mount("/", routes![delete_report]);
+    /// # let client = rocket::local::asynchronous::Client::tracked(rocket).await.unwrap();
+    /// # let issuer = client.rocket().state::<JwtGuard>().unwrap().local_issuer().unwrap();
+    /// # let token = issuer.issue(&Grant::new("ada")).unwrap().access_token;
+    /// # let bearer = rocket::http::Header::new("Authorization", format!("Bearer {token}"));
+    /// # let response = client.delete("/reports/7").header(bearer).dispatch().await;
+    /// assert_eq!(response.into_string().await.unwrap(), "ada: deleted report 7");
+    /// # });
+    /// ```
     pub fn into_inner(self) -> U {
         self.0
     }

@@ -369,6 +369,32 @@ pub struct Claims<T>(T);
 
 impl<T> Claims<T> {
     /// The claims, out of the guard.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use jwt_guard::Claims;
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Job { sub: String, scope: String }
+    ///
+    /// /// Takes the claims by value: they go with the job, past the request.
+    /// fn enqueue(job: Job) -> String { format!("queued for {} ({})", job.sub, job.scope) }
+    ///
+    /// #[post("/jobs")]
+    /// fn jobs(claims: Claims<Job>) -> String { enqueue(claims.into_inner()) }
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig, issuer::Grant};
+    /// # rocket::async_test(async {
+    /// # let fairing = JwtGuard::fairing().configure(|config| config.local = Some(LocalIssuerConfig::default()));
+    /// # let rocket = rocket::build().attach(fairing).mount("/", routes![jobs]);
+    /// # let client = rocket::local::asynchronous::Client::tracked(rocket).await.unwrap();
+    /// # let issuer = client.rocket().state::<JwtGuard>().unwrap().local_issuer().unwrap();
+    /// # let token = issuer.issue(&Grant::new("ada").scopes(["reports:write"])).unwrap().access_token;
+    /// # let bearer = rocket::http::Header::new("Authorization", format!("Bearer {token}"));
+    /// # let response = client.post("/jobs").header(bearer).dispatch().await;
+    /// assert_eq!(response.into_string().await.unwrap(), "queued for ada (reports:write)");
+    /// # });
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }

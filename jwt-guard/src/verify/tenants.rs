@@ -100,6 +100,22 @@ impl<T: IssuerResolver + ?Sized> IssuerResolver for Arc<T> {
 }
 
 /// An issuer that an [`IssuerResolver`] found.
+///
+/// ```
+/// use jwt_guard::{config::IssuerConfig, verify::ResolvedIssuer};
+///
+/// /// A row of the app's `tenants` table.
+/// struct Row { slug: &'static str, iss: &'static str }
+///
+/// fn resolved(row: &Row) -> ResolvedIssuer {
+///     let config = IssuerConfig::new(row.iss, "https://api.example.com").algorithms(["RS256"]);
+///     // Every tenant under the one name that policies pin: `issuer = "customers"`.
+///     ResolvedIssuer { name: "customers".into(), tenant: row.slug.into(), config }
+/// }
+/// let acme = Row { slug: "acme", iss: "https://acme.auth.example.com/" };
+/// // The same answer each time, or the tenant is forgotten when it is asked again.
+/// assert_eq!(resolved(&acme), resolved(&acme));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedIssuer {
     /// The name that policies use (`issuer = "customers"`), shared by
