@@ -55,7 +55,7 @@ pub use sqlite::SqliteStore;
 /// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
 /// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
 /// store.start_family(&family, "hash-0").await.unwrap();
-/// let step = Rotation { presented: "", next: "hash-next", now: 100, grace: 0, revoked_until: 900 };
+/// let step = Rotation { presented: "", next: "hash-next", now: 100, grace: 0, revoked_until: 900, idle_timeout: None };
 /// for n in 1..=REMEMBERED_TOKENS {
 ///     let (presented, next) = (format!("hash-{}", n - 1), format!("hash-{n}"));
 ///     store.rotate(&Rotation { presented: &presented, next: &next, ..step }).await.unwrap();
@@ -201,7 +201,9 @@ pub trait TokenStore: Send + Sync + 'static {
     /// as it issues new ones, so that a client that refreshes without end
     /// does not grow the store without end. A rotation that ends the
     /// family for a reuse revokes its session in the same step, as
-    /// [`end_family`](Self::end_family) does.
+    /// [`end_family`](Self::end_family) does. A family unused for longer
+    /// than the rotation's `idle_timeout` is ended, and answered
+    /// [`Ended`](RotationOutcome::Ended).
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError>;
 
     /// Ends the family that the token with this hash belongs to, as

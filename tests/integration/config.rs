@@ -205,6 +205,24 @@ fn lifetimes_that_would_issue_tokens_never_valid_or_throttle_nothing_are_refused
         refused(with_local(|local| local.refresh_expires_in = Some(half_a_second))),
         "bad `jwt_guard.local.refresh_expires_in`: must be at least 1 second"
     );
+    for (idle, lifetime) in [(3600, None), (3600, Some(3600))] {
+        let config = with_local(|local| {
+            local.refresh_idle_timeout = Some(Duration::from_secs(idle));
+            local.refresh_expires_in = lifetime.map(Duration::from_secs);
+        });
+        assert_eq!(
+            refused(config),
+            "bad `jwt_guard.local.refresh_idle_timeout`: must be shorter than `refresh_expires_in`, which sessions \
+             need: a longer one would end none"
+        );
+    }
+    assert_eq!(
+        refused(with_local(|local| {
+            local.refresh_idle_timeout = Some(half_a_second);
+            local.refresh_expires_in = Some(Duration::from_secs(3600));
+        })),
+        "bad `jwt_guard.local.refresh_idle_timeout`: must be at least 1 second"
+    );
     assert_eq!(
         refused(with_local(|local| local.not_before = Duration::from_secs(600))),
         "bad `jwt_guard.local.not_before`: must be shorter than `expires_in`: a token valid from after it expires \

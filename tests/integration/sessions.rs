@@ -156,6 +156,28 @@ async fn a_retry_within_the_grace_rotates_again() {
     assert_eq!(refresh(&client, &retried.refresh).await.0, 200, "the session goes on");
 }
 
+/// RFC 9700 section 4.14.2: a refresh token unused for
+/// `refresh_idle_timeout` expires, though its session's lifetime has not
+/// passed; a session in use goes on.
+#[rocket::async_test]
+async fn a_session_unused_longer_than_its_idle_timeout_ends() {
+    let store = StoreFile::new();
+    let client = Client::tracked(app(json!({ "refresh_idle_timeout": 1 }), users(), &store)).await.unwrap();
+    let first = log_in(&client, "user1").await;
+    let (status, body) = refresh(&client, &first.refresh).await;
+    assert_eq!(status, 200, "used within a second of the login: {body}");
+    let second = Session::of(&body);
+    // Times are whole seconds: two of them are past the last rotation's
+    // second and the one after it.
+    rocket::tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(refresh(&client, &second.refresh).await, refused("the refresh token's session has ended"));
+    assert_eq!(
+        refresh(&client, &second.refresh).await,
+        refused("the refresh token's session has ended"),
+        "it stays ended"
+    );
+}
+
 #[rocket::async_test]
 async fn a_refresh_token_is_not_an_access_token_nor_anything_a_generic_validator_accepts() {
     let store = StoreFile::new();

@@ -30,6 +30,7 @@ pub const LOCAL_ISSUER: &str = "local";
 /// client_id = "https://api.example.com"   # `client_id` of minted tokens (RFC 9068)
 /// expires_in = 300               # seconds (Flask-JWT default)
 /// refresh_expires_in = 86400     # optional: sessions with rotating refresh tokens
+/// refresh_idle_timeout = 3600    # optional: a session unused this long ends
 /// refresh_reuse_grace = 0        # seconds a retired refresh token may be retried
 /// login_throttle_after = 5       # failed logins before the next must wait (0: off)
 /// login_throttle_longest = 900   # the longest wait, in seconds
@@ -93,6 +94,12 @@ pub struct LocalIssuerConfig {
     /// issued without it.
     #[serde(deserialize_with = "optional_seconds")]
     pub refresh_expires_in: Option<Duration>,
+    /// How long a session may go without a refresh: past it, its refresh
+    /// token is refused and the session ended (RFC 9700 section 4.14.2),
+    /// while `refresh_expires_in` bounds the session whatever its use.
+    /// Default: none.
+    #[serde(deserialize_with = "optional_seconds")]
+    pub refresh_idle_timeout: Option<Duration>,
     /// How long after a refresh the refresh token it retired may be
     /// presented again (a client retrying a refresh whose answer it lost),
     /// as Auth0's reuse interval. Past it, a retired token revokes its
@@ -140,6 +147,7 @@ impl Default for LocalIssuerConfig {
             expires_in: Duration::from_secs(300),
             not_before: Duration::ZERO,
             refresh_expires_in: None,
+            refresh_idle_timeout: None,
             refresh_reuse_grace: Duration::ZERO,
             login_throttle_after: 5,
             login_throttle_longest: Duration::from_secs(900),
@@ -168,6 +176,8 @@ pub(crate) struct LocalIssuerSettings {
     pub(crate) refresh_expires_in: Option<Duration>,
     /// How long a retired refresh token may be retried.
     pub(crate) refresh_reuse_grace: Duration,
+    /// How long a session may go without a refresh, if bounded.
+    pub(crate) refresh_idle_timeout: Option<Duration>,
     /// Failed logins before throttling; `0` for none.
     pub(crate) login_throttle_after: u32,
     /// The longest wait between two login attempts.
@@ -217,6 +227,14 @@ impl LocalIssuerConfig {
         if let Some(lifetime) = self.refresh_expires_in {
             at_least_a_second(lifetime, "local.refresh_expires_in")?;
         }
+        if let Some(idle) = self.refresh_idle_timeout {
+            at_least_a_second(idle, "local.refresh_idle_timeout")?;
+            check(
+                self.refresh_expires_in.is_some_and(|lifetime| idle < lifetime),
+                "local.refresh_idle_timeout",
+                "must be shorter than `refresh_expires_in`, which sessions need: a longer one would end none",
+            )?;
+        }
         check_duration(self.refresh_reuse_grace, "local.refresh_reuse_grace", false)?;
         check(
             self.refresh_reuse_grace <= Duration::from_secs(60),
@@ -262,6 +280,7 @@ impl LocalIssuerConfig {
             not_before: self.not_before,
             refresh_expires_in: self.refresh_expires_in,
             refresh_reuse_grace: self.refresh_reuse_grace,
+            refresh_idle_timeout: self.refresh_idle_timeout,
             login_throttle_after: self.login_throttle_after,
             login_throttle_longest: self.login_throttle_longest,
             trusted_proxies,

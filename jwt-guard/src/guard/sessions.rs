@@ -295,7 +295,8 @@ impl JwtGuard {
         // after it would answer 503, and the client's retry with the same
         // token would be taken for a reuse, ending the session.
         let store_revocations = self.revocations_while_lagging(now).await?;
-        let rotation = Rotation { presented: &presented, next: &next_hash, now, grace, revoked_until };
+        let idle_timeout = settings.refresh_idle_timeout.map(|timeout| timeout.as_secs());
+        let rotation = Rotation { presented: &presented, next: &next_hash, now, grace, revoked_until, idle_timeout };
         let family = match self.store().rotate(&rotation).await? {
             RotationOutcome::Rotated(family) => family,
             RotationOutcome::Reused(family) => {

@@ -134,7 +134,7 @@ impl TokenStore for MemoryStore {
         let Some((record, state)) = memory.family_of(rotation.presented, rotation.now) else {
             return Ok(RotationOutcome::Unknown);
         };
-        let step = state.step(rotation.presented, rotation.now, rotation.grace);
+        let step = state.step(rotation.presented, rotation);
         *state = state.after(step, rotation.presented, rotation.next, rotation.now);
         let (record, id) = (record.clone(), record.id.clone());
         Ok(match step {
@@ -146,7 +146,7 @@ impl TokenStore for MemoryStore {
                 memory.revoke(&Revocation::of_session(&id, rotation.revoked_until));
                 RotationOutcome::Reused(record)
             }
-            Step::StayEnded => RotationOutcome::Ended(record),
+            Step::End => RotationOutcome::Ended(record),
         })
     }
 

@@ -199,7 +199,8 @@ pub struct FamilyRecord {
 /// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
 /// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
 /// store.start_family(&family, "hash-1").await.unwrap();
-/// let first = Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 10, revoked_until: 2_000 };
+/// let first =
+///     Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 10, revoked_until: 2_000, idle_timeout: None };
 /// assert!(matches!(store.rotate(&first).await.unwrap(), RotationOutcome::Rotated(_)));
 /// // The client lost the answer, and retries within the grace: it gets another token.
 /// let retry = Rotation { next: "hash-3", now: 1_005, ..first };
@@ -225,6 +226,12 @@ pub struct Rotation<'a> {
     /// it for a reuse ([`RotationOutcome::Reused`]): until the last access
     /// token of the session expires.
     pub revoked_until: u64,
+    /// How long a family may go without a rotation
+    /// (`refresh_idle_timeout`), in seconds: a token presented later than
+    /// that after the family's last rotation (or its start) ends the
+    /// family ([`RotationOutcome::Ended`]), as RFC 9700 section 4.14.2 has
+    /// refresh tokens expire when unused. `None` for no such bound.
+    pub idle_timeout: Option<u64>,
 }
 
 /// What a [`Rotation`] came to.
@@ -239,7 +246,8 @@ pub struct Rotation<'a> {
 /// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
 /// store.start_family(&family, "hash-1").await.unwrap();
 /// store.end_family("sid-1", 2_000).await.unwrap(); // a logout
-/// let rotation = Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 0, revoked_until: 2_000 };
+/// let rotation =
+///     Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 0, revoked_until: 2_000, idle_timeout: None };
 /// match store.rotate(&rotation).await.unwrap() {
 ///     RotationOutcome::Ended(family) => assert_eq!(family.id, "sid-1"),
 ///     other => panic!("the session was logged out, yet: {other:?}"),
@@ -405,18 +413,21 @@ pub(crate) enum Step {
     Rotate,
     /// End the family: a retired token came back.
     EndForReuse,
-    /// Nothing: the family was ended already.
-    StayEnded,
+    /// End the family, or leave it ended: it was ended already, or went
+    /// unused longer than the idle timeout.
+    End,
 }
 
 impl FamilyState {
-    /// The step that presenting the token with hash `presented` at `now`
-    /// takes, with `grace` seconds of retry allowed after a rotation. The
-    /// token belongs to the family; whether it is live is checked before.
-    pub(crate) fn step(&self, presented: &str, now: u64, grace: u64) -> Step {
+    /// The step that presenting the token with hash `presented` takes,
+    /// as `rotation` says. The token belongs to the family; whether it is
+    /// live is checked before.
+    pub(crate) fn step(&self, presented: &str, rotation: &Rotation<'_>) -> Step {
+        let Rotation { now, grace, idle_timeout, .. } = *rotation;
         let retry = self.previous.as_deref() == Some(presented) && now <= self.rotated_at.saturating_add(grace);
+        let idle = idle_timeout.is_some_and(|timeout| now > self.rotated_at.saturating_add(timeout));
         match () {
-            () if self.ended => Step::StayEnded,
+            () if self.ended || idle => Step::End,
             () if self.current == presented || (grace > 0 && retry) => Step::Rotate,
             () => Step::EndForReuse,
         }
@@ -431,7 +442,7 @@ impl FamilyState {
             // A retry within the grace keeps the retired token as the
             // previous one and the grace's start: it does not extend it.
             Step::Rotate => Self { current: next.to_owned(), ..self.clone() },
-            Step::EndForReuse | Step::StayEnded => Self { ended: true, ..self.clone() },
+            Step::EndForReuse | Step::End => Self { ended: true, ..self.clone() },
         }
     }
 }

@@ -309,6 +309,7 @@ impl TokenStore for RedisStore {
                     .arg(REMEMBERED_TOKENS)
                     .arg(rotation.revoked_until.min(LATEST_UNTIL))
                     .arg(CHANNEL)
+                    .arg(rotation.idle_timeout.unwrap_or(0))
                     .invoke_async(&mut connection)
                     .await
             })

@@ -381,18 +381,20 @@ impl TokenStore for SqliteStore {
     }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, StoreError> {
-        let (presented, next, now, grace, revoked_until) = (
+        let (presented, next, now, grace, revoked_until, idle_timeout) = (
             rotation.presented.to_owned(),
             rotation.next.to_owned(),
             rotation.now,
             rotation.grace,
             rotation.revoked_until,
+            rotation.idle_timeout,
         );
         self.transaction(move |transaction| {
             let Some((record, state)) = family_of(transaction, &presented, now)? else {
                 return Ok(RotationOutcome::Unknown);
             };
-            let step = state.step(&presented, now, grace);
+            let rotation = Rotation { presented: &presented, next: &next, now, grace, revoked_until, idle_timeout };
+            let step = state.step(&presented, &rotation);
             save_state(transaction, &record.id, &state.after(step, &presented, &next, now))?;
             Ok(match step {
                 Step::Rotate => {
@@ -403,7 +405,7 @@ impl TokenStore for SqliteStore {
                     revoke(transaction, &Revocation::of_session(&record.id, revoked_until))?;
                     RotationOutcome::Reused(record)
                 }
-                Step::StayEnded => RotationOutcome::Ended(record),
+                Step::End => RotationOutcome::Ended(record),
             })
         })
         .await

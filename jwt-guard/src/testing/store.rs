@@ -35,6 +35,7 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     issuer_scoped_revocations_are_kept_apart(store, now, &run).await;
     rotations_detect_reuse(store, now, &run).await;
     a_retry_within_the_grace_rotates_again(store, now, &run).await;
+    a_family_unused_too_long_ends(store, now, &run).await;
     one_of_many_concurrent_rotations_wins(store, now, &run).await;
     a_family_remembers_its_latest_tokens_only(store, now, &run).await;
     families_end_and_expire(store, now, &run).await;
@@ -159,7 +160,7 @@ async fn family(store: &dyn TokenStore, now: u64, run: &str, name: &str) -> (Fam
 const REVOKED_FOR: u64 = 300;
 
 async fn rotate(store: &dyn TokenStore, presented: &str, next: &str, now: u64, grace: u64) -> RotationOutcome {
-    let rotation = Rotation { presented, next, now, grace, revoked_until: now + REVOKED_FOR };
+    let rotation = Rotation { presented, next, now, grace, revoked_until: now + REVOKED_FOR, idle_timeout: None };
     store.rotate(&rotation).await.expect("a rotation is answered")
 }
 
@@ -210,6 +211,25 @@ async fn a_retry_within_the_grace_rotates_again(store: &dyn TokenStore, now: u64
     assert_eq!(retry, RotationOutcome::Rotated(record.clone()), "the retired token, 3 s later, within 5 s of grace");
     let late = rotate(store, &first, "late", now + 6, 5).await;
     assert_eq!(late, RotationOutcome::Reused(record), "the retired token after the grace");
+}
+
+async fn a_family_unused_too_long_ends(store: &dyn TokenStore, now: u64, run: &str) {
+    let (record, first) = family(store, now, run, "idle").await;
+    let second = format!("{first}-2");
+    let idle = |presented, next, at| Rotation {
+        presented,
+        next,
+        now: at,
+        grace: 0,
+        revoked_until: at + REVOKED_FOR,
+        idle_timeout: Some(10),
+    };
+    let outcome = store.rotate(&idle(&first, &second, now + 10)).await.expect("a rotation is answered");
+    assert_eq!(outcome, RotationOutcome::Rotated(record.clone()), "used within 10 s of its start");
+    let outcome = store.rotate(&idle(&second, "late", now + 21)).await.expect("a rotation is answered");
+    assert_eq!(outcome, RotationOutcome::Ended(record.clone()), "unused for 11 s since its last rotation");
+    let outcome = store.rotate(&idle(&second, "again", now + 22)).await.expect("a rotation is answered");
+    assert_eq!(outcome, RotationOutcome::Ended(record), "it stays ended");
 }
 
 async fn one_of_many_concurrent_rotations_wins(store: &dyn TokenStore, now: u64, run: &str) {

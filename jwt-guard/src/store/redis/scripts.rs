@@ -14,11 +14,13 @@ use redis::Script;
 /// script's writes when a later command fails: each script writes the
 /// revocation first, and a rotation the next token's key before it makes
 /// it the family's current one, so that a failure leaves the family alive,
-/// the presented token current, and the step to be taken again. KEYS: the presented token's key, the
-/// revocations' key. ARGV: presented hash, next hash, now, grace, the
-/// prefix of family keys, the prefix of token keys, the prefix of the
-/// lists, `REMEMBERED_TOKENS`, until when a reuse revokes the session, the
-/// revocations' channel.
+/// the presented token current, and the step to be taken again. A family
+/// unused for longer than the idle timeout is ended, as an ended one
+/// stays. KEYS: the presented token's key, the revocations' key. ARGV:
+/// presented hash, next hash, now, grace, the prefix of family keys, the
+/// prefix of token keys, the prefix of the lists, `REMEMBERED_TOKENS`,
+/// until when a reuse revokes the session, the revocations' channel, the
+/// idle timeout in seconds (0 for none).
 const ROTATE: &str = r#"
 local id = redis.call('GET', KEYS[1])
 if not id then return {'unknown'} end
@@ -29,6 +31,11 @@ local now, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
 if not f[1] or tonumber(f[4]) <= now then return {'unknown'} end
 local record = {id, f[1], f[2], f[3], f[4]}
 if f[8] == '1' then return {'ended', unpack(record)} end
+local idle = tonumber(ARGV[11])
+if idle > 0 and now > tonumber(f[7]) + idle then
+  redis.call('HSET', family, 'ended', '1')
+  return {'ended', unpack(record)}
+end
 local retry = f[6] == ARGV[1] and now <= tonumber(f[7]) + grace
 if f[5] == ARGV[1] or (grace > 0 and retry) then
   redis.call('SET', ARGV[6] .. ARGV[2], id, 'EXAT', f[4])
