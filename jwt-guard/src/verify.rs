@@ -344,6 +344,28 @@ impl Verifier {
     /// are not loaded yet where tokens are refused until they are
     /// (`refuse_until_loaded`).
     ///
+    /// ```
+    /// use jwt_guard::config::{Config, IssuerConfig};
+    /// use jwt_guard::{AuthError, error::TokenProblem, verify::Verifier};
+    /// # use jwt_guard::{issuer::SigningKey, verify::Algorithm};
+    /// # let key = SigningKey::generate(Algorithm::EdDSA)?;
+    /// # let jwks = serde_json::json!({ "keys": [key.public_jwk()] });
+    /// # let sign = |aud: &str| {
+    /// #     let claims = serde_json::json!({ "iss": "https://id.example.com/", "aud": aud, "exp": 4e9, "sub": "ada" });
+    /// #     key.sign("at+jwt", claims.as_object().unwrap()).unwrap()
+    /// # };
+    ///
+    /// let mut config = Config::default();
+    /// let issuer = IssuerConfig::new("https://id.example.com/", "https://api.example.com");
+    /// config.issuers.insert("id".into(), issuer.inline_jwks(jwks));
+    /// let verifier = Verifier::new(&config)?;
+    /// let verified = rocket::execute(verifier.verify(&sign("https://api.example.com")))?;
+    /// assert_eq!((verified.issuer(), verified.subject()), ("id", Some("ada")));
+    /// let for_another_api = rocket::execute(verifier.verify(&sign("https://billing.example.com")));
+    /// assert_eq!(for_another_api.unwrap_err(), AuthError::InvalidToken(TokenProblem::WrongAudience));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// [`JwtGuard::authenticate_request`]: crate::JwtGuard::authenticate_request
     pub async fn verify(&self, token: &str) -> Result<Token, AuthError> {
         let verified = self.verify_whatever_bound(token).await?;
