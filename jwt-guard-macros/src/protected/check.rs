@@ -365,17 +365,19 @@ fn check_scope_string(cx: &Ctxt, literal: &LitStr) {
         cx.error(literal.span(), "empty scope: name at least one, as in `scope = \"read\"`");
     } else if value.split(' ').any(str::is_empty) {
         cx.error(literal.span(), "scopes in one string are separated by single spaces, with none before or after");
-    } else if let Some(repeated) = value
-        .split(' ')
-        .enumerate()
-        .find_map(|(index, scope)| value.split(' ').skip(index + 1).any(|later| later == scope).then_some(scope))
-    {
+    } else if let Some(repeated) = first_repeated(value.split(' ')) {
         cx.error(literal.span(), format!("scope `{repeated}` listed more than once"));
     } else {
         for problem in value.split(' ').filter_map(scope_token_problem) {
             cx.error(literal.span(), problem);
         }
     }
+}
+
+/// The first of `items` that came before.
+fn first_repeated<'a>(mut items: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    items.find(|item| !seen.insert(*item))
 }
 
 /// An item of `scopes(...)` or `any_scope(...)`: one scope token.

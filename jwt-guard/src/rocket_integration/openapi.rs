@@ -191,15 +191,17 @@ fn scheme(guard: &JwtGuard, issuer: &DescribedIssuer) -> SecurityScheme {
         ),
         None => format!("Access tokens of {}", issuer.issuer),
     };
-    SecurityScheme::Http(
-        HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").description(Some(description)).build(),
-    )
+    bearer_scheme(description)
 }
 
 /// The security scheme of the issuers that a resolver finds under
 /// `name`: bearer tokens, whose keys are found per issuer.
 fn resolved_scheme(name: &str) -> SecurityScheme {
-    let description = format!("Access tokens of the issuers that the API finds for `{name}`");
+    bearer_scheme(format!("Access tokens of the issuers that the API finds for `{name}`"))
+}
+
+/// An `http` scheme of bearer JWTs, described as `description` says.
+fn bearer_scheme(description: String) -> SecurityScheme {
     SecurityScheme::Http(
         HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").description(Some(description)).build(),
     )
