@@ -324,3 +324,24 @@ fn dpop_with_a_store_of_one_process_is_warned_of_at_launch() {
           replayed at another is accepted there; set `store.url` to a Redis that every instance shares"]
     );
 }
+
+#[rocket::async_test]
+async fn an_apps_own_security_scheme_of_an_issuers_name_is_replaced_with_a_warning() {
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+    capture();
+    let issuer = IssuerConfig::new("https://idp.example.com", AUDIENCE);
+    let rocket = rocket::custom(quiet_figment()).attach(JwtGuard::builder().issuer("partner", issuer));
+    let client = rocket::local::asynchronous::Client::tracked(rocket).await.unwrap();
+    let mut openapi = utoipa::openapi::OpenApi::default();
+    let components = openapi.components.get_or_insert_with(Default::default);
+    let own = SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Partner-Key")));
+    components.add_security_scheme("partner", own);
+    jwt_guard::openapi::secure(client.rocket(), &mut openapi);
+
+    let schemes = serde_json::to_value(&openapi.components.as_ref().unwrap().security_schemes).unwrap();
+    assert_eq!(schemes["partner"]["type"], "openIdConnect", "the issuer's scheme replaces the app's own");
+    let expected = "jwt-guard: the OpenAPI document's own security scheme `partner` is replaced by the issuer's";
+    assert_eq!(lines(Level::Warn, "security scheme"), [expected]);
+    jwt_guard::openapi::secure(client.rocket(), &mut openapi);
+    assert_eq!(lines(Level::Warn, "security scheme").len(), 1, "securing the document again replaces nothing");
+}

@@ -139,3 +139,39 @@ async fn a_resolvers_issuers_under_a_base_path_are_described_and_required() {
     );
     assert_eq!(document["paths"]["/orders/{arg0}"]["get"]["security"], json!([{ "customers": ["orders:read"] }]));
 }
+
+#[utoipa::path(responses((status = 200, description = "The items")))]
+#[jwt_guard::protected(scope = "items:read")]
+#[get("/items", format = "json")]
+fn items_as_json() -> &'static str {
+    "[]"
+}
+
+#[jwt_guard::protected(scope = "items:export")]
+#[get("/items", format = "text/csv", rank = 2)]
+fn items_as_csv() -> &'static str {
+    ""
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(items_as_json))]
+struct ItemsDoc;
+
+/// Two routes of one method and path, for two formats, share one
+/// operation: it lists the requirements of either, not only the last
+/// one's.
+#[rocket::async_test]
+async fn two_routes_of_one_operation_list_the_requirements_of_either() {
+    use utoipa::OpenApi as _;
+    let issuer = jwt_guard::config::IssuerConfig::new("https://idp.example.com", "https://api.test");
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::builder().issuer("idp", issuer))
+        .mount("/", rocket::routes![items_as_json, items_as_csv])
+        .mount("/", jwt_guard::openapi::routes("/openapi.json", ItemsDoc::openapi()));
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let document: Value = client.get("/openapi.json").dispatch().await.into_json().await.unwrap();
+    assert_eq!(
+        document["paths"]["/items"]["get"]["security"],
+        json!([{ "idp": ["items:read"] }, { "idp": ["items:export"] }])
+    );
+}

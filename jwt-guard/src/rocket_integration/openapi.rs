@@ -35,9 +35,13 @@
 //! configured directly, for the built-in issuer (whose description names
 //! its login route), and for the names an
 //! [`IssuerResolver`](crate::verify::IssuerResolver) gives its issuers.
-//! Routes without a policy are left as they are. An operation is found by
-//! its route's path as mounted (`/api/reports`), or else as its attribute
-//! writes it (`/reports`, which utoipa's `rocket_extras` documents).
+//! A scheme of the document's own under an issuer's name is replaced, with
+//! a warning in the log. Routes without a policy are left as they are. An
+//! operation is found by its route's path as mounted (`/api/reports`), or
+//! else as its attribute writes it (`/reports`, which utoipa's
+//! `rocket_extras` documents); two routes of one method and path (for two
+//! formats, say) share their operation, which lists the requirements of
+//! either.
 //!
 //! [utoipa]: https://docs.rs/utoipa
 
@@ -51,7 +55,7 @@ use rocket::response::Response;
 use rocket::route::{self, Handler};
 use rocket::{Data, Orbit, Rocket, Route};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, OpenIdConnect, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{OpenApi, PathItem, path::Operation};
+use utoipa::openapi::{OpenApi, PathItem, RefOr, path::Operation};
 
 use super::route_policies::RoutePolicies;
 use crate::config::LOCAL_ISSUER;
@@ -99,13 +103,22 @@ pub fn secure(rocket: &Rocket<Orbit>, openapi: &mut OpenApi) {
     let resolved: Vec<&str> =
         guard.verifier().issuer_names().filter(|name| described.iter().all(|issuer| issuer.name != *name)).collect();
     let components = openapi.components.get_or_insert_with(Default::default);
-    for issuer in described {
-        components.add_security_scheme(issuer.name.clone(), scheme(guard, issuer));
-    }
-    for name in &resolved {
-        components.add_security_scheme(*name, resolved_scheme(name));
+    let schemes = described
+        .iter()
+        .map(|issuer| (issuer.name.as_str(), scheme(guard, issuer)))
+        .chain(resolved.iter().map(|name| (*name, resolved_scheme(name))));
+    for (name, scheme) in schemes {
+        let scheme = RefOr::T(scheme);
+        if components.security_schemes.get(name).is_some_and(|own| *own != scheme) {
+            log::warn!("jwt-guard: the OpenAPI document's own security scheme `{name}` is replaced by the issuer's");
+        }
+        components.security_schemes.insert(name.to_owned(), scheme);
     }
     let scheme_names: Vec<&str> = described.iter().map(|issuer| issuer.name.as_str()).chain(resolved).collect();
+    // The operations secured here, by method and path: two routes of one
+    // method and path (of two formats, or ranks) share one operation,
+    // whose requirements are then those of either route.
+    let mut secured: Vec<(Method, String)> = Vec::new();
     for route in rocket.routes() {
         let route_policies = policies.of(route);
         if route_policies.is_empty() {
@@ -113,7 +126,7 @@ pub fn secure(rocket: &Rocket<Orbit>, openapi: &mut OpenApi) {
         }
         let mounted = openapi_path(route.uri.path());
         let written = openapi_path(route.uri.unmounted_origin.path().as_str());
-        let Some(operation) = operation_at(openapi, [&mounted, &written], route.method) else {
+        let Some((path, operation)) = operation_at(openapi, [&mounted, &written], route.method) else {
             log::debug!("jwt-guard: the OpenAPI document has no operation `{} {mounted}`", route.method);
             continue;
         };
@@ -127,7 +140,20 @@ pub fn secure(rocket: &Rocket<Orbit>, openapi: &mut OpenApi) {
             );
             continue;
         }
-        operation.security = Some(requirements);
+        let operation_key = (route.method, path);
+        match operation.security.as_mut().filter(|_| secured.contains(&operation_key)) {
+            Some(security) => {
+                for requirement in requirements {
+                    if !security.contains(&requirement) {
+                        security.push(requirement);
+                    }
+                }
+            }
+            None => {
+                operation.security = Some(requirements);
+                secured.push(operation_key);
+            }
+        }
     }
 }
 
@@ -245,12 +271,18 @@ impl CombinedWay {
     }
 }
 
-/// The operation for `method` at the first of `paths` that has one.
-fn operation_at<'a>(openapi: &'a mut OpenApi, paths: [&String; 2], method: Method) -> Option<&'a mut Operation> {
+/// The first of `paths` that has an operation for `method`, and that
+/// operation.
+fn operation_at<'a>(
+    openapi: &'a mut OpenApi,
+    paths: [&String; 2],
+    method: Method,
+) -> Option<(String, &'a mut Operation)> {
     let mut documented =
         |path: &&String| openapi.paths.paths.get_mut(*path).and_then(|item| operation(item, method)).is_some();
     let path = paths.into_iter().find(|path| documented(path))?;
-    openapi.paths.paths.get_mut(path).and_then(|item| operation(item, method))
+    let found = openapi.paths.paths.get_mut(path).and_then(|item| operation(item, method))?;
+    Some((path.clone(), found))
 }
 
 /// The operation of `item` for `method`, if it has one.
