@@ -1,5 +1,5 @@
 //! Policies on tokens as real providers shape them (the layouts of
-//! `support/fixtures`): roles where Keycloak, Entra ID and Auth0 keep them,
+//! `support/fixtures`): roles where Keycloak, Entra ID, Auth0 and Zitadel keep them,
 //! through each issuer's `roles_claim`; nested claims by path, read from
 //! JSON and through typed claims; and scopes that imply others.
 
@@ -45,6 +45,12 @@ fn keycloak_typed() -> &'static str {
 #[get("/entra/admin")]
 fn entra_admin() -> &'static str {
     "entra admin"
+}
+
+#[protected(issuer = "zitadel", role = "reports-admin")]
+#[get("/zitadel/admin")]
+fn zitadel_admin(token: Token) -> Value {
+    json!({ "roles": token.roles() })
 }
 
 #[protected(issuer = "auth0", any_role("editor", "admin"))]
@@ -93,14 +99,15 @@ fn report_on_files() -> &'static str {
     "a report on files"
 }
 
-/// The three providers' test issuers, and a client of an app that trusts
+/// The four providers' test issuers, and a client of an app that trusts
 /// them with their `roles_claim`.
-async fn setup() -> ([TestIssuer; 3], Client) {
-    let issuers = [TestIssuer::named("keycloak"), TestIssuer::named("entra"), TestIssuer::named("auth0")];
+async fn setup() -> ([TestIssuer; 4], Client) {
+    let issuers = ["keycloak", "entra", "auth0", "zitadel"].map(TestIssuer::named);
     let roles = [
         json!(["/realm_access/roles", "/resource_access/reports-api/roles"]),
         json!("roles"),
         json!("https://reports.example.com/roles"),
+        json!("urn:zitadel:iam:org:project:roles"),
     ];
     let rocket =
         rocket::custom(quiet_figment()).attach(JwtGuard::fairing()).register("/", jwt_guard::catchers()).mount(
@@ -110,6 +117,7 @@ async fn setup() -> ([TestIssuer; 3], Client) {
                 keycloak_client_role,
                 keycloak_typed,
                 entra_admin,
+                zitadel_admin,
                 auth0_edit,
                 files,
                 edit_files,
@@ -144,7 +152,7 @@ fn shaped(issuer: &TestIssuer, provider: &str, edit: impl FnOnce(&mut Value)) ->
 
 #[rocket::async_test]
 async fn roles_are_read_where_each_provider_keeps_them() {
-    let ([keycloak, entra, auth0], client) = setup().await;
+    let ([keycloak, entra, auth0, zitadel], client) = setup().await;
     let status = |path: &'static str, token: String| {
         let client = &client;
         async move { call(client, path, &[&token]).await.status }
@@ -184,6 +192,16 @@ async fn roles_are_read_where_each_provider_keeps_them() {
     assert_eq!(status("/entra/admin", reader).await, 403);
     let viewer = shaped(&auth0, "auth0", |claims| claims["https://reports.example.com/roles"] = json!(["viewer"]));
     assert_eq!(status("/auth0/edit", viewer).await, 403);
+    let admin = call(&client, "/zitadel/admin", &[&shaped(&zitadel, "zitadel", |_| {})]).await;
+    assert_eq!(
+        (admin.status, admin.body),
+        (200, json!({ "roles": ["reports-admin", "reports-reader"] })),
+        "Zitadel's roles are the names of its object's members"
+    );
+    let reader = shaped(&zitadel, "zitadel", |claims| {
+        claims["urn:zitadel:iam:org:project:roles"] = json!({ "reports-reader": { "287390123456789012": "acme" } })
+    });
+    assert_eq!(status("/zitadel/admin", reader).await, 403);
     let keycloak_roles_at_entra = shaped(&entra, "keycloak", |_| {});
     assert_eq!(status("/entra/admin", keycloak_roles_at_entra).await, 403, "each issuer's own place");
 }

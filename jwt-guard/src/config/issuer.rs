@@ -38,7 +38,9 @@ pub struct IssuerConfig {
     #[serde(default)]
     pub algorithms: Option<Vec<String>>,
     /// Where the issuer keeps roles, for `role = "..."` policies and
-    /// `Token::roles()`. Default: `roles`.
+    /// `Token::roles()`: claim names or JSON Pointers, each to a string (one
+    /// role), an array of strings, or an object whose member names are the
+    /// roles (Zitadel's). Default: `roles`.
     #[serde(default)]
     pub roles_claim: RolesClaim,
     /// The claim that carries the token's scopes. Default: `scope`.

@@ -136,7 +136,8 @@ pub(crate) fn scopes(claims: &ClaimSet<'_>, claim: ScopeClaim) -> Result<KeptSco
 
 /// The roles in `places`, each the members to walk from the claims (an
 /// array is walked by index). A string is one role; an array, a role per
-/// string.
+/// string; an object, a role per member name (as Zitadel keeps them:
+/// `{"admin": {"<organisation id>": "<domain>"}}`).
 pub(crate) fn roles(claims: &ClaimSet<'_>, places: &[Vec<String>]) -> Vec<String> {
     let mut roles = Vec::new();
     for place in places {
@@ -152,6 +153,7 @@ pub(crate) fn roles(claims: &ClaimSet<'_>, places: &[Vec<String>]) -> Vec<String
         match found {
             Some(Value::String(role)) => roles.push(role.clone()),
             Some(Value::Array(items)) => roles.extend(items.iter().filter_map(Value::as_str).map(str::to_owned)),
+            Some(Value::Object(members)) => roles.extend(members.keys().cloned()),
             _ => {}
         }
     }
