@@ -17,7 +17,9 @@ use jwt_guard::{
     store::RedisStore,
     verify::Verifier,
 };
-use jwt_guard_tests::{AUDIENCE, Behaviour, KeyServer, RedisServer, TestKey, claims_for, mint, quiet_figment};
+use jwt_guard_tests::{
+    AUDIENCE, Behaviour, KeyServer, RedisServer, TestKey, claims_for, mint, poll_until, quiet_figment,
+};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 /// jwt-guard's log records of this process.
@@ -127,6 +129,26 @@ async fn an_oversized_key_set_is_refused_at_the_limit() {
     assert_eq!(lines(Level::Error, "`huge`"), [expected]);
 }
 
+/// A key set of ten thousand keys that cannot be used, beside one that
+/// can: the good key verifies, and the bad ones are a few lines of the
+/// log, not one each.
+#[rocket::async_test]
+async fn a_key_set_of_many_unusable_keys_is_logged_in_a_few_lines() {
+    capture();
+    let server = KeyServer::start(&[]).await;
+    let unusable = (0..10_000).map(|_| serde_json::json!({}));
+    server.set_keys(std::iter::once(TestKey::EcA.jwk()).chain(unusable).collect());
+    let verifier = Verifier::new(&trusting("crowded", IssuerConfig::new(server.base(), AUDIENCE))).unwrap();
+    verifier.verify(&mint(TestKey::EcA, &claims_for(server.base()))).await.expect("the good key verifies");
+    let skipped = "jwt-guard: issuer `crowded`: skipping JWKS key";
+    assert_eq!(
+        lines(Level::Info, skipped),
+        (1..=4).map(|index| format!("{skipped} #{index}: its `kty` is not RSA, EC or OKP")).collect::<Vec<_>>()
+    );
+    let more = "jwt-guard: issuer `crowded`: 9996 more JWKS keys skipped (10000 in all)";
+    assert_eq!(lines(Level::Warn, "`crowded`"), [more]);
+}
+
 /// Verifies `token` three times, each after the wait that the refusal
 /// before it named: three failures of the issuer in a row.
 async fn fail_three_times(verifier: &Verifier, token: &str) {
@@ -212,16 +234,33 @@ async fn a_redis_that_stays_away_is_logged_once_not_at_every_reconnection() {
     // Outside Rocket, the revocations are loaded by the upkeep, a second
     // in; then followed.
     let following = "following the revocations of the Redis token store";
-    for _ in 0..100 {
-        if !lines(Level::Info, following).is_empty() {
-            break;
-        }
-        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(lines(Level::Info, following).len(), 1, "the instance follows Redis, before Redis is killed");
+    let followed = poll_until(Duration::from_secs(10), || async { lines(Level::Info, following).pop() });
+    assert!(followed.await.is_some(), "the instance follows Redis, before Redis is killed");
     redis.kill();
     // Retried after 0.1, 0.2, 0.4, 0.8, 1.6 and 3.2 s.
     logged_once_in(upkeep, Duration::from_secs(7), "new ones from other instances arrive once it reconnects").await;
+}
+
+/// Messages on the revocation channel that are no revocations (of
+/// whatever else publishes there) are logged once, not each.
+#[rocket::async_test]
+async fn messages_on_the_revocation_channel_that_are_no_revocations_are_logged_once() {
+    capture();
+    let (server, redis) = (KeyServer::start(&[TestKey::EcA]).await, RedisServer::start().await);
+    let upkeep = upkeep_with_redis_at(&server, &redis.url());
+    let not_one = "a message on the revocation channel is not a revocation";
+    // Until the instance follows the channel, a message is heard by none.
+    let heard = poll_until(Duration::from_secs(5), || async {
+        redis.run(&["PUBLISH", "{jwt-guard}:revoked", "hello"]).await;
+        (!lines(Level::Warn, not_one).is_empty()).then_some(())
+    });
+    assert!(heard.await.is_some(), "the instance follows the channel");
+    for _ in 0..50 {
+        redis.run(&["PUBLISH", "{jwt-guard}:revoked", "hello"]).await;
+    }
+    rocket::tokio::time::sleep(Duration::from_millis(300)).await;
+    upkeep.abort();
+    assert_eq!(lines(Level::Warn, not_one), [format!("jwt-guard: {not_one}")]);
 }
 
 /// The same of revocations that cannot be loaded: the "Redis" there

@@ -15,6 +15,7 @@ use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalI
 use crate::issuer::login::Authenticator;
 use crate::issuer::{RefreshRefusal, SessionError};
 use crate::keys::signing::{SigningKeyError, random_id};
+use crate::log_limit::LogLimit;
 use crate::observe::AuthEvent;
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
@@ -60,9 +61,22 @@ impl SessionGrant {
 /// they are not from the future either, which a verifier without leeway
 /// refuses. Only a cutoff within the next second is waited for: one
 /// further ahead is that of an instance whose clock is ahead of this
-/// one's, which the leeway is for.
-async fn issue_time(now: u64, cutoff: Option<u64>) -> u64 {
-    let Some(before) = cutoff.filter(|&before| before > now) else { return now };
+/// one's, which the leeway is for. One further ahead than a second and
+/// `skew_margin` seconds, no instance made: the store's record of it is
+/// not believed, and nothing is issued.
+async fn issue_time(now: u64, cutoff: Option<u64>, skew_margin: u64) -> Result<u64, SessionError> {
+    let Some(before) = cutoff.filter(|&before| before > now) else { return Ok(now) };
+    if before - now > 1 + skew_margin {
+        static LOGGED: LogLimit = LogLimit::new();
+        if let Some(held_back) = LOGGED.allow() {
+            log::error!(
+                "jwt-guard: the token store revokes a subject's tokens until {}s from now, which no instance \
+                 does; no token is issued to it{held_back}",
+                before - now
+            );
+        }
+        return Err(SessionError::Unavailable(StoreError("a subject's revocation lies in the future".into())));
+    }
     let until = UNIX_EPOCH + Duration::from_secs(before);
     if let Ok(wait) = until.duration_since(SystemTime::now())
         && wait <= Duration::from_secs(1)
@@ -71,7 +85,7 @@ async fn issue_time(now: u64, cutoff: Option<u64>) -> u64 {
         // time, which must have reached the cutoff.
         tokio::time::sleep(wait + Duration::from_millis(1)).await;
     }
-    before
+    Ok(before)
 }
 
 /// A refresh token: 256 random bits.
@@ -228,7 +242,8 @@ impl JwtGuard {
     ) -> Result<IssuedTokens, SessionError> {
         // A login right after its subject was revoked, in the same second,
         // must not fall under the revocation: it starts at the cutoff.
-        let issued_at = issue_time(now, self.revocations().subject_revoked_before(&grant.subject)).await;
+        let cutoff = self.revocations().subject_revoked_before(&grant.subject);
+        let issued_at = issue_time(now, cutoff, self.skew_margin_secs()).await?;
         let issuance = Issuance { issued_at, auth_time: now };
         let Some(lifetime) = issuer.settings().refresh_expires_in else {
             return Ok(issuer.access_tokens(grant, None, issuance, None, confirmation.as_ref())?);
@@ -343,7 +358,7 @@ impl JwtGuard {
         let auth_time = if auth_time == 0 { family.created_at } else { auth_time };
         // A session that started at or after its subject's cutoff, refreshed
         // before it, is issued at it, as its login was: not revoked at birth.
-        let issued_at = issue_time(now, cutoff).await;
+        let issued_at = issue_time(now, cutoff, self.skew_margin_secs()).await?;
         let issuance = Issuance { issued_at, auth_time };
         let issued = issuer.access_tokens(&grant, Some(&family.id), issuance, Some(next), cnf.as_ref())?;
         self.observe(&AuthEvent::Refreshed { subject: &grant.subject });

@@ -74,7 +74,12 @@ impl RedisStore {
             let payload: String = message.get_payload().unwrap_or_default();
             match serde_json::from_str::<Revocation>(&payload) {
                 Ok(revocation) => feed.revoked(&revocation),
-                Err(_) => log::warn!("jwt-guard: a message on the revocation channel is not a revocation"),
+                Err(_) => {
+                    static LOGGED: LogLimit = LogLimit::new();
+                    if let Some(held_back) = LOGGED.allow() {
+                        log::warn!("jwt-guard: a message on the revocation channel is not a revocation{held_back}");
+                    }
+                }
             }
         }
     }
