@@ -413,6 +413,39 @@ impl<'de> Deserialize<'de> for RolesClaim {
     }
 }
 
+/// The values a claim that an issuer's tokens must carry may have: one,
+/// or a list (in TOML, a string or an array of strings). See
+/// [`IssuerConfig::required_claims`].
+///
+/// ```
+/// use jwt_guard::config::ClaimValues;
+///
+/// assert_eq!(ClaimValues::from("access"), ClaimValues(vec!["access".into()]));
+/// assert_eq!(ClaimValues::from(["web", "cli"]).0, ["web", "cli"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimValues(pub Vec<String>);
+
+impl From<&str> for ClaimValues {
+    fn from(value: &str) -> Self {
+        Self(vec![value.to_owned()])
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for ClaimValues {
+    fn from(values: [&str; N]) -> Self {
+        Self(values.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClaimValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        OneOrMany::deserialize(deserializer)
+            .map(|values| Self(values.into()))
+            .map_err(|_| de::Error::custom("expected a string or a list of strings"))
+    }
+}
+
 /// A string or a list of them, as several settings may be given.
 #[derive(Deserialize)]
 #[serde(untagged)]

@@ -418,6 +418,10 @@ pub enum TokenProblem {
     /// A required claim is absent.
     #[error("the token lacks the `{0}` claim")]
     MissingClaim(&'static str),
+    /// A claim that its issuer's `required_claims` name is absent, or has
+    /// none of the values they give.
+    #[error("the token lacks a claim value that this API requires of its issuer's tokens")]
+    RequiredClaim,
     /// A registered claim has the wrong JSON type.
     #[error("the token's `{0}` claim has the wrong type")]
     MistypedClaim(&'static str),
@@ -491,6 +495,7 @@ impl TokenProblem {
             Self::LifetimeTooLong => "lifetime_too_long",
             Self::WrongAudience => "wrong_audience",
             Self::MissingClaim(_) => "missing_claim",
+            Self::RequiredClaim => "required_claim",
             Self::MistypedClaim(_) => "mistyped_claim",
             Self::UnknownSubject => "unknown_subject",
             Self::Revoked => "revoked",

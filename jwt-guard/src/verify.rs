@@ -262,8 +262,9 @@ impl Verifier {
     /// use jwt_guard::verify::Verifier;
     ///
     /// let mut config = Config::default();
+    /// const CLIENT_ID: &str = "6e74172b-be56-4843-9ff4-e66a39bb12e3"; // a v2.0 token's `aud`
     /// let auth0 = IssuerConfig::new("https://acme.eu.auth0.com/", "https://api.example.com");
-    /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports");
+    /// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", CLIENT_ID);
     /// config.issuers.insert("auth0".into(), auth0);
     /// config.issuers.insert("entra".into(), entra.tenants(Tenants::Any));
     /// let verifier = Verifier::new(&config)?;
@@ -520,6 +521,7 @@ impl Verifier {
             claims::check_lifetime(&claims, expires_at, max_lifetime)?;
         }
         claims::check_audience(&claims, &issuer.audience)?;
+        claims::check_required(&claims, &issuer.required_claims)?;
         self.check_not_revoked(&registered).await?;
         let grants = issuer.grants(&claims)?;
         let registered = KeptRegistered::of(json, &registered);

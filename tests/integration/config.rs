@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use jwt_guard::JwtGuard;
-use jwt_guard::config::{Config, IssuerConfig, LocalIssuerConfig};
+use jwt_guard::config::{ClaimValues, Config, IssuerConfig, LocalIssuerConfig};
 use jwt_guard::issuer::StaticUsers;
 use jwt_guard::verify::{IssuerResolver, ResolvedIssuer, RevocationList};
 use jwt_guard_tests::{
@@ -261,6 +261,18 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
          not both",
         "inline keys would be trusted, and the published ones never fetched"
     );
+    for values in [ClaimValues(Vec::new()), ClaimValues::from("")] {
+        assert_eq!(
+            refused(with_issuer(idp().require_claim("client_id", values))),
+            "bad `jwt_guard.issuers.idp.required_claims.client_id`: give the value, or the values, that the claim \
+             must have",
+            "a required claim that no token could carry"
+        );
+    }
+    assert_eq!(
+        refused(with_issuer(idp().require_claim("", "access"))),
+        "bad `jwt_guard.issuers.idp.required_claims`: a claim's name is empty"
+    );
     for (issuer, problem) in [
         (
             "https://idp.example.com/ ",
@@ -268,6 +280,11 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
         ),
         ("https://idp.example.com/?tenant=a", "must be a URL without a query or fragment"),
         ("https://idp.example.com/#a", "must be a URL without a query or fragment"),
+        (
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+            "holds a brace of no `{tenant}`: a template's placeholder is `{tenant}` (where Entra ID writes \
+             `{tenantid}`)",
+        ),
     ] {
         assert_eq!(
             refused(with_issuer(IssuerConfig::new(issuer, AUDIENCE))),

@@ -203,6 +203,49 @@ async fn max_lifetime_bounds_what_a_token_may_live() {
     assert_eq!(verdict(&unbounded, issuer, lifetime(t, t + 86_400 * 365)).await, (200, Value::Null));
 }
 
+/// Amazon Cognito's tokens, as its documentation shows them: an access
+/// token has no `aud` but a `client_id` and `token_use: "access"`; an ID
+/// token has the client id as its `aud`. With `audience = false` and the
+/// two claims required, access tokens of the app's clients pass, and ID
+/// tokens and other clients' access tokens are refused.
+#[rocket::async_test]
+async fn required_claims_take_cognitos_access_tokens_and_refuse_its_id_tokens() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let settings = json!({
+        "audience": false,
+        "required_claims": { "token_use": "access", "client_id": ["1example23456789", "2example98765432"] },
+    });
+    let client = client_with(&server, settings).await;
+    let issuer = server.base();
+    let access = |client_id: &'static str| {
+        move |claims: &mut Value| {
+            let claims = claims.as_object_mut().unwrap();
+            claims.remove("aud");
+            claims.insert("client_id".into(), json!(client_id));
+            claims.insert("token_use".into(), json!("access"));
+            claims.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+            claims.insert("cognito:groups".into(), json!(["admins"]));
+        }
+    };
+    let refused = (401, json!("the token lacks a claim value that this API requires of its issuer's tokens"));
+    assert_eq!(verdict(&client, issuer, access("1example23456789")).await, (200, Value::Null));
+    assert_eq!(verdict(&client, issuer, access("2example98765432")).await, (200, Value::Null));
+    assert_eq!(verdict(&client, issuer, access("3another")).await, refused, "another app client's");
+    let id_token = |claims: &mut Value| {
+        claims["aud"] = json!("1example23456789");
+        claims["token_use"] = json!("id");
+        claims["cognito:groups"] = json!(["admins"]);
+    };
+    assert_eq!(verdict(&client, issuer, id_token).await, refused, "an ID token");
+    let without_token_use = |claims: &mut Value| claims["client_id"] = json!("1example23456789");
+    assert_eq!(verdict(&client, issuer, without_token_use).await, refused);
+    let listed = |claims: &mut Value| {
+        access("3another")(claims);
+        claims["client_id"] = json!(["3another", "1example23456789"]);
+    };
+    assert_eq!(verdict(&client, issuer, listed).await, (200, Value::Null), "an array holding one of the values");
+}
+
 #[rocket::async_test]
 async fn a_logout_token_addressed_to_the_api_is_no_access_token() {
     let (server, client) = setup(&[TestKey::RsaA]).await;

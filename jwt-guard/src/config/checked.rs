@@ -32,6 +32,8 @@ pub(crate) struct IssuerSettings {
     pub(crate) token_type: Option<TokenType>,
     /// The longest `exp - iat` accepted, if bounded.
     pub(crate) max_lifetime: Option<Duration>,
+    /// The claims each token must carry, each with one of its values.
+    pub(crate) required_claims: Vec<(String, Vec<String>)>,
     /// Whether its tokens may, or must, be DPoP-bound.
     pub(crate) dpop: DpopMode,
     /// How its tokens are introspected, if they are.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use super::tenants::TENANT;
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
 
@@ -23,7 +24,8 @@ pub(super) fn check_duration(duration: Duration, key: &str, positive: bool) -> R
 /// Checks `issuer`, the value of `key`, as an issuer identifier, which a
 /// token's `iss` must equal byte for byte: not empty, no white space
 /// around it, and no query or fragment (OpenID Connect Discovery 1.0,
-/// section 3; RFC 8414, section 2).
+/// section 3; RFC 8414, section 2); no brace but those of a template's
+/// `{tenant}`, for a placeholder of another name would be taken for text.
 pub(super) fn check_issuer_identifier(issuer: &str, key: &str) -> Result<(), ConfigError> {
     check(!issuer.is_empty(), key, "must not be empty")?;
     check(
@@ -31,7 +33,12 @@ pub(super) fn check_issuer_identifier(issuer: &str, key: &str) -> Result<(), Con
         key,
         "must not begin or end with white space: a token's `iss` is compared byte for byte",
     )?;
-    check(!issuer.contains(['?', '#']), key, "must be a URL without a query or fragment")
+    check(!issuer.contains(['?', '#']), key, "must be a URL without a query or fragment")?;
+    check(
+        !issuer.replace(TENANT, "").contains(['{', '}']),
+        key,
+        "holds a brace of no `{tenant}`: a template's placeholder is `{tenant}` (where Entra ID writes `{tenantid}`)",
+    )
 }
 
 /// The addresses or networks `texts` (`10.0.0.7`, `10.0.0.0/8`), the

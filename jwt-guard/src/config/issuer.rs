@@ -1,12 +1,16 @@
 //! One trusted issuer as configured: a `[jwt_guard.issuers.<name>]`
 //! table, and the builder methods that configure one in code.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Audience, DpopMode, IntrospectMode, RolesClaim, ScopeClaim, Secret, Tenants, TokenType, optional_seconds};
+use super::{
+    Audience, ClaimValues, DpopMode, IntrospectMode, RolesClaim, ScopeClaim, Secret, Tenants, TokenType,
+    optional_seconds,
+};
 
 /// One trusted issuer: a `[jwt_guard.issuers.<name>]` table.
 ///
@@ -26,7 +30,8 @@ pub struct IssuerConfig {
     /// The audiences this API answers to; the token's `aud` must hold one.
     /// Required, unless `resource` is set: it is then the audience.
     /// `audience = false` turns the check off, which is only safe when the
-    /// issuer mints tokens for this API alone.
+    /// issuer mints tokens for this API alone, or when `required_claims`
+    /// pin what does tell its tokens for this API (Cognito's `client_id`).
     #[serde(default)]
     pub audience: Audience,
     /// Where the issuer publishes its keys. Without it, OIDC discovery at
@@ -74,6 +79,14 @@ pub struct IssuerConfig {
     /// off.
     #[serde(default, deserialize_with = "optional_seconds")]
     pub max_lifetime: Option<Duration>,
+    /// Claims that each of its tokens must carry, by name, each with its
+    /// value or one of its values (a claim that is an array must hold one
+    /// of them): Amazon Cognito's `token_use = "access"` and `client_id`
+    /// (its access tokens have no `aud`), Okta's `cid`, an `azp`. A token
+    /// without one of them, or with another value, is refused with 401
+    /// `invalid_token`, as a token for another audience is. Default: none.
+    #[serde(default)]
+    pub required_claims: BTreeMap<String, ClaimValues>,
     /// Whether its tokens may, or must, be DPoP-bound. Default:
     /// [`DpopMode::Allowed`].
     #[serde(default)]
@@ -158,6 +171,7 @@ impl IssuerConfig {
             jwks: None,
             token_type: None,
             max_lifetime: None,
+            required_claims: BTreeMap::new(),
             dpop: DpopMode::default(),
             client_id: None,
             client_secret: None,
@@ -279,6 +293,25 @@ impl IssuerConfig {
     /// ```
     pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
         self.max_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Requires each token to carry the claim `name` with this value, or
+    /// one of these values (see [`IssuerConfig::required_claims`]).
+    ///
+    /// ```
+    /// use jwt_guard::config::{Audience, IssuerConfig};
+    ///
+    /// // Amazon Cognito's access tokens have no `aud`: the app client is
+    /// // their `client_id`, and `token_use` tells them from ID tokens.
+    /// let pool = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123";
+    /// let cognito = IssuerConfig::new(pool, Audience::Unchecked)
+    ///     .require_claim("token_use", "access")
+    ///     .require_claim("client_id", ["1example23456789", "2example98765432"]);
+    /// assert_eq!(cognito.required_claims["client_id"].0.len(), 2);
+    /// ```
+    pub fn require_claim(mut self, name: &str, values: impl Into<ClaimValues>) -> Self {
+        self.required_claims.insert(name.to_owned(), values.into());
         self
     }
 

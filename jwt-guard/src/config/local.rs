@@ -335,6 +335,7 @@ impl LocalIssuerSettings {
             redirects: RedirectPolicy { hosts: Vec::new(), allow_http: false },
             token_type: Some(TokenType::AtJwt),
             max_lifetime: None,
+            required_claims: Vec::new(),
             dpop: DpopMode::Allowed,
             introspection: None,
             tenants: None,

@@ -321,6 +321,14 @@ impl IssuerConfig {
             Some(names) => asymmetric_algorithms(names, "remote issuers publish public keys only")
                 .map_err(|problem| ConfigError { key: key("algorithms"), problem })?,
         };
+        for (claim, values) in &self.required_claims {
+            check(!claim.is_empty(), &key("required_claims"), "a claim's name is empty")?;
+            check(
+                !values.0.is_empty() && values.0.iter().all(|value| !value.is_empty()),
+                &key(&format!("required_claims.{claim}")),
+                "give the value, or the values, that the claim must have",
+            )?;
+        }
         if let Some(lifetime) = self.max_lifetime {
             check_duration(lifetime, &key("max_lifetime"), true)?;
         }
@@ -356,6 +364,11 @@ impl IssuerConfig {
             redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
             token_type: self.token_type,
             max_lifetime: self.max_lifetime,
+            required_claims: self
+                .required_claims
+                .iter()
+                .map(|(claim, values)| (claim.clone(), values.0.clone()))
+                .collect(),
             dpop: self.dpop,
             introspection,
             tenants,

@@ -26,11 +26,12 @@ pub(crate) const TENANT: &str = "{tenant}";
 /// use jwt_guard::{AuthError, error::TokenProblem, verify::Verifier};
 /// # let key = jwt_guard::issuer::SigningKey::generate(jwt_guard::verify::Algorithm::EdDSA)?;
 /// # let iss = "https://login.microsoftonline.com/tailspin/v2.0";
-/// # let claims = serde_json::json!({ "iss": iss, "aud": "api://reports", "exp": 4e9 });
+/// # let claims = serde_json::json!({ "iss": iss, "aud": "6e74172b-be56-4843-9ff4-e66a39bb12e3", "exp": 4e9 });
 /// # let tailspin_token = key.sign("at+jwt", claims.as_object().unwrap())?;
 ///
-/// // `tenants = ["contoso", "fabrikam"]` in Rocket.toml:
-/// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "api://reports")
+/// // `tenants = ["contoso", "fabrikam"]` in Rocket.toml; a v2.0 token's
+/// // `aud` is the API's application (client) id:
+/// let entra = IssuerConfig::new("https://login.microsoftonline.com/{tenant}/v2.0", "6e74172b-be56-4843-9ff4-e66a39bb12e3")
 ///     .tenants(Tenants::Only(vec!["contoso".into(), "fabrikam".into()]));
 /// let mut config = Config::default();
 /// config.issuers.insert("entra".into(), entra);

@@ -113,6 +113,24 @@ pub(crate) fn check_audience(claims: &ClaimSet<'_>, accepted: &Audience) -> Resu
     Err(TokenProblem::WrongAudience)
 }
 
+/// Checks that each claim of `required` holds one of its values: a string
+/// equal to one, or an array with one among its strings.
+pub(crate) fn check_required(claims: &ClaimSet<'_>, required: &[(String, Vec<String>)]) -> Result<(), TokenProblem> {
+    for (name, values) in required {
+        let accepted = |text: &str| values.iter().any(|value| value == text);
+        let holds = match claims.value(name) {
+            Some(Value::String(text)) => accepted(&text),
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).any(accepted),
+            _ => false,
+        };
+        if !holds {
+            log::debug!("jwt-guard: the token's `{name}` claim is none of the required values {values:?}");
+            return Err(TokenProblem::RequiredClaim);
+        }
+    }
+    Ok(())
+}
+
 /// At most the first 100 bytes of `text`, a claim of a token that is not
 /// trusted, for a debug log line (which writes it escaped, with `{:?}`).
 pub(super) fn for_log(text: &str) -> &str {

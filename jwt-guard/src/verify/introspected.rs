@@ -207,6 +207,7 @@ impl Verifier {
             }
         };
         claims::check_audience(&claims, &issuer.audience)?;
+        claims::check_required(&claims, &issuer.required_claims)?;
         let grants = issuer.grants(&claims)?;
         let registered = KeptRegistered::of(json, &registered);
         drop(claims);

@@ -32,6 +32,8 @@ pub(super) struct Issuer {
     pub(super) token_type: Option<TokenType>,
     /// The longest `exp - iat` accepted, in seconds, if bounded.
     pub(super) max_lifetime: Option<f64>,
+    /// The claims each token must carry, each with one of its values.
+    pub(super) required_claims: Vec<(String, Vec<String>)>,
     /// Whether its tokens may, or must, be DPoP-bound.
     pub(super) dpop: DpopMode,
     /// The tenant, for an issuer resolved per request.
@@ -162,6 +164,7 @@ impl Issuer {
             roles: settings.roles,
             token_type: settings.token_type,
             max_lifetime: settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
+            required_claims: settings.required_claims,
             dpop: settings.dpop,
             tenant,
             keys,
