@@ -74,6 +74,34 @@ async fn another_resource_server_validates_its_tokens_as_rfc_9068_access_tokens(
     app.stop().await;
 }
 
+/// A public client on panva's oauth4webapi finds the built-in issuer's
+/// token and revocation endpoints by discovery, refreshes a session there
+/// (its refresh token rotated), revokes the new refresh token, and is
+/// then refused a refresh with it.
+#[rocket::async_test]
+async fn a_standard_client_refreshes_and_revokes_through_the_discovered_endpoints() {
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let local = json!({ "issuer": issuer, "client_id": "reports-web", "refresh_expires_in": 3600 });
+    let app = RunningApp::launch(app(local), port).await;
+    let login = reqwest::Client::new().post(format!("{issuer}/auth"));
+    let (status, tokens) = send_json(login, &json!({ "username": "user1", "password": "abcxyz" })).await;
+    assert_eq!(status, 200);
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let seen =
+        run_node_script("discovery-clients", "refresh-and-revoke.mjs", &[&issuer, refresh_token, "reports-web"]).await;
+    assert_eq!(
+        seen,
+        json!({
+            "endpoints": { "token": format!("{issuer}/auth/refresh"), "revocation": format!("{issuer}/auth/revoke") },
+            "refreshed": { "token_type": "bearer", "access_token": "string", "rotated": true },
+            "revoked": true,
+            "after_revocation": "invalid_grant",
+        })
+    );
+    app.stop().await;
+}
+
 #[rocket::async_test]
 async fn wrong_credentials_are_401_and_malformed_requests_400() {
     let client = Client::tracked(app(json!({ "username_key": "login" }))).await.unwrap();

@@ -460,7 +460,13 @@ impl LocalIssuer {
         json!({ "keys": keys })
     }
 
-    /// The OpenID discovery document: issuer, `jwks_uri` and algorithms.
+    /// The discovery document (OpenID Connect Discovery, RFC 8414): the
+    /// issuer, its `jwks_uri` and algorithms, its RFC 7009
+    /// `revocation_endpoint`, and, where refresh tokens are issued, the
+    /// `token_endpoint` of the `refresh_token` grant; neither asks for
+    /// client authentication. The endpoints are the issuer's URL with
+    /// the `auth_path` routes, as `jwks_uri` is with its well-known one:
+    /// the issuer is the app's own URL.
     ///
     /// ```
     /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
@@ -477,15 +483,28 @@ impl LocalIssuer {
     /// assert_eq!(document["issuer"], "https://api.example.com");
     /// assert_eq!(document["jwks_uri"], "https://api.example.com/.well-known/jwks.json");
     /// assert_eq!(document["id_token_signing_alg_values_supported"], serde_json::json!(["EdDSA"]));
+    /// assert_eq!(document["revocation_endpoint"], "https://api.example.com/auth/revoke");
+    /// // Without `refresh_expires_in`, no refresh tokens, and no grant of them:
+    /// assert_eq!(document.get("token_endpoint"), None);
     /// # Ok::<(), jwt_guard::error::ConfigError>(())
     /// ```
     pub fn discovery_document(&self) -> Value {
-        json!({
-            "issuer": self.settings.issuer,
-            "jwks_uri": format!("{}/.well-known/jwks.json", self.settings.issuer.trim_end_matches('/')),
-            "id_token_signing_alg_values_supported": [self.settings.signing.algorithm().name()],
-            "token_endpoint_auth_signing_alg_values_supported": [self.settings.signing.algorithm().name()],
-        })
+        let settings = &self.settings;
+        let base = settings.issuer.trim_end_matches('/');
+        let algorithm = settings.signing.algorithm().name();
+        let mut document = json!({
+            "issuer": settings.issuer,
+            "jwks_uri": format!("{base}/.well-known/jwks.json"),
+            "id_token_signing_alg_values_supported": [algorithm],
+            "revocation_endpoint": format!("{base}{}/revoke", settings.auth_path),
+            "revocation_endpoint_auth_methods_supported": ["none"],
+        });
+        if settings.refresh_expires_in.is_some() {
+            document["token_endpoint"] = json!(format!("{base}{}/refresh", settings.auth_path));
+            document["grant_types_supported"] = json!(["refresh_token"]);
+            document["token_endpoint_auth_methods_supported"] = json!(["none"]);
+        }
+        document
     }
 }
 
