@@ -185,9 +185,11 @@ impl Receiver<'_> {
         // it is refused, at any instance. Past the `iat` window (`until`,
         // less a second) the token is refused anyway, so the `jti` is
         // remembered until then, at an instance whose clock is behind this
-        // one's by up to the leeway too.
-        self.store.revoke(&revocation).await.map_err(unavailable)?;
+        // one's by up to the leeway too. Held here before it is stored,
+        // so that this process holds it whatever becomes of the write (a
+        // caller that stops waiting for it, a store that fails).
         self.revocations.apply(&revocation);
+        self.store.revoke(&revocation).await.map_err(unavailable)?;
         let key = format!("logout:{}", serde_json::json!([issuer.iss, logout.jti]));
         let expires_at = until + leeway_secs;
         if !self.store.use_once(&key, now_secs, expires_at).await.map_err(unavailable)? {

@@ -430,6 +430,8 @@ async fn a_logout_the_store_cannot_take_is_answered_503_for_the_provider_to_retr
         "store": { "url": redis.url() },
     });
     let client = Client::tracked(app(config)).await.expect("the app ignites");
+    let access = access_token(&one, TestKey::RsaA, json!({ "sub": "alice", "sid": "sid-SECRET-1" }));
+    assert_eq!(me_status(&client, &access).await, 200);
     redis.kill();
     let token = logout_token(TestKey::RsaA, &logout_claims(one.base()));
     let response = client
@@ -441,6 +443,7 @@ async fn a_logout_the_store_cannot_take_is_answered_503_for_the_provider_to_retr
     assert_eq!(response.status().code, 503);
     assert_eq!(response.headers().get_one("Retry-After"), Some("1"));
     assert_eq!(response.headers().get_one("Cache-Control"), Some("no-store"));
+    assert_eq!(me_status(&client, &access).await, 401, "held at this instance, whatever became of the store");
 }
 
 #[rocket::async_test]

@@ -231,6 +231,50 @@ async fn the_authenticator_is_asked_again_at_each_refresh() {
     assert_eq!(me_with(&client, &renewed.access).await, (REVOKED.0, json!(REVOKED.1)), "the session ended");
 }
 
+/// A "log out everywhere" whose caller stops waiting (a timeout around
+/// it, as an integration outside Rocket may set) while SQLite waits for
+/// another connection's write lock: the store commits the revocation once
+/// the lock is free, and this process holds it from the start, for the
+/// user's access token and session alike.
+#[rocket::async_test]
+async fn a_revocation_whose_caller_stops_waiting_holds_in_this_process() {
+    use jwt_guard::AuthError;
+    use jwt_guard::config::LocalIssuerConfig;
+    use jwt_guard::error::TokenProblem;
+    use jwt_guard::issuer::{RefreshRefusal, SessionError};
+
+    let store = StoreFile::new();
+    let guard = JwtGuard::builder()
+        .configure(|config| {
+            let mut local = LocalIssuerConfig::default();
+            local.refresh_expires_in = Some(Duration::from_secs(3600));
+            config.local = Some(local);
+        })
+        .login(users())
+        .store(SqliteStore::open(store.path()).unwrap())
+        .build()
+        .unwrap();
+    let tokens = guard.login("user1", "abcxyz", None).await.unwrap();
+    let blocker = rusqlite::Connection::open(store.path()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let waited = rocket::tokio::time::timeout(Duration::from_millis(200), guard.revoke_subject("user1")).await;
+    assert!(waited.is_err(), "the revocation waits for the lock, and its caller stops waiting");
+    blocker.execute_batch("COMMIT").unwrap();
+
+    let refused = guard.verifier().verify(&tokens.access_token).await.unwrap_err();
+    assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
+    let refresh_token = tokens.refresh_token.as_deref().unwrap();
+    let ended = guard.refresh(refresh_token).await.unwrap_err();
+    assert!(matches!(ended, SessionError::Refused(RefreshRefusal::Ended)), "{ended:?}");
+    let stored = jwt_guard_tests::poll_until(Duration::from_secs(10), || async {
+        let stored = SqliteStore::open(store.path()).unwrap().revocations(0).await.unwrap();
+        stored
+            .into_iter()
+            .find(|revocation| matches!(&revocation.revoked, Revoked::Subject { sub, .. } if sub == "user1"))
+    });
+    assert!(stored.await.is_some(), "the store commits the revocation once the lock is free");
+}
+
 #[rocket::async_test]
 async fn logout_ends_the_session_and_revocation_follows_rfc_7009() {
     let store = StoreFile::new();

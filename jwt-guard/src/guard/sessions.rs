@@ -510,11 +510,13 @@ impl JwtGuard {
     }
 
     /// Ends the family `sid` and revokes its access tokens, in one step
-    /// of the store.
+    /// of the store; held in this process first, as [`record`](Self::record)
+    /// holds.
     async fn end_session(&self, sid: &str) -> Result<(), SessionError> {
-        let until = self.session_revoked_until();
-        self.store().end_family(sid, until).await?;
-        self.hold(&Revocation::of_session(sid, until));
+        let revocation = Revocation::of_session(sid, self.session_revoked_until());
+        self.revocations().apply(&revocation);
+        self.store().end_family(sid, revocation.until).await?;
+        self.observe(&AuthEvent::Revoked(&revocation));
         Ok(())
     }
 
@@ -525,10 +527,16 @@ impl JwtGuard {
         clock::unix_now_secs() + lifetime.as_secs() + self.skew_margin_secs() + 1
     }
 
-    /// Stores a revocation, and holds it in this process at once.
+    /// Holds a revocation in this process, then stores it. Held first, it
+    /// holds here whatever becomes of the store's write: a caller that
+    /// stops waiting (a timeout, a client gone) may drop this future while
+    /// the write goes on and commits (SQLite's, on a blocking thread), and
+    /// a write that fails leaves this process refusing what the others
+    /// may still accept until the caller retries, never the reverse.
     async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
+        self.revocations().apply(&revocation);
         self.store().revoke(&revocation).await?;
-        self.hold(&revocation);
+        self.observe(&AuthEvent::Revoked(&revocation));
         Ok(())
     }
 
