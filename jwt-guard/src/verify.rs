@@ -27,6 +27,7 @@ pub use tenants::{IssuerResolver, ResolvedIssuer};
 use crate::observe::metrics;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
@@ -43,7 +44,7 @@ use cache::TokenCache;
 use claim_set::ClaimSet;
 use headers::HeaderCache;
 use issuers::{Issuer, IssuerKeys, IssuerLimits, IssuerRef};
-use tenants::TenantIssuers;
+use tenants::{ResolverStalled, TenantIssuers};
 
 /// Verifies tokens against the configured issuers.
 ///
@@ -606,7 +607,7 @@ impl Verifier {
 
     /// The issuer that `iss` names: a configured one, or one resolved for
     /// it.
-    async fn issuer_of(&self, claims: &Registered<'_>) -> Result<IssuerRef, TokenProblem> {
+    async fn issuer_of(&self, claims: &Registered<'_>) -> Result<IssuerRef, AuthError> {
         let iss = claims.iss.ok_or(TokenProblem::MissingClaim("iss"))?;
         if let Some(index) = self.issuer_index.get(iss) {
             return Ok(IssuerRef::Configured(*index));
@@ -614,7 +615,9 @@ impl Verifier {
         let resolved = match self.tenants.any() {
             // Boxed: a resolution is rare beside a configured issuer, and
             // its future large.
-            true => Box::pin(self.tenants.resolve(iss)).await,
+            true => Box::pin(self.tenants.resolve(iss))
+                .await
+                .map_err(|ResolverStalled| AuthError::KeysUnavailable { retry_after: Duration::from_secs(1) })?,
             false => None,
         };
         if resolved.is_none() && log::log_enabled!(log::Level::Debug) {
@@ -624,7 +627,7 @@ impl Verifier {
                 claims::for_log(iss)
             );
         }
-        resolved.map(IssuerRef::Resolved).ok_or(TokenProblem::UntrustedIssuer)
+        resolved.map(IssuerRef::Resolved).ok_or_else(|| TokenProblem::UntrustedIssuer.into())
     }
 }
 

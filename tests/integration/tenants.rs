@@ -440,6 +440,42 @@ async fn an_app_whose_issuers_all_come_from_its_resolver_launches_and_serves_the
     assert_eq!((served.status, served.body), (200, json!({ "issuer": "customers", "tenant": "customer-0" })));
 }
 
+/// A resolver whose database takes ten seconds to answer.
+struct Stalled;
+
+#[jwt_guard::async_trait]
+impl IssuerResolver for Stalled {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        &["customers"]
+    }
+
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+        rocket::tokio::time::sleep(Duration::from_secs(10)).await;
+        let config = IssuerConfig::new(iss, AUDIENCE);
+        Some(ResolvedIssuer { name: "customers".into(), tenant: "late".into(), config })
+    }
+}
+
+/// A resolver is waited for as long as a fetch is (`fetch_timeout`, 1 s
+/// here), then its issuer's tokens are answered 503, to be retried, as
+/// those of an issuer whose keys cannot be fetched.
+#[rocket::async_test]
+async fn a_resolver_that_does_not_answer_in_time_makes_its_tokens_wait_no_longer_than_a_fetch() {
+    let server = KeyServer::start(&[TestKey::EcA]).await;
+    let template = "https://login.example.com/{tenant}/v2.0";
+    let rocket = app_with(template, json!(["nobody"]), Some(Arc::new(Stalled)), json!({ "fetch_timeout": 1 }));
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let started = Instant::now();
+    let waiting = call(&client, "/customer", &[&bearer(&mint(TestKey::EcA, &claims_for(server.base())))]).await;
+    let waited = started.elapsed();
+    assert_eq!((waiting.status, waiting.retry_after.as_deref()), (503, Some("1")));
+    assert_eq!(
+        waiting.body["error_description"],
+        "the token issuer's signing keys cannot be fetched right now; retry later"
+    );
+    assert!(waited < Duration::from_secs(5), "answered after {waited:?}");
+}
+
 #[rocket::async_test]
 async fn a_resolver_cannot_name_its_issuers_as_a_configured_one() {
     let template = "https://login.example.com/{tenant}/v2.0";

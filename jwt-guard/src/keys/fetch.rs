@@ -64,6 +64,11 @@ impl Fetcher {
         self.limits.min_refresh
     }
 
+    /// The longest a whole fetch may take.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.limits.timeout
+    }
+
     /// A client that keeps `limits` and follows no redirects.
     pub(crate) fn new(limits: FetchLimits) -> Result<Self, String> {
         Self::with_redirects(limits, redirect::Policy::none())

@@ -83,7 +83,11 @@ pub trait IssuerResolver: Send + Sync + 'static {
     /// listed here is refused.
     fn issuer_names(&self) -> &'static [&'static str];
 
-    /// The issuer whose tokens say `iss`, or `None` to refuse them.
+    /// The issuer whose tokens say `iss`, or `None` to refuse them. An
+    /// answer is waited for as long as a fetch is (`fetch_timeout`): the
+    /// tokens of an issuer the resolver has not answered for by then are
+    /// answered 503 with `Retry-After: 1`, as those of an issuer whose
+    /// keys cannot be fetched.
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer>;
 }
 
@@ -179,6 +183,10 @@ struct Answer {
     asked_at: Instant,
     refused_once: bool,
 }
+
+/// The resolver did not answer in time.
+#[derive(Debug)]
+pub(super) struct ResolverStalled;
 
 /// An issuer's settings and tenant, and the resolver's answer where it
 /// came from the resolver.
@@ -327,12 +335,14 @@ impl TenantIssuers {
             };
             for (iss, before) in due {
                 let asked_at = Instant::now();
-                let answer = AssertUnwindSafe(resolver.resolve(&iss)).catch_unwind().await;
+                let answer = AssertUnwindSafe(self.ask(resolver.as_ref(), &iss)).catch_unwind().await;
                 let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
                 let Some(kept) = answers.get_mut(&iss) else { continue };
                 let (forget, refused) = match answer {
-                    Ok(Some(now)) => (now != before, false),
-                    Ok(None) => (kept.refused_once, true),
+                    Ok(Ok(Some(now))) => (now != before, false),
+                    Ok(Ok(None)) => (kept.refused_once, true),
+                    // Not answered in time: logged by `ask`.
+                    Ok(Err(ResolverStalled)) => (false, kept.refused_once),
                     Err(_) => {
                         log::error!("jwt-guard: the issuer resolver panicked, asked about {iss:?} again: kept");
                         (false, kept.refused_once)
@@ -369,11 +379,17 @@ impl TenantIssuers {
 
     /// The issuer of tokens that say `iss`, if a template admits it or the
     /// resolver names it, and, for a new one, the admissions allow and no
-    /// discovery of it failed within a `refetch_cooldown`.
-    pub(super) async fn resolve(&self, iss: &str) -> Option<Arc<Issuer>> {
+    /// discovery of it failed within a `refetch_cooldown`; `Err` if the
+    /// resolver did not answer in time.
+    pub(super) async fn resolve(&self, iss: &str) -> Result<Option<Arc<Issuer>>, ResolverStalled> {
         if let Some(known) = self.known.get(iss) {
-            return Some(known);
+            return Ok(Some(known));
         }
+        self.resolve_new(iss).await
+    }
+
+    /// [`TenantIssuers::resolve`], of an issuer not kept.
+    async fn resolve_new(&self, iss: &str) -> Result<Option<Arc<Issuer>>, ResolverStalled> {
         let failed_lately = || {
             let now = Instant::now();
             self.failed
@@ -381,19 +397,19 @@ impl TenantIssuers {
                 .is_some_and(|failed| now.saturating_duration_since(failed) < self.limits.refetch_cooldown)
         };
         if failed_lately() {
-            return None;
+            return Ok(None);
         }
         let guard = match self.known.get_value_or_guard_async(iss).await {
-            Ok(known) => return Some(known),
+            Ok(known) => return Ok(Some(known)),
             Err(guard) => guard,
         };
         // A request that waited on another's discovery, which failed, is
         // refused as the requests after it are, without a fetch.
         if failed_lately() {
-            return None;
+            return Ok(None);
         }
         let (now, forgets_before) = (Instant::now(), self.forgets.load(Ordering::Acquire));
-        let Found { settings, tenant, answer } = self.settings_for(iss).await?;
+        let Some(Found { settings, tenant, answer }) = self.settings_for(iss).await? else { return Ok(None) };
         let admission = self.admissions.lock().unwrap_or_else(PoisonError::into_inner).take(iss, now);
         if let Admission::Refused { log } = admission {
             if log {
@@ -402,11 +418,13 @@ impl TenantIssuers {
                      `refetch_cooldown` ends (logged once per cooldown and budget)"
                 );
             }
-            return None;
+            return Ok(None);
         }
-        let issuer = Issuer::new(settings, &self.fetcher, self.limits, Some(tenant.into()))
+        let Ok(issuer) = Issuer::new(settings, &self.fetcher, self.limits, Some(tenant.into()))
             .inspect_err(|error| log::error!("jwt-guard: resolving {iss:?}: {error}"))
-            .ok()?;
+        else {
+            return Ok(None);
+        };
         let issuer = Arc::new(issuer);
         if let IssuerKeys::Remote(keys) = &issuer.keys {
             keys.refresh_if_due().await;
@@ -414,55 +432,74 @@ impl TenantIssuers {
                 // Refused without a fetch until the cooldown ends, so that
                 // made-up tenants cannot retry their way past the budgets.
                 self.failed.insert(iss.to_owned(), Instant::now());
-                return Some(issuer);
+                return Ok(Some(issuer));
             }
         }
         if self.forgets.load(Ordering::Acquire) != forgets_before {
             // Forgotten while it was resolved: an answer from before.
-            return Some(issuer);
+            return Ok(Some(issuer));
         }
         let _ = guard.insert(Arc::clone(&issuer));
         if let Some(resolved) = answer {
             let answer = Answer { resolved, asked_at: now, refused_once: false };
             self.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(iss.to_owned(), answer);
         }
-        Some(issuer)
+        Ok(Some(issuer))
     }
 
     /// The settings and tenant of the issuer `iss`, from a template that
-    /// admits it, or from the resolver.
-    async fn settings_for(&self, iss: &str) -> Option<Found> {
+    /// admits it, or from the resolver; `Err` if the resolver did not
+    /// answer in time.
+    async fn settings_for(&self, iss: &str) -> Result<Option<Found>, ResolverStalled> {
         for template in &self.templates {
             let Some(tenant) = template.tenants.as_ref().and_then(|tenants| tenants.tenant_of(iss)) else { continue };
-            return template
+            return Ok(template
                 .for_tenant(iss, tenant)
                 .inspect_err(|problem| log::info!("jwt-guard: refusing the issuer {iss:?}: {problem}"))
                 .ok()
-                .map(|settings| Found { settings, tenant: tenant.to_owned(), answer: None });
+                .map(|settings| Found { settings, tenant: tenant.to_owned(), answer: None }));
         }
-        let resolver = self.resolver.as_ref()?;
-        let answer = resolver.resolve(iss).await?;
-        let ResolvedIssuer { name, tenant, config } = &answer;
-        // Asked again with each token that names `iss`: logged once a
-        // minute.
-        static LOGGED: LogLimit = LogLimit::new();
-        if config.issuer != iss || !resolver.issuer_names().contains(&name.as_str()) || config.tenants.is_some() {
+        let Some(resolver) = self.resolver.as_ref() else { return Ok(None) };
+        let Some(answer) = self.ask(resolver.as_ref(), iss).await? else { return Ok(None) };
+        Ok(checked_answer(resolver.as_ref(), iss, answer))
+    }
+
+    /// What the resolver answers for `iss`, waited for as long as a fetch
+    /// is; `Err` if it did not answer by then.
+    async fn ask(&self, resolver: &dyn IssuerResolver, iss: &str) -> Result<Option<ResolvedIssuer>, ResolverStalled> {
+        let timeout = self.fetcher.timeout();
+        tokio::time::timeout(timeout, resolver.resolve(iss)).await.map_err(|_| {
+            static LOGGED: LogLimit = LogLimit::new();
             if let Some(held_back) = LOGGED.allow() {
-                log::error!(
-                    "jwt-guard: the issuer resolver answered for {iss:?} with another `issuer`, a name that its \
-                     `issuer_names` does not list, or a template{held_back}"
-                );
+                log::error!("jwt-guard: the issuer resolver did not answer for {iss:?} within {timeout:?}{held_back}");
             }
-            return None;
+            ResolverStalled
+        })
+    }
+}
+
+/// The settings of the resolver's `answer` for `iss`, if it is one.
+fn checked_answer(resolver: &dyn IssuerResolver, iss: &str, answer: ResolvedIssuer) -> Option<Found> {
+    let ResolvedIssuer { name, tenant, config } = &answer;
+    // Asked again with each token that names `iss`: logged once a
+    // minute.
+    static LOGGED: LogLimit = LogLimit::new();
+    if config.issuer != iss || !resolver.issuer_names().contains(&name.as_str()) || config.tenants.is_some() {
+        if let Some(held_back) = LOGGED.allow() {
+            log::error!(
+                "jwt-guard: the issuer resolver answered for {iss:?} with another `issuer`, a name that its \
+                 `issuer_names` does not list, or a template{held_back}"
+            );
         }
-        match config.settings(name, None) {
-            Ok(settings) => Some(Found { settings, tenant: tenant.clone(), answer: Some(answer) }),
-            Err(error) => {
-                if let Some(held_back) = LOGGED.allow() {
-                    log::error!("jwt-guard: the issuer resolver's configuration for {iss:?}: {error}{held_back}");
-                }
-                None
+        return None;
+    }
+    match config.settings(name, None) {
+        Ok(settings) => Some(Found { settings, tenant: tenant.clone(), answer: Some(answer) }),
+        Err(error) => {
+            if let Some(held_back) = LOGGED.allow() {
+                log::error!("jwt-guard: the issuer resolver's configuration for {iss:?}: {error}{held_back}");
             }
+            None
         }
     }
 }
