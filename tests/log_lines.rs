@@ -145,8 +145,10 @@ async fn a_key_set_of_many_unusable_keys_is_logged_in_a_few_lines() {
         lines(Level::Info, skipped),
         (1..=4).map(|index| format!("{skipped} #{index}: its `kty` is not RSA, EC or OKP")).collect::<Vec<_>>()
     );
-    let more = "jwt-guard: issuer `crowded`: 9996 more JWKS keys skipped (10000 in all)";
-    assert_eq!(lines(Level::Warn, "`crowded`"), [more]);
+    let more = "jwt-guard: issuer `crowded`: skipping 9996 more JWKS keys (10000 in all)";
+    assert_eq!(lines(Level::Info, "`crowded`: skipping 9996"), [more]);
+    assert_eq!(lines(Level::Info, "`crowded`: skipping").len(), 5, "four keys, then the count");
+    assert_eq!(lines(Level::Warn, "`crowded`"), Vec::<String>::new(), "no key holds private key material");
 }
 
 /// Verifies `token` three times, each after the wait that the refusal
@@ -214,6 +216,10 @@ fn upkeep_with_redis_at(server: &KeyServer, url: &str) -> rocket::tokio::task::J
     rocket::tokio::spawn(guard.upkeep())
 }
 
+/// Held by each test whose instance follows a Redis: each logs that it
+/// follows, in words no test could tell from another's.
+static FOLLOWING_REDIS: rocket::tokio::sync::Mutex<()> = rocket::tokio::sync::Mutex::const_new(());
+
 /// Lets `upkeep` run for `time`, then stops it: it has logged one error
 /// that mentions `needle`.
 async fn logged_once_in(upkeep: rocket::tokio::task::JoinHandle<()>, time: Duration, needle: &str) {
@@ -229,12 +235,16 @@ async fn logged_once_in(upkeep: rocket::tokio::task::JoinHandle<()>, time: Durat
 #[rocket::async_test]
 async fn a_redis_that_stays_away_is_logged_once_not_at_every_reconnection() {
     capture();
+    let _alone = FOLLOWING_REDIS.lock().await;
     let (server, redis) = (KeyServer::start(&[TestKey::EcA]).await, RedisServer::start().await);
+    let following = "following the revocations of the Redis token store";
+    let followed_before = lines(Level::Info, following).len();
     let upkeep = upkeep_with_redis_at(&server, &redis.url());
     // Outside Rocket, the revocations are loaded by the upkeep, a second
     // in; then followed.
-    let following = "following the revocations of the Redis token store";
-    let followed = poll_until(Duration::from_secs(10), || async { lines(Level::Info, following).pop() });
+    let followed = poll_until(Duration::from_secs(10), || async {
+        (lines(Level::Info, following).len() > followed_before).then_some(())
+    });
     assert!(followed.await.is_some(), "the instance follows Redis, before Redis is killed");
     redis.kill();
     // Retried after 0.1, 0.2, 0.4, 0.8, 1.6 and 3.2 s.
@@ -246,6 +256,7 @@ async fn a_redis_that_stays_away_is_logged_once_not_at_every_reconnection() {
 #[rocket::async_test]
 async fn messages_on_the_revocation_channel_that_are_no_revocations_are_logged_once() {
     capture();
+    let _alone = FOLLOWING_REDIS.lock().await;
     let (server, redis) = (KeyServer::start(&[TestKey::EcA]).await, RedisServer::start().await);
     let upkeep = upkeep_with_redis_at(&server, &redis.url());
     let not_one = "a message on the revocation channel is not a revocation";

@@ -27,7 +27,7 @@ pub(crate) mod settings;
 mod store;
 mod tenants;
 
-pub(crate) use checked::{Defaults, IssuerSettings};
+pub(crate) use checked::{Defaults, IssuerSettings, RequiredClaim};
 pub use introspection::IntrospectMode;
 pub(crate) use introspection::{ClientCredential, IntrospectionSettings};
 pub use issuer::IssuerConfig;
@@ -429,6 +429,18 @@ pub struct ClaimValues(pub Vec<String>);
 impl From<&str> for ClaimValues {
     fn from(value: &str) -> Self {
         Self(vec![value.to_owned()])
+    }
+}
+
+impl From<String> for ClaimValues {
+    fn from(value: String) -> Self {
+        Self(vec![value])
+    }
+}
+
+impl From<Vec<String>> for ClaimValues {
+    fn from(values: Vec<String>) -> Self {
+        Self(values)
     }
 }
 

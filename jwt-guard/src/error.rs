@@ -421,7 +421,7 @@ pub enum TokenProblem {
     /// A claim that its issuer's `required_claims` name is absent, or has
     /// none of the values they give.
     #[error("the token lacks a claim value that this API requires of its issuer's tokens")]
-    RequiredClaim,
+    UnmetRequiredClaim,
     /// A registered claim has the wrong JSON type.
     #[error("the token's `{0}` claim has the wrong type")]
     MistypedClaim(&'static str),
@@ -495,7 +495,7 @@ impl TokenProblem {
             Self::LifetimeTooLong => "lifetime_too_long",
             Self::WrongAudience => "wrong_audience",
             Self::MissingClaim(_) => "missing_claim",
-            Self::RequiredClaim => "required_claim",
+            Self::UnmetRequiredClaim => "unmet_required_claim",
             Self::MistypedClaim(_) => "mistyped_claim",
             Self::UnknownSubject => "unknown_subject",
             Self::Revoked => "revoked",

@@ -269,10 +269,15 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
             "a required claim that no token could carry"
         );
     }
-    assert_eq!(
-        refused(with_issuer(idp().require_claim("", "access"))),
-        "bad `jwt_guard.issuers.idp.required_claims`: a claim's name is empty"
-    );
+    for name in ["", "/realm_access~2roles"] {
+        assert_eq!(
+            refused(with_issuer(idp().require_claim(name, "access"))),
+            format!(
+                "bad `jwt_guard.issuers.idp.required_claims`: `{name}` is no claim name, nor a JSON Pointer such as \
+                 `/realm_access/roles`"
+            )
+        );
+    }
     for (issuer, problem) in [
         (
             "https://idp.example.com/ ",
@@ -282,8 +287,7 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
         ("https://idp.example.com/#a", "must be a URL without a query or fragment"),
         (
             "https://login.microsoftonline.com/{tenantid}/v2.0",
-            "holds a brace of no `{tenant}`: a template's placeholder is `{tenant}` (where Entra ID writes \
-             `{tenantid}`)",
+            "has a `{` or `}` outside `{tenant}`: write Entra ID's `{tenantid}` as `{tenant}`",
         ),
     ] {
         assert_eq!(

@@ -102,6 +102,24 @@ async fn a_standard_client_refreshes_and_revokes_through_the_discovered_endpoint
     app.stop().await;
 }
 
+/// An app whose built-in issuer logs no user in (no authenticator: it
+/// issues tokens in code) serves no sessions: its discovery document
+/// names no endpoint of them, and there is none.
+#[rocket::async_test]
+async fn an_issuer_without_logins_names_no_session_endpoints() {
+    let local = json!({ "local": { "refresh_expires_in": 3600 } });
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", local))).attach(JwtGuard::fairing());
+    let client = Client::tracked(rocket).await.unwrap();
+    let document: Value =
+        client.get("/.well-known/openid-configuration").dispatch().await.into_json().await.expect("a document");
+    assert!(document["jwks_uri"].is_string(), "{document}");
+    for endpoint in ["revocation_endpoint", "token_endpoint"] {
+        assert_eq!(document.get(endpoint), None, "{document}");
+    }
+    assert_eq!(document["grant_types_supported"], json!([]));
+    assert_eq!(client.post("/auth/revoke").dispatch().await.status().code, 404);
+}
+
 #[rocket::async_test]
 async fn wrong_credentials_are_401_and_malformed_requests_400() {
     let client = Client::tracked(app(json!({ "username_key": "login" }))).await.unwrap();

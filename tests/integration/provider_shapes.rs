@@ -47,6 +47,10 @@ fn entra_admin() -> &'static str {
     "entra admin"
 }
 
+/// The roles granted in the API's own Zitadel project (the fixture's
+/// `287390412371284903`).
+const ZITADEL_ROLES: &str = "urn:zitadel:iam:org:project:287390412371284903:roles";
+
 #[protected(issuer = "zitadel", role = "reports-admin")]
 #[get("/zitadel/admin")]
 fn zitadel_admin(token: Token) -> Value {
@@ -107,7 +111,7 @@ async fn setup() -> ([TestIssuer; 4], Client) {
         json!(["/realm_access/roles", "/resource_access/reports-api/roles"]),
         json!("roles"),
         json!("https://reports.example.com/roles"),
-        json!("urn:zitadel:iam:org:project:roles"),
+        json!(ZITADEL_ROLES),
     ];
     let rocket =
         rocket::custom(quiet_figment()).attach(JwtGuard::fairing()).register("/", jwt_guard::catchers()).mount(
@@ -199,7 +203,7 @@ async fn roles_are_read_where_each_provider_keeps_them() {
         "Zitadel's roles are the names of its object's members"
     );
     let reader = shaped(&zitadel, "zitadel", |claims| {
-        claims["urn:zitadel:iam:org:project:roles"] = json!({ "reports-reader": { "287390123456789012": "acme" } })
+        claims[ZITADEL_ROLES] = json!({ "reports-reader": { "287390123456789012": "acme" } })
     });
     assert_eq!(status("/zitadel/admin", reader).await, 403);
     let keycloak_roles_at_entra = shaped(&entra, "keycloak", |_| {});

@@ -88,6 +88,26 @@ async fn one_template_serves_each_tenant_with_its_own_keys_and_refuses_the_other
     assert_eq!(server.tenant_hits("outsider"), 0, "nothing fetched for it");
 }
 
+/// Each tenant of a template is held to the template's `required_claims`.
+#[rocket::async_test]
+async fn each_tenant_is_held_to_the_templates_required_claims() {
+    let server = KeyServer::start(&[]).await;
+    server.set_tenant_keys("contoso", &[TestKey::RsaA]);
+    let template = server.tenant_template();
+    let issuers = json!({ "tenants": {
+        "issuer": template, "audience": AUDIENCE, "tenants": ["contoso"], "required_claims": { "ver": "2.0" },
+    } });
+    let client = Client::tracked(app_with(&template, json!([]), None, json!({ "issuers": issuers }))).await.unwrap();
+    let mut claims = claims_for(&server.tenant_issuer("contoso"));
+    let refused = call(&client, "/whoami", &[&bearer(&mint(TestKey::RsaA, &claims))]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token lacks a claim value that this API requires of its issuer's tokens"))
+    );
+    claims["ver"] = json!("2.0");
+    assert_eq!(call(&client, "/whoami", &[&bearer(&mint(TestKey::RsaA, &claims))]).await.status, 200);
+}
+
 /// A key server with the tenant `contoso` (key RSA A), and a client of an
 /// app that admits it alone, with the key refresh `refreshing`.
 async fn contoso(refreshing: Value) -> (KeyServer, Client) {

@@ -246,6 +246,20 @@ async fn required_claims_take_cognitos_access_tokens_and_refuse_its_id_tokens() 
     assert_eq!(verdict(&client, issuer, listed).await, (200, Value::Null), "an array holding one of the values");
 }
 
+/// A required claim reached by a JSON Pointer, as `roles_claim` reaches
+/// roles: Keycloak's realm roles must hold `api-user`.
+#[rocket::async_test]
+async fn a_required_claim_may_be_nested() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let client = client_with(&server, json!({ "required_claims": { "/realm_access/roles": "api-user" } })).await;
+    let issuer = server.base();
+    let roles = |roles: Value| move |claims: &mut Value| claims["realm_access"] = json!({ "roles": roles });
+    assert_eq!(verdict(&client, issuer, roles(json!(["offline_access", "api-user"]))).await, (200, Value::Null));
+    let refused = (401, json!("the token lacks a claim value that this API requires of its issuer's tokens"));
+    assert_eq!(verdict(&client, issuer, roles(json!(["offline_access"]))).await, refused);
+    assert_eq!(verdict(&client, issuer, |_| {}).await, refused, "no `realm_access` at all");
+}
+
 #[rocket::async_test]
 async fn a_logout_token_addressed_to_the_api_is_no_access_token() {
     let (server, client) = setup(&[TestKey::RsaA]).await;

@@ -33,7 +33,7 @@ pub(crate) struct IssuerSettings {
     /// The longest `exp - iat` accepted, if bounded.
     pub(crate) max_lifetime: Option<Duration>,
     /// The claims each token must carry, each with one of its values.
-    pub(crate) required_claims: Vec<(String, Vec<String>)>,
+    pub(crate) required_claims: Vec<RequiredClaim>,
     /// Whether its tokens may, or must, be DPoP-bound.
     pub(crate) dpop: DpopMode,
     /// How its tokens are introspected, if they are.
@@ -44,6 +44,16 @@ pub(crate) struct IssuerSettings {
     pub(crate) jwks_uri_template: Option<String>,
     /// The client id its logout tokens are addressed to, if it sends them.
     pub(crate) logout_client_id: Option<String>,
+}
+
+/// A claim that each token of an issuer must carry, with one of `values`.
+#[derive(Debug, Clone)]
+pub(crate) struct RequiredClaim {
+    /// As configured: a claim name, or a JSON Pointer.
+    pub(crate) name: String,
+    /// The members to walk from the claims to it.
+    pub(crate) place: Vec<String>,
+    pub(crate) values: Vec<String>,
 }
 
 impl IssuerSettings {

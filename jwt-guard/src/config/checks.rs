@@ -37,7 +37,7 @@ pub(super) fn check_issuer_identifier(issuer: &str, key: &str) -> Result<(), Con
     check(
         !issuer.replace(TENANT, "").contains(['{', '}']),
         key,
-        "holds a brace of no `{tenant}`: a template's placeholder is `{tenant}` (where Entra ID writes `{tenantid}`)",
+        "has a `{` or `}` outside `{tenant}`: write Entra ID's `{tenantid}` as `{tenant}`",
     )
 }
 

@@ -79,12 +79,16 @@ pub struct IssuerConfig {
     /// off.
     #[serde(default, deserialize_with = "optional_seconds")]
     pub max_lifetime: Option<Duration>,
-    /// Claims that each of its tokens must carry, by name, each with its
-    /// value or one of its values (a claim that is an array must hold one
-    /// of them): Amazon Cognito's `token_use = "access"` and `client_id`
-    /// (its access tokens have no `aud`), Okta's `cid`, an `azp`. A token
-    /// without one of them, or with another value, is refused with 401
-    /// `invalid_token`, as a token for another audience is. Default: none.
+    /// Claims that each of its tokens must carry, each with its value or
+    /// one of its values: Amazon Cognito's `token_use = "access"` and
+    /// `client_id` (its access tokens have no `aud`), Okta's `cid`, an
+    /// `azp`. Each is a claim name, or a JSON Pointer into nested claims
+    /// (`/realm_access/x`, as `roles_claim` takes); its value must be a
+    /// string equal to one of the values, or an array holding one (values
+    /// are compared as strings: a number or a boolean never matches). A
+    /// token without one of them, or with another value, is refused with
+    /// 401 `invalid_token`, as a token for another audience is. Default:
+    /// none.
     #[serde(default)]
     pub required_claims: BTreeMap<String, ClaimValues>,
     /// Whether its tokens may, or must, be DPoP-bound. Default:
@@ -310,8 +314,8 @@ impl IssuerConfig {
     ///     .require_claim("client_id", ["1example23456789", "2example98765432"]);
     /// assert_eq!(cognito.required_claims["client_id"].0.len(), 2);
     /// ```
-    pub fn require_claim(mut self, name: &str, values: impl Into<ClaimValues>) -> Self {
-        self.required_claims.insert(name.to_owned(), values.into());
+    pub fn require_claim(mut self, name: impl Into<String>, values: impl Into<ClaimValues>) -> Self {
+        self.required_claims.insert(name.into(), values.into());
         self
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::checked::{Defaults, IssuerSettings};
+use super::checked::{Defaults, IssuerSettings, RequiredClaim};
 use super::checks::{asymmetric_algorithms, check, check_duration, check_issuer_identifier, is_route_base};
 use super::introspection::check_opaque_claims;
 use super::local::LocalIssuerSettings;
@@ -321,13 +321,18 @@ impl IssuerConfig {
             Some(names) => asymmetric_algorithms(names, "remote issuers publish public keys only")
                 .map_err(|problem| ConfigError { key: key("algorithms"), problem })?,
         };
+        let mut required_claims = Vec::new();
         for (claim, values) in &self.required_claims {
-            check(!claim.is_empty(), &key("required_claims"), "a claim's name is empty")?;
+            let place = claim_place(claim).ok_or_else(|| ConfigError {
+                key: key("required_claims"),
+                problem: format!("`{claim}` is no claim name, nor a JSON Pointer such as `/realm_access/roles`"),
+            })?;
             check(
                 !values.0.is_empty() && values.0.iter().all(|value| !value.is_empty()),
                 &key(&format!("required_claims.{claim}")),
                 "give the value, or the values, that the claim must have",
             )?;
+            required_claims.push(RequiredClaim { name: claim.clone(), place, values: values.0.clone() });
         }
         if let Some(lifetime) = self.max_lifetime {
             check_duration(lifetime, &key("max_lifetime"), true)?;
@@ -364,11 +369,7 @@ impl IssuerConfig {
             redirects: RedirectPolicy { hosts: self.follow_redirects_to.clone(), allow_http: self.allow_http },
             token_type: self.token_type,
             max_lifetime: self.max_lifetime,
-            required_claims: self
-                .required_claims
-                .iter()
-                .map(|(claim, values)| (claim.clone(), values.0.clone()))
-                .collect(),
+            required_claims,
             dpop: self.dpop,
             introspection,
             tenants,

@@ -514,9 +514,8 @@ impl JwtGuard {
     /// holds.
     async fn end_session(&self, sid: &str) -> Result<(), SessionError> {
         let revocation = Revocation::of_session(sid, self.session_revoked_until());
-        self.revocations().apply(&revocation);
+        self.hold(&revocation);
         self.store().end_family(sid, revocation.until).await?;
-        self.observe(&AuthEvent::Revoked(&revocation));
         Ok(())
     }
 
@@ -527,21 +526,22 @@ impl JwtGuard {
         clock::unix_now_secs() + lifetime.as_secs() + self.skew_margin_secs() + 1
     }
 
-    /// Holds a revocation in this process, then stores it. Held first, it
-    /// holds here whatever becomes of the store's write: a caller that
-    /// stops waiting (a timeout, a client gone) may drop this future while
-    /// the write goes on and commits (SQLite's, on a blocking thread), and
-    /// a write that fails leaves this process refusing what the others
-    /// may still accept until the caller retries, never the reverse.
+    /// Holds a revocation in this process (the observer told), then
+    /// stores it. Held first, it holds here whatever becomes of the
+    /// store's write: a caller that stops waiting (a timeout, a client
+    /// gone) may drop this future while the write goes on and commits
+    /// (SQLite's, on a blocking thread), and a write that fails leaves
+    /// this process refusing what the others may still accept until the
+    /// caller retries, never the reverse. Where the store finds what is
+    /// revoked (a refresh token's session, a reuse), it is held after.
     async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
-        self.revocations().apply(&revocation);
+        self.hold(&revocation);
         self.store().revoke(&revocation).await?;
-        self.observe(&AuthEvent::Revoked(&revocation));
         Ok(())
     }
 
-    /// Holds a revocation that the store keeps in this process at once,
-    /// and tells the app's observer of it.
+    /// Holds a revocation in this process at once, and tells the app's
+    /// observer of it.
     fn hold(&self, revocation: &Revocation) {
         self.revocations().apply(revocation);
         self.observe(&AuthEvent::Revoked(revocation));

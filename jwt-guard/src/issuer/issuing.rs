@@ -461,12 +461,14 @@ impl LocalIssuer {
     }
 
     /// The discovery document (OpenID Connect Discovery, RFC 8414): the
-    /// issuer, its `jwks_uri` and algorithms, its RFC 7009
-    /// `revocation_endpoint`, and, where refresh tokens are issued, the
+    /// issuer, its `jwks_uri` and algorithms, and, where the app serves
+    /// its sessions (`sessions_served`: it logs users in), its RFC 7009
+    /// `revocation_endpoint` and, where refresh tokens are issued, the
     /// `token_endpoint` of the `refresh_token` grant; neither asks for
     /// client authentication. The endpoints are the issuer's URL with
     /// the `auth_path` routes, as `jwks_uri` is with its well-known one:
-    /// the issuer is the app's own URL.
+    /// the issuer is the app's own URL. No authorization endpoint: no
+    /// response type, and no grant but the refresh.
     ///
     /// ```
     /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
@@ -479,16 +481,20 @@ impl LocalIssuer {
     /// #     .build()?;
     ///
     /// // With `issuer = "https://api.example.com"`, and an Ed25519 key:
-    /// let document = guard.local_issuer().expect("configured").discovery_document();
+    /// let issuer = guard.local_issuer().expect("configured");
+    /// let document = issuer.discovery_document(true);
     /// assert_eq!(document["issuer"], "https://api.example.com");
     /// assert_eq!(document["jwks_uri"], "https://api.example.com/.well-known/jwks.json");
     /// assert_eq!(document["id_token_signing_alg_values_supported"], serde_json::json!(["EdDSA"]));
     /// assert_eq!(document["revocation_endpoint"], "https://api.example.com/auth/revoke");
     /// // Without `refresh_expires_in`, no refresh tokens, and no grant of them:
     /// assert_eq!(document.get("token_endpoint"), None);
+    /// assert_eq!(document["grant_types_supported"], serde_json::json!([]));
+    /// // An app that logs no user in serves no sessions to revoke:
+    /// assert_eq!(issuer.discovery_document(false).get("revocation_endpoint"), None);
     /// # Ok::<(), jwt_guard::error::ConfigError>(())
     /// ```
-    pub fn discovery_document(&self) -> Value {
+    pub fn discovery_document(&self, sessions_served: bool) -> Value {
         let settings = &self.settings;
         let base = settings.issuer.trim_end_matches('/');
         let algorithm = settings.signing.algorithm().name();
@@ -496,13 +502,17 @@ impl LocalIssuer {
             "issuer": settings.issuer,
             "jwks_uri": format!("{base}/.well-known/jwks.json"),
             "id_token_signing_alg_values_supported": [algorithm],
-            "revocation_endpoint": format!("{base}{}/revoke", settings.auth_path),
-            "revocation_endpoint_auth_methods_supported": ["none"],
+            "response_types_supported": [],
+            "grant_types_supported": [],
         });
-        if settings.refresh_expires_in.is_some() {
-            document["token_endpoint"] = json!(format!("{base}{}/refresh", settings.auth_path));
-            document["grant_types_supported"] = json!(["refresh_token"]);
-            document["token_endpoint_auth_methods_supported"] = json!(["none"]);
+        if sessions_served {
+            document["revocation_endpoint"] = json!(format!("{base}{}/revoke", settings.auth_path));
+            document["revocation_endpoint_auth_methods_supported"] = json!(["none"]);
+            if settings.refresh_expires_in.is_some() {
+                document["token_endpoint"] = json!(format!("{base}{}/refresh", settings.auth_path));
+                document["grant_types_supported"] = json!(["refresh_token"]);
+                document["token_endpoint_auth_methods_supported"] = json!(["none"]);
+            }
         }
         document
     }

@@ -2,10 +2,11 @@
 //!
 //! Every key is checked on its own: a key of an unknown type, curve or
 //! algorithm, an encryption key, a symmetric key or a weak RSA key is
-//! skipped with a log line, and the others are still used. The first few
-//! skipped keys of a set are logged each with its reason, the rest
-//! counted in one line: a set of a hundred thousand bad keys is a few
-//! lines, not a hundred thousand per fetch.
+//! skipped with a log line, and the others are still used. A key that
+//! holds private key material is warned of, each; of the other skipped
+//! keys, the first few are logged each with its reason, the rest counted
+//! in one line: a set of a hundred thousand unusable keys is a few lines,
+//! not a hundred thousand per fetch.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,17 +36,8 @@ pub(crate) fn holds_private_members(jwk: &serde_json::Value) -> bool {
     PRIVATE_MEMBERS.iter().any(|member| jwk.get(*member).is_some())
 }
 
-/// The skipped keys of one set that are logged each on its own line.
-const SKIPS_LOGGED: usize = 4;
-
-/// Why a key of a JWKS is not used.
-enum Skipped {
-    /// It holds private key material: published, it signs for anyone.
-    Private,
-    /// It cannot verify a signature of an accepted algorithm, for this
-    /// reason.
-    Unusable(String),
-}
+/// The unusable keys of one set that are logged each on its own line.
+const UNUSABLE_LOGGED: usize = 4;
 
 /// Parses a JWKS document, keeping the keys that may verify signatures.
 ///
@@ -53,34 +45,30 @@ enum Skipped {
 pub(crate) fn parse_jwks(body: &[u8], issuer: &str) -> Result<KeySet, String> {
     let raw: RawJwks =
         serde_json::from_slice(body).map_err(|_| "the JWKS is not a JSON object with a `keys` array".to_owned())?;
-    let mut skipped = 0_usize;
-    let mut skip = |index: usize, why: Skipped| {
-        skipped += 1;
-        match why {
-            _ if skipped > SKIPS_LOGGED => {}
-            Skipped::Private => {
-                log::warn!("jwt-guard: issuer `{issuer}`: JWKS key #{index} holds private key material; not used");
-            }
-            Skipped::Unusable(reason) => {
-                log::info!("jwt-guard: issuer `{issuer}`: skipping JWKS key #{index}: {reason}")
-            }
-        }
-    };
+    let mut unusable = 0_usize;
     let keys = raw
         .keys
         .into_iter()
         .enumerate()
         .filter_map(|(index, value)| {
             if holds_private_members(&value) {
-                skip(index, Skipped::Private);
+                // Published, the private key signs for anyone.
+                log::warn!("jwt-guard: issuer `{issuer}`: JWKS key #{index} holds private key material; not used");
                 return None;
             }
-            ready_key(value).map_err(|reason| skip(index, Skipped::Unusable(reason))).ok()
+            ready_key(value)
+                .inspect_err(|reason| {
+                    unusable += 1;
+                    if unusable <= UNUSABLE_LOGGED {
+                        log::info!("jwt-guard: issuer `{issuer}`: skipping JWKS key #{index}: {reason}");
+                    }
+                })
+                .ok()
         })
         .collect();
-    if skipped > SKIPS_LOGGED {
-        let more = skipped - SKIPS_LOGGED;
-        log::warn!("jwt-guard: issuer `{issuer}`: {more} more JWKS keys skipped ({skipped} in all)");
+    if unusable > UNUSABLE_LOGGED {
+        let more = unusable - UNUSABLE_LOGGED;
+        log::info!("jwt-guard: issuer `{issuer}`: skipping {more} more JWKS keys ({unusable} in all)");
     }
     Ok(KeySet::new(keys))
 }

@@ -274,7 +274,8 @@ fn jwks(guard: &State<JwtGuard>) -> Option<Cacheable> {
 
 #[rocket::get("/openid-configuration")]
 fn openid_configuration(guard: &State<JwtGuard>) -> Option<Cacheable> {
-    guard.local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document())))
+    let sessions_served = guard.authenticator().is_some();
+    guard.local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document(sessions_served))))
 }
 
 /// The session routes, to mount at `auth_path`: login, refresh, and

@@ -41,7 +41,9 @@
 //! else as its attribute writes it (`/reports`, which utoipa's
 //! `rocket_extras` documents); two routes of one method and path (for two
 //! formats, say) share their operation, which lists the requirements of
-//! either.
+//! either. A route without a policy adds nothing to an operation that a
+//! protected one shares: whether it reads a token is its handler's to
+//! say, and its `#[utoipa::path]`'s.
 //!
 //! [utoipa]: https://docs.rs/utoipa
 
@@ -135,7 +137,7 @@ pub fn secure(rocket: &Rocket<Orbit>, openapi: &mut OpenApi) {
             // An empty list would say that no token is needed.
             log::warn!(
                 "jwt-guard: no token can meet every policy of `{} {mounted}` at once (they name different issuers); \
-                 its OpenAPI operation is left without security",
+                 the route adds no security to its OpenAPI operation",
                 route.method
             );
             continue;

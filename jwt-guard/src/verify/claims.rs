@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::claim_set::{Claim, ClaimSet, Strings};
-use crate::config::{Audience, ScopeClaim};
+use crate::config::{Audience, RequiredClaim, ScopeClaim};
 use crate::error::TokenProblem;
 use crate::registered::Registered;
 use crate::token::KeptScopes;
@@ -115,20 +115,34 @@ pub(crate) fn check_audience(claims: &ClaimSet<'_>, accepted: &Audience) -> Resu
 
 /// Checks that each claim of `required` holds one of its values: a string
 /// equal to one, or an array with one among its strings.
-pub(crate) fn check_required(claims: &ClaimSet<'_>, required: &[(String, Vec<String>)]) -> Result<(), TokenProblem> {
-    for (name, values) in required {
+pub(crate) fn check_required(claims: &ClaimSet<'_>, required: &[RequiredClaim]) -> Result<(), TokenProblem> {
+    for RequiredClaim { name, place, values } in required {
         let accepted = |text: &str| values.iter().any(|value| value == text);
-        let holds = match claims.value(name) {
+        let holds = match value_at(claims, place) {
             Some(Value::String(text)) => accepted(&text),
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).any(accepted),
             _ => false,
         };
         if !holds {
             log::debug!("jwt-guard: the token's `{name}` claim is none of the required values {values:?}");
-            return Err(TokenProblem::RequiredClaim);
+            return Err(TokenProblem::UnmetRequiredClaim);
         }
     }
     Ok(())
+}
+
+/// The value at `place`, the members to walk from the claims (an array
+/// is walked by index).
+fn value_at(claims: &ClaimSet<'_>, place: &[String]) -> Option<Value> {
+    let (first, members) = place.split_first()?;
+    members.iter().try_fold(claims.value(first)?, |value, member| match value {
+        Value::Array(mut items) => {
+            let index = member.parse::<usize>().ok().filter(|index| *index < items.len())?;
+            Some(items.swap_remove(index))
+        }
+        Value::Object(mut object) => object.remove(member),
+        _ => None,
+    })
 }
 
 /// At most the first 100 bytes of `text`, a claim of a token that is not
@@ -159,19 +173,13 @@ pub(crate) fn scopes(claims: &ClaimSet<'_>, claim: ScopeClaim) -> Result<KeptSco
 pub(crate) fn roles(claims: &ClaimSet<'_>, places: &[Vec<String>]) -> Vec<String> {
     let mut roles = Vec::new();
     for place in places {
-        let mut members = place.iter();
-        let claim = members.next().and_then(|first| claims.value(first));
-        let mut found = claim.as_ref();
-        for member in members {
-            found = found.and_then(|value| match value {
-                Value::Array(items) => member.parse::<usize>().ok().and_then(|index| items.get(index)),
-                _ => value.get(member),
-            });
-        }
-        match found {
-            Some(Value::String(role)) => roles.push(role.clone()),
-            Some(Value::Array(items)) => roles.extend(items.iter().filter_map(Value::as_str).map(str::to_owned)),
-            Some(Value::Object(members)) => roles.extend(members.keys().cloned()),
+        match value_at(claims, place) {
+            Some(Value::String(role)) => roles.push(role),
+            Some(Value::Array(items)) => roles.extend(items.into_iter().filter_map(|item| match item {
+                Value::String(role) => Some(role),
+                _ => None,
+            })),
+            Some(Value::Object(members)) => roles.extend(members.into_iter().map(|(role, _)| role)),
             _ => {}
         }
     }

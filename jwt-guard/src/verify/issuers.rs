@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::claim_set::ClaimSet;
 use super::claims;
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::config::{Audience, DpopMode, IssuerSettings, ScopeClaim, TokenType};
+use crate::config::{Audience, DpopMode, IssuerSettings, RequiredClaim, ScopeClaim, TokenType};
 use crate::error::{ConfigError, TokenProblem};
 use crate::introspection::Introspector;
 use crate::keys::{Fetcher, KeyLocation, KeyLookupError, KeyMatch, KeySerial, KeySet, RemoteKeys, VerifyingKey};
@@ -33,7 +33,7 @@ pub(super) struct Issuer {
     /// The longest `exp - iat` accepted, in seconds, if bounded.
     pub(super) max_lifetime: Option<f64>,
     /// The claims each token must carry, each with one of its values.
-    pub(super) required_claims: Vec<(String, Vec<String>)>,
+    pub(super) required_claims: Vec<RequiredClaim>,
     /// Whether its tokens may, or must, be DPoP-bound.
     pub(super) dpop: DpopMode,
     /// The tenant, for an issuer resolved per request.
