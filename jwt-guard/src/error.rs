@@ -400,6 +400,16 @@ pub enum TokenProblem {
     /// The signature does not match.
     #[error("the token's signature is invalid")]
     BadSignature,
+    /// The signature does not match, and the header has a `nonce`, as a
+    /// Microsoft Graph access token's does: such a token is signed over
+    /// its nonce's hash, and verifies at Graph alone. The client asked
+    /// for a token for Graph, not for this API (in Entra ID, it must ask
+    /// for the API's scope, `api://<client id>/.default` or one of its
+    /// own).
+    #[error(
+        "the token's signature is invalid: its header has a `nonce`, as a token for Microsoft Graph does; ask for a token for this API"
+    )]
+    SignedForGraph,
     /// `exp` has passed.
     #[error("the token has expired")]
     Expired,
@@ -489,6 +499,7 @@ impl TokenProblem {
             Self::UntrustedIssuer => "untrusted_issuer",
             Self::UnknownKey => "unknown_key",
             Self::BadSignature => "bad_signature",
+            Self::SignedForGraph => "signed_for_graph",
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
             Self::IssuedInFuture => "issued_in_future",

@@ -150,6 +150,47 @@ async fn headers_that_change_the_meaning_of_a_token_are_refused() {
     assert_eq!(response.status, 200);
 }
 
+/// A token for Microsoft Graph has a `nonce` in its header, and is signed
+/// over the nonce's hash, not the nonce it carries: its signature fails
+/// anywhere but at Graph, and the refusal says why. A header with a
+/// `nonce` whose signature holds is a token as any other.
+#[rocket::async_test]
+async fn a_token_signed_for_graph_is_told_apart_from_a_forgery() {
+    let (server, client) = setup(&[TestKey::RsaA]).await;
+    let claims = claims_for(server.base());
+    let with_nonce = |nonce: &str| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(TestKey::RsaA.kid());
+        header.typ = Some("JWT".into());
+        header.extras.insert("nonce".to_owned(), json!(nonce));
+        mint_with_header(TestKey::RsaA, &header, &claims)
+    };
+    let signed_as_sent = with_nonce("AQAB-nonce");
+    assert_eq!(call(&client, "/token", &[&bearer(&signed_as_sent)]).await.status, 200);
+    let (sent_header, _) = signed_as_sent.split_once('.').unwrap();
+    let signed_over_the_hash = with_nonce("q2dZ7v7bX0mH4H3hKJ8p9Lk0JYV0m5cPqLr2cT3xV1g");
+    let (_, signed_rest) = signed_over_the_hash.split_once('.').unwrap();
+    let refused = call(&client, "/token", &[&bearer(&format!("{sent_header}.{signed_rest}"))]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (
+            401,
+            json!(
+                "the token's signature is invalid: its header has a `nonce`, as a token for Microsoft Graph does; \
+                 ask for a token for this API"
+            )
+        )
+    );
+    // The same signature under a header without a `nonce`: a forgery.
+    let plain = mint(TestKey::RsaA, &claims);
+    let (plain_header, _) = plain.split_once('.').unwrap();
+    let forged = call(&client, "/token", &[&bearer(&format!("{plain_header}.{signed_rest}"))]).await;
+    assert_eq!(
+        (forged.status, forged.body["error_description"].clone()),
+        (401, json!("the token's signature is invalid"))
+    );
+}
+
 /// A client of an app whose only issuer, `server`'s, has these settings
 /// beside its usual ones.
 async fn client_with(server: &KeyServer, settings: Value) -> Client {

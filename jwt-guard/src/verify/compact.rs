@@ -209,6 +209,12 @@ fn read_header(bytes: &[u8], typ_ok: impl Fn(Option<&str>) -> bool) -> Result<To
     Ok(TokenHeader { alg, kid: raw.kid.map(Cow::into_owned), typ: raw.typ.map(Cow::into_owned) })
 }
 
+/// Whether the header `encoded` has a `nonce`, as a Microsoft Graph token's
+/// does: read again, for a token whose signature failed.
+pub(crate) fn has_nonce(encoded: &str) -> bool {
+    decode_object(encoded, "").is_ok_and(|header| header.contains_key("nonce"))
+}
+
 /// The longest decoded header read on the stack; a longer one (a header
 /// with a long `kid`, say) is read on the heap.
 const MAX_STACK_HEADER_BYTES: usize = 256;
