@@ -21,7 +21,7 @@ use crate::clock;
 use crate::config::{CertificateHeader, DpopMode, Settings, StoreSettings};
 use crate::description::{ApiDescription, BindingDescription};
 use crate::error::{AuthError, ConfigError};
-use crate::issuer::issuing::LocalIssuer;
+use crate::issuer::issuing::{LocalIssuer, SessionsServed};
 use crate::issuer::login::Authenticator;
 use crate::log_limit::LogLimit;
 #[cfg(feature = "rocket")]
@@ -192,7 +192,9 @@ impl JwtGuard {
             Some(store) => store,
             None => settings.store.open()?,
         };
-        let local = settings.local.map(LocalIssuer::new);
+        let sessions =
+            hooks.authenticator.is_some().then_some(SessionsServed { dpop_algorithms: settings.dpop.algorithms });
+        let local = settings.local.map(|local| LocalIssuer::new(local, sessions));
         let subjects_of = local.as_ref().map(|issuer| issuer.issuer().to_owned());
         let revocations = Arc::new(Revocations::new(subjects_of, settings.refuse_until_loaded));
         let leeway = settings.verifier.leeway;

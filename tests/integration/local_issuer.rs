@@ -88,6 +88,10 @@ async fn a_standard_client_refreshes_and_revokes_through_the_discovered_endpoint
     let (status, tokens) = send_json(login, &json!({ "username": "user1", "password": "abcxyz" })).await;
     assert_eq!(status, 200);
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let discovery = reqwest::get(format!("{issuer}/.well-known/openid-configuration")).await.unwrap();
+    let document: Value = serde_json::from_slice(&discovery.bytes().await.unwrap()).unwrap();
+    let dpop_algorithms = document["dpop_signing_alg_values_supported"].as_array().expect("DPoP algorithms");
+    assert!(dpop_algorithms.contains(&json!("ES256")) && !dpop_algorithms.contains(&json!("HS256")), "{document}");
     let seen =
         run_node_script("discovery-clients", "refresh-and-revoke.mjs", &[&issuer, refresh_token, "reports-web"]).await;
     assert_eq!(
@@ -113,8 +117,8 @@ async fn an_issuer_without_logins_names_no_session_endpoints() {
     let document: Value =
         client.get("/.well-known/openid-configuration").dispatch().await.into_json().await.expect("a document");
     assert!(document["jwks_uri"].is_string(), "{document}");
-    for endpoint in ["revocation_endpoint", "token_endpoint"] {
-        assert_eq!(document.get(endpoint), None, "{document}");
+    for member in ["revocation_endpoint", "token_endpoint", "dpop_signing_alg_values_supported"] {
+        assert_eq!(document.get(member), None, "{document}");
     }
     assert_eq!(document["grant_types_supported"], json!([]));
     assert_eq!(client.post("/auth/revoke").dispatch().await.status().code, 404);

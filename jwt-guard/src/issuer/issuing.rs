@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::clock;
 use crate::config::LocalIssuerSettings;
 use crate::keys::signing::{SigningKey, SigningKeyError, random_id};
@@ -239,12 +240,23 @@ impl fmt::Debug for IssuedTokens {
 #[derive(Debug)]
 pub struct LocalIssuer {
     settings: LocalIssuerSettings,
+    /// What the app serves of its sessions, if it logs users in.
+    sessions: Option<SessionsServed>,
+}
+
+/// What an app that logs users in serves of their sessions: login,
+/// refresh and revocation routes, which take DPoP proofs signed with
+/// these algorithms.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionsServed {
+    pub(crate) dpop_algorithms: AlgorithmSet,
 }
 
 impl LocalIssuer {
-    /// The issuer of checked settings, its keys loaded.
-    pub(crate) fn new(settings: LocalIssuerSettings) -> Self {
-        Self { settings }
+    /// The issuer of checked settings, its keys loaded, whose app serves
+    /// `sessions`, if it logs users in.
+    pub(crate) fn new(settings: LocalIssuerSettings, sessions: Option<SessionsServed>) -> Self {
+        Self { settings, sessions }
     }
 
     /// Where its login routes are mounted: `auth_path`.
@@ -462,27 +474,28 @@ impl LocalIssuer {
 
     /// The discovery document (OpenID Connect Discovery, RFC 8414): the
     /// issuer, its `jwks_uri` and algorithms, and, where the app serves
-    /// its sessions (`sessions_served`: it logs users in), its RFC 7009
+    /// its sessions (it logs users in), its RFC 7009
     /// `revocation_endpoint` and, where refresh tokens are issued, the
-    /// `token_endpoint` of the `refresh_token` grant; neither asks for
-    /// client authentication. The endpoints are the issuer's URL with
-    /// the `auth_path` routes, as `jwks_uri` is with its well-known one:
-    /// the issuer is the app's own URL. No authorization endpoint: no
-    /// response type, and no grant but the refresh.
+    /// `token_endpoint` of the `refresh_token` grant, neither asking for
+    /// client authentication, and the algorithms of the DPoP proofs that
+    /// bind tokens there (RFC 9449 section 5.1). The endpoints are the
+    /// issuer's URL with the `auth_path` routes, as `jwks_uri` is with its
+    /// well-known one: the issuer is the app's own URL. No authorization
+    /// endpoint: no response type, and no grant but the refresh.
     ///
     /// ```
-    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig};
-    /// # let guard = JwtGuard::builder()
-    /// #     .configure(|config| {
-    /// #         let mut local = LocalIssuerConfig::default();
-    /// #         local.issuer = Some("https://api.example.com".into());
-    /// #         config.local = Some(local);
-    /// #     })
-    /// #     .build()?;
+    /// # use jwt_guard::{JwtGuard, config::LocalIssuerConfig, issuer::StaticUsers};
+    /// # let configure = |config: &mut jwt_guard::config::Config| {
+    /// #     let mut local = LocalIssuerConfig::default();
+    /// #     local.issuer = Some("https://api.example.com".into());
+    /// #     config.local = Some(local);
+    /// # };
+    /// # let guard = JwtGuard::builder().configure(configure).login(StaticUsers::new()).build()?;
+    /// # let without_logins = JwtGuard::builder().configure(configure).build()?;
     ///
-    /// // With `issuer = "https://api.example.com"`, and an Ed25519 key:
+    /// // With `issuer = "https://api.example.com"`, an Ed25519 key, and logins:
     /// let issuer = guard.local_issuer().expect("configured");
-    /// let document = issuer.discovery_document(true);
+    /// let document = issuer.discovery_document();
     /// assert_eq!(document["issuer"], "https://api.example.com");
     /// assert_eq!(document["jwks_uri"], "https://api.example.com/.well-known/jwks.json");
     /// assert_eq!(document["id_token_signing_alg_values_supported"], serde_json::json!(["EdDSA"]));
@@ -491,10 +504,11 @@ impl LocalIssuer {
     /// assert_eq!(document.get("token_endpoint"), None);
     /// assert_eq!(document["grant_types_supported"], serde_json::json!([]));
     /// // An app that logs no user in serves no sessions to revoke:
-    /// assert_eq!(issuer.discovery_document(false).get("revocation_endpoint"), None);
+    /// let document = without_logins.local_issuer().expect("configured").discovery_document();
+    /// assert_eq!(document.get("revocation_endpoint"), None);
     /// # Ok::<(), jwt_guard::error::ConfigError>(())
     /// ```
-    pub fn discovery_document(&self, sessions_served: bool) -> Value {
+    pub fn discovery_document(&self) -> Value {
         let settings = &self.settings;
         let base = settings.issuer.trim_end_matches('/');
         let algorithm = settings.signing.algorithm().name();
@@ -505,7 +519,9 @@ impl LocalIssuer {
             "response_types_supported": [],
             "grant_types_supported": [],
         });
-        if sessions_served {
+        if let Some(sessions) = self.sessions {
+            let dpop_algorithms: Vec<&str> = sessions.dpop_algorithms.iter().map(Algorithm::name).collect();
+            document["dpop_signing_alg_values_supported"] = json!(dpop_algorithms);
             document["revocation_endpoint"] = json!(format!("{base}{}/revoke", settings.auth_path));
             document["revocation_endpoint_auth_methods_supported"] = json!(["none"]);
             if settings.refresh_expires_in.is_some() {
@@ -529,7 +545,7 @@ mod tests {
     #[test]
     fn tokens_carry_the_grant_and_registered_claims_cannot_be_overridden() {
         let defaults = Defaults { own_address: "https://api.test", debug_build: true, ..Defaults::STANDALONE };
-        let issuer = LocalIssuer::new(LocalIssuerConfig::default().settings(defaults, None).unwrap());
+        let issuer = LocalIssuer::new(LocalIssuerConfig::default().settings(defaults, None).unwrap(), None);
         let grant = Grant::new("ada")
             .scopes(["read", "write"])
             .claim("role", "admin")

@@ -274,8 +274,7 @@ fn jwks(guard: &State<JwtGuard>) -> Option<Cacheable> {
 
 #[rocket::get("/openid-configuration")]
 fn openid_configuration(guard: &State<JwtGuard>) -> Option<Cacheable> {
-    let sessions_served = guard.authenticator().is_some();
-    guard.local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document(sessions_served))))
+    guard.local_issuer().map(|issuer| Cacheable(Json(issuer.discovery_document())))
 }
 
 /// The session routes, to mount at `auth_path`: login, refresh, and
