@@ -145,7 +145,13 @@ impl Verifier {
             .into_iter()
             .map(|issuer| Issuer::new(issuer, &fetcher, limits, None))
             .collect::<Result<Vec<_>, _>>()?;
-        let issuer_index = issuers.iter().enumerate().map(|(index, issuer)| (issuer.iss.clone(), index)).collect();
+        let issuer_index = issuers
+            .iter()
+            .enumerate()
+            .flat_map(|(index, issuer)| {
+                std::iter::once(&issuer.iss).chain(&issuer.aliases).map(move |iss| (iss.clone(), index))
+            })
+            .collect();
         let leeway = settings.leeway.as_secs_f64();
         let tenants =
             TenantIssuers::new(templates, settings.tenant_cache_size, settings.tenant_discoveries, fetcher, limits);

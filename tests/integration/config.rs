@@ -269,6 +269,18 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
             "a required claim that no token could carry"
         );
     }
+    let aliased = || idp().issuer_aliases(["idp.example.com"]);
+    assert_eq!(
+        refused(with_issuer(aliased().logout_client_id("web"))),
+        "bad `jwt_guard.issuers.idp.issuer_aliases`: not for a template, nor with `logout_client_id`: configure an \
+         issuer of each `iss`"
+    );
+    let mut config = with_issuer(idp().issuer_aliases(["https://other.example.com/"]));
+    config.issuers.insert("other".into(), IssuerConfig::new("https://other.example.com/", AUDIENCE));
+    assert_eq!(
+        refused(config),
+        "bad `jwt_guard.issuers.other.issuer`: another issuer has the same `issuer` value, or alias"
+    );
     for name in ["", "/realm_access~2roles"] {
         assert_eq!(
             refused(with_issuer(idp().require_claim(name, "access"))),

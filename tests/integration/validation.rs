@@ -287,6 +287,21 @@ async fn required_claims_take_cognitos_access_tokens_and_refuse_its_id_tokens() 
     assert_eq!(verdict(&client, issuer, listed).await, (200, Value::Null), "an array holding one of the values");
 }
 
+/// An issuer known by two spellings of its `iss` (Google writes
+/// `accounts.google.com` in some ID tokens, `https://accounts.google.com`
+/// in others): tokens of either verify with its keys, found from the URL,
+/// and no other spelling does.
+#[rocket::async_test]
+async fn tokens_of_an_issuers_alias_verify_with_its_keys() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let bare = server.base().trim_start_matches("http://").to_owned();
+    let client = client_with(&server, json!({ "issuer_aliases": [bare] })).await;
+    assert_eq!(verdict(&client, server.base(), |_| {}).await, (200, Value::Null));
+    assert_eq!(verdict(&client, &bare, |_| {}).await, (200, Value::Null));
+    let other = format!("https://{bare}");
+    assert_eq!(verdict(&client, &other, |_| {}).await, (401, json!("the token's issuer is not trusted")));
+}
+
 /// A required claim reached by a JSON Pointer, as `roles_claim` reaches
 /// roles: Keycloak's realm roles must hold `api-user`.
 #[rocket::async_test]

@@ -19,6 +19,8 @@ pub(crate) struct IssuerSettings {
     pub(crate) name: String,
     /// The exact `iss` of its tokens.
     pub(crate) issuer: String,
+    /// Other `iss` values of its tokens.
+    pub(crate) aliases: Vec<String>,
     pub(crate) audience: Audience,
     pub(crate) keys: KeyLocation,
     pub(crate) algorithms: AlgorithmSet,

@@ -27,6 +27,13 @@ use super::{
 pub struct IssuerConfig {
     /// The exact `iss` value of its tokens.
     pub issuer: String,
+    /// Other `iss` values of the same issuer's tokens, verified with the
+    /// same keys and checks: Google writes `accounts.google.com` in some
+    /// ID tokens, `https://accounts.google.com` in others. Keys are found
+    /// from `issuer` alone. Not for templates, nor with `logout_client_id`.
+    /// Default: none.
+    #[serde(default)]
+    pub issuer_aliases: Vec<String>,
     /// The audiences this API answers to; the token's `aud` must hold one.
     /// Required, unless `resource` is set: it is then the audience.
     /// `audience = false` turns the check off, which is only safe when the
@@ -165,6 +172,7 @@ impl IssuerConfig {
     pub fn new(issuer: impl Into<String>, audience: impl Into<Audience>) -> Self {
         Self {
             issuer: issuer.into(),
+            issuer_aliases: Vec::new(),
             audience: audience.into(),
             jwks_uri: None,
             algorithms: None,
@@ -297,6 +305,22 @@ impl IssuerConfig {
     /// ```
     pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
         self.max_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Accepts tokens whose `iss` is one of `aliases` as this issuer's (see
+    /// [`IssuerConfig::issuer_aliases`]).
+    ///
+    /// ```
+    /// use jwt_guard::config::IssuerConfig;
+    ///
+    /// // Google's ID tokens say either; its keys are found from the URL.
+    /// let google = IssuerConfig::new("https://accounts.google.com", "1234-example.apps.googleusercontent.com")
+    ///     .issuer_aliases(["accounts.google.com"]);
+    /// assert_eq!(google.issuer_aliases, ["accounts.google.com"]);
+    /// ```
+    pub fn issuer_aliases<S: Into<String>>(mut self, aliases: impl IntoIterator<Item = S>) -> Self {
+        self.issuer_aliases = aliases.into_iter().map(Into::into).collect();
         self
     }
 

@@ -327,6 +327,7 @@ impl LocalIssuerSettings {
         IssuerSettings {
             name: LOCAL_ISSUER.to_owned(),
             issuer: self.issuer.clone(),
+            aliases: Vec::new(),
             audience: Audience::OneOf(vec![self.audience.clone()]),
             keys: KeyLocation::Inline(KeySet::new(keys)),
             algorithms: AlgorithmSet::only(self.signing.algorithm()),

@@ -204,7 +204,9 @@ impl Config {
                 LOCAL_ISSUER if self.local.is_some() => "local.issuer".to_owned(),
                 name => format!("issuers.{name}.issuer"),
             };
-            check(seen.insert(&issuer.issuer), &key, "another issuer has the same `issuer` value")?;
+            for iss in std::iter::once(&issuer.issuer).chain(&issuer.aliases) {
+                check(seen.insert(iss), &key, "another issuer has the same `issuer` value, or alias")?;
+            }
         }
         // A template claims no opaque token: none names its tenant.
         let claiming = issuers.iter().filter(|issuer| issuer.tenants.is_none());
@@ -262,6 +264,14 @@ impl IssuerConfig {
         check_issuer_name(name)
             .map_err(|problem| ConfigError { key: format!("issuers.{name}"), problem: problem.into() })?;
         check_issuer_identifier(&self.issuer, &key("issuer"))?;
+        for alias in &self.issuer_aliases {
+            check_issuer_identifier(alias, &key("issuer_aliases"))?;
+        }
+        check(
+            self.issuer_aliases.is_empty() || (self.tenants.is_none() && self.logout_client_id.is_none()),
+            &key("issuer_aliases"),
+            "not for a template, nor with `logout_client_id`: configure an issuer of each `iss`",
+        )?;
         let tenants = self
             .tenants
             .as_ref()
@@ -361,6 +371,7 @@ impl IssuerConfig {
         Ok(IssuerSettings {
             name: name.to_owned(),
             issuer: self.issuer.clone(),
+            aliases: self.issuer_aliases.clone(),
             audience,
             keys,
             algorithms,
