@@ -281,6 +281,15 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
         refused(config),
         "bad `jwt_guard.issuers.other.issuer`: another issuer has the same `issuer` value, or alias"
     );
+    let mut config = with_issuer(idp());
+    config.issuers.insert(
+        "other".into(),
+        IssuerConfig::new("https://other.example.com/", AUDIENCE).issuer_aliases(["https://idp.example.com/"]),
+    );
+    assert_eq!(
+        refused(config),
+        "bad `jwt_guard.issuers.other.issuer_aliases`: another issuer has one of them as its `issuer`, or alias"
+    );
     for name in ["", "/realm_access~2roles"] {
         assert_eq!(
             refused(with_issuer(idp().require_claim(name, "access"))),

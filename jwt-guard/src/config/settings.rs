@@ -204,8 +204,10 @@ impl Config {
                 LOCAL_ISSUER if self.local.is_some() => "local.issuer".to_owned(),
                 name => format!("issuers.{name}.issuer"),
             };
-            for iss in std::iter::once(&issuer.issuer).chain(&issuer.aliases) {
-                check(seen.insert(iss), &key, "another issuer has the same `issuer` value, or alias")?;
+            check(seen.insert(&issuer.issuer), &key, "another issuer has the same `issuer` value, or alias")?;
+            for alias in &issuer.aliases {
+                let key = format!("issuers.{}.issuer_aliases", issuer.name);
+                check(seen.insert(alias), &key, "another issuer has one of them as its `issuer`, or alias")?;
             }
         }
         // A template claims no opaque token: none names its tenant.

@@ -70,7 +70,10 @@ fn bad_values_name_their_key() {
     assert_eq!(problem(&with_issuer(none)).1, "`none` is never accepted: tokens must be signed");
     let mut twins = with_issuer(IssuerConfig::new("https://idp.test/", "api"));
     twins.issuers.insert("twin".into(), IssuerConfig::new("https://idp.test/", "api"));
-    assert_eq!(problem(&twins), ("issuers.twin.issuer".into(), "another issuer has the same `issuer` value".into()));
+    assert_eq!(
+        problem(&twins),
+        ("issuers.twin.issuer".into(), "another issuer has the same `issuer` value, or alias".into())
+    );
     let mut odd_name = Config::default();
     odd_name.issuers.insert("a b".into(), IssuerConfig::new("https://idp.test/", "api"));
     assert_eq!(problem(&odd_name).0, "issuers.a b");
@@ -128,7 +131,10 @@ fn redirect_hosts_are_bare_hosts_and_ports() {
 fn the_built_in_issuer_is_an_issuer_like_the_others() {
     let mut config = with_issuer(IssuerConfig::new("https://api.test/", "api"));
     config.local = Some(LocalIssuerConfig { issuer: Some("https://api.test/".into()), ..LocalIssuerConfig::default() });
-    assert_eq!(problem(&config), ("local.issuer".into(), "another issuer has the same `issuer` value".into()));
+    assert_eq!(
+        problem(&config),
+        ("local.issuer".into(), "another issuer has the same `issuer` value, or alias".into())
+    );
     config.local = Some(LocalIssuerConfig::default());
     let issuers = config.validate().unwrap();
     let local = issuers.iter().find(|issuer| issuer.name == LOCAL_ISSUER).expect("the built-in issuer is trusted");
