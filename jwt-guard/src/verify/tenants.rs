@@ -385,11 +385,6 @@ impl TenantIssuers {
         if let Some(known) = self.known.get(iss) {
             return Ok(Some(known));
         }
-        self.resolve_new(iss).await
-    }
-
-    /// [`TenantIssuers::resolve`], of an issuer not kept.
-    async fn resolve_new(&self, iss: &str) -> Result<Option<Arc<Issuer>>, ResolverStalled> {
         let failed_lately = || {
             let now = Instant::now();
             self.failed
