@@ -19,6 +19,7 @@ use crate::log_limit::LogLimit;
 use crate::observe::metrics::{self, StoreOperation};
 use crate::store::revocations::Revocations;
 use crate::store::{Revocation, Revoked, TokenStore};
+use crate::token::TokenHeader;
 use crate::verify::Verifier;
 use crate::verify::compact;
 use claims::{Ended, Refused};
@@ -31,18 +32,20 @@ pub(crate) const ASSUMED_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
 /// How a logout was delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
-    /// A logout token (OIDC Back-Channel Logout 1.0), `typ` `logout+jwt`.
+    /// A logout token (OIDC Back-Channel Logout 1.0), `typ` `logout+jwt`
+    /// (or `JWT`, or none, as older providers send).
     LogoutToken,
     /// A Security Event Token pushed per RFC 8935, `typ` `secevent+jwt`.
     SecurityEvent,
 }
 
 impl Delivery {
-    /// The `typ` its JWS header must declare.
-    fn typ(self) -> &'static str {
+    /// Decodes and checks the JWS header of a token delivered so, its
+    /// `typ` first.
+    fn decode_header(self, encoded: &str) -> Result<TokenHeader, TokenProblem> {
         match self {
-            Self::LogoutToken => "logout+jwt",
-            Self::SecurityEvent => "secevent+jwt",
+            Self::LogoutToken => compact::decode_logout_token_header(encoded),
+            Self::SecurityEvent => compact::decode_explicitly_typed_header(encoded, "secevent+jwt"),
         }
     }
 }
@@ -118,21 +121,16 @@ impl Receiver<'_> {
             return Err(invalid(SetErr::Request, "the token is too large"));
         }
         let parts = compact::split(token).map_err(|_| malformed())?;
-        let header =
-            compact::decode_explicitly_typed_header(parts.header, delivery.typ()).map_err(|problem| {
-                match (problem, delivery) {
-                    (TokenProblem::WrongType, Delivery::LogoutToken) => {
-                        invalid(SetErr::Request, "the `typ` header must be `logout+jwt`")
-                    }
-                    (TokenProblem::WrongType, Delivery::SecurityEvent) => {
-                        invalid(SetErr::Request, "the `typ` header must be `secevent+jwt`")
-                    }
-                    (TokenProblem::AlgorithmNotAllowed, _) => {
-                        invalid(SetErr::Key, "the signing algorithm is not accepted")
-                    }
-                    _ => malformed(),
-                }
-            })?;
+        let header = delivery.decode_header(parts.header).map_err(|problem| match (problem, delivery) {
+            (TokenProblem::WrongType, Delivery::LogoutToken) => {
+                invalid(SetErr::Request, "the `typ` header must be `logout+jwt` (or `JWT`)")
+            }
+            (TokenProblem::WrongType, Delivery::SecurityEvent) => {
+                invalid(SetErr::Request, "the `typ` header must be `secevent+jwt`")
+            }
+            (TokenProblem::AlgorithmNotAllowed, _) => invalid(SetErr::Key, "the signing algorithm is not accepted"),
+            _ => malformed(),
+        })?;
         let claims = compact::decode_claims(parts.payload).map_err(|_| malformed())?;
         let iss =
             claims.get("iss").and_then(Value::as_str).ok_or(invalid(SetErr::Request, "the `iss` claim is missing"))?;

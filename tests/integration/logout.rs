@@ -245,11 +245,9 @@ async fn a_logout_token_is_used_once_and_held_to_every_rule() {
         ("a nonce", logout_token(TestKey::RsaA, &with("nonce", json!("n-SECRET")))),
         ("no events", logout_token(TestKey::RsaA, &without("events"))),
         ("another event", logout_token(TestKey::RsaA, &with("events", json!({ SESSION_REVOKED: {} })))),
-        ("typ JWT", mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "JWT"), &logout_claims(one.base()))),
-        ("no typ", {
-            let mut header = typed(TestKey::RsaA, "logout+jwt");
-            header.typ = None;
-            mint_with_header(TestKey::RsaA, &header, &logout_claims(one.base()))
+        ("typ at+jwt", mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "at+jwt"), &logout_claims(one.base()))),
+        ("typ secevent+jwt", {
+            mint_with_header(TestKey::RsaA, &typed(TestKey::RsaA, "secevent+jwt"), &logout_claims(one.base()))
         }),
         ("older than the 24 hours of the issuer's tokens", {
             let mut claims = with("iat", json!(now() - 2 * 24 * 3600));
@@ -285,6 +283,25 @@ async fn a_logout_token_is_used_once_and_held_to_every_rule() {
         let (status, cache_control, answer) = post(&client, kind.clone(), body).await;
         assert_eq!((status, cache_control.as_str()), (400, "no-store"), "{kind}: {answer}");
         assert_eq!(answer["error"], "invalid_request", "{kind}: {answer}");
+    }
+}
+
+/// Keycloak before 25 and Authentik before 2025.12 type their logout
+/// tokens `JWT`; others leave `typ` out. Their logouts are carried out:
+/// what tells a logout token from an ID token is its claims.
+#[rocket::async_test]
+async fn a_logout_token_typed_as_older_providers_type_it_ends_the_session() {
+    let (one, _two, client) = two_issuers().await;
+    for (typ, sid) in [(Some("JWT"), "s-typed-jwt"), (Some("application/jwt"), "s-media-type"), (None, "s-untyped")] {
+        let session = access_token(&one, TestKey::RsaA, json!({ "sid": sid }));
+        assert_eq!(me_status(&client, &session).await, 200, "{typ:?}");
+        let mut claims = logout_claims(one.base());
+        claims["sid"] = sid.into();
+        let mut header = typed(TestKey::RsaA, "logout+jwt");
+        header.typ = typ.map(str::to_owned);
+        let (status, _, body) = post_logout(&client, &mint_with_header(TestKey::RsaA, &header, &claims)).await;
+        assert_eq!(status, 200, "{typ:?}: {body}");
+        assert_eq!(me_status(&client, &session).await, 401, "{typ:?}: the session is ended");
     }
 }
 

@@ -180,6 +180,27 @@ pub(crate) fn decode_explicitly_typed_header(encoded: &str, subtype: &str) -> Re
     decode_typed_header(encoded, |typ| typ.is_some_and(|typ| media_subtype(typ).eq_ignore_ascii_case(subtype)))
 }
 
+/// The `typ` of an OpenID Connect back-channel logout token.
+const LOGOUT_TYPE: &str = "logout+jwt";
+
+/// Decodes and checks the header of an OpenID Connect back-channel logout
+/// token: `typ` `logout+jwt` (with or without `application/`, in any
+/// case), as the specification recommends, or else the generic `JWT`, or
+/// none, as providers that predate explicit typing send (Keycloak before
+/// 25, Authentik before 2025.12); never another type, such as an access
+/// token's `at+jwt` or a Security Event Token's. What tells a logout token
+/// from an ID token of the same issuer and audience is then its claims,
+/// as section 4.1 of the specification has it: an `events` member with the
+/// logout event, and no `nonce`.
+pub(crate) fn decode_logout_token_header(encoded: &str) -> Result<TokenHeader, TokenProblem> {
+    decode_typed_header(encoded, |typ| {
+        typ.is_none_or(|typ| {
+            let subtype = media_subtype(typ);
+            subtype.eq_ignore_ascii_case(LOGOUT_TYPE) || subtype.eq_ignore_ascii_case("jwt")
+        })
+    })
+}
+
 /// Decodes and checks a header whose `typ` (if any) `typ_ok` accepts.
 /// Headers are short: decoded on the stack, as signatures are.
 fn decode_typed_header(encoded: &str, typ_ok: impl Fn(Option<&str>) -> bool) -> Result<TokenHeader, TokenProblem> {

@@ -92,6 +92,19 @@ fn only_jose_shaped_tokens_are_jws_and_the_rest_is_opaque() {
 }
 
 #[test]
+fn a_logout_token_is_typed_logout_jwt_or_generically() {
+    let header = |value: serde_json::Value| decode_logout_token_header(&encode(&value));
+    for typ in [json!("logout+jwt"), json!("application/Logout+JWT"), json!("JWT"), json!("application/jwt")] {
+        assert_eq!(header(json!({"alg": "ES256", "typ": typ})).unwrap().alg, Algorithm::ES256, "{typ}");
+    }
+    assert_eq!(header(json!({"alg": "ES256"})).unwrap().alg, Algorithm::ES256, "untyped");
+    for typ in ["at+jwt", "secevent+jwt", "dpop+jwt", "text/jwt"] {
+        assert_eq!(header(json!({"alg": "ES256", "typ": typ})).unwrap_err(), TokenProblem::WrongType, "{typ}");
+    }
+    assert!(header(json!({"alg": "ES256", "typ": 1})).is_err(), "a `typ` that is no string");
+}
+
+#[test]
 fn an_explicitly_typed_header_must_declare_its_type() {
     let header = |value: serde_json::Value| decode_explicitly_typed_header(&encode(&value), "logout+jwt");
     for typ in ["logout+jwt", "Logout+JWT", "application/logout+jwt", "APPLICATION/logout+jwt"] {
