@@ -13,7 +13,7 @@
 //! (`cargo run --example quickstart --features redis`), without code
 //! changes.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -56,7 +56,9 @@ fn read(token: Token) -> Json<Value> {
     Json(json!({ "message": format!("{} may read", token.subject().unwrap_or_default()) }))
 }
 
-/// Tokens with the `admin` scope and the `admin` role.
+/// Tokens with the `admin` scope and a `role` claim of `admin` (a claim
+/// the login writes; `role = "admin"` would ask for a role, read from
+/// where the issuer keeps roles: see the policies' guide).
 #[protected(scope = "admin", claim(role = "admin"))]
 #[get("/admin")]
 fn admin(token: Token) -> Json<Value> {
@@ -95,16 +97,27 @@ fn print_curl_commands() -> AdHoc {
 
 /// The URL the app listens at, which identifies it as a protected
 /// resource: its tokens are issued for it, and its metadata names it.
+/// Listening on every address (`ROCKET_ADDRESS=0.0.0.0`, in a container),
+/// it is this machine's loopback address.
 fn own_url(figment: &Figment) -> String {
-    let address = figment.extract_inner::<IpAddr>("address").unwrap_or(Ipv4Addr::LOCALHOST.into());
+    let address = match figment.extract_inner::<IpAddr>("address") {
+        Ok(address) if !address.is_unspecified() => address,
+        Ok(IpAddr::V6(_)) => Ipv6Addr::LOCALHOST.into(),
+        _ => Ipv4Addr::LOCALHOST.into(),
+    };
     let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
     format!("http://{}", SocketAddr::new(address, port))
 }
 
-/// The app; tests build it too. Sessions last a day, and the app is the
-/// resource at its own URL, unless the configuration says otherwise.
+/// The app, configured by Rocket.toml and `ROCKET_*` variables.
 pub(crate) fn app() -> Rocket<Build> {
-    let figment = rocket::Config::figment();
+    app_from(rocket::Config::figment())
+}
+
+/// The app of `figment`; tests build it too. Sessions last a day, and the
+/// app is the resource at its own URL, unless the configuration says
+/// otherwise.
+pub(crate) fn app_from(figment: Figment) -> Rocket<Build> {
     let resource = own_url(&figment);
     let figment = figment.join(("jwt_guard.local.refresh_expires_in", 86_400)).join(("jwt_guard.resource", resource));
     rocket::custom(figment)

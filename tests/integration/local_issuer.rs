@@ -455,6 +455,23 @@ async fn the_quickstart_serves_its_four_routes_to_the_demo_users() {
     assert_eq!((admin.status, admin.body), (200, json!({"message": "welcome, administrator user2"})));
 }
 
+/// `ROCKET_ADDRESS=0.0.0.0`, as in a container: the app and its built-in
+/// issuer are named by the loopback address, not by one no client can
+/// reach, and the quickstart launches as it does on 127.0.0.1.
+#[rocket::async_test]
+async fn the_quickstart_listening_on_every_address_is_named_by_its_loopback_address() {
+    for (listening, named) in [("0.0.0.0", "http://127.0.0.1:8000"), ("::", "http://[::1]:8000")] {
+        let figment = rocket::Config::figment().merge(("address", listening)).merge(("log_level", "off"));
+        let client = Client::tracked(quickstart::app_from(figment)).await.expect("the quickstart launches");
+        let metadata = call(&client, "/.well-known/oauth-protected-resource", &[]).await;
+        assert_eq!((metadata.status, &metadata.body["resource"]), (200, &json!(named)), "{listening}");
+        let discovery = call(&client, "/.well-known/openid-configuration", &[]).await;
+        assert_eq!(discovery.body["issuer"], named, "{listening}");
+        let token = login(&client, "user2", "abcxyz").await.1["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(call(&client, "/admin", &[&bearer(&token)]).await.status, 200, "{listening}");
+    }
+}
+
 #[rocket::async_test]
 async fn the_multi_issuer_example_lets_its_service_accounts_in_through_the_built_in_issuer() {
     // Auth0 and Entra ID stand in as key servers on 127.0.0.1.

@@ -75,7 +75,8 @@ pub struct LocalIssuerConfig {
     pub retired_key_files: Vec<PathBuf>,
     /// The `iss` of minted tokens. Default: the app's own address,
     /// `http://{address}:{port}` (`https://` where Rocket's `tls.certs` is
-    /// set).
+    /// set; `127.0.0.1` or `[::1]` where it listens on every address,
+    /// `0.0.0.0` or `::`: set it to the URL clients reach then).
     pub issuer: Option<String>,
     /// The `aud` of minted tokens. Default: the app's `resource`, if set,
     /// else the issuer.

@@ -81,7 +81,8 @@ impl Fairing for JwtGuardBuilder {
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         let Ok(config) = self.rocket_config(&rocket) else { return Err(rocket) };
         let figment = rocket.figment();
-        let address = figment.extract_inner::<std::net::IpAddr>("address").unwrap_or([127, 0, 0, 1].into());
+        let listening = figment.extract_inner::<std::net::IpAddr>("address").unwrap_or([127, 0, 0, 1].into());
+        let address = crate::loopback::reachable(listening);
         let port = figment.extract_inner::<u16>("port").unwrap_or(8000);
         let scheme = if figment.contains("tls.certs") { "https" } else { "http" };
         let own_address = format!("{scheme}://{}", std::net::SocketAddr::new(address, port));
