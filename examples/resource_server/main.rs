@@ -1,9 +1,30 @@
 //! A resource server for an external identity provider, configured only
 //! in `resource_server/Rocket.toml` (or `ROCKET_JWT_GUARD`).
 //!
+//! The provider, as that file names it: a Keycloak in development mode on
+//! `localhost:8080`, say
+//! `docker run -p 8080:8080 -e KC_BOOTSTRAP_ADMIN_USERNAME=admin -e KC_BOOTSTRAP_ADMIN_PASSWORD=admin quay.io/keycloak/keycloak start-dev`.
+//! In its admin console (`http://localhost:8080`, `admin`/`admin`):
+//!
+//! 1. create the realm `demo`;
+//! 2. in it, create the client `reports-cli`, with client authentication
+//!    and service accounts on, and copy its secret (tab "Credentials");
+//! 3. in the client's dedicated scope (tab "Client scopes",
+//!    `reports-cli-dedicated`), add a mapper "By configuration",
+//!    "Audience", with "Included Custom Audience" `reports-api`: without
+//!    it, the token is addressed to `account` and refused;
+//! 4. for `/admin`, create the realm role `admin` and give it to the
+//!    client's service account (tab "Service accounts roles").
+//!
+//! Then get a token and call the API:
+//!
 //! ```sh
 //! cargo run --example resource_server
+//! TOKEN=$(curl -s -d grant_type=client_credentials -d client_id=reports-cli -d client_secret=$SECRET \
+//!     http://localhost:8080/realms/demo/protocol/openid-connect/token \
+//!     | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 //! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/me
+//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/admin
 //! ```
 
 use rocket::figment::Figment;

@@ -185,7 +185,11 @@ use proc_macro::TokenStream;
 /// # Run time
 ///
 /// The policy runs in a request guard placed before the handler's own, so
-/// a denied request never reaches body parsing. Responses:
+/// a denied request never reaches body parsing. That guard is a hidden
+/// first parameter that the attribute adds to the handler, which can then
+/// no longer be called as a plain function: test the route through a
+/// `rocket::local` client (jwt-guard's `testing` module mints the tokens).
+/// Responses:
 /// no token or an invalid one, 401 (see [`jwt_guard::AuthError`]); a missing
 /// scope, 403 with `WWW-Authenticate: Bearer realm="api",
 /// error="insufficient_scope", error_description="...", scope="<the scopes

@@ -49,6 +49,20 @@
 //! `kid` and refreshed on rotation. Refusals follow RFC 6750: see
 //! [`AuthError`] for the statuses and [`catchers()`] for the JSON bodies.
 //!
+//! A handler reads the token through a request guard, and any route with
+//! one needs a valid token:
+//!
+//! - [`Token`]: the verified token: its subject, issuer, scopes, roles,
+//!   and any claim as JSON.
+//! - [`Claims<T>`](Claims): its claims as your own `Deserialize` type (a
+//!   token whose claims do not fit it is refused with 401).
+//! - [`CurrentUser<U>`](CurrentUser): your own user, loaded once per
+//!   request from the token by your [`LoadIdentity`].
+//!
+//! A handler may take several: the token is verified once per request.
+//! `#[protected(...)]` adds what the token must grant (scopes, roles,
+//! claims) to a route, whether its handler reads the token or not.
+//!
 //! # Where to start, by task
 //!
 //! - **See it work first**: the repository's quickstart,
@@ -83,7 +97,8 @@
 //!   step-up), typed scopes, and [`protect()`] for groups of routes.
 //! - [`config`]: every setting of the `jwt_guard` table, and the API's
 //!   protected-resource metadata (RFC 9728).
-//! - [`issuer`]: the built-in issuer (Flask-JWT's `POST /auth`), its
+//! - [`issuer`]: the built-in issuer (a login route, `POST /auth` with a
+//!   JSON username and password, as Python's Flask-JWT has it), its
 //!   sessions, refresh tokens and logout.
 //! - [`store`]: where sessions and revocations are kept, and a fleet on
 //!   Redis.
@@ -166,9 +181,9 @@ pub use error::AuthError;
 pub use guard::JwtGuard;
 pub use token::Token;
 
-/// Implements the crate's traits ([`issuer::Authenticator`],
-/// [`verify::RevocationList`], [`verify::IssuerResolver`],
-/// [`store::TokenStore`]) with `async fn`s.
+/// Implements the crate's traits ([`LoadIdentity`],
+/// [`issuer::Authenticator`], [`verify::RevocationList`],
+/// [`verify::IssuerResolver`], [`store::TokenStore`]) with `async fn`s.
 pub use async_trait::async_trait;
 #[cfg(feature = "openapi")]
 pub mod openapi {
