@@ -400,14 +400,16 @@ pub enum TokenProblem {
     /// The signature does not match.
     #[error("the token's signature is invalid")]
     BadSignature,
-    /// The signature does not match, and the header has a `nonce`, as a
-    /// Microsoft Graph access token's does: such a token is signed over
+    /// A token whose header has a `nonce`, as a Microsoft Graph access
+    /// token's does, and whose signature does not match, or whose issuer
+    /// is none of the app's (a Graph token's is Entra ID's v1 issuer, which
+    /// an app of v2 tokens does not trust): such a token is signed over
     /// its nonce's hash, and verifies at Graph alone. The client asked
     /// for a token for Graph, not for this API (in Entra ID, it must ask
     /// for the API's scope, `api://<client id>/.default` or one of its
     /// own).
     #[error(
-        "the token's signature is invalid: its header has a `nonce`, as a token for Microsoft Graph does; ask for a token for this API"
+        "the token is for Microsoft Graph (its header has a `nonce`, as Graph's tokens do), which alone can verify it: ask for a token for this API"
     )]
     SignedForGraph,
     /// `exp` has passed.

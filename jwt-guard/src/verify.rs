@@ -514,7 +514,14 @@ impl Verifier {
         let json = text.get(token.len()..).unwrap_or_default();
         let claims = ClaimSet::parse(json, compact::NOT_CLAIMS)?;
         let registered = claims::registered(&claims)?;
-        let issuer_ref = self.issuer_of(&registered).await?;
+        let issuer_ref = match self.issuer_of(&registered).await {
+            // A Graph token, to an app that trusts Entra ID's v2 issuer
+            // only: its `iss` is the v1 issuer's.
+            Err(AuthError::InvalidToken(TokenProblem::UntrustedIssuer)) if compact::has_nonce(parts.header) => {
+                return Err(TokenProblem::SignedForGraph.into());
+            }
+            found => found?,
+        };
         let issuer = issuer_ref.get(&self.issuers);
         if !issuer.algorithms.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());

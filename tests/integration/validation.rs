@@ -150,6 +150,10 @@ async fn headers_that_change_the_meaning_of_a_token_are_refused() {
     assert_eq!(response.status, 200);
 }
 
+/// The description of a refused token for Microsoft Graph.
+const FOR_GRAPH: &str = "the token is for Microsoft Graph (its header has a `nonce`, as Graph's tokens do), which \
+                         alone can verify it: ask for a token for this API";
+
 /// A token for Microsoft Graph has a `nonce` in its header, and is signed
 /// over the nonce's hash, not the nonce it carries: its signature fails
 /// anywhere but at Graph, and the refusal says why. A header with a
@@ -171,16 +175,7 @@ async fn a_token_signed_for_graph_is_told_apart_from_a_forgery() {
     let signed_over_the_hash = with_nonce("q2dZ7v7bX0mH4H3hKJ8p9Lk0JYV0m5cPqLr2cT3xV1g");
     let (_, signed_rest) = signed_over_the_hash.split_once('.').unwrap();
     let refused = call(&client, "/token", &[&bearer(&format!("{sent_header}.{signed_rest}"))]).await;
-    assert_eq!(
-        (refused.status, refused.body["error_description"].clone()),
-        (
-            401,
-            json!(
-                "the token's signature is invalid: its header has a `nonce`, as a token for Microsoft Graph does; \
-                 ask for a token for this API"
-            )
-        )
-    );
+    assert_eq!((refused.status, &refused.body["error_description"]), (401, &json!(FOR_GRAPH)));
     // The same signature under a header without a `nonce`: a forgery.
     let plain = mint(TestKey::RsaA, &claims);
     let (plain_header, _) = plain.split_once('.').unwrap();
@@ -188,6 +183,28 @@ async fn a_token_signed_for_graph_is_told_apart_from_a_forgery() {
     assert_eq!(
         (forged.status, forged.body["error_description"].clone()),
         (401, json!("the token's signature is invalid"))
+    );
+}
+
+/// A Graph token's `iss` is Entra ID's v1 issuer, which an app of v2
+/// tokens does not trust: its refusal says it is Graph's, not that its
+/// issuer is unknown; a token of another issuer without a `nonce` is
+/// refused as untrusted.
+#[rocket::async_test]
+async fn a_token_for_graph_from_an_issuer_the_app_does_not_trust_is_told_apart() {
+    let (_server, client) = setup(&[TestKey::RsaA]).await;
+    let mut claims = claims_for("https://sts.windows.net/9188040d-6c67-4c5b-b112-36a304b66dad/");
+    claims["aud"] = json!("00000003-0000-0000-c000-000000000000");
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("graph-key".into());
+    header.extras.insert("nonce".to_owned(), json!("AQAB-nonce"));
+    let graph = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &header, &claims))]).await;
+    assert_eq!((graph.status, &graph.body["error_description"]), (401, &json!(FOR_GRAPH)));
+    header.extras = Default::default();
+    let untrusted = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &header, &claims))]).await;
+    assert_eq!(
+        (untrusted.status, &untrusted.body["error_description"]),
+        (401, &json!("the token's issuer is not trusted"))
     );
 }
 
