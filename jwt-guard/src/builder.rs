@@ -234,7 +234,7 @@ impl JwtGuardBuilder {
     ///     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
     ///         let tenant = iss.strip_prefix("https://auth.example.com/")?;
     ///         let config = IssuerConfig::new(iss, "https://api.example.com");
-    ///         Some(ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+    ///         Some(ResolvedIssuer::new("customers", tenant, config))
     ///     }
     /// }
     ///

@@ -391,7 +391,10 @@ impl fmt::Display for ScopeClaim {
 /// # let _ = (keycloak, okta);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RolesClaim(pub Vec<String>);
+pub struct RolesClaim(
+    /// The places, in order: claim names or JSON Pointers.
+    pub Vec<String>,
+);
 
 impl Default for RolesClaim {
     fn default() -> Self {
@@ -424,7 +427,10 @@ impl<'de> Deserialize<'de> for RolesClaim {
 /// assert_eq!(ClaimValues::from(["web", "cli"]).0, ["web", "cli"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimValues(pub Vec<String>);
+pub struct ClaimValues(
+    /// The values, any one of which the claim may have.
+    pub Vec<String>,
+);
 
 impl From<&str> for ClaimValues {
     fn from(value: &str) -> Self {

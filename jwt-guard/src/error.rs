@@ -22,6 +22,7 @@ use std::time::Duration;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("bad `jwt_guard.{key}`: {problem}")]
+#[non_exhaustive]
 pub struct ConfigError {
     /// The key's path inside the `jwt_guard` table, such as
     /// `issuers.auth0.algorithms`.

@@ -56,6 +56,44 @@ impl<T: AuthObserver + ?Sized> AuthObserver for std::sync::Arc<T> {
 
 /// Something that happened to a request's authentication or to a session
 /// of the built-in issuer.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::config::LocalIssuerConfig;
+/// use jwt_guard::issuer::{Grant, StaticUsers};
+/// use jwt_guard::observe::{AuthEvent, AuthObserver};
+///
+/// /// Keeps an audit line per event.
+/// #[derive(Default)]
+/// struct Lines(Mutex<Vec<String>>);
+///
+/// impl AuthObserver for Lines {
+///     fn observe(&self, event: &AuthEvent<'_>) {
+///         let line = match event {
+///             AuthEvent::Login { subject } => format!("login of {subject}"),
+///             // The username is the client's text: escaped with `{:?}`.
+///             AuthEvent::LoginRefused { username, reason, .. } => format!("login of {username:?} refused: {reason}"),
+///             other => format!("{other:?}"),
+///         };
+///         self.0.lock().unwrap().push(line);
+///     }
+/// }
+///
+/// let lines = Arc::new(Lines::default());
+/// let users = StaticUsers::new().user("ada", "correct horse", Grant::new("ada"));
+/// let guard = JwtGuard::builder()
+///     .configure(|config| config.local = Some(LocalIssuerConfig::default()))
+///     .login(users)
+///     .observer(lines.clone())
+///     .build()?;
+/// rocket::execute(async {
+///     guard.login("ada", "guess", None).await.unwrap_err();
+///     guard.login("ada", "correct horse", None).await.unwrap();
+/// });
+/// assert_eq!(*lines.0.lock().unwrap(), [r#"login of "ada" refused: invalid_credentials"#, "login of ada"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum AuthEvent<'a> {

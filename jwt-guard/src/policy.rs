@@ -16,8 +16,11 @@ use crate::token::Token;
 
 /// A policy compiled by `#[protected]` or `policy!`.
 ///
-/// Implemented by the macros only (it is sealed); the items are hidden from
-/// docs.
+/// Implemented by the macros only (it is sealed), and never called by the
+/// app: its items are hidden from docs. An app names it only as a bound,
+/// to return a policy of [`policy!`](crate::policy!) from a function:
+/// `fn administrators() -> Policy<impl RoutePolicy>` (see
+/// [`Policy`](crate::Policy)).
 pub trait RoutePolicy: sealed::Sealed + Send + Sync + 'static {
     /// What the policy protects, for log lines: the handler's name, or
     /// `group` for a policy of `protect`.

@@ -261,14 +261,22 @@ pub trait TokenStore: Send + Sync + 'static {
 /// use jwt_guard::store::StoreError;
 ///
 /// let opened = std::fs::File::open("/nonexistent/tokens.db");
-/// let error = opened.map_err(|error| StoreError(error.to_string())).unwrap_err();
+/// let error = opened.map_err(StoreError::new).unwrap_err();
 /// assert!(error.to_string().starts_with("the token store failed: "));
 /// let refusal = SessionError::from(error);
 /// assert_eq!((refusal.status_code(), refusal.code()), (503, "temporarily_unavailable"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the token store failed: {0}")]
-pub struct StoreError(pub String);
+pub struct StoreError(pub(crate) String);
+
+impl StoreError {
+    /// The store's failure, told by `cause`: the database's own error, or
+    /// a message (see the type's example).
+    pub fn new(cause: impl std::fmt::Display) -> Self {
+        Self(cause.to_string())
+    }
+}
 
 #[cfg(test)]
 mod tests;

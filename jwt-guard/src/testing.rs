@@ -57,13 +57,33 @@ use crate::clock;
 use crate::config::IssuerConfig;
 use crate::keys::signing::SigningKey;
 
-/// An issuer for tests, with a key generated for it: see the
-/// [module](self)'s example.
+/// An issuer for tests, with a key generated for it (the
+/// [module](self) has a whole test).
 ///
 /// [`attach_to`](Self::attach_to) makes an app trust it under its name
 /// (`test`, or the name given to [`named`](Self::named), which replaces
 /// the app's own issuer of that name, so that policies with
 /// `issuer = "..."` keep working).
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::{JwtGuard, protected, testing::TestIssuer};
+/// use rocket::{http::Status, local::asynchronous::Client};
+///
+/// #[protected(scope = "read")]
+/// #[get("/reports")]
+/// fn reports() {}
+///
+/// # rocket::async_test(async {
+/// let app = rocket::build().attach(JwtGuard::fairing()).mount("/", routes![reports]);
+/// let issuer = TestIssuer::new();
+/// let client = Client::tracked(issuer.attach_to(app)).await.unwrap();
+/// let reader = issuer.token().subject("alice").scope("read").bearer();
+/// assert_eq!(client.get("/reports").header(reader).dispatch().await.status(), Status::Ok);
+/// let expired = issuer.token().scope("read").expired().bearer();
+/// assert_eq!(client.get("/reports").header(expired).dispatch().await.status(), Status::Unauthorized);
+/// # });
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestIssuer {
     name: String,

@@ -222,7 +222,7 @@ impl Verifier {
     /// #     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
     /// #         let tenant = iss.strip_prefix("https://auth.example.com/")?;
     /// #         let config = IssuerConfig::new(iss, "https://api.example.com").inline_jwks(self.0.clone());
-    /// #         Some(ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+    /// #         Some(ResolvedIssuer::new("customers", tenant, config))
     /// #     }
     /// # }
     /// # let key = jwt_guard::issuer::SigningKey::generate(Algorithm::EdDSA)?;

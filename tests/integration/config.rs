@@ -465,7 +465,7 @@ impl IssuerResolver for SignedUp {
 
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
         let config = IssuerConfig::new(iss, AUDIENCE);
-        (iss == self.0).then(|| ResolvedIssuer { name: "customers".into(), tenant: "acme".into(), config })
+        (iss == self.0).then(|| ResolvedIssuer::new("customers", "acme", config))
     }
 }
 

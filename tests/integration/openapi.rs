@@ -99,7 +99,7 @@ impl jwt_guard::verify::IssuerResolver for Customers {
     async fn resolve(&self, iss: &str) -> Option<jwt_guard::verify::ResolvedIssuer> {
         let tenant = iss.strip_prefix("https://orders.example.com/")?;
         let config = jwt_guard::config::IssuerConfig::new(iss, "https://api.test");
-        Some(jwt_guard::verify::ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+        Some(jwt_guard::verify::ResolvedIssuer::new("customers", tenant, config))
     }
 }
 

@@ -28,6 +28,11 @@ use serde_json::json;
 
 use crate::{bearer, login, post, until_accepted, until_refused};
 
+/// What `until_refused` answers for a revoked token.
+fn revoked() -> (u16, serde_json::Value) {
+    (401, json!("the token has been revoked"))
+}
+
 #[rocket::async_test]
 async fn a_provider_that_boots_after_the_api_is_used_within_two_seconds_of_answering() {
     let port = free_port();
@@ -107,7 +112,7 @@ impl TokenStore for UnreadableAtFirst {
 
     async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
         if self.down.load(Ordering::SeqCst) {
-            return Err(StoreError("the database is not up yet".into()));
+            return Err(StoreError::new("the database is not up yet"));
         }
         self.store.revocations(now).await
     }
@@ -170,7 +175,7 @@ async fn revocations_that_cannot_be_read_at_launch_apply_once_the_store_answers(
     let client = Client::tracked(app_with_builder(single_issuer(&server), fairing)).await.unwrap();
     assert_eq!(call(&client, "/token", &[&token.0]).await.status, 200, "not known yet: the store cannot be read");
     down.store(false, Ordering::SeqCst);
-    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await.0, 401, "applied once it answers");
+    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await, revoked(), "applied once it answers");
 }
 
 /// A token of `server`, as an `Authorization` value, and its revocation,
@@ -203,7 +208,7 @@ async fn an_instance_that_loads_late_and_cannot_follow_still_asks_the_store_at_r
     let (status, session) = login(&client, "ada", "abcxyz").await;
     assert_eq!(status, 200, "{session}");
     down.store(false, Ordering::SeqCst);
-    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await.0, 401, "loaded once it answers");
+    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await, revoked(), "loaded once it answers");
     // Another instance logs ada out everywhere; this one does not hear of it.
     let everywhere = Revoked::Subject { sub: "ada".into(), before: (now() + 1).unsigned_abs() };
     store.revoke(&Revocation { revoked: everywhere, until: (now() + 3600).unsigned_abs() }).await.unwrap();
@@ -228,5 +233,5 @@ async fn a_follower_that_panics_is_started_again() {
     let store = UnreadableAtFirst { store: Arc::default(), down: Arc::default(), following };
     let client =
         Client::tracked(app_with_builder(single_issuer(&server), JwtGuard::fairing().store(store))).await.unwrap();
-    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await.0, 401, "heard after the restart");
+    assert_eq!(until_refused(&client, &token.0, Duration::from_secs(4)).await, revoked(), "heard after the restart");
 }

@@ -406,7 +406,7 @@ impl IssuerResolver for SignedUp {
         let tenants = self.tenants.lock().unwrap();
         let tenant = tenants.iter().position(|(base, _)| base == iss)?;
         let config = IssuerConfig::new(iss, tenants[tenant].1);
-        Some(ResolvedIssuer { name: "customers".into(), tenant: format!("customer-{tenant}"), config })
+        Some(ResolvedIssuer::new("customers", format!("customer-{tenant}"), config))
     }
 }
 
@@ -421,7 +421,7 @@ impl IssuerResolver for Impostor {
 
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
         let config = IssuerConfig::new(iss, AUDIENCE);
-        Some(ResolvedIssuer { name: "tenants".into(), tenant: "any".into(), config })
+        Some(ResolvedIssuer::new("tenants", "any", config))
     }
 }
 
@@ -441,9 +441,17 @@ async fn an_apps_resolver_finds_the_tenants_that_no_template_names() {
     let token = bearer(&mint(TestKey::EcA, &claims_for(signed_up.base())));
     let served = call(&client, "/customer", &[&token]).await;
     assert_eq!((served.status, served.body), (200, json!({ "issuer": "customers", "tenant": "customer-0" })));
-    assert_eq!(call(&client, "/whoami", &[&token]).await.status, 403, "not the template's issuer");
+    let other_issuer = call(&client, "/whoami", &[&token]).await;
+    assert_eq!(
+        (other_issuer.status, &other_issuer.body["error_description"]),
+        (403, &json!("this resource does not accept tokens from the token's issuer")),
+        "not the template's issuer"
+    );
     let refused = call(&client, "/customer", &[&bearer(&mint(TestKey::EcA, &claims_for(stranger.base())))]).await;
-    assert_eq!(refused.status, 401);
+    assert_eq!(
+        (refused.status, &refused.body["error_description"]),
+        (401, &json!("the token's issuer is not trusted"))
+    );
     assert_eq!(stranger.discovery_hits(), 0);
 }
 
@@ -472,7 +480,7 @@ impl IssuerResolver for Stalled {
     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
         rocket::tokio::time::sleep(Duration::from_secs(10)).await;
         let config = IssuerConfig::new(iss, AUDIENCE);
-        Some(ResolvedIssuer { name: "customers".into(), tenant: "late".into(), config })
+        Some(ResolvedIssuer::new("customers", "late", config))
     }
 }
 
@@ -564,7 +572,11 @@ async fn a_resolver_that_panics_when_asked_again_keeps_its_tenants() {
     resolver.set(Vec::new());
     let left = Instant::now();
     let (refused, _) = refused_after(&client, &token, left).await;
-    assert_eq!(refused.status, 401, "still asked again after the panics");
+    assert_eq!(
+        (refused.status, &refused.body["error_description"]),
+        (401, &json!("the token's issuer is not trusted")),
+        "still asked again after the panics"
+    );
 }
 
 /// An app whose resolver `resolver` is asked again every second or so.

@@ -64,6 +64,24 @@ pub enum DpopMode {
 /// nonce = false                        # true: demand server nonces
 /// # nonce_secret = "..."               # shared by a fleet, 32 bytes or more
 /// ```
+///
+/// In code, as the other tables are:
+///
+/// ```
+/// use jwt_guard::{JwtGuard, config::{Config, IssuerConfig}};
+///
+/// let mut config = Config::default();
+/// # config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "api"));
+/// // Behind a proxy, the URL clients see, which their proofs name.
+/// config.dpop.origin = Some("https://api.example.com".into());
+/// config.dpop.nonce = true;
+/// let guard = JwtGuard::from_config(config.clone())?;
+/// assert!(guard.dpop_nonce().is_some(), "a nonce to hand out with each answer");
+/// // A fleet shares one secret, or each instance refuses the others' nonces.
+/// config.dpop.nonce_secret = Some("too short".into());
+/// assert_eq!(JwtGuard::from_config(config).unwrap_err().key, "dpop.nonce_secret");
+/// # Ok::<(), jwt_guard::error::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]

@@ -42,7 +42,20 @@ pub const DEFAULT_STORE_PATH: &str = "jwt-guard.db";
 /// `secret`) and the `sqlite` feature is on, so a restarted app forgets
 /// nothing; otherwise in memory.
 ///
-/// Its `Debug` hides the password of the Redis URL.
+/// Its `Debug` hides the password of the Redis URL. In code, as the
+/// other tables are:
+///
+/// ```
+/// use jwt_guard::{JwtGuard, config::{Config, IssuerConfig}};
+///
+/// let mut config = Config::default();
+/// # config.issuers.insert("idp".into(), IssuerConfig::new("https://idp.example.com/", "api"));
+/// config.store.url = Some("redis://:s3cret@redis.internal:6379/0".into());
+/// assert!(!format!("{:?}", config.store).contains("s3cret"), "safe to log");
+/// config.store.path = Some("/var/lib/api/jwt-guard.db".into());
+/// let refused = JwtGuard::from_config(config).unwrap_err();
+/// assert_eq!((refused.key.as_str(), refused.problem.as_str()), ("store", "give `path` or `url`, not both"));
+/// ```
 #[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]

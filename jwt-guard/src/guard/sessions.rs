@@ -372,6 +372,37 @@ impl JwtGuard {
     /// built-in issuer's, or is not valid, is no error: there is nothing to
     /// revoke.
     ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::{AuthError, JwtGuard, error::TokenProblem};
+    /// use jwt_guard::config::LocalIssuerConfig;
+    /// use jwt_guard::issuer::{Grant, StaticUsers};
+    ///
+    /// let users = StaticUsers::new().user("ada", "correct horse", Grant::new("ada"));
+    /// let guard = JwtGuard::builder()
+    ///     .configure(|config| {
+    ///         let mut local = LocalIssuerConfig::default();
+    ///         local.refresh_expires_in = Some(Duration::from_secs(86_400));
+    ///         config.local = Some(local);
+    ///     })
+    ///     .login(users)
+    ///     .build()?;
+    /// rocket::execute(async {
+    ///     let tokens = guard.login("ada", "correct horse", None).await?;
+    ///     let refresh_token = tokens.refresh_token.expect("a session");
+    ///     // Logging out: the session's refresh token, and its access tokens.
+    ///     guard.revoke(&refresh_token, Some("refresh_token")).await?;
+    ///     assert_eq!(guard.refresh(&refresh_token).await.unwrap_err().code(), "invalid_grant");
+    ///     let bearer = format!("Bearer {}", tokens.access_token);
+    ///     let refused = guard.authenticate([bearer.as_str()].into_iter(), false).await.unwrap_err();
+    ///     assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
+    ///     // Nothing to revoke is no error (RFC 7009).
+    ///     guard.revoke("not a token of ours", None).await?;
+    ///     Ok::<(), jwt_guard::issuer::SessionError>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`SessionError::Unavailable`] when the store cannot be reached, or
@@ -444,6 +475,38 @@ impl JwtGuard {
     /// Ends a session of the built-in issuer, by the `sid` its access
     /// tokens carry: its refresh token is refused from now on, and its
     /// access tokens too, on every instance that shares the store.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_guard::{AuthError, JwtGuard, error::TokenProblem};
+    /// use jwt_guard::config::LocalIssuerConfig;
+    /// use jwt_guard::issuer::{Grant, StaticUsers};
+    ///
+    /// let users = StaticUsers::new().user("ada", "correct horse", Grant::new("ada"));
+    /// let guard = JwtGuard::builder()
+    ///     .configure(|config| {
+    ///         let mut local = LocalIssuerConfig::default();
+    ///         local.refresh_expires_in = Some(Duration::from_secs(86_400));
+    ///         config.local = Some(local);
+    ///     })
+    ///     .login(users)
+    ///     .build()?;
+    /// rocket::execute(async {
+    ///     let (phone, laptop) = (guard.login("ada", "correct horse", None).await?, guard.login("ada", "correct horse", None).await?);
+    ///     // An app's "sign this device out", from the token that the device sent.
+    ///     let bearer = |tokens: &jwt_guard::issuer::IssuedTokens| format!("Bearer {}", tokens.access_token);
+    ///     let token = guard.authenticate([bearer(&phone).as_str()].into_iter(), false).await.unwrap();
+    ///     let sid = token.claim("sid").and_then(|sid| sid.as_str()).expect("a session's token").to_owned();
+    ///     guard.revoke_session(&sid).await?;
+    ///     let refused = guard.authenticate([bearer(&phone).as_str()].into_iter(), false).await.unwrap_err();
+    ///     assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
+    ///     assert!(guard.refresh(phone.refresh_token.as_deref().unwrap()).await.is_err());
+    ///     // The other session goes on.
+    ///     assert!(guard.authenticate([bearer(&laptop).as_str()].into_iter(), false).await.is_ok());
+    ///     Ok::<(), jwt_guard::issuer::SessionError>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -192,6 +192,7 @@ impl Confirmation {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct IssuedTokens {
     /// The signed access token.
     pub access_token: String,

@@ -9,6 +9,31 @@ use crate::observe::metrics::{self, StoreOperation};
 use crate::store::StoreError;
 
 /// Why a session operation of [`JwtGuard`](crate::JwtGuard) did not succeed.
+///
+/// ```
+/// use std::time::Duration;
+/// use jwt_guard::JwtGuard;
+/// use jwt_guard::config::LocalIssuerConfig;
+/// use jwt_guard::issuer::{Grant, SessionError, StaticUsers};
+///
+/// let users = StaticUsers::new().user("ada", "correct horse", Grant::new("ada"));
+/// let guard = JwtGuard::builder()
+///     .configure(|config| config.local = Some(LocalIssuerConfig::default()))
+///     .login(users)
+///     .build()?;
+/// rocket::execute(async {
+///     for _ in 0..5 {
+///         assert_eq!(guard.login("ada", "guess", None).await.unwrap_err(), SessionError::InvalidCredentials);
+///     }
+///     // After five failures (`login_throttle_after`), the next attempt
+///     // must wait, whatever its password: 429, with `Retry-After`.
+///     let throttled = guard.login("ada", "correct horse", None).await.unwrap_err();
+///     let SessionError::Throttled { retry_after } = throttled else { panic!("{throttled:?}") };
+///     assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(1));
+///     assert_eq!((throttled.status_code(), throttled.code()), (429, "too_many_requests"));
+/// });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
@@ -29,9 +54,11 @@ pub enum SessionError {
     /// No built-in issuer, or no authenticator, is configured: 404.
     #[error("no built-in issuer with a login is configured")]
     NoIssuer,
-    /// The token store cannot be reached: 503 with `Retry-After`.
+    /// The token store cannot be reached: 503 with `Retry-After`. The
+    /// store's failure is its [`source`](std::error::Error::source), for
+    /// the log, never for the client.
     #[error("the token store cannot be reached; retry later")]
-    Unavailable(StoreError),
+    Unavailable(#[source] StoreError),
     /// The built-in issuer's key cannot sign: 500.
     #[error("the built-in issuer cannot sign")]
     Signing(#[from] SigningKeyError),

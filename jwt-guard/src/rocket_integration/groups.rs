@@ -3,6 +3,7 @@
 //! group policies of a mounted route.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Mutex, PoisonError};
 
@@ -82,9 +83,50 @@ pub(super) fn group_policies(route: &Route) -> Vec<CompiledPolicy> {
         .unwrap_or_default()
 }
 
-/// A policy compiled by [`policy!`](crate::policy!), for [`protect`].
-#[derive(Debug)]
+/// A policy compiled by [`policy!`](crate::policy!), for [`protect`]. It
+/// is `Copy`: one policy may protect several groups. Its type is made by
+/// the macro and has no name; a function that returns one says
+/// `Policy<impl RoutePolicy>`.
+///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use jwt_guard::policy::RoutePolicy;
+/// use jwt_guard::{JwtGuard, Policy, policy, protect};
+///
+/// /// The app's one definition of who administers it.
+/// fn administrators() -> Policy<impl RoutePolicy> {
+///     policy!(scope = "admin", role = "admin")
+/// }
+///
+/// #[get("/users")]
+/// fn users() {}
+///
+/// #[get("/audit")]
+/// fn audit() {}
+///
+/// let admin = administrators();
+/// assert_eq!(format!("{admin:?}"), "Policy(scopes `admin` and role `admin`)");
+/// let rocket = rocket::build()
+///     .attach(JwtGuard::fairing())
+///     .mount("/admin", protect(admin, routes![users]))
+///     .mount("/internal", protect(admin, routes![audit]));
+/// ```
 pub struct Policy<P>(PhantomData<P>);
+
+impl<P> Clone for Policy<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for Policy<P> {}
+
+/// The policy in words, as the launch log tells it.
+impl<P: RoutePolicy> fmt::Debug for Policy<P> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "Policy({})", P::DESCRIPTION)
+    }
+}
 
 impl<P: RoutePolicy> Policy<P> {
     #[doc(hidden)]

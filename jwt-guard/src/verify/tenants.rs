@@ -69,7 +69,7 @@ use crate::log_limit::LogLimit;
 ///     async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
 ///         let tenant = iss.strip_prefix("https://auth.example.com/")?; // look it up in the database
 ///         let config = IssuerConfig::new(iss, "https://api.example.com");
-///         Some(ResolvedIssuer { name: "customers".into(), tenant: tenant.into(), config })
+///         Some(ResolvedIssuer::new("customers", tenant, config))
 ///     }
 /// }
 /// ```
@@ -114,13 +114,14 @@ impl<T: IssuerResolver + ?Sized> IssuerResolver for Arc<T> {
 /// fn resolved(row: &Row) -> ResolvedIssuer {
 ///     let config = IssuerConfig::new(row.iss, "https://api.example.com").algorithms(["RS256"]);
 ///     // Every tenant under the one name that policies pin: `issuer = "customers"`.
-///     ResolvedIssuer { name: "customers".into(), tenant: row.slug.into(), config }
+///     ResolvedIssuer::new("customers", row.slug, config)
 /// }
 /// let acme = Row { slug: "acme", iss: "https://acme.auth.example.com/" };
 /// // The same answer each time, or the tenant is forgotten when it is asked again.
 /// assert_eq!(resolved(&acme), resolved(&acme));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ResolvedIssuer {
     /// The name that policies use (`issuer = "customers"`), shared by
     /// every tenant the resolver finds, as a template's is.
@@ -129,6 +130,14 @@ pub struct ResolvedIssuer {
     pub tenant: String,
     /// Its configuration; its `issuer` must be the `iss` asked about.
     pub config: IssuerConfig,
+}
+
+impl ResolvedIssuer {
+    /// The issuer of `config`, found for `tenant`, under the `name` that
+    /// policies use (see the type's example).
+    pub fn new(name: impl Into<String>, tenant: impl Into<String>, config: IssuerConfig) -> Self {
+        Self { name: name.into(), tenant: tenant.into(), config }
+    }
 }
 
 /// Checks that every name `resolver` gives its issuers is a well-formed
