@@ -32,14 +32,19 @@ fn unsigned(header: &Value, claims: &Value) -> String {
 
 /// A token of `key` with these claims as raw JSON text.
 fn signed_raw(key: TestKey, header: &Value, payload: &str) -> String {
-    let input = format!("{}.{}", encode(header), URL_SAFE_NO_PAD.encode(payload));
+    signed_over_header(key, &header.to_string(), payload)
+}
+
+/// A token of `key` with this header and these claims as raw JSON text.
+fn signed_over_header(key: TestKey, header: &str, payload: &str) -> String {
+    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
     let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key.encoding_key(), key.alg()).unwrap();
     format!("{input}.{signature}")
 }
 
 /// Asserts that `authorization` is refused with `status` and `code`, and
-/// that nothing of the token comes back.
-async fn assert_refused(client: &Client, label: &str, authorization: &[&str], status: u16, code: &str) {
+/// that nothing of the token comes back; the refusal's description.
+async fn assert_refused(client: &Client, label: &str, authorization: &[&str], status: u16, code: &str) -> String {
     let response = call(client, "/token", authorization).await;
     assert_eq!(response.status, status, "{label}");
     let challenge = response.challenge.unwrap_or_else(|| panic!("{label}: no challenge"));
@@ -52,6 +57,7 @@ async fn assert_refused(client: &Client, label: &str, authorization: &[&str], st
             assert!(!body.contains(part) && !challenge.contains(part), "{label}: the response echoes the token");
         }
     }
+    response.body["error_description"].as_str().unwrap_or_default().to_owned()
 }
 
 #[rocket::async_test]
@@ -130,6 +136,11 @@ async fn malformed_tokens_are_refused() {
         ("an empty segment", format!("{}..{}", parts[0], parts[2])),
         ("signature stripped", format!("{}.{}.", parts[0], parts[1])),
         ("signature of another token", format!("{}.{}.{}", parts[0], parts[1], other.rsplit('.').next().unwrap())),
+        ("a claim changed, the signature kept", {
+            let mut claims = claims_for(primary.base());
+            claims["sub"] = json!("admin");
+            format!("{}.{}.{}", parts[0], encode(&claims), parts[2])
+        }),
         ("one payload byte changed", format!("{}.{}.{}", parts[0], String::from_utf8(flipped).unwrap(), parts[2])),
         ("header that is not an object", format!("{}.{}.{}", encode(&json!(["RS256"])), parts[1], parts[2])),
         ("payload that is not an object", signed_raw(TestKey::RsaA, &header, "\"claims\"")),
@@ -139,10 +150,10 @@ async fn malformed_tokens_are_refused() {
         ),
         (
             "duplicate header members",
-            signed_raw(TestKey::RsaA, &json!({"alg": "RS256"}), "{}").replacen(
-                &encode(&json!({"alg": "RS256"})),
-                &URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","alg":"HS256"}"#),
-                1,
+            signed_over_header(
+                TestKey::RsaA,
+                &format!(r#"{{"alg":"RS256","kid":"{}","kid":"{}"}}"#, TestKey::RsaB.kid(), TestKey::RsaA.kid()),
+                &claims_for(primary.base()).to_string(),
             ),
         ),
         ("exp as a string", with_claims(&format!(r#"{{"iss":"ISS","aud":"https://api.test","exp":"{}"}}"#, t + 60))),
@@ -167,11 +178,48 @@ async fn malformed_tokens_are_refused() {
         ("aud as an object", with_claims(&format!(r#"{{"iss":"ISS","aud":{{"a":1}},"exp":{}}}"#, t + 60))),
         ("another audience", with_claims(&format!(r#"{{"iss":"ISS","aud":"https://other.test","exp":{}}}"#, t + 60))),
         ("no iss", with_claims(&format!(r#"{{"aud":"https://api.test","exp":{}}}"#, t + 60))),
-        ("over max_token_bytes", format!("{}.{}.{}", parts[0], "A".repeat(9000), parts[2])),
+        // Not base64url either: refused for its size, before any decoding.
+        ("over max_token_bytes", format!("{}.{}.{}", parts[0], "~".repeat(9000), parts[2])),
     ];
+    let mut descriptions = Vec::new();
     for (label, token) in cases {
-        assert_refused(&client, label, &[&bearer(&token)], 401, "invalid_token").await;
+        descriptions
+            .push((label.to_owned(), assert_refused(&client, label, &[&bearer(&token)], 401, "invalid_token").await));
     }
+    // Each refused for what is wrong with it, not for a side effect of how
+    // it was made.
+    let malformed = |what: &str| format!("the token is malformed: {what}");
+    let not_a_payload = malformed("the payload is not a JSON object with unique members");
+    let not_a_header = malformed("the header is not a JSON object with an `alg`");
+    let expected = [
+        ("unknown crit", "the token has critical header parameters that are not supported".to_owned()),
+        ("five-segment JWE", "encrypted tokens (JWE) are not accepted".to_owned()),
+        ("standard base64", malformed("a part is not unpadded base64url")),
+        ("an extra dot", malformed("a JWS has three dot-separated parts")),
+        ("an empty segment", malformed("a part is empty")),
+        ("signature stripped", malformed("a part is empty")),
+        ("signature of another token", "the token's signature is invalid".to_owned()),
+        ("a claim changed, the signature kept", "the token's signature is invalid".to_owned()),
+        ("one payload byte changed", not_a_payload.clone()),
+        ("header that is not an object", not_a_header.clone()),
+        ("payload that is not an object", not_a_payload.clone()),
+        ("duplicate payload members", not_a_payload.clone()),
+        ("duplicate header members", not_a_header),
+        ("exp as a string", "the token's `exp` claim has the wrong type".to_owned()),
+        ("nbf as a string", "the token's `nbf` claim has the wrong type".to_owned()),
+        ("iat as a string", "the token's `iat` claim has the wrong type".to_owned()),
+        ("negative exp", "the token has expired".to_owned()),
+        ("huge nbf", "the token is not valid yet".to_owned()),
+        ("huge iat", "the token was issued in the future".to_owned()),
+        ("exp beyond f64", not_a_payload),
+        ("aud as an object", "the token's `aud` claim has the wrong type".to_owned()),
+        ("another audience", "the token is not meant for this audience".to_owned()),
+        ("no iss", "the token lacks the `iss` claim".to_owned()),
+        ("over max_token_bytes", "the token is too large".to_owned()),
+    ];
+    let expected: Vec<(String, String)> =
+        expected.into_iter().map(|(label, description)| (label.to_owned(), description)).collect();
+    assert_eq!(descriptions, expected);
     let fractional =
         with_claims(&format!(r#"{{"iss":"ISS","aud":"https://api.test","exp":{}.5,"iat":{}.25}}"#, t + 60, t));
     assert_eq!(call(&client, "/token", &[&bearer(&fractional)]).await.status, 200, "fractional dates are valid");

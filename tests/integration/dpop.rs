@@ -7,6 +7,8 @@
 //! panva's oidc-provider, bound to the key of a real DPoP client
 //! (oauth4webapi) or of a test's.
 
+use std::time::Duration;
+
 use jwt_guard::testing::{DpopKey, TestIssuer};
 use jwt_guard::{
     JwtGuard, Token,
@@ -15,8 +17,8 @@ use jwt_guard::{
     protected,
 };
 use jwt_guard_tests::{
-    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, StoreFile, TestKey, free_port, quiet_figment,
-    run_node_script, send_json,
+    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, StoreFile, TestKey, free_port, poll_until,
+    quiet_figment, run_node_script, send_json,
 };
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::{Client, LocalResponse};
@@ -387,6 +389,36 @@ async fn a_proof_used_on_one_instance_is_refused_by_another_on_the_same_redis() 
     assert_eq!(body["error_description"], "the DPoP proof was used before");
     a.stop().await;
     b.stop().await;
+}
+
+/// A proof that cannot be checked against replays, for the store is
+/// down, is refused with 503 (never taken unchecked), and is good once
+/// the store is back, for it was never used.
+#[rocket::async_test]
+async fn a_proof_is_refused_with_503_while_the_store_it_is_checked_in_is_down() {
+    let redis = RedisServer::start().await;
+    let port = redis.port();
+    let issuer = TestIssuer::new();
+    let client = client(&issuer, &[("store", json!({ "url": redis.url() }))]).await;
+    let key = DpopKey::new();
+    let token = issuer.token().bound_to(&key).sign();
+    let proof = key.proof("GET", &format!("{ORIGIN}/reports")).access_token(&token).sign();
+    redis.kill();
+    let mut request = client.get("/reports").header(Header::new("Authorization", format!("DPoP {token}")));
+    request.add_header(Header::new("DPoP", proof.clone()));
+    let response = request.dispatch().await;
+    let retry_after = response.headers().get_one("Retry-After").map(str::to_owned);
+    let (status, _, body) = seen(response).await;
+    assert_eq!((status, retry_after.as_deref(), &body["error"]), (503, Some("1"), &json!("temporarily_unavailable")));
+
+    let _back = RedisServer::start_on(port).await;
+    let served = poll_until(Duration::from_secs(10), || async {
+        let (status, _, body) = get(&client, "/reports", "DPoP", &token, &[&proof]).await;
+        (status == 200).then_some(body)
+    });
+    assert_eq!(served.await, Some(json!(format!("dpop {}", key.thumbprint()))), "the proof was never used");
+    let (status, _, body) = get(&client, "/reports", "DPoP", &token, &[&proof]).await;
+    assert_eq!((status, &body["error_description"]), (401, &json!("the DPoP proof was used before")));
 }
 
 /// An app that trusts panva's oidc-provider by its issuer URL alone.

@@ -248,8 +248,12 @@ async fn misbehaving_providers_give_503_and_are_never_followed_elsewhere() {
         config["fetch_timeout"] = json!(0.5);
         let client = Client::tracked(app(config)).await.unwrap();
         let response = call(&client, "/token", &[&bearer(&mint(TestKey::RsaA, &claims_for(server.base())))]).await;
-        assert_eq!(response.status, 503, "{behaviour:?}");
-        assert!(response.retry_after.is_some(), "{behaviour:?}");
+        assert_eq!(
+            (response.status, &response.body["error"]),
+            (503, &json!("temporarily_unavailable")),
+            "{behaviour:?}"
+        );
+        assert_eq!(response.retry_after.as_deref(), Some("1"), "{behaviour:?}: the first wait of the backoff");
     }
     assert_eq!(elsewhere.jwks_hits(), 0, "redirects are not followed");
 }

@@ -15,8 +15,8 @@ use jwt_guard::observe::{AuthEvent, AuthObserver};
 use jwt_guard::store::{Revocation, Revoked};
 use jwt_guard::{JwtGuard, Token};
 use jwt_guard_tests::{
-    INTROSPECTION_CLIENT, KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey, claims_for,
-    free_port, mint, mint_with_header, now, quiet_figment,
+    Behaviour, INTROSPECTION_CLIENT, KeyServer, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, TestKey,
+    claims_for, free_port, mint, mint_with_header, now, poll_until, quiet_figment,
 };
 use rocket::http::{ContentType, Header as HttpHeader};
 use rocket::local::asynchronous::Client;
@@ -274,16 +274,55 @@ async fn a_logout_token_is_used_once_and_held_to_every_rule() {
             assert!(!body.to_string().contains(secret), "{what}: nothing of the token is echoed: {body}");
         }
     }
-    for (kind, body) in [
-        (ContentType::JSON, json!({ "logout_token": token }).to_string()),
-        (ContentType::Form, format!("token={token}")),
-        (ContentType::Form, String::new()),
-        (ContentType::Form, format!("logout_token={token}&logout_token={token}")),
+    // Each with a good logout token of its own, of a session still open:
+    // refused for the shape of the request alone, ending nothing.
+    let still_open = access_token(&one, TestKey::RsaA, json!({ "sid": "sid-open", "jti": "a3" }));
+    let fresh = || {
+        let mut claims = logout_claims(one.base());
+        claims["sid"] = "sid-open".into();
+        logout_token(TestKey::RsaA, &claims)
+    };
+    let not_a_form = "send a form with `logout_token`, or an `application/secevent+jwt` body";
+    let not_one = "the form must have one `logout_token`";
+    for (kind, body, description) in [
+        (ContentType::JSON, json!({ "logout_token": fresh() }).to_string(), not_a_form),
+        (ContentType::Form, format!("token={}", fresh()), not_one),
+        (ContentType::Form, String::new(), not_one),
+        (ContentType::Form, format!("logout_token={}&logout_token={}", fresh(), fresh()), not_one),
     ] {
         let (status, cache_control, answer) = post(&client, kind.clone(), body).await;
         assert_eq!((status, cache_control.as_str()), (400, "no-store"), "{kind}: {answer}");
-        assert_eq!(answer["error"], "invalid_request", "{kind}: {answer}");
+        assert_eq!(answer, json!({ "error": "invalid_request", "error_description": description }), "{kind}");
     }
+    assert_eq!(me_status(&client, &still_open).await, 200, "no refused delivery ended the session");
+}
+
+/// An issuer whose keys cannot be had: its logout is answered 503 with
+/// `Retry-After`, for the provider to deliver it again, and ends nothing
+/// it cannot verify; delivered again once the keys can be had, it is
+/// carried out.
+#[rocket::async_test]
+async fn a_logout_whose_issuers_keys_cannot_be_had_is_answered_503_for_the_provider_to_retry() {
+    let (one, two) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::RsaOther]).await);
+    one.set_behaviour(Behaviour::Status(500));
+    let client = client_of(&one, &two).await;
+    let token = logout_token(TestKey::RsaA, &logout_claims(one.base()));
+    let deliver = || async {
+        let request = client.post("/backchannel-logout").header(ContentType::Form);
+        let response = request.body(format!("logout_token={token}")).dispatch().await;
+        let retry_after = response.headers().get_one("Retry-After").map(str::to_owned);
+        let status = response.status().code;
+        let body: Value = serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap_or_default();
+        (status, retry_after, body)
+    };
+    let (status, retry_after, body) = deliver().await;
+    assert_eq!((status, retry_after.as_deref(), &body["error"]), (503, Some("1"), &json!("temporarily_unavailable")));
+
+    one.set_behaviour(Behaviour::Serve);
+    let carried_out = poll_until(Duration::from_secs(10), || async { (deliver().await.0 == 200).then_some(()) });
+    assert!(carried_out.await.is_some(), "delivered again, it is carried out");
+    let session = access_token(&one, TestKey::RsaA, json!({ "sid": "sid-SECRET-1" }));
+    assert_eq!(me_status(&client, &session).await, 401, "the session is ended");
 }
 
 /// Keycloak before 25 and Authentik before 2025.12 type their logout
@@ -360,6 +399,15 @@ async fn a_pushed_session_revoked_event_ends_the_session() {
     let unknown = security_event("https://unknown.test", "e3", json!({ "format": "opaque", "id": "s-kept" }));
     let (status, _, body) = push(&client, set(&unknown)).await;
     assert_eq!((status, &body["err"]), (400, &json!("invalid_issuer")), "{body}");
+    // Signed by another key under the issuer's `kid`: a forgery.
+    let mut forged_header = typed(TestKey::RsaOther, "secevent+jwt");
+    forged_header.kid = Some(TestKey::RsaA.kid());
+    let forged_claims = security_event(one.base(), "e5", json!({ "format": "opaque", "id": "s-kept" }));
+    let (status, _, body) = push(&client, mint_with_header(TestKey::RsaOther, &forged_header, &forged_claims)).await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "err": "invalid_key", "description": "the signature does not verify with the issuer's keys" }))
+    );
     let logout_typed =
         logout_token(TestKey::RsaA, &security_event(one.base(), "e4", json!({ "format": "opaque", "id": "s-kept" })));
     let (status, _, body) = push(&client, logout_typed).await;
@@ -536,7 +584,7 @@ async fn a_logout_from_a_provider_whose_clock_runs_ahead_outlives_the_sessions_t
     assert_eq!(me_status(&client, &token).await, 401);
     let held_until = i64::try_from(observer.made.lock().unwrap()[0].until).unwrap();
     let accepted_until = provider_now + lifetime + 30;
-    assert!(held_until > accepted_until, "held until {held_until}, the token accepted until {accepted_until}");
+    assert_eq!(held_until, accepted_until + 1, "held a second past the token's last, and no longer");
 }
 
 /// Two identity providers may each issue a token with one `jti`: revoking

@@ -62,7 +62,12 @@ async fn a_certificate_bound_token_is_served_over_a_connection_with_its_certific
     }
     let unbound = issuer.token().sign();
     let (status, body) = get(&pki.https_client(Some(&alice)), &url("/certified"), &unbound).await;
-    assert_eq!(status, 401, "a bearer token, even over mTLS: {body}");
+    let body: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        (status, &body["error_description"]),
+        (401, &json!("this resource needs a sender-constrained token (a client certificate)")),
+        "a bearer token, even over mTLS"
+    );
     app.stop().await;
 }
 
