@@ -2,7 +2,9 @@
 //! cross no network; and this machine's address where an app listens on
 //! every one.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
+#[cfg(feature = "rocket")]
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Whether `host` (a name, an IP address, or an IPv6 address in brackets)
 /// is `localhost` or a loopback address.

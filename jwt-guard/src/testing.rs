@@ -56,6 +56,7 @@ use crate::algorithm::Algorithm;
 use crate::clock;
 use crate::config::IssuerConfig;
 use crate::keys::signing::SigningKey;
+use crate::token::Token;
 
 /// An issuer for tests, with a key generated for it (the
 /// [module](self) has a whole test).
@@ -679,6 +680,48 @@ impl TokenBuilder<'_> {
             None => self.issuer.key.sign("at+jwt", &claims),
         };
         signed.unwrap_or_else(|error| panic!("jwt-guard testing: {error}"))
+    }
+
+    /// The token, signed, then verified as the app verifies its issuer's
+    /// tokens: a [`Token`] for unit tests of the app's code that takes one
+    /// (a policy's `check` function, a
+    /// [`LoadIdentity`](crate::LoadIdentity), a helper of its handlers),
+    /// with no app and no request.
+    ///
+    /// ```
+    /// use jwt_guard::{Token, testing::TestIssuer};
+    ///
+    /// /// The app's `#[protected(check = of_acme)]`.
+    /// fn of_acme(token: &Token) -> bool {
+    ///     token.claim("tenant").and_then(|tenant| tenant.as_str()) == Some("acme")
+    /// }
+    ///
+    /// let issuer = TestIssuer::new();
+    /// assert!(of_acme(&issuer.token().claim("tenant", "acme").verified()));
+    /// assert!(!of_acme(&issuer.token().claim("tenant", "globex").verified()));
+    /// assert_eq!(issuer.token().scope("read write").verified().scopes(), ["read", "write"]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the token is refused (one made [`expired`](Self::expired), or
+    /// for another [`audience`](Self::audience), say): the message says
+    /// why. Test refusals through a `rocket::local` client instead, where
+    /// the app answers them.
+    pub fn verified(self) -> Token {
+        use futures_util::FutureExt as _;
+
+        let mut config = crate::config::Config::default();
+        config.issuers.insert(self.issuer.name.clone(), self.issuer.issuer_config());
+        let verifier = crate::verify::Verifier::new(&config)
+            .unwrap_or_else(|error| panic!("jwt-guard testing: the test issuer's configuration: {error}"));
+        let signed = self.sign();
+        // Its keys are inline: nothing to wait for.
+        let verified = verifier.verify_whatever_bound(&signed).now_or_never();
+        match verified.expect("jwt-guard testing: a test issuer's token is verified without waiting") {
+            Ok(token) => token,
+            Err(error) => panic!("jwt-guard testing: the token is refused: {error}"),
+        }
     }
 
     /// `Authorization: Bearer <the signed token>`, for a local request.
