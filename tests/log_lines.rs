@@ -12,6 +12,7 @@ use jwt_guard::testing::TestIssuer;
 use jwt_guard::{
     AuthError, JwtGuard,
     config::{Config, IssuerConfig},
+    error::TokenProblem,
     issuer::StaticUsers,
     policy, protect,
     store::RedisStore,
@@ -151,6 +152,22 @@ async fn a_key_set_of_many_unusable_keys_is_logged_in_a_few_lines() {
     assert_eq!(lines(Level::Warn, "`crowded`"), Vec::<String>::new(), "no key holds private key material");
 }
 
+/// A key set that holds no usable key (every key withdrawn) is the
+/// issuer's word: its tokens are refused, and a warning says why.
+#[rocket::async_test]
+async fn a_key_set_with_no_usable_key_is_warned_of() {
+    capture();
+    let server = KeyServer::start(&[]).await;
+    let verifier = Verifier::new(&trusting("emptied", IssuerConfig::new(server.base(), AUDIENCE))).unwrap();
+    let refused = verifier.verify(&mint(TestKey::EcA, &claims_for(server.base()))).await.unwrap_err();
+    assert_eq!(refused.to_string(), "the token's signing key is not known");
+    let expected = format!(
+        "jwt-guard: issuer `emptied`: {} holds no usable signing key; its tokens are refused until it does",
+        server.jwks_uri()
+    );
+    assert_eq!(lines(Level::Warn, "`emptied`"), [expected]);
+}
+
 /// Verifies `token` three times, each after the wait that the refusal
 /// before it named: three failures of the issuer in a row.
 async fn fail_three_times(verifier: &Verifier, token: &str) {
@@ -208,12 +225,17 @@ async fn an_introspection_endpoint_that_keeps_failing_is_logged_once_not_at_ever
 /// The upkeep of an instance that trusts `server` and keeps its state in
 /// the Redis at `url`, running until the handle is aborted.
 fn upkeep_with_redis_at(server: &KeyServer, url: &str) -> rocket::tokio::task::JoinHandle<()> {
-    let guard = JwtGuard::builder()
+    rocket::tokio::spawn(instance_with_redis_at(server, url).upkeep())
+}
+
+/// An instance that trusts `server` and keeps its state in the Redis at
+/// `url`.
+fn instance_with_redis_at(server: &KeyServer, url: &str) -> JwtGuard {
+    JwtGuard::builder()
         .issuer("idp", IssuerConfig::new(server.base(), AUDIENCE))
         .store(RedisStore::open(url).unwrap())
         .build()
-        .unwrap();
-    rocket::tokio::spawn(guard.upkeep())
+        .unwrap()
 }
 
 /// Held by each test whose instance follows a Redis: each logs that it
@@ -258,7 +280,8 @@ async fn messages_on_the_revocation_channel_that_are_no_revocations_are_logged_o
     capture();
     let _alone = FOLLOWING_REDIS.lock().await;
     let (server, redis) = (KeyServer::start(&[TestKey::EcA]).await, RedisServer::start().await);
-    let upkeep = upkeep_with_redis_at(&server, &redis.url());
+    let instance = instance_with_redis_at(&server, &redis.url());
+    let upkeep = rocket::tokio::spawn(instance.upkeep());
     let not_one = "a message on the revocation channel is not a revocation";
     // Until the instance follows the channel, a message is heard by none.
     let heard = poll_until(Duration::from_secs(5), || async {
@@ -269,7 +292,19 @@ async fn messages_on_the_revocation_channel_that_are_no_revocations_are_logged_o
     for _ in 0..50 {
         redis.run(&["PUBLISH", "{jwt-guard}:revoked", "hello"]).await;
     }
-    rocket::tokio::time::sleep(Duration::from_millis(300)).await;
+    // Then a revocation: once it is held, the fifty before it were heard.
+    let mut claims = claims_for(server.base());
+    claims["jti"] = "after-the-fifty".into();
+    let bearer = format!("Bearer {}", mint(TestKey::EcA, &claims));
+    assert!(instance.authenticate([bearer.as_str()].into_iter(), false).await.is_ok(), "not revoked yet");
+    let until = jwt_guard_tests::now() + 600;
+    let revocation = format!(r#"{{"revoked":{{"token":"after-the-fifty"}},"until":{until}}}"#);
+    redis.run(&["PUBLISH", "{jwt-guard}:revoked", &revocation]).await;
+    let held = poll_until(Duration::from_secs(5), || async {
+        let refusal = instance.authenticate([bearer.as_str()].into_iter(), false).await.err();
+        (refusal == Some(AuthError::InvalidToken(TokenProblem::Revoked))).then_some(())
+    });
+    assert!(held.await.is_some(), "the revocation published after the fifty is held");
     upkeep.abort();
     assert_eq!(lines(Level::Warn, not_one), [format!("jwt-guard: {not_one}")]);
 }

@@ -274,7 +274,29 @@ async fn with_nonces_a_proof_must_carry_a_fresh_one_from_the_server() {
     assert!(second.headers().get_one("DPoP-Nonce").is_some(), "a fresh nonce with every answer");
     assert_eq!(second.status().code, 200);
     let forged = request(key.proof("GET", &url).access_token(&token).nonce("AAAAAAAAAAA").sign()).dispatch().await;
-    assert_eq!(forged.status().code, 401);
+    assert!(forged.headers().get_one("DPoP-Nonce").is_some(), "a nonce to use instead");
+    let (status, challenge, body) = seen(forged).await;
+    assert_eq!((status, body["error"].clone()), (401, json!("use_dpop_nonce")), "a nonce the server never gave");
+    assert!(challenge.contains(r#"error="use_dpop_nonce""#), "{challenge}");
+
+    // Another instance of the fleet, with the same secret, takes this
+    // one's nonce; one with another secret asks for its own.
+    let sibling = self::client(&issuer, &[("dpop.nonce", json!(true)), ("dpop.nonce_secret", json!(secret))]).await;
+    let stranger_secret = "the secret of an app that is not of this fleet";
+    let stranger =
+        self::client(&issuer, &[("dpop.nonce", json!(true)), ("dpop.nonce_secret", json!(stranger_secret))]).await;
+    let nonce = nonce_of(&client).await;
+    for (app, expected) in [(&sibling, 200), (&stranger, 401)] {
+        let proof = key.proof("GET", &url).access_token(&token).nonce(&nonce).sign();
+        let (status, _, body) = get(app, "/reports", "DPoP", &token, &[&proof]).await;
+        assert_eq!(status, expected, "{body}");
+    }
+}
+
+/// A fresh nonce of `client`'s, from its answer to any request.
+async fn nonce_of(client: &Client) -> String {
+    let answer = client.get("/reports").header(Header::new("DPoP", "x")).dispatch().await;
+    answer.headers().get_one("DPoP-Nonce").expect("a nonce with every answer to a DPoP request").to_owned()
 }
 
 #[rocket::async_test]

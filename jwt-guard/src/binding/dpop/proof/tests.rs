@@ -145,3 +145,29 @@ fn htu_is_compared_after_rfc_3986_normalization_without_dot_segments() {
         assert!(!is_target_url(htu, origin, path), "{htu} is not {path}");
     }
 }
+
+/// Every check that costs no signature comes first: a proof wrong in a
+/// claim, or of another key than the token's, is refused for that even
+/// when its signature is bad too, so made-up proofs cost no signature
+/// check; one right in all of them is refused for its signature.
+#[test]
+fn the_signature_is_checked_last() {
+    let key = DpopKey::new();
+    let target = target(&key, "the-token");
+    let with_another_signature = |proof: String| {
+        let another = key.proof("GET", URL).access_token("the-token").sign();
+        let (signed, _) = proof.rsplit_once('.').expect("a compact JWS");
+        format!("{signed}.{}", another.rsplit('.').next().expect("a signature"))
+    };
+    let now = clock::unix_now_secs();
+    for (proof, problem) in [
+        (key.proof("POST", URL).access_token("the-token"), ProofProblem::WrongMethod),
+        (key.proof("GET", "https://api.test/other").access_token("the-token"), ProofProblem::WrongUrl),
+        (key.proof("GET", URL).access_token("the-token").claim("iat", now - 120), ProofProblem::Stale),
+        (key.proof("GET", URL).access_token("another-token"), ProofProblem::WrongTokenHash),
+        (DpopKey::new().proof("GET", URL).access_token("the-token"), ProofProblem::WrongKey),
+        (key.proof("GET", URL).access_token("the-token"), ProofProblem::BadSignature),
+    ] {
+        assert_eq!(outcome(&with_another_signature(proof.sign()), &target), Err(problem));
+    }
+}
