@@ -5,7 +5,8 @@
 //! its own logger before any Rocket instance can, so it runs apart from the
 //! other integration tests.
 
-use std::sync::{Mutex, Once, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::Duration;
 
 use jwt_guard::testing::TestIssuer;
@@ -268,9 +269,24 @@ async fn a_redis_that_stays_away_is_logged_once_not_at_every_reconnection() {
         (lines(Level::Info, following).len() > followed_before).then_some(())
     });
     assert!(followed.await.is_some(), "the instance follows Redis, before Redis is killed");
+    let port = redis.port();
     redis.kill();
+    // Its port, taken by a listener that drops each connection: each is a
+    // retry, which fails as against a Redis that is away.
+    let listener = rocket::tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("the port is free again");
+    let retries = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&retries);
+    let dropping = rocket::tokio::spawn(async move {
+        while let Ok((connection, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::Relaxed);
+            drop(connection);
+        }
+    });
     // Retried after 0.1, 0.2, 0.4, 0.8, 1.6 and 3.2 s.
     logged_once_in(upkeep, Duration::from_secs(7), "new ones from other instances arrive once it reconnects").await;
+    dropping.abort();
+    let retried = retries.load(Ordering::Relaxed);
+    assert!(retried >= 3, "one line for {retried} retries, not one for giving up");
 }
 
 /// Messages on the revocation channel that are no revocations (of

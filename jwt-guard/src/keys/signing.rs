@@ -26,7 +26,27 @@ pub(crate) fn random_id(bytes: usize) -> Result<String, SigningKeyError> {
     Ok(URL_SAFE_NO_PAD.encode(random))
 }
 
-/// A private key that signs tokens.
+/// A private key that signs tokens: the built-in issuer's, a test's, or
+/// one that signs tokens for another service of the app's.
+///
+/// ```
+/// use jwt_guard::config::{Config, IssuerConfig};
+/// use jwt_guard::{issuer::SigningKey, verify::{Algorithm, Verifier}};
+/// use serde_json::json;
+///
+/// let key = SigningKey::generate(Algorithm::ES256)?;
+/// // Its public half, as a JWKS publishes it, is all a verifier needs.
+/// let jwks = json!({ "keys": [key.public_jwk().expect("an asymmetric key")] });
+/// let mut config = Config::default();
+/// config.issuers.insert("jobs".into(), IssuerConfig::new("https://jobs.internal", "reports-api").inline_jwks(jwks));
+/// let verifier = Verifier::new(&config)?;
+///
+/// let claims = json!({ "iss": "https://jobs.internal", "aud": "reports-api", "sub": "nightly-export", "exp": 4_000_000_000u64 });
+/// let signed = key.sign("at+jwt", claims.as_object().unwrap())?;
+/// let token = futures_util::FutureExt::now_or_never(verifier.verify(&signed)).expect("no I/O")?;
+/// assert_eq!((token.issuer(), token.subject()), ("jobs", Some("nightly-export")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SigningKey {
     alg: Algorithm,
