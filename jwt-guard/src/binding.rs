@@ -41,8 +41,8 @@ use crate::token::Token;
 /// ```
 ///
 /// Fields may be added in a later version: build one as above, ending
-/// with `..RequestCredentials::default()`, and such an addition breaks
-/// nothing. Its `Debug` shows no header's value: they carry credentials.
+/// with `..RequestCredentials::default()`, and such an addition breaks no
+/// code built that way. Its `Debug` shows no header's value: they carry credentials.
 #[derive(Clone, Copy, Default)]
 pub struct RequestCredentials<'a> {
     /// The `Authorization` header values.

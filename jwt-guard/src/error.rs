@@ -403,8 +403,8 @@ pub enum TokenProblem {
     BadSignature,
     /// A token whose header has a `nonce`, as a Microsoft Graph access
     /// token's does, and whose signature does not match, or whose issuer
-    /// is none of the app's (a Graph token's is Entra ID's v1 issuer, which
-    /// an app of v2 tokens does not trust): such a token is signed over
+    /// is Entra ID's v1 issuer (`https://sts.windows.net/...`, a Graph
+    /// token's), which the app does not trust: such a token is signed over
     /// its nonce's hash, and verifies at Graph alone. The client asked
     /// for a token for Graph, not for this API (in Entra ID, it must ask
     /// for the API's scope, `api://<client id>/.default` or one of its

@@ -702,6 +702,14 @@ impl TokenBuilder<'_> {
     /// assert_eq!(issuer.token().scope("read write").verified().scopes(), ["read", "write"]);
     /// ```
     ///
+    /// It is verified against the test issuer's own
+    /// [`issuer_config`](TestIssuer::issuer_config): scopes in `scope`, roles
+    /// in `roles`, no `required_claims`, whatever the app's issuer of that
+    /// name says. Code that reads [`Token::roles`] of a provider that keeps
+    /// them elsewhere (Keycloak's `/realm_access/roles`) is tested through a
+    /// `rocket::local` client, where [`attach_to`](TestIssuer::attach_to)
+    /// keeps the app's `roles_claim`.
+    ///
     /// # Panics
     ///
     /// When the token is refused (one made [`expired`](Self::expired), or

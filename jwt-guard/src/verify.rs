@@ -46,6 +46,10 @@ use headers::HeaderCache;
 use issuers::{Issuer, IssuerKeys, IssuerLimits, IssuerRef};
 use tenants::{ResolverStalled, TenantIssuers};
 
+/// Where the `iss` of Entra ID's v1 tokens begins, a Microsoft Graph
+/// token's among them.
+const ENTRA_V1_ISSUER: &str = "https://sts.windows.net/";
+
 /// Verifies tokens against the configured issuers.
 ///
 /// [`JwtGuard`](crate::JwtGuard) builds one at ignite and its request
@@ -517,7 +521,10 @@ impl Verifier {
         let issuer_ref = match self.issuer_of(&registered).await {
             // A Graph token, to an app that trusts Entra ID's v2 issuer
             // only: its `iss` is the v1 issuer's.
-            Err(AuthError::InvalidToken(TokenProblem::UntrustedIssuer)) if compact::has_nonce(parts.header) => {
+            Err(AuthError::InvalidToken(TokenProblem::UntrustedIssuer))
+                if registered.iss.is_some_and(|iss| iss.starts_with(ENTRA_V1_ISSUER))
+                    && compact::has_nonce(parts.header) =>
+            {
                 return Err(TokenProblem::SignedForGraph.into());
             }
             found => found?,

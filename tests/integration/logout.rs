@@ -264,16 +264,51 @@ async fn a_logout_token_is_used_once_and_held_to_every_rule() {
         ("an issuer without logout", logout_token(TestKey::RsaOther, &logout_claims(two.base()))),
         ("a bad signature", mint_with_header(TestKey::RsaOther, &wrong_kid, &logout_claims(one.base()))),
         ("an access token", session.clone()),
+        ("an access token addressed to the client", {
+            let mut claims = claims_for(one.base());
+            claims["aud"] = json!("web-client");
+            claims["jti"] = json!("jti-SECRET-access");
+            claims["sid"] = json!("sid-SECRET-1");
+            mint(TestKey::RsaA, &claims)
+        }),
     ];
+    let mut descriptions = Vec::new();
     for (what, token) in &refused {
         let (status, cache_control, body) = post_logout(&client, token).await;
         assert_eq!((status, cache_control.as_str()), (400, "no-store"), "{what}: {body}");
         assert_eq!(body["error"], "invalid_request", "{what}: {body}");
-        assert!(body["error_description"].is_string(), "{what}: {body}");
         for secret in ["SECRET", "alice", "unknown.test", "another-client"] {
             assert!(!body.to_string().contains(secret), "{what}: nothing of the token is echoed: {body}");
         }
+        descriptions.push((*what, body["error_description"].as_str().unwrap_or_default().to_owned()));
     }
+    // Each refused for what is wrong with it.
+    let not_for_us = "the `aud` claim does not hold this API's client id";
+    let no_event = "the `events` claim must hold the back-channel logout event, an object";
+    let wrong_type = "the `typ` header must be `logout+jwt` (or `JWT`)";
+    let not_received = "the issuer is not one whose logouts this API receives";
+    let expected: Vec<(&str, &str)> = vec![
+        ("wrong aud", not_for_us),
+        ("a nonce", "a logout token must not have a `nonce`"),
+        ("no events", no_event),
+        ("another event", no_event),
+        ("typ at+jwt", wrong_type),
+        ("typ secevent+jwt", wrong_type),
+        (
+            "older than the 24 hours of the issuer's tokens",
+            "the token was issued too long ago: longer ago than the issuer's tokens may live",
+        ),
+        ("no jti", "the token must have a `jti`"),
+        ("neither sid nor sub", "a logout token must have a `sid` or a `sub`"),
+        ("an unknown issuer", not_received),
+        ("an issuer without logout", not_received),
+        ("a bad signature", "the signature does not verify with the issuer's keys"),
+        ("an access token", not_for_us),
+        ("an access token addressed to the client", no_event),
+    ];
+    let expected: Vec<(&str, String)> =
+        expected.into_iter().map(|(what, description)| (what, description.to_owned())).collect();
+    assert_eq!(descriptions, expected);
     // Each with a good logout token of its own, of a session still open:
     // refused for the shape of the request alone, ending nothing.
     let still_open = access_token(&one, TestKey::RsaA, json!({ "sid": "sid-open", "jti": "a3" }));

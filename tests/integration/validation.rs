@@ -188,8 +188,8 @@ async fn a_token_signed_for_graph_is_told_apart_from_a_forgery() {
 
 /// A Graph token's `iss` is Entra ID's v1 issuer, which an app of v2
 /// tokens does not trust: its refusal says it is Graph's, not that its
-/// issuer is unknown; a token of another issuer without a `nonce` is
-/// refused as untrusted.
+/// issuer is unknown; a token of another issuer, or without a `nonce`,
+/// is refused as untrusted.
 #[rocket::async_test]
 async fn a_token_for_graph_from_an_issuer_the_app_does_not_trust_is_told_apart() {
     let (_server, client) = setup(&[TestKey::RsaA]).await;
@@ -200,12 +200,14 @@ async fn a_token_for_graph_from_an_issuer_the_app_does_not_trust_is_told_apart()
     header.extras.insert("nonce".to_owned(), json!("AQAB-nonce"));
     let graph = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &header, &claims))]).await;
     assert_eq!((graph.status, &graph.body["error_description"]), (401, &json!(FOR_GRAPH)));
+    let untrusted_issuer = (401, &json!("the token's issuer is not trusted"));
+    let mut elsewhere = claims.clone();
+    elsewhere["iss"] = json!("https://idp.example.com/");
+    let not_entra = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &header, &elsewhere))]).await;
+    assert_eq!((not_entra.status, &not_entra.body["error_description"]), untrusted_issuer, "not Entra's v1 issuer");
     header.extras = Default::default();
     let untrusted = call(&client, "/token", &[&bearer(&mint_with_header(TestKey::RsaA, &header, &claims))]).await;
-    assert_eq!(
-        (untrusted.status, &untrusted.body["error_description"]),
-        (401, &json!("the token's issuer is not trusted"))
-    );
+    assert_eq!((untrusted.status, &untrusted.body["error_description"]), untrusted_issuer, "no nonce");
 }
 
 /// A client of an app whose only issuer, `server`'s, has these settings

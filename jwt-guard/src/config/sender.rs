@@ -89,7 +89,9 @@ pub struct DpopConfig {
     /// The scheme and authority that clients see (`https://api.example.com`):
     /// a proof's `htu` must be it and the request's path. Rocket behind a
     /// proxy cannot know them. Default: the origin of `resource`, else the
-    /// app's own address (`http://127.0.0.1:8000`).
+    /// app's own address (`http://127.0.0.1:8000`, the loopback address
+    /// where the app listens on every one, `0.0.0.0`: set it then, to the
+    /// URL that clients reach).
     pub origin: Option<String>,
     /// How long after its `iat` a proof is accepted, and how long its `jti`
     /// is remembered against replays. Default: `60`; at most 300.

