@@ -55,15 +55,15 @@ pub use sqlite::SqliteStore;
 /// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
 /// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
 /// store.start_family(&family, "hash-0").await.unwrap();
-/// let step = Rotation { presented: "", next: "hash-next", now: 100, grace: 0, revoked_until: 900, idle_timeout: None };
 /// for n in 1..=REMEMBERED_TOKENS {
 ///     let (presented, next) = (format!("hash-{}", n - 1), format!("hash-{n}"));
-///     store.rotate(&Rotation { presented: &presented, next: &next, ..step }).await.unwrap();
+///     store.rotate(&Rotation::new(&presented, &next, 100, 900)).await.unwrap();
 /// }
+/// let presenting = |presented| Rotation::new(presented, "hash-next", 100, 900);
 /// // The first token is forgotten: unknown, and the family lives on.
-/// assert_eq!(store.rotate(&Rotation { presented: "hash-0", ..step }).await.unwrap(), RotationOutcome::Unknown);
+/// assert_eq!(store.rotate(&presenting("hash-0")).await.unwrap(), RotationOutcome::Unknown);
 /// // The second is remembered: a reuse, which ends the family.
-/// assert_eq!(store.rotate(&Rotation { presented: "hash-1", ..step }).await.unwrap(), RotationOutcome::Reused(family));
+/// assert_eq!(store.rotate(&presenting("hash-1")).await.unwrap(), RotationOutcome::Reused(family));
 /// # }).unwrap();
 /// ```
 pub const REMEMBERED_TOKENS: usize = 64;

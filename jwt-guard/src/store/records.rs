@@ -199,18 +199,25 @@ pub struct FamilyRecord {
 /// # let (id, subject, grant) = ("sid-1".into(), "ada".into(), "{}".into());
 /// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
 /// store.start_family(&family, "hash-1").await.unwrap();
-/// let first =
-///     Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 10, revoked_until: 2_000, idle_timeout: None };
+/// let mut first = Rotation::new("hash-1", "hash-2", 1_000, 2_000);
+/// first.grace = 10;
 /// assert!(matches!(store.rotate(&first).await.unwrap(), RotationOutcome::Rotated(_)));
 /// // The client lost the answer, and retries within the grace: it gets another token.
-/// let retry = Rotation { next: "hash-3", now: 1_005, ..first };
+/// let (mut retry, mut late) = (first, first);
+/// (retry.next, retry.now) = ("hash-3", 1_005);
 /// assert!(matches!(store.rotate(&retry).await.unwrap(), RotationOutcome::Rotated(_)));
 /// // Past the grace, the retired token is a reuse.
-/// let late = Rotation { next: "hash-4", now: 1_011, ..first };
+/// (late.next, late.now) = ("hash-4", 1_011);
 /// assert!(matches!(store.rotate(&late).await.unwrap(), RotationOutcome::Reused(_)));
 /// # }).unwrap();
 /// ```
+///
+/// jwt-guard makes the rotations it asks a store for, from its
+/// configuration; a store's own tests make theirs with
+/// [`Rotation::new`], and set the other fields. More may come: it is
+/// `#[non_exhaustive]`, so that one added breaks no store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rotation<'a> {
     /// The hash of the presented token.
     pub presented: &'a str,
@@ -234,6 +241,16 @@ pub struct Rotation<'a> {
     pub idle_timeout: Option<u64>,
 }
 
+impl<'a> Rotation<'a> {
+    /// The exchange of the token hashed `presented` for the one hashed
+    /// `next` at `now`, whose reuse revokes the session until
+    /// `revoked_until`; with no `grace` and no `idle_timeout` (see the
+    /// type's example).
+    pub fn new(presented: &'a str, next: &'a str, now: u64, revoked_until: u64) -> Self {
+        Self { presented, next, now, grace: 0, revoked_until, idle_timeout: None }
+    }
+}
+
 /// What a [`Rotation`] came to.
 ///
 /// ```
@@ -246,13 +263,12 @@ pub struct Rotation<'a> {
 /// # let family = FamilyRecord { id, subject, grant, created_at: 0, expires_at: 9_999 };
 /// store.start_family(&family, "hash-1").await.unwrap();
 /// store.end_family("sid-1", 2_000).await.unwrap(); // a logout
-/// let rotation =
-///     Rotation { presented: "hash-1", next: "hash-2", now: 1_000, grace: 0, revoked_until: 2_000, idle_timeout: None };
+/// let rotation = Rotation::new("hash-1", "hash-2", 1_000, 2_000);
 /// match store.rotate(&rotation).await.unwrap() {
 ///     RotationOutcome::Ended(family) => assert_eq!(family.id, "sid-1"),
 ///     other => panic!("the session was logged out, yet: {other:?}"),
 /// }
-/// let made_up = Rotation { presented: "hash-x", ..rotation };
+/// let made_up = Rotation::new("hash-x", "hash-2", 1_000, 2_000);
 /// assert_eq!(store.rotate(&made_up).await.unwrap(), RotationOutcome::Unknown);
 /// # }).unwrap();
 /// ```
@@ -281,7 +297,7 @@ pub enum RotationOutcome {
 /// ```
 /// use jwt_guard::store::{LoginFailures, LoginThrottle};
 ///
-/// let throttle = LoginThrottle { after: 5, longest: 900, forget_after: 1_800 };
+/// let throttle = LoginThrottle::new(5, 900, 1_800);
 /// let counted = throttle.reserve(Some(LoginFailures { count: 2, last: 90 }), 100).unwrap();
 /// assert_eq!((counted.count, counted.last), (3, 100));
 /// // As an app's own store may keep it, in a JSON column:
@@ -303,7 +319,7 @@ pub struct LoginFailures {
 /// use jwt_guard::store::{LoginAttempt, LoginThrottle, MemoryStore, TokenStore};
 ///
 /// # futures_util::FutureExt::now_or_never(async {
-/// let throttle = LoginThrottle { after: 1, longest: 900, forget_after: 1_800 };
+/// let throttle = LoginThrottle::new(1, 900, 1_800);
 /// let store = MemoryStore::new();
 /// assert_eq!(store.reserve_attempt("user:ada", 100, throttle).await.unwrap(), LoginAttempt::Reserved);
 /// assert_eq!(store.reserve_attempt("user:ada", 100, throttle).await.unwrap(), LoginAttempt::Wait(1));
@@ -311,7 +327,12 @@ pub struct LoginFailures {
 /// assert_eq!(store.reserve_attempt("user:ada", 1_900, throttle).await.unwrap(), LoginAttempt::Reserved);
 /// # }).unwrap();
 /// ```
+///
+/// jwt-guard makes the one it hands a store from its configuration; a
+/// store's own tests make theirs with [`LoginThrottle::new`]. It is
+/// `#[non_exhaustive]`, so that a setting added later breaks no store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoginThrottle {
     /// Failures before the next attempt must wait; `0` for never.
     pub after: u32,
@@ -322,6 +343,13 @@ pub struct LoginThrottle {
 }
 
 impl LoginThrottle {
+    /// Waits once `after` failures are counted, of at most `longest`
+    /// seconds; failures forgotten `forget_after` seconds after the last
+    /// (see the type's example).
+    pub fn new(after: u32, longest: u64, forget_after: u64) -> Self {
+        Self { after, longest, forget_after }
+    }
+
     /// How many seconds an attempt at `now` must still wait after
     /// `failures`, if it must: 1 s once `after` failures are counted,
     /// doubling with each further one, up to `longest`.
@@ -329,7 +357,7 @@ impl LoginThrottle {
     /// ```
     /// use jwt_guard::store::{LoginFailures, LoginThrottle};
     ///
-    /// let throttle = LoginThrottle { after: 5, longest: 900, forget_after: 900 };
+    /// let throttle = LoginThrottle::new(5, 900, 900);
     /// assert_eq!(throttle.wait(Some(LoginFailures { count: 4, last: 100 }), 100), None);
     /// assert_eq!(throttle.wait(Some(LoginFailures { count: 6, last: 100 }), 100), Some(2));
     /// ```
@@ -347,7 +375,7 @@ impl LoginThrottle {
     /// ```
     /// use jwt_guard::store::{LoginFailures, LoginThrottle};
     ///
-    /// let throttle = LoginThrottle { after: 2, longest: 900, forget_after: 1_800 };
+    /// let throttle = LoginThrottle::new(2, 900, 1_800);
     /// let first = throttle.reserve(None, 100).unwrap();
     /// let second = throttle.reserve(Some(first), 100).unwrap();
     /// assert_eq!(second, LoginFailures { count: 2, last: 100 });
@@ -372,7 +400,7 @@ impl LoginThrottle {
 /// use jwt_guard::store::{LoginThrottle, MemoryStore, TokenStore};
 ///
 /// # futures_util::FutureExt::now_or_never(async {
-/// let (store, throttle) = (MemoryStore::new(), LoginThrottle { after: 3, longest: 900, forget_after: 1_800 });
+/// let (store, throttle) = (MemoryStore::new(), LoginThrottle::new(3, 900, 1_800));
 /// let mut answers = Vec::new();
 /// for _ in 0..5 {
 ///     answers.push(store.reserve_attempt("user:ada", 100, throttle).await.unwrap());
