@@ -145,17 +145,18 @@ impl Verifier {
         };
         let (templates, configured): (Vec<_>, Vec<_>) =
             settings.issuers.into_iter().partition(|issuer| issuer.tenants.is_some());
+        // Each `iss` of an issuer, its own and its aliases, finds it.
+        let issuer_index = configured
+            .iter()
+            .enumerate()
+            .flat_map(|(index, issuer)| {
+                std::iter::once(&issuer.issuer).chain(&issuer.aliases).map(move |iss| (iss.clone(), index))
+            })
+            .collect();
         let issuers = configured
             .into_iter()
             .map(|issuer| Issuer::new(issuer, &fetcher, limits, None))
             .collect::<Result<Vec<_>, _>>()?;
-        let issuer_index = issuers
-            .iter()
-            .enumerate()
-            .flat_map(|(index, issuer)| {
-                std::iter::once(&issuer.iss).chain(&issuer.aliases).map(move |iss| (iss.clone(), index))
-            })
-            .collect();
         let leeway = settings.leeway.as_secs_f64();
         let tenants =
             TenantIssuers::new(templates, settings.tenant_cache_size, settings.tenant_discoveries, fetcher, limits);

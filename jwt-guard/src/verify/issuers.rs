@@ -20,8 +20,6 @@ pub(super) struct Issuer {
     pub(super) name: Arc<str>,
     /// The exact `iss` of its tokens.
     pub(super) iss: String,
-    /// Other `iss` values of its tokens.
-    pub(super) aliases: Vec<String>,
     /// What its tokens' `aud` must hold.
     pub(super) audience: Audience,
     /// Its allow-list of algorithms.
@@ -160,7 +158,6 @@ impl Issuer {
         Ok(Self {
             name: settings.name.into(),
             iss: settings.issuer,
-            aliases: settings.aliases,
             audience: settings.audience,
             algorithms: settings.algorithms,
             scope_claim: settings.scope_claim,
