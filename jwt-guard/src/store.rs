@@ -74,7 +74,9 @@ pub const REMEMBERED_TOKENS: usize = 64;
 /// jwt-guard ships [`MemoryStore`], an SQLite store and a Redis store;
 /// `[jwt_guard.store]` chooses one. An app may keep the same state in its
 /// own database by implementing this trait, check its implementation with
-/// `jwt_guard::testing::check_token_store`, and plug it in with
+/// `jwt_guard::testing::check_token_store` (and, for a store that
+/// processes share, its `follow` with
+/// `jwt_guard::testing::check_shared_token_store`), and plug it in with
 /// [`JwtGuardBuilder::store`](crate::JwtGuardBuilder::store). Every operation must be
 /// atomic, every entry must be forgotten once its expiry passes, and a
 /// store that several processes share must implement
@@ -186,6 +188,8 @@ pub trait TokenStore: Send + Sync + 'static {
     /// they make them, for as long as the future runs, and reloads every
     /// revocation after each reconnection. The default returns at once: a
     /// store that only this process writes has nothing to report.
+    /// `jwt_guard::testing::check_shared_token_store` checks a shared
+    /// store's `follow` with two handles on it.
     async fn follow(&self, feed: RevocationFeed) {
         let _ = feed;
     }

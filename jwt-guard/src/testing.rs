@@ -1,7 +1,8 @@
 //! Test helpers for apps' own tests (feature `testing`): a [`TestIssuer`]
 //! that an app under test trusts, a [`TokenBuilder`] that mints really
 //! signed tokens for `rocket::local` clients, with no network, and
-//! [`check_token_store`] for an app's own [`TokenStore`](crate::store::TokenStore).
+//! [`check_token_store`] (and [`check_shared_token_store`]) for an app's own
+//! [`TokenStore`](crate::store::TokenStore).
 //!
 //! ```
 //! # #[macro_use] extern crate rocket;
@@ -47,9 +48,11 @@ use rocket::{Build, Rocket};
 use serde_json::{Map, Value, json};
 
 mod dpop;
+mod shared_store;
 mod store;
 
 pub use dpop::{DpopKey, ProofBuilder};
+pub use shared_store::check_shared_token_store;
 pub use store::check_token_store;
 
 use crate::algorithm::Algorithm;

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use jwt_guard::testing::check_token_store;
+use jwt_guard::testing::{check_shared_token_store, check_token_store};
 use jwt_guard::{
     JwtGuard, Token,
     issuer::{Grant, StaticUsers},
@@ -171,6 +171,13 @@ impl Session {
 async fn the_redis_store_keeps_the_promises() {
     let redis = RedisServer::start().await;
     check_token_store(&RedisStore::open(&redis.url()).unwrap()).await;
+}
+
+#[rocket::async_test]
+async fn two_redis_stores_on_one_server_report_each_others_revocations() {
+    let redis = RedisServer::start().await;
+    let open = || RedisStore::open(&redis.url()).unwrap();
+    check_shared_token_store(&open(), &open()).await;
 }
 
 #[rocket::async_test]

@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 /// A revocation, and how long it must be remembered: until no token it
 /// revokes could still be accepted.
 ///
+/// A store keeps every field, so it is built from a store's rows by
+/// its fields, and is not `#[non_exhaustive]`: a field added to it would
+/// be one that every store must keep, and comes only with a release
+/// that may break the API, where a store's build points to it.
+///
 /// ```
 /// use jwt_guard::store::{Revocation, Revoked};
 ///
@@ -159,6 +164,11 @@ impl Revoked {
 /// A refresh-token family: one login and its refreshes, which share a
 /// session id.
 ///
+/// A store keeps every field, so it is built from a store's rows by
+/// its fields, and is not `#[non_exhaustive]`: a field added to it would
+/// be one that every store must keep, and comes only with a release
+/// that may break the API, where a store's build points to it.
+///
 /// ```
 /// use jwt_guard::store::{FamilyRecord, MemoryStore, Revocation, Revoked, TokenStore};
 ///
@@ -293,6 +303,11 @@ pub enum RotationOutcome {
 }
 
 /// The failed logins counted under one key.
+///
+/// A store keeps every field, so it is built from a store's rows by
+/// its fields, and is not `#[non_exhaustive]`: a field added to it would
+/// be one that every store must keep, and comes only with a release
+/// that may break the API, where a store's build points to it.
 ///
 /// ```
 /// use jwt_guard::store::{LoginFailures, LoginThrottle};

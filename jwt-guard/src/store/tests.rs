@@ -42,6 +42,13 @@ async fn the_memory_store_keeps_the_promises() {
     assert!(store.revocations(0).await.unwrap().is_empty(), "a sweep forgets what expired");
 }
 
+#[rocket::async_test]
+#[should_panic(expected = "`follow` returned: a store that processes share must report the others' revocations")]
+async fn a_store_of_one_process_fails_the_check_of_shared_stores() {
+    let store = MemoryStore::new();
+    crate::testing::check_shared_token_store(&store, &store).await;
+}
+
 #[cfg(feature = "sqlite")]
 #[rocket::async_test]
 async fn the_sqlite_store_keeps_the_promises_and_its_file_outlives_it() {

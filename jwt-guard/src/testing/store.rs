@@ -43,7 +43,7 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     a_key_is_used_once(store, now, &run).await;
 }
 
-fn random_id() -> String {
+pub(super) fn random_id() -> String {
     let mut bytes = [0u8; 12];
     aws_lc_rs::rand::fill(&mut bytes).expect("random bytes");
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
