@@ -195,8 +195,8 @@ impl JwtGuard {
         let sessions =
             hooks.authenticator.is_some().then_some(SessionsServed { dpop_algorithms: settings.dpop.algorithms });
         let local = settings.local.map(|local| LocalIssuer::new(local, sessions));
-        let subjects_of = local.as_ref().map(|issuer| issuer.issuer().to_owned());
-        let revocations = Arc::new(Revocations::new(subjects_of, settings.refuse_until_loaded));
+        let issued_here = local.as_ref().map(|issuer| issuer.issuer().to_owned());
+        let revocations = Arc::new(Revocations::new(issued_here, settings.refuse_until_loaded));
         let leeway = settings.verifier.leeway;
         let modes = || settings.verifier.issuers.iter().map(|issuer| issuer.dpop);
         let schemes = AcceptedSchemes {

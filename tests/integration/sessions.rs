@@ -12,6 +12,7 @@ use jwt_guard::{
     JwtGuard, Token,
     issuer::{Authenticator, Grant, StaticUsers},
     store::{Revocation, Revoked, SqliteStore, TokenStore as _},
+    testing::TestIssuer,
 };
 use jwt_guard_tests::{RedisServer, StoreFile, call, quiet_figment};
 use rocket::http::{ContentType, Header, Status};
@@ -126,6 +127,24 @@ async fn a_refresh_rotates_its_token_and_a_reused_one_revokes_the_session() {
         200,
         "a new login"
     );
+}
+
+/// A session revoked by its `sid` is the built-in issuer's: an identity
+/// provider's token that carries the same `sid` (another session there)
+/// is still accepted.
+#[rocket::async_test]
+async fn a_revoked_session_refuses_no_other_issuers_token_with_its_sid() {
+    let store = StoreFile::new();
+    let provider = TestIssuer::new();
+    let client = Client::tracked(provider.attach_to(app(json!({}), users(), &store))).await.unwrap();
+    let session = log_in(&client, "user1").await;
+    let sid = call(&client, "/me", &[&bearer(&session.access)]).await.body["sid"].as_str().unwrap().to_owned();
+    let providers = provider.token().subject("user1").claim("sid", sid.as_str()).sign();
+    assert_eq!(me_with(&client, &providers).await.0, 200);
+
+    client.rocket().state::<JwtGuard>().unwrap().revoke_session(&sid).await.unwrap();
+    assert_eq!(me_with(&client, &session.access).await, (REVOKED.0, json!(REVOKED.1)));
+    assert_eq!(me_with(&client, &providers).await.0, 200, "the provider's session of that `sid` goes on");
 }
 
 /// RFC 6749 section 6: a refresh may say `grant_type=refresh_token` (as

@@ -474,7 +474,10 @@ impl JwtGuard {
 
     /// Ends a session of the built-in issuer, by the `sid` its access
     /// tokens carry: its refresh token is refused from now on, and its
-    /// access tokens too, on every instance that shares the store.
+    /// access tokens too, on every instance that shares the store. Another
+    /// issuer's tokens that carry the same `sid` are not refused: theirs
+    /// is another session, which [`revoke_token`](Self::revoke_token) or
+    /// the identity provider's logout ends.
     ///
     /// ```
     /// use std::time::Duration;

@@ -64,11 +64,12 @@ pub enum Revoked {
     /// One token, by its `jti`, whatever its issuer: what the built-in
     /// issuer's tokens, whose `jti`s are random, are revoked by.
     Token(String),
-    /// Every token of one session (a login and its refreshes), by the
-    /// `sid` its access tokens carry.
+    /// Every token of one session of the built-in issuer (a login and
+    /// its refreshes), by the `sid` its access tokens carry. Another
+    /// issuer's tokens with that `sid` are not revoked.
     Session(String),
-    /// Every token of a subject issued before a time: a user logged out
-    /// everywhere.
+    /// Every token of a subject of the built-in issuer issued before a
+    /// time: a user logged out everywhere.
     Subject {
         /// The `sub`.
         sub: String,

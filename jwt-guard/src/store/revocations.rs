@@ -23,10 +23,11 @@ pub(crate) struct Revocations {
     /// loaded (`refuse_until_loaded`), and they are not yet.
     untrusted: AtomicBool,
     mirror: RwLock<Mirror>,
-    /// The `iss` of the tokens that subject revocations apply to: the
-    /// built-in issuer's, whose subjects they name. Another issuer's
-    /// subject of the same name is another user.
-    subjects_of: Option<String>,
+    /// The `iss` of the tokens that session and subject revocations
+    /// apply to: the built-in issuer's, whose sessions and subjects they
+    /// name. Another issuer's session or subject of the same name is
+    /// another one (its logouts are revoked by its `iss`).
+    issued_here: Option<String>,
 }
 
 /// A map keyed by revoked ids. foldhash rather than SipHash: a lookup on
@@ -86,11 +87,11 @@ impl Mirror {
 }
 
 impl Revocations {
-    /// An empty mirror, whose subject revocations apply to tokens whose
-    /// `iss` is `subjects_of`, and that is not `trusted` until it is first
-    /// loaded where it must be, by `refuse_until_loaded`.
-    pub(crate) fn new(subjects_of: Option<String>, refuse_until_loaded: bool) -> Self {
-        Self { subjects_of, untrusted: AtomicBool::new(refuse_until_loaded), ..Self::default() }
+    /// An empty mirror, whose session and subject revocations apply to
+    /// tokens whose `iss` is `issued_here`, and that is not `trusted`
+    /// until it is first loaded where it must be, by `refuse_until_loaded`.
+    pub(crate) fn new(issued_here: Option<String>, refuse_until_loaded: bool) -> Self {
+        Self { issued_here, untrusted: AtomicBool::new(refuse_until_loaded), ..Self::default() }
     }
 
     /// Whether tokens may be checked against the revocations held: unless
@@ -99,10 +100,10 @@ impl Revocations {
         !self.untrusted.load(Ordering::Acquire)
     }
 
-    /// Whether a token with these claims is revoked: by its `jti`, its
-    /// `sid`, or its `sub` and an `iat` before the subject's revocation;
-    /// or by its `iss` with its `sid` or `jti`, or with its `sub` and such
-    /// an `iat`.
+    /// Whether a token with these claims is revoked: by its `jti`; where
+    /// it is the built-in issuer's, by its `sid`, or its `sub` and an
+    /// `iat` before the subject's revocation; or by its `iss` with its
+    /// `sid` or `jti`, or with its `sub` and such an `iat`.
     pub(crate) fn revokes(&self, claims: &Registered<'_>) -> bool {
         if !self.held.load(Ordering::Acquire) {
             return false;
@@ -115,10 +116,11 @@ impl Revocations {
             !by_issuer.is_empty() && iss.and_then(|iss| by_issuer.get(iss)).is_some_and(|ids| held_in(ids, id))
         };
         let issued_before = |before: u64| claims.iat.is_none_or(|iat| iat < before as f64);
+        let issued_here = || iss.is_some_and(|iss| self.issued_here.as_deref() == Some(iss));
         held_in(&mirror.tokens, claims.jti)
-            || held_in(&mirror.sessions, claims.sid)
+            || (held_in(&mirror.sessions, claims.sid) && issued_here())
             || (!mirror.subjects.is_empty()
-                && iss.is_some_and(|iss| self.subjects_of.as_deref() == Some(iss))
+                && issued_here()
                 && sub.and_then(|sub| mirror.subjects.get(sub)).is_some_and(|&(before, _)| issued_before(before)))
             || held_of_issuer(&mirror.issuer_sessions, claims.sid)
             || held_of_issuer(&mirror.issuer_tokens, claims.jti)
@@ -419,21 +421,24 @@ impl RevocationFeed {
 mod tests {
     use super::*;
 
+    /// The built-in issuer's `iss` in these tests.
+    const HERE: &str = "https://api.test";
+
     /// A token's `jti`.
     fn with_jti(jti: &str) -> Registered<'_> {
         Registered { jti: Some(jti), ..Default::default() }
     }
 
-    /// A token's `sid`.
+    /// A built-in token's `sid`.
     fn with_sid(sid: &str) -> Registered<'_> {
-        Registered { sid: Some(sid), ..Default::default() }
+        Registered { iss: Some(HERE), sid: Some(sid), ..Default::default() }
     }
 
     #[test]
     fn tokens_are_revoked_by_jti_sid_or_subject_before_a_time() {
-        let revocations = Revocations::new(Some("https://api.test".into()), false);
+        let revocations = Revocations::new(Some(HERE.into()), false);
         let token = Registered {
-            iss: Some("https://api.test"),
+            iss: Some(HERE),
             jti: Some("j1"),
             sid: Some("s1"),
             sub: Some("ada"),
@@ -444,10 +449,10 @@ mod tests {
             Registered { iss: Some("https://idp.test/"), sub: Some("ada"), iat: Some(100.0), ..Default::default() };
         assert!(!revocations.revokes(&token), "nothing is revoked yet");
         for revoked in [Revoked::Token("j1".into()), Revoked::Session("s1".into())] {
-            let revocations = Revocations::default();
+            let revocations = Revocations::new(Some(HERE.into()), false);
             revocations.apply(&Revocation { revoked, until: 500 });
             assert!(revocations.revokes(&token));
-            let other = Registered { jti: Some("j2"), sid: Some("s2"), sub: Some("ada"), ..Default::default() };
+            let other = Registered { jti: Some("j2"), sid: Some("s2"), ..token };
             assert!(!revocations.revokes(&other));
         }
         revocations.apply(&Revocation { revoked: Revoked::Subject { sub: "ada".into(), before: 100 }, until: 900 });
@@ -504,8 +509,22 @@ mod tests {
     }
 
     #[test]
+    fn a_built_in_session_revokes_no_other_issuers_token_with_its_sid() {
+        let revocations = Revocations::new(Some(HERE.into()), false);
+        revocations.apply(&Revocation { revoked: Revoked::Session("s1".into()), until: 500 });
+        revocations.apply(&Revocation { revoked: Revoked::Token("j1".into()), until: 500 });
+        let elsewhere = |sid, jti| Registered { iss: Some("https://idp.test/"), sid, jti, ..Default::default() };
+        assert!(revocations.revokes(&with_sid("s1")));
+        assert!(!revocations.revokes(&elsewhere(Some("s1"), None)), "the identity provider's `s1` is another session");
+        assert!(revocations.revokes(&elsewhere(None, Some("j1"))), "a `jti` is revoked whatever its issuer");
+        let without_issuer = Revocations::default();
+        without_issuer.apply(&Revocation { revoked: Revoked::Session("s1".into()), until: 500 });
+        assert!(!without_issuer.revokes(&with_sid("s1")), "no built-in issuer, no session of its");
+    }
+
+    #[test]
     fn a_feed_adds_what_other_processes_revoked() {
-        let revocations = Arc::new(Revocations::default());
+        let revocations = Arc::new(Revocations::new(Some(HERE.into()), false));
         let feed = RevocationFeed::new(Arc::clone(&revocations));
         feed.reload(&[Revocation { revoked: Revoked::Token("j1".into()), until: 10 }]);
         feed.revoked(&Revocation { revoked: Revoked::Session("s1".into()), until: 10 });
