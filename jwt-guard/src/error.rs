@@ -450,7 +450,8 @@ pub enum TokenProblem {
     Inactive,
     /// Its issuer says the token is active, but not an access token (a
     /// refresh or ID token, say), or the token is a Security Event Token
-    /// (it has `events`: a logout token).
+    /// (it has `events`: a logout token), or a refresh token of the
+    /// built-in issuer (which starts with `jgrt_`).
     #[error("the token is not an access token")]
     NotAnAccessToken,
     /// The token is DPoP-bound (`cnf.jkt`), but came without the `DPoP`

@@ -39,7 +39,7 @@ use crate::introspection::IntrospectionCache;
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
 use crate::registered::Registered;
 use crate::store::revocations::Revocations;
-use crate::token::{KeptRegistered, Payload, Token};
+use crate::token::{KeptRegistered, Payload, REFRESH_TOKEN_PREFIX, Token};
 use cache::TokenCache;
 use claim_set::ClaimSet;
 use headers::HeaderCache;
@@ -459,6 +459,9 @@ impl Verifier {
     pub(crate) fn verify_fresh<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Token, AuthError>> {
         if self.cache.is_some() {
             metrics::token_cache(false);
+        }
+        if token.starts_with(REFRESH_TOKEN_PREFIX) {
+            return Box::pin(std::future::ready(Err(TokenProblem::NotAnAccessToken.into())));
         }
         if self.introspects_opaque_tokens() && !compact::is_jws(token) {
             return Box::pin(self.verify_opaque(token));

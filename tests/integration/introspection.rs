@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use jsonwebtoken::Header;
+use jwt_guard::issuer::{Grant, StaticUsers};
 use jwt_guard::{JwtGuard, Token, protected};
 use jwt_guard_tests::{
     INTROSPECTION_CLIENT, KeyServer, OidcProvider, TestKey, call, claims_for, free_port, mint, mint_with_header, now,
@@ -271,6 +272,33 @@ async fn answers_are_checked_and_dotted_opaque_tokens_asked_about() {
         (503, json!("temporarily_unavailable"), Some("1")),
         "a plain answer where a signed one was asked for says nothing of the token"
     );
+}
+
+/// The built-in issuer's refresh token, sent as an access token by
+/// mistake, is refused as one, and never leaves the app: the one issuer
+/// that introspects, with no prefix of its own, is not asked about it.
+#[rocket::async_test]
+async fn a_built_in_refresh_token_is_never_asked_about() {
+    let server = KeyServer::start(&[TestKey::RsaA]).await;
+    let config = json!({
+        "issuers": { "provider": key_server_issuer(&server, json!({})) },
+        "local": { "refresh_expires_in": 3600 },
+    });
+    let users = StaticUsers::new().user("user1", "abcxyz", Grant::new("user1").scopes(["read"]));
+    let rocket = rocket::custom(quiet_figment().merge(("jwt_guard", config)))
+        .attach(JwtGuard::fairing().login(users))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports]);
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let (status, tokens) = crate::login(&client, "user1", "abcxyz").await;
+    assert_eq!(status, 200, "{tokens}");
+    let refused = call(&client, "/reports", &[&bearer(tokens["refresh_token"].as_str().unwrap())]).await;
+    assert_eq!(
+        (refused.status, refused.body["error_description"].clone()),
+        (401, json!("the token is not an access token"))
+    );
+    assert_eq!(call(&client, "/reports", &[&bearer("an-opaque-token")]).await.status, 401, "inactive there");
+    assert_eq!(server.introspection_hits(), 1, "asked about the opaque token only");
 }
 
 #[rocket::async_test]

@@ -20,7 +20,7 @@ use crate::observe::AuthEvent;
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
 };
-use crate::token::{Binding, Token};
+use crate::token::{Binding, REFRESH_TOKEN_PREFIX, Token};
 
 use super::JwtGuard;
 
@@ -88,9 +88,9 @@ async fn issue_time(now: u64, cutoff: Option<u64>, skew_margin: u64) -> Result<u
     Ok(before)
 }
 
-/// A refresh token: 256 random bits.
+/// A refresh token: 256 random bits, after [`REFRESH_TOKEN_PREFIX`].
 fn refresh_token() -> Result<String, SigningKeyError> {
-    random_id(32)
+    Ok(format!("{REFRESH_TOKEN_PREFIX}{}", random_id(32)?))
 }
 
 impl JwtGuard {

@@ -202,7 +202,7 @@ pub struct IssuedTokens {
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// The session's refresh token, when `refresh_expires_in` is
-    /// configured: 256 random bits, to exchange once.
+    /// configured: `jgrt_` and 256 random bits, to exchange once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
