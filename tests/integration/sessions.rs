@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use jwt_guard::{
     JwtGuard, Token,
-    issuer::{Authenticator, Grant, StaticUsers},
+    issuer::{Authenticator, Grant, SessionError, StaticUsers},
     store::{Revocation, Revoked, SqliteStore, TokenStore as _},
     testing::TestIssuer,
 };
@@ -145,6 +145,16 @@ async fn a_revoked_session_refuses_no_other_issuers_token_with_its_sid() {
     client.rocket().state::<JwtGuard>().unwrap().revoke_session(&sid).await.unwrap();
     assert_eq!(me_with(&client, &session.access).await, (REVOKED.0, json!(REVOKED.1)));
     assert_eq!(me_with(&client, &providers).await.0, 200, "the provider's session of that `sid` goes on");
+}
+
+/// Without a built-in issuer, no session of its is ended, nor any subject
+/// logged out: an identity provider's sessions end by its logout.
+#[rocket::async_test]
+async fn sessions_and_subjects_are_revoked_only_where_the_app_issues_tokens() {
+    let provider = TestIssuer::new();
+    let guard = JwtGuard::builder().issuer(provider.name(), provider.issuer_config()).build().unwrap();
+    assert_eq!(guard.revoke_session("s1").await.unwrap_err(), SessionError::NoIssuer);
+    assert_eq!(guard.revoke_subject("ada").await.unwrap_err(), SessionError::NoIssuer);
 }
 
 /// RFC 6749 section 6: a refresh may say `grant_type=refresh_token` (as

@@ -476,8 +476,9 @@ impl JwtGuard {
     /// tokens carry: its refresh token is refused from now on, and its
     /// access tokens too, on every instance that shares the store. Another
     /// issuer's tokens that carry the same `sid` are not refused: theirs
-    /// is another session, which [`revoke_token`](Self::revoke_token) or
-    /// the identity provider's logout ends.
+    /// is another session, which the identity provider's back-channel
+    /// logout ends (see `logout_client_id`), or
+    /// [`revoke_token`](Self::revoke_token) one token at a time.
     ///
     /// ```
     /// use std::time::Duration;
@@ -513,8 +514,11 @@ impl JwtGuard {
     ///
     /// # Errors
     ///
-    /// [`SessionError::Unavailable`] when the store cannot be reached.
+    /// [`SessionError::NoIssuer`] without a built-in issuer, whose
+    /// sessions alone this ends, and [`SessionError::Unavailable`] when
+    /// the store cannot be reached.
     pub async fn revoke_session(&self, sid: &str) -> Result<(), SessionError> {
+        self.local_issuer().ok_or(SessionError::NoIssuer)?;
         self.end_session(sid).await
     }
 

@@ -22,13 +22,21 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// promise of [`TokenStore::follow`]: `here`'s `follow` reports to its
 /// feed the live revocations made `elsewhere` before it started (reloaded
 /// once it is connected), and each one made `elsewhere` while it runs, of
-/// a token, a session, a subject and an issuer's session; and it runs on,
-/// rather than returning. Each revocation may take up to 10 s to arrive.
+/// every kind (a token, a session and a subject of the built-in issuer,
+/// and a token, a session and a subject of another issuer, each still
+/// told apart by its `iss`); and it runs on, rather than returning. Each
+/// revocation, and each write through `elsewhere`, may take up to 10 s.
 /// It panics, naming the broken promise.
 ///
-/// [`check_token_store`](super::check_token_store) checks the rest of
-/// the trait, with either handle. Every id it uses is random, so it can
-/// run against a store that holds other data.
+/// The two handles must act as two processes would: a store that skips
+/// the notifications of its own process must be given handles that it
+/// takes for two. A connection lost and regained, and the
+/// [`lost`](RevocationFeed::lost) it reports meanwhile, are not checked:
+/// a test of the store's own cuts the connection. [`check_token_store`]
+/// checks the rest of the trait, with either handle. Every id it uses is
+/// random, so it can run against a store that holds other data.
+///
+/// [`check_token_store`]: super::check_token_store
 ///
 /// ```no_run
 /// # #[cfg(feature = "redis")]
@@ -42,11 +50,18 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// # }
 /// ```
 pub async fn check_shared_token_store(here: &dyn TokenStore, elsewhere: &dyn TokenStore) {
-    let run = random_id();
-    let issuer = format!("https://{run}.example");
-    let held = Arc::new(Revocations::new(Some(issuer.clone()), false));
+    let run = Run::new(elsewhere);
+    // Made, and stored, before `follow` starts: it can arrive by the
+    // reload only.
+    let earlier = format!("{}-earlier-jti", run.id);
+    run.revoke(Revoked::Token(earlier.clone())).await;
+    let held = Arc::new(Revocations::new(Some(run.built_in.clone()), false));
     let following = pin!(here.follow(RevocationFeed::new(Arc::clone(&held))));
-    let checks = pin!(revocations_made_elsewhere_arrive(elsewhere, &held, &run, &issuer));
+    let checks = pin!(async {
+        let loaded = "a revocation made before `follow` started is reloaded once it is connected";
+        held_within(&held, &run.token(&run.built_in, Id::Jti(&earlier)), loaded).await;
+        revocations_made_while_following_arrive(&run, &held).await;
+    });
     if let Either::Right(((), _)) = select(checks, following).await {
         panic!(
             "`follow` returned: a store that processes share must report the others' revocations for as long as \
@@ -55,41 +70,81 @@ pub async fn check_shared_token_store(here: &dyn TokenStore, elsewhere: &dyn Tok
     }
 }
 
-/// Revokes, through `elsewhere`, one token before `held`'s feed is
-/// followed and one of each kind after, and waits for each to be held.
-async fn revocations_made_elsewhere_arrive(elsewhere: &dyn TokenStore, held: &Revocations, run: &str, issuer: &str) {
-    let now = clock::unix_now_secs();
-    let revoke = |revoked| async move {
-        let revocation = Revocation { revoked, until: now + 60 };
-        elsewhere.revoke(&revocation).await.expect("a revocation is stored");
-    };
-    let claims = |jti, sid, sub| Registered {
-        iss: Some(issuer),
-        jti,
-        sid,
-        sub,
-        iat: Some(now as f64 - 1.0),
-        ..Default::default()
-    };
+/// One run of the check: its random ids, the two `iss` its tokens carry,
+/// and the handle it revokes through.
+struct Run<'a> {
+    id: String,
+    now: u64,
+    /// The built-in issuer's `iss`, as the feed's revocations know it.
+    built_in: String,
+    /// Another issuer's.
+    provider: String,
+    elsewhere: &'a dyn TokenStore,
+}
 
-    let earlier = format!("{run}-earlier-jti");
-    revoke(Revoked::Token(earlier.clone())).await;
-    let loaded = "a revocation made before `follow` started is reloaded once it is connected";
-    held_within(held, &claims(Some(&earlier), None, None), loaded).await;
+impl<'a> Run<'a> {
+    fn new(elsewhere: &'a dyn TokenStore) -> Self {
+        let id = random_id();
+        let (built_in, provider) = (format!("https://{id}.example"), format!("https://idp.{id}.example"));
+        Self { now: clock::unix_now_secs(), built_in, provider, elsewhere, id }
+    }
 
-    let jti = format!("{run}-jti");
-    revoke(Revoked::Token(jti.clone())).await;
-    held_within(held, &claims(Some(&jti), None, None), "a token's revocation made elsewhere is reported").await;
-    let sid = format!("{run}-sid");
-    revoke(Revoked::Session(sid.clone())).await;
-    held_within(held, &claims(None, Some(&sid), None), "a session's revocation made elsewhere is reported").await;
-    let sub = format!("{run}-sub");
-    revoke(Revoked::Subject { sub: sub.clone(), before: now }).await;
-    held_within(held, &claims(None, None, Some(&sub)), "a subject's revocation made elsewhere is reported").await;
-    let issuer_sid = format!("{run}-issuer-sid");
-    revoke(Revoked::IssuerSession { iss: issuer.to_owned(), sid: issuer_sid.clone() }).await;
-    let reported = "an issuer's session's revocation made elsewhere is reported";
-    held_within(held, &claims(None, Some(&issuer_sid), None), reported).await;
+    /// Revokes `revoked` for a minute through `elsewhere`.
+    async fn revoke(&self, revoked: Revoked) {
+        let revocation = Revocation { revoked, until: self.now + 60 };
+        match tokio::time::timeout(PATIENCE, self.elsewhere.revoke(&revocation)).await {
+            Ok(stored) => stored.expect("a revocation is stored"),
+            Err(_) => panic!("a revocation is stored: no answer after {PATIENCE:?}"),
+        }
+    }
+
+    /// The claims of a token of `iss` with the one `id`, issued a second
+    /// ago.
+    fn token<'t>(&'t self, iss: &'t str, id: Id<'t>) -> Registered<'t> {
+        let (jti, sid, sub) = match id {
+            Id::Jti(jti) => (Some(jti), None, None),
+            Id::Sid(sid) => (None, Some(sid), None),
+            Id::Sub(sub) => (None, None, Some(sub)),
+        };
+        Registered { iss: Some(iss), jti, sid, sub, iat: Some(self.now as f64 - 1.0), ..Default::default() }
+    }
+}
+
+/// The id that a probe token is revoked by.
+#[derive(Clone, Copy)]
+enum Id<'a> {
+    Jti(&'a str),
+    Sid(&'a str),
+    Sub(&'a str),
+}
+
+/// Revokes one of each kind through the run's other handle while `held`'s
+/// feed is followed, and waits for each to be held.
+async fn revocations_made_while_following_arrive(run: &Run<'_>, held: &Revocations) {
+    let id = |what: &str| format!("{}-{what}", run.id);
+    let (jti, sid, sub) = (id("jti"), id("sid"), id("sub"));
+    let here = run.built_in.as_str();
+    run.revoke(Revoked::Token(jti.clone())).await;
+    let reported = "a token's revocation made elsewhere is reported";
+    held_within(held, &run.token(here, Id::Jti(&jti)), reported).await;
+    run.revoke(Revoked::Session(sid.clone())).await;
+    let reported = "a session's revocation made elsewhere is reported";
+    held_within(held, &run.token(here, Id::Sid(&sid)), reported).await;
+    run.revoke(Revoked::Subject { sub: sub.clone(), before: run.now }).await;
+    let reported = "a subject's revocation made elsewhere is reported, with its `before`";
+    held_within(held, &run.token(here, Id::Sub(&sub)), reported).await;
+
+    let (jti, sid, sub) = (id("provider-jti"), id("provider-sid"), id("provider-sub"));
+    let (provider, iss) = (run.provider.as_str(), || run.provider.clone());
+    run.revoke(Revoked::IssuerToken { iss: iss(), jti: jti.clone() }).await;
+    let reported = "an issuer's token's revocation made elsewhere is reported, with its `iss`";
+    held_within(held, &run.token(provider, Id::Jti(&jti)), reported).await;
+    run.revoke(Revoked::IssuerSession { iss: iss(), sid: sid.clone() }).await;
+    let reported = "an issuer's session's revocation made elsewhere is reported, with its `iss`";
+    held_within(held, &run.token(provider, Id::Sid(&sid)), reported).await;
+    run.revoke(Revoked::IssuerSubject { iss: iss(), sub: sub.clone(), before: run.now }).await;
+    let reported = "an issuer's subject's revocation made elsewhere is reported, with its `iss` and `before`";
+    held_within(held, &run.token(provider, Id::Sub(&sub)), reported).await;
 }
 
 /// Waits until `held` revokes a token with `claims`, polling every 10 ms
