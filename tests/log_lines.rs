@@ -327,17 +327,27 @@ async fn messages_on_the_revocation_channel_that_are_no_revocations_are_logged_o
 
 /// The same of revocations that cannot be loaded: the "Redis" there
 /// takes connections and never answers, so each load fails after 2 s,
-/// and is retried after 1, then 2 s.
+/// and is retried after 1, then 2 s, each time on a new connection.
 #[rocket::async_test]
 async fn revocations_that_cannot_be_loaded_are_logged_once_not_at_every_retry() {
     capture();
     let server = KeyServer::start(&[TestKey::EcA]).await;
-    // Held for the whole test, so that no other test's server takes the port.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = rocket::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("redis://127.0.0.1:{}/", silent.local_addr().unwrap().port());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&connections);
+    let holding = rocket::tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = silent.accept().await {
+            counted.fetch_add(1, Ordering::Relaxed);
+            held.push(connection);
+        }
+    });
     let upkeep = upkeep_with_redis_at(&server, &url);
     logged_once_in(upkeep, Duration::from_secs(8), "loading the revocations, again").await;
-    drop(silent);
+    holding.abort();
+    let loads = connections.load(Ordering::Relaxed);
+    assert!(loads >= 2, "one line for {loads} loads, not one for giving up");
 }
 
 #[rocket::async_test]
