@@ -19,11 +19,6 @@ pub(crate) use payload::{KeptRegistered, KeptScopes, Payload};
 /// The `typ` of access tokens (RFC 9068).
 pub(crate) const ACCESS_TYPE: &str = "at+jwt";
 
-/// What the built-in issuer's refresh tokens start with. Told apart by
-/// it, one sent as an access token is refused at once, and never sent to
-/// an issuer's introspection endpoint; and a secret scanner finds them.
-pub(crate) const REFRESH_TOKEN_PREFIX: &str = "jgrt_";
-
 /// A bearer token whose signature, issuer, audience and validity window
 /// were verified.
 ///

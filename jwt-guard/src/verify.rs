@@ -32,14 +32,14 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use crate::clock;
-use crate::config::IntrospectMode;
 use crate::config::{Config, Defaults, VerifierSettings};
+use crate::config::{IntrospectMode, REFRESH_TOKEN_PREFIX};
 use crate::error::{AuthError, ConfigError, TokenProblem};
 use crate::introspection::IntrospectionCache;
 use crate::keys::{Fetcher, KeyLookupError, VerifyingKey};
 use crate::registered::Registered;
 use crate::store::revocations::Revocations;
-use crate::token::{KeptRegistered, Payload, REFRESH_TOKEN_PREFIX, Token};
+use crate::token::{KeptRegistered, Payload, Token};
 use cache::TokenCache;
 use claim_set::ClaimSet;
 use headers::HeaderCache;

@@ -354,6 +354,22 @@ fn values_that_would_weaken_verification_or_be_ignored_are_refused() {
         "bad `jwt_guard.dpop.nonce_secret`: is the key of server nonces, which are off: set `nonce = true` too, or \
          leave it out"
     );
+    for (prefix, problem) in [
+        ("", "must not be empty; leave it out to claim every opaque token"),
+        (
+            "jgrt_acme_",
+            "must not start with `jgrt_`, which starts the built-in issuer's refresh tokens: each is refused as an \
+             access token, never sent to an issuer",
+        ),
+    ] {
+        let mut introspecting = idp().introspection("rs-client", "secret");
+        introspecting.opaque_token_prefix = Some(prefix.into());
+        assert_eq!(
+            refused(with_issuer(introspecting)),
+            format!("bad `jwt_guard.issuers.idp.opaque_token_prefix`: {problem}"),
+            "{prefix:?}"
+        );
+    }
     let mut signed_without_credentials = idp();
     signed_without_credentials.signed_introspection = true;
     assert_eq!(

@@ -7,7 +7,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::checks::{asymmetric_algorithms, check};
-use super::{IssuerConfig, Secret};
+use super::{IssuerConfig, REFRESH_TOKEN_PREFIX, Secret};
 use crate::error::ConfigError;
 use crate::keys::check_scheme;
 use crate::keys::signing::SigningKey;
@@ -172,6 +172,12 @@ impl IssuerConfig {
             self.opaque_token_prefix.as_ref().is_none_or(|prefix| !prefix.is_empty()),
             &key("opaque_token_prefix"),
             "must not be empty; leave it out to claim every opaque token",
+        )?;
+        check(
+            self.opaque_token_prefix.as_ref().is_none_or(|prefix| !prefix.starts_with(REFRESH_TOKEN_PREFIX)),
+            &key("opaque_token_prefix"),
+            "must not start with `jgrt_`, which starts the built-in issuer's refresh tokens: each is refused as an \
+             access token, never sent to an issuer",
         )?;
         let client_id = self.client_id.clone().filter(|id| !id.is_empty());
         let client_id =

@@ -141,7 +141,8 @@ pub struct IssuerConfig {
     /// GitHub's `gho_`): only those are sent to it. Needed by each issuer
     /// when several introspect opaque tokens, and no two may claim one
     /// token; launch fails otherwise. A tenant template claims none (no
-    /// opaque token names a tenant) and takes no prefix. Default: none,
+    /// opaque token names a tenant) and takes no prefix; nor may one start
+    /// with `jgrt_`, the built-in issuer's refresh tokens'. Default: none,
     /// every opaque token, for an only introspecting issuer.
     #[serde(default)]
     pub opaque_token_prefix: Option<String>,

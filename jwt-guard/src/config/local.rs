@@ -19,6 +19,12 @@ use crate::keys::{KeyLocation, KeySet, RedirectPolicy};
 /// The name of the built-in issuer.
 pub const LOCAL_ISSUER: &str = "local";
 
+/// What the built-in issuer's refresh tokens start with. Told apart by
+/// it, one sent as an access token is refused at once, and never sent to
+/// an issuer's introspection endpoint (no issuer's opaque tokens may
+/// claim it); and a secret scanner finds them.
+pub(crate) const REFRESH_TOKEN_PREFIX: &str = "jgrt_";
+
 /// The built-in issuer: `[jwt_guard.local]`.
 ///
 /// ```toml

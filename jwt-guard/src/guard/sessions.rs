@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock;
+use crate::config::REFRESH_TOKEN_PREFIX;
 use crate::digest::sha256_base64url;
 use crate::error::AuthError;
 use crate::issuer::issuing::{Confirmation, Grant, Issuance, IssuedTokens, LocalIssuer};
@@ -20,7 +21,7 @@ use crate::observe::AuthEvent;
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
 };
-use crate::token::{Binding, REFRESH_TOKEN_PREFIX, Token};
+use crate::token::{Binding, Token};
 
 use super::JwtGuard;
 
