@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 
-use super::store::random_id;
+use super::store::run_id;
 use crate::clock;
 use crate::registered::Registered;
 use crate::store::revocations::Revocations;
@@ -84,7 +84,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn new(elsewhere: &'a dyn TokenStore) -> Self {
-        let id = random_id();
+        let id = run_id();
         let (built_in, provider) = (format!("https://{id}.example"), format!("https://idp.{id}.example"));
         Self { now: clock::unix_now_secs(), built_in, provider, elsewhere, id }
     }

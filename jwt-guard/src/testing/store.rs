@@ -4,6 +4,7 @@
 use futures_util::future::join_all;
 
 use crate::clock;
+use crate::keys::signing::random_id;
 use crate::store::{
     FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, Revoked, Rotation, RotationOutcome,
     TokenStore,
@@ -29,7 +30,7 @@ use crate::store::{
 /// ```
 pub async fn check_token_store(store: &dyn TokenStore) {
     let now = clock::unix_now_secs();
-    let run = random_id();
+    let run = run_id();
     revocations_last_until_they_expire(store, now, &run).await;
     a_subjects_latest_revocation_holds_whatever_the_order(store, now, &run).await;
     issuer_scoped_revocations_are_kept_apart(store, now, &run).await;
@@ -43,10 +44,10 @@ pub async fn check_token_store(store: &dyn TokenStore) {
     a_key_is_used_once(store, now, &run).await;
 }
 
-pub(super) fn random_id() -> String {
-    let mut bytes = [0u8; 12];
-    aws_lc_rs::rand::fill(&mut bytes).expect("random bytes");
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+/// 96 random bits, base64url: the ids of one run of a check, apart from
+/// whatever else the store holds.
+pub(super) fn run_id() -> String {
+    random_id(12).unwrap_or_else(|error| panic!("jwt-guard testing: {error}"))
 }
 
 async fn revocations_last_until_they_expire(store: &dyn TokenStore, now: u64, run: &str) {
