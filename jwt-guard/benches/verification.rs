@@ -249,15 +249,25 @@ fn whole_requests(c: &mut Criterion) {
     use rocket::local::blocking::Client;
 
     let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-    let app = || {
+    let app = |fairing: jwt_guard::JwtGuardBuilder| {
         let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
-        let fairing = jwt_guard::JwtGuard::builder().issuer("bench", issuer);
         let figment = rocket::Config::figment().merge(("log_level", "off"));
-        let rocket =
-            rocket::custom(figment).attach(fairing).mount("/", rocket::routes![public, read, me, me_protected]);
+        let rocket = rocket::custom(figment)
+            .attach(fairing.issuer("bench", issuer))
+            .mount("/", rocket::routes![public, read, me, me_protected]);
         Client::untracked(rocket).unwrap()
     };
-    let (client, revoking) = (app(), app());
+    // The app that holds revocations issues tokens too: sessions are
+    // revoked where they are made. In memory, as in the app without.
+    let issuing = jwt_guard::JwtGuard::builder()
+        .configure(|config| {
+            let local = config.local.get_or_insert_default();
+            local.algorithm = "HS256".into();
+            local.secret = Some("a shared secret of at least 32 bytes!".into());
+        })
+        .login(jwt_guard::issuer::StaticUsers::new())
+        .store(jwt_guard::store::MemoryStore::new());
+    let (client, revoking) = (app(jwt_guard::JwtGuard::builder()), app(issuing));
     hold_revocations(&key, revoking.rocket().state::<jwt_guard::JwtGuard>().unwrap());
     let authorization = format!("Bearer {}", key.sign("at+jwt", &claims()).unwrap());
     let get = |client: &Client, path: &'static str, with_token: bool| {
