@@ -6,6 +6,8 @@
 //! error catchers. The verification core knows nothing of Rocket.
 
 mod acceptance;
+#[cfg(feature = "metrics")]
+mod accepted_in_flight;
 mod accounting;
 mod catchers;
 mod claims_probe;

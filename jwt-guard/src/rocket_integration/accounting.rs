@@ -14,8 +14,9 @@
 //! a route keeps nothing where every route that the request can be
 //! forwarded to from there tells too.
 //!
-//! Elsewhere, the guard that accepts the token leaves a marker in the
-//! request (see `acceptance`). What each route tells is read once, at
+//! Elsewhere, the guard that accepts the token notes the request in a
+//! table that the app's requests share, or leaves a marker in it (see
+//! `acceptance`). What each route tells is read once, at
 //! liftoff, from the route table (see `route_table`) and the routes'
 //! policies.
 
@@ -27,7 +28,7 @@ use rocket::{Catcher, Orbit, Rocket, Route};
 use super::acceptance::was_accepted;
 #[cfg(feature = "metrics")]
 use super::{
-    acceptance::{AccountedRoutes, RouteFlags},
+    acceptance::{AcceptanceRecords, RouteFlags},
     catchers::is_own,
     route_policies::RoutePolicies,
     route_table::RoutePath,
@@ -40,13 +41,15 @@ use crate::observe::{AuthEvent, metrics};
 /// refusal that its response is), and tells the app's observer of a
 /// refusal: once per request, from the response hook.
 pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, status: Status, refused: Option<&AuthError>) {
+    // Asked of every response: the asking frees what the request held.
+    let accepted = was_accepted(request, status);
     match refused {
         Some(error) => {
             metrics::request(Some(error.reason()));
             let (method, path) = (request.method().as_str(), request.uri().path().as_str());
             guard.observe(&AuthEvent::Refused { error, method, path });
         }
-        None if was_accepted(request, status) => metrics::request(None),
+        None if accepted => metrics::request(None),
         None => {}
     }
 }
@@ -56,7 +59,7 @@ pub(crate) fn account(guard: &JwtGuard, request: &Request<'_>, status: Status, r
 /// policies.
 #[cfg(feature = "metrics")]
 pub(super) fn know_routes(rocket: &Rocket<Orbit>) {
-    let Some(accounted) = rocket.state::<AccountedRoutes>() else { return };
+    let Some(records) = rocket.state::<AcceptanceRecords>() else { return };
     let routes: Vec<&Route> = rocket.routes().collect();
     let paths: Vec<RoutePath<'_>> = routes.iter().map(|route| RoutePath::of(route)).collect();
     let policies = rocket.state::<RoutePolicies>();
@@ -68,7 +71,7 @@ pub(super) fn know_routes(rocket: &Rocket<Orbit>) {
                 && !path.caught_by_any(&foreign_catchers, &AuthError::STATUS_CODES)
         })
         .collect();
-    accounted.know(paths.iter().zip(&tells).map(|(path, &route_tells)| {
+    records.know(paths.iter().zip(&tells).map(|(path, &route_tells)| {
         let untelling_follower =
             paths.iter().zip(&tells).any(|(next, &next_tells)| !next_tells && path.may_be_followed_by(next));
         (path.route, RouteFlags::new(route_tells, !route_tells || untelling_follower))

@@ -130,7 +130,7 @@ impl Fairing for JwtGuardBuilder {
             rocket = rocket.mount("/", vec![resource::metadata_route(path)]);
         }
         #[cfg(feature = "metrics")]
-        let rocket = rocket.manage(super::acceptance::AccountedRoutes::default());
+        let rocket = rocket.manage(super::acceptance::AcceptanceRecords::default());
         Ok(rocket.manage(guard).manage(RoutePolicies::default()))
     }
 
