@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rocket::Request;
 
-/// Groups of slots, 64 KiB of them. With eight slots each, a request
+/// Groups of eight slots: 1,024 of them, 64 KiB in all. A request
 /// finds its group full where eight others of those in flight fell in
 /// it: with 1,000 accepted requests in flight, one request in about
 /// 100,000; with 2,000, one in 1,000; with 4,000, one in 20 (the others
