@@ -186,8 +186,9 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Reports to `feed` the revocations that other processes make, as
     /// they make them, for as long as the future runs, and reloads every
-    /// live revocation once connected, and after each reconnection. The default returns at once: a
-    /// store that only this process writes has nothing to report.
+    /// live revocation once connected, and after each reconnection. The
+    /// default returns at once: a store that only this process writes has
+    /// nothing to report.
     /// `jwt_guard::testing::check_shared_token_store` checks a shared
     /// store's `follow` with two handles on it.
     async fn follow(&self, feed: RevocationFeed) {

@@ -165,10 +165,7 @@ impl Revoked {
 /// A refresh-token family: one login and its refreshes, which share a
 /// session id.
 ///
-/// A store keeps every field, so it is built from a store's rows by
-/// its fields, and is not `#[non_exhaustive]`: a field added to it would
-/// be one that every store must keep, and comes only with a release
-/// that may break the API, where a store's build points to it.
+/// Not `#[non_exhaustive]`, for the reason [`Revocation`] gives.
 ///
 /// ```
 /// use jwt_guard::store::{FamilyRecord, MemoryStore, Revocation, Revoked, TokenStore};
@@ -305,10 +302,7 @@ pub enum RotationOutcome {
 
 /// The failed logins counted under one key.
 ///
-/// A store keeps every field, so it is built from a store's rows by
-/// its fields, and is not `#[non_exhaustive]`: a field added to it would
-/// be one that every store must keep, and comes only with a release
-/// that may break the API, where a store's build points to it.
+/// Not `#[non_exhaustive]`, for the reason [`Revocation`] gives.
 ///
 /// ```
 /// use jwt_guard::store::{LoginFailures, LoginThrottle};

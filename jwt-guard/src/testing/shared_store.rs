@@ -123,28 +123,40 @@ enum Id<'a> {
 async fn revocations_made_while_following_arrive(run: &Run<'_>, held: &Revocations) {
     let id = |what: &str| format!("{}-{what}", run.id);
     let (jti, sid, sub) = (id("jti"), id("sid"), id("sub"));
-    let here = run.built_in.as_str();
-    run.revoke(Revoked::Token(jti.clone())).await;
-    let reported = "a token's revocation made elsewhere is reported";
-    held_within(held, &run.token(here, Id::Jti(&jti)), reported).await;
-    run.revoke(Revoked::Session(sid.clone())).await;
-    let reported = "a session's revocation made elsewhere is reported";
-    held_within(held, &run.token(here, Id::Sid(&sid)), reported).await;
-    run.revoke(Revoked::Subject { sub: sub.clone(), before: run.now }).await;
-    let reported = "a subject's revocation made elsewhere is reported, with its `before`";
-    held_within(held, &run.token(here, Id::Sub(&sub)), reported).await;
-
-    let (jti, sid, sub) = (id("provider-jti"), id("provider-sid"), id("provider-sub"));
-    let (provider, iss) = (run.provider.as_str(), || run.provider.clone());
-    run.revoke(Revoked::IssuerToken { iss: iss(), jti: jti.clone() }).await;
-    let reported = "an issuer's token's revocation made elsewhere is reported, with its `iss`";
-    held_within(held, &run.token(provider, Id::Jti(&jti)), reported).await;
-    run.revoke(Revoked::IssuerSession { iss: iss(), sid: sid.clone() }).await;
-    let reported = "an issuer's session's revocation made elsewhere is reported, with its `iss`";
-    held_within(held, &run.token(provider, Id::Sid(&sid)), reported).await;
-    run.revoke(Revoked::IssuerSubject { iss: iss(), sub: sub.clone(), before: run.now }).await;
-    let reported = "an issuer's subject's revocation made elsewhere is reported, with its `iss` and `before`";
-    held_within(held, &run.token(provider, Id::Sub(&sub)), reported).await;
+    let (issuer_jti, issuer_sid, issuer_sub) = (id("provider-jti"), id("provider-sid"), id("provider-sub"));
+    let (here, provider, iss) = (run.built_in.as_str(), run.provider.as_str(), || run.provider.clone());
+    let kinds = [
+        (Revoked::Token(jti.clone()), here, Id::Jti(&jti), "a token's revocation"),
+        (Revoked::Session(sid.clone()), here, Id::Sid(&sid), "a session's revocation"),
+        (
+            Revoked::Subject { sub: sub.clone(), before: run.now },
+            here,
+            Id::Sub(&sub),
+            "a subject's revocation, with its `before`,",
+        ),
+        (
+            Revoked::IssuerToken { iss: iss(), jti: issuer_jti.clone() },
+            provider,
+            Id::Jti(&issuer_jti),
+            "an issuer's token's revocation, with its `iss`,",
+        ),
+        (
+            Revoked::IssuerSession { iss: iss(), sid: issuer_sid.clone() },
+            provider,
+            Id::Sid(&issuer_sid),
+            "an issuer's session's revocation, with its `iss`,",
+        ),
+        (
+            Revoked::IssuerSubject { iss: iss(), sub: issuer_sub.clone(), before: run.now },
+            provider,
+            Id::Sub(&issuer_sub),
+            "an issuer's subject's revocation, with its `iss` and `before`,",
+        ),
+    ];
+    for (revoked, issuer, id, what) in kinds {
+        run.revoke(revoked).await;
+        held_within(held, &run.token(issuer, id), &format!("{what} made elsewhere is reported")).await;
+    }
 }
 
 /// Waits until `held` revokes a token with `claims`, polling every 10 ms
