@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode, criterion_main};
+use criterion::{Criterion, SamplingMode};
 use futures_util::FutureExt as _;
 use jsonwebtoken::{DecodingKey, Validation};
 use jwt_guard::{
@@ -245,53 +245,73 @@ fn me_protected(token: Token) -> &'static str {
 /// Built with the `metrics` feature, everything is recorded into a
 /// Prometheus recorder (see [`metrics_recorder`]).
 fn whole_requests(c: &mut Criterion) {
-    use rocket::http::Header;
-    use rocket::local::blocking::Client;
-
-    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-    let app = |fairing: jwt_guard::JwtGuardBuilder| {
-        let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
-        let figment = rocket::Config::figment().merge(("log_level", "off"));
-        let rocket = rocket::custom(figment)
-            .attach(fairing.issuer("bench", issuer))
-            .mount("/", rocket::routes![public, read, me, me_protected]);
-        Client::untracked(rocket).unwrap()
-    };
-    // The app that holds revocations issues tokens too: sessions are
-    // revoked where they are made. In memory, as in the app without.
-    let issuing = jwt_guard::JwtGuard::builder()
-        .configure(|config| {
-            let local = config.local.get_or_insert_default();
-            local.algorithm = "HS256".into();
-            local.secret = Some("a shared secret of at least 32 bytes!".into());
-        })
-        .login(jwt_guard::issuer::StaticUsers::new())
-        .store(jwt_guard::store::MemoryStore::new());
-    let (client, revoking) = (app(jwt_guard::JwtGuard::builder()), app(issuing));
-    hold_revocations(&key, revoking.rocket().state::<jwt_guard::JwtGuard>().unwrap());
-    let authorization = format!("Bearer {}", key.sign("at+jwt", &claims()).unwrap());
-    let get = |client: &Client, path: &'static str, with_token: bool| {
-        let mut request = client.get(path);
-        if with_token {
-            request.add_header(Header::new("Authorization", authorization.clone()));
-        }
-        request.dispatch().status().code
-    };
+    let apps = RequestApps::new();
+    let (client, revoking) = (&apps.plain, &apps.revoking);
     assert_eq!(
-        (get(&client, "/public", false), get(&client, "/read", true), get(&revoking, "/read", true)),
+        (apps.get(client, "/public", false), apps.get(client, "/read", true), apps.get(revoking, "/read", true)),
         (200, 200, 200)
     );
-    assert_eq!((get(&client, "/me", true), get(&client, "/me-protected", true)), (200, 200));
+    assert_eq!((apps.get(client, "/me", true), apps.get(client, "/me-protected", true)), (200, 200));
     let mut group = c.benchmark_group("request");
-    group.bench_function("public", |b| b.iter(|| get(&client, "/public", false)));
-    group.bench_function("public, with the token's header", |b| b.iter(|| get(&client, "/public", true)));
-    group.bench_function("protected, cached", |b| b.iter(|| get(&client, "/read", true)));
-    group.bench_function("token guard alone, cached", |b| b.iter(|| get(&client, "/me", true)));
+    group.bench_function("public", |b| b.iter(|| apps.get(client, "/public", false)));
+    group.bench_function("public, with the token's header", |b| b.iter(|| apps.get(client, "/public", true)));
+    group.bench_function("protected, cached", |b| b.iter(|| apps.get(client, "/read", true)));
+    group.bench_function("token guard alone, cached", |b| b.iter(|| apps.get(client, "/me", true)));
     group.bench_function("token guard under a bare #[protected], cached", |b| {
-        b.iter(|| get(&client, "/me-protected", true));
+        b.iter(|| apps.get(client, "/me-protected", true));
     });
-    group.bench_function("protected, cached, 2,000 revocations held", |b| b.iter(|| get(&revoking, "/read", true)));
+    group.bench_function("protected, cached, 2,000 revocations held", |b| b.iter(|| apps.get(revoking, "/read", true)));
     group.finish();
+}
+
+/// The apps that whole requests are timed on, through Rocket's local
+/// client, and a token that both accept.
+struct RequestApps {
+    /// An app that trusts one issuer, with fixed keys.
+    plain: rocket::local::blocking::Client,
+    /// The same, issuing tokens too, with 2,000 revocations held.
+    revoking: rocket::local::blocking::Client,
+    /// `Bearer` and a token of the trusted issuer.
+    authorization: String,
+}
+
+impl RequestApps {
+    fn new() -> Self {
+        use rocket::local::blocking::Client;
+        let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+        let app = |fairing: jwt_guard::JwtGuardBuilder| {
+            let issuer = IssuerConfig::new(ISSUER, AUDIENCE).inline_jwks(json!({ "keys": [key.public_jwk()] }));
+            let figment = rocket::Config::figment().merge(("log_level", "off"));
+            let rocket = rocket::custom(figment)
+                .attach(fairing.issuer("bench", issuer))
+                .mount("/", rocket::routes![public, read, me, me_protected]);
+            Client::untracked(rocket).unwrap()
+        };
+        // The app that holds revocations issues tokens too: sessions are
+        // revoked where they are made. In memory, as in the app without.
+        let issuing = jwt_guard::JwtGuard::builder()
+            .configure(|config| {
+                let local = config.local.get_or_insert_default();
+                local.algorithm = "HS256".into();
+                local.secret = Some("a shared secret of at least 32 bytes!".into());
+            })
+            .login(jwt_guard::issuer::StaticUsers::new())
+            .store(jwt_guard::store::MemoryStore::new());
+        let (plain, revoking) = (app(jwt_guard::JwtGuard::builder()), app(issuing));
+        hold_revocations(&key, revoking.rocket().state::<jwt_guard::JwtGuard>().unwrap());
+        let authorization = format!("Bearer {}", key.sign("at+jwt", &claims()).unwrap());
+        Self { plain, revoking, authorization }
+    }
+
+    /// The status of a `GET` of `path` from `client`, with the token or
+    /// without.
+    fn get(&self, client: &rocket::local::blocking::Client, path: &str, with_token: bool) -> u16 {
+        let mut request = client.get(path);
+        if with_token {
+            request.add_header(rocket::http::Header::new("Authorization", self.authorization.clone()));
+        }
+        request.dispatch().status().code
+    }
 }
 
 /// Revokes 1,000 tokens of `key`'s issuer and 1,000 sessions in `guard`.
@@ -410,11 +430,17 @@ fn jwks_parsing(c: &mut Criterion) {
 /// benchmark runs, as an app that exports the metrics would: the cost of
 /// the metrics is the difference between the two builds' figures.
 fn metrics_recorder(_: &mut Criterion) {
+    install_metrics_recorder();
+}
+
+/// With the `metrics` feature, installs a Prometheus recorder; nothing
+/// without it.
+fn install_metrics_recorder() {
     #[cfg(feature = "metrics")]
     metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().expect("the only recorder");
 }
 
-/// The groups that `criterion_main!` runs.
+/// The groups that criterion runs.
 #[allow(missing_docs)]
 mod groups {
     criterion::criterion_group!(
@@ -430,4 +456,19 @@ mod groups {
     );
 }
 
-criterion_main!(groups::benches);
+#[path = "verification/paired.rs"]
+mod paired;
+
+/// Criterion's groups, or a paired run of two builds (see [`paired`]).
+fn main() {
+    if let Some(role) = paired::Role::from_args() {
+        install_metrics_recorder();
+        return role.run();
+    }
+    groups::benches();
+    Criterion::default().configure_from_args().final_summary();
+    // Run once under `cargo test`, as criterion runs each benchmark.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        paired::Role::against_itself().run();
+    }
+}
