@@ -36,6 +36,7 @@ use crate::token::Token;
 use crate::verify::revocation::RevocationList;
 use crate::verify::{IssuerResolver, Verifier};
 
+mod provider_revocations;
 mod sessions;
 
 /// What an app holds to authenticate requests: the verifier, the built-in

@@ -591,6 +591,13 @@ impl Verifier {
         })
     }
 
+    /// The `max_lifetime` of the configured issuer whose tokens say `iss =
+    /// iss`, in seconds (`Some(None)` where it sets none); `None` when no
+    /// configured issuer's do.
+    pub(crate) fn configured_max_lifetime(&self, iss: &str) -> Option<Option<f64>> {
+        self.issuer_index.get(iss).map(|index| self.issuers[*index].max_lifetime)
+    }
+
     /// The configured issuer whose tokens say `iss = iss`, if it sends
     /// logout tokens: what the logout receiver holds them to.
     pub(crate) fn logout_issuer(&self, iss: &str) -> Option<LogoutIssuer<'_>> {

@@ -479,7 +479,7 @@ impl JwtGuard {
     /// issuer's tokens that carry the same `sid` are not refused: theirs
     /// is another session, which the identity provider's back-channel
     /// logout ends (see `logout_client_id`), or
-    /// [`revoke_token`](Self::revoke_token) one token at a time.
+    /// [`revoke_issuer_session`](Self::revoke_issuer_session).
     ///
     /// ```
     /// use std::time::Duration;
@@ -605,7 +605,7 @@ impl JwtGuard {
     /// this process refusing what the others may still accept until the
     /// caller retries, never the reverse. Where the store finds what is
     /// revoked (a refresh token's session, a reuse), it is held after.
-    async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
+    pub(super) async fn record(&self, revocation: Revocation) -> Result<(), SessionError> {
         self.hold(&revocation);
         self.store().revoke(&revocation).await?;
         Ok(())

@@ -75,6 +75,10 @@ pub enum SessionError {
     /// section 2.2.1).
     #[error("the token has no `jti`: revoke its session or its subject")]
     NoTokenId,
+    /// The `iss` given names none of the app's configured issuers, whose
+    /// sessions and subjects alone it revokes: 404.
+    #[error("no configured issuer's tokens carry that `iss`")]
+    UnknownIssuer,
 }
 
 impl SessionError {
@@ -97,7 +101,7 @@ impl SessionError {
             Self::InvalidCredentials => 401,
             Self::Refused(_) | Self::NoTokenId => 400,
             Self::Throttled { .. } => 429,
-            Self::NoIssuer => 404,
+            Self::NoIssuer | Self::UnknownIssuer => 404,
             Self::Unavailable(_) => 503,
             Self::Signing(_) => 500,
         }
@@ -119,7 +123,7 @@ impl SessionError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Throttled { .. } => "too_many_requests",
             Self::Refused(_) => "invalid_grant",
-            Self::NoIssuer => "not_found",
+            Self::NoIssuer | Self::UnknownIssuer => "not_found",
             Self::Unavailable(_) => "temporarily_unavailable",
             Self::Signing(_) => "server_error",
             Self::NoTokenId => "unsupported_token_type",
@@ -145,6 +149,7 @@ impl SessionError {
             Self::Refused(RefreshRefusal::UserRefused) => "user_refused",
             Self::Refused(RefreshRefusal::WrongSender) => "wrong_sender",
             Self::NoIssuer => "no_issuer",
+            Self::UnknownIssuer => "unknown_issuer",
             Self::Unavailable(_) => "store_unavailable",
             Self::Signing(_) => "signing_failed",
             Self::NoTokenId => "no_token_id",
