@@ -20,6 +20,7 @@
 //!
 //! ```sh
 //! cargo run --example resource_server
+//! SECRET=...   # the client secret of step 2 (tab "Credentials")
 //! TOKEN=$(curl -s -d grant_type=client_credentials -d client_id=reports-cli -d client_secret=$SECRET \
 //!     http://localhost:8080/realms/demo/protocol/openid-connect/token \
 //!     | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
