@@ -467,8 +467,9 @@ fn main() {
     }
     groups::benches();
     Criterion::default().configure_from_args().final_summary();
-    // Run once under `cargo test`, as criterion runs each benchmark.
-    if !std::env::args().any(|arg| arg == "--bench") {
+    // Run once under `cargo test`, as criterion runs each benchmark (and
+    // not when a filter, `--list` or `--bench` is given).
+    if std::env::args().len() == 1 {
         paired::Role::against_itself().run();
     }
 }

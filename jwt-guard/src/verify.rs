@@ -112,6 +112,17 @@ pub(crate) struct LogoutIssuer<'a> {
     pub(crate) max_lifetime: Option<f64>,
 }
 
+/// A configured issuer, as the revocations of its tokens by session or
+/// subject name it.
+#[derive(Debug, Clone)]
+pub(crate) struct RevocableIssuer<'a> {
+    /// Every `iss` its tokens may carry: its own, then its aliases. A
+    /// revocation matches one exactly.
+    pub(crate) names: Vec<&'a str>,
+    /// The longest lifetime of its access tokens, in seconds, if bounded.
+    pub(crate) max_lifetime: Option<f64>,
+}
+
 /// A token that verified, with what verified it.
 struct Verified {
     token: Token,
@@ -591,11 +602,15 @@ impl Verifier {
         })
     }
 
-    /// The `max_lifetime` of the configured issuer whose tokens say `iss =
-    /// iss`, in seconds (`Some(None)` where it sets none); `None` when no
-    /// configured issuer's do.
-    pub(crate) fn configured_max_lifetime(&self, iss: &str) -> Option<Option<f64>> {
-        self.issuer_index.get(iss).map(|index| self.issuers[*index].max_lifetime)
+    /// The configured issuer whose tokens say `iss = iss` (by its own
+    /// `iss` or an alias), as its tokens' revocations name it; `None` when
+    /// no configured issuer's do.
+    pub(crate) fn revocable_issuer(&self, iss: &str) -> Option<RevocableIssuer<'_>> {
+        let index = *self.issuer_index.get(iss)?;
+        let issuer = &self.issuers[index];
+        let aliases = self.issuer_index.iter().filter(|&(name, &of)| of == index && *name != issuer.iss);
+        let names = std::iter::once(issuer.iss.as_str()).chain(aliases.map(|(name, _)| name.as_str()));
+        Some(RevocableIssuer { names: names.collect(), max_lifetime: issuer.max_lifetime })
     }
 
     /// The configured issuer whose tokens say `iss = iss`, if it sends

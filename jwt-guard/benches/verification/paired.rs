@@ -43,10 +43,11 @@ pub(crate) enum Role {
 
 impl Role {
     /// `--paired-against <build> <path>`: 1,000 pairs to warm up, then
-    /// 20,000 timed, about 4 s in all; `--paired-follow <path>`, which
-    /// the lead passes its child. `None` for criterion's arguments.
+    /// 20,000 timed, about 5 s in all; `--paired-follow <path>`, which
+    /// the lead passes its child. Either may be followed by the `--bench`
+    /// that `cargo bench -- ...` adds. `None` for criterion's arguments.
     pub(crate) fn from_args() -> Option<Self> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        let args: Vec<String> = std::env::args().skip(1).filter(|arg| arg != "--bench").collect();
         match args.as_slice() {
             [flag, against, path] if flag == "--paired-against" => {
                 Some(Self::Lead { against: against.clone(), path: path.clone(), warm_up: 1_000, pairs: 20_000 })

@@ -18,9 +18,13 @@ impl JwtGuard {
     /// every instance that shares the store. Another provider's tokens
     /// with the same `sid`, and the provider's other sessions, are not.
     ///
-    /// The revocation is kept as long as the provider's tokens may live:
-    /// its `max_lifetime`, or 24 hours where it sets none (a token that
-    /// lives longer is accepted again after that).
+    /// Tokens that carry one of the issuer's `issuer_aliases` as their
+    /// `iss` are refused alike. The revocation is kept as long as the
+    /// provider's tokens may live: its `max_lifetime`, or 24 hours where it
+    /// sets none (a token that lives longer is accepted again after that).
+    /// End the session at the provider too: a session that goes on there
+    /// mints new tokens with the same `sid`, which are accepted again once
+    /// the revocation is forgotten.
     ///
     /// ```
     /// use jwt_guard::config::IssuerConfig;
@@ -39,7 +43,9 @@ impl JwtGuard {
     ///     format!("Bearer {}", key.sign("at+jwt", claims.as_object().unwrap()).unwrap())
     /// };
     /// rocket::execute(async {
-    ///     // An admin's "sign this device out", where the provider sends no logouts.
+    ///     assert!(guard.authenticate([bearer("phone").as_str()].into_iter(), false).await.is_ok());
+    ///     // An admin's "sign this device out", where the provider sends no logouts:
+    ///     // the token verified a moment ago, and cached, is refused from now on.
     ///     guard.revoke_issuer_session("https://id.example.com/", "phone").await?;
     ///     let refused = guard.authenticate([bearer("phone").as_str()].into_iter(), false).await.unwrap_err();
     ///     assert_eq!(refused, AuthError::InvalidToken(TokenProblem::Revoked));
@@ -54,14 +60,20 @@ impl JwtGuard {
     ///
     /// # Errors
     ///
-    /// [`SessionError::UnknownIssuer`] when no configured issuer's tokens
-    /// say `iss = iss` (an issuer resolved per tenant is not accepted
-    /// here), and [`SessionError::Unavailable`] when the store cannot be
+    /// [`SessionError::UnknownIssuer`] when no configured identity
+    /// provider's tokens say `iss = iss`: an issuer resolved per tenant is
+    /// not accepted here, nor the built-in issuer, whose sessions and
+    /// subjects [`revoke_session`](Self::revoke_session) and
+    /// [`revoke_subject`](Self::revoke_subject) end, refresh tokens
+    /// included. [`SessionError::Unavailable`] when the store cannot be
     /// reached.
     pub async fn revoke_issuer_session(&self, iss: &str, sid: &str) -> Result<(), SessionError> {
-        let until = self.issuer_revocation_until(iss)?;
-        let revoked = Revoked::IssuerSession { iss: iss.to_owned(), sid: sid.to_owned() };
-        self.record(Revocation { revoked, until }).await
+        let (names, until) = self.provider_revocation_scope(iss)?;
+        for iss in names {
+            let revoked = Revoked::IssuerSession { iss: iss.to_owned(), sid: sid.to_owned() };
+            self.record(Revocation { revoked, until }).await?;
+        }
+        Ok(())
     }
 
     /// Refuses every access token that one of the app's configured
@@ -72,8 +84,11 @@ impl JwtGuard {
     /// now: a clock ahead of this one's by that much still has the
     /// tokens it issued before refused.
     ///
-    /// The revocation is kept as long as the provider's tokens may live,
-    /// as [`revoke_issuer_session`](Self::revoke_issuer_session)'s is.
+    /// The revocation covers the issuer's aliases and is kept as long as
+    /// the provider's tokens may live, as
+    /// [`revoke_issuer_session`](Self::revoke_issuer_session)'s is: disable
+    /// the user at the provider too, or its new logins are accepted again
+    /// once the revocation is forgotten.
     ///
     /// ```
     /// use jwt_guard::config::IssuerConfig;
@@ -106,20 +121,25 @@ impl JwtGuard {
     ///
     /// As [`revoke_issuer_session`](Self::revoke_issuer_session)'s.
     pub async fn revoke_issuer_subject(&self, iss: &str, sub: &str) -> Result<(), SessionError> {
-        let until = self.issuer_revocation_until(iss)?;
+        let (names, until) = self.provider_revocation_scope(iss)?;
         let before = clock::unix_now_secs() + self.leeway_secs() + 1;
-        let revoked = Revoked::IssuerSubject { iss: iss.to_owned(), sub: sub.to_owned(), before };
-        self.record(Revocation { revoked, until }).await
+        for iss in names {
+            let revoked = Revoked::IssuerSubject { iss: iss.to_owned(), sub: sub.to_owned(), before };
+            self.record(Revocation { revoked, until }).await?;
+        }
+        Ok(())
     }
 
-    /// Until when a revocation of the tokens that the configured issuer
-    /// `iss` issued until now is kept: the last of them, dated up to the
-    /// leeway ahead by its clock, expires its lifetime later, and is
-    /// accepted up to the leeway after that.
-    fn issuer_revocation_until(&self, iss: &str) -> Result<u64, SessionError> {
-        let max_lifetime = self.verifier().configured_max_lifetime(iss).ok_or(SessionError::UnknownIssuer)?;
-        let lifetime = max_lifetime.map_or(ASSUMED_TOKEN_LIFETIME_SECS, |lifetime| lifetime.ceil() as u64);
-        Ok(clock::unix_now_secs() + lifetime + self.skew_margin_secs() + 1)
+    /// Every `iss` of the configured identity provider that `iss` names,
+    /// and until when a revocation of the tokens it issued until now is
+    /// kept: the last of them, dated up to the leeway ahead by its clock,
+    /// expires its lifetime later, and is accepted up to the leeway after
+    /// that.
+    fn provider_revocation_scope(&self, iss: &str) -> Result<(Vec<&str>, u64), SessionError> {
+        let built_in = self.local_issuer().is_some_and(|local| local.issuer() == iss);
+        let issuer = self.verifier().revocable_issuer(iss).filter(|_| !built_in).ok_or(SessionError::UnknownIssuer)?;
+        let lifetime = issuer.max_lifetime.map_or(ASSUMED_TOKEN_LIFETIME_SECS, |lifetime| lifetime.ceil() as u64);
+        Ok((issuer.names, clock::unix_now_secs() + lifetime + self.skew_margin_secs() + 1))
     }
 }
 
@@ -130,24 +150,29 @@ mod tests {
     use futures_util::FutureExt as _;
 
     use super::*;
-    use crate::config::IssuerConfig;
+    use crate::config::{Config, IssuerConfig};
+    use crate::error::{AuthError, TokenProblem};
     use crate::issuer::SigningKey;
+    use crate::store::MemoryStore;
     use crate::verify::Algorithm;
 
     const ISS: &str = "https://id.example.com/";
+    const ALIAS: &str = "https://alias.example.com/";
 
-    /// A guard that trusts `ISS`, its tokens living `max_lifetime` at
-    /// most where set, with 10 s of leeway.
-    fn guard(max_lifetime: Option<Duration>) -> JwtGuard {
+    /// A guard that trusts `ISS` (also as `ALIAS`), signed with the key
+    /// returned, its tokens living `max_lifetime` at most where set, with
+    /// 10 s of leeway.
+    fn guard(max_lifetime: Option<Duration>) -> (JwtGuard, SigningKey) {
         let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
         let issuer = IssuerConfig::new(ISS, "https://api.example.com")
+            .issuer_aliases([ALIAS])
             .inline_jwks(serde_json::json!({ "keys": [key.public_jwk()] }));
         let issuer = match max_lifetime {
             Some(lifetime) => issuer.max_lifetime(lifetime),
             None => issuer,
         };
-        let leeway = |config: &mut crate::config::Config| config.leeway = Duration::from_secs(10);
-        JwtGuard::builder().issuer("id", issuer).configure(leeway).build().unwrap()
+        let leeway = |config: &mut Config| config.leeway = Duration::from_secs(10);
+        (JwtGuard::builder().issuer("id", issuer).configure(leeway).build().unwrap(), key)
     }
 
     /// What `guard`'s store holds.
@@ -155,39 +180,71 @@ mod tests {
         guard.store().revocations(clock::unix_now_secs()).now_or_never().expect("in memory").unwrap()
     }
 
+    /// Whether `guard` accepts a token of `key` that says `iss`, `sid` and
+    /// `sub`, issued now.
+    fn accepts(guard: &JwtGuard, key: &SigningKey, iss: &str, sid: &str, sub: &str) -> Result<(), AuthError> {
+        let now = clock::unix_now_secs();
+        let claims = serde_json::json!({
+            "iss": iss, "aud": "https://api.example.com", "iat": now, "exp": now + 60, "sid": sid, "sub": sub,
+        });
+        let bearer = format!("Bearer {}", key.sign("at+jwt", claims.as_object().unwrap()).unwrap());
+        guard.authenticate([bearer.as_str()].into_iter(), false).now_or_never().expect("fixed keys").map(drop)
+    }
+
     #[test]
     fn a_subjects_revocation_covers_a_provider_clock_ahead_by_the_leeway_for_the_tokens_lifetime() {
         for (max_lifetime, lifetime) in [(Some(Duration::from_secs(600)), 600), (None, ASSUMED_TOKEN_LIFETIME_SECS)] {
-            let guard = guard(max_lifetime);
+            let (guard, _) = guard(max_lifetime);
             let now = clock::unix_now_secs();
             guard.revoke_issuer_subject(ISS, "ada").now_or_never().expect("in memory").unwrap();
-            let [Revocation { revoked: Revoked::IssuerSubject { iss, sub, before }, until }] = &stored(&guard)[..]
-            else {
-                panic!("one revocation of a subject: {:?}", stored(&guard));
-            };
-            assert_eq!((iss.as_str(), sub.as_str()), (ISS, "ada"));
-            // Made within a second of `now`.
-            assert!((now + 11..=now + 12).contains(before), "tokens dated up to the leeway ahead: {before}");
-            let last_accepted = now + lifetime + 2 * 10;
-            assert!((last_accepted + 1..=last_accepted + 2).contains(until), "{lifetime} s: until {until}");
+            let revocations = stored(&guard);
+            assert_eq!(revocations.len(), 2, "one by its own `iss`, one by its alias");
+            for revocation in revocations {
+                let Revocation { revoked: Revoked::IssuerSubject { sub, before, .. }, until } = revocation else {
+                    panic!("a revocation of a subject: {revocation:?}");
+                };
+                assert_eq!(sub, "ada");
+                // Made within a second of `now`.
+                assert!((now + 11..=now + 12).contains(&before), "tokens dated up to the leeway ahead: {before}");
+                let last_accepted = now + lifetime + 2 * 10;
+                assert!((last_accepted + 1..=last_accepted + 2).contains(&until), "{lifetime} s: until {until}");
+            }
         }
     }
 
     #[test]
     fn a_sessions_revocation_is_kept_for_the_tokens_lifetime() {
-        let guard = guard(Some(Duration::from_secs(600)));
+        let (guard, _) = guard(Some(Duration::from_secs(600)));
         let now = clock::unix_now_secs();
         guard.revoke_issuer_session(ISS, "s-1").now_or_never().expect("in memory").unwrap();
-        let [Revocation { revoked: Revoked::IssuerSession { iss, sid }, until }] = &stored(&guard)[..] else {
-            panic!("one revocation of a session: {:?}", stored(&guard));
-        };
-        assert_eq!((iss.as_str(), sid.as_str()), (ISS, "s-1"));
-        assert!((now + 621..=now + 622).contains(until), "until {until}");
+        let revocations = stored(&guard);
+        assert_eq!(revocations.len(), 2, "one by its own `iss`, one by its alias");
+        for revocation in revocations {
+            let Revocation { revoked: Revoked::IssuerSession { sid, .. }, until } = revocation else {
+                panic!("a revocation of a session: {revocation:?}");
+            };
+            assert_eq!(sid, "s-1");
+            assert!((now + 621..=now + 622).contains(&until), "until {until}");
+        }
     }
 
     #[test]
-    fn an_issuer_that_is_not_configured_is_refused_and_nothing_is_revoked() {
-        let guard = guard(None);
+    fn a_revocation_by_the_issuers_own_iss_or_an_alias_refuses_tokens_that_carry_either() {
+        let revoked = Err(AuthError::InvalidToken(TokenProblem::Revoked));
+        let (guard, key) = guard(None);
+        guard.revoke_issuer_session(ISS, "s-1").now_or_never().expect("in memory").unwrap();
+        assert_eq!(accepts(&guard, &key, ALIAS, "s-1", "ada"), revoked);
+        assert_eq!(accepts(&guard, &key, ISS, "s-1", "ada"), revoked);
+        assert_eq!(accepts(&guard, &key, ALIAS, "s-2", "ada"), Ok(()));
+        guard.revoke_issuer_subject(ALIAS, "grace").now_or_never().expect("in memory").unwrap();
+        assert_eq!(accepts(&guard, &key, ISS, "s-3", "grace"), revoked);
+        assert_eq!(accepts(&guard, &key, ALIAS, "s-3", "grace"), revoked);
+        assert_eq!(accepts(&guard, &key, ISS, "s-3", "ada"), Ok(()));
+    }
+
+    #[test]
+    fn an_issuer_that_is_not_a_configured_provider_is_refused_and_nothing_is_revoked() {
+        let (guard, _) = guard(None);
         for iss in ["https://id.example.com", "https://other.example.com/"] {
             let refused = guard.revoke_issuer_subject(iss, "ada").now_or_never().expect("at once");
             assert_eq!(refused, Err(SessionError::UnknownIssuer));
@@ -195,5 +252,16 @@ mod tests {
             assert_eq!(refused, Err(SessionError::UnknownIssuer));
         }
         assert!(stored(&guard).is_empty());
+        // The built-in issuer's sessions are ended with their refresh
+        // tokens, by `revoke_session`.
+        let local = |config: &mut Config| {
+            let local = config.local.get_or_insert_default();
+            local.algorithm = "HS256".into();
+            local.secret = Some("a shared secret of at least 32 bytes!".into());
+            local.issuer = Some("https://api.example.com".into());
+        };
+        let guard = JwtGuard::builder().configure(local).store(MemoryStore::new()).build().unwrap();
+        let refused = guard.revoke_issuer_session("https://api.example.com", "s-1").now_or_never().expect("at once");
+        assert_eq!(refused, Err(SessionError::UnknownIssuer));
     }
 }

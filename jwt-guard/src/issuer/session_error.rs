@@ -75,8 +75,11 @@ pub enum SessionError {
     /// section 2.2.1).
     #[error("the token has no `jti`: revoke its session or its subject")]
     NoTokenId,
-    /// The `iss` given names none of the app's configured issuers, whose
-    /// sessions and subjects alone it revokes: 404.
+    /// The `iss` given names none of the app's configured identity
+    /// providers, whose sessions and subjects alone
+    /// `JwtGuard::revoke_issuer_session` and `revoke_issuer_subject`
+    /// revoke (the built-in issuer's are `revoke_session`'s and
+    /// `revoke_subject`'s): 404.
     #[error("no configured issuer's tokens carry that `iss`")]
     UnknownIssuer,
 }
