@@ -3,7 +3,8 @@
 //! claims type, and the signature alone (aws-lc-rs with the key parsed
 //! once, the signature decoded once), beside which the gap is also timed
 //! in pairs. Also the cost of a policy, of parsing a JWKS, and of whole
-//! requests.
+//! requests; and, run with `--paired-against <other build> <path>`, whole
+//! requests of two builds timed against each other (see [`paired`]).
 //!
 //! `cargo bench -p jwt-guard --bench verification`; see BENCHMARKS.md.
 
