@@ -68,12 +68,7 @@ impl JwtGuard {
     /// included. [`SessionError::Unavailable`] when the store cannot be
     /// reached.
     pub async fn revoke_issuer_session(&self, iss: &str, sid: &str) -> Result<(), SessionError> {
-        let (names, until) = self.provider_revocation_scope(iss)?;
-        for iss in names {
-            let revoked = Revoked::IssuerSession { iss: iss.to_owned(), sid: sid.to_owned() };
-            self.record(Revocation { revoked, until }).await?;
-        }
-        Ok(())
+        self.record_under_each_name(iss, |iss| Revoked::IssuerSession { iss, sid: sid.to_owned() }).await
     }
 
     /// Refuses every access token that one of the app's configured
@@ -121,25 +116,25 @@ impl JwtGuard {
     ///
     /// As [`revoke_issuer_session`](Self::revoke_issuer_session)'s.
     pub async fn revoke_issuer_subject(&self, iss: &str, sub: &str) -> Result<(), SessionError> {
-        let (names, until) = self.provider_revocation_scope(iss)?;
         let before = clock::unix_now_secs() + self.leeway_secs() + 1;
-        for iss in names {
-            let revoked = Revoked::IssuerSubject { iss: iss.to_owned(), sub: sub.to_owned(), before };
-            self.record(Revocation { revoked, until }).await?;
-        }
-        Ok(())
+        self.record_under_each_name(iss, |iss| Revoked::IssuerSubject { iss, sub: sub.to_owned(), before }).await
     }
 
-    /// Every `iss` of the configured identity provider that `iss` names,
-    /// and until when a revocation of the tokens it issued until now is
-    /// kept: the last of them, dated up to the leeway ahead by its clock,
-    /// expires its lifetime later, and is accepted up to the leeway after
+    /// Records the revocation that `revoked` makes of each `iss` of the
+    /// configured identity provider that `iss` names (a revocation
+    /// matches a token's `iss` exactly), kept until the last token that it
+    /// issued until now, dated up to the leeway ahead by its clock,
+    /// expires its lifetime later and is accepted up to the leeway after
     /// that.
-    fn provider_revocation_scope(&self, iss: &str) -> Result<(Vec<&str>, u64), SessionError> {
+    async fn record_under_each_name(&self, iss: &str, revoked: impl Fn(String) -> Revoked) -> Result<(), SessionError> {
         let built_in = self.local_issuer().is_some_and(|local| local.issuer() == iss);
         let issuer = self.verifier().revocable_issuer(iss).filter(|_| !built_in).ok_or(SessionError::UnknownIssuer)?;
         let lifetime = issuer.max_lifetime.map_or(ASSUMED_TOKEN_LIFETIME_SECS, |lifetime| lifetime.ceil() as u64);
-        Ok((issuer.names, clock::unix_now_secs() + lifetime + self.skew_margin_secs() + 1))
+        let until = clock::unix_now_secs() + lifetime + self.skew_margin_secs() + 1;
+        for name in issuer.names {
+            self.record(Revocation { revoked: revoked(name.to_owned()), until }).await?;
+        }
+        Ok(())
     }
 }
 

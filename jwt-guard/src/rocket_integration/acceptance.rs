@@ -113,12 +113,7 @@ mod noted {
         if let Some(flags) = flags {
             flags.mark();
         }
-        let mut left_now = false;
-        request.local_cache(|| {
-            left_now = true;
-            Accepted
-        });
-        if left_now {
+        if leave_marker(request) {
             records.markers_left.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -160,12 +155,17 @@ mod noted {
         if !on_marking_route && !request.headers().contains("Authorization") {
             return false;
         }
+        !leave_marker(request)
+    }
+
+    /// Leaves the marker in `request`: whether it was not there yet.
+    fn leave_marker(request: &Request<'_>) -> bool {
         let mut made_now = false;
         request.local_cache(|| {
             made_now = true;
             Accepted
         });
-        !made_now
+        made_now
     }
 
     #[cfg(test)]
