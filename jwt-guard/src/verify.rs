@@ -22,6 +22,7 @@ mod tenants;
 pub use crate::algorithm::{Algorithm, UnknownAlgorithm};
 pub use crate::token::TokenHeader;
 pub use revocation::RevocationList;
+pub(crate) use tenants::ResolverStalled;
 pub use tenants::{IssuerResolver, ResolvedIssuer};
 
 use crate::observe::metrics;
@@ -44,7 +45,7 @@ use cache::TokenCache;
 use claim_set::ClaimSet;
 use headers::HeaderCache;
 use issuers::{Issuer, IssuerKeys, IssuerLimits, IssuerRef};
-use tenants::{ResolverStalled, TenantIssuers};
+use tenants::TenantIssuers;
 
 /// Where the `iss` of Entra ID's v1 tokens begins, a Microsoft Graph
 /// token's among them.
@@ -112,8 +113,8 @@ pub(crate) struct LogoutIssuer<'a> {
     pub(crate) max_lifetime: Option<f64>,
 }
 
-/// A configured issuer, as the revocations of its tokens by session or
-/// subject name it.
+/// An identity provider, configured or a tenant, as the revocations of
+/// its tokens by session or subject name it.
 #[derive(Debug, Clone)]
 pub(crate) struct RevocableIssuer<'a> {
     /// Every `iss` its tokens may carry: its own, then its aliases. A
@@ -602,15 +603,24 @@ impl Verifier {
         })
     }
 
-    /// The configured issuer whose tokens say `iss = iss` (by its own
-    /// `iss` or an alias), as its tokens' revocations name it; `None` when
-    /// no configured issuer's do.
-    pub(crate) fn revocable_issuer(&self, iss: &str) -> Option<RevocableIssuer<'_>> {
-        let index = *self.issuer_index.get(iss)?;
+    /// The issuer whose tokens say `iss = iss`, as its tokens' revocations
+    /// name it: a configured one (by its own `iss` or an alias), or a
+    /// tenant that a template admits or the resolver names; `None` when
+    /// none's do, `Err` when the resolver did not answer in time.
+    pub(crate) async fn revocable_issuer<'a>(
+        &'a self,
+        iss: &'a str,
+    ) -> Result<Option<RevocableIssuer<'a>>, ResolverStalled> {
+        let Some(&index) = self.issuer_index.get(iss) else {
+            return match self.tenants.any() {
+                true => self.tenants.revocable(iss).await,
+                false => Ok(None),
+            };
+        };
         let issuer = &self.issuers[index];
         let aliases = self.issuer_index.iter().filter(|&(name, &of)| of == index && *name != issuer.iss);
         let names = std::iter::once(issuer.iss.as_str()).chain(aliases.map(|(name, _)| name.as_str()));
-        Some(RevocableIssuer { names: names.collect(), max_lifetime: issuer.max_lifetime })
+        Ok(Some(RevocableIssuer { names: names.collect(), max_lifetime: issuer.max_lifetime }))
     }
 
     /// The configured issuer whose tokens say `iss = iss`, if it sends

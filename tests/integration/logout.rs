@@ -2,7 +2,8 @@
 //! tokens. panva's oidc-provider sends real logout tokens (OIDC
 //! Back-Channel Logout 1.0) to one instance of a fleet on a real
 //! `redis-server`, and both instances refuse the session's cached token
-//! within a second; logout tokens and pushed Security Event Tokens (RFC
+//! within a second, as they do the app's own revocations of a provider's
+//! session or user; logout tokens and pushed Security Event Tokens (RFC
 //! 8935, CAEP session-revoked) signed here with a key server's keys are
 //! held to every rule, and used once.
 
@@ -634,4 +635,59 @@ async fn a_token_revoked_by_its_jti_is_revoked_at_its_issuer_only() {
     guard.revoke_token(&verified).await.expect("revoked");
     assert_eq!(me_status(&client, &of_one).await, 401, "the revoked token");
     assert_eq!(me_status(&client, &of_two).await, 200, "the other issuer's token of the same `jti`");
+}
+
+/// The app's own revocations of an identity provider's session and user
+/// (`JwtGuard::revoke_issuer_session` and `revoke_issuer_subject`, an
+/// admin's "sign out" and "disable this user"), made on one instance of a
+/// fleet on a real `redis-server`, reach the other within a second, cached
+/// tokens included, and an instance started later; a revocation made by
+/// the issuer's own `iss` covers its alias, and the reverse.
+#[rocket::async_test]
+async fn the_apps_revocations_of_a_providers_session_and_user_reach_every_instance_within_a_second() {
+    let redis = RedisServer::start().await;
+    let idp = KeyServer::start(&[TestKey::RsaA]).await;
+    let alias = format!("{}/", idp.base());
+    let config = json!({
+        "issuers": { "idp": {
+            "issuer": idp.base(), "issuer_aliases": [alias], "audience": OIDC_AUDIENCE, "jwks_uri": idp.jwks_uri(),
+        } },
+        "store": { "url": redis.url() },
+    });
+    let admin = Client::tracked(app(config.clone())).await.expect("the app ignites");
+    let guard = admin.rocket().state::<JwtGuard>().expect("managed");
+    let port = free_port();
+    let _other = RunningApp::launch(app(config.clone()), port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let phone = access_token(&idp, TestKey::RsaA, json!({ "sub": "ada", "sid": "phone" }));
+    let laptop = access_token(&idp, TestKey::RsaA, json!({ "iss": alias, "sub": "ada", "sid": "laptop" }));
+    let grace = access_token(&idp, TestKey::RsaA, json!({ "sub": "grace", "sid": "tablet" }));
+    for token in [&phone, &laptop, &grace] {
+        assert_eq!(me_at(&http, &base, token).await.0, 200, "accepted, and now cached");
+    }
+    // Whether the other instance refuses `token` within a second.
+    let refused_within_a_second = |token: String| {
+        let (http, base) = (&http, &base);
+        let refused = poll_until(Duration::from_secs(1), move || {
+            let token = token.clone();
+            async move { (me_at(http, base, &token).await.0 == 401).then_some(()) }
+        });
+        async move { refused.await.is_some() }
+    };
+
+    guard.revoke_issuer_session(idp.base(), "phone").await.expect("revoked");
+    assert!(refused_within_a_second(phone.clone()).await, "the other instance refuses the session's token");
+    assert_eq!(me_at(&http, &base, &laptop).await.0, 200, "another session of the user");
+
+    guard.revoke_issuer_subject(&alias, "ada").await.expect("revoked");
+    assert!(refused_within_a_second(laptop.clone()).await, "the other instance refuses the user's token");
+    assert_eq!(me_at(&http, &base, &grace).await.0, 200, "another user");
+
+    let later = free_port();
+    let _later = RunningApp::launch(app(config), later).await;
+    let later = format!("http://127.0.0.1:{later}");
+    assert_eq!(me_at(&http, &later, &phone).await.0, 401, "an instance started later loads the revocations");
+    assert_eq!(me_at(&http, &later, &laptop).await.0, 401);
+    assert_eq!(me_at(&http, &later, &grace).await.0, 200);
 }

@@ -1,8 +1,9 @@
 //! Issuers resolved per request: three tenants, each a real key server on
 //! 127.0.0.1 with keys of its own, served through one issuer template; a
 //! tenant outside the allow-list refused without a fetch; 10,000 made-up
-//! tenants costing at most `tenant_discoveries` fetches; and tenants that
-//! an app's resolver finds.
+//! tenants costing at most `tenant_discoveries` fetches; tenants that an
+//! app's resolver finds; and a tenant's sessions and users revoked by the
+//! app.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use jwt_guard::{
     JwtGuard, Token,
     config::IssuerConfig,
+    issuer::SessionError,
     protected,
     verify::{IssuerResolver, ResolvedIssuer},
 };
@@ -624,4 +626,95 @@ async fn an_app_forgets_a_tenant_at_once() {
     );
     resolver.set(vec![(one.base().to_owned(), AUDIENCE)]);
     assert_eq!(call(&client, "/customer", &[&token]).await.status, 200, "back once the resolver answers again");
+}
+
+/// A token of `server`'s tenant `tenant` (signed with `key`) for `sub`, in
+/// the session `sid`.
+fn tenant_token(server: &KeyServer, tenant: &str, key: TestKey, sub: &str, sid: &str) -> String {
+    let mut claims = claims_for(&server.tenant_issuer(tenant));
+    claims["sub"] = json!(sub);
+    claims["sid"] = json!(sid);
+    bearer(&mint(key, &claims))
+}
+
+/// The app revokes a tenant's session, or a tenant's user, by the
+/// tenant's `iss`: its tokens are refused, cached ones too, and those of
+/// the tenant's other sessions and of other tenants are not. An `iss` of
+/// no tenant that the template admits revokes nothing, and says so.
+#[rocket::async_test]
+async fn the_app_revokes_a_tenants_session_or_user_by_the_tenants_iss() {
+    let server = KeyServer::start(&[]).await;
+    server.set_tenant_keys("contoso", &[TestKey::RsaA]);
+    server.set_tenant_keys("fabrikam", &[TestKey::RsaB]);
+    let rocket = app_with(&server.tenant_template(), json!(["contoso", "fabrikam"]), None, json!({}));
+    let client = Client::tracked(rocket).await.unwrap();
+    let guard = client.rocket().state::<JwtGuard>().expect("managed");
+    let phone = tenant_token(&server, "contoso", TestKey::RsaA, "ada", "phone");
+    let laptop = tenant_token(&server, "contoso", TestKey::RsaA, "ada", "laptop");
+    let other_tenant = tenant_token(&server, "fabrikam", TestKey::RsaB, "ada", "phone");
+    let grace = tenant_token(&server, "fabrikam", TestKey::RsaB, "grace", "tablet");
+    let status = |token: &str| {
+        let token = token.to_owned();
+        let client = &client;
+        async move { call(client, "/whoami", &[&token]).await.status }
+    };
+    for token in [&phone, &laptop, &other_tenant, &grace] {
+        assert_eq!(status(token).await, 200, "accepted, and now cached");
+    }
+
+    guard.revoke_issuer_session(&server.tenant_issuer("contoso"), "phone").await.expect("a tenant's session");
+    let refused = call(&client, "/whoami", &[&phone]).await;
+    assert_eq!((refused.status, &refused.body["error_description"]), (401, &json!("the token has been revoked")));
+    assert_eq!(status(&laptop).await, 200, "the tenant's other session");
+    assert_eq!(status(&other_tenant).await, 200, "another tenant's session of the same `sid` and `sub`");
+
+    guard.revoke_issuer_subject(&server.tenant_issuer("fabrikam"), "ada").await.expect("a tenant's user");
+    assert_eq!(status(&other_tenant).await, 401);
+    assert_eq!(status(&grace).await, 200, "the tenant's other user");
+    assert_eq!(status(&laptop).await, 200, "the same `sub` at another tenant");
+
+    for not_a_tenant in [server.tenant_issuer("outsider"), server.tenant_template(), server.base().to_owned()] {
+        let refused = guard.revoke_issuer_session(&not_a_tenant, "phone").await;
+        assert_eq!(refused, Err(SessionError::UnknownIssuer), "{not_a_tenant}");
+    }
+    assert_eq!(server.tenant_hits("outsider"), 0, "nothing is fetched to revoke");
+}
+
+/// A tenant that the app's resolver names is revoked by its `iss` before
+/// any of its tokens is seen; one it does not name is refused. A resolver
+/// that does not answer in time is reported, for the app to call again.
+#[rocket::async_test]
+async fn the_app_revokes_a_session_of_a_tenant_that_its_resolver_names() {
+    let signed_up = KeyServer::start(&[TestKey::EcA]).await;
+    let stranger = KeyServer::start(&[TestKey::EcA]).await;
+    let rocket =
+        app("https://login.example.com/{tenant}/v2.0", json!(["nobody"]), Some(SignedUp::of(&[signed_up.base()])));
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let guard = client.rocket().state::<JwtGuard>().expect("managed");
+    guard.revoke_issuer_session(signed_up.base(), "phone").await.expect("a tenant that the resolver names");
+    assert_eq!(
+        guard.revoke_issuer_session(stranger.base(), "phone").await,
+        Err(SessionError::UnknownIssuer),
+        "one that it does not name"
+    );
+    let session = |sid: &str| {
+        let mut claims = claims_for(signed_up.base());
+        claims["sid"] = json!(sid);
+        bearer(&mint(TestKey::EcA, &claims))
+    };
+    let refused = call(&client, "/customer", &[&session("phone")]).await;
+    assert_eq!((refused.status, &refused.body["error_description"]), (401, &json!("the token has been revoked")));
+    assert_eq!(call(&client, "/customer", &[&session("laptop")]).await.status, 200);
+
+    let template = "https://login.example.com/{tenant}/v2.0";
+    let rocket = app_with(template, json!(["nobody"]), Some(Arc::new(Stalled)), json!({ "fetch_timeout": 1 }));
+    let client = Client::tracked(rocket.mount("/", routes![customer])).await.unwrap();
+    let guard = client.rocket().state::<JwtGuard>().expect("managed");
+    let started = Instant::now();
+    let stalled = guard.revoke_issuer_session(signed_up.base(), "phone").await.unwrap_err();
+    assert_eq!(
+        (stalled.status_code(), stalled.retry_after(), stalled),
+        (503, Some(Duration::from_secs(1)), SessionError::ResolverTimedOut)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "waited as long as a fetch: {:?}", started.elapsed());
 }

@@ -8,18 +8,23 @@ use crate::clock;
 use crate::issuer::SessionError;
 use crate::logout::ASSUMED_TOKEN_LIFETIME_SECS;
 use crate::store::{Revocation, Revoked};
+use crate::verify::ResolverStalled;
 
 use super::JwtGuard;
 
 impl JwtGuard {
-    /// Ends a session at one of the app's configured identity providers,
-    /// as a back-channel logout from it would: from now on, its access
+    /// Ends a session at one of the app's identity providers, as a
+    /// back-channel logout from it would: from now on, its access
     /// tokens whose `iss` is `iss` and whose `sid` is `sid` are refused, on
     /// every instance that shares the store. Another provider's tokens
     /// with the same `sid`, and the provider's other sessions, are not.
     ///
-    /// Tokens that carry one of the issuer's `issuer_aliases` as their
-    /// `iss` are refused alike. The revocation is kept as long as the
+    /// The provider is a configured issuer or a tenant: one that a
+    /// template admits, or that the app's
+    /// [`IssuerResolver`](crate::verify::IssuerResolver) names (asked, as
+    /// for a token that names it, when no token of it was seen lately).
+    /// Tokens that carry one of a configured issuer's `issuer_aliases` as
+    /// their `iss` are refused alike. The revocation is kept as long as the
     /// provider's tokens may live: its `max_lifetime`, or 24 hours where it
     /// sets none (a token that lives longer is accepted again after that).
     /// End the session at the provider too: a session that goes on there
@@ -60,19 +65,20 @@ impl JwtGuard {
     ///
     /// # Errors
     ///
-    /// [`SessionError::UnknownIssuer`] when no configured identity
-    /// provider's tokens say `iss = iss`: an issuer resolved per tenant is
-    /// not accepted here, nor the built-in issuer, whose sessions and
-    /// subjects [`revoke_session`](Self::revoke_session) and
-    /// [`revoke_subject`](Self::revoke_subject) end, refresh tokens
-    /// included. [`SessionError::Unavailable`] when the store cannot be
-    /// reached.
+    /// [`SessionError::UnknownIssuer`] when no identity provider's tokens
+    /// say `iss = iss`, and for the built-in issuer's `iss`: its sessions
+    /// and subjects are ended by [`revoke_session`](Self::revoke_session)
+    /// and [`revoke_subject`](Self::revoke_subject), refresh tokens
+    /// included. [`SessionError::ResolverTimedOut`] when the issuer
+    /// resolver did not answer within `fetch_timeout`, and
+    /// [`SessionError::Unavailable`] when the store cannot be reached:
+    /// call again then.
     pub async fn revoke_issuer_session(&self, iss: &str, sid: &str) -> Result<(), SessionError> {
         self.record_under_each_name(iss, |iss| Revoked::IssuerSession { iss, sid: sid.to_owned() }).await
     }
 
-    /// Refuses every access token that one of the app's configured
-    /// identity providers issued to `sub` until now, on every instance
+    /// Refuses every access token that one of the app's identity
+    /// providers issued to `sub` until now, on every instance
     /// that shares the store: an admin's "disable this user" while the
     /// provider's tokens still live. Tokens issued later are accepted,
     /// but for those that the provider's clock dates within the leeway of
@@ -121,14 +127,20 @@ impl JwtGuard {
     }
 
     /// Records the revocation that `revoked` makes of each `iss` of the
-    /// configured identity provider that `iss` names (a revocation
+    /// identity provider that `iss` names (a revocation
     /// matches a token's `iss` exactly), kept until the last token that it
     /// issued until now, dated up to the leeway ahead by its clock,
     /// expires its lifetime later and is accepted up to the leeway after
     /// that.
     async fn record_under_each_name(&self, iss: &str, revoked: impl Fn(String) -> Revoked) -> Result<(), SessionError> {
-        let built_in = self.local_issuer().is_some_and(|local| local.issuer() == iss);
-        let issuer = self.verifier().revocable_issuer(iss).filter(|_| !built_in).ok_or(SessionError::UnknownIssuer)?;
+        if self.local_issuer().is_some_and(|local| local.issuer() == iss) {
+            return Err(SessionError::UnknownIssuer);
+        }
+        let issuer = match self.verifier().revocable_issuer(iss).await {
+            Ok(Some(issuer)) => issuer,
+            Ok(None) => return Err(SessionError::UnknownIssuer),
+            Err(ResolverStalled) => return Err(SessionError::ResolverTimedOut),
+        };
         let lifetime = issuer.max_lifetime.map_or(ASSUMED_TOKEN_LIFETIME_SECS, |lifetime| lifetime.ceil() as u64);
         let until = clock::unix_now_secs() + lifetime + self.skew_margin_secs() + 1;
         for name in issuer.names {

@@ -75,13 +75,18 @@ pub enum SessionError {
     /// section 2.2.1).
     #[error("the token has no `jti`: revoke its session or its subject")]
     NoTokenId,
-    /// The `iss` given names none of the app's configured identity
-    /// providers, whose sessions and subjects alone
+    /// The `iss` given names none of the app's identity providers
+    /// (configured, or a tenant that a template admits or the issuer
+    /// resolver names), whose sessions and subjects alone
     /// `JwtGuard::revoke_issuer_session` and `revoke_issuer_subject`
     /// revoke (the built-in issuer's are `revoke_session`'s and
     /// `revoke_subject`'s): 404.
-    #[error("no configured issuer's tokens carry that `iss`")]
+    #[error("no identity provider's tokens carry that `iss`")]
     UnknownIssuer,
+    /// The app's issuer resolver did not answer within `fetch_timeout`
+    /// whether it knows the `iss` given: 503 with `Retry-After`.
+    #[error("the issuer resolver did not answer in time; retry later")]
+    ResolverTimedOut,
 }
 
 impl SessionError {
@@ -105,7 +110,7 @@ impl SessionError {
             Self::Refused(_) | Self::NoTokenId => 400,
             Self::Throttled { .. } => 429,
             Self::NoIssuer | Self::UnknownIssuer => 404,
-            Self::Unavailable(_) => 503,
+            Self::Unavailable(_) | Self::ResolverTimedOut => 503,
             Self::Signing(_) => 500,
         }
     }
@@ -127,7 +132,7 @@ impl SessionError {
             Self::Throttled { .. } => "too_many_requests",
             Self::Refused(_) => "invalid_grant",
             Self::NoIssuer | Self::UnknownIssuer => "not_found",
-            Self::Unavailable(_) => "temporarily_unavailable",
+            Self::Unavailable(_) | Self::ResolverTimedOut => "temporarily_unavailable",
             Self::Signing(_) => "server_error",
             Self::NoTokenId => "unsupported_token_type",
         }
@@ -154,6 +159,7 @@ impl SessionError {
             Self::NoIssuer => "no_issuer",
             Self::UnknownIssuer => "unknown_issuer",
             Self::Unavailable(_) => "store_unavailable",
+            Self::ResolverTimedOut => "resolver_timed_out",
             Self::Signing(_) => "signing_failed",
             Self::NoTokenId => "no_token_id",
         }
@@ -174,7 +180,7 @@ impl SessionError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Throttled { retry_after } => Some(*retry_after),
-            Self::Unavailable(_) => Some(Duration::from_secs(1)),
+            Self::Unavailable(_) | Self::ResolverTimedOut => Some(Duration::from_secs(1)),
             _ => None,
         }
     }

@@ -26,6 +26,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use quick_cache::sync::Cache;
 
 use self::admissions::{Admission, Admissions};
+use super::RevocableIssuer;
 use super::issuers::{Issuer, IssuerKeys, IssuerLimits};
 use crate::config::settings::check_issuer_name;
 use crate::config::{IssuerConfig, IssuerSettings};
@@ -195,7 +196,7 @@ struct Answer {
 
 /// The resolver did not answer in time.
 #[derive(Debug)]
-pub(super) struct ResolverStalled;
+pub(crate) struct ResolverStalled;
 
 /// An issuer's settings and tenant, and the resolver's answer where it
 /// came from the resolver.
@@ -449,6 +450,22 @@ impl TenantIssuers {
             self.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(iss.to_owned(), answer);
         }
         Ok(Some(issuer))
+    }
+
+    /// The issuer of tokens that say `iss`, if a template admits it or the
+    /// resolver names it, as revocations of its tokens by session or
+    /// subject name it: by `iss` alone (a tenant has no aliases). Nothing
+    /// is fetched or admitted to the cache of tenants: a revocation needs
+    /// no keys. `Err` if the resolver did not answer in time.
+    pub(super) async fn revocable<'a>(&self, iss: &'a str) -> Result<Option<RevocableIssuer<'a>>, ResolverStalled> {
+        let max_lifetime = match self.known.peek(iss) {
+            Some(known) => known.max_lifetime,
+            None => match self.settings_for(iss).await? {
+                Some(Found { settings, .. }) => settings.max_lifetime.map(|lifetime| lifetime.as_secs_f64()),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(RevocableIssuer { names: vec![iss], max_lifetime }))
     }
 
     /// The settings and tenant of the issuer `iss`, from a template that
