@@ -10,6 +10,7 @@ use jwt_guard_tests::{
     AUDIENCE, Behaviour, KeyServer, TestKey, app, call, claims_for, free_port, issuer_table, mint, mint_with_header,
     remote_verifier,
 };
+use rocket::futures::FutureExt as _;
 use rocket::futures::future::join_all;
 use rocket::local::asynchronous::Client;
 use rocket::tokio::time::sleep;
@@ -315,4 +316,40 @@ async fn the_verifier_reports_the_reason_outside_rocket() {
     assert_eq!(token.issuer(), "ec");
     assert_eq!(token.subject(), Some("alice"));
     assert!(token.has_scope("read") && !token.has_scope("Read"));
+}
+
+/// A provider whose keys take `delay` to come, a verifier that has not
+/// fetched them yet, and a token of the provider.
+async fn slow_provider(delay: Duration) -> (KeyServer, jwt_guard::verify::Verifier, String) {
+    let server = KeyServer::start(&[TestKey::EdA]).await;
+    server.set_behaviour(Behaviour::Hang(delay));
+    let verifier = remote_verifier(&server, "slow", Duration::from_secs(30));
+    let token = mint(TestKey::EdA, &claims_for(server.base()));
+    (server, verifier, token)
+}
+
+/// A request that gives up while it fetches the keys that others wait for
+/// (its client hung up, say) leaves the fetch running: the requests that
+/// wait get its keys, and the provider is asked once.
+#[rocket::async_test]
+async fn a_request_that_gives_up_during_a_fetch_leaves_it_to_those_that_wait() {
+    let (server, verifier, token) = slow_provider(Duration::from_millis(300)).await;
+    let gave_up = rocket::tokio::time::timeout(Duration::from_millis(100), verifier.verify(&token)).await;
+    assert!(gave_up.is_err(), "the first request gave up during the fetch");
+    verifier.verify(&token).await.expect("the keys of the fetch that the first request started");
+    assert_eq!(server.jwks_hits(), 1, "the provider is asked once");
+}
+
+/// A request that started a fetch and is never polled again (held by code
+/// that stopped driving it) holds up none of the requests that wait for
+/// the same keys.
+#[rocket::async_test]
+async fn a_request_that_is_no_longer_polled_holds_up_no_other() {
+    let (server, verifier, token) = slow_provider(Duration::from_millis(100)).await;
+    let mut suspended = Box::pin(verifier.verify(&token));
+    assert!((&mut suspended).now_or_never().is_none(), "it started the fetch, and waits for it");
+    let waiting = rocket::tokio::time::timeout(Duration::from_secs(5), verifier.verify(&token)).await;
+    waiting.expect("not held up by the suspended request").expect("the fetched keys");
+    assert_eq!(server.jwks_hits(), 1, "the provider is asked once");
+    drop(suspended);
 }

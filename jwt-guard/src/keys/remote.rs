@@ -1,13 +1,17 @@
 //! The keys of a remote issuer: fetched from its JWKS (found by OIDC
 //! discovery when not configured), refetched when a token names an unknown
 //! `kid` or a known key fails its signature (at most once per cooldown, one
-//! fetch for every request waiting), and refreshed in the background before
-//! they age out. A failed fetch never drops the keys already held; fetches
-//! after a failure back off from 1 s to 8 s, and the first request that
-//! needs keys once the wait is over fetches them itself.
+//! fetch for every request waiting, run in a task of its own so that the
+//! request that started it may give up without cancelling it), and
+//! refreshed in the background before they age out. A failed fetch never
+//! drops the keys already held; fetches after a failure back off from 1 s
+//! to 8 s, and the first request that needs keys once the wait is over
+//! fetches them itself.
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::algorithm::Algorithm;
 use crate::log_limit::LogLimit;
@@ -43,7 +47,8 @@ pub(crate) struct RemoteKeys {
     fetcher: Fetcher,
     cooldown: Duration,
     keys: RwLock<Arc<KeySet>>,
-    refresh: tokio::sync::Mutex<RefreshState>,
+    /// The refresh lock: held by the one fetch in flight.
+    refresh: Arc<Mutex<RefreshState>>,
 }
 
 /// What the single fetch in flight knows; guarded by the refresh lock.
@@ -87,9 +92,10 @@ impl RefreshState {
         }
     }
 
-    /// How long a request that cannot have keys should wait, after a failure.
-    fn retry_after(&self, now: Instant) -> Duration {
-        self.backoff.retry_after(now)
+    /// How long a request that cannot have keys should wait, while fetches
+    /// back off after a failure; `None` when they do not.
+    fn backing_off(&self, now: Instant) -> Option<Duration> {
+        self.backoff.retry_at().map(|_| self.backoff.retry_after(now))
     }
 
     fn succeeded(&mut self, now: Instant, max_age: Duration) {
@@ -128,7 +134,7 @@ impl RemoteKeys {
             fetcher,
             cooldown,
             keys: RwLock::default(),
-            refresh: tokio::sync::Mutex::new(RefreshState { jwks_uri, ..RefreshState::default() }),
+            refresh: Arc::new(Mutex::new(RefreshState { jwks_uri, ..RefreshState::default() })),
         }
     }
 
@@ -163,7 +169,11 @@ impl RemoteKeys {
     ///
     /// Requests whose key is held never wait; requests that miss at once
     /// wait for one shared fetch.
-    pub(crate) async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, KeyLookupError> {
+    pub(crate) async fn key_for(
+        self: &Arc<Self>,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<VerifyingKey>, KeyLookupError> {
         match self.find(kid, alg) {
             Some(found) => found,
             // Boxed: the future of a fetch is many times the size of a
@@ -173,21 +183,26 @@ impl RemoteKeys {
     }
 
     /// [`RemoteKeys::key_for`] once the key was not found.
-    async fn fetch_key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, KeyLookupError> {
-        let mut state = self.refresh.lock().await;
+    async fn fetch_key_for(
+        self: &Arc<Self>,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<VerifyingKey>, KeyLookupError> {
+        let state = Arc::clone(&self.refresh).lock_owned().await;
         if let Some(found) = self.find(kid, alg) {
             return found;
         }
-        if state.may_fetch(Instant::now(), self.cooldown) {
-            self.refresh_locked(&mut state).await;
+        let backing_off = if state.may_fetch(Instant::now(), self.cooldown) {
+            self.refresh_for_all(state).await
         } else {
             log::debug!("jwt-guard: issuer `{}`: unknown key, no fetch before the cooldown or backoff ends", self.name);
-        }
+            state.backing_off(Instant::now())
+        };
         if let Some(found) = self.find(kid, alg) {
             return found;
         }
-        match state.backoff.retry_at() {
-            Some(_) => Err(KeyLookupError::Unavailable(state.retry_after(Instant::now()))),
+        match backing_off {
+            Some(wait) => Err(KeyLookupError::Unavailable(wait)),
             None => Err(KeyLookupError::Unknown),
         }
     }
@@ -198,7 +213,7 @@ impl RemoteKeys {
     /// after a failure, allows, one fetch for every request waiting, so a
     /// flood of forged signatures costs at most one fetch per cooldown.
     pub(crate) async fn replacement_for(
-        &self,
+        self: &Arc<Self>,
         kid: Option<&str>,
         alg: Algorithm,
         rejected: &VerifyingKey,
@@ -217,13 +232,13 @@ impl RemoteKeys {
 
     /// [`RemoteKeys::replacement_for`] once no replacement was held.
     async fn fetch_replacement_for(
-        &self,
+        self: &Arc<Self>,
         kid: Option<&str>,
         alg: Algorithm,
         rejected: &VerifyingKey,
     ) -> Option<Arc<VerifyingKey>> {
         let replacement = || self.replacement(kid, alg, rejected);
-        let mut state = self.refresh.lock().await;
+        let state = Arc::clone(&self.refresh).lock_owned().await;
         if let Some(key) = replacement() {
             return Some(key);
         }
@@ -231,8 +246,25 @@ impl RemoteKeys {
             return None;
         }
         log::debug!("jwt-guard: issuer `{}`: a signature failed under a known key; fetching its keys again", self.name);
-        self.refresh_locked(&mut state).await;
+        self.refresh_for_all(state).await;
         replacement()
+    }
+
+    /// Fetches the key set for every request that waits on the refresh
+    /// lock, `state`, in a task of its own (on Tokio's runtime, which the
+    /// HTTP client needs anyway): a request that gives up (its client hung
+    /// up) does not cancel the fetch, nor does one that is no longer polled
+    /// hold up the others, which find its keys once it ends and releases
+    /// the lock. Answers how long to wait while fetches back off after a
+    /// failure.
+    async fn refresh_for_all(self: &Arc<Self>, mut state: OwnedMutexGuard<RefreshState>) -> Option<Duration> {
+        let keys = Arc::clone(self);
+        let refresh = tokio::spawn(async move {
+            keys.refresh_locked(&mut state).await;
+            state.backing_off(Instant::now())
+        });
+        // A fetch that panicked released the lock as it unwound.
+        refresh.await.unwrap_or(Some(Duration::from_secs(1)))
     }
 
     /// Refreshes the keys whenever they are due, until the future is dropped.

@@ -72,7 +72,7 @@ pub(super) enum IssuerKeys {
     /// Keys that never change: inline JWKS, or the built-in issuer's.
     Fixed(KeySet),
     /// Keys fetched from the issuer.
-    Remote(Box<RemoteKeys>),
+    Remote(Arc<RemoteKeys>),
 }
 
 impl IssuerKeys {
@@ -152,7 +152,7 @@ impl Issuer {
                 })?;
                 let keys =
                     RemoteKeys::new(&settings.name, &settings.issuer, location, fetcher, limits.refetch_cooldown);
-                IssuerKeys::Remote(Box::new(keys))
+                IssuerKeys::Remote(Arc::new(keys))
             }
         };
         Ok(Self {
