@@ -54,9 +54,14 @@ const ENTRA_V1_ISSUER: &str = "https://sts.windows.net/";
 /// Verifies tokens against the configured issuers.
 ///
 /// [`JwtGuard`](crate::JwtGuard) builds one at ignite and its request
-/// guards use it; it also works on its own, outside Rocket:
+/// guards use it; it also works on its own, outside Rocket. Run
+/// [`keep_keys_fresh`](Self::keep_keys_fresh) beside it then, as the
+/// Rocket fairing does: without it, the keys are fetched only when a
+/// token names a `kid` not held, and a key that the issuer withdraws (a
+/// leaked one, say) is trusted for as long as the process runs.
 ///
 /// ```no_run
+/// use std::sync::Arc;
 /// use jwt_guard::{config::{Config, IssuerConfig}, verify::Verifier};
 ///
 /// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -65,7 +70,9 @@ const ENTRA_V1_ISSUER: &str = "https://sts.windows.net/";
 ///     "auth0".into(),
 ///     IssuerConfig::new("https://tenant.example.com/", "https://api.example.com"),
 /// );
-/// let verifier = Verifier::new(&config)?;
+/// let verifier = Arc::new(Verifier::new(&config)?);
+/// let refresher = Arc::clone(&verifier);
+/// tokio::spawn(async move { refresher.keep_keys_fresh().await });
 /// let token = verifier.verify(token).await?;
 /// println!("hello, {:?}", token.subject());
 /// # Ok(()) }

@@ -26,7 +26,10 @@ impl JwtGuard {
     /// Tokens that carry one of a configured issuer's `issuer_aliases` as
     /// their `iss` are refused alike. The revocation is kept as long as the
     /// provider's tokens may live: its `max_lifetime`, or 24 hours where it
-    /// sets none (a token that lives longer is accepted again after that).
+    /// sets none (a token that lives longer is accepted again after that,
+    /// as is an opaque token whose introspection answer states no `iat`,
+    /// which `max_lifetime` cannot bound, while the provider says that it
+    /// is active).
     /// End the session at the provider too: a session that goes on there
     /// mints new tokens with the same `sid`, which are accepted again once
     /// the revocation is forgotten.

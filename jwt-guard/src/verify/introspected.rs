@@ -160,7 +160,7 @@ impl Verifier {
         }
         match claims.get("exp").map(Value::as_f64) {
             Some(None) => return Err(bad("its `exp` is not a number")),
-            Some(Some(exp)) if exp < now - self.leeway => return Err(bad("it has expired")),
+            Some(Some(exp)) if exp <= now - self.leeway => return Err(bad("it has expired")),
             _ => {}
         }
         match claims.remove("token_introspection") {
