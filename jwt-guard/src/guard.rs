@@ -199,7 +199,9 @@ impl JwtGuard {
         let issued_here = local.as_ref().map(|issuer| issuer.issuer().to_owned());
         let revocations = Arc::new(Revocations::new(issued_here, settings.refuse_until_loaded));
         let leeway = settings.verifier.leeway;
-        let modes = || settings.verifier.issuers.iter().map(|issuer| issuer.dpop);
+        // The issuers that a resolver finds may take either scheme.
+        let resolved = hooks.resolver.as_ref().map(|_| DpopMode::Allowed);
+        let modes = || settings.verifier.issuers.iter().map(|issuer| issuer.dpop).chain(resolved);
         let schemes = AcceptedSchemes {
             bearer: modes().any(|mode| mode != DpopMode::Required),
             dpop: modes().any(|mode| mode != DpopMode::Off),

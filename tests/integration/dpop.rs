@@ -13,8 +13,10 @@ use jwt_guard::testing::{DpopKey, TestIssuer};
 use jwt_guard::{
     JwtGuard, Token,
     binding::Binding,
+    config::IssuerConfig,
     issuer::{Grant, StaticUsers},
     protected,
+    verify::{IssuerResolver, ResolvedIssuer},
 };
 use jwt_guard_tests::{
     DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, StoreFile, TestKey, free_port, poll_until,
@@ -505,4 +507,40 @@ async fn a_real_providers_bound_token_is_refused_without_its_proof() {
         assert!(challenge.contains(r#"DPoP realm="api", algs="#), "{case}: {challenge}");
         assert!(challenge.contains(&format!(r#"error="{error}""#)), "{case}: {challenge}");
     }
+}
+
+/// A resolver that answers for one issuer, with its configuration.
+struct OneIssuer(IssuerConfig);
+
+#[jwt_guard::async_trait]
+impl IssuerResolver for OneIssuer {
+    fn issuer_names(&self) -> &'static [&'static str] {
+        &["resolved"]
+    }
+
+    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
+        (self.0.issuer == iss).then(|| ResolvedIssuer::new("resolved", "one", self.0.clone()))
+    }
+}
+
+/// An app whose issuers all come from its resolver (which may allow
+/// either scheme) offers both: a refused DPoP request gets the `DPoP`
+/// challenge with its algorithms (RFC 9449 section 7.1), as with a
+/// configured issuer.
+#[rocket::async_test]
+async fn an_app_whose_issuers_come_from_its_resolver_offers_both_schemes() {
+    let issuer = TestIssuer::new();
+    let rocket = rocket::custom(quiet_figment())
+        .attach(JwtGuard::fairing().issuer_resolver(OneIssuer(issuer.issuer_config())))
+        .register("/", jwt_guard::catchers())
+        .mount("/", routes![reports]);
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    let key = DpopKey::new();
+    let token = issuer.token().bound_to(&key).sign();
+    let proof = key.proof("GET", &format!("{ORIGIN}/reports")).access_token(&token).sign();
+    let served = get(&client, "/reports", "DPoP", &token, &[&proof]).await;
+    assert_eq!((served.0, served.2), (200, json!(format!("dpop {}", key.thumbprint()))));
+    let replayed = get(&client, "/reports", "DPoP", &token, &[&proof]).await;
+    assert_eq!((replayed.0, replayed.1), (401, dpop_error("invalid_dpop_proof", "the DPoP proof was used before")));
+    assert_eq!(get(&client, "/reports", "Bearer", &issuer.token().sign(), &[]).await.2, json!("bearer"));
 }
