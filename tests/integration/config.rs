@@ -6,9 +6,9 @@ use std::time::Duration;
 use jwt_guard::JwtGuard;
 use jwt_guard::config::{ClaimValues, Config, IssuerConfig, LocalIssuerConfig};
 use jwt_guard::issuer::StaticUsers;
-use jwt_guard::verify::{IssuerResolver, ResolvedIssuer, RevocationList};
+use jwt_guard::verify::RevocationList;
 use jwt_guard_tests::{
-    AUDIENCE, DPOP_CHALLENGE, KeyServer, TestKey, app, app_with_builder, app_with_config, call, claims_for,
+    AUDIENCE, DPOP_CHALLENGE, KeyServer, OneIssuer, TestKey, app, app_with_builder, app_with_config, call, claims_for,
     issuer_table, mint,
 };
 use rocket::local::asynchronous::Client;
@@ -470,21 +470,6 @@ impl RevocationList for LegacyDenyList {
     }
 }
 
-/// Tenants that signed up: one key server, as the issuer `customers`.
-struct SignedUp(String);
-
-#[jwt_guard::async_trait]
-impl IssuerResolver for SignedUp {
-    fn issuer_names(&self) -> &'static [&'static str] {
-        &["customers"]
-    }
-
-    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
-        let config = IssuerConfig::new(iss, AUDIENCE);
-        (iss == self.0).then(|| ResolvedIssuer::new("customers", "acme", config))
-    }
-}
-
 #[rocket::async_test]
 async fn outside_rocket_the_builder_takes_a_revocation_list_and_an_issuer_resolver() {
     let (server, tenant) = (KeyServer::start(&[TestKey::RsaA]).await, KeyServer::start(&[TestKey::EcA]).await);
@@ -492,7 +477,7 @@ async fn outside_rocket_the_builder_takes_a_revocation_list_and_an_issuer_resolv
         .issuer("idp", IssuerConfig::new(server.base(), AUDIENCE))
         .configure(|config| config.leeway = Duration::from_secs(5))
         .revocations(LegacyDenyList)
-        .issuer_resolver(SignedUp(tenant.base().to_owned()))
+        .issuer_resolver(OneIssuer::new(&["customers"], "acme", IssuerConfig::new(tenant.base(), AUDIENCE)))
         .build()
         .expect("a valid configuration");
     let authenticate = |token: String| {

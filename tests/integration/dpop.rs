@@ -13,14 +13,12 @@ use jwt_guard::testing::{DpopKey, TestIssuer};
 use jwt_guard::{
     JwtGuard, Token,
     binding::Binding,
-    config::IssuerConfig,
     issuer::{Grant, StaticUsers},
     protected,
-    verify::{IssuerResolver, ResolvedIssuer},
 };
 use jwt_guard_tests::{
-    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, RedisServer, RunningApp, StoreFile, TestKey, free_port, poll_until,
-    quiet_figment, run_node_script, send_json,
+    DPOP_CHALLENGE, OIDC_AUDIENCE, OidcProvider, OneIssuer, RedisServer, RunningApp, StoreFile, TestKey, free_port,
+    poll_until, quiet_figment, run_node_script, send_json,
 };
 use rocket::http::{ContentType, Header};
 use rocket::local::asynchronous::{Client, LocalResponse};
@@ -509,20 +507,6 @@ async fn a_real_providers_bound_token_is_refused_without_its_proof() {
     }
 }
 
-/// A resolver that answers for one issuer, with its configuration.
-struct OneIssuer(IssuerConfig);
-
-#[jwt_guard::async_trait]
-impl IssuerResolver for OneIssuer {
-    fn issuer_names(&self) -> &'static [&'static str] {
-        &["resolved"]
-    }
-
-    async fn resolve(&self, iss: &str) -> Option<ResolvedIssuer> {
-        (self.0.issuer == iss).then(|| ResolvedIssuer::new("resolved", "one", self.0.clone()))
-    }
-}
-
 /// An app whose issuers all come from its resolver (which may allow
 /// either scheme) offers both: a refused DPoP request gets the `DPoP`
 /// challenge with its algorithms (RFC 9449 section 7.1), as with a
@@ -531,7 +515,7 @@ impl IssuerResolver for OneIssuer {
 async fn an_app_whose_issuers_come_from_its_resolver_offers_both_schemes() {
     let issuer = TestIssuer::new();
     let rocket = rocket::custom(quiet_figment())
-        .attach(JwtGuard::fairing().issuer_resolver(OneIssuer(issuer.issuer_config())))
+        .attach(JwtGuard::fairing().issuer_resolver(OneIssuer::new(&["resolved"], "one", issuer.issuer_config())))
         .register("/", jwt_guard::catchers())
         .mount("/", routes![reports]);
     let client = Client::tracked(rocket).await.expect("the app ignites");
