@@ -33,7 +33,8 @@ mod sqlite;
 
 pub use memory::MemoryStore;
 pub use records::{
-    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, Reservation, Revocation, Revoked, Rotation,
+    RotationOutcome,
 };
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
@@ -116,8 +117,8 @@ pub const REMEMBERED_TOKENS: usize = 64;
 ///
 /// ```
 /// use jwt_guard::store::{
-///     FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Revocation, RevocationFeed, Rotation,
-///     RotationOutcome, StoreError, TokenStore,
+///     FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Reservation, Revocation, RevocationFeed,
+///     Rotation, RotationOutcome, StoreError, TokenStore,
 /// };
 /// use jwt_guard::{JwtGuard, async_trait};
 ///
@@ -150,8 +151,8 @@ pub const REMEMBERED_TOKENS: usize = 64;
 ///     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
 ///         self.0.reserve_attempt(key, now, throttle).await
 ///     }
-///     async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
-///         self.0.release_attempt(key).await
+///     async fn release_attempt(&self, key: &str, reservation: Reservation, throttle: LoginThrottle) -> Result<(), StoreError> {
+///         self.0.release_attempt(key, reservation, throttle).await
 ///     }
 ///     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
 ///         self.0.forget_failures(key).await
@@ -235,9 +236,18 @@ pub trait TokenStore: Send + Sync + 'static {
     /// are checked before the waits begin.
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError>;
 
-    /// Takes back one attempt reserved under `key`: the login succeeded,
-    /// and `key` (a client address) is not to be charged for it.
-    async fn release_attempt(&self, key: &str) -> Result<(), StoreError>;
+    /// Takes back the attempt that `reservation` counted under `key`, in
+    /// one atomic step: the login succeeded, and `key` (a client address)
+    /// is not to be charged for it. What the key holds becomes
+    /// [`Reservation::released`]'s answer (nothing: the key is forgotten),
+    /// forgotten `forget_after` seconds after its last failure. So a
+    /// success does not start the wait of the failures before it again.
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reservation: Reservation,
+        throttle: LoginThrottle,
+    ) -> Result<(), StoreError>;
 
     /// Forgets the failed logins under `key`, after a successful login.
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError>;

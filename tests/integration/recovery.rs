@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use jwt_guard::JwtGuard;
 use jwt_guard::issuer::{Grant, StaticUsers};
 use jwt_guard::store::{
-    FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Revocation, RevocationFeed, Revoked, Rotation,
+    FamilyRecord, LoginAttempt, LoginThrottle, MemoryStore, Reservation, Revocation, RevocationFeed, Revoked, Rotation,
     RotationOutcome, StoreError, TokenStore,
 };
 use jwt_guard_tests::{
@@ -137,8 +137,13 @@ impl TokenStore for UnreadableAtFirst {
         self.store.reserve_attempt(key, now, throttle).await
     }
 
-    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
-        self.store.release_attempt(key).await
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reservation: Reservation,
+        throttle: LoginThrottle,
+    ) -> Result<(), StoreError> {
+        self.store.release_attempt(key, reservation, throttle).await
     }
 
     async fn forget_failures(&self, key: &str) -> Result<(), StoreError> {

@@ -459,6 +459,13 @@ async fn failed_logins_are_throttled_per_username_and_per_address() {
     let body = json!({ "username": "user2", "password": "abcxyz" }).to_string();
     let elsewhere = client.post("/auth").header(ContentType::JSON).body(body).dispatch().await;
     assert_eq!(elsewhere.status().code, 200, "from elsewhere, user2 is not slowed down");
+
+    // Once the address's wait is over, a login that succeeds from it is not
+    // charged to it, nor does it start the wait of its failures again: the
+    // next user's login from the shared address goes through at once.
+    rocket::tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(attempt("user2", "abcxyz", 8).await.0, 200);
+    assert_eq!(attempt("user1", "abcxyz", 8).await.0, 200, "the address's wait did not start again");
 }
 
 /// An IPv6 client holds a /64 whole, and a dual-stack listener sees IPv4

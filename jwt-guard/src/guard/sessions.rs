@@ -19,7 +19,7 @@ use crate::keys::signing::{SigningKeyError, random_id};
 use crate::log_limit::LogLimit;
 use crate::observe::AuthEvent;
 use crate::store::{
-    FamilyRecord, LoginAttempt, LoginThrottle, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
+    FamilyRecord, LoginAttempt, LoginThrottle, Reservation, Revocation, Revoked, Rotation, RotationOutcome, StoreError,
 };
 use crate::token::{Binding, Token};
 
@@ -202,12 +202,13 @@ impl JwtGuard {
         // yet. The address first: an address that must wait costs the
         // account nothing, and an account that must wait gives the
         // address its attempt back.
-        if let Some(address) = &address {
-            self.reserve_attempt(address, now, throttle).await?;
-        }
+        let address = match address {
+            Some(address) => Some((self.reserve_attempt(&address, now, throttle).await?, address)),
+            None => None,
+        };
         if let Err(refused) = self.reserve_attempt(&account, now, throttle).await {
-            if let Some(address) = &address {
-                self.store().release_attempt(address).await?;
+            if let Some((reservation, address)) = address {
+                self.store().release_attempt(&address, reservation, throttle).await?;
             }
             return Err(refused);
         }
@@ -216,8 +217,8 @@ impl JwtGuard {
             return Err(SessionError::InvalidCredentials);
         };
         self.store().forget_failures(&account).await?;
-        if let Some(address) = &address {
-            self.store().release_attempt(address).await?;
+        if let Some((reservation, address)) = address {
+            self.store().release_attempt(&address, reservation, throttle).await?;
         }
         let issued = self.start_session(issuer, &grant, confirmation, now).await?;
         self.observe(&AuthEvent::Login { subject: &grant.subject });
@@ -225,9 +226,9 @@ impl JwtGuard {
     }
 
     /// Reserves one login attempt under `key`, or says how long to wait.
-    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<(), SessionError> {
+    async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<Reservation, SessionError> {
         match self.store().reserve_attempt(key, now, throttle).await? {
-            LoginAttempt::Reserved => Ok(()),
+            LoginAttempt::Reserved(reservation) => Ok(reservation),
             LoginAttempt::Wait(seconds) => Err(SessionError::Throttled { retry_after: Duration::from_secs(seconds) }),
         }
     }

@@ -6,8 +6,8 @@ use std::sync::{Mutex, PoisonError};
 
 use super::records::{FamilyState, Step};
 use super::{
-    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Revocation, Rotation, RotationOutcome,
-    StoreError, TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Reservation, Revocation, Rotation,
+    RotationOutcome, StoreError, TokenStore,
 };
 
 /// A [`TokenStore`] in this process's memory: forgotten at restart, and
@@ -166,15 +166,27 @@ impl TokenStore for MemoryStore {
         Ok(match throttle.reserve(live, now) {
             Ok(counted) => {
                 memory.failures.insert(key.to_owned(), (counted, now.saturating_add(throttle.forget_after)));
-                LoginAttempt::Reserved
+                LoginAttempt::Reserved(Reservation { before: live, counted })
             }
             Err(wait) => LoginAttempt::Wait(wait),
         })
     }
 
-    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
-        if let Some((failures, _)) = self.memory().failures.get_mut(key) {
-            failures.count = failures.count.saturating_sub(1);
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reservation: Reservation,
+        throttle: LoginThrottle,
+    ) -> Result<(), StoreError> {
+        let mut memory = self.memory();
+        let held = memory.failures.get(key).map(|(failures, _)| *failures);
+        match reservation.released(held) {
+            Some(left) => {
+                memory.failures.insert(key.to_owned(), (left, left.last.saturating_add(throttle.forget_after)));
+            }
+            None => {
+                memory.failures.remove(key);
+            }
         }
         Ok(())
     }

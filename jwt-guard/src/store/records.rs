@@ -331,10 +331,11 @@ pub struct LoginFailures {
 /// # futures_util::FutureExt::now_or_never(async {
 /// let throttle = LoginThrottle::new(1, 900, 1_800);
 /// let store = MemoryStore::new();
-/// assert_eq!(store.reserve_attempt("user:ada", 100, throttle).await.unwrap(), LoginAttempt::Reserved);
+/// let reserved = |attempt| matches!(attempt, Ok(LoginAttempt::Reserved(_)));
+/// assert!(reserved(store.reserve_attempt("user:ada", 100, throttle).await));
 /// assert_eq!(store.reserve_attempt("user:ada", 100, throttle).await.unwrap(), LoginAttempt::Wait(1));
 /// // Failures are forgotten `forget_after` seconds after the last one.
-/// assert_eq!(store.reserve_attempt("user:ada", 1_900, throttle).await.unwrap(), LoginAttempt::Reserved);
+/// assert!(reserved(store.reserve_attempt("user:ada", 1_900, throttle).await));
 /// # }).unwrap();
 /// ```
 ///
@@ -403,6 +404,50 @@ impl LoginThrottle {
     }
 }
 
+/// A login attempt that [`TokenStore::reserve_attempt`](super::TokenStore::reserve_attempt)
+/// counted under a key: what the key held before, and what the attempt
+/// made of it, for [`TokenStore::release_attempt`](super::TokenStore::release_attempt)
+/// to put the key back as it was when the login succeeds.
+///
+/// Not `#[non_exhaustive]`, for the reason [`Revocation`] gives.
+///
+/// ```
+/// use jwt_guard::store::{LoginFailures, LoginThrottle, Reservation};
+///
+/// let throttle = LoginThrottle::new(5, 900, 1_800);
+/// let before = Some(LoginFailures { count: 15, last: 100 });
+/// let reservation = Reservation { before, counted: throttle.reserve(before, 2_000).unwrap() };
+/// // Nothing counted under the key since: it is put back as it was, and the
+/// // wait of its 15 failures, over at 2,000, does not start again.
+/// assert_eq!(reservation.released(Some(reservation.counted)), before);
+/// // Another attempt counted since: one attempt fewer, the other's kept.
+/// let other = LoginFailures { count: 17, last: 2_001 };
+/// assert_eq!(reservation.released(Some(other)), Some(LoginFailures { count: 16, last: 2_001 }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// The failures counted under the key before, if any were live.
+    pub before: Option<LoginFailures>,
+    /// The failures counted with the attempt.
+    pub counted: LoginFailures,
+}
+
+impl Reservation {
+    /// What a key that holds `held` holds once this reservation is taken
+    /// back, the rule every store applies in one atomic step: as before
+    /// it, if nothing was counted under the key since (`held` is what the
+    /// reservation counted); otherwise (other attempts came while this
+    /// one's credentials were checked) one attempt fewer, the date of the
+    /// last kept. See the type's example.
+    pub fn released(self, held: Option<LoginFailures>) -> Option<LoginFailures> {
+        match held {
+            Some(held) if held == self.counted => self.before,
+            Some(held) => Some(LoginFailures { count: held.count.saturating_sub(1), ..held }),
+            None => None,
+        }
+    }
+}
+
 /// What [`TokenStore::reserve_attempt`](super::TokenStore::reserve_attempt) answers.
 ///
 /// ```
@@ -413,17 +458,23 @@ impl LoginThrottle {
 /// let (store, throttle) = (MemoryStore::new(), LoginThrottle::new(3, 900, 1_800));
 /// let mut answers = Vec::new();
 /// for _ in 0..5 {
-///     answers.push(store.reserve_attempt("user:ada", 100, throttle).await.unwrap());
+///     answers.push(match store.reserve_attempt("user:ada", 100, throttle).await.unwrap() {
+///         Reserved(_) => "checked",
+///         Wait(_) => "waits",
+///         _ => unreachable!("no other answer yet"),
+///     });
 /// }
 /// // A burst of guesses: three are checked; the others must wait, and are not counted.
-/// assert_eq!(answers, [Reserved, Reserved, Reserved, Wait(1), Wait(1)]);
+/// assert_eq!(answers, ["checked", "checked", "checked", "waits", "waits"]);
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LoginAttempt {
-    /// The attempt is counted: its credentials may be checked.
-    Reserved,
+    /// The attempt is counted: its credentials may be checked. A login
+    /// that succeeds hands the reservation back to
+    /// [`TokenStore::release_attempt`](super::TokenStore::release_attempt).
+    Reserved(Reservation),
     /// Too many failures: the attempt must wait this many seconds, and is
     /// not counted.
     Wait(u64),

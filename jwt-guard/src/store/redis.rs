@@ -31,8 +31,8 @@ use redis::{AsyncCommands as _, ConnectionAddr, ConnectionInfo, IntoConnectionIn
 use self::connection::{SharedConnection, failed, tcp_settings};
 use self::scripts::SCRIPTS;
 use super::{
-    FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, RevocationFeed, Rotation,
-    RotationOutcome, StoreError, TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Reservation, Revocation,
+    RevocationFeed, Rotation, RotationOutcome, StoreError, TokenStore,
 };
 use crate::loopback::is_loopback_host;
 
@@ -363,7 +363,7 @@ impl TokenStore for RedisStore {
     }
 
     async fn reserve_attempt(&self, key: &str, now: u64, throttle: LoginThrottle) -> Result<LoginAttempt, StoreError> {
-        let wait: u64 = self
+        let (wait, count, last): (u64, u32, u64) = self
             .on_shared("reserving a login attempt", |mut connection| async move {
                 SCRIPTS
                     .reserve_attempt
@@ -376,12 +376,32 @@ impl TokenStore for RedisStore {
                     .await
             })
             .await?;
-        Ok(if wait == 0 { LoginAttempt::Reserved } else { LoginAttempt::Wait(wait) })
+        if wait > 0 {
+            return Ok(LoginAttempt::Wait(wait));
+        }
+        let before = (count > 0).then_some(LoginFailures { count, last });
+        Ok(LoginAttempt::Reserved(Reservation { before, counted: LoginFailures { count: count + 1, last: now } }))
     }
 
-    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reservation: Reservation,
+        throttle: LoginThrottle,
+    ) -> Result<(), StoreError> {
+        let Reservation { before, counted } = reservation;
+        let before = before.unwrap_or(LoginFailures { count: 0, last: 0 });
         self.on_shared("releasing a login attempt", |mut connection| async move {
-            SCRIPTS.release_attempt.key(failures_key(key)).invoke_async::<()>(&mut connection).await
+            SCRIPTS
+                .release_attempt
+                .key(failures_key(key))
+                .arg(counted.count)
+                .arg(counted.last)
+                .arg(before.count)
+                .arg(before.last)
+                .arg(throttle.forget_after)
+                .invoke_async::<()>(&mut connection)
+                .await
         })
         .await
     }

@@ -256,7 +256,11 @@ impl RevocationFeed {
     /// #     async fn reserve_attempt(&self, k: &str, n: u64, t: LoginThrottle) -> Result<LoginAttempt, StoreError> {
     /// #         self.0.reserve_attempt(k, n, t).await
     /// #     }
-    /// #     async fn release_attempt(&self, k: &str) -> Result<(), StoreError> { self.0.release_attempt(k).await }
+    /// #     async fn release_attempt(
+    /// #         &self, k: &str, r: jwt_guard::store::Reservation, t: LoginThrottle,
+    /// #     ) -> Result<(), StoreError> {
+    /// #         self.0.release_attempt(k, r, t).await
+    /// #     }
     /// #     async fn forget_failures(&self, k: &str) -> Result<(), StoreError> { self.0.forget_failures(k).await }
     /// #     async fn use_once(&self, k: &str, n: u64, e: u64) -> Result<bool, StoreError> {
     /// #         self.0.use_once(k, n, e).await
@@ -315,7 +319,11 @@ impl RevocationFeed {
     /// #     async fn reserve_attempt(&self, k: &str, n: u64, t: LoginThrottle) -> Result<LoginAttempt, StoreError> {
     /// #         self.0.reserve_attempt(k, n, t).await
     /// #     }
-    /// #     async fn release_attempt(&self, k: &str) -> Result<(), StoreError> { self.0.release_attempt(k).await }
+    /// #     async fn release_attempt(
+    /// #         &self, k: &str, r: jwt_guard::store::Reservation, t: LoginThrottle,
+    /// #     ) -> Result<(), StoreError> {
+    /// #         self.0.release_attempt(k, r, t).await
+    /// #     }
     /// #     async fn forget_failures(&self, k: &str) -> Result<(), StoreError> { self.0.forget_failures(k).await }
     /// #     async fn use_once(&self, k: &str, n: u64, e: u64) -> Result<bool, StoreError> {
     /// #         self.0.use_once(k, n, e).await
@@ -379,7 +387,11 @@ impl RevocationFeed {
     /// #     async fn reserve_attempt(&self, k: &str, n: u64, t: LoginThrottle) -> Result<LoginAttempt, StoreError> {
     /// #         self.0.reserve_attempt(k, n, t).await
     /// #     }
-    /// #     async fn release_attempt(&self, k: &str) -> Result<(), StoreError> { self.0.release_attempt(k).await }
+    /// #     async fn release_attempt(
+    /// #         &self, k: &str, r: jwt_guard::store::Reservation, t: LoginThrottle,
+    /// #     ) -> Result<(), StoreError> {
+    /// #         self.0.release_attempt(k, r, t).await
+    /// #     }
     /// #     async fn forget_failures(&self, k: &str) -> Result<(), StoreError> { self.0.forget_failures(k).await }
     /// #     async fn use_once(&self, k: &str, n: u64, e: u64) -> Result<bool, StoreError> {
     /// #         self.0.use_once(k, n, e).await

@@ -31,8 +31,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::records::{FamilyState, Step};
 use super::{
-    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Revocation, Revoked, Rotation,
-    RotationOutcome, StoreError, TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Reservation, Revocation, Revoked,
+    Rotation, RotationOutcome, StoreError, TokenStore,
 };
 
 /// The version of [`SCHEMA`], kept in the file's `user_version`. A file
@@ -455,17 +455,34 @@ impl TokenStore for SqliteStore {
                     int(counted.last),
                     int(now.saturating_add(throttle.forget_after))
                 ])?;
-            Ok(LoginAttempt::Reserved)
+            Ok(LoginAttempt::Reserved(Reservation { before: live, counted }))
         })
         .await
     }
 
-    async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reservation: Reservation,
+        throttle: LoginThrottle,
+    ) -> Result<(), StoreError> {
         let key = key.to_owned();
         self.transaction(move |transaction| {
-            transaction
-                .prepare_cached("UPDATE login_failures SET count = MAX(count - 1, 0) WHERE key = ?1")?
-                .execute([key])?;
+            let held = transaction
+                .prepare_cached("SELECT count, last FROM login_failures WHERE key = ?1")?
+                .query_row([&key], |row| Ok(LoginFailures { count: row.get(0)?, last: unsigned(row.get(1)?) }))
+                .optional()?;
+            match reservation.released(held) {
+                Some(left) => transaction
+                    .prepare_cached("UPDATE login_failures SET count = ?2, last = ?3, forget_at = ?4 WHERE key = ?1")?
+                    .execute(params![
+                        key,
+                        left.count,
+                        int(left.last),
+                        int(left.last.saturating_add(throttle.forget_after))
+                    ])?,
+                None => transaction.prepare_cached("DELETE FROM login_failures WHERE key = ?1")?.execute([key])?,
+            };
             Ok(())
         })
         .await

@@ -6,8 +6,8 @@ use futures_util::future::join_all;
 use crate::clock;
 use crate::keys::signing::random_id;
 use crate::store::{
-    FamilyRecord, LoginAttempt, LoginThrottle, REMEMBERED_TOKENS, Revocation, Revoked, Rotation, RotationOutcome,
-    TokenStore,
+    FamilyRecord, LoginAttempt, LoginFailures, LoginThrottle, REMEMBERED_TOKENS, Reservation, Revocation, Revoked,
+    Rotation, RotationOutcome, TokenStore,
 };
 
 /// Checks that `store` keeps the promises of [`TokenStore`]: revocations
@@ -272,21 +272,47 @@ async fn failed_logins_are_counted_then_forgotten(store: &dyn TokenStore, now: u
     let key = format!("{run}-login");
     let throttle = LoginThrottle { after: 3, longest: 8, forget_after: 10 };
     let attempts = join_all((0..12).map(|_| store.reserve_attempt(&key, now, throttle))).await;
-    let reserved = attempts.iter().filter(|attempt| matches!(attempt, Ok(LoginAttempt::Reserved))).count();
+    let reserved = attempts.iter().filter(|attempt| matches!(attempt, Ok(LoginAttempt::Reserved(_)))).count();
     assert_eq!(reserved, 3, "of 12 attempts at once, `after` are reserved: {attempts:?}");
-    assert!(attempts.iter().all(|attempt| matches!(attempt, Ok(LoginAttempt::Reserved | LoginAttempt::Wait(1)))));
-    let reserve = |at: u64| store.reserve_attempt(&key, at, throttle);
-    assert_eq!(reserve(now + 1).await.expect("answered"), LoginAttempt::Reserved, "the wait of 1 s is over");
-    assert_eq!(reserve(now + 2).await.expect("answered"), LoginAttempt::Wait(1), "4 counted: 2 s after the last");
-    store.release_attempt(&key).await.expect("released");
-    assert_eq!(reserve(now + 2).await.expect("answered"), LoginAttempt::Reserved, "3 counted again: 1 s");
-    assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Reserved, "forgotten 10 s after the last");
-    assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Reserved, "counting starts again");
-    store.forget_failures(&key).await.expect("forgotten");
+    assert!(attempts.iter().all(|attempt| matches!(attempt, Ok(LoginAttempt::Reserved(_) | LoginAttempt::Wait(1)))));
+    let key = key.as_str();
+    let reserve = |at: u64| async move {
+        match store.reserve_attempt(key, at, throttle).await.expect("answered") {
+            LoginAttempt::Reserved(reservation) => Ok(reservation),
+            LoginAttempt::Wait(wait) => Err(wait),
+        }
+    };
+    let first = reserve(now + 1).await.expect("the wait of 1 s is over");
+    let three_at_now = LoginFailures { count: 3, last: now };
+    assert_eq!(first, Reservation { before: Some(three_at_now), counted: LoginFailures { count: 4, last: now + 1 } });
+    assert_eq!(reserve(now + 2).await, Err(1), "4 counted: 2 s after the last");
+    store.release_attempt(key, first, throttle).await.expect("released");
+    // As before the released attempt: 3 counted at `now`, whose wait of
+    // 1 s is over by `now + 1` (the wait did not start again at `now + 1`).
+    let second = reserve(now + 1).await.expect("3 counted again, the last at `now`");
+    assert_eq!(second.before, Some(three_at_now));
+    let concurrent = reserve(now + 6).await.expect("the wait of 2 s after `now + 1` is over");
+    store.release_attempt(key, second, throttle).await.expect("released");
+    // Another attempt came meanwhile: one fewer, the other's date kept.
+    assert_eq!(reserve(now + 7).await, Err(1), "4 counted, the last at `now + 6`: 2 s after it");
+    store.release_attempt(key, concurrent, throttle).await.expect("released");
+    let _ = reserve(now + 17).await.expect("forgotten 10 s after the last");
+    let _ = reserve(now + 17).await.expect("counting starts again");
+    store.forget_failures(key).await.expect("forgotten");
     for _ in 0..3 {
-        assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Reserved, "forgotten on success");
+        let _ = reserve(now + 17).await.expect("forgotten on success");
     }
-    assert_eq!(reserve(now + 12).await.expect("answered"), LoginAttempt::Wait(1));
+    assert_eq!(reserve(now + 17).await, Err(1));
+    let alone = format!("{run}-login-alone");
+    let LoginAttempt::Reserved(only) = store.reserve_attempt(&alone, now, throttle).await.expect("answered") else {
+        panic!("the first attempt under a key is reserved");
+    };
+    assert_eq!(only.before, None);
+    store.release_attempt(&alone, only, throttle).await.expect("released");
+    for _ in 0..3 {
+        let reserved = store.reserve_attempt(&alone, now, throttle).await.expect("answered");
+        assert!(matches!(reserved, LoginAttempt::Reserved(_)), "a released first attempt leaves nothing counted");
+    }
 }
 
 async fn a_key_is_used_once(store: &dyn TokenStore, now: u64, run: &str) {

@@ -74,9 +74,11 @@ return {f[1], f[2], f[3], f[4]}
 
 /// Reserves a login attempt: the twin of `LoginThrottle::reserve`. KEYS:
 /// the key of the count. ARGV: now, and the throttle's `after`, `longest`
-/// and `forget_after`. Answers the wait, or 0 when the attempt is counted.
-/// Redis forgets the count `forget` seconds from now by its own clock, so
-/// that a clock of the instance behind Redis's forgets no failure early.
+/// and `forget_after`. Answers the wait, and the live count and the date
+/// of the last failure before (the count 0 when none was live): a wait of
+/// 0 when the attempt is counted. Redis forgets the count `forget` seconds
+/// from now by its own clock, so that a clock of the instance behind
+/// Redis's forgets no failure early.
 const RESERVE_ATTEMPT: &str = r"
 local now, after, longest, forget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local f = redis.call('HMGET', KEYS[1], 'count', 'last', 'forget_at')
@@ -84,17 +86,32 @@ local count, last = tonumber(f[1] or '0'), tonumber(f[2] or '0')
 if tonumber(f[3] or '0') <= now then count = 0 end
 if after > 0 and count >= after then
   local wait = math.min(2 ^ math.min(count - after, 63), longest)
-  if now < last + wait then return last + wait - now end
+  if now < last + wait then return {last + wait - now, count, last} end
 end
 redis.call('HSET', KEYS[1], 'count', count + 1, 'last', now, 'forget_at', now + forget)
 redis.call('EXPIRE', KEYS[1], forget)
-return 0
+return {0, count, last}
 ";
 
-/// Takes back a reserved attempt. KEYS: the key of the count.
+/// Takes back a reserved attempt: the twin of `Reservation::released`.
+/// KEYS: the key of the count. ARGV: the count and date that the
+/// reservation counted, the count and date before it (the count 0 when
+/// none was live), and the throttle's `forget_after`. The key's time to
+/// live is left as the reservation set it, which outlasts `forget_at`.
 const RELEASE_ATTEMPT: &str = r"
-local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
-if count > 0 then redis.call('HSET', KEYS[1], 'count', count - 1) end
+local f = redis.call('HMGET', KEYS[1], 'count', 'last')
+if not f[1] then return 0 end
+local count, last = tonumber(f[1]), tonumber(f[2] or '0')
+if count == tonumber(ARGV[1]) and last == tonumber(ARGV[2]) then
+  local before, before_last = tonumber(ARGV[3]), tonumber(ARGV[4])
+  if before == 0 then
+    redis.call('DEL', KEYS[1])
+  else
+    redis.call('HSET', KEYS[1], 'count', before, 'last', before_last, 'forget_at', before_last + tonumber(ARGV[5]))
+  end
+elseif count > 0 then
+  redis.call('HSET', KEYS[1], 'count', count - 1)
+end
 return 0
 ";
 
